@@ -1,0 +1,174 @@
+"""Settings: the only place that reads the environment (and `.env`)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+DURATION_HINT = "use 90s, 15m, 48h or 4d"
+SCHEDULE_HINT = "use a weekday and a 24-hour time, e.g. mon 09:00"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+def parse_duration(text: str | timedelta) -> timedelta:
+    """Parse `90s`, `15m`, `48h` or `4d` into a timedelta."""
+    if isinstance(text, timedelta):
+        return text
+    match = _DURATION.match(str(text))
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(DURATION_HINT)
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def format_duration(value: timedelta) -> str:
+    """The inverse of `parse_duration` for whole units (used in messages)."""
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def parse_weekly_schedule(text: str) -> tuple[int, int, int]:
+    """Parse `mon 09:00` into (weekday 0-6, hour, minute)."""
+    match = re.match(r"^\s*([a-zA-Z]{3})[a-zA-Z]*\s+(\d{1,2}):(\d{2})\s*$", text)
+    if not match or match.group(1).lower() not in _WEEKDAYS:
+        raise ValueError(SCHEDULE_HINT)
+    hour, minute = int(match.group(2)), int(match.group(3))
+    if hour > 23 or minute > 59:
+        raise ValueError(SCHEDULE_HINT)
+    return _WEEKDAYS.index(match.group(1).lower()), hour, minute
+
+
+def _split_ids(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Settings(BaseSettings):
+    """Every setting of SPEC §4; names match the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite+aiosqlite:///./voc.db"
+    port: int = Field(default=3000, ge=0, le=65535)
+    voc_channel: str | None = None
+    digest_channel: str | None = None
+    voc_admins: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
+    escalate_after: Duration = timedelta(hours=48)
+    reminder_after: Duration = timedelta(days=4)
+    expire_after: Duration = timedelta(days=14)
+    scheduler_tick: Duration = timedelta(seconds=30)
+    digest_schedule: str = "mon 09:00"
+    digest_tz: str = "UTC"
+    ingest_token: str | None = None
+    review_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    log_level: str = "INFO"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_ends_with_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("use a URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "use sqlite+aiosqlite:///./voc.db or postgresql+asyncpg://user:pass@host/db"
+            )
+        return value
+
+    @field_validator("digest_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        parse_weekly_schedule(value)
+        return value
+
+    @field_validator("digest_tz")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("use an IANA time zone such as UTC or Asia/Kuala_Lumpur") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("use DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xoxb-"):
+            raise ValueError("use the bot token, which starts with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xapp-"):
+            raise ValueError("use the app-level token, which starts with xapp-")
+        return value
+
+    @model_validator(mode="after")
+    def _digest_defaults_to_voc(self) -> Settings:
+        if not self.digest_channel:
+            self.digest_channel = self.voc_channel
+        return self
+
+    def require(self, *names: str) -> None:
+        """Stop with one line naming the first missing setting among `names`."""
+        for name in names:
+            if not getattr(self, name.lower()):
+                raise ConfigError(
+                    f"{name.upper()} is not set: put it in the environment or in .env "
+                    "(see .env.example)"
+                )
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id in self.voc_admins
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one ConfigError line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+        given = error.get("input")
+        reason = str(error.get("msg", "")).removeprefix("Value error, ")
+        shown = f"={given!r}" if isinstance(given, str | int) else ""
+        raise ConfigError(f"{name}{shown} is not valid: {reason}") from None

@@ -1,0 +1,164 @@
+"""SQLModel tables: accounts, contacts, invitations and responses."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always returns them aware (SQLite forgets zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware UTC time")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class SurveyKind(StrEnum):
+    NPS = "nps"
+    CSAT = "csat"
+    CES = "ces"
+
+
+class Trigger(StrEnum):
+    RELATIONSHIP = "relationship"
+    SUPPORT = "support"
+    ONBOARDING = "onboarding"
+    TRAINING = "training"
+    RENEWAL = "renewal"
+
+
+class InvitationStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    SENDING = "sending"  # claimed by a worker; Slack may or may not have the message yet
+    SENT = "sent"
+    REMINDED = "reminded"
+    ANSWERED = "answered"
+    EXPIRED = "expired"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class SkipReason(StrEnum):
+    OPTED_OUT = "opted out"
+    FATIGUE = "fatigue"
+    NO_SLACK_USER = "no Slack user"
+
+
+class Segment(StrEnum):
+    ENTERPRISE = "enterprise"
+    MID_MARKET = "mid-market"
+    SMB = "smb"
+
+
+class Health(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+def _now_field() -> Any:
+    return Field(default_factory=lambda: datetime.now(UTC), sa_type=UTCDateTime)
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "accounts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200, unique=True)  # normalised name for matching
+    crm_id: str | None = Field(default=None, max_length=100)
+    segment: str | None = Field(default=None, max_length=20)
+    industry: str | None = Field(default=None, max_length=100)
+    plan: str | None = Field(default=None, max_length=100)
+    arr: float | None = None
+    customer_since: date | None = None
+    health: str | None = Field(default=None, max_length=10)
+    csm_user_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _now_field()
+    updated_at: datetime = _now_field()
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contacts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True)  # stored lower-case
+    name: str | None = Field(default=None, max_length=200)
+    account_id: int = Field(foreign_key="accounts.id", index=True)
+    slack_user_id: str | None = Field(default=None, max_length=32, index=True)
+    tz: str | None = Field(default=None, max_length=64)
+    locale: str | None = Field(default=None, max_length=16)
+    opted_out: bool = False
+    opted_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _now_field()
+    updated_at: datetime = _now_field()
+
+
+class Invitation(SQLModel, table=True):
+    """One survey sent to one contact; scheduled work lives in `due_at` / `lease_until`."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        Index("ix_invitations_status_due", "status", "due_at"),
+        Index("ix_invitations_contact_created", "contact_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contacts.id")
+    kind: str = Field(max_length=8)
+    trigger: str = Field(max_length=20)
+    status: str = Field(max_length=12)
+    skip_reason: str | None = Field(default=None, max_length=40)
+    error: str | None = Field(default=None, max_length=200)
+    attempts: int = 0
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sending_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dm_channel: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    context: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    created_at: datetime = _now_field()
+
+
+class Response(SQLModel, table=True):
+    """The answer to one invitation; the unique key makes a second answer impossible."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        UniqueConstraint("invitation_id", name="uq_responses_invitation"),
+        Index("ix_responses_answered", "answered_at"),
+        Index("ix_responses_account_answered", "account_id", "answered_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    invitation_id: int = Field(foreign_key="invitations.id")
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    account_id: int = Field(foreign_key="accounts.id")
+    kind: str = Field(max_length=8)
+    score: int
+    category: str = Field(max_length=16)
+    comment: str | None = None
+    commented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime = Field(sa_type=UTCDateTime)
