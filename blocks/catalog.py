@@ -1,0 +1,105 @@
+"""Respondent-facing strings in English and Malay, chosen by the Slack user's locale."""
+
+from __future__ import annotations
+
+DEFAULT_LOCALE = "en"
+
+_EN: dict[str, str] = {
+    "question.nps": "How likely are you to recommend us to a friend or colleague?",
+    "question.csat": "How satisfied are you with our product and service?",
+    "question.ces": "How easy is it to get what you need done with us?",
+    "question.csat.support": "How satisfied were you with the support you received?",
+    "question.ces.support": "How easy was it to get your issue resolved?",
+    "question.csat.onboarding": "How satisfied were you with your onboarding?",
+    "question.csat.training": "How satisfied were you with the training?",
+    "question.ces.renewal": "How easy was it to renew?",
+    "scale.nps.low": "not at all likely",
+    "scale.nps.high": "extremely likely",
+    "scale.csat.low": "very dissatisfied",
+    "scale.csat.high": "very satisfied",
+    "scale.ces.low": "very difficult",
+    "scale.ces.high": "very easy",
+    "survey.intro": "We'd love your feedback. It takes one tap.",
+    "survey.legend": "{low} = {low_label} · {high} = {high_label}",
+    "survey.opt_out": "Don't ask me again",
+    "survey.opt_out.confirm_title": "Stop surveys?",
+    "survey.opt_out.confirm_text": "We won't send you any more feedback surveys.",
+    "survey.opt_out.confirm_yes": "Yes, stop",
+    "survey.opt_out.confirm_no": "Keep them",
+    "survey.answered": "Thank you! Your answer: *{score}* ({label}).",
+    "survey.tell_why": "Tell us why",
+    "survey.tell_why.hint": "Optional: tell us the main reason for your score.",
+    "survey.commented": "Thanks for telling us why. Your comment:",
+    "survey.expired": "This survey has closed. Thank you all the same.",
+    "survey.opted_out": "Done: we won't send you any more feedback surveys.",
+    "survey.reminder": "A gentle reminder: the survey above still takes just one tap.",
+    "modal.title": "Tell us why",
+    "modal.submit": "Send",
+    "modal.close": "Cancel",
+    "modal.label": "What is the main reason for your score?",
+    "modal.placeholder": "Optional. Anything you tell us is read by a person.",
+    "note.not_yours": "This survey was sent to someone else, so your tap was not recorded.",
+    "note.answered": "You've already answered this survey. Thank you!",
+    "note.closed": "This survey has closed, so your tap was not recorded. Thank you all the same.",
+    "note.comment_saved": "Thanks! Your comment was saved.",
+}
+
+_MS: dict[str, str] = {
+    "question.nps": "Sejauh manakah anda akan mengesyorkan kami kepada rakan atau rakan sekerja?",
+    "question.csat": "Sejauh manakah anda berpuas hati dengan produk dan perkhidmatan kami?",
+    "question.ces": "Sejauh manakah mudahnya untuk menyelesaikan urusan anda dengan kami?",
+    "question.csat.support": "Sejauh manakah anda berpuas hati dengan sokongan yang diterima?",
+    "question.ces.support": "Sejauh manakah mudahnya masalah anda diselesaikan?",
+    "question.csat.onboarding": "Sejauh manakah anda berpuas hati dengan proses permulaan anda?",
+    "question.csat.training": "Sejauh manakah anda berpuas hati dengan latihan tersebut?",
+    "question.ces.renewal": "Sejauh manakah mudahnya untuk memperbaharui langganan?",
+    "scale.nps.low": "langsung tidak mungkin",
+    "scale.nps.high": "sangat mungkin",
+    "scale.csat.low": "sangat tidak berpuas hati",
+    "scale.csat.high": "sangat berpuas hati",
+    "scale.ces.low": "sangat sukar",
+    "scale.ces.high": "sangat mudah",
+    "survey.intro": "Kami ingin mendengar maklum balas anda. Hanya satu ketikan.",
+    "survey.legend": "{low} = {low_label} · {high} = {high_label}",
+    "survey.opt_out": "Jangan tanya saya lagi",
+    "survey.opt_out.confirm_title": "Hentikan tinjauan?",
+    "survey.opt_out.confirm_text": "Kami tidak akan menghantar tinjauan maklum balas lagi.",
+    "survey.opt_out.confirm_yes": "Ya, hentikan",
+    "survey.opt_out.confirm_no": "Teruskan",
+    "survey.answered": "Terima kasih! Jawapan anda: *{score}* ({label}).",
+    "survey.tell_why": "Beritahu sebabnya",
+    "survey.tell_why.hint": "Pilihan: beritahu kami sebab utama skor anda.",
+    "survey.commented": "Terima kasih kerana memberitahu sebabnya. Komen anda:",
+    "survey.expired": "Tinjauan ini telah ditutup. Terima kasih.",
+    "survey.opted_out": "Baik: kami tidak akan menghantar tinjauan maklum balas lagi.",
+    "survey.reminder": "Peringatan mesra: tinjauan di atas hanya memerlukan satu ketikan.",
+    "modal.title": "Beritahu sebabnya",
+    "modal.submit": "Hantar",
+    "modal.close": "Batal",
+    "modal.label": "Apakah sebab utama skor anda?",
+    "modal.placeholder": "Pilihan. Setiap komen dibaca oleh seseorang.",
+    "note.not_yours": "Tinjauan ini dihantar kepada orang lain, jadi ketikan anda tidak direkodkan.",
+    "note.answered": "Anda telah menjawab tinjauan ini. Terima kasih!",
+    "note.closed": "Tinjauan ini telah ditutup, jadi ketikan anda tidak direkodkan. Terima kasih.",
+    "note.comment_saved": "Terima kasih! Komen anda telah disimpan.",
+}
+
+CATALOG: dict[str, dict[str, str]] = {"en": _EN, "ms": _MS}
+
+
+def language(locale: str | None) -> str:
+    """`ms-MY` → `ms`; anything we have no catalog for falls back to English."""
+    code = (locale or DEFAULT_LOCALE).replace("_", "-").split("-")[0].lower()
+    return code if code in CATALOG else DEFAULT_LOCALE
+
+
+def t(locale: str | None, key: str, **values: object) -> str:
+    """The message `key` in the user's language, formatted with `values`."""
+    text = CATALOG[language(locale)].get(key) or _EN[key]
+    return text.format(**values) if values else text
+
+
+def question(locale: str | None, kind: str, trigger: str) -> str:
+    """The survey question for a kind, specialised by trigger where we have a wording."""
+    specific = f"question.{kind}.{trigger}"
+    return t(locale, specific if specific in _EN else f"question.{kind}")

@@ -1,0 +1,174 @@
+"""Block Kit for the survey DM, its later states, and the comment modal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from blocks.catalog import question, t
+from blocks.ids import ActionId, BlockId, CallbackId
+from blocks.text import quote
+from bot.scales import scale_for
+
+COMMENT_MAX = 3000
+
+
+@dataclass(frozen=True)
+class SurveyCard:
+    """What a survey message shows: the invitation and, once answered, the answer."""
+
+    invitation_id: int
+    kind: str
+    trigger: str
+    locale: str | None = None
+    score: int | None = None
+    comment: str | None = None
+
+
+def survey_text(card: SurveyCard) -> str:
+    """The notification text of the survey message (shown where blocks are not)."""
+    return question(card.locale, card.kind, card.trigger)
+
+
+def survey_blocks(card: SurveyCard) -> list[Block]:
+    """The unanswered survey: the question, one button per score, and the opt-out."""
+    scale = scale_for(card.kind)
+    buttons = [
+        ButtonElement(
+            text=str(score),
+            action_id=f"{ActionId.RATE_PREFIX}{score}",
+            value=f"{card.invitation_id}:{score}",
+        )
+        for score in scale.scores
+    ]
+    legend = t(
+        card.locale,
+        "survey.legend",
+        low=scale.low,
+        high=scale.high,
+        low_label=t(card.locale, f"scale.{card.kind}.low"),
+        high_label=t(card.locale, f"scale.{card.kind}.high"),
+    )
+    return [
+        SectionBlock(text=MarkdownTextObject(text=f"*{survey_text(card)}*")),
+        ActionsBlock(block_id=BlockId.RATING, elements=buttons),
+        ContextBlock(elements=[MarkdownTextObject(text=legend)]),
+        ActionsBlock(block_id=BlockId.SURVEY_ACTIONS, elements=[_opt_out_button(card)]),
+    ]
+
+
+def answered_blocks(card: SurveyCard) -> list[Block]:
+    """The same message after the tap: the chosen score, and "Tell us why" until a comment."""
+    assert card.score is not None
+    label = _score_label(card)
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"*{survey_text(card)}*")),
+        SectionBlock(
+            block_id=BlockId.RATING,
+            text=MarkdownTextObject(
+                text=t(card.locale, "survey.answered", score=card.score, label=label)
+            ),
+        ),
+    ]
+    if card.comment is None:
+        blocks.append(
+            ActionsBlock(
+                block_id=BlockId.SURVEY_ACTIONS,
+                elements=[
+                    ButtonElement(
+                        text=t(card.locale, "survey.tell_why"),
+                        action_id=ActionId.TELL_WHY,
+                        value=str(card.invitation_id),
+                        style="primary",
+                    ),
+                    _opt_out_button(card),
+                ],
+            )
+        )
+        blocks.append(
+            ContextBlock(elements=[PlainTextObject(text=t(card.locale, "survey.tell_why.hint"))])
+        )
+    else:
+        said = t(card.locale, "survey.commented") + "\n" + quote(card.comment)
+        blocks.append(SectionBlock(block_id=BlockId.COMMENT, text=MarkdownTextObject(text=said)))
+    return blocks
+
+
+def closed_blocks(card: SurveyCard, *, reason: str) -> list[Block]:
+    """A survey that can no longer be answered; `reason` is `expired` or `opted_out`."""
+    return [
+        SectionBlock(text=MarkdownTextObject(text=f"*{survey_text(card)}*")),
+        ContextBlock(elements=[PlainTextObject(text=t(card.locale, f"survey.{reason}"))]),
+    ]
+
+
+def reminder_text(locale: str | None) -> str:
+    return t(locale, "survey.reminder")
+
+
+def comment_modal(card: SurveyCard) -> View:
+    """The modal behind "Tell us why": one optional, multi-line answer."""
+    return View(
+        type="modal",
+        callback_id=CallbackId.COMMENT_MODAL,
+        private_metadata=str(card.invitation_id),
+        title=PlainTextObject(text=t(card.locale, "modal.title")),
+        submit=PlainTextObject(text=t(card.locale, "modal.submit")),
+        close=PlainTextObject(text=t(card.locale, "modal.close")),
+        blocks=[
+            InputBlock(
+                block_id=BlockId.COMMENT,
+                optional=True,
+                label=PlainTextObject(text=t(card.locale, "modal.label")),
+                element=PlainTextInputElement(
+                    action_id=ActionId.COMMENT_INPUT,
+                    multiline=True,
+                    max_length=COMMENT_MAX,
+                    placeholder=PlainTextObject(text=t(card.locale, "modal.placeholder")),
+                ),
+            )
+        ],
+    )
+
+
+def _score_label(card: SurveyCard) -> str:
+    scale = scale_for(card.kind)
+    if card.score == scale.low:
+        return t(card.locale, f"scale.{card.kind}.low")
+    if card.score == scale.high:
+        return t(card.locale, f"scale.{card.kind}.high")
+    return f"{card.score} / {scale.high}"
+
+
+def _opt_out_button(card: SurveyCard) -> ButtonElement:
+    return ButtonElement(
+        text=t(card.locale, "survey.opt_out"),
+        action_id=ActionId.OPT_OUT,
+        value=str(card.invitation_id),
+        confirm=ConfirmObject(
+            title=t(card.locale, "survey.opt_out.confirm_title"),
+            text=t(card.locale, "survey.opt_out.confirm_text"),
+            confirm=t(card.locale, "survey.opt_out.confirm_yes"),
+            deny=t(card.locale, "survey.opt_out.confirm_no"),
+        ),
+    )
+
+
+def to_dicts(blocks: list[Block]) -> list[dict]:
+    """Serialise blocks; slack-sdk raises here when an element is over Slack's limits."""
+    if len(blocks) > 50:
+        raise ValueError(f"{len(blocks)} blocks in one message; Slack allows 50")
+    return [block.to_dict() for block in blocks]

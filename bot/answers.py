@@ -1,0 +1,176 @@
+"""What a respondent does with a survey: tap a score, say why, opt out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.exc import IntegrityError
+
+from blocks.surveys import SurveyCard
+from bot.runtime import Runtime
+from bot.scales import category, scale_for
+from storage import invitations, responses
+from storage.models import Contact, Invitation, InvitationStatus, Response, SkipReason
+
+log = logging.getLogger(__name__)
+S = InvitationStatus
+ANSWERABLE = (S.SENDING, S.SENT, S.REMINDED)
+
+
+class Outcome(StrEnum):
+    RECORDED = "recorded"
+    NOT_YOURS = "not_yours"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class TapResult:
+    outcome: Outcome
+    card: SurveyCard | None = None
+    response: Response | None = None
+    invitation: Invitation | None = None
+    contact: Contact | None = None
+
+
+async def record_tap(
+    rt: Runtime,
+    *,
+    invitation_id: int,
+    score: int,
+    user_id: str,
+    channel: str | None,
+    message_ts: str | None,
+    now: datetime,
+) -> TapResult:
+    """Record the first tap on a survey; any later or foreign tap records nothing.
+
+    The conditional UPDATE decides the winner inside the database, and the unique key on
+    responses backs it up, so double taps, Slack retries and other processes all lose.
+    """
+    async with rt.db.session() as session:
+        found = await invitations.get_with_contact(session=session, invitation_id=invitation_id)
+    if found is None:
+        return TapResult(Outcome.UNKNOWN)
+    invitation, contact = found
+    refusal = _refusal(rt, invitation, contact, user_id, score, now)
+    if refusal:
+        return TapResult(refusal, invitation=invitation, contact=contact)
+    values: dict[str, object] = {"status": S.ANSWERED, "answered_at": now, "lease_until": None}
+    values |= {"dm_channel": invitation.dm_channel or channel}
+    values |= {"message_ts": invitation.message_ts or message_ts}
+    try:
+        async with rt.db.transaction() as session:
+            won = await invitations.transition(
+                session=session,
+                invitation_id=invitation_id,
+                from_statuses=ANSWERABLE,
+                values=values,
+            )
+            if not won:
+                return TapResult(Outcome.ANSWERED, invitation=invitation, contact=contact)
+            response = await responses.record_response(
+                session=session,
+                invitation=invitation,
+                account_id=contact.account_id,
+                score=score,
+                category=category(invitation.kind, score),
+                now=now,
+            )
+    except IntegrityError:
+        return TapResult(Outcome.ANSWERED, invitation=invitation, contact=contact)
+    for key, value in values.items():
+        setattr(invitation, key, value)
+    card = SurveyCard(invitation_id, invitation.kind, invitation.trigger, contact.locale, score)
+    log.info("response recorded", extra={"invitation_id": invitation_id, "score": score})
+    return TapResult(Outcome.RECORDED, card, response, invitation, contact)
+
+
+def _refusal(
+    rt: Runtime, invitation: Invitation, contact: Contact, user_id: str, score: int, now: datetime
+) -> Outcome | None:
+    if contact.slack_user_id != user_id:
+        return Outcome.NOT_YOURS
+    if invitation.status == S.ANSWERED:
+        return Outcome.ANSWERED
+    if invitation.status not in ANSWERABLE or not scale_for(invitation.kind).contains(score):
+        return Outcome.CLOSED
+    sent = invitation.sent_at or invitation.sending_since
+    if sent and now - sent >= rt.settings.expire_after:
+        return Outcome.CLOSED  # past expiry even if the expiry job has not run yet
+    return None
+
+
+async def answered_card(
+    rt: Runtime, *, invitation_id: int, user_id: str
+) -> tuple[Outcome, SurveyCard | None]:
+    """The respondent's answered survey (for "Tell us why"), or why they cannot comment."""
+    async with rt.db.session() as session:
+        found = await invitations.get_with_contact(session=session, invitation_id=invitation_id)
+        response = await responses.get_for_invitation(session=session, invitation_id=invitation_id)
+    if found is None:
+        return Outcome.UNKNOWN, None
+    invitation, contact = found
+    if contact.slack_user_id != user_id:
+        return Outcome.NOT_YOURS, None
+    if response is None:
+        return Outcome.CLOSED, None
+    card = SurveyCard(
+        invitation_id,
+        invitation.kind,
+        invitation.trigger,
+        contact.locale,
+        response.score,
+        response.comment,
+    )
+    return Outcome.RECORDED, card
+
+
+async def save_comment(
+    rt: Runtime, *, invitation_id: int, user_id: str, comment: str | None, now: datetime
+) -> tuple[Outcome, SurveyCard | None, Invitation | None]:
+    """Store the optional "why" exactly as typed; blank text is no comment."""
+    outcome, card = await answered_card(rt, invitation_id=invitation_id, user_id=user_id)
+    if outcome is not Outcome.RECORDED or card is None:
+        return outcome, None, None
+    text = comment if comment and comment.strip() else None
+    async with rt.db.transaction() as session:
+        await responses.set_comment(
+            session=session, invitation_id=invitation_id, comment=text, now=now
+        )
+        invitation = await session.get(Invitation, invitation_id)
+    updated = SurveyCard(card.invitation_id, card.kind, card.trigger, card.locale, card.score, text)
+    return outcome, updated, invitation
+
+
+async def opt_out(
+    rt: Runtime, *, invitation_id: int, user_id: str, now: datetime
+) -> tuple[Outcome, Invitation | None, Contact | None]:
+    """ "Don't ask me again": the contact is never surveyed again; open surveys close."""
+    async with rt.db.session() as session:
+        found = await invitations.get_with_contact(session=session, invitation_id=invitation_id)
+    if found is None:
+        return Outcome.UNKNOWN, None, None
+    invitation, contact = found
+    if contact.slack_user_id != user_id:
+        return Outcome.NOT_YOURS, invitation, contact
+    async with rt.db.transaction() as session:
+        stored = await session.get(Contact, contact.id)
+        assert stored is not None
+        stored.opted_out, stored.opted_out_at, stored.updated_at = True, now, now
+        await invitations.skip_pending_for_contact(
+            session=session, contact_id=stored.id or 0, reason=SkipReason.OPTED_OUT, now=now
+        )
+        await invitations.transition(
+            session=session,
+            invitation_id=invitation_id,
+            from_statuses=ANSWERABLE,
+            values={"status": S.EXPIRED, "closed_at": now},
+        )
+    contact.opted_out = True
+    log.info("contact opted out", extra={"contact_id": contact.id})
+    return Outcome.RECORDED, invitation, contact

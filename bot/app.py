@@ -1,0 +1,78 @@
+"""Assembling the app: Bolt listeners, the HTTP server and the in-process scheduler."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy import text
+
+from bot.runtime import Runtime
+from bot.scheduler import build_scheduler
+from handlers import context, surveys
+
+log = logging.getLogger(__name__)
+RUNTIME = web.AppKey("runtime", Runtime)
+BOLT = web.AppKey("bolt", AsyncApp)
+
+
+def build_bolt_app(rt: Runtime) -> AsyncApp:
+    """The Bolt app with every listener registered."""
+    app = AsyncApp(
+        client=rt.slack,
+        signing_secret=rt.settings.slack_signing_secret,
+        process_before_response=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    context.install(app, rt)
+    surveys.register(app)
+    return app
+
+
+def build_web_app(rt: Runtime, *, scheduler: bool = True) -> web.Application:
+    """`POST /slack/events` for Bolt, `GET /healthz`; the scheduler runs while it serves."""
+    web_app = web.Application()
+    web_app[RUNTIME] = rt
+    web_app[BOLT] = build_bolt_app(rt)
+    web_app.router.add_post("/slack/events", _slack_events)
+    web_app.router.add_get("/healthz", _healthz)
+    web_app.on_startup.append(_migrate)
+    if scheduler:
+        web_app.cleanup_ctx.append(_scheduler)
+    web_app.on_cleanup.append(_close)
+    return web_app
+
+
+async def _slack_events(request: web.Request) -> web.Response:
+    bolt = request.app[BOLT]
+    response = await bolt.async_dispatch(await to_bolt_request(request))
+    return await to_aiohttp_response(response)
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    try:
+        async with rt.db.session() as session:
+            await session.execute(text("select 1"))
+    except Exception as exc:  # the point of a health check is to say so, not to crash
+        log.error("health check: database unreachable", extra={"error": repr(exc)})
+        return web.json_response({"ok": False, "database": "unreachable"}, status=503)
+    return web.json_response({"ok": True, "database": "ok"})
+
+
+async def _migrate(web_app: web.Application) -> None:
+    await web_app[RUNTIME].db.upgrade()
+
+
+async def _scheduler(web_app: web.Application) -> Any:
+    scheduler = build_scheduler(web_app[RUNTIME])
+    scheduler.start()
+    yield
+    scheduler.shutdown(wait=False)
+
+
+async def _close(web_app: web.Application) -> None:
+    await web_app[RUNTIME].close()

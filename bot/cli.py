@@ -1,0 +1,159 @@
+"""The command line: `python -m bot …` and `vocbot …` (SPEC §4)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.errors import UserError
+from bot.runtime import Runtime, build_runtime
+
+T = TypeVar("T")
+
+cli = typer.Typer(
+    help="VoC bot: customer-feedback surveys and follow-ups inside Slack.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+import_cli = typer.Typer(help="Bring data in.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+cli.add_typer(import_cli, name="import")
+cli.add_typer(db_cli, name="db")
+
+
+def _settings(*required: str) -> Settings:
+    settings = load_settings()
+    settings.require(*required)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return settings
+
+
+def _run(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
+    async def main() -> T:
+        rt = build_runtime(settings)
+        try:
+            await rt.db.upgrade()
+            return await work(rt)
+        finally:
+            await rt.close()
+
+    return asyncio.run(main())
+
+
+@cli.command()
+def serve(
+    port: Annotated[int | None, typer.Option(help="Overrides $PORT.")] = None,
+    no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Only serve HTTP.")] = False,
+) -> None:
+    """HTTP server: Bolt at POST /slack/events, GET /healthz, and the scheduler."""
+    from aiohttp import web
+
+    from bot.app import build_web_app
+
+    settings = _settings("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    rt = build_runtime(settings)
+    listen = settings.port if port is None else port
+    web.run_app(build_web_app(rt, scheduler=not no_scheduler), port=listen, print=None)
+
+
+@cli.command()
+def socket() -> None:
+    """The same app over Socket Mode (needs SLACK_APP_TOKEN), for local use."""
+    from bot.socket import run_socket_mode
+
+    settings = _settings("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    asyncio.run(run_socket_mode(build_runtime(settings)))
+
+
+@cli.command()
+def worker() -> None:
+    """The scheduler alone (the Procfile's second process)."""
+    from bot.scheduler import run_worker
+
+    settings = _settings("SLACK_BOT_TOKEN")
+    asyncio.run(run_worker(build_runtime(settings)))
+
+
+@cli.command("run-due")
+def run_due() -> None:
+    """One pass of every scheduled job, then exit."""
+    from bot.scheduler import drain
+
+    settings = _settings("SLACK_BOT_TOKEN")
+    report = _run(settings, drain)
+    done = {name: count for name, count in vars(report).items() if count}
+    typer.echo("Nothing was due." if not done else ", ".join(f"{k}: {v}" for k, v in done.items()))
+
+
+@cli.command()
+def send(
+    kind: Annotated[str, typer.Argument(help="nps, csat or ces")],
+    segment: Annotated[str | None, typer.Option(help="enterprise, mid-market or smb")] = None,
+    account: Annotated[str | None, typer.Option(help="Only this account (by name).")] = None,
+    email: Annotated[str | None, typer.Option(help="Only this contact.")] = None,
+    now: Annotated[
+        bool, typer.Option("--now", help="Due now, not in the Tue–Thu 09–11 local window.")
+    ] = False,
+) -> None:
+    """Create relationship survey invitations; the scheduler delivers them."""
+    from bot.surveys import start_relationship_campaign
+
+    settings = _settings("SLACK_BOT_TOKEN")
+    report = _run(
+        settings,
+        lambda rt: start_relationship_campaign(
+            rt, kind=kind, now=rt.now(), segment=segment, account=account, email=email, send_now=now
+        ),
+    )
+    typer.echo(report.summary())
+
+
+@import_cli.command("contacts")
+def import_contacts(
+    file: Annotated[Path, typer.Argument(help="CSV with a header row.")],
+) -> None:
+    """Upsert accounts and contacts from a CSV; any bad row → nothing imported, exit 1."""
+    from bot.importer import format_report
+    from bot.importer import import_contacts as run_import
+
+    settings = _settings()
+    try:
+        csv_text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"Cannot read {file}: {exc}. Give the path of a UTF-8 CSV file.") from None
+    report = _run(settings, lambda rt: run_import(db=rt.db, csv_text=csv_text, now=rt.now()))
+    typer.echo(format_report(report), err=bool(report.errors))
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (also done on start)."""
+    settings = _settings()
+
+    async def nothing(_rt: Runtime) -> None:
+        return None
+
+    _run(settings, nothing)
+    typer.echo("Database is up to date.")
+
+
+def main() -> None:
+    """Entry point: user-caused errors become one line on stderr."""
+    try:
+        cli()
+    except (ConfigError, UserError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2 if isinstance(exc, ConfigError) else 1)

@@ -1,0 +1,275 @@
+"""Delivering survey DMs exactly once, reminding once, expiring, and reconciling crashes.
+
+An invitation is claimed (`scheduled` → `sending`, with a lease) before its DM is posted
+and marked `sent` after. Each DM carries message metadata naming its invitation, so when a
+sender dies in between, whoever takes over the expired lease looks in the DM's history:
+found → `sent`; not found → `scheduled` again. Nothing is sent twice and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+
+from blocks.ids import SURVEY_METADATA_EVENT
+from blocks.surveys import SurveyCard, closed_blocks, reminder_text, survey_blocks, survey_text
+from blocks.surveys import to_dicts as blocks_json
+from bot.runtime import Runtime
+from bot.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code
+from storage import invitations
+from storage.models import Contact, Invitation, InvitationStatus, SkipReason
+
+log = logging.getLogger(__name__)
+S = InvitationStatus
+
+SEND_LEASE = timedelta(minutes=5)
+BATCH = 100
+MAX_ATTEMPTS = 5
+HISTORY_SLACK = timedelta(minutes=2)  # look a little before `sending_since` for clock skew
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    retry_later: int = 0
+    reconciled: int = 0
+    requeued: int = 0
+    reminded: int = 0
+    expired: int = 0
+
+    def __add__(self, other: DeliveryReport) -> DeliveryReport:
+        return DeliveryReport(**{k: getattr(self, k) + getattr(other, k) for k in vars(self)})
+
+
+class SlackConfigError(Exception):
+    """Slack refused the bot itself; every further call would fail the same way."""
+
+
+def card_for(invitation: Invitation, contact: Contact) -> SurveyCard:
+    assert invitation.id is not None
+    return SurveyCard(invitation.id, invitation.kind, invitation.trigger, contact.locale)
+
+
+def survey_metadata(invitation_id: int) -> dict[str, object]:
+    return {"event_type": SURVEY_METADATA_EVENT, "event_payload": {"invitation_id": invitation_id}}
+
+
+async def deliver_due(rt: Runtime, now: datetime, *, limit: int = BATCH) -> DeliveryReport:
+    """Claim due invitations and DM each one; returns what happened."""
+    async with rt.db.transaction() as session:
+        claimed = await invitations.claim_due(
+            session=session, now=now, lease=SEND_LEASE, limit=limit
+        )
+    report = DeliveryReport()
+    for position, (invitation, contact) in enumerate(claimed):
+        try:
+            await _deliver_one(rt, invitation, contact, now, report)
+        except SlackConfigError:
+            await _release_all(rt, claimed[position:], now)
+            raise
+    return report
+
+
+async def _deliver_one(
+    rt: Runtime, invitation: Invitation, contact: Contact, now: datetime, report: DeliveryReport
+) -> None:
+    assert invitation.id is not None
+    if contact.opted_out or not contact.slack_user_id:
+        reason = SkipReason.OPTED_OUT if contact.opted_out else SkipReason.NO_SLACK_USER
+        await _finish(rt, invitation.id, {"status": S.SKIPPED, "skip_reason": reason}, now)
+        return
+    card = card_for(invitation, contact)
+    await rt.pacer.wait()
+    try:
+        posted = await rt.slack.chat_postMessage(
+            channel=contact.slack_user_id,
+            text=survey_text(card),
+            blocks=blocks_json(survey_blocks(card)),
+            metadata=survey_metadata(invitation.id),
+            unfurl_links=False,
+        )
+    except SlackApiError as exc:
+        await _on_send_error(rt, invitation, error_code(exc), now, report)
+        return
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        # Slack may have the message: leave it `sending`; reconciliation decides after the lease.
+        log.warning("survey send outcome unknown", extra=_fields(invitation, repr(exc)))
+        report.retry_later += 1
+        return
+    values = {"status": S.SENT, "sent_at": now, "dm_channel": posted["channel"]}
+    values |= {"message_ts": posted["ts"], "lease_until": None, "error": None}
+    await _finish(rt, invitation.id, values, now, from_statuses=(S.SENDING,))
+    report.sent += 1
+
+
+async def _on_send_error(
+    rt: Runtime, invitation: Invitation, code: str, now: datetime, report: DeliveryReport
+) -> None:
+    assert invitation.id is not None
+    if code in CONFIG_ERRORS:
+        log.error("slack refused the bot; delivery paused", extra=_fields(invitation, code))
+        raise SlackConfigError(code)
+    if (
+        code in RECIPIENT_ERRORS
+        or code.startswith("invalid_")
+        or invitation.attempts >= MAX_ATTEMPTS
+    ):
+        log.warning("survey failed", extra=_fields(invitation, code))
+        await _finish(rt, invitation.id, {"status": S.FAILED, "error": code}, now)
+        report.failed += 1
+        return
+    # Refused before posting (429 or 5xx past the client's retries): try again later.
+    backoff = timedelta(minutes=2 ** max(0, invitation.attempts - 1))
+    values = {"status": S.SCHEDULED, "due_at": now + backoff, "lease_until": None, "error": code}
+    await _finish(rt, invitation.id, values, now)
+    report.retry_later += 1
+
+
+async def reconcile_stale(rt: Runtime, now: datetime) -> DeliveryReport:
+    """Settle invitations whose sender died between claiming and recording the DM."""
+    async with rt.db.transaction() as session:
+        stale = await invitations.claim_stale_sending(
+            session=session, now=now, lease=SEND_LEASE, limit=BATCH
+        )
+    report = DeliveryReport()
+    for invitation, contact in stale:
+        assert invitation.id is not None
+        try:
+            found = await _find_sent_message(rt, invitation, contact)
+        except SlackApiError as exc:
+            code = error_code(exc)
+            log.warning("reconcile lookup failed", extra=_fields(invitation, code))
+            if code in RECIPIENT_ERRORS:
+                await _finish(rt, invitation.id, {"status": S.FAILED, "error": code}, now)
+            continue  # otherwise the lease runs out again and the next pass retries
+        if found:
+            channel, ts = found
+            values = {"status": S.SENT, "sent_at": invitation.sending_since or now}
+            values |= {"dm_channel": channel, "message_ts": ts, "lease_until": None}
+            await _finish(rt, invitation.id, values, now, from_statuses=(S.SENDING,))
+            report.reconciled += 1
+        else:
+            values = {"status": S.SCHEDULED, "due_at": now, "lease_until": None}
+            await _finish(rt, invitation.id, values, now, from_statuses=(S.SENDING,))
+            report.requeued += 1
+    return report
+
+
+async def _find_sent_message(
+    rt: Runtime, invitation: Invitation, contact: Contact
+) -> tuple[str, str] | None:
+    channel = invitation.dm_channel
+    if not channel:
+        opened = await rt.slack.conversations_open(users=contact.slack_user_id)
+        channel = opened["channel"]["id"]
+    since = (invitation.sending_since or invitation.due_at) - HISTORY_SLACK
+    cursor: str | None = None
+    while True:
+        page = await rt.slack.conversations_history(
+            channel=channel,
+            oldest=f"{since.timestamp():.6f}",
+            include_all_metadata=True,
+            limit=200,
+            cursor=cursor,
+        )
+        for message in page.get("messages", []):
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == SURVEY_METADATA_EVENT
+                and payload.get("invitation_id") == invitation.id
+            ):
+                return channel, message["ts"]
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not page.get("has_more") or not cursor:
+            return None
+
+
+async def send_reminders(rt: Runtime, now: datetime) -> DeliveryReport:
+    """One reminder per unanswered survey, `REMINDER_AFTER` after delivery."""
+    settings = rt.settings
+    async with rt.db.transaction() as session:
+        due = await invitations.claim_reminders(
+            session=session,
+            now=now,
+            remind_after=settings.reminder_after,
+            expire_after=settings.expire_after,
+        )
+    report = DeliveryReport()
+    for invitation, contact in due:
+        if contact.opted_out or not invitation.dm_channel:
+            continue
+        try:
+            await rt.slack.chat_postMessage(
+                channel=invitation.dm_channel, text=reminder_text(contact.locale)
+            )
+            report.reminded += 1
+        except SlackApiError as exc:  # at most once: a lost reminder is better than two
+            log.warning("reminder failed", extra=_fields(invitation, error_code(exc)))
+    return report
+
+
+async def expire_unanswered(rt: Runtime, now: datetime) -> DeliveryReport:
+    """Close surveys unanswered after `EXPIRE_AFTER` and take the buttons off the DM."""
+    async with rt.db.transaction() as session:
+        expired = await invitations.claim_expiries(
+            session=session, now=now, expire_after=rt.settings.expire_after
+        )
+    for invitation, contact in expired:
+        await update_survey_message(rt, invitation, closed_blocks_for(invitation, contact))
+    return DeliveryReport(expired=len(expired))
+
+
+def closed_blocks_for(invitation: Invitation, contact: Contact) -> list[dict]:
+    return blocks_json(closed_blocks(card_for(invitation, contact), reason="expired"))
+
+
+async def update_survey_message(rt: Runtime, invitation: Invitation, blocks: list[dict]) -> bool:
+    """Replace the survey DM's blocks; False (logged) when Slack refuses."""
+    if not invitation.dm_channel or not invitation.message_ts:
+        return False
+    try:
+        await rt.slack.chat_update(
+            channel=invitation.dm_channel,
+            ts=invitation.message_ts,
+            blocks=blocks,
+            text=survey_text(SurveyCard(invitation.id or 0, invitation.kind, invitation.trigger)),
+        )
+        return True
+    except SlackApiError as exc:
+        log.warning("survey update failed", extra=_fields(invitation, error_code(exc)))
+        return False
+
+
+async def _finish(
+    rt: Runtime,
+    invitation_id: int,
+    values: dict[str, object],
+    now: datetime,
+    *,
+    from_statuses: tuple[str, ...] = (S.SENDING,),
+) -> bool:
+    if values.get("status") in (S.FAILED, S.SKIPPED):
+        values = {**values, "closed_at": now, "lease_until": None}
+    async with rt.db.transaction() as session:
+        return await invitations.transition(
+            session=session, invitation_id=invitation_id, from_statuses=from_statuses, values=values
+        )
+
+
+async def _release_all(
+    rt: Runtime, claimed: list[tuple[Invitation, Contact]], now: datetime
+) -> None:
+    for invitation, _contact in claimed:
+        assert invitation.id is not None
+        values = {"status": S.SCHEDULED, "lease_until": None, "attempts": invitation.attempts - 1}
+        await _finish(rt, invitation.id, values, now)
+
+
+def _fields(invitation: Invitation, error: str) -> dict[str, object]:
+    return {"invitation_id": invitation.id, "slack_error": error}

@@ -1,0 +1,47 @@
+"""Finding a contact in Slack: user id by email, then time zone and locale."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import UserError
+from bot.runtime import Runtime
+from bot.slack import CONFIG_ERRORS, error_code
+from storage.models import Contact, SkipReason
+
+log = logging.getLogger(__name__)
+NOT_FOUND = frozenset({"users_not_found", "user_not_found", "account_inactive"})
+
+
+async def resolve(rt: Runtime, contact: Contact, now: datetime) -> str | None:
+    """Fill in the contact's Slack id, zone and locale; return a skip reason when it has none.
+
+    Raises UserError when Slack refuses the bot itself (bad token, missing scope).
+    """
+    try:
+        if not contact.slack_user_id:
+            found = await rt.slack.users_lookupByEmail(email=contact.email)
+            contact.slack_user_id = found["user"]["id"]
+        if not contact.tz:
+            info = await rt.slack.users_info(user=contact.slack_user_id, include_locale=True)
+            user = info["user"]
+            if user.get("deleted"):
+                return SkipReason.NO_SLACK_USER
+            contact.tz = user.get("tz") or "UTC"
+            contact.locale = user.get("locale") or contact.locale
+    except SlackApiError as exc:
+        code = error_code(exc)
+        if code in NOT_FOUND:
+            return SkipReason.NO_SLACK_USER
+        if code in CONFIG_ERRORS:
+            raise UserError(
+                f"Slack refused the bot ({code}): check SLACK_BOT_TOKEN and the scopes "
+                "users:read and users:read.email in manifest.json"
+            ) from exc
+        log.warning("slack lookup failed", extra={"contact_id": contact.id, "error": code})
+        return f"Slack lookup failed ({code})"
+    contact.updated_at = now
+    return None

@@ -1,0 +1,92 @@
+"""Scheduled work: one place registers the jobs; each job is a plain async function.
+
+The due times live on database rows, so any number of `serve` / `worker` processes can
+tick: each pass claims rows atomically, and a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot import delivery
+from bot.delivery import DeliveryReport, SlackConfigError
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
+    """One pass of every job: reconcile crashed sends, deliver, remind, expire."""
+    moment = now or rt.now()
+    report = DeliveryReport()
+    for job in (
+        delivery.reconcile_stale,
+        delivery.deliver_due,
+        delivery.send_reminders,
+        delivery.expire_unanswered,
+    ):
+        try:
+            report = report + await job(rt, moment)
+        except SlackConfigError:
+            break  # already logged; the next tick tries again once the token is fixed
+    return report
+
+
+async def drain(rt: Runtime, now: datetime | None = None, *, passes: int = 1000) -> DeliveryReport:
+    """Repeat passes until no due work is left (deliveries come in batches)."""
+    total = DeliveryReport()
+    for _ in range(passes):
+        report = await run_due(rt, now)
+        total = total + report
+        if report.sent + report.failed + report.reconciled + report.requeued == 0:
+            break
+    return total
+
+
+async def tick(rt: Runtime) -> None:
+    try:
+        report = await drain(rt)
+    except Exception:
+        log.exception("scheduled pass failed")  # keep ticking; the rows are still due
+        return
+    if any(vars(report).values()):
+        log.info("scheduled pass", extra=vars(report))
+
+
+def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
+    """An APScheduler that runs a pass every `SCHEDULER_TICK`, never two at once."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        tick,
+        "interval",
+        args=[rt],
+        seconds=rt.settings.scheduler_tick.total_seconds(),
+        id="voc-tick",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=rt.now(),
+    )
+    return scheduler
+
+
+async def run_worker(rt: Runtime) -> None:
+    """The scheduler alone, until interrupted."""
+    import asyncio
+    import signal
+
+    await rt.db.upgrade()
+    scheduler = build_scheduler(rt)
+    scheduler.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker started", extra={"tick_seconds": rt.settings.scheduler_tick.total_seconds()})
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        await rt.close()

@@ -1,0 +1,137 @@
+"""Listeners for the survey DM: rating taps, "Tell us why", its modal, and the opt-out."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from blocks.catalog import t
+from blocks.ids import RATE_ACTION, ActionId, BlockId, CallbackId
+from blocks.surveys import answered_blocks, closed_blocks, comment_modal, to_dicts
+from bot import answers
+from bot.answers import Outcome
+from bot.delivery import card_for, update_survey_message
+from handlers.context import runtime_of
+
+log = logging.getLogger(__name__)
+
+NOTES = {
+    Outcome.NOT_YOURS: "note.not_yours",
+    Outcome.ANSWERED: "note.answered",
+    Outcome.CLOSED: "note.closed",
+    Outcome.UNKNOWN: "note.closed",
+}
+
+
+def register(app: AsyncApp) -> None:
+    app.action(RATE_ACTION)(on_rate)
+    app.action(ActionId.TELL_WHY)(on_tell_why)
+    app.action(ActionId.OPT_OUT)(on_opt_out)
+    app.view(CallbackId.COMMENT_MODAL)(on_comment)
+
+
+async def on_rate(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    await ack()
+    rt = runtime_of(context)
+    parsed = _rating(body)
+    if parsed is None:
+        await _note(respond, body, Outcome.UNKNOWN)
+        return
+    invitation_id, score = parsed
+    container = body.get("container") or {}
+    result = await answers.record_tap(
+        rt,
+        invitation_id=invitation_id,
+        score=score,
+        user_id=body["user"]["id"],
+        channel=container.get("channel_id"),
+        message_ts=container.get("message_ts"),
+        now=rt.now(),
+    )
+    if result.outcome is not Outcome.RECORDED or result.card is None:
+        await _note(respond, body, result.outcome)
+        return
+    assert result.invitation is not None
+    await update_survey_message(rt, result.invitation, to_dicts(answered_blocks(result.card)))
+
+
+async def on_tell_why(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    await ack()
+    rt = runtime_of(context)
+    invitation_id = _int(body["actions"][0].get("value"))
+    outcome, card = await answers.answered_card(
+        rt, invitation_id=invitation_id or 0, user_id=body["user"]["id"]
+    )
+    if card is None:
+        await _note(respond, body, outcome)
+        return
+    await rt.slack.views_open(trigger_id=body["trigger_id"], view=comment_modal(card).to_dict())
+
+
+async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    rt = runtime_of(context)
+    view = body["view"]
+    value = view["state"]["values"].get(BlockId.COMMENT, {}).get(ActionId.COMMENT_INPUT, {})
+    outcome, card, invitation = await answers.save_comment(
+        rt,
+        invitation_id=_int(view.get("private_metadata")) or 0,
+        user_id=body["user"]["id"],
+        comment=value.get("value"),
+        now=rt.now(),
+    )
+    if card is None or invitation is None:
+        log.info("comment refused", extra={"outcome": outcome})
+        return
+    await update_survey_message(rt, invitation, to_dicts(answered_blocks(card)))
+
+
+async def on_opt_out(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    await ack()
+    rt = runtime_of(context)
+    invitation_id = _int(body["actions"][0].get("value"))
+    outcome, invitation, contact = await answers.opt_out(
+        rt, invitation_id=invitation_id or 0, user_id=body["user"]["id"], now=rt.now()
+    )
+    if outcome is not Outcome.RECORDED or invitation is None or contact is None:
+        await _note(respond, body, outcome)
+        return
+    blocks = closed_blocks(card_for(invitation, contact), reason="opted_out")
+    await update_survey_message(rt, invitation, to_dicts(blocks))
+
+
+async def _note(respond: AsyncRespond, body: dict[str, Any], outcome: Outcome) -> None:
+    """A polite ephemeral note to the person who tapped; the survey itself stays as it is."""
+    locale = (body.get("user") or {}).get("locale")
+    await respond(
+        text=t(locale, NOTES.get(outcome, "note.closed")),
+        response_type="ephemeral",
+        replace_original=False,
+    )
+
+
+def _rating(body: dict[str, Any]) -> tuple[int, int] | None:
+    value = str(body["actions"][0].get("value") or "")
+    invitation, _, score = value.partition(":")
+    if _int(invitation) is None or _int(score) is None:
+        log.warning("rating button with an unexpected value", extra={"value": value[:50]})
+        return None
+    return _int(invitation) or 0, _int(score) or 0
+
+
+def _int(text: object) -> int | None:
+    try:
+        return int(str(text))
+    except ValueError:
+        return None

@@ -1,0 +1,213 @@
+"""Queries over invitations: creating them and claiming due work safely across processes.
+
+Every claim is one conditional UPDATE, so two schedulers never take the same row: on
+PostgreSQL the candidate rows are locked with `FOR UPDATE SKIP LOCKED`; SQLite has a single
+writer, and the status guard in the WHERE clause makes a second claim a no-op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Contact, Invitation, InvitationStatus, Trigger
+
+S = InvitationStatus
+OPEN = (S.SENDING, S.SENT, S.REMINDED)  # in Slack (or about to be) and not yet answered
+COUNTS_FOR_FATIGUE = (S.SCHEDULED, S.SENDING, S.SENT, S.REMINDED, S.ANSWERED, S.EXPIRED)
+
+
+async def create_invitation(
+    *,
+    session: AsyncSession,
+    contact_id: int,
+    kind: str,
+    trigger: str,
+    due_at: datetime,
+    now: datetime,
+    status: str = S.SCHEDULED,
+    skip_reason: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> Invitation:
+    invitation = Invitation(
+        contact_id=contact_id,
+        kind=kind,
+        trigger=trigger,
+        status=status,
+        skip_reason=skip_reason,
+        due_at=due_at,
+        context=context,
+        created_at=now,
+        closed_at=now if status == S.SKIPPED else None,
+    )
+    session.add(invitation)
+    await session.flush()
+    return invitation
+
+
+async def surveyed_since(
+    *, session: AsyncSession, contact_id: int, relationship: bool, since: datetime
+) -> bool:
+    """Whether the contact got (or is due) a survey of this family since `since`."""
+    family = Invitation.trigger == Trigger.RELATIONSHIP
+    query = select(func.count(Invitation.id)).where(
+        Invitation.contact_id == contact_id,
+        Invitation.created_at >= since,
+        Invitation.status.in_(COUNTS_FOR_FATIGUE),
+        family if relationship else ~family,
+    )
+    return bool((await session.execute(query)).scalar_one())
+
+
+async def claim_due(
+    *, session: AsyncSession, now: datetime, lease: timedelta, limit: int
+) -> list[tuple[Invitation, Contact]]:
+    """Move up to `limit` due scheduled invitations to `sending`, leased until now + lease."""
+    ids = await _claim(
+        session,
+        where=and_(Invitation.status == S.SCHEDULED, Invitation.due_at <= now),
+        order=Invitation.due_at,
+        limit=limit,
+        values={
+            "status": S.SENDING,
+            "lease_until": now + lease,
+            "sending_since": now,
+            "attempts": Invitation.attempts + 1,
+        },
+    )
+    return await with_contacts(session=session, ids=ids)
+
+
+async def claim_stale_sending(
+    *, session: AsyncSession, now: datetime, lease: timedelta, limit: int
+) -> list[tuple[Invitation, Contact]]:
+    """Take over `sending` rows whose lease ran out (their sender died) to reconcile them."""
+    ids = await _claim(
+        session,
+        where=and_(Invitation.status == S.SENDING, Invitation.lease_until < now),
+        order=Invitation.lease_until,
+        limit=limit,
+        values={"lease_until": now + lease},
+    )
+    return await with_contacts(session=session, ids=ids)
+
+
+async def claim_reminders(
+    *, session: AsyncSession, now: datetime, remind_after: timedelta, expire_after: timedelta
+) -> list[tuple[Invitation, Contact]]:
+    """Mark unanswered invitations `reminded` (at most once each) and return them."""
+    ids = await _claim(
+        session,
+        where=and_(
+            Invitation.status == S.SENT,
+            Invitation.sent_at <= now - remind_after,
+            Invitation.sent_at > now - expire_after,
+        ),
+        order=Invitation.sent_at,
+        limit=500,
+        values={"status": S.REMINDED, "reminded_at": now},
+    )
+    return await with_contacts(session=session, ids=ids)
+
+
+async def claim_expiries(
+    *, session: AsyncSession, now: datetime, expire_after: timedelta
+) -> list[tuple[Invitation, Contact]]:
+    """Close invitations unanswered for `expire_after` and return them."""
+    ids = await _claim(
+        session,
+        where=and_(
+            Invitation.status.in_((S.SENT, S.REMINDED)), Invitation.sent_at <= now - expire_after
+        ),
+        order=Invitation.sent_at,
+        limit=500,
+        values={"status": S.EXPIRED, "closed_at": now},
+    )
+    return await with_contacts(session=session, ids=ids)
+
+
+async def transition(
+    *,
+    session: AsyncSession,
+    invitation_id: int,
+    from_statuses: Sequence[str],
+    values: dict[str, Any],
+) -> bool:
+    """Change one invitation if it is still in one of `from_statuses`; True when it changed."""
+    result = await session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation_id, Invitation.status.in_(from_statuses))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def with_contacts(
+    *, session: AsyncSession, ids: Sequence[int]
+) -> list[tuple[Invitation, Contact]]:
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(Invitation, Contact)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(Invitation.id.in_(ids))
+        .order_by(Invitation.id)
+        .execution_options(populate_existing=True)
+    )
+    return [(invitation, contact) for invitation, contact in rows.tuples()]
+
+
+async def get_with_contact(
+    *, session: AsyncSession, invitation_id: int
+) -> tuple[Invitation, Contact] | None:
+    rows = await with_contacts(session=session, ids=[invitation_id])
+    return rows[0] if rows else None
+
+
+async def skip_pending_for_contact(
+    *, session: AsyncSession, contact_id: int, reason: str, now: datetime
+) -> None:
+    """Skip every scheduled invitation of a contact (e.g. after an opt-out)."""
+    await session.execute(
+        update(Invitation)
+        .where(Invitation.contact_id == contact_id, Invitation.status == S.SCHEDULED)
+        .values(status=S.SKIPPED, skip_reason=reason, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def count_by_status(*, session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(Invitation.status, func.count(Invitation.id)).group_by(Invitation.status)
+    )
+    return {status: count for status, count in rows.tuples()}
+
+
+async def _claim(
+    session: AsyncSession,
+    *,
+    where: ColumnElement[bool],
+    order: Any,
+    limit: int,
+    values: dict[str, Any],
+) -> list[int]:
+    candidates = (
+        select(Invitation.id)
+        .where(where)
+        .order_by(order)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(
+        update(Invitation)
+        .where(Invitation.id.in_(candidates.scalar_subquery()), where)
+        .values(**values)
+        .returning(Invitation.id)
+        .execution_options(synchronize_session=False)
+    )
+    return [row[0] for row in result.all()]

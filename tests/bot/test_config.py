@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, format_duration, load_settings, parse_duration
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90s", timedelta(seconds=90)),
+        ("15m", timedelta(minutes=15)),
+        ("48h", timedelta(hours=48)),
+        ("4d", timedelta(days=4)),
+        (" 2h ", timedelta(hours=2)),
+    ],
+)
+def test_durations(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+    assert parse_duration(format_duration(expected)) == expected
+
+
+@pytest.mark.parametrize("text", ["2 days", "48", "h", "0s", "-5m", "1.5h", ""])
+def test_bad_durations_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="use 90s, 15m, 48h or 4d"):
+        parse_duration(text)
+
+
+def test_defaults_match_the_spec() -> None:
+    settings = load_settings()
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.database_url == "sqlite+aiosqlite:///./voc.db"
+    assert settings.port == 3000
+    assert settings.escalate_after == timedelta(hours=48)
+    assert settings.reminder_after == timedelta(days=4)
+    assert settings.expire_after == timedelta(days=14)
+    assert settings.scheduler_tick == timedelta(seconds=30)
+    assert settings.digest_schedule == "mon 09:00"
+    assert settings.digest_tz == "UTC"
+    assert settings.log_level == "INFO"
+
+
+def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("VOC_CHANNEL=C123\nVOC_ADMINS=U1, U2\nREMINDER_AFTER=15m\n")
+    monkeypatch.setenv("ESCALATE_AFTER", "90s")
+    settings = load_settings()
+    assert settings.voc_channel == "C123"
+    assert settings.digest_channel == "C123"  # DIGEST_CHANNEL defaults to VOC_CHANNEL
+    assert settings.voc_admins == ["U1", "U2"]
+    assert settings.is_admin("U2") and not settings.is_admin("U3")
+    assert settings.reminder_after == timedelta(minutes=15)
+    assert settings.escalate_after == timedelta(seconds=90)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "hint"),
+    [
+        ("ESCALATE_AFTER", "2 days", "use 90s, 15m, 48h or 4d"),
+        ("DATABASE_URL", "sqlite:///voc.db", "sqlite+aiosqlite"),
+        ("DIGEST_SCHEDULE", "monday at 9", "mon 09:00"),
+        ("DIGEST_TZ", "Mars/Olympus", "IANA time zone"),
+        ("PORT", "http", "PORT"),
+        ("SLACK_BOT_TOKEN", "xoxp-user-token", "xoxb-"),
+        ("LOG_LEVEL", "LOUD", "DEBUG, INFO"),
+    ],
+)
+def test_malformed_values_name_the_setting_and_the_form(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, hint: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(name)
+    assert hint in message
+    assert "\n" not in message
+
+
+def test_missing_required_setting_names_it() -> None:
+    with pytest.raises(ConfigError, match="^SLACK_SIGNING_SECRET is not set.*\\.env"):
+        load_settings(slack_bot_token="xoxb-1").require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+
+
+def test_cli_stops_with_one_line(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "ESCALATE_AFTER": "2 days", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: ESCALATE_AFTER='2 days' is not valid: use 90s, 15m, 48h or 4d"
+    ]
+    serve = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        cwd=tmp_path,
+        env={**env, "ESCALATE_AFTER": "48h"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert serve.returncode == 2
+    assert serve.stderr.strip().startswith("error: SLACK_BOT_TOKEN is not set")

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.app import build_web_app
+from bot.config import Settings
+from bot.emulator import SlackEmulator
+from bot.runtime import Runtime
+from bot.slack import Pacer, make_client
+from storage.db import Database
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, FakeClock, Served, SlackSender, serve
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[SlackEmulator]:
+    async with SlackEmulator() as running:
+        yield running
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(emulator: SlackEmulator, database_url: str) -> Settings:
+    return Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=emulator.api_url,
+        database_url=database_url,
+        voc_channel="CVOC",
+    )
+
+
+@pytest.fixture
+async def rt(settings: Settings, db: Database, clock: FakeClock) -> AsyncIterator[Runtime]:
+    runtime = Runtime(
+        settings=settings,
+        db=db,
+        slack=make_client(settings.slack_bot_token, settings.slack_api_url),
+        clock=clock,
+        pacer=Pacer(1000, burst=100),
+    )
+    yield runtime
+
+
+@pytest.fixture
+async def app_url(rt: Runtime) -> AsyncIterator[str]:
+    served: Served = await serve(build_web_app(rt, scheduler=False))
+    yield served.url
+    await served.stop()
+
+
+@pytest.fixture
+async def slack(app_url: str) -> AsyncIterator[SlackSender]:
+    sender = SlackSender(app_url)
+    yield sender
+    await sender.close()
