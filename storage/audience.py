@@ -24,7 +24,7 @@ async def campaign_contacts(
     if email:
         query = query.where(Contact.email == email)
     rows = await session.execute(query.order_by(Contact.id))
-    return [(contact, account) for contact, account in rows.tuples()]
+    return [(contact, account) for contact, account in rows.all()]
 
 
 async def account_names(*, session: AsyncSession) -> list[str]:

@@ -159,7 +159,7 @@ async def with_contacts(
         .order_by(Invitation.id)
         .execution_options(populate_existing=True)
     )
-    return [(invitation, contact) for invitation, contact in rows.tuples()]
+    return [(invitation, contact) for invitation, contact in rows.all()]
 
 
 async def get_with_contact(
@@ -185,7 +185,7 @@ async def count_by_status(*, session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(
         select(Invitation.status, func.count(Invitation.id)).group_by(Invitation.status)
     )
-    return {status: count for status, count in rows.tuples()}
+    return {status: count for status, count in rows.all()}
 
 
 async def _claim(
