@@ -1,0 +1,106 @@
+"""Queries over accounts and their contacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Account, Contact
+
+
+async def find_account_by_key(*, session: AsyncSession, key: str) -> Account | None:
+    result = await session.execute(select(Account).where(Account.name_key == key))
+    return result.scalar_one_or_none()
+
+
+async def get_contact_by_email(*, session: AsyncSession, email: str) -> Contact | None:
+    """The contact with this (already lower-case) email."""
+    result = await session.execute(select(Contact).where(Contact.email == email))
+    return result.scalar_one_or_none()
+
+
+async def get_contact_by_slack_user(*, session: AsyncSession, slack_user_id: str) -> Contact | None:
+    """The contact with this Slack user id (the oldest, if two emails share one person)."""
+    result = await session.execute(
+        select(Contact).where(Contact.slack_user_id == slack_user_id).order_by(Contact.id).limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def upsert_account(
+    *, session: AsyncSession, name: str, key: str, fields: dict[str, Any], now: datetime
+) -> tuple[Account, bool]:
+    """Create the account with this name key, or update it; returns (account, created).
+
+    Args:
+        key: `bot.names.name_key(name)`, the column accounts are matched by.
+        fields: Account attributes; a None value leaves the stored one alone.
+    """
+    account = await find_account_by_key(session=session, key=key)
+    created = account is None
+    if account is None:
+        account = Account(name=name, name_key=key, created_at=now)
+        session.add(account)
+    account.name = name
+    _apply(account, fields)
+    account.updated_at = now
+    await session.flush()
+    return account, created
+
+
+async def upsert_contact(
+    *,
+    session: AsyncSession,
+    email: str,
+    account_id: int,
+    fields: dict[str, Any],
+    now: datetime,
+) -> tuple[Contact, bool]:
+    """Create the contact with this email, or update it and its account; returns (contact, created).
+
+    Args:
+        email: lower-case, as stored.
+        fields: Contact attributes; a None value leaves the stored one alone.
+    """
+    contact = await get_contact_by_email(session=session, email=email)
+    created = contact is None
+    if contact is None:
+        contact = Contact(email=email, account_id=account_id, created_at=now)
+        session.add(contact)
+    previous_slack_user = contact.slack_user_id
+    contact.account_id = account_id
+    _apply(contact, fields)
+    if previous_slack_user and contact.slack_user_id != previous_slack_user:
+        # Zone and locale came from the old Slack user; clearing them makes the next send look up.
+        contact.tz = None
+        contact.locale = None
+    contact.updated_at = now
+    await session.flush()
+    return contact, created
+
+
+async def update_contact_slack_identity(
+    *,
+    session: AsyncSession,
+    contact_id: int,
+    slack_user_id: str | None = None,
+    tz: str | None = None,
+    locale: str | None = None,
+    now: datetime,
+) -> bool:
+    """Record what Slack said about a contact; None leaves a value alone. False if no contact."""
+    given = {"slack_user_id": slack_user_id, "tz": tz, "locale": locale}
+    values = {name: value for name, value in given.items() if value is not None}
+    result = await session.execute(
+        update(Contact).where(Contact.id == contact_id).values(**values, updated_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _apply(row: Account | Contact, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        if value is not None:
+            setattr(row, name, value)
