@@ -78,7 +78,7 @@ _MS: dict[str, str] = {
     "modal.close": "Batal",
     "modal.label": "Apakah sebab utama skor anda?",
     "modal.placeholder": "Pilihan. Setiap komen dibaca oleh seseorang.",
-    "note.not_yours": "Tinjauan ini dihantar kepada orang lain, jadi ketikan anda tidak direkodkan.",
+    "note.not_yours": "Tinjauan ini untuk orang lain, jadi ketikan anda tidak direkodkan.",
     "note.answered": "Anda telah menjawab tinjauan ini. Terima kasih!",
     "note.closed": "Tinjauan ini telah ditutup, jadi ketikan anda tidak direkodkan. Terima kasih.",
     "note.comment_saved": "Terima kasih! Komen anda telah disimpan.",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -165,6 +167,38 @@ def _opt_out_button(card: SurveyCard) -> ButtonElement:
             deny=t(card.locale, "survey.opt_out.confirm_no"),
         ),
     )
+
+
+def survey_json(card: SurveyCard) -> list[dict]:
+    """`survey_blocks` serialised, from a cache: every send of a campaign looks the same."""
+    return _fill(_survey_template(card.kind, card.trigger, card.locale), card.invitation_id)
+
+
+def answered_json(card: SurveyCard) -> list[dict]:
+    """`answered_blocks` serialised; cached while there is no comment (the tap's hot path)."""
+    if card.comment is not None:
+        return to_dicts(answered_blocks(card))
+    template = _answered_template(card.kind, card.trigger, card.locale, card.score)
+    return _fill(template, card.invitation_id)
+
+
+# A stand-in id that cannot collide with the rest of the JSON, swapped for the real one.
+_PLACEHOLDER = 987_654_321_987_654
+
+
+@lru_cache(maxsize=512)
+def _survey_template(kind: str, trigger: str, locale: str | None) -> str:
+    return json.dumps(to_dicts(survey_blocks(SurveyCard(_PLACEHOLDER, kind, trigger, locale))))
+
+
+@lru_cache(maxsize=2048)
+def _answered_template(kind: str, trigger: str, locale: str | None, score: int | None) -> str:
+    card = SurveyCard(_PLACEHOLDER, kind, trigger, locale, score)
+    return json.dumps(to_dicts(answered_blocks(card)))
+
+
+def _fill(template: str, invitation_id: int) -> list[dict]:
+    return json.loads(template.replace(str(_PLACEHOLDER), str(invitation_id)))
 
 
 def to_dicts(blocks: list[Block]) -> list[dict]:

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -13,7 +14,7 @@ from blocks.surveys import SurveyCard
 from bot.runtime import Runtime
 from bot.scales import category, scale_for
 from storage import invitations, responses
-from storage.models import Contact, Invitation, InvitationStatus, Response, SkipReason
+from storage.models import Contact, Invitation, InvitationStatus, SkipReason
 
 log = logging.getLogger(__name__)
 S = InvitationStatus
@@ -32,9 +33,8 @@ class Outcome(StrEnum):
 class TapResult:
     outcome: Outcome
     card: SurveyCard | None = None
-    response: Response | None = None
+    response_id: int | None = None
     invitation: Invitation | None = None
-    contact: Contact | None = None
 
 
 async def record_tap(
@@ -51,20 +51,19 @@ async def record_tap(
 
     The conditional UPDATE decides the winner inside the database, and the unique key on
     responses backs it up, so double taps, Slack retries and other processes all lose.
+    One short transaction: this runs for every tap, right after the ack.
     """
-    async with rt.db.session() as session:
-        found = await invitations.get_with_contact(session=session, invitation_id=invitation_id)
-    if found is None:
-        return TapResult(Outcome.UNKNOWN)
-    invitation, contact = found
-    refusal = _refusal(rt, invitation, contact, user_id, score, now)
-    if refusal:
-        return TapResult(refusal, invitation=invitation, contact=contact)
-    values: dict[str, object] = {"status": S.ANSWERED, "answered_at": now, "lease_until": None}
-    values |= {"dm_channel": invitation.dm_channel or channel}
-    values |= {"message_ts": invitation.message_ts or message_ts}
     try:
         async with rt.db.transaction() as session:
+            target = await invitations.tap_target(session=session, invitation_id=invitation_id)
+            if target is None:
+                return TapResult(Outcome.UNKNOWN)
+            refusal = _refusal(rt, target, user_id, score, now)
+            if refusal:
+                return TapResult(refusal)
+            values: dict[str, object] = {"status": S.ANSWERED, "answered_at": now}
+            values |= {"lease_until": None, "dm_channel": target.dm_channel or channel}
+            values |= {"message_ts": target.message_ts or message_ts}
             won = await invitations.transition(
                 session=session,
                 invitation_id=invitation_id,
@@ -72,34 +71,43 @@ async def record_tap(
                 values=values,
             )
             if not won:
-                return TapResult(Outcome.ANSWERED, invitation=invitation, contact=contact)
-            response = await responses.record_response(
+                return TapResult(Outcome.ANSWERED)
+            response_id = await responses.record_response(
                 session=session,
-                invitation=invitation,
-                account_id=contact.account_id,
+                invitation_id=invitation_id,
+                contact_id=target.contact_id,
+                account_id=target.account_id,
+                kind=target.kind,
                 score=score,
-                category=category(invitation.kind, score),
+                category=category(target.kind, score),
                 now=now,
             )
     except IntegrityError:
-        return TapResult(Outcome.ANSWERED, invitation=invitation, contact=contact)
-    for key, value in values.items():
-        setattr(invitation, key, value)
-    card = SurveyCard(invitation_id, invitation.kind, invitation.trigger, contact.locale, score)
+        return TapResult(Outcome.ANSWERED)
+    invitation = Invitation(
+        id=invitation_id,
+        contact_id=target.contact_id,
+        kind=target.kind,
+        trigger=target.trigger,
+        status=S.ANSWERED,
+        due_at=now,
+        dm_channel=values["dm_channel"],
+        message_ts=values["message_ts"],
+        answered_at=now,
+    )
+    card = SurveyCard(invitation_id, target.kind, target.trigger, target.locale, score)
     log.info("response recorded", extra={"invitation_id": invitation_id, "score": score})
-    return TapResult(Outcome.RECORDED, card, response, invitation, contact)
+    return TapResult(Outcome.RECORDED, card, response_id, invitation)
 
 
-def _refusal(
-    rt: Runtime, invitation: Invitation, contact: Contact, user_id: str, score: int, now: datetime
-) -> Outcome | None:
-    if contact.slack_user_id != user_id:
+def _refusal(rt: Runtime, target: Any, user_id: str, score: int, now: datetime) -> Outcome | None:
+    if target.slack_user_id != user_id:
         return Outcome.NOT_YOURS
-    if invitation.status == S.ANSWERED:
+    if target.status == S.ANSWERED:
         return Outcome.ANSWERED
-    if invitation.status not in ANSWERABLE or not scale_for(invitation.kind).contains(score):
+    if target.status not in ANSWERABLE or not scale_for(target.kind).contains(score):
         return Outcome.CLOSED
-    sent = invitation.sent_at or invitation.sending_since
+    sent = target.sent_at or target.sending_since
     if sent and now - sent >= rt.settings.expire_after:
         return Outcome.CLOSED  # past expiry even if the expiry job has not run yet
     return None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +19,7 @@ from handlers import context, surveys
 log = logging.getLogger(__name__)
 RUNTIME = web.AppKey("runtime", Runtime)
 BOLT = web.AppKey("bolt", AsyncApp)
+SHUTDOWN_GRACE = 10.0
 
 
 def build_bolt_app(rt: Runtime) -> AsyncApp:
@@ -46,6 +49,35 @@ def build_web_app(rt: Runtime, *, scheduler: bool = True) -> web.Application:
     return web_app
 
 
+async def run_server(rt: Runtime, *, port: int, scheduler: bool = True) -> None:
+    """Serve until SIGINT / SIGTERM; prints the address once listening."""
+    runner = web.AppRunner(build_web_app(rt, scheduler=scheduler))
+    await runner.setup()
+    site = web.TCPSite(runner, host="0.0.0.0", port=port)
+    await site.start()
+    bound = runner.addresses[0][1]
+    print(f"VoC bot listening on http://0.0.0.0:{bound}/slack/events", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+        await site.stop()  # no new requests; finish the work already acked
+        await _finish_acked_work(SHUTDOWN_GRACE)
+    finally:
+        await runner.cleanup()
+
+
+async def _finish_acked_work(timeout: float) -> None:
+    """Let listeners that already acked (taps being recorded) complete before exiting."""
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    if others:
+        _done, pending = await asyncio.wait(others, timeout=timeout)
+        if pending:
+            log.warning("shutdown: work still running", extra={"tasks": len(pending)})
+
+
 async def _slack_events(request: web.Request) -> web.Response:
     bolt = request.app[BOLT]
     response = await bolt.async_dispatch(await to_bolt_request(request))
@@ -64,6 +96,7 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 async def _migrate(web_app: web.Application) -> None:
+    await web_app[RUNTIME].start()
     await web_app[RUNTIME].db.upgrade()
 
 

@@ -43,6 +43,7 @@ def _run(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
     async def main() -> T:
         rt = build_runtime(settings)
         try:
+            await rt.start()
             await rt.db.upgrade()
             return await work(rt)
         finally:
@@ -53,18 +54,15 @@ def _run(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
 
 @cli.command()
 def serve(
-    port: Annotated[int | None, typer.Option(help="Overrides $PORT.")] = None,
+    port: Annotated[int | None, typer.Option(help="Overrides $PORT; 0 picks a free port.")] = None,
     no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Only serve HTTP.")] = False,
 ) -> None:
     """HTTP server: Bolt at POST /slack/events, GET /healthz, and the scheduler."""
-    from aiohttp import web
-
-    from bot.app import build_web_app
+    from bot.app import run_server
 
     settings = _settings("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    rt = build_runtime(settings)
     listen = settings.port if port is None else port
-    web.run_app(build_web_app(rt, scheduler=not no_scheduler), port=listen, print=None)
+    asyncio.run(run_server(build_runtime(settings), port=listen, scheduler=not no_scheduler))
 
 
 @cli.command()

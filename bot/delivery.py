@@ -16,7 +16,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from blocks.ids import SURVEY_METADATA_EVENT
-from blocks.surveys import SurveyCard, closed_blocks, reminder_text, survey_blocks, survey_text
+from blocks.surveys import SurveyCard, closed_blocks, reminder_text, survey_json, survey_text
 from blocks.surveys import to_dicts as blocks_json
 from bot.runtime import Runtime
 from bot.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code
@@ -29,7 +29,7 @@ S = InvitationStatus
 SEND_LEASE = timedelta(minutes=5)
 BATCH = 100
 MAX_ATTEMPTS = 5
-HISTORY_SLACK = timedelta(minutes=2)  # look a little before `sending_since` for clock skew
+HISTORY_SLACK = timedelta(hours=1)  # look well before `sending_since`: clocks drift
 
 
 @dataclass
@@ -89,7 +89,7 @@ async def _deliver_one(
         posted = await rt.slack.chat_postMessage(
             channel=contact.slack_user_id,
             text=survey_text(card),
-            blocks=blocks_json(survey_blocks(card)),
+            blocks=survey_json(card),
             metadata=survey_metadata(invitation.id),
             unfurl_links=False,
         )

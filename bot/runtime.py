@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
@@ -14,6 +16,9 @@ from storage.db import Database
 
 # chat.postMessage to distinct DMs: stay well under the workspace-wide cap.
 SURVEY_SENDS_PER_SECOND = 20.0
+# Work done after acking Slack runs a few at a time, so a burst of taps is acked first
+# (Slack allows 3 s) and recorded right behind; see `Runtime.after_ack`.
+AFTER_ACK_SLOTS = 4
 
 
 def utcnow() -> datetime:
@@ -27,11 +32,22 @@ class Runtime:
     slack: AsyncWebClient
     clock: Callable[[], datetime] = utcnow
     pacer: Pacer = field(default_factory=lambda: Pacer(SURVEY_SENDS_PER_SECOND, burst=5))
+    after_ack: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AFTER_ACK_SLOTS))
 
     def now(self) -> datetime:
         return self.clock()
 
+    async def start(self) -> None:
+        """Open one HTTP session for every Slack call (slack-sdk opens one per call without)."""
+        if self.slack.session is None:
+            self.slack.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.slack.timeout)
+            )
+
     async def close(self) -> None:
+        session, self.slack.session = self.slack.session, None
+        if session is not None:
+            await session.close()
         await self.db.dispose()
 
 

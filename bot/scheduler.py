@@ -77,6 +77,7 @@ async def run_worker(rt: Runtime) -> None:
     import asyncio
     import signal
 
+    await rt.start()
     await rt.db.upgrade()
     scheduler = build_scheduler(rt)
     scheduler.start()

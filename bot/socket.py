@@ -10,6 +10,7 @@ from bot.scheduler import build_scheduler
 
 
 async def run_socket_mode(rt: Runtime, *, scheduler: bool = True) -> None:
+    await rt.start()
     await rt.db.upgrade()
     app = build_bolt_app(rt)
     jobs = build_scheduler(rt) if scheduler else None

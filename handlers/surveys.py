@@ -12,10 +12,11 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from blocks.catalog import t
 from blocks.ids import RATE_ACTION, ActionId, BlockId, CallbackId
-from blocks.surveys import answered_blocks, closed_blocks, comment_modal, to_dicts
+from blocks.surveys import answered_blocks, answered_json, closed_blocks, comment_modal, to_dicts
 from bot import answers
 from bot.answers import Outcome
 from bot.delivery import card_for, update_survey_message
+from bot.runtime import Runtime
 from handlers.context import runtime_of
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,11 @@ async def on_rate(
 ) -> None:
     await ack()
     rt = runtime_of(context)
+    async with rt.after_ack:
+        await _record_rating(rt, body, respond)
+
+
+async def _record_rating(rt: Runtime, body: dict[str, Any], respond: AsyncRespond) -> None:
     parsed = _rating(body)
     if parsed is None:
         await _note(respond, body, Outcome.UNKNOWN)
@@ -59,7 +65,7 @@ async def on_rate(
         await _note(respond, body, result.outcome)
         return
     assert result.invitation is not None
-    await update_survey_message(rt, result.invitation, to_dicts(answered_blocks(result.card)))
+    await update_survey_message(rt, result.invitation, answered_json(result.card))
 
 
 async def on_tell_why(

@@ -169,6 +169,29 @@ async def get_with_contact(
     return rows[0] if rows else None
 
 
+async def tap_target(*, session: AsyncSession, invitation_id: int) -> Any | None:
+    """The columns a tap needs, in one light query: invitation state and its contact."""
+    result = await session.execute(
+        select(
+            Invitation.id,
+            Invitation.kind,
+            Invitation.trigger,
+            Invitation.status,
+            Invitation.contact_id,
+            Invitation.sent_at,
+            Invitation.sending_since,
+            Invitation.dm_channel,
+            Invitation.message_ts,
+            Contact.account_id,
+            Contact.slack_user_id,
+            Contact.locale,
+        )
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(Invitation.id == invitation_id)
+    )
+    return result.one_or_none()
+
+
 async def skip_pending_for_contact(
     *, session: AsyncSession, contact_id: int, reason: str, now: datetime
 ) -> None:

@@ -4,35 +4,38 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Invitation, Response
+from storage.models import Response
 
 
 async def record_response(
     *,
     session: AsyncSession,
-    invitation: Invitation,
+    invitation_id: int,
+    contact_id: int,
     account_id: int,
+    kind: str,
     score: int,
     category: str,
     now: datetime,
-) -> Response:
-    """Insert the one response of an invitation (the unique key refuses a second)."""
-    assert invitation.id is not None
-    response = Response(
-        invitation_id=invitation.id,
-        contact_id=invitation.contact_id,
-        account_id=account_id,
-        kind=invitation.kind,
-        score=score,
-        category=category,
-        answered_at=now,
+) -> int:
+    """Insert the one response of an invitation (the unique key refuses a second); its id."""
+    result = await session.execute(
+        insert(Response)
+        .values(
+            invitation_id=invitation_id,
+            contact_id=contact_id,
+            account_id=account_id,
+            kind=kind,
+            score=score,
+            category=category,
+            answered_at=now,
+        )
+        .returning(Response.id)
     )
-    session.add(response)
-    await session.flush()
-    return response
+    return result.scalar_one()
 
 
 async def get_for_invitation(*, session: AsyncSession, invitation_id: int) -> Response | None:
@@ -67,4 +70,3 @@ async def previous_score(
         .limit(1)
     )
     return result.scalar_one_or_none()
-

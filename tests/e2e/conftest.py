@@ -14,14 +14,14 @@ from tests.harness import BOT_TOKEN, SIGNING_SECRET, FakeClock, Served, SlackSen
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[SlackEmulator]:
-    async with SlackEmulator() as running:
-        yield running
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+async def emulator(clock: FakeClock) -> AsyncIterator[SlackEmulator]:
+    async with SlackEmulator(clock=clock) as running:  # message ts follow the injected clock
+        yield running
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import invitations, responses
 from storage.db import Database
-from storage.models import Account, Contact, Invitation, InvitationStatus, Response
+from storage.models import Account, Contact, InvitationStatus, Response
 
 pytestmark = pytest.mark.postgres
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -137,27 +137,15 @@ async def test_reminders_are_claimed_once_and_not_after_expiry(db: Database) -> 
 async def test_the_database_refuses_a_second_response(db: Database) -> None:
     contacts = await _contacts(db, 1)
     [invitation_id] = await _schedule(db, contacts, NOW)
-    async with db.session() as session:
-        invitation = await session.get(Invitation, invitation_id)
-    assert invitation is not None
+    answer = {"invitation_id": invitation_id, "contact_id": contacts[0], "account_id": 1}
     async with db.transaction() as session:
         await responses.record_response(
-            session=session,
-            invitation=invitation,
-            account_id=1,
-            score=9,
-            category="promoter",
-            now=NOW,
+            session=session, **answer, kind="nps", score=9, category="promoter", now=NOW
         )
     with pytest.raises(IntegrityError):
         async with db.transaction() as session:
             await responses.record_response(
-                session=session,
-                invitation=invitation,
-                account_id=1,
-                score=3,
-                category="detractor",
-                now=NOW,
+                session=session, **answer, kind="nps", score=3, category="detractor", now=NOW
             )
     async with db.session() as session:
         count = (await session.execute(select(func.count(Response.id)))).scalar_one()

@@ -1,0 +1,203 @@
+"""The README's path as a new user walks it: real `python -m bot` processes and the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.emulator import SlackEmulator
+from bot.runtime import Runtime
+from bot.scheduler import drain
+from bot.slack import Pacer, make_client
+from storage.db import Database
+from storage.models import Contact, Invitation, InvitationStatus, Response
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, FakeClock, SlackSender, eventually
+from tests.payloads import block_action
+
+CSV = """Email,Account,Name,Segment,ARR,Customer_Since,Health,CSM,Slack_User_ID
+ana@acme.test,Acme,Ana,enterprise,120000,2023-04-01,green,UCSM1,
+ben@acme.test,Acme,Ben,enterprise,120000,2023-04-01,green,UCSM1,
+cy@globex.test,Globex,Cy,smb,9000,2025-01-15,yellow,UCSM2,U0CY
+"""
+
+
+@pytest.fixture
+async def emulator() -> SlackEmulator:  # type: ignore[misc]
+    async with SlackEmulator() as running:
+        running.add_user("U0ANA", email="ana@acme.test", tz="Asia/Kuala_Lumpur")
+        running.add_user("U0BEN", email="ben@acme.test", tz="Europe/London")
+        running.add_user("U0CY", email="cy@globex.test", tz="America/New_York")
+        yield running
+
+
+@pytest.fixture
+def env(emulator: SlackEmulator, database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+async def vocbot(env: dict[str, str], *args: str, cwd: Path) -> tuple[int, str, str]:
+    """Run `python -m bot ARGS` without blocking the loop the emulator answers on."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def _count(database_url: str, model: type) -> int:
+    db = Database(database_url)
+    async with db.session() as session:
+        count = (await session.execute(select(func.count(model.id)))).scalar_one()
+    await db.dispose()
+    return count
+
+
+async def test_import_send_deliver_and_tap_as_the_readme_says(
+    emulator: SlackEmulator, env: dict[str, str], tmp_path: Path, database_url: str
+) -> None:
+    (tmp_path / "contacts.csv").write_text(CSV)
+    code, out, err = await vocbot(env, "import", "contacts", "contacts.csv", cwd=tmp_path)
+    assert code == 0, err
+    assert "Imported 3 contacts" in out
+
+    code, out, err = await vocbot(env, "send", "nps", "--now", cwd=tmp_path)
+    assert code == 0, err
+    assert "Created 3 invitations" in out and "Skipped 0" in out
+
+    code, out, err = await vocbot(env, "run-due", cwd=tmp_path)
+    assert code == 0, err
+    assert "sent: 3" in out
+    assert sorted(c.args["channel"] for c in emulator.calls_to("chat.postMessage")) == [
+        "U0ANA",
+        "U0BEN",
+        "U0CY",
+    ]
+
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "serve",
+        "--no-scheduler",
+        "--port",
+        "0",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert server.stdout is not None
+        line = (await asyncio.wait_for(server.stdout.readline(), 60)).decode()
+        url = line.split()[-1].replace("0.0.0.0", "127.0.0.1").removesuffix("/slack/events")
+        slack = SlackSender(url)
+        try:
+            async with slack.session.get(url + "/healthz") as health:
+                assert health.status == 200 and (await health.json())["ok"] is True
+            message = emulator.messages("U0ANA")[0]
+            invitation_id = message["metadata"]["event_payload"]["invitation_id"]
+            tap = block_action(
+                user="U0ANA",
+                action_id="survey.rate.10",
+                value=f"{invitation_id}:10",
+                channel=message["channel"],
+                message_ts=message["ts"],
+                response_url=emulator.new_response_url(),
+            )
+            assert (await slack.interactive(tap))[0] == 200
+            assert (await slack.interactive(tap))[0] == 200  # a double tap
+            await eventually(lambda: emulator.calls_to("chat.update", ok=True), timeout=20)
+            await eventually(lambda: emulator.calls_to("response_url"), timeout=20)
+        finally:
+            await slack.close()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(server.wait(), 30)
+    assert server.returncode == 0
+    assert "*10*" in json.dumps(emulator.messages("U0ANA")[0]["blocks"])
+    assert await _count(database_url, Response) == 1
+
+
+async def test_a_bad_csv_imports_nothing_and_says_which_lines(
+    env: dict[str, str], tmp_path: Path, database_url: str
+) -> None:
+    bad = CSV.replace("smb", "tiny").replace("ben@acme.test", "not-an-email")
+    (tmp_path / "contacts.csv").write_text(bad)
+    code, out, err = await vocbot(env, "import", "contacts", "contacts.csv", cwd=tmp_path)
+    assert code == 1
+    assert "Nothing was imported" in err
+    assert "line 3" in err and "line 4" in err
+    assert await _count(database_url, Contact) == 0
+    code, _, err = await vocbot(env, "import", "contacts", "missing.csv", cwd=tmp_path)
+    assert code == 1 and "Cannot read missing.csv" in err
+
+
+async def test_send_with_an_unknown_kind_or_no_contacts_says_what_to_do(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    code, _, err = await vocbot(env, "send", "nsp", "--now", cwd=tmp_path)
+    assert code == 1 and "use nps, csat or ces" in err
+    code, _, err = await vocbot(env, "send", "nps", "--now", cwd=tmp_path)
+    assert code == 1 and "import contacts" in err
+
+
+async def test_killed_mid_send_then_restarted_sends_each_survey_once(
+    emulator: SlackEmulator, env: dict[str, str], tmp_path: Path, database_url: str
+) -> None:
+    (tmp_path / "contacts.csv").write_text(CSV)
+    assert (await vocbot(env, "import", "contacts", "contacts.csv", cwd=tmp_path))[0] == 0
+    assert (await vocbot(env, "send", "nps", "--now", cwd=tmp_path))[0] == 0
+    stored = emulator.hang_after_store("chat.postMessage")
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run-due",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    await asyncio.wait_for(stored.wait(), 60)
+    worker.kill()  # SIGKILL: Slack has one DM, the database still says `sending`
+    await worker.wait()
+
+    db = Database(database_url)
+    later = FakeClock(datetime.now(UTC) + timedelta(minutes=10))  # past the dead sender's lease
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN, slack_api_url=emulator.api_url, database_url=database_url
+    )
+    slack = make_client(BOT_TOKEN, emulator.api_url)
+    rt = Runtime(settings, db, slack, clock=later, pacer=Pacer(1000, burst=100))
+    try:
+        await drain(rt)
+        async with db.session() as session:
+            statuses = list((await session.execute(select(Invitation.status))).scalars())
+    finally:
+        await db.dispose()
+    assert statuses == [InvitationStatus.SENT] * 3
+    for user in ("U0ANA", "U0BEN", "U0CY"):
+        assert len(emulator.messages(user)) == 1, user
