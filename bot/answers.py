@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.surveys import SurveyCard
 from bot.runtime import Runtime
@@ -53,25 +54,26 @@ async def record_tap(
     responses backs it up, so double taps, Slack retries and other processes all lose.
     One short transaction: this runs for every tap, right after the ack.
     """
+    async with rt.db.session() as session:  # read outside the write lock
+        target = await invitations.tap_target(session=session, invitation_id=invitation_id)
+    if target is None:
+        return TapResult(Outcome.UNKNOWN)
+    refusal = _refusal(rt, target, user_id, score, now)
+    if refusal:
+        return TapResult(refusal)
+    values: dict[str, object] = {"status": S.ANSWERED, "answered_at": now}
+    values |= {"lease_until": None, "dm_channel": target.dm_channel or channel}
+    values |= {"message_ts": target.message_ts or message_ts}
     try:
         async with rt.db.transaction() as session:
-            target = await invitations.tap_target(session=session, invitation_id=invitation_id)
-            if target is None:
-                return TapResult(Outcome.UNKNOWN)
-            refusal = _refusal(rt, target, user_id, score, now)
-            if refusal:
-                return TapResult(refusal)
-            values: dict[str, object] = {"status": S.ANSWERED, "answered_at": now}
-            values |= {"lease_until": None, "dm_channel": target.dm_channel or channel}
-            values |= {"message_ts": target.message_ts or message_ts}
             won = await invitations.transition(
                 session=session,
                 invitation_id=invitation_id,
                 from_statuses=ANSWERABLE,
                 values=values,
             )
-            if not won:
-                return TapResult(Outcome.ANSWERED)
+            if not won:  # a double tap, a retry, another process, or expiry came first
+                return TapResult(await _lost_race(session, invitation_id))
             response_id = await responses.record_response(
                 session=session,
                 invitation_id=invitation_id,
@@ -98,6 +100,11 @@ async def record_tap(
     card = SurveyCard(invitation_id, target.kind, target.trigger, target.locale, score)
     log.info("response recorded", extra={"invitation_id": invitation_id, "score": score})
     return TapResult(Outcome.RECORDED, card, response_id, invitation)
+
+
+async def _lost_race(session: AsyncSession, invitation_id: int) -> Outcome:
+    target = await invitations.tap_target(session=session, invitation_id=invitation_id)
+    return Outcome.ANSWERED if target and target.status == S.ANSWERED else Outcome.CLOSED
 
 
 def _refusal(rt: Runtime, target: Any, user_id: str, score: int, now: datetime) -> Outcome | None:

@@ -1,0 +1,214 @@
+"""How fast a rating tap is acked: `serve` (SQLite) against a bare Bolt app that only acks.
+
+2,000 taps at concurrency 50 go to each server over real HTTP, signed like Slack's. The
+app under test records every tap in SQLite and updates the DM through the emulator (in
+its own process); the floor does nothing but ack. Prints p50 / p99 and the ratio.
+
+    python bench/ack.py [--taps 2000] [--concurrency 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.config import Settings  # noqa: E402
+from bot.runtime import Runtime  # noqa: E402
+from bot.scheduler import drain  # noqa: E402
+from bot.slack import Pacer, make_client  # noqa: E402
+from bot.surveys import start_relationship_campaign  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.models import Account, Contact, Invitation, Response  # noqa: E402
+from tests.payloads import block_action, interactive_body, signed_headers  # noqa: E402
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench"
+TARGET_RATIO = 1.5
+
+
+def _start(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    if not line:
+        raise RuntimeError(f"{args} did not start")
+    return process, line.split()[-1]
+
+
+async def _seed(db: Database, count: int) -> None:
+    async with db.transaction() as session:
+        account = Account(name="Bench", name_key="bench", segment="smb")
+        session.add(account)
+        await session.flush()
+        session.add_all(
+            Contact(
+                email=f"c{i}@bench.test",
+                account_id=account.id or 0,
+                slack_user_id=f"U{i:06d}",
+                tz="UTC",
+                locale="en-US",
+            )
+            for i in range(count)
+        )
+
+
+async def _prepare(database_url: str, api_url: str, count: int) -> list[dict]:
+    settings = Settings(
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=api_url,
+        database_url=database_url,
+    )
+    db = Database(database_url)
+    await db.upgrade()
+    await _seed(db, count)
+    rt = Runtime(settings, db, make_client(TOKEN, api_url), pacer=Pacer(100_000, burst=1000))
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    await drain(rt)
+    async with db.session() as session:
+        rows = (await session.execute(select(Invitation, Contact).join(Contact))).all()
+    await db.dispose()
+    return [
+        block_action(
+            user=contact.slack_user_id or "",
+            action_id="survey.rate.9",
+            value=f"{invitation.id}:9",
+            channel=invitation.dm_channel or "",
+            message_ts=invitation.message_ts or "",
+            response_url=api_url.replace("/api/", "/response/bench"),
+        )
+        for invitation, contact in rows
+    ]
+
+
+async def _hammer(url: str, payloads: list[dict], concurrency: int) -> list[float]:
+    latencies: list[float] = []
+    queue: asyncio.Queue[dict] = asyncio.Queue()
+    for payload in payloads:
+        queue.put_nowait(payload)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            while not queue.empty():
+                body = interactive_body(queue.get_nowait())
+                headers = signed_headers(SECRET, body)
+                started = time.perf_counter()
+                async with session.post(url, data=body.encode(), headers=headers) as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"tap answered {response.status}")
+                latencies.append(time.perf_counter() - started)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def _count_responses(database_url: str) -> int:
+    db = Database(database_url)
+    async with db.session() as session:
+        count = (await session.execute(select(func.count(Response.id)))).scalar_one()
+    await db.dispose()
+    return count
+
+
+async def _wait_recorded(database_url: str, taps: int, limit: float = 120.0) -> float | None:
+    """Seconds from the last ack until every tap is recorded (None: not within `limit`)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        if await _count_responses(database_url) >= taps:
+            return time.perf_counter() - started
+        await asyncio.sleep(0.1)
+    return None
+
+
+async def main(taps: int, concurrency: int, rounds: int) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        total = taps * rounds
+        emulator, api_url = _start(
+            [sys.executable, "bench/_emulator.py", "--users", str(total)], env
+        )
+        servers: list[subprocess.Popen[str]] = [emulator]
+        try:
+            payloads = await _prepare(database_url, api_url, total)
+            env |= {
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": api_url,
+                "DATABASE_URL": database_url,
+                "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+            }
+            urls = {}
+            for name, command in (
+                ("serve", [sys.executable, "-m", "bot", "serve", "--no-scheduler", "--port", "0"]),
+                ("floor", [sys.executable, "bench/_floor.py"]),
+            ):
+                server, url = _start(command, env)
+                servers.append(server)
+                urls[name] = url.replace("0.0.0.0", "127.0.0.1")
+            warm_up = [dict(p, actions=[dict(p["actions"][0], value="0:9")]) for p in payloads[:50]]
+            for url in urls.values():
+                await _hammer(url, warm_up, 10)  # first auth.test, imports, caches
+            p99s: dict[str, list[float]] = {"serve": [], "floor": []}
+            p50s: dict[str, list[float]] = {"serve": [], "floor": []}
+            lags: list[float | None] = []
+            for round_ in range(rounds):
+                batch = payloads[round_ * taps : (round_ + 1) * taps]
+                for name in ("serve", "floor"):
+                    latencies = await _hammer(urls[name], batch, concurrency)
+                    p50s[name].append(_percentile(latencies, 50))
+                    p99s[name].append(_percentile(latencies, 99))
+                    if name == "serve":
+                        lags.append(await _wait_recorded(database_url, (round_ + 1) * taps))
+            recorded = await _count_responses(database_url)
+        finally:
+            for server in reversed(servers):
+                server.terminate()
+                server.wait(timeout=30)
+    print(f"{rounds} rounds of {taps} taps at concurrency {concurrency} (SQLite)")
+    print(f"{'server':<8}{'p50 ms':>10}{'p99 ms':>10}   (median over rounds)")
+    for name in ("serve", "floor"):
+        p50, p99 = statistics.median(p50s[name]) * 1000, statistics.median(p99s[name]) * 1000
+        print(f"{name:<8}{p50:>10.1f}{p99:>10.1f}")
+    ratios = [s / f for s, f in zip(p99s["serve"], p99s["floor"], strict=True)]
+    ratio = statistics.median(ratios)
+    verdict = "meets" if ratio <= TARGET_RATIO else "misses"
+    print(
+        f"p99 ratio serve/floor: {ratio:.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)}; "
+        f"{verdict} the {TARGET_RATIO}x target)"
+    )
+    shown = ", ".join("not within 120 s" if lag is None else f"{lag:.1f} s" for lag in lags)
+    print(
+        f"responses recorded: {recorded} of {total}; every tap stored after the last ack: {shown}"
+    )
+    return 0 if recorded == total else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--taps", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args()
+    sys.exit(asyncio.run(main(options.taps, options.concurrency, options.rounds)))
