@@ -12,8 +12,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
-from bot.runtime import Runtime
-from bot.scheduler import build_scheduler
+from bot.runtime import Runtime, settle_tasks
+from bot.scheduler import build_scheduler, stop_scheduler
 from handlers import context, surveys
 
 log = logging.getLogger(__name__)
@@ -64,18 +64,9 @@ async def run_server(rt: Runtime, *, port: int, scheduler: bool = True) -> None:
     try:
         await stop.wait()
         await site.stop()  # no new requests; finish the work already acked
-        await _finish_acked_work(SHUTDOWN_GRACE)
+        await settle_tasks(SHUTDOWN_GRACE)
     finally:
         await runner.cleanup()
-
-
-async def _finish_acked_work(timeout: float) -> None:
-    """Let listeners that already acked (taps being recorded) complete before exiting."""
-    others = asyncio.all_tasks() - {asyncio.current_task()}
-    if others:
-        _done, pending = await asyncio.wait(others, timeout=timeout)
-        if pending:
-            log.warning("shutdown: work still running", extra={"tasks": len(pending)})
 
 
 async def _slack_events(request: web.Request) -> web.Response:
@@ -104,7 +95,7 @@ async def _scheduler(web_app: web.Application) -> Any:
     scheduler = build_scheduler(web_app[RUNTIME])
     scheduler.start()
     yield
-    scheduler.shutdown(wait=False)
+    await stop_scheduler(scheduler)
 
 
 async def _close(web_app: web.Application) -> None:

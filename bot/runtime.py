@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,3 +60,18 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utcnow)
         slack=make_client(settings.slack_bot_token, settings.slack_api_url),
         clock=clock,
     )
+
+
+async def settle_tasks(timeout: float = 10.0) -> None:
+    """Let running work (an acked tap, a scheduler pass) finish before resources close.
+
+    Cancelling a task in the middle of a database session would leave it waiting on a
+    connection that is already gone, so shutdown waits for them instead, up to `timeout`.
+    """
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    if others:
+        _done, pending = await asyncio.wait(others, timeout=timeout)
+        if pending:
+            logging.getLogger(__name__).warning(
+                "shutdown: work still running", extra={"tasks": len(pending)}
+            )

@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import delivery
 from bot.delivery import DeliveryReport, SlackConfigError
-from bot.runtime import Runtime
+from bot.runtime import Runtime, settle_tasks
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,13 @@ def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
     return scheduler
 
 
+async def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
+    """Stop ticking and let a running pass finish (APScheduler would cancel it mid-write)."""
+    scheduler.pause()
+    await settle_tasks()
+    scheduler.shutdown(wait=False)
+
+
 async def run_worker(rt: Runtime) -> None:
     """The scheduler alone, until interrupted."""
     import asyncio
@@ -89,5 +96,5 @@ async def run_worker(rt: Runtime) -> None:
     try:
         await stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        await stop_scheduler(scheduler)
         await rt.close()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import build_bolt_app
-from bot.runtime import Runtime
-from bot.scheduler import build_scheduler
+from bot.runtime import Runtime, settle_tasks
+from bot.scheduler import build_scheduler, stop_scheduler
 
 
 async def run_socket_mode(rt: Runtime, *, scheduler: bool = True) -> None:
@@ -21,5 +21,6 @@ async def run_socket_mode(rt: Runtime, *, scheduler: bool = True) -> None:
         await handler.start_async()
     finally:
         if jobs:
-            jobs.shutdown(wait=False)
+            await stop_scheduler(jobs)
+        await settle_tasks()
         await rt.close()

@@ -201,3 +201,40 @@ async def test_killed_mid_send_then_restarted_sends_each_survey_once(
     assert statuses == [InvitationStatus.SENT] * 3
     for user in ("U0ANA", "U0BEN", "U0CY"):
         assert len(emulator.messages(user)) == 1, user
+
+
+@pytest.mark.parametrize(
+    "command", [["worker"], ["serve", "--port", "0"]], ids=["worker", "serve-with-scheduler"]
+)
+async def test_the_scheduler_delivers_in_worker_and_in_serve(
+    emulator: SlackEmulator, env: dict[str, str], tmp_path: Path, command: list[str]
+) -> None:
+    (tmp_path / "contacts.csv").write_text(CSV)
+    assert (await vocbot(env, "import", "contacts", "contacts.csv", cwd=tmp_path))[0] == 0
+    assert (await vocbot(env, "send", "nps", "--now", cwd=tmp_path))[0] == 0
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *command,
+        env={**env, "SCHEDULER_TICK": "1s"},
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await eventually(
+            lambda: len(emulator.calls_to("chat.postMessage", ok=True)) == 3, timeout=60
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()[-2000:]
+
+
+async def test_socket_mode_needs_the_app_token(env: dict[str, str], tmp_path: Path) -> None:
+    code, _, err = await vocbot(env, "socket", cwd=tmp_path)
+    assert code == 2
+    assert err.strip() == (
+        "error: SLACK_APP_TOKEN is not set: put it in the environment or in .env (see .env.example)"
+    )

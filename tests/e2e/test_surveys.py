@@ -375,3 +375,45 @@ async def test_a_send_cut_off_after_claiming_is_reconciled_not_repeated(
     assert len(emulator.messages("U1")) == 1
     assert settled.message_ts == emulator.messages("U1")[0]["ts"]
     assert len(emulator.calls_to("conversations.history")) == 1
+
+
+async def test_send_filters_by_segment_account_and_email(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    for user, email in (
+        ("U1", "ana@acme.test"),
+        ("U2", "ben@globex.test"),
+        ("U3", "cy@initech.test"),
+    ):
+        emulator.add_user(user, email=email)
+    await add_people(
+        rt.db,
+        Person("ana@acme.test", account="Acme", segment="enterprise"),
+        Person("ben@globex.test", account="Globex", segment="smb"),
+        Person("cy@initech.test", account="Initech", segment="smb"),
+    )
+    by_segment = await start_relationship_campaign(
+        rt, kind="nps", now=rt.now(), segment="SMB", send_now=True
+    )
+    by_account = await start_relationship_campaign(
+        rt, kind="csat", now=rt.now(), account="ACME", send_now=True
+    )
+    by_email = await start_relationship_campaign(
+        rt, kind="ces", now=rt.now(), email="Cy@Initech.test", send_now=True
+    )
+    assert (by_segment.created, by_account.created, by_email.created) == (2, 1, 0)
+    assert by_email.skipped == {"fatigue": 1}  # Cy had the NPS a moment ago
+    kinds = {(i.contact_id, i.kind, i.status) for i in await _invitations(rt)}
+    assert (1, "csat", S.SCHEDULED) in kinds and (2, "nps", S.SCHEDULED) in kinds
+
+
+async def test_send_explains_unknown_accounts_and_segments(rt: Runtime) -> None:
+    from bot.errors import UserError
+
+    await add_people(rt.db, Person("ana@acme.test", account="Acme"))
+    with pytest.raises(
+        UserError, match='No contacts in an account named "Initech". Accounts: Acme'
+    ):
+        await start_relationship_campaign(rt, kind="nps", now=rt.now(), account="Initech")
+    with pytest.raises(UserError, match="use enterprise, mid-market or smb"):
+        await start_relationship_campaign(rt, kind="nps", now=rt.now(), segment="huge")
