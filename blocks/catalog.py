@@ -42,6 +42,16 @@ _EN: dict[str, str] = {
     "note.answered": "You've already answered this survey. Thank you!",
     "note.closed": "This survey has closed, so your tap was not recorded. Thank you all the same.",
     "note.comment_saved": "Thanks! Your comment was saved.",
+    "advocacy.thanks": "Thank you! Would you help us spread the word?",
+    "advocacy.review": "Leave a review",
+    "advocacy.reference": "Be a reference",
+    "advocacy.testimonial": "Give a testimonial",
+    "advocacy.done": "Thank you, that means a lot!",
+    "advocacy.done.offers": "You said yes to {offers}. We'll be in touch soon.",
+    "advocacy.done.review": "leaving a review",
+    "advocacy.done.reference": "being a reference",
+    "advocacy.done.testimonial": "giving a testimonial",
+    "advocacy.and": "and",
 }
 
 _MS: dict[str, str] = {
@@ -82,6 +92,16 @@ _MS: dict[str, str] = {
     "note.answered": "Anda telah menjawab tinjauan ini. Terima kasih!",
     "note.closed": "Tinjauan ini telah ditutup, jadi ketikan anda tidak direkodkan. Terima kasih.",
     "note.comment_saved": "Terima kasih! Komen anda telah disimpan.",
+    "advocacy.thanks": "Terima kasih! Sudikah anda membantu kami menyebarkannya?",
+    "advocacy.review": "Tulis ulasan",
+    "advocacy.reference": "Jadi rujukan",
+    "advocacy.testimonial": "Beri testimoni",
+    "advocacy.done": "Terima kasih, ia amat bermakna bagi kami!",
+    "advocacy.done.offers": "Anda bersetuju untuk {offers}. Kami akan menghubungi anda.",
+    "advocacy.done.review": "menulis ulasan",
+    "advocacy.done.reference": "menjadi rujukan",
+    "advocacy.done.testimonial": "memberi testimoni",
+    "advocacy.and": "dan",
 }
 
 CATALOG: dict[str, dict[str, str]] = {"en": _EN, "ms": _MS}

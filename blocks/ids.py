@@ -11,17 +11,29 @@ class ActionId(StrEnum):
     TELL_WHY = "survey.tell_why"
     OPT_OUT = "survey.opt_out"
     COMMENT_INPUT = "survey.comment.input"
+    CLAIM = "case.claim"
+    RELEASE = "case.release"
+    LOG_FOLLOW_UP = "case.log"
+    OUTCOME_SELECT = "case.outcome"
+    NOTE_INPUT = "case.note"
+    ADVOCACY_PREFIX = "advocacy."  # followed by the offer: review, reference or testimonial
 
 
 class BlockId(StrEnum):
     RATING = "survey.rating"
     SURVEY_ACTIONS = "survey.actions"
     COMMENT = "survey.comment"
+    CASE_ACTIONS = "case.actions"
+    OUTCOME = "case.outcome"
+    NOTE = "case.note"
+    ADVOCACY = "survey.advocacy"
 
 
 class CallbackId(StrEnum):
     COMMENT_MODAL = "survey.comment"
+    FOLLOW_UP_MODAL = "case.follow_up"
 
 
 RATE_ACTION = re.compile(r"^survey\.rate\.\d{1,2}$")
+ADVOCACY_ACTION = re.compile(r"^advocacy\.(review|reference|testimonial)$")
 SURVEY_METADATA_EVENT = "voc_survey"

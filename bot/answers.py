@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.surveys import SurveyCard
+from bot import followups
 from bot.runtime import Runtime
 from bot.scales import category, scale_for
 from storage import invitations, responses
@@ -36,6 +37,7 @@ class TapResult:
     card: SurveyCard | None = None
     response_id: int | None = None
     invitation: Invitation | None = None
+    case_id: int | None = None
 
 
 async def record_tap(
@@ -84,6 +86,17 @@ async def record_tap(
                 category=category(target.kind, score),
                 now=now,
             )
+            case_id = await followups.open_case_if_unhappy(
+                session,
+                rt=rt,
+                response_id=response_id,
+                invitation_id=invitation_id,
+                contact_id=target.contact_id,
+                account_id=target.account_id,
+                kind=target.kind,
+                score=score,
+                now=now,
+            )
     except IntegrityError:
         return TapResult(Outcome.ANSWERED)
     invitation = Invitation(
@@ -99,7 +112,7 @@ async def record_tap(
     )
     card = SurveyCard(invitation_id, target.kind, target.trigger, target.locale, score)
     log.info("response recorded", extra={"invitation_id": invitation_id, "score": score})
-    return TapResult(Outcome.RECORDED, card, response_id, invitation)
+    return TapResult(Outcome.RECORDED, card, response_id, invitation, case_id)
 
 
 async def _lost_race(session: AsyncSession, invitation_id: int) -> Outcome:

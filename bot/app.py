@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from bot.runtime import Runtime, settle_tasks
 from bot.scheduler import build_scheduler, stop_scheduler
-from handlers import context, surveys
+from handlers import cases, context, surveys
 
 log = logging.getLogger(__name__)
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -32,6 +32,7 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
     )
     context.install(app, rt)
     surveys.register(app)
+    cases.register(app)
     return app
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -41,6 +42,8 @@ class DeliveryReport:
     requeued: int = 0
     reminded: int = 0
     expired: int = 0
+    cards: int = 0
+    escalated: int = 0
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(**{k: getattr(self, k) + getattr(other, k) for k in vars(self)})
@@ -229,7 +232,17 @@ def closed_blocks_for(invitation: Invitation, contact: Contact) -> list[dict]:
     return blocks_json(closed_blocks(card_for(invitation, contact), reason="expired"))
 
 
-async def update_survey_message(rt: Runtime, invitation: Invitation, blocks: list[dict]) -> bool:
+class SurveyMessage(Protocol):
+    """What locates a survey DM: an Invitation, or a light row with the same columns."""
+
+    id: int | None
+    kind: str
+    trigger: str
+    dm_channel: str | None
+    message_ts: str | None
+
+
+async def update_survey_message(rt: Runtime, invitation: SurveyMessage, blocks: list[dict]) -> bool:
     """Replace the survey DM's blocks; False (logged) when Slack refuses."""
     if not invitation.dm_channel or not invitation.message_ts:
         return False

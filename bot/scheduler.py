@@ -11,7 +11,7 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot import delivery
+from bot import delivery, followups
 from bot.delivery import DeliveryReport, SlackConfigError
 from bot.runtime import Runtime, settle_tasks
 
@@ -32,6 +32,8 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
             report = report + await job(rt, moment)
         except SlackConfigError:
             break  # already logged; the next tick tries again once the token is fixed
+    report.cards = await followups.post_pending_cards(rt, moment)
+    report.escalated = await followups.escalate_due(rt, moment)
     return report
 
 

@@ -12,8 +12,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from blocks.catalog import t
 from blocks.ids import RATE_ACTION, ActionId, BlockId, CallbackId
-from blocks.surveys import answered_blocks, answered_json, closed_blocks, comment_modal, to_dicts
-from bot import answers
+from blocks.surveys import closed_blocks, comment_modal, to_dicts
+from bot import advocacy, answers, followups
+from bot.advocacy import answered_message
 from bot.answers import Outcome
 from bot.delivery import card_for, update_survey_message
 from bot.runtime import Runtime
@@ -65,7 +66,10 @@ async def _record_rating(rt: Runtime, body: dict[str, Any], respond: AsyncRespon
         await _note(respond, body, result.outcome)
         return
     assert result.invitation is not None
-    await update_survey_message(rt, result.invitation, answered_json(result.card))
+    blocks = answered_message(result.card, offers=[], review_url=rt.settings.review_url)
+    await update_survey_message(rt, result.invitation, blocks)
+    if result.case_id is not None:
+        await followups.post_card(rt, result.case_id, rt.now())
 
 
 async def on_tell_why(
@@ -98,7 +102,10 @@ async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
     if card is None or invitation is None:
         log.info("comment refused", extra={"outcome": outcome})
         return
-    await update_survey_message(rt, invitation, to_dicts(answered_blocks(card)))
+    offers = await advocacy.offers_for(rt, card.invitation_id)
+    blocks = answered_message(card, offers=offers, review_url=rt.settings.review_url)
+    await update_survey_message(rt, invitation, blocks)
+    await followups.refresh_card_for_invitation(rt, card.invitation_id, rt.now())
 
 
 async def on_opt_out(

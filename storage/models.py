@@ -162,3 +162,57 @@ class Response(SQLModel, table=True):
     comment: str | None = None
     commented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     answered_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CaseReview(StrEnum):
+    CSM = "csm"  # NPS detractor: the account's CSM follows up
+    SUPPORT = "support"  # low CSAT / CES: the support manager reviews
+
+
+class FollowUpCase(SQLModel, table=True):
+    """A follow-up owed to an unhappy answer; escalations are due times on the row."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("response_id", name="uq_cases_response"),
+        Index("ix_cases_escalation_due", "logged_at", "next_escalation_at"),
+        Index("ix_cases_card_pending", "message_ts", "card_lease_until"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="responses.id")
+    invitation_id: int = Field(foreign_key="invitations.id")
+    contact_id: int = Field(foreign_key="contacts.id")
+    account_id: int = Field(foreign_key="accounts.id", index=True)
+    kind: str = Field(max_length=8)
+    score: int
+    review: str = Field(max_length=10)
+    opened_at: datetime = Field(sa_type=UTCDateTime)  # the answer's time: the 48h clock starts
+    claimed_by: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome: str | None = Field(default=None, max_length=20)
+    note: str | None = None
+    logged_by: str | None = Field(default=None, max_length=32)
+    logged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_logged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    follow_up_seconds: int | None = None  # first log minus opened_at, for the 48h rate
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    escalations: int = 0
+    next_escalation_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    channel: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    card_lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Advocacy(SQLModel, table=True):
+    """A promoter's yes to a review, a reference or a testimonial."""
+
+    __tablename__ = "advocacy"
+    __table_args__ = (UniqueConstraint("response_id", "offer", name="uq_advocacy_offer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="responses.id")
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    offer: str = Field(max_length=20)
+    accepted_at: datetime = Field(sa_type=UTCDateTime)
+    csm_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,92 @@
+"""Promoters: thanked, offered a review, a reference or a testimonial; a yes reaches the CSM."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk.errors import SlackApiError
+
+from blocks.advocacy import OFFERS, advocacy_blocks, advocacy_done_blocks, csm_advocacy_text
+from blocks.surveys import SurveyCard, answered_json, to_dicts
+from bot.answers import Outcome
+from bot.runtime import Runtime
+from bot.slack import error_code
+from storage import cases, invitations, responses
+from storage.models import Account, Contact, SurveyKind
+
+log = logging.getLogger(__name__)
+PROMOTER_FROM = 9
+
+
+def is_promoter(kind: str, score: int | None) -> bool:
+    return kind == SurveyKind.NPS and score is not None and score >= PROMOTER_FROM
+
+
+def answered_message(card: SurveyCard, *, offers: list[str], review_url: str | None) -> list[dict]:
+    """The survey DM after an answer: the score, and for promoters the advocacy offer."""
+    blocks = answered_json(card)
+    if not is_promoter(card.kind, card.score):
+        return blocks
+    extra = (
+        advocacy_done_blocks(card.locale, offers)
+        if offers
+        else advocacy_blocks(card.invitation_id, card.locale, review_url)
+    )
+    return blocks + to_dicts(extra)
+
+
+async def offers_for(rt: Runtime, invitation_id: int) -> list[str]:
+    async with rt.db.session() as session:
+        response = await responses.get_for_invitation(session=session, invitation_id=invitation_id)
+        if response is None or response.id is None:
+            return []
+        return await cases.advocacy_offers(session=session, response_id=response.id)
+
+
+async def accept(
+    rt: Runtime, *, invitation_id: int, user_id: str, offer: str, now: datetime
+) -> tuple[Outcome, SurveyCard | None, list[str]]:
+    """Store a promoter's yes (once) and tell the account's CSM."""
+    async with rt.db.session() as session:
+        target = await invitations.tap_target(session=session, invitation_id=invitation_id)
+        response = await responses.get_for_invitation(session=session, invitation_id=invitation_id)
+    if target is None or response is None or offer not in OFFERS:
+        return Outcome.UNKNOWN, None, []
+    if target.slack_user_id != user_id:
+        return Outcome.NOT_YOURS, None, []
+    if not is_promoter(target.kind, response.score):
+        return Outcome.CLOSED, None, []
+    async with rt.db.transaction() as session:
+        new = await cases.record_advocacy(
+            session=session,
+            response_id=response.id or 0,
+            contact_id=target.contact_id,
+            offer=offer,
+            now=now,
+        )
+        contact = await session.get(Contact, target.contact_id)
+        account = await session.get(Account, target.account_id)
+        offers = await cases.advocacy_offers(session=session, response_id=response.id or 0)
+    if new and contact is not None and account is not None and account.csm_user_id:
+        await _tell_csm(rt, account.csm_user_id, contact, account, response.score, offer)
+    card = SurveyCard(
+        invitation_id, target.kind, target.trigger, target.locale, response.score, response.comment
+    )
+    return Outcome.RECORDED, card, offers
+
+
+async def _tell_csm(
+    rt: Runtime, csm: str, contact: Contact, account: Account, score: int, offer: str
+) -> None:
+    text = csm_advocacy_text(
+        contact_name=contact.name,
+        contact_email=contact.email,
+        account_name=account.name,
+        score=score,
+        offer=offer,
+    )
+    try:
+        await rt.slack.chat_postMessage(channel=csm, text=text)
+    except SlackApiError as exc:
+        log.warning("CSM not told of advocacy", extra={"csm": csm, "error": error_code(exc)})

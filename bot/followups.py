@@ -1,0 +1,247 @@
+"""The follow-up loop: a card in #voc for every unhappy answer, claims, logged outcomes,
+escalations when nobody follows up in time."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from blocks.cases import (
+    OUTCOMES,
+    CaseCard,
+    case_blocks,
+    case_text,
+    escalation_text,
+)
+from blocks.surveys import to_dicts
+from bot.errors import UserError
+from bot.runtime import Runtime
+from bot.scales import needs_follow_up
+from bot.slack import error_code
+from storage import cases, responses
+from storage.models import CaseReview, FollowUpCase, SurveyKind
+
+log = logging.getLogger(__name__)
+
+ESCALATION_EVERY = timedelta(hours=24)
+MAX_ESCALATIONS = 3
+CARD_LEASE = timedelta(minutes=5)
+CLOSING_OUTCOMES = frozenset({"recovered", "churn_risk", "unreachable"})
+
+
+def review_for(kind: str) -> str:
+    """NPS detractors go to the CSM; low CSAT and CES to the support manager."""
+    return CaseReview.CSM if kind == SurveyKind.NPS else CaseReview.SUPPORT
+
+
+async def open_case_if_unhappy(
+    session: AsyncSession,
+    *,
+    rt: Runtime,
+    response_id: int,
+    invitation_id: int,
+    contact_id: int,
+    account_id: int,
+    kind: str,
+    score: int,
+    now: datetime,
+) -> int | None:
+    """Inside the answer's own transaction: one case per unhappy answer, or none."""
+    if not needs_follow_up(kind, score):
+        return None
+    return await cases.open_case(
+        session=session,
+        response_id=response_id,
+        invitation_id=invitation_id,
+        contact_id=contact_id,
+        account_id=account_id,
+        kind=kind,
+        score=score,
+        review=review_for(kind),
+        opened_at=now,
+        escalate_at=now + rt.settings.escalate_after,
+    )
+
+
+async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] | None:
+    async with rt.db.session() as session:
+        row = await cases.card_row(session=session, case_id=case_id)
+        if row is None:
+            return None
+        case, response, contact, account = row
+        previous = await responses.previous_score(
+            session=session, contact_id=contact.id, kind=case.kind, before=response.answered_at
+        )
+    card = CaseCard(
+        case_id=case_id,
+        kind=case.kind,
+        score=case.score,
+        previous_score=previous,
+        review=case.review,
+        contact_name=contact.name,
+        contact_email=contact.email,
+        account_name=account.name,
+        segment=account.segment,
+        arr=account.arr,
+        plan=account.plan,
+        customer_since=account.customer_since,
+        health=account.health,
+        csm_user_id=account.csm_user_id,
+        comment=response.comment,
+        answered_at=response.answered_at,
+        claimed_by=case.claimed_by,
+        claimed_at=case.claimed_at,
+        outcome=case.outcome,
+        note=case.note,
+        logged_by=case.logged_by,
+        logged_at=case.logged_at,
+        escalations=case.escalations,
+    )
+    return card, case
+
+
+async def post_card(rt: Runtime, case_id: int, now: datetime) -> bool:
+    """Post the case's card to VOC_CHANNEL once; False when it is not (yet) posted."""
+    channel = rt.settings.voc_channel
+    if not channel:
+        log.warning("VOC_CHANNEL is not set: follow-up card not posted", extra={"case": case_id})
+        return False
+    async with rt.db.transaction() as session:
+        mine = await cases.claim_card_post(
+            session=session, case_id=case_id, now=now, lease=CARD_LEASE
+        )
+    loaded = await load_card(rt, case_id) if mine else None
+    if loaded is None:
+        return False
+    card, _case = loaded
+    try:
+        posted = await rt.slack.chat_postMessage(
+            channel=channel,
+            text=case_text(card),
+            blocks=to_dicts(case_blocks(card, now=now)),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+    except SlackApiError as exc:  # the lease runs out and the next pass tries again
+        log.error("follow-up card not posted", extra={"case": case_id, "error": error_code(exc)})
+        return False
+    async with rt.db.transaction() as session:
+        await cases.set_card(
+            session=session, case_id=case_id, channel=posted["channel"], ts=posted["ts"]
+        )
+    return True
+
+
+async def post_pending_cards(rt: Runtime, now: datetime) -> int:
+    """Scheduler job: cards that could not be posted when the answer came in."""
+    if not rt.settings.voc_channel:
+        return 0
+    async with rt.db.session() as session:
+        pending = await cases.pending_cards(session=session, now=now, limit=50)
+    posted = 0
+    for case_id in pending:
+        posted += await post_card(rt, case_id, now)
+    return posted
+
+
+async def refresh_card(rt: Runtime, case_id: int, now: datetime) -> None:
+    """Show the case's current state on its card (claim, outcome, late comment)."""
+    loaded = await load_card(rt, case_id)
+    if loaded is None:
+        return
+    card, case = loaded
+    if not case.channel or not case.message_ts:
+        return
+    try:
+        await rt.slack.chat_update(
+            channel=case.channel,
+            ts=case.message_ts,
+            text=case_text(card),
+            blocks=to_dicts(case_blocks(card, now=now)),
+        )
+    except SlackApiError as exc:
+        log.warning("card update failed", extra={"case": case_id, "error": error_code(exc)})
+
+
+async def claim_case(rt: Runtime, case_id: int, user_id: str, now: datetime) -> str | None:
+    """Claim for `user_id`; returns the owner when someone else already has it."""
+    async with rt.db.transaction() as session:
+        won = await cases.claim(session=session, case_id=case_id, user_id=user_id, now=now)
+        case = None if won else await session.get(FollowUpCase, case_id)
+    if not won:
+        if case is None:
+            raise UserError("This follow-up no longer exists.")
+        return case.claimed_by if case.claimed_by != user_id else None
+    await refresh_card(rt, case_id, now)
+    return None
+
+
+async def release_case(rt: Runtime, case_id: int, user_id: str, now: datetime) -> bool:
+    async with rt.db.transaction() as session:
+        released = await cases.release(session=session, case_id=case_id, user_id=user_id)
+    if released:
+        await refresh_card(rt, case_id, now)
+    return released
+
+
+async def log_follow_up(
+    rt: Runtime, case_id: int, user_id: str, outcome: str, note: str, now: datetime
+) -> None:
+    """Record what happened; escalations stop, the card shows it."""
+    if outcome not in OUTCOMES:
+        raise UserError("Choose an outcome: " + ", ".join(OUTCOMES.values()) + ".")
+    if not note.strip():
+        raise UserError("Write a short note: what happened, and what's next.")
+    async with rt.db.transaction() as session:
+        found = await cases.log_follow_up(
+            session=session,
+            case_id=case_id,
+            user_id=user_id,
+            outcome=outcome,
+            note=note,
+            now=now,
+            closes=outcome in CLOSING_OUTCOMES,
+        )
+    if not found:
+        raise UserError("This follow-up no longer exists.")
+    await refresh_card(rt, case_id, now)
+
+
+async def escalate_due(rt: Runtime, now: datetime) -> int:
+    """Scheduler job: a thread reply on each overdue card, mentioning who should act."""
+    async with rt.db.transaction() as session:
+        steps = await cases.claim_escalations(
+            session=session, now=now, every=ESCALATION_EVERY, max_steps=MAX_ESCALATIONS
+        )
+    for case_id, step in steps:
+        loaded = await load_card(rt, case_id)
+        if loaded is None:
+            continue
+        card, case = loaded
+        mention = card.claimed_by or card.csm_user_id
+        text = escalation_text(
+            card,
+            step=step,
+            max_steps=MAX_ESCALATIONS,
+            mention=mention,
+            overdue_by=now - card.answered_at,
+        )
+        try:
+            await rt.slack.chat_postMessage(
+                channel=case.channel, thread_ts=case.message_ts, text=text
+            )
+        except SlackApiError as exc:  # at most once per step: never two reminders
+            log.warning("escalation failed", extra={"case": case_id, "error": error_code(exc)})
+        await refresh_card(rt, case_id, now)
+    return len(steps)
+
+
+async def refresh_card_for_invitation(rt: Runtime, invitation_id: int, now: datetime) -> None:
+    """After a late comment: show it on the invitation's card, if it has one."""
+    async with rt.db.session() as session:
+        case_id = await cases.case_for_invitation(session=session, invitation_id=invitation_id)
+    if case_id is not None:
+        await refresh_card(rt, case_id, now)

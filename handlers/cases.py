@@ -1,0 +1,138 @@
+"""Listeners for #voc cards (Claim, Release, Log follow-up and its modal) and promoters' yes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from blocks.cases import OUTCOMES, claim_refused_text, follow_up_modal
+from blocks.ids import ADVOCACY_ACTION, ActionId, BlockId, CallbackId
+from bot import advocacy, followups
+from bot.advocacy import answered_message
+from bot.answers import Outcome
+from bot.delivery import update_survey_message
+from bot.errors import UserError
+from bot.runtime import Runtime
+from handlers.context import runtime_of
+from storage import invitations
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ActionId.CLAIM)(on_claim)
+    app.action(ActionId.RELEASE)(on_release)
+    app.action(ActionId.LOG_FOLLOW_UP)(on_log)
+    app.view(CallbackId.FOLLOW_UP_MODAL)(on_follow_up)
+    app.action(ADVOCACY_ACTION)(on_advocacy)
+
+
+async def on_claim(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    await ack()
+    rt = runtime_of(context)
+    user = body["user"]["id"]
+    try:
+        owner = await followups.claim_case(rt, _case_id(body), user, rt.now())
+    except UserError as exc:
+        await _ephemeral(respond, str(exc))
+        return
+    if owner:
+        await _ephemeral(respond, claim_refused_text(owner))
+
+
+async def on_release(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    await ack()
+    rt = runtime_of(context)
+    if not await followups.release_case(rt, _case_id(body), body["user"]["id"], rt.now()):
+        await _ephemeral(respond, "Only the person who claimed this follow-up can release it.")
+
+
+async def on_log(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    await ack()
+    rt = runtime_of(context)
+    loaded = await followups.load_card(rt, _case_id(body))
+    if loaded is None:
+        await _ephemeral(respond, "This follow-up no longer exists.")
+        return
+    card, _case = loaded
+    await rt.slack.views_open(trigger_id=body["trigger_id"], view=follow_up_modal(card).to_dict())
+
+
+async def on_follow_up(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Validate in the modal (errors next to the field), then record after the ack."""
+    rt = runtime_of(context)
+    values = body["view"]["state"]["values"]
+    selected = (values.get(BlockId.OUTCOME, {}).get(ActionId.OUTCOME_SELECT) or {}).get(
+        "selected_option"
+    ) or {}
+    outcome = selected.get("value") or ""
+    note = (values.get(BlockId.NOTE, {}).get(ActionId.NOTE_INPUT) or {}).get("value") or ""
+    errors = _follow_up_errors(outcome, note)
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
+    await ack()
+    case_id = _int(body["view"].get("private_metadata"))
+    try:
+        await followups.log_follow_up(rt, case_id, body["user"]["id"], outcome, note, rt.now())
+    except UserError as exc:
+        log.warning("follow-up not logged", extra={"case": case_id, "reason": str(exc)})
+
+
+async def on_advocacy(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    await ack()
+    rt = runtime_of(context)
+    action = body["actions"][0]
+    offer = str(action["action_id"]).removeprefix(ActionId.ADVOCACY_PREFIX)
+    invitation_id = _int(action.get("value"))
+    outcome, card, offers = await advocacy.accept(
+        rt, invitation_id=invitation_id, user_id=body["user"]["id"], offer=offer, now=rt.now()
+    )
+    if outcome is not Outcome.RECORDED or card is None:
+        await _ephemeral(respond, "This button is not for you, or the survey has closed.")
+        return
+    await _show_answer(rt, invitation_id, answered_message(card, offers=offers, review_url=None))
+
+
+async def _show_answer(rt: Runtime, invitation_id: int, blocks: list[dict]) -> None:
+    async with rt.db.session() as session:
+        target = await invitations.tap_target(session=session, invitation_id=invitation_id)
+    if target is not None:
+        await update_survey_message(rt, target, blocks)
+
+
+def _follow_up_errors(outcome: str, note: str) -> dict[str, str]:
+    errors = {}
+    if outcome not in OUTCOMES:
+        errors[BlockId.OUTCOME] = "Choose what came of the follow-up."
+    if not note.strip():
+        errors[BlockId.NOTE] = "Write a short note: what happened, and what's next."
+    return {str(key): value for key, value in errors.items()}
+
+
+async def _ephemeral(respond: AsyncRespond, text: str) -> None:
+    await respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _case_id(body: dict[str, Any]) -> int:
+    return _int(body["actions"][0].get("value"))
+
+
+def _int(text: object) -> int:
+    try:
+        return int(str(text))
+    except ValueError:
+        return 0

@@ -1,0 +1,198 @@
+"""Queries over follow-up cases and promoters' advocacy.
+
+Claims are single conditional UPDATEs (with `FOR UPDATE SKIP LOCKED` candidates on
+PostgreSQL), so two people, two processes or two schedulers never win the same step.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Account, Advocacy, Contact, FollowUpCase, Response
+
+C = FollowUpCase
+
+
+async def open_case(
+    *,
+    session: AsyncSession,
+    response_id: int,
+    invitation_id: int,
+    contact_id: int,
+    account_id: int,
+    kind: str,
+    score: int,
+    review: str,
+    opened_at: datetime,
+    escalate_at: datetime,
+) -> int:
+    """Insert the one case of a response (the unique key refuses a second); its id."""
+    result = await session.execute(
+        insert(C)
+        .values(
+            response_id=response_id,
+            invitation_id=invitation_id,
+            contact_id=contact_id,
+            account_id=account_id,
+            kind=kind,
+            score=score,
+            review=review,
+            opened_at=opened_at,
+            next_escalation_at=escalate_at,
+        )
+        .returning(C.id)
+    )
+    return result.scalar_one()
+
+
+async def case_for_invitation(*, session: AsyncSession, invitation_id: int) -> int | None:
+    result = await session.execute(select(C.id).where(C.invitation_id == invitation_id))
+    return result.scalar_one_or_none()
+
+
+async def claim_card_post(
+    *, session: AsyncSession, case_id: int, now: datetime, lease: timedelta
+) -> bool:
+    """Take the right to post this case's card (none posted, nobody else posting)."""
+    result = await session.execute(
+        update(C)
+        .where(C.id == case_id, _card_pending(now))
+        .values(card_lease_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def pending_cards(*, session: AsyncSession, now: datetime, limit: int) -> list[int]:
+    """Cases whose card was never posted (Slack was down, or the poster died)."""
+    result = await session.execute(
+        select(C.id).where(_card_pending(now)).order_by(C.id).limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def set_card(*, session: AsyncSession, case_id: int, channel: str, ts: str) -> None:
+    await session.execute(
+        update(C)
+        .where(C.id == case_id)
+        .values(channel=channel, message_ts=ts, card_lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def claim(*, session: AsyncSession, case_id: int, user_id: str, now: datetime) -> bool:
+    """Make `user_id` the owner unless someone already is."""
+    return await _change(
+        session, case_id, and_(C.claimed_by.is_(None)), {"claimed_by": user_id, "claimed_at": now}
+    )
+
+
+async def release(*, session: AsyncSession, case_id: int, user_id: str) -> bool:
+    """The owner gives the case back."""
+    return await _change(
+        session, case_id, and_(C.claimed_by == user_id), {"claimed_by": None, "claimed_at": None}
+    )
+
+
+async def log_follow_up(
+    *,
+    session: AsyncSession,
+    case_id: int,
+    user_id: str,
+    outcome: str,
+    note: str,
+    now: datetime,
+    closes: bool,
+) -> bool:
+    """Record the follow-up; the first one also fixes the time it took (for the 48h rate)."""
+    case = await session.get(C, case_id, with_for_update=True)
+    if case is None:
+        return False
+    case.outcome, case.note, case.logged_by, case.logged_at = outcome, note, user_id, now
+    if case.first_logged_at is None:
+        case.first_logged_at = now
+        case.follow_up_seconds = int((now - case.opened_at).total_seconds())
+    if case.claimed_by is None:
+        case.claimed_by, case.claimed_at = user_id, now
+    case.closed_at = now if closes else None
+    case.next_escalation_at = None
+    await session.flush()
+    return True
+
+
+async def claim_escalations(
+    *, session: AsyncSession, now: datetime, every: timedelta, max_steps: int, limit: int = 100
+) -> list[tuple[int, int]]:
+    """Advance every overdue, unlogged case by one escalation step; (case id, step) pairs."""
+    due = and_(
+        C.logged_at.is_(None),
+        C.next_escalation_at.is_not(None),
+        C.next_escalation_at <= now,
+        C.escalations < max_steps,
+        C.message_ts.is_not(None),
+    )
+    candidates = (
+        select(C.id).where(due).order_by(C.next_escalation_at).limit(limit)
+    ).with_for_update(skip_locked=True)
+    result = await session.execute(
+        update(C)
+        .where(C.id.in_(candidates.scalar_subquery()), due)
+        .values(escalations=C.escalations + 1, next_escalation_at=now + every)
+        .returning(C.id, C.escalations)
+        .execution_options(synchronize_session=False)
+    )
+    return [(row[0], row[1]) for row in result.all()]
+
+
+async def card_row(*, session: AsyncSession, case_id: int) -> Any | None:
+    """Everything the card shows: the case, its response, contact and account."""
+    result = await session.execute(
+        select(C, Response, Contact, Account)
+        .join(Response, Response.id == C.response_id)
+        .join(Contact, Contact.id == C.contact_id)
+        .join(Account, Account.id == C.account_id)
+        .where(C.id == case_id)
+    )
+    return result.one_or_none()
+
+
+async def record_advocacy(
+    *, session: AsyncSession, response_id: int, contact_id: int, offer: str, now: datetime
+) -> bool:
+    """Store a promoter's yes; False when it was already stored (a double tap)."""
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                insert(Advocacy).values(
+                    response_id=response_id, contact_id=contact_id, offer=offer, accepted_at=now
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+async def advocacy_offers(*, session: AsyncSession, response_id: int) -> list[str]:
+    result = await session.execute(
+        select(Advocacy.offer).where(Advocacy.response_id == response_id).order_by(Advocacy.id)
+    )
+    return list(result.scalars())
+
+
+def _card_pending(now: datetime) -> Any:
+    return and_(C.message_ts.is_(None), (C.card_lease_until.is_(None)) | (C.card_lease_until < now))
+
+
+async def _change(session: AsyncSession, case_id: int, guard: Any, values: dict[str, Any]) -> bool:
+    result = await session.execute(
+        update(C)
+        .where(C.id == case_id, guard)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

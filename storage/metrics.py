@@ -1,0 +1,66 @@
+"""Aggregate queries for the program's metrics, computed in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Account, FollowUpCase
+
+TARGET_RATE = 0.8
+
+
+@dataclass(frozen=True)
+class Rate:
+    done: int
+    total: int
+
+    @property
+    def share(self) -> float | None:
+        """None when there is nothing to divide (an empty period says so, never NaN)."""
+        return self.done / self.total if self.total else None
+
+
+@dataclass
+class CompletionRate:
+    overall: Rate
+    by_csm: dict[str | None, Rate] = field(default_factory=dict)
+    open_cases: int = 0
+    overdue_cases: int = 0
+
+
+async def follow_up_completion(
+    *,
+    session: AsyncSession,
+    since: datetime,
+    until: datetime,
+    within: timedelta = timedelta(hours=48),
+    now: datetime,
+) -> CompletionRate:
+    """Cases opened in [since, until) with a follow-up logged within `within`, per CSM.
+
+    A case counts against the rate once it is opened; one whose 48 hours are not over yet
+    and has no follow-up counts as not done, like an overdue one (the rate is read weekly).
+    """
+    limit = int(within.total_seconds())
+    done = func.sum(case((FollowUpCase.follow_up_seconds <= limit, 1), else_=0))
+    rows = await session.execute(
+        select(Account.csm_user_id, done, func.count(FollowUpCase.id))
+        .join(Account, Account.id == FollowUpCase.account_id)
+        .where(FollowUpCase.opened_at >= since, FollowUpCase.opened_at < until)
+        .group_by(Account.csm_user_id)
+    )
+    by_csm = {csm: Rate(int(d or 0), int(t)) for csm, d, t in rows.all()}
+    overall = Rate(sum(r.done for r in by_csm.values()), sum(r.total for r in by_csm.values()))
+    still_open = FollowUpCase.logged_at.is_(None)
+    counts = await session.execute(
+        select(
+            func.count(FollowUpCase.id),
+            func.sum(case((FollowUpCase.opened_at <= now - within, 1), else_=0)),
+        ).where(still_open)
+    )
+    open_cases, overdue = counts.one()
+    return CompletionRate(overall, by_csm, int(open_cases or 0), int(overdue or 0))
