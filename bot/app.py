@@ -12,7 +12,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
-from bot.runtime import Runtime, settle_tasks
+from bot.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
 from handlers import cases, context, surveys
 
@@ -65,7 +65,7 @@ async def run_server(rt: Runtime, *, port: int, scheduler: bool = True) -> None:
     try:
         await stop.wait()
         await site.stop()  # no new requests; finish the work already acked
-        await settle_tasks(SHUTDOWN_GRACE)
+        await rt.settle(SHUTDOWN_GRACE)
     finally:
         await runner.cleanup()
 
@@ -100,4 +100,6 @@ async def _scheduler(web_app: web.Application) -> Any:
 
 
 async def _close(web_app: web.Application) -> None:
-    await web_app[RUNTIME].close()
+    rt = web_app[RUNTIME]
+    await rt.settle(SHUTDOWN_GRACE)
+    await rt.close()

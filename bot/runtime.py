@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -33,10 +35,28 @@ class Runtime:
     slack: AsyncWebClient
     clock: Callable[[], datetime] = utcnow
     pacer: Pacer = field(default_factory=lambda: Pacer(SURVEY_SENDS_PER_SECOND, burst=5))
-    after_ack: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AFTER_ACK_SLOTS))
+    slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AFTER_ACK_SLOTS))
+    pending: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def now(self) -> datetime:
         return self.clock()
+
+    @asynccontextmanager
+    async def after_ack(self) -> AsyncIterator[None]:
+        """Run a listener's work after its ack: a few at a time, and known to shutdown."""
+        task = asyncio.current_task()
+        if task is not None:
+            self.pending.add(task)
+        try:
+            async with self.slots:
+                yield
+        finally:
+            self.pending.discard(task)  # type: ignore[arg-type]
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait for acked work still running (taps being recorded) before closing."""
+        if self.pending:
+            await asyncio.wait(set(self.pending), timeout=timeout)
 
     async def start(self) -> None:
         """Open one HTTP session for every Slack call (slack-sdk opens one per call without)."""

@@ -37,14 +37,15 @@ async def on_claim(
 ) -> None:
     await ack()
     rt = runtime_of(context)
-    user = body["user"]["id"]
-    try:
-        owner = await followups.claim_case(rt, _case_id(body), user, rt.now())
-    except UserError as exc:
-        await _ephemeral(respond, str(exc))
-        return
-    if owner:
-        await _ephemeral(respond, claim_refused_text(owner))
+    async with rt.after_ack():
+        user = body["user"]["id"]
+        try:
+            owner = await followups.claim_case(rt, _case_id(body), user, rt.now())
+        except UserError as exc:
+            await _ephemeral(respond, str(exc))
+            return
+        if owner:
+            await _ephemeral(respond, claim_refused_text(owner))
 
 
 async def on_release(
@@ -52,8 +53,9 @@ async def on_release(
 ) -> None:
     await ack()
     rt = runtime_of(context)
-    if not await followups.release_case(rt, _case_id(body), body["user"]["id"], rt.now()):
-        await _ephemeral(respond, "Only the person who claimed this follow-up can release it.")
+    async with rt.after_ack():
+        if not await followups.release_case(rt, _case_id(body), body["user"]["id"], rt.now()):
+            await _ephemeral(respond, "Only the person who claimed this follow-up can release it.")
 
 
 async def on_log(
@@ -61,12 +63,15 @@ async def on_log(
 ) -> None:
     await ack()
     rt = runtime_of(context)
-    loaded = await followups.load_card(rt, _case_id(body))
-    if loaded is None:
-        await _ephemeral(respond, "This follow-up no longer exists.")
-        return
-    card, _case = loaded
-    await rt.slack.views_open(trigger_id=body["trigger_id"], view=follow_up_modal(card).to_dict())
+    async with rt.after_ack():
+        loaded = await followups.load_card(rt, _case_id(body))
+        if loaded is None:
+            await _ephemeral(respond, "This follow-up no longer exists.")
+            return
+        card, _case = loaded
+        await rt.slack.views_open(
+            trigger_id=body["trigger_id"], view=follow_up_modal(card).to_dict()
+        )
 
 
 async def on_follow_up(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -83,11 +88,12 @@ async def on_follow_up(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
         await ack(response_action="errors", errors=errors)
         return
     await ack()
-    case_id = _int(body["view"].get("private_metadata"))
-    try:
-        await followups.log_follow_up(rt, case_id, body["user"]["id"], outcome, note, rt.now())
-    except UserError as exc:
-        log.warning("follow-up not logged", extra={"case": case_id, "reason": str(exc)})
+    async with rt.after_ack():
+        case_id = _int(body["view"].get("private_metadata"))
+        try:
+            await followups.log_follow_up(rt, case_id, body["user"]["id"], outcome, note, rt.now())
+        except UserError as exc:
+            log.warning("follow-up not logged", extra={"case": case_id, "reason": str(exc)})
 
 
 async def on_advocacy(
@@ -95,16 +101,19 @@ async def on_advocacy(
 ) -> None:
     await ack()
     rt = runtime_of(context)
-    action = body["actions"][0]
-    offer = str(action["action_id"]).removeprefix(ActionId.ADVOCACY_PREFIX)
-    invitation_id = _int(action.get("value"))
-    outcome, card, offers = await advocacy.accept(
-        rt, invitation_id=invitation_id, user_id=body["user"]["id"], offer=offer, now=rt.now()
-    )
-    if outcome is not Outcome.RECORDED or card is None:
-        await _ephemeral(respond, "This button is not for you, or the survey has closed.")
-        return
-    await _show_answer(rt, invitation_id, answered_message(card, offers=offers, review_url=None))
+    async with rt.after_ack():
+        action = body["actions"][0]
+        offer = str(action["action_id"]).removeprefix(ActionId.ADVOCACY_PREFIX)
+        invitation_id = _int(action.get("value"))
+        outcome, card, offers = await advocacy.accept(
+            rt, invitation_id=invitation_id, user_id=body["user"]["id"], offer=offer, now=rt.now()
+        )
+        if outcome is not Outcome.RECORDED or card is None:
+            await _ephemeral(respond, "This button is not for you, or the survey has closed.")
+            return
+        await _show_answer(
+            rt, invitation_id, answered_message(card, offers=offers, review_url=None)
+        )
 
 
 async def _show_answer(rt: Runtime, invitation_id: int, blocks: list[dict]) -> None:

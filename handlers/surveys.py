@@ -42,7 +42,7 @@ async def on_rate(
 ) -> None:
     await ack()
     rt = runtime_of(context)
-    async with rt.after_ack:
+    async with rt.after_ack():
         await _record_rating(rt, body, respond)
 
 
@@ -77,35 +77,37 @@ async def on_tell_why(
 ) -> None:
     await ack()
     rt = runtime_of(context)
-    invitation_id = _int(body["actions"][0].get("value"))
-    outcome, card = await answers.answered_card(
-        rt, invitation_id=invitation_id or 0, user_id=body["user"]["id"]
-    )
-    if card is None:
-        await _note(respond, body, outcome)
-        return
-    await rt.slack.views_open(trigger_id=body["trigger_id"], view=comment_modal(card).to_dict())
+    async with rt.after_ack():
+        invitation_id = _int(body["actions"][0].get("value"))
+        outcome, card = await answers.answered_card(
+            rt, invitation_id=invitation_id or 0, user_id=body["user"]["id"]
+        )
+        if card is None:
+            await _note(respond, body, outcome)
+            return
+        await rt.slack.views_open(trigger_id=body["trigger_id"], view=comment_modal(card).to_dict())
 
 
 async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
     rt = runtime_of(context)
-    view = body["view"]
-    value = view["state"]["values"].get(BlockId.COMMENT, {}).get(ActionId.COMMENT_INPUT, {})
-    outcome, card, invitation = await answers.save_comment(
-        rt,
-        invitation_id=_int(view.get("private_metadata")) or 0,
-        user_id=body["user"]["id"],
-        comment=value.get("value"),
-        now=rt.now(),
-    )
-    if card is None or invitation is None:
-        log.info("comment refused", extra={"outcome": outcome})
-        return
-    offers = await advocacy.offers_for(rt, card.invitation_id)
-    blocks = answered_message(card, offers=offers, review_url=rt.settings.review_url)
-    await update_survey_message(rt, invitation, blocks)
-    await followups.refresh_card_for_invitation(rt, card.invitation_id, rt.now())
+    async with rt.after_ack():
+        view = body["view"]
+        value = view["state"]["values"].get(BlockId.COMMENT, {}).get(ActionId.COMMENT_INPUT, {})
+        outcome, card, invitation = await answers.save_comment(
+            rt,
+            invitation_id=_int(view.get("private_metadata")) or 0,
+            user_id=body["user"]["id"],
+            comment=value.get("value"),
+            now=rt.now(),
+        )
+        if card is None or invitation is None:
+            log.info("comment refused", extra={"outcome": outcome})
+            return
+        offers = await advocacy.offers_for(rt, card.invitation_id)
+        blocks = answered_message(card, offers=offers, review_url=rt.settings.review_url)
+        await update_survey_message(rt, invitation, blocks)
+        await followups.refresh_card_for_invitation(rt, card.invitation_id, rt.now())
 
 
 async def on_opt_out(
@@ -113,15 +115,16 @@ async def on_opt_out(
 ) -> None:
     await ack()
     rt = runtime_of(context)
-    invitation_id = _int(body["actions"][0].get("value"))
-    outcome, invitation, contact = await answers.opt_out(
-        rt, invitation_id=invitation_id or 0, user_id=body["user"]["id"], now=rt.now()
-    )
-    if outcome is not Outcome.RECORDED or invitation is None or contact is None:
-        await _note(respond, body, outcome)
-        return
-    blocks = closed_blocks(card_for(invitation, contact), reason="opted_out")
-    await update_survey_message(rt, invitation, to_dicts(blocks))
+    async with rt.after_ack():
+        invitation_id = _int(body["actions"][0].get("value"))
+        outcome, invitation, contact = await answers.opt_out(
+            rt, invitation_id=invitation_id or 0, user_id=body["user"]["id"], now=rt.now()
+        )
+        if outcome is not Outcome.RECORDED or invitation is None or contact is None:
+            await _note(respond, body, outcome)
+            return
+        blocks = closed_blocks(card_for(invitation, contact), reason="opted_out")
+        await update_survey_message(rt, invitation, to_dicts(blocks))
 
 
 async def _note(respond: AsyncRespond, body: dict[str, Any], outcome: Outcome) -> None:
