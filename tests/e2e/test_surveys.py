@@ -228,7 +228,13 @@ async def test_tell_us_why_stores_the_comment_exactly_and_shows_it_escaped(
     )
     status, _ = await slack.interactive(submission)
     assert status == 200
-    await eventually(lambda: len(emulator.calls_to("chat.update")) == 2)
+    dm = invitation.dm_channel
+
+    def comment_shown() -> bool:
+        updates = [c for c in emulator.calls_to("chat.update", ok=True) if c.args["channel"] == dm]
+        return len(updates) == 2 and "support took 3 days" in json.dumps(updates[-1].args)
+
+    await eventually(comment_shown)
     async with rt.db.session() as session:
         response = (await session.execute(select(Response))).scalar_one()
     assert response.comment == comment
