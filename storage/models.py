@@ -216,3 +216,35 @@ class Advocacy(SQLModel, table=True):
     offer: str = Field(max_length=20)
     accepted_at: datetime = Field(sa_type=UTCDateTime)
     csm_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class IngestedEvent(SQLModel, table=True):
+    """An event another system sent to POST /hooks/events; its id makes a resend harmless."""
+
+    __tablename__ = "ingested_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=200, unique=True)
+    event: str = Field(max_length=40)
+    email: str = Field(max_length=320)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    result: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # the answer given
+
+
+class OutboxEvent(SQLModel, table=True):
+    """An outgoing webhook, written in the same transaction as what it reports."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=64, unique=True)  # receivers de-duplicate on it
+    type: str = Field(max_length=40)
+    payload: dict[str, Any] = Field(sa_type=JSON)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=300)
