@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import UserError
 from bot.runtime import Runtime, build_runtime
@@ -32,11 +32,7 @@ cli.add_typer(db_cli, name="db")
 def _settings(*required: str) -> Settings:
     settings = load_settings()
     settings.require(*required)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("alembic", "apscheduler"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    logs.configure(settings.log_level)
     return settings
 
 

@@ -27,7 +27,6 @@ from storage.models import Contact, Invitation, InvitationStatus, SkipReason
 log = logging.getLogger(__name__)
 S = InvitationStatus
 
-SEND_LEASE = timedelta(minutes=5)
 BATCH = 100
 MAX_ATTEMPTS = 5
 HISTORY_SLACK = timedelta(hours=1)  # look well before `sending_since`: clocks drift
@@ -44,6 +43,7 @@ class DeliveryReport:
     expired: int = 0
     cards: int = 0
     escalated: int = 0
+    webhooks: int = 0
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(**{k: getattr(self, k) + getattr(other, k) for k in vars(self)})
@@ -66,7 +66,7 @@ async def deliver_due(rt: Runtime, now: datetime, *, limit: int = BATCH) -> Deli
     """Claim due invitations and DM each one; returns what happened."""
     async with rt.db.transaction() as session:
         claimed = await invitations.claim_due(
-            session=session, now=now, lease=SEND_LEASE, limit=limit
+            session=session, now=now, lease=rt.settings.send_lease, limit=limit
         )
     report = DeliveryReport()
     for position, (invitation, contact) in enumerate(claimed):
@@ -104,7 +104,7 @@ async def _deliver_one(
         log.warning("survey send outcome unknown", extra=_fields(invitation, repr(exc)))
         report.retry_later += 1
         return
-    values = {"status": S.SENT, "sent_at": now, "dm_channel": posted["channel"]}
+    values = {"status": S.SENT, "sent_at": rt.now(), "dm_channel": posted["channel"]}
     values |= {"message_ts": posted["ts"], "lease_until": None, "error": None}
     await _finish(rt, invitation.id, values, now, from_statuses=(S.SENDING,))
     report.sent += 1
@@ -137,7 +137,7 @@ async def reconcile_stale(rt: Runtime, now: datetime) -> DeliveryReport:
     """Settle invitations whose sender died between claiming and recording the DM."""
     async with rt.db.transaction() as session:
         stale = await invitations.claim_stale_sending(
-            session=session, now=now, lease=SEND_LEASE, limit=BATCH
+            session=session, now=now, lease=rt.settings.send_lease, limit=BATCH
         )
     report = DeliveryReport()
     for invitation, contact in stale:

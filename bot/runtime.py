@@ -73,12 +73,16 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> Runtime:
-    """The runtime for a process: one database, one Slack client."""
+    """The runtime for a process: one database, one Slack client whose 429s slow the pacer."""
+    pacer = Pacer(SURVEY_SENDS_PER_SECOND, burst=5)
     return Runtime(
         settings=settings,
         db=Database(settings.database_url),
-        slack=make_client(settings.slack_bot_token, settings.slack_api_url),
+        slack=make_client(
+            settings.slack_bot_token, settings.slack_api_url, on_rate_limited=pacer.back_off
+        ),
         clock=clock,
+        pacer=pacer,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -59,13 +61,40 @@ class CappedBackoff(RetryIntervalCalculator):
         return interval * (0.5 + random.random() / 2)
 
 
-def make_client(token: str | None, base_url: str, *, timeout: int = 30) -> AsyncWebClient:
+class PacedRateLimitHandler(AsyncRateLimitErrorRetryHandler):
+    """slack-sdk's 429 handler (sleeps `Retry-After`) that also tells a pacer to slow down."""
+
+    def __init__(self, max_retry_count: int, on_limited: Callable[[float], None]) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.on_limited = on_limited
+
+    async def prepare_for_next_attempt_async(self, **kwargs: Any) -> None:
+        response = kwargs.get("response")
+        if response is not None:
+            headers = {key.lower(): value for key, value in response.headers.items()}
+            retry_after = headers.get("retry-after") or ["1"]
+            self.on_limited(float(retry_after[0]))
+        await super().prepare_for_next_attempt_async(**kwargs)
+
+
+def make_client(
+    token: str | None,
+    base_url: str,
+    *,
+    timeout: int = 30,
+    on_rate_limited: Callable[[float], None] | None = None,
+) -> AsyncWebClient:
     """The client every part of the app uses.
 
     The handlers share one attempt counter per request, so the rate-limit handler gets the
     highest count: under a stretch of 429s it keeps honouring `Retry-After`.
     """
     backoff = CappedBackoff()
+    limited = (
+        PacedRateLimitHandler(8, on_rate_limited)
+        if on_rate_limited
+        else AsyncRateLimitErrorRetryHandler(max_retry_count=8)
+    )
     return AsyncWebClient(
         token=token,
         base_url=base_url,
@@ -73,7 +102,7 @@ def make_client(token: str | None, base_url: str, *, timeout: int = 30) -> Async
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=4, interval_calculator=backoff),
             AsyncServerErrorRetryHandler(max_retry_count=4, interval_calculator=backoff),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=8),
+            limited,
         ],
     )
 
@@ -90,22 +119,46 @@ def error_code(exc: Exception) -> str:
 
 
 class Pacer:
-    """Spaces out calls to stay under a rate (a token bucket); separate from retrying."""
+    """Spaces out bulk calls under a rate (a token bucket), separate from retrying.
 
-    def __init__(self, per_second: float, burst: int = 1) -> None:
-        self.interval = 1.0 / per_second
+    It starts at `per_second`; a 429 halves the rate and pauses for `Retry-After`, and
+    each send after a quiet second wins back 2%, so a campaign settles near Slack's limit.
+    """
+
+    def __init__(self, per_second: float, burst: int = 1, *, floor: float = 0.5) -> None:
+        self.max_rate = per_second
+        self.rate = per_second
+        self.floor = min(floor, per_second)
         self.burst = burst
         self._tokens = float(burst)
         self._last = time.monotonic()
+        self._paused_until = 0.0
+        self._limited_at = 0.0
         self._lock = asyncio.Lock()
+
+    def back_off(self, retry_after: float) -> None:
+        """Slack said 429: slow down and pause."""
+        now = time.monotonic()
+        if now - self._limited_at > 0.5:  # one halving per burst of 429s
+            self.rate = max(self.floor, self.rate / 2)
+        self._limited_at = now
+        self._paused_until = max(self._paused_until, now + retry_after)
 
     async def wait(self) -> None:
         async with self._lock:
             while True:
                 now = time.monotonic()
-                self._tokens = min(self.burst, self._tokens + (now - self._last) / self.interval)
+                if now < self._paused_until:
+                    await asyncio.sleep(self._paused_until - now)
+                    continue
+                self._recover(now)
+                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
                 self._last = now
                 if self._tokens >= 1:
                     self._tokens -= 1
                     return
-                await asyncio.sleep((1 - self._tokens) * self.interval)
+                await asyncio.sleep((1 - self._tokens) / self.rate)
+
+    def _recover(self, now: float) -> None:
+        if self.rate < self.max_rate and now - self._limited_at > 1.0:
+            self.rate = min(self.max_rate, self.rate * 1.02)  # per send: ~+20%/s at 10/s

@@ -1,0 +1,29 @@
+"""Log lines that show the key facts passed as `extra=` (invitation id, Slack error …)."""
+
+from __future__ import annotations
+
+import logging
+
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+class FieldsFormatter(logging.Formatter):
+    """`2026-11-24 09:00:00 WARNING bot.delivery: survey failed invitation_id=7 slack_error=…`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
+        if not fields:
+            return line
+        shown = " ".join(f"{key}={value}" for key, value in fields.items())
+        first, newline, rest = line.partition("\n")
+        return f"{first} {shown}{newline}{rest}"
+
+
+def configure(level: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(FieldsFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # "skipped: maximum number of running instances" just means a long pass is still going.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
