@@ -1,23 +1,43 @@
-"""Runs the Slack emulator in its own process for benchmarks; prints its API URL."""
+"""Runs the Slack emulator in its own process for benchmarks; prints its API URL.
+
+On SIGTERM it prints one JSON line: DMs per user, and how many calls were refused.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import signal
+from collections import Counter
 
 from bot.emulator import SlackEmulator
 
 
-async def main(users: int) -> None:
+async def main(options: argparse.Namespace) -> None:
     emulator = SlackEmulator()
-    for i in range(users):
+    for i in range(options.users):
         emulator.add_user(f"U{i:06d}", email=f"c{i}@bench.test")
+    if options.cap:
+        emulator.rate_limit("chat.postMessage", per_second=options.cap, burst=options.burst)
+    if options.fail_503:
+        emulator.fail_randomly("chat.postMessage", status=503, probability=options.fail_503)
     await emulator.start()
     print(emulator.api_url, flush=True)
-    await asyncio.Event().wait()
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    posts = emulator.calls_to("chat.postMessage")
+    per_user = Counter(c.args["channel"] for c in posts if c.ok)
+    summary = {"dms": dict(per_user), "refused": sum(1 for c in posts if not c.ok)}
+    print(json.dumps(summary), flush=True)
+    await emulator.stop()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=0)
-    asyncio.run(main(parser.parse_args().users))
+    parser.add_argument("--cap", type=float, default=0, help="chat.postMessage per second")
+    parser.add_argument("--burst", type=int, default=1)
+    parser.add_argument("--fail-503", type=float, default=0, help="share of 503 answers")
+    asyncio.run(main(parser.parse_args()))

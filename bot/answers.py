@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.surveys import SurveyCard
-from bot import followups
+from bot import followups, webhooks
 from bot.runtime import Runtime
 from bot.scales import category, scale_for
 from storage import invitations, responses
@@ -81,6 +81,16 @@ async def record_tap(
                 invitation_id=invitation_id,
                 contact_id=target.contact_id,
                 account_id=target.account_id,
+                kind=target.kind,
+                score=score,
+                category=category(target.kind, score),
+                now=now,
+            )
+            await webhooks.response_created(
+                session,
+                settings=rt.settings,
+                response_id=response_id,
+                invitation_id=invitation_id,
                 kind=target.kind,
                 score=score,
                 category=category(target.kind, score),

@@ -12,6 +12,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
+from bot import ingest
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
 from handlers import cases, context, surveys
@@ -43,6 +44,7 @@ def build_web_app(rt: Runtime, *, scheduler: bool = True) -> web.Application:
     web_app[BOLT] = build_bolt_app(rt)
     web_app.router.add_post("/slack/events", _slack_events)
     web_app.router.add_get("/healthz", _healthz)
+    web_app.router.add_post("/hooks/events", ingest.events_endpoint)
     web_app.on_startup.append(_migrate)
     if scheduler:
         web_app.cleanup_ctx.append(_scheduler)

@@ -17,6 +17,7 @@ from blocks.cases import (
     escalation_text,
 )
 from blocks.surveys import to_dicts
+from bot import webhooks
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.scales import needs_follow_up
@@ -52,7 +53,7 @@ async def open_case_if_unhappy(
     """Inside the answer's own transaction: one case per unhappy answer, or none."""
     if not needs_follow_up(kind, score):
         return None
-    return await cases.open_case(
+    case_id = await cases.open_case(
         session=session,
         response_id=response_id,
         invitation_id=invitation_id,
@@ -64,6 +65,18 @@ async def open_case_if_unhappy(
         opened_at=now,
         escalate_at=now + rt.settings.escalate_after,
     )
+    await webhooks.case_opened(
+        session,
+        settings=rt.settings,
+        case_id=case_id,
+        response_id=response_id,
+        account_id=account_id,
+        kind=kind,
+        score=score,
+        review=review_for(kind),
+        opened_at=now,
+    )
+    return case_id
 
 
 async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] | None:
@@ -195,6 +208,7 @@ async def log_follow_up(
         raise UserError("Choose an outcome: " + ", ".join(OUTCOMES.values()) + ".")
     if not note.strip():
         raise UserError("Write a short note: what happened, and what's next.")
+    closes = outcome in CLOSING_OUTCOMES
     async with rt.db.transaction() as session:
         found = await cases.log_follow_up(
             session=session,
@@ -203,8 +217,10 @@ async def log_follow_up(
             outcome=outcome,
             note=note,
             now=now,
-            closes=outcome in CLOSING_OUTCOMES,
+            closes=closes,
         )
+        if found and closes:
+            await webhooks.case_closed(session, settings=rt.settings, case_id=case_id, now=now)
     if not found:
         raise UserError("This follow-up no longer exists.")
     await refresh_card(rt, case_id, now)

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot import delivery, followups
+from bot import delivery, followups, webhooks
 from bot.delivery import DeliveryReport, SlackConfigError
 from bot.runtime import Runtime, settle_tasks
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
-    """One pass of every job: reconcile crashed sends, deliver, remind, expire."""
+    """One pass of every job: reconcile crashed sends, deliver, remind, expire, webhooks."""
     moment = now or rt.now()
     report = DeliveryReport()
     for job in (
@@ -34,6 +34,7 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
             break  # already logged; the next tick tries again once the token is fixed
     report.cards = await followups.post_pending_cards(rt, moment)
     report.escalated = await followups.escalate_due(rt, moment)
+    report.webhooks = await webhooks.deliver_due(rt, moment)
     return report
 
 
@@ -43,7 +44,7 @@ async def drain(rt: Runtime, now: datetime | None = None, *, passes: int = 1000)
     for _ in range(passes):
         report = await run_due(rt, now)
         total = total + report
-        if report.sent + report.failed + report.reconciled + report.requeued == 0:
+        if report.sent + report.failed + report.reconciled + report.requeued + report.webhooks == 0:
             break
     return total
 

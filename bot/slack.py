@@ -121,7 +121,7 @@ def error_code(exc: Exception) -> str:
 class Pacer:
     """Spaces out bulk calls under a rate (a token bucket), separate from retrying.
 
-    It starts at `per_second`; a 429 halves the rate and pauses for `Retry-After`, and
+    It starts at `per_second`; a 429 cuts the rate by a fifth and pauses for `Retry-After`;
     each send after a quiet second wins back 2%, so a campaign settles near Slack's limit.
     """
 
@@ -139,8 +139,8 @@ class Pacer:
     def back_off(self, retry_after: float) -> None:
         """Slack said 429: slow down and pause."""
         now = time.monotonic()
-        if now - self._limited_at > 0.5:  # one halving per burst of 429s
-            self.rate = max(self.floor, self.rate / 2)
+        if now - self._limited_at > 0.5:  # slow down once per burst of 429s
+            self.rate = max(self.floor, self.rate * 0.8)
         self._limited_at = now
         self._paused_until = max(self._paused_until, now + retry_after)
 

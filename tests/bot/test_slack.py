@@ -3,6 +3,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from bot.slack import CappedBackoff, Pacer
 
 
@@ -14,20 +16,20 @@ async def test_pacer_spaces_calls_to_its_rate() -> None:
     assert time.monotonic() - started >= 0.19  # 10 intervals of 20 ms
 
 
-async def test_a_429_halves_the_rate_and_pauses() -> None:
+async def test_a_429_slows_the_rate_and_pauses() -> None:
     pacer = Pacer(40, burst=1)
     await pacer.wait()
     pacer.back_off(0.2)
-    assert pacer.rate == 20
+    assert pacer.rate == pytest.approx(32)
     started = time.monotonic()
     await pacer.wait()
     assert time.monotonic() - started >= 0.19
-    pacer.back_off(0)  # 0.2 s after the first 429: the same burst, no second halving
-    assert pacer.rate == 20
+    pacer.back_off(0)  # 0.2 s after the first 429: the same burst, slowed once
+    assert pacer.rate == pytest.approx(32)
     await asyncio.sleep(0.6)
     pacer.back_off(0)
     pacer.back_off(0)
-    assert pacer.rate == 10
+    assert pacer.rate == pytest.approx(25.6)
 
 
 def test_backoff_is_capped() -> None:

@@ -1,0 +1,125 @@
+"""Campaign fan-out: 5,000 survey DMs against an emulator capped at 20 chat.postMessage/s
+that answers 5% of them with 503. Prints delivered per second as a share of the cap
+(target ≥ 0.9), duplicates (0), lost (0) and the delivering process's peak RSS
+(target < 150 MB).
+
+    python bench/fanout.py [--contacts 5000] [--cap 20] [--fail-503 0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.ack import TOKEN, _seed  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.runtime import Runtime  # noqa: E402
+from bot.slack import make_client  # noqa: E402
+from bot.surveys import start_relationship_campaign  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.models import Invitation, InvitationStatus  # noqa: E402
+
+
+async def _prepare(database_url: str, api_url: str, contacts: int) -> None:
+    db = Database(database_url)
+    await db.upgrade()
+    await _seed(db, contacts)
+    settings = Settings(slack_bot_token=TOKEN, slack_api_url=api_url, database_url=database_url)
+    rt = Runtime(settings, db, make_client(TOKEN, api_url))
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    await db.dispose()
+
+
+async def _sent(database_url: str) -> int:
+    db = Database(database_url)
+    async with db.session() as session:
+        query = select(func.count(Invitation.id)).where(Invitation.status == InvitationStatus.SENT)
+        count = (await session.execute(query)).scalar_one()
+    await db.dispose()
+    return count
+
+
+def main(options: argparse.Namespace) -> int:
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = f"sqlite+aiosqlite:///{tmp}/fanout.db"
+        emulator = subprocess.Popen(
+            [
+                sys.executable,
+                "bench/_emulator.py",
+                "--users",
+                str(options.contacts),
+                "--cap",
+                str(options.cap),
+                "--burst",
+                "2",
+                "--fail-503",
+                str(options.fail_503),
+            ],
+            env=env,
+            cwd=root,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert emulator.stdout is not None
+        api_url = emulator.stdout.readline().strip()
+        try:
+            asyncio.run(_prepare(database_url, api_url, options.contacts))
+            run_env = env | {
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_API_URL": api_url,
+                "DATABASE_URL": database_url,
+                "LOG_LEVEL": "ERROR",
+            }
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "bot", "run-due"],
+                env=run_env,
+                cwd=root,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            elapsed = time.perf_counter() - started
+            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            sent = asyncio.run(_sent(database_url))
+        finally:
+            emulator.terminate()
+            summary = json.loads(emulator.stdout.readline() or "{}")
+            emulator.wait(timeout=30)
+    dms = summary.get("dms", {})
+    duplicates = sum(count - 1 for count in dms.values())
+    lost = options.contacts - len(dms)
+    rate = len(dms) / elapsed
+    print(
+        f"{options.contacts} contacts, cap {options.cap:g} chat.postMessage/s, "
+        f"{options.fail_503:.0%} answered 503"
+    )
+    print(
+        f"delivered {len(dms)} in {elapsed:.1f} s: {rate:.1f}/s = {rate / options.cap:.2f} "
+        f"of the cap (target >= 0.9)"
+    )
+    print(f"refused by the emulator (429 or 503, then retried): {summary.get('refused', 0)}")
+    print(f"duplicates {duplicates}, lost {lost}, invitations marked sent {sent}")
+    print(f"peak RSS of the delivering process: {peak_mb:.0f} MB (target < 150 MB)")
+    return 0 if duplicates == 0 and lost == 0 else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=5000)
+    parser.add_argument("--cap", type=float, default=20)
+    parser.add_argument("--fail-503", type=float, default=0.05)
+    sys.exit(main(parser.parse_args()))

@@ -1,0 +1,243 @@
+"""`POST /hooks/events`: other systems (helpdesk, LMS, CRM) report events that trigger surveys.
+
+Every refusal is a JSON `{"error": ...}` saying what to send instead, and stores nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import math
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from bot import transactional
+from bot.errors import UserError
+from bot.names import clean_email
+from bot.runtime import Runtime
+
+MAX_BODY = 64 * 1024
+MAX_CONTEXT_KEYS = 20
+MAX_EVENT_ID = 200
+FUTURE_TOLERANCE = timedelta(hours=1)  # senders' clocks drift; an hour ahead is still "now"
+FIELDS = ("event", "email", "occurred_at", "context", "event_id")
+EXAMPLE_TIME = "2026-11-24T09:30:00Z"
+HINTS = {
+    "event": "send one of " + ", ".join(transactional.EVENTS),
+    "email": "send the contact's email address, e.g. ana@example.com",
+    "occurred_at": f"send an ISO-8601 time with a zone, e.g. {EXAMPLE_TIME}",
+    "context": (
+        f"send an object of at most {MAX_CONTEXT_KEYS} keys whose values are strings, "
+        "numbers or booleans"
+    ),
+    "event_id": f"send a string of 1 to {MAX_EVENT_ID} characters, e.g. ticket-4821-closed",
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_BODY_HINT = (
+    "send an object with event, email, occurred_at (with a zone) and optionally context "
+    "and event_id"
+)
+_USAGE = "send Authorization: Bearer <INGEST_TOKEN>"
+
+
+class BadField(UserError):
+    """A request body the endpoint cannot take; `field` names the first bad field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class EventIn(BaseModel):
+    """The body of `POST /hooks/events`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event: str
+    email: str
+    occurred_at: datetime
+    context: dict[str, Any] | None = None
+    event_id: str | None = None
+
+    @field_validator("event", mode="before")
+    @classmethod
+    def _known_event(cls, value: Any) -> str:
+        if value not in transactional.EVENTS:
+            raise ValueError(f"event {_shown(value)} is not known: {HINTS['event']}")
+        return str(value)
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _email(cls, value: Any) -> str:
+        if not isinstance(value, str) or len(value) > 320 or not _EMAIL.match(value.strip()):
+            raise ValueError(f"email {_shown(value)} is not an email address: {HINTS['email']}")
+        return clean_email(value)
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _aware_time(cls, value: Any) -> datetime:
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise ValueError(f"occurred_at {_shown(value)} is not a time: {HINTS['occurred_at']}")
+        if moment.tzinfo is None:
+            raise ValueError(
+                f"occurred_at {_shown(value)} has no time zone: add one such as Z or +08:00, "
+                f"e.g. {EXAMPLE_TIME}"
+            )
+        return moment.astimezone(UTC)
+
+    @field_validator("context", mode="before")
+    @classmethod
+    def _flat_context(cls, value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict) or len(value) > MAX_CONTEXT_KEYS:
+            raise ValueError(f"context is not valid: {HINTS['context']}")
+        if "event" in value:
+            raise ValueError("context may not have a key named event (the event is stored there)")
+        for key, item in value.items():
+            if not _flat_value(item):
+                raise ValueError(f"context.{key} is {_shown(item)}: {HINTS['context']}")
+        return value
+
+    @field_validator("event_id", mode="before")
+    @classmethod
+    def _event_id(cls, value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not 0 < len(value) <= MAX_EVENT_ID:
+            raise ValueError(f"event_id is not valid: {HINTS['event_id']}")
+        return value
+
+
+def parse_event(body: bytes, *, now: datetime) -> EventIn:
+    """The validated event, or BadField naming the first field that is wrong."""
+    try:
+        document = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+    except ValueError:  # also bad UTF-8
+        raise BadField("body", f"the body is not JSON: {_BODY_HINT}") from None
+    if not isinstance(document, dict):
+        raise BadField("body", f"the body is not a JSON object: {_BODY_HINT}")
+    try:
+        payload = EventIn.model_validate(document)
+    except ValidationError as exc:
+        raise _first_bad_field(exc) from None
+    if payload.occurred_at > now + FUTURE_TOLERANCE:
+        raise BadField(
+            "occurred_at",
+            f"occurred_at {payload.occurred_at.isoformat()} is in the future: "
+            "send the time the event happened",
+        )
+    return payload
+
+
+async def events_endpoint(request: web.Request) -> web.Response:
+    """Check the token and the body, then schedule the event's surveys."""
+    rt = _runtime(request)
+    refusal = _refusal(request, rt.settings.ingest_token)
+    if refusal is not None:
+        return refusal
+    body = await _read_body(request)
+    if body is None:
+        return _error(413, f"the body is larger than {MAX_BODY // 1024} KB: send a smaller context")
+    try:
+        payload = parse_event(body, now=rt.now())
+    except BadField as exc:
+        return _error(400, str(exc), field=exc.field)
+    return await _schedule(rt, payload)
+
+
+async def _schedule(rt: Runtime, payload: EventIn) -> web.Response:
+    try:
+        answer = await transactional.schedule_for_event(
+            rt,
+            event=payload.event,
+            email=payload.email,
+            occurred_at=payload.occurred_at,
+            context=payload.context,
+            event_id=payload.event_id,
+            now=rt.now(),
+        )
+    except transactional.UnknownContact as exc:
+        return _error(404, str(exc))
+    except UserError as exc:  # Slack refused or could not be reached: nothing was stored
+        return _error(503, str(exc))
+    return web.json_response(answer.body, status=200 if answer.replayed else 202)
+
+
+def _refusal(request: web.Request, token: str | None) -> web.Response | None:
+    """503 while INGEST_TOKEN is unset; 401 for a missing or wrong bearer token."""
+    if not token:
+        return _error(
+            503, "POST /hooks/events is off until INGEST_TOKEN is set (in the environment or .env)"
+        )
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return _unauthorized(f"missing Authorization header: {_USAGE}")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    ):
+        return _unauthorized(f"wrong token: {_USAGE}")
+    return None
+
+
+async def _read_body(request: web.Request) -> bytes | None:
+    """The body, or None as soon as it is known to be larger than MAX_BODY."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return None
+    body = bytearray()
+    async for chunk in request.content.iter_any():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return bytes(body)
+
+
+def _first_bad_field(exc: ValidationError) -> BadField:
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else "body"
+    if error["type"] == "missing":
+        return BadField(field, f"{field} is missing: {HINTS[field]}")
+    if error["type"] == "extra_forbidden":
+        return BadField(field, f"{field} is not a field: send only {', '.join(FIELDS)}")
+    return BadField(field, str(error["msg"]).removeprefix("Value error, "))
+
+
+def _runtime(request: web.Request) -> Runtime:
+    from bot.app import RUNTIME  # bot.app imports this module to route to it
+
+    return request.app[RUNTIME]
+
+
+def _error(status: int, message: str, **extra: str) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status)
+
+
+def _unauthorized(message: str) -> web.Response:
+    response = _error(401, message)
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _flat_value(item: Any) -> bool:
+    if isinstance(item, float):
+        return math.isfinite(item)
+    return isinstance(item, str | int | bool)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _shown(value: Any) -> str:
+    """The value as it was sent (it came from JSON), cut short."""
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."

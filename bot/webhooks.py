@@ -1,0 +1,241 @@
+"""Outgoing webhooks: `response.created`, `case.opened` and `case.closed`, signed, at least once.
+
+An event is written to the outbox in the same transaction as what it reports, so it exists
+exactly when the fact does. A scheduler pass leases due events, POSTs each to WEBHOOK_URL
+and marks it delivered on a 2xx answer; anything else makes it due again after a capped
+exponential backoff. It never gives up, so receivers de-duplicate on the event id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import aiohttp
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.runtime import Runtime
+from storage import outbox
+from storage.models import FollowUpCase
+
+log = logging.getLogger(__name__)
+
+RESPONSE_CREATED = "response.created"
+CASE_OPENED = "case.opened"
+CASE_CLOSED = "case.closed"
+
+BATCH = 20
+TIMEOUT = aiohttp.ClientTimeout(total=10)
+LEASE = timedelta(minutes=5)  # longer than BATCH sends of 10 s: nobody else takes them meanwhile
+FIRST_RETRY = timedelta(seconds=30)
+MAX_RETRY = timedelta(hours=1)
+LOUD_AFTER = 10  # attempts; past this a failing receiver is logged as an error
+_warned: set[str] = set()
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failure: 30 s, 1 m, 2 m … at most 1 h."""
+    exponent = min(max(attempts - 1, 0), 16)  # bounded: attempts grow forever
+    return min(FIRST_RETRY * 2**exponent, MAX_RETRY)
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """`sha256=<hex>`: HMAC-SHA256 of `<timestamp>.<raw body>` keyed with the secret."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def event_body(*, event_id: str, type: str, created_at: datetime, data: dict[str, Any]) -> bytes:
+    """The JSON POSTed for one event (the exact bytes that are signed)."""
+    envelope = {"id": event_id, "type": type, "created_at": created_at.isoformat(), "data": data}
+    return json.dumps(envelope, separators=(",", ":")).encode()
+
+
+def request_headers(
+    *, event_id: str, body: bytes, timestamp: str, secret: str | None
+) -> dict[str, str]:
+    """Content type, event id and timestamp, and the signature when there is a secret."""
+    headers = {
+        "Content-Type": "application/json",
+        "X-VoC-Event-Id": event_id,
+        "X-VoC-Timestamp": timestamp,
+    }
+    if secret:
+        headers["X-VoC-Signature"] = sign(secret, timestamp, body)
+    return headers
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    type: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> str:
+    """Add an event in the caller's transaction; its id, or "" when WEBHOOK_URL is unset."""
+    if not settings.webhook_url:
+        return ""
+    event_id = uuid.uuid4().hex
+    await outbox.add_event(
+        session=session, event_id=event_id, type=type, payload=_plain(payload), now=now
+    )
+    return event_id
+
+
+async def response_created(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    response_id: int,
+    invitation_id: int,
+    kind: str,
+    score: int,
+    category: str,
+    now: datetime,
+) -> str:
+    """Enqueue `response.created` for a just-recorded answer."""
+    if not settings.webhook_url:
+        return ""  # skip the lookup: this runs on every tap
+    facts = await outbox.response_facts(session=session, invitation_id=invitation_id)
+    data = {
+        "response_id": response_id,
+        "invitation_id": invitation_id,
+        "kind": kind,
+        "score": score,
+        "category": category,
+        "answered_at": now,
+        "trigger": facts.trigger,
+        "context": facts.context,
+        "contact": {"email": facts.email},
+        "account": {"name": facts.account_name, "crm_id": facts.crm_id},
+    }
+    return await enqueue(session, settings=settings, type=RESPONSE_CREATED, payload=data, now=now)
+
+
+async def case_opened(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    case_id: int,
+    response_id: int,
+    account_id: int,
+    kind: str,
+    score: int,
+    review: str,
+    opened_at: datetime,
+) -> str:
+    """Enqueue `case.opened` for a just-opened follow-up case."""
+    if not settings.webhook_url:
+        return ""
+    data = {
+        "case_id": case_id,
+        "response_id": response_id,
+        "kind": kind,
+        "score": score,
+        "review": review,
+        "opened_at": opened_at,
+        "account": await outbox.account_ref(session=session, account_id=account_id),
+    }
+    return await enqueue(session, settings=settings, type=CASE_OPENED, payload=data, now=opened_at)
+
+
+async def case_closed(
+    session: AsyncSession, *, settings: Settings, case_id: int, now: datetime
+) -> str:
+    """Enqueue `case.closed` for a case whose logged outcome just closed it."""
+    case = await session.get(FollowUpCase, case_id)
+    if not settings.webhook_url or case is None:
+        return ""
+    data = {
+        "case_id": case_id,
+        "outcome": case.outcome,
+        "note": case.note,
+        "logged_by": case.logged_by,
+        "closed_at": case.closed_at or now,
+        "account": await outbox.account_ref(session=session, account_id=case.account_id),
+    }
+    return await enqueue(session, settings=settings, type=CASE_CLOSED, payload=data, now=now)
+
+
+async def deliver_due(rt: Runtime, now: datetime) -> int:
+    """Scheduler job: lease due events, POST each one; returns how many were delivered."""
+    url = rt.settings.webhook_url
+    if not url:
+        return 0
+    async with rt.db.transaction() as session:
+        claimed = await outbox.claim_due(session=session, now=now, lease=LEASE, limit=BATCH)
+    if not claimed:
+        return 0
+    delivered = 0
+    async with aiohttp.ClientSession(timeout=TIMEOUT) as http:
+        for event in claimed:
+            delivered += await _deliver_one(rt, http, url, event, now)
+    return delivered
+
+
+async def _deliver_one(
+    rt: Runtime, http: aiohttp.ClientSession, url: str, event: Any, now: datetime
+) -> bool:
+    body = event_body(
+        event_id=event.event_id, type=event.type, created_at=event.created_at, data=event.payload
+    )
+    error = await _post(http, url, body, _headers(rt, event.event_id, body))
+    attempts = event.attempts + 1
+    async with rt.db.transaction() as session:
+        if error is None:
+            await outbox.mark_delivered(session=session, id=event.id, now=rt.now())
+        else:
+            due_at = now + backoff(attempts)
+            await outbox.reschedule(session=session, id=event.id, error=error, due_at=due_at)
+    if error is not None:
+        _log_failure(event, attempts, error)
+    return error is None
+
+
+async def _post(
+    http: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]
+) -> str | None:
+    """None when the receiver answered 2xx, else what went wrong."""
+    try:
+        # No redirects: a signed event goes to WEBHOOK_URL and nowhere else.
+        async with http.post(url, data=body, headers=headers, allow_redirects=False) as answer:
+            return None if 200 <= answer.status < 300 else f"HTTP {answer.status}"
+    except TimeoutError:
+        return "timeout"
+    except aiohttp.ClientError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _headers(rt: Runtime, event_id: str, body: bytes) -> dict[str, str]:
+    secret = rt.settings.webhook_secret
+    if not secret and "unsigned" not in _warned:
+        _warned.add("unsigned")
+        log.warning("WEBHOOK_SECRET is not set: webhooks are sent unsigned")
+    timestamp = str(int(rt.now().timestamp()))
+    return request_headers(event_id=event_id, body=body, timestamp=timestamp, secret=secret)
+
+
+def _log_failure(event: Any, attempts: int, error: str) -> None:
+    fields = {"event_id": event.event_id, "type": event.type, "attempts": attempts, "error": error}
+    if attempts > LOUD_AFTER:
+        log.error("webhook still undelivered: check WEBHOOK_URL and the receiver", extra=fields)
+    else:
+        log.warning("webhook not delivered; will retry", extra=fields)
+
+
+def _plain(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as stored and sent: plain JSON, times as ISO-8601 strings."""
+    return json.loads(json.dumps(payload, default=_iso))
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -1,0 +1,106 @@
+"""Queries over the webhook outbox, and the account facts its events carry.
+
+Claims follow `storage.invitations`: one conditional UPDATE whose candidates are locked with
+`FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite has one writer, and the guard repeated in the
+WHERE clause makes a second claim a no-op), so two workers never hold the same event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Account, Contact, Invitation, OutboxEvent
+
+E = OutboxEvent
+ERROR_LENGTH = 300  # the column's size
+
+
+async def add_event(
+    *, session: AsyncSession, event_id: str, type: str, payload: dict[str, Any], now: datetime
+) -> None:
+    """Insert one event, due at once, in the caller's transaction."""
+    await session.execute(
+        insert(E).values(event_id=event_id, type=type, payload=payload, created_at=now, due_at=now)
+    )
+
+
+async def claim_due(
+    *, session: AsyncSession, now: datetime, lease: timedelta, limit: int
+) -> list[Any]:
+    """Lease up to `limit` due, undelivered events that nobody else holds; oldest first.
+
+    Returns rows with `id`, `event_id`, `type`, `payload`, `created_at` and `attempts`.
+    """
+    due = and_(
+        E.delivered_at.is_(None),
+        E.due_at <= now,
+        or_(E.lease_until.is_(None), E.lease_until < now),
+    )
+    candidates = (
+        select(E.id)
+        .where(due)
+        .order_by(E.due_at, E.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(
+        update(E)
+        .where(E.id.in_(candidates.scalar_subquery()), due)
+        .values(lease_until=now + lease)
+        .returning(E.id, E.event_id, E.type, E.payload, E.created_at, E.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.all(), key=lambda row: row.id)
+
+
+async def mark_delivered(*, session: AsyncSession, id: int, now: datetime) -> None:
+    await session.execute(
+        update(E)
+        .where(E.id == id, E.delivered_at.is_(None))
+        .values(delivered_at=now, lease_until=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def reschedule(*, session: AsyncSession, id: int, error: str, due_at: datetime) -> None:
+    """Count a failed attempt and make the event due again at `due_at`."""
+    await session.execute(
+        update(E)
+        .where(E.id == id, E.delivered_at.is_(None))
+        .values(
+            attempts=E.attempts + 1,
+            last_error=error[:ERROR_LENGTH],
+            due_at=due_at,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def account_ref(*, session: AsyncSession, account_id: int) -> dict[str, Any]:
+    """The account as webhook events name it: `{"name": ..., "crm_id": ...}`."""
+    row = (
+        await session.execute(select(Account.name, Account.crm_id).where(Account.id == account_id))
+    ).one()
+    return {"name": row.name, "crm_id": row.crm_id}
+
+
+async def response_facts(*, session: AsyncSession, invitation_id: int) -> Any:
+    """What `response.created` adds to the answer: trigger, context, email and account."""
+    result = await session.execute(
+        select(
+            Invitation.trigger,
+            Invitation.context,
+            Contact.email,
+            Account.name.label("account_name"),
+            Account.crm_id,
+        )
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .join(Account, Account.id == Contact.account_id)
+        .where(Invitation.id == invitation_id)
+    )
+    return result.one()

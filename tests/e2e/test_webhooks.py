@@ -1,0 +1,280 @@
+"""Outgoing webhooks end to end: signed taps in, signed events out to a local receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiohttp import web
+from sqlalchemy import select, update
+
+from blocks.ids import ActionId, BlockId, CallbackId
+from bot import webhooks
+from bot.emulator import SlackEmulator
+from bot.runtime import Runtime
+from bot.scheduler import drain, run_due
+from bot.surveys import start_relationship_campaign
+from storage.db import Database
+from storage.models import Account, FollowUpCase, Invitation, OutboxEvent, Response
+from tests.harness import FakeClock, SlackSender, eventually, serve
+from tests.payloads import block_action, view_submission
+from tests.seed import Person, add_people
+
+pytestmark = pytest.mark.postgres
+SECRET = "whsec-test-secret"
+CRM_ID = "0015g00000ACME"
+VOC = "CVOC"
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+class Receiver:
+    """A CRM stand-in: records every request and answers 500 while told to."""
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self.fail_next = 0
+        self.delay = 0.0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests.append(Received(dict(request.headers), await request.read()))
+        await asyncio.sleep(self.delay)
+        if self.fail_next:
+            self.fail_next -= 1
+            return web.Response(status=500, text="down for maintenance")
+        return web.Response(status=204)
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every request's event, after checking its signature the way a receiver would."""
+        return [_verified(request) for request in self.requests]
+
+
+def _verified(request: Received) -> dict[str, Any]:
+    timestamp = request.headers["X-VoC-Timestamp"]
+    mac = hmac.new(SECRET.encode(), timestamp.encode() + b"." + request.body, hashlib.sha256)
+    assert hmac.compare_digest(request.headers["X-VoC-Signature"], "sha256=" + mac.hexdigest())
+    assert request.headers["Content-Type"] == "application/json"
+    event = json.loads(request.body)
+    assert event["id"] == request.headers["X-VoC-Event-Id"]
+    return event
+
+
+@pytest.fixture
+async def receiver(rt: Runtime) -> AsyncIterator[Receiver]:
+    hook = Receiver()
+    app = web.Application()
+    app.router.add_post("/hooks/voc", hook.handle)
+    served = await serve(app)
+    rt.settings.webhook_url = served.url + "/hooks/voc"
+    rt.settings.webhook_secret = SECRET
+    yield hook
+    await served.stop()
+
+
+async def _survey(rt: Runtime, emulator: SlackEmulator) -> Invitation:
+    """One contact at Acme (known to the CRM) with a delivered NPS survey."""
+    emulator.add_user("U1", email="ana@acme.test", name="Ana")
+    await add_people(rt.db, Person("ana@acme.test"))
+    async with rt.db.transaction() as session:
+        await session.execute(update(Account).values(crm_id=CRM_ID, csm_user_id="UCSM"))
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    await drain(rt)
+    async with rt.db.session() as session:
+        return (await session.execute(select(Invitation))).scalar_one()
+
+
+async def _tap(slack: SlackSender, emulator: SlackEmulator, inv: Invitation, score: int) -> None:
+    payload = block_action(
+        user="U1",
+        action_id=f"survey.rate.{score}",
+        value=f"{inv.id}:{score}",
+        channel=inv.dm_channel or "",
+        message_ts=inv.message_ts or "",
+        response_url=emulator.new_response_url(),
+    )
+    assert (await slack.interactive(payload))[0] == 200
+
+
+async def _log_outcome(slack: SlackSender, case_id: int, outcome: str, note: str) -> None:
+    submission = view_submission(
+        user="UA",
+        callback_id=CallbackId.FOLLOW_UP_MODAL,
+        private_metadata=str(case_id),
+        values={
+            BlockId.OUTCOME: {
+                ActionId.OUTCOME_SELECT: {
+                    "type": "static_select",
+                    "selected_option": {"value": outcome},
+                }
+            },
+            BlockId.NOTE: {ActionId.NOTE_INPUT: {"type": "plain_text_input", "value": note}},
+        },
+    )
+    assert (await slack.interactive(submission))[0] == 200
+
+
+async def _outbox(db: Database) -> list[OutboxEvent]:
+    async with db.session() as session:
+        query = select(OutboxEvent).order_by(OutboxEvent.id)
+        return list((await session.execute(query)).scalars())
+
+
+async def _one(db: Database, table: Any) -> Any:
+    async with db.session() as session:
+        return (await session.execute(select(table))).scalar_one()
+
+
+async def test_a_detractor_tap_sends_response_created_and_case_opened_once_each(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, receiver: Receiver
+) -> None:
+    inv = await _survey(rt, emulator)
+    await _tap(slack, emulator, inv, 3)
+    await eventually(lambda: _count(rt.db, 2))
+
+    assert (await run_due(rt)).webhooks == 2
+    assert (await run_due(rt)).webhooks == 0
+    created, opened = receiver.events()
+    assert len(receiver.requests) == 2 and created["id"] != opened["id"]
+    response, case = await _one(rt.db, Response), await _one(rt.db, FollowUpCase)
+    account = {"name": "Acme", "crm_id": CRM_ID}
+    answered_at = rt.now().isoformat()
+    assert created["type"] == "response.created" and created["created_at"] == answered_at
+    assert created["data"] == {
+        "response_id": response.id,
+        "invitation_id": inv.id,
+        "kind": "nps",
+        "score": 3,
+        "category": "detractor",
+        "answered_at": answered_at,
+        "trigger": "relationship",
+        "context": None,
+        "contact": {"email": "ana@acme.test"},
+        "account": account,
+    }
+    assert opened["type"] == "case.opened"
+    assert opened["data"] == {
+        "case_id": case.id,
+        "response_id": response.id,
+        "kind": "nps",
+        "score": 3,
+        "review": "csm",
+        "opened_at": answered_at,
+        "account": account,
+    }
+    assert all(event.delivered_at == rt.now() for event in await _outbox(rt.db))
+
+
+async def test_a_failing_receiver_gets_the_same_event_again_after_the_backoff(
+    rt: Runtime,
+    emulator: SlackEmulator,
+    slack: SlackSender,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    inv = await _survey(rt, emulator)
+    receiver.fail_next = 2
+    await _tap(slack, emulator, inv, 8)  # a passive: one event, no case
+    await eventually(lambda: _count(rt.db, 1))
+
+    assert (await run_due(rt)).webhooks == 0
+    [event] = await _outbox(rt.db)
+    assert (event.attempts, event.last_error, event.delivered_at) == (1, "HTTP 500", None)
+    assert event.due_at == rt.now() + timedelta(seconds=30)
+    await run_due(rt)
+    assert len(receiver.requests) == 1  # not due yet
+
+    clock.advance(timedelta(seconds=30))
+    assert (await run_due(rt)).webhooks == 0
+    assert len(receiver.requests) == 2
+    clock.advance(timedelta(seconds=59))
+    await run_due(rt)
+    assert len(receiver.requests) == 2  # the second wait is a minute
+    clock.advance(timedelta(seconds=1))
+    assert (await run_due(rt)).webhooks == 1
+
+    events = receiver.events()
+    assert len(events) == 3 and len({e["id"] for e in events}) == 1
+    assert {r.headers["X-VoC-Event-Id"] for r in receiver.requests} == {event.event_id}
+    [event] = await _outbox(rt.db)
+    assert (event.attempts, event.last_error, event.delivered_at) == (2, None, rt.now())
+    await run_due(rt)
+    assert len(receiver.requests) == 3
+
+
+async def test_nothing_is_enqueued_without_a_webhook_url(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    assert rt.settings.webhook_url is None
+    inv = await _survey(rt, emulator)
+    await _tap(slack, emulator, inv, 0)
+    await eventually(lambda: emulator.messages(VOC))  # the tap's transaction has committed
+    assert await _outbox(rt.db) == []
+    assert (await run_due(rt)).webhooks == 0
+
+
+async def test_two_concurrent_passes_never_send_an_event_twice(
+    rt: Runtime, receiver: Receiver, clock: FakeClock, database_url: str
+) -> None:
+    async with rt.db.transaction() as session:
+        for number in range(30):
+            await webhooks.enqueue(
+                session,
+                settings=rt.settings,
+                type="response.created",
+                payload={"n": number},
+                now=rt.now(),
+            )
+    receiver.delay = 0.005
+    other = Runtime(rt.settings, Database(database_url), rt.slack, clock=clock)
+    try:
+        passes = [webhooks.deliver_due(rt, rt.now()), webhooks.deliver_due(other, rt.now())]
+        first = await asyncio.gather(*passes)
+        assert sum(first) == 30  # one batch each, nothing left for a second look
+        again = [webhooks.deliver_due(rt, rt.now()), webhooks.deliver_due(other, rt.now())]
+        assert await asyncio.gather(*again) == [0, 0]
+    finally:
+        await other.db.dispose()
+    ids = [event["id"] for event in receiver.events()]
+    assert len(ids) == 30 and len(set(ids)) == 30
+    assert sorted(event["data"]["n"] for event in receiver.events()) == list(range(30))
+
+
+async def test_a_closing_outcome_sends_case_closed(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, receiver: Receiver
+) -> None:
+    inv = await _survey(rt, emulator)
+    await _tap(slack, emulator, inv, 2)
+    await eventually(lambda: emulator.messages(VOC))
+    case = await _one(rt.db, FollowUpCase)
+    await _log_outcome(slack, case.id, "in_progress", "Left a voicemail")
+    await eventually(lambda: "In progress" in json.dumps(emulator.messages(VOC)[0]["blocks"]))
+    assert len(await _outbox(rt.db)) == 2  # still open: nothing to report
+
+    await _log_outcome(slack, case.id, "recovered", "Fixed the export; she is happy")
+    await eventually(lambda: _count(rt.db, 3))
+    assert (await run_due(rt)).webhooks == 3
+    closed = receiver.events()[-1]
+    assert closed["type"] == "case.closed"
+    assert closed["data"] == {
+        "case_id": case.id,
+        "outcome": "recovered",
+        "note": "Fixed the export; she is happy",
+        "logged_by": "UA",
+        "closed_at": rt.now().isoformat(),
+        "account": {"name": "Acme", "crm_id": CRM_ID},
+    }
+
+
+async def _count(db: Database, expected: int) -> bool:
+    return len(await _outbox(db)) == expected
