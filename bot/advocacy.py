@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from blocks.advocacy import OFFERS, advocacy_blocks, advocacy_done_blocks, csm_advocacy_text
 from blocks.surveys import SurveyCard, answered_json, to_dicts
 from bot.answers import Outcome
+from bot.delivery import update_survey_message
 from bot.runtime import Runtime
 from bot.slack import error_code
 from storage import cases, invitations, responses
@@ -46,17 +47,17 @@ async def offers_for(rt: Runtime, invitation_id: int) -> list[str]:
 
 async def accept(
     rt: Runtime, *, invitation_id: int, user_id: str, offer: str, now: datetime
-) -> tuple[Outcome, SurveyCard | None, list[str]]:
-    """Store a promoter's yes (once) and tell the account's CSM."""
+) -> Outcome:
+    """Store a promoter's yes (once), tell the account's CSM, and thank them in the DM."""
     async with rt.db.session() as session:
         target = await invitations.tap_target(session=session, invitation_id=invitation_id)
         response = await responses.get_for_invitation(session=session, invitation_id=invitation_id)
     if target is None or response is None or offer not in OFFERS:
-        return Outcome.UNKNOWN, None, []
+        return Outcome.UNKNOWN
     if target.slack_user_id != user_id:
-        return Outcome.NOT_YOURS, None, []
+        return Outcome.NOT_YOURS
     if not is_promoter(target.kind, response.score):
-        return Outcome.CLOSED, None, []
+        return Outcome.CLOSED
     async with rt.db.transaction() as session:
         new = await cases.record_advocacy(
             session=session,
@@ -69,16 +70,21 @@ async def accept(
         account = await session.get(Account, target.account_id)
         offers = await cases.advocacy_offers(session=session, response_id=response.id or 0)
     if new and contact is not None and account is not None and account.csm_user_id:
-        await _tell_csm(rt, account.csm_user_id, contact, account, response.score, offer)
+        if await _tell_csm(rt, account.csm_user_id, contact, account, response.score, offer):
+            async with rt.db.transaction() as session:
+                await cases.mark_csm_told(
+                    session=session, response_id=response.id or 0, offer=offer, now=rt.now()
+                )
     card = SurveyCard(
         invitation_id, target.kind, target.trigger, target.locale, response.score, response.comment
     )
-    return Outcome.RECORDED, card, offers
+    await update_survey_message(rt, target, answered_message(card, offers=offers, review_url=None))
+    return Outcome.RECORDED
 
 
 async def _tell_csm(
     rt: Runtime, csm: str, contact: Contact, account: Account, score: int, offer: str
-) -> None:
+) -> bool:
     text = csm_advocacy_text(
         contact_name=contact.name,
         contact_email=contact.email,
@@ -90,3 +96,5 @@ async def _tell_csm(
         await rt.slack.chat_postMessage(channel=csm, text=text)
     except SlackApiError as exc:
         log.warning("CSM not told of advocacy", extra={"csm": csm, "error": error_code(exc)})
+        return False
+    return True

@@ -13,13 +13,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from blocks.cases import OUTCOMES, claim_refused_text, follow_up_modal
 from blocks.ids import ADVOCACY_ACTION, ActionId, BlockId, CallbackId
 from bot import advocacy, followups
-from bot.advocacy import answered_message
 from bot.answers import Outcome
-from bot.delivery import update_survey_message
 from bot.errors import UserError
-from bot.runtime import Runtime
-from handlers.context import runtime_of
-from storage import invitations
+from handlers.context import parse_int, runtime_of
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +85,7 @@ async def on_follow_up(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
         return
     await ack()
     async with rt.after_ack():
-        case_id = _int(body["view"].get("private_metadata"))
+        case_id = parse_int(body["view"].get("private_metadata")) or 0
         try:
             await followups.log_follow_up(rt, case_id, body["user"]["id"], outcome, note, rt.now())
         except UserError as exc:
@@ -104,23 +100,15 @@ async def on_advocacy(
     async with rt.after_ack():
         action = body["actions"][0]
         offer = str(action["action_id"]).removeprefix(ActionId.ADVOCACY_PREFIX)
-        invitation_id = _int(action.get("value"))
-        outcome, card, offers = await advocacy.accept(
-            rt, invitation_id=invitation_id, user_id=body["user"]["id"], offer=offer, now=rt.now()
+        outcome = await advocacy.accept(
+            rt,
+            invitation_id=parse_int(action.get("value")) or 0,
+            user_id=body["user"]["id"],
+            offer=offer,
+            now=rt.now(),
         )
-        if outcome is not Outcome.RECORDED or card is None:
+        if outcome is not Outcome.RECORDED:
             await _ephemeral(respond, "This button is not for you, or the survey has closed.")
-            return
-        await _show_answer(
-            rt, invitation_id, answered_message(card, offers=offers, review_url=None)
-        )
-
-
-async def _show_answer(rt: Runtime, invitation_id: int, blocks: list[dict]) -> None:
-    async with rt.db.session() as session:
-        target = await invitations.tap_target(session=session, invitation_id=invitation_id)
-    if target is not None:
-        await update_survey_message(rt, target, blocks)
 
 
 def _follow_up_errors(outcome: str, note: str) -> dict[str, str]:
@@ -137,11 +125,4 @@ async def _ephemeral(respond: AsyncRespond, text: str) -> None:
 
 
 def _case_id(body: dict[str, Any]) -> int:
-    return _int(body["actions"][0].get("value"))
-
-
-def _int(text: object) -> int:
-    try:
-        return int(str(text))
-    except ValueError:
-        return 0
+    return parse_int(body["actions"][0].get("value")) or 0

@@ -23,3 +23,11 @@ def install(app: AsyncApp, runtime: Runtime) -> None:
 
 def runtime_of(context: AsyncBoltContext) -> Runtime:
     return context[RUNTIME_KEY]
+
+
+def parse_int(text: object) -> int | None:
+    """An id or score from a button value or private_metadata; None when it is not one."""
+    try:
+        return int(str(text))
+    except ValueError:
+        return None

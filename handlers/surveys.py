@@ -18,7 +18,7 @@ from bot.advocacy import answered_message
 from bot.answers import Outcome
 from bot.delivery import card_for, update_survey_message
 from bot.runtime import Runtime
-from handlers.context import runtime_of
+from handlers.context import parse_int, runtime_of
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ async def on_tell_why(
     await ack()
     rt = runtime_of(context)
     async with rt.after_ack():
-        invitation_id = _int(body["actions"][0].get("value"))
+        invitation_id = parse_int(body["actions"][0].get("value"))
         outcome, card = await answers.answered_card(
             rt, invitation_id=invitation_id or 0, user_id=body["user"]["id"]
         )
@@ -96,7 +96,7 @@ async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
         value = view["state"]["values"].get(BlockId.COMMENT, {}).get(ActionId.COMMENT_INPUT, {})
         outcome, card, invitation = await answers.save_comment(
             rt,
-            invitation_id=_int(view.get("private_metadata")) or 0,
+            invitation_id=parse_int(view.get("private_metadata")) or 0,
             user_id=body["user"]["id"],
             comment=value.get("value"),
             now=rt.now(),
@@ -116,7 +116,7 @@ async def on_opt_out(
     await ack()
     rt = runtime_of(context)
     async with rt.after_ack():
-        invitation_id = _int(body["actions"][0].get("value"))
+        invitation_id = parse_int(body["actions"][0].get("value"))
         outcome, invitation, contact = await answers.opt_out(
             rt, invitation_id=invitation_id or 0, user_id=body["user"]["id"], now=rt.now()
         )
@@ -140,14 +140,7 @@ async def _note(respond: AsyncRespond, body: dict[str, Any], outcome: Outcome) -
 def _rating(body: dict[str, Any]) -> tuple[int, int] | None:
     value = str(body["actions"][0].get("value") or "")
     invitation, _, score = value.partition(":")
-    if _int(invitation) is None or _int(score) is None:
+    if parse_int(invitation) is None or parse_int(score) is None:
         log.warning("rating button with an unexpected value", extra={"value": value[:50]})
         return None
-    return _int(invitation) or 0, _int(score) or 0
-
-
-def _int(text: object) -> int | None:
-    try:
-        return int(str(text))
-    except ValueError:
-        return None
+    return parse_int(invitation) or 0, parse_int(score) or 0

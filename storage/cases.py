@@ -177,6 +177,17 @@ async def record_advocacy(
     return True
 
 
+async def mark_csm_told(
+    *, session: AsyncSession, response_id: int, offer: str, now: datetime
+) -> None:
+    await session.execute(
+        update(Advocacy)
+        .where(Advocacy.response_id == response_id, Advocacy.offer == offer)
+        .values(csm_notified_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def advocacy_offers(*, session: AsyncSession, response_id: int) -> list[str]:
     result = await session.execute(
         select(Advocacy.offer).where(Advocacy.response_id == response_id).order_by(Advocacy.id)
