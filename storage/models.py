@@ -1,4 +1,4 @@
-"""SQLModel tables: accounts, contacts, invitations and responses."""
+"""SQLModel tables: accounts, contacts, surveys, cases, insights, themes and digests."""
 
 from __future__ import annotations
 
@@ -248,3 +248,129 @@ class OutboxEvent(SQLModel, table=True):
     attempts: int = 0
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=300)
+
+
+class InsightSource(StrEnum):
+    CALL = "call"
+    QBR = "qbr"
+    SUPPORT_TICKET = "support ticket"
+    SALES = "sales"
+    INTERVIEW = "interview"
+    EMAIL = "email"
+    SOCIAL = "social"
+    SURVEY = "survey"
+    OTHER = "other"
+
+
+class InsightType(StrEnum):
+    BUG = "bug"
+    FEATURE_REQUEST = "feature request"
+    SERVICE_ISSUE = "service issue"
+    DOCS_GAP = "docs gap"
+    PRICING = "pricing"
+    COMPETITOR = "competitor"
+    PRAISE = "praise"
+    OTHER = "other"
+
+
+class Sentiment(StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    PLANNED = "planned"
+    SHIPPED = "shipped"
+
+
+class FeatureRequest(SQLModel, table=True):
+    """A named request that insights link to; ranked by the ARR of the accounts that asked."""
+
+    __tablename__ = "feature_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200, unique=True)  # normalised name for matching
+    status: str = Field(default=RequestStatus.OPEN, max_length=10)
+    created_at: datetime = _now_field()
+    created_by: str | None = Field(default=None, max_length=32)
+    shipped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    shipped_by: str | None = Field(default=None, max_length=32)
+
+
+class Insight(SQLModel, table=True):
+    """Feedback logged with /voc, or taken from a survey comment (then `response_id` is set)."""
+
+    __tablename__ = "insights"
+    __table_args__ = (
+        UniqueConstraint("response_id", name="uq_insights_response"),
+        Index("ix_insights_account_created", "account_id", "created_at"),
+        Index("ix_insights_created", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id")
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id")
+    response_id: int | None = Field(default=None, foreign_key="responses.id")
+    source: str = Field(max_length=20)
+    type: str = Field(max_length=20)
+    text: str
+    sentiment: str | None = Field(default=None, max_length=10)
+    feature_request_id: int | None = Field(
+        default=None, foreign_key="feature_requests.id", index=True
+    )
+    competitor: str | None = Field(default=None, max_length=200)
+    logged_by: str | None = Field(default=None, max_length=32)  # Slack user id
+    created_at: datetime = _now_field()
+
+
+class ThemeTag(SQLModel, table=True):
+    """One theme on one insight; `set_by` is None for keyword rules, a user id when changed."""
+
+    __tablename__ = "theme_tags"
+    __table_args__ = (
+        UniqueConstraint("insight_id", "theme", name="uq_theme_tags_insight_theme"),
+        Index("ix_theme_tags_theme", "theme"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    insight_id: int = Field(foreign_key="insights.id")
+    theme: str = Field(max_length=40)
+    set_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _now_field()
+
+
+class ShipNotice(SQLModel, table=True):
+    """The "it's live" DM owed to one person for one shipped request; the key makes it once."""
+
+    __tablename__ = "ship_notices"
+    __table_args__ = (
+        UniqueConstraint("feature_request_id", "user_id", name="uq_ship_notices_user"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    feature_request_id: int = Field(foreign_key="feature_requests.id")
+    user_id: str = Field(max_length=32)  # Slack user id of the contact or CSM
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id")
+    created_at: datetime = _now_field()
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=200)
+
+
+class DigestRun(SQLModel, table=True):
+    """One weekly digest; the unique period makes it once per period across processes."""
+
+    __tablename__ = "digest_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=20, unique=True)  # e.g. "2026-W48" in DIGEST_TZ
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    channel: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+    error: str | None = Field(default=None, max_length=200)
