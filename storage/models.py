@@ -279,6 +279,23 @@ class Sentiment(StrEnum):
     NEGATIVE = "negative"
 
 
+class Theme(StrEnum):
+    """The theme taxonomy; `bot.themes` tags text with these by keyword rules."""
+
+    PRODUCT_BUG = "product bug"
+    MISSING_FEATURE = "missing feature"
+    USABILITY = "usability"
+    PERFORMANCE = "performance"
+    SLOW_SUPPORT = "slow support"
+    UNHELPFUL_SUPPORT = "unhelpful support"
+    ONBOARDING = "onboarding"
+    DOCUMENTATION = "documentation"
+    PRICING = "pricing"
+    COMPETITOR = "competitor"
+    INTEGRATIONS = "integrations"
+    PRAISE = "praise"
+
+
 class RequestStatus(StrEnum):
     OPEN = "open"
     PLANNED = "planned"

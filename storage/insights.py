@@ -1,0 +1,108 @@
+"""Read queries over insights: theme counts and ARR-ranked feature requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Account, FeatureRequest, Insight, Response, ThemeTag
+
+
+@dataclass(frozen=True)
+class ThemeCount:
+    theme: str
+    count: int  # insights in scope carrying the theme
+    total: int  # insights in scope: the denominator of the share
+
+    @property
+    def share(self) -> float | None:
+        return self.count / self.total if self.total else None
+
+
+@dataclass(frozen=True)
+class RequestRank:
+    id: int
+    name: str
+    status: str
+    accounts: int  # distinct accounts that asked
+    arr: float  # summed ARR of those accounts, each counted once
+    mentions: int  # insights linked to the request
+
+
+async def theme_counts(
+    *,
+    session: AsyncSession,
+    since: datetime,
+    until: datetime,
+    category: str | None = None,
+    limit: int | None = None,
+) -> list[ThemeCount]:
+    """Themes of the insights created in [since, until), most frequent first.
+
+    Args:
+        category: only insights from survey comments whose response has this category
+            (e.g. "detractor"), so the share reads "28% of detractor comments mention …".
+    """
+    scope = select(Insight.id).where(Insight.created_at >= since, Insight.created_at < until)
+    if category is not None:
+        scope = scope.join(Response, Response.id == Insight.response_id).where(
+            Response.category == category
+        )
+    scope_ids = scope.subquery()
+    total = await session.scalar(select(func.count()).select_from(scope_ids))
+    hits = func.count(distinct(ThemeTag.insight_id))
+    query = (
+        select(ThemeTag.theme, hits)
+        .where(ThemeTag.insight_id.in_(select(scope_ids.c.id)))
+        .group_by(ThemeTag.theme)
+        .order_by(hits.desc(), ThemeTag.theme)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = await session.execute(query)
+    return [ThemeCount(theme, int(count), int(total or 0)) for theme, count in rows.all()]
+
+
+async def top_requests(
+    *, session: AsyncSession, limit: int = 10, include_shipped: bool = False
+) -> list[RequestRank]:
+    """Feature requests ranked by the summed ARR of the distinct accounts that asked."""
+    asked = (
+        select(Insight.feature_request_id.label("request_id"), Insight.account_id)
+        .where(Insight.feature_request_id.is_not(None))
+        .distinct()
+        .subquery()
+    )
+    mentions = (
+        select(Insight.feature_request_id.label("request_id"), func.count().label("n"))
+        .where(Insight.feature_request_id.is_not(None))
+        .group_by(Insight.feature_request_id)
+        .subquery()
+    )
+    arr = func.coalesce(func.sum(Account.arr), 0.0)
+    query = (
+        select(
+            FeatureRequest.id,
+            FeatureRequest.name,
+            FeatureRequest.status,
+            func.count(asked.c.account_id),
+            arr,
+            func.max(mentions.c.n),
+        )
+        .join(asked, asked.c.request_id == FeatureRequest.id)
+        .join(Account, Account.id == asked.c.account_id)
+        .join(mentions, mentions.c.request_id == FeatureRequest.id)
+        .group_by(FeatureRequest.id, FeatureRequest.name, FeatureRequest.status)
+        .order_by(arr.desc(), func.count(asked.c.account_id).desc(), FeatureRequest.name)
+        .limit(limit)
+    )
+    if not include_shipped:
+        query = query.where(FeatureRequest.status != "shipped")
+    rows = await session.execute(query)
+    return [
+        RequestRank(int(i), name, status, int(n), float(total), int(m))
+        for i, name, status, n, total, m in rows.all()
+    ]
