@@ -1,0 +1,151 @@
+"""Requests shaped and signed the way Slack sends them; the demo and the tests drive the app
+through `POST /slack/events` with these (payload shapes: SLACK.md)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+TEAM = {"id": "T0001", "domain": "acme"}
+_triggers = itertools.count(1)
+
+
+def block_action(
+    *,
+    user: str,
+    action_id: str,
+    value: str,
+    channel: str,
+    message_ts: str,
+    response_url: str,
+    block_id: str = "survey.rating",
+    locale: str | None = None,
+) -> dict[str, Any]:
+    """A `block_actions` payload for a button tapped in a message."""
+    user_info: dict[str, Any] = {"id": user, "username": user.lower(), "team_id": TEAM["id"]}
+    if locale:
+        user_info["locale"] = locale
+    return {
+        "type": "block_actions",
+        "user": user_info,
+        "api_app_id": "A0001",
+        "token": "legacy-verification-token",
+        "team": TEAM,
+        "container": {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "trigger_id": f"{next(_triggers)}.1.trigger",
+        "channel": {"id": channel, "name": "directmessage"},
+        "message": {"type": "message", "ts": message_ts, "text": "survey", "blocks": []},
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": block_id,
+                "value": value,
+                "text": {"type": "plain_text", "text": value},
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+
+
+def view_submission(
+    *, user: str, callback_id: str, private_metadata: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    """A `view_submission` payload; `values` is `state.values` (block_id → action_id → …)."""
+    return {
+        "type": "view_submission",
+        "team": TEAM,
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+        "api_app_id": "A0001",
+        "token": "legacy-verification-token",
+        "trigger_id": f"{next(_triggers)}.1.trigger",
+        "view": {
+            "id": "V0001",
+            "team_id": TEAM["id"],
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": values},
+            "hash": "1.abc",
+            "title": {"type": "plain_text", "text": "Tell us why"},
+            "blocks": [],
+        },
+        "response_urls": [],
+    }
+
+
+def slash_command(
+    *, user: str, text: str, channel: str, response_url: str, command: str = "/voc"
+) -> dict[str, str]:
+    """The form fields of a slash command invocation."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": TEAM["id"],
+        "team_domain": TEAM["domain"],
+        "channel_id": channel,
+        "channel_name": "directmessage" if channel.startswith("D") else "voc",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": "A0001",
+        "response_url": response_url,
+        "trigger_id": f"{next(_triggers)}.1.trigger",
+    }
+
+
+def event_callback(event: dict[str, Any]) -> dict[str, Any]:
+    """The Events API envelope around one event."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": TEAM["id"],
+        "api_app_id": "A0001",
+        "event": event,
+        "type": "event_callback",
+        "event_id": f"Ev{next(_triggers):08d}",
+        "event_time": int(time.time()),
+        "authorizations": [
+            {
+                "team_id": TEAM["id"],
+                "user_id": "UBOT",
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+    }
+
+
+def form_body(fields: dict[str, str]) -> str:
+    return urlencode(fields)
+
+
+def interactive_body(payload: dict[str, Any]) -> str:
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def signed_headers(
+    secret: str,
+    body: str,
+    *,
+    timestamp: int | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    return {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+        "Content-Type": content_type,
+    }
