@@ -7,6 +7,7 @@ from typing import Any
 
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<([@#!])([^|>]+)>")
+_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 
 
 def render_blocks(blocks: list[dict[str, Any]] | None, fallback: str = "") -> str:
@@ -28,7 +29,8 @@ def render_view(view: dict[str, Any]) -> str:
 
 
 def unescape(text: str) -> str:
-    """Slack's mrkdwn as a person sees it: links by their label, mentions by name or id."""
+    """Slack's mrkdwn as a person sees it: links by their label, mentions by id, no bold marks."""
+    text = _BOLD.sub(lambda m: m.group(1), text)
     text = _LINK.sub(lambda m: m.group(2), text)
     text = _MENTION.sub(lambda m: ("@" if m.group(1) in "@!" else "#") + m.group(2), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -42,7 +44,7 @@ def _block(block: dict[str, Any]) -> list[str]:
         return ["─" * 40]
     if kind == "section":
         lines = [_text(block.get("text"))] if block.get("text") else []
-        fields = [_text(f) for f in block.get("fields") or []]
+        fields = [" ".join(_text(f).split("\n")) for f in block.get("fields") or []]
         lines += [" · ".join(fields[i : i + 2]) for i in range(0, len(fields), 2)]
         if block.get("accessory"):
             lines[-1:] = [" ".join(filter(None, [*lines[-1:], _element(block["accessory"])]))]

@@ -145,6 +145,19 @@ def db_upgrade() -> None:
     typer.echo("Database is up to date.")
 
 
+@cli.command()
+def demo(
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the demo's database and chart (default: temp).")
+    ] = None,
+) -> None:
+    """The whole program offline: local Slack emulator, sample data, what each person sees."""
+    from bot import demo as player
+
+    logs.configure("ERROR")
+    player.main(sys.stdout, out)
+
+
 def main() -> None:
     """Entry point: user-caused errors become one line on stderr."""
     try:

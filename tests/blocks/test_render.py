@@ -16,6 +16,7 @@ def test_a_survey_reads_as_its_question_and_buttons() -> None:
 def test_escaped_user_text_reads_as_typed_but_never_as_a_mention() -> None:
     assert unescape("Fix it &lt;!channel&gt; &amp; now") == "Fix it <!channel> & now"
     assert unescape("<@U123> owns <https://x.test|the report>") == "@U123 owns the report"
+    assert unescape("*Account* is *big* but 2*3*4 stays") == "Account is big but 2*3*4 stays"
 
 
 def test_a_modal_shows_title_inputs_and_submit() -> None:
@@ -28,11 +29,14 @@ def test_a_modal_shows_title_inputs_and_submit() -> None:
 
 def test_fields_pair_up_and_context_joins() -> None:
     blocks = [
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": t} for t in "abc"]},
+        {
+            "type": "section",
+            "fields": [{"type": "mrkdwn", "text": t} for t in ("*a*\n1", "b", "c")],
+        },
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "x"}] * 2},
         {"type": "divider"},
     ]
-    assert render_blocks(blocks).splitlines() == ["a · b", "c", "x · x", "─" * 40]
+    assert render_blocks(blocks).splitlines() == ["a 1 · b", "c", "x · x", "─" * 40]
 
 
 def test_a_case_card_shows_the_comment_escaped_and_its_buttons() -> None:

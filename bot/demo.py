@@ -1,0 +1,531 @@
+"""`python -m bot demo`: the whole program offline, against the local Slack emulator.
+
+The demo starts the emulator and the app in one process and plays a week of a feedback
+program: it imports 40 contacts in 8 accounts, sends an NPS survey, answers it the way
+people would (tapping the buttons in the DMs, through signed requests to POST /slack/events,
+the same path Slack uses), claims and follows up the unhappy answers in #voc, lets two days
+pass for an escalation, and prints what each person saw, rendered as text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+import aiohttp
+from aiohttp import web
+
+from blocks.ids import ActionId, BlockId
+from blocks.render import render_blocks, render_view
+from bot.app import build_web_app
+from bot.config import Settings
+from bot.emulator import Call, SlackEmulator
+from bot.importer import format_report, import_contacts
+from bot.payloads import block_action, interactive_body, signed_headers, view_submission
+from bot.runtime import Runtime
+from bot.scheduler import drain
+from bot.slack import Pacer, make_client
+from bot.surveys import start_relationship_campaign
+from storage.db import Database
+
+START = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # a Tuesday morning
+VOC_CHANNEL = "CVOC"
+ADMIN = "UADMIN"
+WIDTH = 78
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    name: str
+    email: str
+    account: str
+    locale: str
+    tz: str
+
+
+@dataclass(frozen=True)
+class Staff:
+    user_id: str
+    name: str
+
+
+CSMS = (Staff("UCSM1", "Siti Rahman (CSM)"), Staff("UCSM2", "Daniel Okafor (CSM)"))
+SUPPORT = Staff("USUP", "Mei Tan (support manager)")
+
+# name, segment, plan, ARR, customer since, health, CSM, locale, zone
+ACCOUNTS = (
+    (
+        "Acme Logistics",
+        "enterprise",
+        "Enterprise",
+        240000,
+        "2021-03-01",
+        "green",
+        0,
+        "en-GB",
+        "Europe/London",
+    ),
+    (
+        "Borneo Digital Sdn Bhd",
+        "mid-market",
+        "Scale",
+        85000,
+        "2023-06-15",
+        "yellow",
+        1,
+        "ms-MY",
+        "Asia/Kuala_Lumpur",
+    ),
+    (
+        "Cendana Retail",
+        "smb",
+        "Starter",
+        18000,
+        "2025-09-01",
+        "red",
+        1,
+        "ms-MY",
+        "Asia/Kuala_Lumpur",
+    ),
+    (
+        "Dunmore Health",
+        "enterprise",
+        "Enterprise",
+        310000,
+        "2020-11-20",
+        "yellow",
+        0,
+        "en-GB",
+        "Europe/London",
+    ),
+    (
+        "Elbe Freight GmbH",
+        "mid-market",
+        "Scale",
+        64000,
+        "2024-02-01",
+        "green",
+        0,
+        "en-US",
+        "Europe/Berlin",
+    ),
+    ("Fjord Analytics", "smb", "Starter", 12000, "2025-05-10", "green", 1, "en-US", "Europe/Oslo"),
+    (
+        "Gemilang Education",
+        "mid-market",
+        "Scale",
+        45000,
+        "2024-08-01",
+        "red",
+        1,
+        "ms-MY",
+        "Asia/Kuala_Lumpur",
+    ),
+    ("Harbor & Pine", "smb", "Starter", 9000, "2025-01-15", "yellow", 0, "en-GB", "Europe/London"),
+)
+FIRST_NAMES = (
+    ("Olivia", "James", "Amelia", "Noah", "Isla"),
+    ("Aisyah", "Hafiz", "Nurul", "Farid", "Liyana"),
+    ("Zulkifli", "Siti", "Amir", "Hana", "Iskandar"),
+    ("George", "Emily", "Harry", "Sophie", "Jack"),
+    ("Lukas", "Mia", "Felix", "Lena", "Jonas"),
+    ("Ingrid", "Lars", "Sofie", "Erik", "Nora"),
+    ("Aiman", "Balqis", "Danial", "Sofea", "Irfan"),
+    ("Oscar", "Grace", "Leo", "Ruby", "Theo"),
+)
+# One score per contact, account by account; None: never answered.
+SCORES = (
+    (10, 9, 9, 8, 10),
+    (9, 6, None, 8, 10),
+    (4, 7, 3, None, 6),
+    (9, 10, 8, 5, None),
+    (10, 9, 9, 7, 8),
+    (8, 10, 9, None, 9),
+    (2, 6, 7, 8, None),
+    (9, 7, 10, None, 6),
+)
+COMMENTS = {
+    (0, 0): "The route planner saves our dispatchers hours every week.",
+    (1, 1): "Sokongan pelanggan lambat membalas tiket kami, kadang-kadang tiga hari.",
+    (2, 0): "Harga terlalu mahal untuk pasukan kecil dan laporan selalu ralat.",
+    (2, 2): "Aplikasi ini lambat dan sukar digunakan. <!channel> tolong baiki!",
+    (3, 3): "Support took a week to answer & the docs are out of date.",
+    (6, 0): "Onboarding was confusing and we still have no SSO.",
+    (6, 1): "Kami perlukan integrasi dengan Google Classroom.",
+    (7, 4): "Great product, but the price went up 30% at renewal.",
+}
+
+
+def members() -> list[Member]:
+    people = []
+    for a, (account, *_rest, locale, tz) in enumerate(ACCOUNTS):
+        domain = account.split()[0].lower().replace("&", "and") + ".example"
+        for c, first in enumerate(FIRST_NAMES[a]):
+            people.append(
+                Member(
+                    f"U{a + 1}{c + 1:02d}", first, f"{first.lower()}@{domain}", account, locale, tz
+                )
+            )
+    return people
+
+
+def contacts_csv(people: list[Member]) -> str:
+    lines = ["email,name,account,segment,plan,arr,customer_since,health,csm"]
+    by_name = {row[0]: row for row in ACCOUNTS}
+    for person in people:
+        _, segment, plan, arr, since, health, csm, *_ = by_name[person.account]
+        account = f'"{person.account}"' if "," in person.account else person.account
+        lines.append(
+            f"{person.email},{person.name},{account},{segment},{plan},{arr},{since},{health},"
+            f"{CSMS[csm].user_id}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+class ManualClock:
+    """The demo's time: it jumps forward instead of waiting two days."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
+class Transcript:
+    """Prints what each person saw in Slack, from the calls the emulator answered."""
+
+    def __init__(self, emulator: SlackEmulator, names: dict[str, str], out: TextIO) -> None:
+        self.emulator = emulator
+        self.names = names
+        self.out = out
+        self.seen = 0
+
+    def step(self, title: str) -> None:
+        self.out.write(f"\n{'━' * WIDTH}\n{title}\n{'━' * WIDTH}\n")
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+
+    def new_calls(self) -> list[Call]:
+        calls = self.emulator.calls[self.seen :]
+        self.seen = len(self.emulator.calls)
+        return [c for c in calls if c.ok]
+
+    def show(self, call: Call, *, to: str | None = None) -> None:
+        """One message, modal or ephemeral answer, boxed under the name of who saw it."""
+        args = call.args
+        where = to or self._audience(call)
+        if call.method in ("views.open", "views.publish", "views.update"):
+            view = args.get("view")
+            body = render_view(json.loads(view) if isinstance(view, str) else view or {})
+            label = "modal" if call.method != "views.publish" else "App Home"
+        else:
+            blocks = args.get("blocks")
+            blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+            body = render_blocks(blocks, str(args.get("text") or ""))
+            label = {
+                "chat.update": "message updated",
+                "response_url": "only visible to you",
+                "chat.postEphemeral": "only visible to you",
+            }.get(call.method, "thread reply" if args.get("thread_ts") else "message")
+        self.box(where, label, body)
+
+    def box(self, where: str, label: str, body: str) -> None:
+        for user_id, name in self.names.items():
+            body = body.replace(f"@{user_id}", f"@{name.split(' (')[0]}")
+        self.out.write(f"\n  ▸ {where} · {label}\n")
+        for line in body.splitlines() or [""]:
+            self.out.write(f"    │ {line}\n")
+
+    def _audience(self, call: Call) -> str:
+        channel = str(call.args.get("channel") or "")
+        if channel == VOC_CHANNEL:
+            return "#voc channel"
+        for user_id, name in self.names.items():
+            if channel in (user_id, self.emulator.dm_channel(user_id)):
+                return f"DM to {name}"
+        return channel or "someone"
+
+
+class Demo:
+    """The app, the emulator and a person's hands: taps are signed POSTs to /slack/events."""
+
+    def __init__(self, workdir: Path, out: TextIO) -> None:
+        self.workdir = workdir
+        self.out = out
+        self.clock = ManualClock(START)
+        self.secret = secrets.token_hex(16)
+        self.people = members()
+        self.emulator = SlackEmulator(clock=self.clock)
+        names = {p.user_id: f"{p.name} ({p.account})" for p in self.people}
+        names |= {s.user_id: s.name for s in (*CSMS, SUPPORT)} | {ADMIN: "Priya (admin)"}
+        self.names = names
+        self.transcript = Transcript(self.emulator, names, out)
+        self.rt: Runtime | None = None
+        self.runner: web.AppRunner | None = None
+        self.http: aiohttp.ClientSession | None = None
+        self.url = ""
+
+    async def __aenter__(self) -> Demo:
+        await self.emulator.start()
+        for person in self.people:
+            self.emulator.add_user(
+                person.user_id,
+                email=person.email,
+                name=person.name,
+                tz=person.tz,
+                locale=person.locale,
+            )
+        for staff in (*CSMS, SUPPORT):
+            self.emulator.add_user(staff.user_id, name=staff.name)
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            slack_bot_token="xoxb-demo",
+            slack_signing_secret=self.secret,
+            slack_api_url=self.emulator.api_url,
+            database_url=f"sqlite+aiosqlite:///{self.workdir / 'demo.db'}",
+            voc_channel=VOC_CHANNEL,
+            voc_admins=[ADMIN],
+        )
+        self.rt = Runtime(
+            settings=settings,
+            db=Database(settings.database_url),
+            slack=make_client(settings.slack_bot_token, settings.slack_api_url),
+            clock=self.clock,
+            pacer=Pacer(1000, burst=100),
+        )
+        await self.rt.start()
+        await self.rt.db.upgrade()
+        self.runner = web.AppRunner(build_web_app(self.rt, scheduler=False))
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self.runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}/slack/events"
+        self.http = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self.http is not None:
+            await self.http.close()
+        if self.runner is not None:
+            await self.runner.cleanup()  # also closes the runtime
+        await self.emulator.stop()
+
+    @property
+    def runtime(self) -> Runtime:
+        assert self.rt is not None, "use the demo as an async context manager"
+        return self.rt
+
+    # a person's hands
+
+    async def interact(self, payload: dict[str, Any]) -> None:
+        """POST a signed interactive payload, then wait for the work done after the ack."""
+        body = interactive_body(payload)
+        await self._post(body, signed_headers(self.secret, body))
+
+    async def _post(self, body: str, headers: dict[str, str]) -> str:
+        assert self.http is not None
+        async with self.http.post(self.url, data=body.encode(), headers=headers) as response:
+            text = await response.text()
+            if response.status != 200:
+                raise RuntimeError(f"the app answered {response.status}: {text[:200]}")
+        await self.runtime.settle()
+        return text
+
+    async def tap(self, user: str, channel: str, message: dict[str, Any], action: str) -> None:
+        """Tap the button whose action_id is `action` (or starts with it) in a message."""
+        button, block_id = _find_button(message, action)
+        payload = block_action(
+            user=user,
+            action_id=button["action_id"],
+            value=str(button.get("value", "")),
+            channel=channel,
+            message_ts=str(message["ts"]),
+            response_url=self.emulator.new_response_url(),
+            block_id=block_id,
+            locale=next((p.locale for p in self.people if p.user_id == user), None),
+        )
+        await self.interact(payload)
+
+    async def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> None:
+        await self.interact(
+            view_submission(
+                user=user,
+                callback_id=str(view.get("callback_id", "")),
+                private_metadata=str(view.get("private_metadata", "")),
+                values=values,
+            )
+        )
+
+    def last_view(self) -> dict[str, Any]:
+        calls = [c for c in self.emulator.calls if c.method == "views.open" and c.ok]
+        view = calls[-1].args["view"]
+        return json.loads(view) if isinstance(view, str) else view
+
+    def dm(self, user: str) -> tuple[str, list[dict[str, Any]]]:
+        channel = self.emulator.dm_channel(user)
+        return channel, self.emulator.messages(channel)
+
+    async def run_due(self) -> None:
+        await drain(self.runtime, self.clock())
+        await self.runtime.settle()
+
+
+async def play(demo: Demo) -> None:
+    """The scenario: one survey round from import to escalation, told step by step."""
+    rt, t, clock = demo.runtime, demo.transcript, demo.clock
+    say = t.say
+
+    t.step("1 · Priya (admin) imports 40 contacts in 8 accounts from the CRM export")
+    csv_path = demo.workdir / "contacts.csv"
+    csv_path.write_text(contacts_csv(demo.people))
+    report = await import_contacts(db=rt.db, csv_text=csv_path.read_text(), now=clock())
+    say(f"$ python -m bot import contacts {csv_path.name}\n{format_report(report)}")
+
+    t.step("2 · Priya starts the quarterly NPS survey: `python -m bot send nps --now`")
+    campaign = await start_relationship_campaign(rt, kind="nps", now=clock(), send_now=True)
+    say(campaign.summary())
+    t.new_calls()
+    await demo.run_due()
+    sent = [c for c in t.new_calls() if c.method == "chat.postMessage"]
+    say(f"{len(sent)} survey DMs went out. Each person reads it in their own language:")
+    for user in (demo.people[0].user_id, demo.people[5].user_id):
+        shown = next(c for c in sent if t._audience(c) == f"DM to {demo.names[user]}")
+        t.show(shown)
+
+    t.step("3 · People answer: one tap on a score, some say why (English and Malay)")
+    answered = 0
+    for index, person in enumerate(demo.people):
+        score = SCORES[index // 5][index % 5]
+        if score is None:
+            continue
+        channel, messages = demo.dm(person.user_id)
+        await demo.tap(person.user_id, channel, messages[0], f"{ActionId.RATE_PREFIX}{score}")
+        answered += 1
+        comment = COMMENTS.get((index // 5, index % 5))
+        if comment:
+            _, messages = demo.dm(person.user_id)
+            await demo.tap(person.user_id, channel, messages[0], ActionId.TELL_WHY)
+            await demo.submit(
+                person.user_id,
+                demo.last_view(),
+                {
+                    BlockId.COMMENT: {
+                        ActionId.COMMENT_INPUT: {"type": "plain_text_input", "value": comment}
+                    }
+                },
+            )
+    await demo.run_due()
+    calls = t.new_calls()
+    say(f"{answered} of {len(demo.people)} answered. What two of them saw after tapping:")
+    cendana = demo.people[12].user_id  # scored 3 and complained, in Malay
+    for user in (demo.people[0].user_id, cendana):
+        updates = [
+            c
+            for c in calls
+            if c.method == "chat.update" and t._audience(c) == f"DM to {demo.names[user]}"
+        ]
+        if updates:
+            t.show(updates[-1])
+    cards = [m for m in demo.emulator.messages(VOC_CHANNEL) if not m.get("thread_ts")]
+    say(f"\nEvery unhappy answer became a card in #voc: {len(cards)} cards. Two of them:")
+    for card in cards:
+        if any(name in json.dumps(card) for name in ("Harbor", "Dunmore")):
+            t.box("#voc channel", "message", render_blocks(card.get("blocks")))
+
+    t.step("4 · Daniel (CSM) claims the Cendana Retail card and logs his call")
+    daniel = CSMS[1].user_id
+    card = _card_for(demo.emulator.messages(VOC_CHANNEL), "Cendana Retail")
+    await demo.tap(daniel, VOC_CHANNEL, card, ActionId.CLAIM)
+    card = _card_for(demo.emulator.messages(VOC_CHANNEL), "Cendana Retail")
+    await demo.tap(daniel, VOC_CHANNEL, card, ActionId.LOG_FOLLOW_UP)
+    t.show(_last(t.new_calls(), "views.open"), to="Daniel Okafor (CSM)")
+    clock.advance(timedelta(hours=3))
+    await demo.submit(
+        daniel,
+        demo.last_view(),
+        {
+            BlockId.OUTCOME: {
+                ActionId.OUTCOME_SELECT: {
+                    "type": "static_select",
+                    "selected_option": {"value": "recovered"},
+                }
+            },
+            BlockId.NOTE: {
+                ActionId.NOTE_INPUT: {
+                    "type": "plain_text_input",
+                    "value": "Called Zulkifli: fixed the report export, offered a pricing review.",
+                }
+            },
+        },
+    )
+    say("\nThe card in #voc now shows who followed up and how:")
+    t.show(_last(t.new_calls(), "chat.update"))
+
+    t.step("5 · Two days pass: unclaimed detractors escalate in the card's thread")
+    clock.advance(timedelta(hours=47))
+    await demo.run_due()
+    replies = [
+        c for c in t.new_calls() if c.method == "chat.postMessage" and c.args.get("thread_ts")
+    ]
+    say(f"{len(replies)} cases had no follow-up after 48 hours; each got one reminder. One:")
+    if replies:
+        t.show(replies[0])
+
+
+def _find_button(message: dict[str, Any], action: str) -> tuple[dict[str, Any], str]:
+    for block in message.get("blocks") or []:
+        for element in _elements(block):
+            if element.get("type") == "button" and element.get("action_id") == action:
+                return element, str(block.get("block_id", ""))
+    raise LookupError(f"no button {action!r} in the message")
+
+
+def _elements(block: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from block.get("elements") or []
+    if block.get("accessory"):
+        yield block["accessory"]
+
+
+def _card_for(messages: list[dict[str, Any]], account: str) -> dict[str, Any]:
+    for message in messages:
+        if account in json.dumps(message.get("blocks") or []) and not message.get("thread_ts"):
+            return message
+    raise LookupError(f"no #voc card for {account}")
+
+
+def _last(calls: list[Call], method: str) -> Call:
+    return [c for c in calls if c.method == method][-1]
+
+
+async def run_demo(
+    out: TextIO, workdir: Path | None = None, scenario: Callable[[Demo], Any] = play
+) -> Path:
+    """Play the demo; returns the directory holding its database (and the digest chart)."""
+    folder = workdir or Path(tempfile.mkdtemp(prefix="vocbot-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "demo.db").unlink(missing_ok=True)  # each run starts from an empty program
+    for noisy in ("bot", "slack_bolt", "slack_sdk", "aiohttp", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    async with Demo(folder, out) as demo:
+        await scenario(demo)
+    out.write(f"\nThe demo's database and files are in {folder}\n")
+    return folder
+
+
+def main(out: TextIO, workdir: Path | None = None) -> Path:
+    return asyncio.run(run_demo(out, workdir))

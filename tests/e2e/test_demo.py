@@ -1,0 +1,61 @@
+"""The offline demo plays the whole program through the real HTTP path and tells it right."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.demo import SCORES, Demo, play, run_demo
+from storage.models import FollowUpCase, Invitation, Response
+
+
+async def test_the_demo_runs_the_program_and_prints_what_people_saw(tmp_path: Path) -> None:
+    facts: dict[str, object] = {}
+
+    async def scenario(demo: Demo) -> None:
+        await play(demo)
+        async with demo.runtime.db.session() as session:
+            facts["sent"] = await session.scalar(
+                select(func.count()).select_from(Invitation).where(Invitation.sent_at.is_not(None))
+            )
+            facts["answers"] = await session.scalar(select(func.count()).select_from(Response))
+            facts["cases"] = await session.scalar(select(func.count()).select_from(FollowUpCase))
+            facts["escalated"] = await session.scalar(
+                select(func.count()).select_from(FollowUpCase).where(FollowUpCase.escalations > 0)
+            )
+
+    out = io.StringIO()
+    await run_demo(out, tmp_path, scenario)
+    text = out.getvalue()
+    answered = [s for row in SCORES for s in row if s is not None]
+    detractors = sum(1 for s in answered if s <= 6)
+    assert facts["sent"] == 40
+    assert facts["answers"] == len(answered)
+    assert facts["cases"] == detractors
+    assert facts["escalated"] == detractors - 1  # all but the one Daniel followed up
+    assert "Sejauh manakah anda akan mengesyorkan" in text  # a Malay survey DM
+    assert "How likely are you to recommend" in text
+    assert f"{len(answered)} of 40 answered" in text
+    assert "Follow-up logged by @Daniel Okafor: Recovered" in text
+    assert "Reminder 1 of 3" in text
+    assert (tmp_path / "demo.db").exists()
+
+
+def test_python_m_bot_demo_finishes_offline_within_a_minute(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Priya starts the quarterly NPS survey" in done.stdout
+    assert str(tmp_path) in done.stdout
