@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +22,7 @@ from bot.names import clean_email
 from bot.runtime import Runtime
 from bot.surveys import TRANSACTIONAL_FATIGUE
 from bot.windows import next_transactional_slot
-from storage import audience, invitations
+from storage import audience, events, invitations
 from storage.models import (
     Contact,
     IngestedEvent,
@@ -239,26 +238,22 @@ async def _contact(rt: Runtime, email: str) -> Contact:
 async def _record_event(
     session: AsyncSession, event_id: str | None, plan: _Plan, email: str, now: datetime
 ) -> IngestedEvent | None:
-    """Insert the event's row first: a second insert of the same id fails on the unique key."""
+    """The event's row, inserted first so a concurrent duplicate fails on the unique key."""
     if not event_id:
         return None
-    ingested = IngestedEvent(
+    return await events.record_event(
+        session=session,
         event_id=event_id,
         event=plan.event,
         email=email,
         occurred_at=plan.occurred_at,
-        received_at=now,
+        now=now,
     )
-    session.add(ingested)
-    await session.flush()
-    return ingested
 
 
 async def _stored_answer(rt: Runtime, event_id: str) -> dict[str, Any] | None:
-    """The answer given to the first delivery of `event_id`, if there was one."""
-    query = select(IngestedEvent.result).where(IngestedEvent.event_id == event_id)
     async with rt.db.session() as session:
-        return (await session.execute(query)).scalar_one_or_none()
+        return await events.event_answer(session=session, event_id=event_id)
 
 
 def _id(contact: Contact) -> int:
