@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot.emulator_socket import SocketModeEndpoint
+
 # Arguments that clients may send as JSON strings inside a form body or query string.
 _JSON_ARGS = ("blocks", "metadata", "attachments", "view", "files")
 _SERVER_ERRORS = {500: "internal_error", 503: "service_unavailable"}
@@ -147,11 +149,13 @@ class SlackEmulator:
         self._released = asyncio.Event()
         self._ids = itertools.count(1)
         self._clock = clock
+        self.socket_mode = SocketModeEndpoint()
         self._last_micros = 0
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._connections_open,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "chat.postEphemeral": self._post_ephemeral,
@@ -178,6 +182,7 @@ class SlackEmulator:
         app.router.add_route("*", "/api/{method}", self._serve_api)
         app.router.add_post("/upload/{file_id}", self._serve_upload)
         app.router.add_post("/response/{key}", self._serve_response_url)
+        app.router.add_get(self.socket_mode.path, self.socket_mode.serve)
         self._released = asyncio.Event()
         self._runner = web.AppRunner(app, shutdown_timeout=2.0)
         await self._runner.setup()
@@ -189,6 +194,7 @@ class SlackEmulator:
     async def stop(self) -> None:
         """Release held answers and shut the server down."""
         self._released.set()
+        await self.socket_mode.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -324,7 +330,7 @@ class SlackEmulator:
             handler = self._handlers.get(method)
             if handler is None:
                 raise _ApiError("unknown_method")
-            _check_token(request, args)
+            _check_token(request, args, app_level=method == "apps.connections.open")
             body: dict[str, Any] = {"ok": True, **handler(args)}
         except _ApiError as exc:
             body = {"ok": False, "error": exc.error, **exc.extra}
@@ -476,6 +482,9 @@ class SlackEmulator:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _connections_open(self, _args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": "ws" + self.url.removeprefix("http").rstrip("/") + self.socket_mode.path}
 
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._post_target(args.get("channel"))
@@ -719,12 +728,12 @@ async def _read_args(request: web.Request) -> dict[str, Any]:
     return args
 
 
-def _check_token(request: web.Request, args: dict[str, Any]) -> None:
+def _check_token(request: web.Request, args: dict[str, Any], *, app_level: bool = False) -> None:
     header = request.headers.get("Authorization", "")
     token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else args.get("token")
     if not token:
         raise _ApiError("not_authed")
-    if not isinstance(token, str) or not token.startswith("xoxb-"):
+    if not isinstance(token, str) or not token.startswith("xapp-" if app_level else "xoxb-"):
         raise _ApiError("invalid_auth")
 
 
