@@ -22,105 +22,106 @@ class Rule:
     unless: tuple[str, ...] = field(default=())
 
 
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(word.strip() for word in text.split("|"))
+
+
 _SUPPORT = ("support", "helpdesk", "help desk", "ticket*", "agent*", "sokongan", "tiket", "ejen")
 
 RULES: tuple[Rule, ...] = (
     Rule(
         Theme.PRODUCT_BUG,
-        (
-            "bug*", "crash*", "broken", "error*", "glitch*", "fails", "failed", "failing",
-            "not working", "doesnt work", "does not work", "stopped working",
-            "ralat", "rosak", "tergendala", "pepijat", "tidak berfungsi", "tak berfungsi",
-            "tak jalan", "gagal",
+        _words(
+            "bug* | crash* | broken | error* | glitch* | fails | failed | failing | "
+            "not working | doesnt work | does not work | stopped working | ralat | rosak | "
+            "tergendala | pepijat | tidak berfungsi | tak berfungsi | tak jalan | gagal"
         ),
     ),
     Rule(
         Theme.MISSING_FEATURE,
-        (
-            "missing", "wish*", "would like", "feature request", "please add", "lack*",
-            "no way to", "cannot yet", "need a way", "want a", "ciri baru", "tiada ciri",
-            "tidak ada ciri", "perlukan ciri", "mahu ciri", "harap ada", "tolong tambah",
+        _words(
+            "missing | wish* | would like | feature request | please add | lack* | "
+            "no way to | cannot yet | need a way | want a | ciri baru | tiada ciri | "
+            "tidak ada ciri | perlukan ciri | mahu ciri | harap ada | tolong tambah"
         ),
     ),
     Rule(
         Theme.USABILITY,
-        (
-            "confus*", "clunky", "complicated", "cumbersome", "hard to use", "hard to find",
-            "difficult to use", "too many clicks", "not intuitive", "unintuitive", "ui", "ux",
-            "mengelirukan", "keliru", "rumit", "susah guna", "susah digunakan",
-            "sukar digunakan", "sukar dicari", "leceh",
+        _words(
+            "confus* | clunky | complicated | cumbersome | hard to use | hard to find | "
+            "difficult to use | too many clicks | not intuitive | unintuitive | ui | ux | "
+            "mengelirukan | keliru | rumit | susah guna | susah digunakan | "
+            "sukar digunakan | sukar dicari | leceh"
         ),
     ),
     Rule(
         Theme.PERFORMANCE,
-        (
-            "slow", "slowly", "sluggish", "lag*", "latency", "timeout*", "timed out",
-            "takes forever", "load time", "loading", "perlahan", "lembap", "lambat dimuatkan",
+        _words(
+            "slow | slowly | sluggish | lag* | latency | timeout* | timed out | "
+            "takes forever | load time | loading | perlahan | lembap | lambat dimuatkan"
         ),
         unless=_SUPPORT,
     ),
     Rule(
         Theme.SLOW_SUPPORT,
-        (
-            "slow support", "slow response*", "slow to respond", "slow to reply", "no reply",
-            "no response", "still waiting", "waited", "response time", "took days",
-            "lambat balas", "lambat membalas", "lambat respon*", "lambat menjawab",
-            "masih menunggu", "tiada jawapan", "tiada balasan", "sokongan lambat",
+        _words(
+            "slow support | slow response* | slow to respond | slow to reply | no reply | "
+            "no response | still waiting | waited | response time | took days | "
+            "lambat balas | lambat membalas | lambat respon* | lambat menjawab | "
+            "masih menunggu | tiada jawapan | tiada balasan | sokongan lambat"
         ),
-        together=(
-            (_SUPPORT, ("slow", "wait*", "days", "weeks", "lambat", "menunggu", "berhari")),
-        ),
+        together=((_SUPPORT, ("slow", "wait*", "days", "weeks", "lambat", "menunggu", "berhari")),),
     ),
     Rule(
         Theme.UNHELPFUL_SUPPORT,
-        (
-            "unhelpful", "not helpful", "didnt help", "did not help", "rude", "no solution",
-            "couldnt solve", "could not solve", "tidak membantu", "tak membantu",
-            "kurang membantu", "biadap", "biadab", "tiada penyelesaian",
+        _words(
+            "unhelpful | not helpful | didnt help | did not help | rude | no solution | "
+            "couldnt solve | could not solve | tidak membantu | tak membantu | "
+            "kurang membantu | biadap | biadab | tiada penyelesaian"
         ),
         together=((_SUPPORT, ("useless", "clueless", "ignored", "kasar", "tak guna")),),
     ),
     Rule(
         Theme.ONBOARDING,
-        (
-            "onboard*", "getting started", "setup", "set up", "implementation", "training",
-            "kickoff", "permulaan", "penyediaan", "latihan", "pengenalan",
+        _words(
+            "onboard* | getting started | setup | set up | implementation | training | "
+            "kickoff | permulaan | penyediaan | latihan | pengenalan"
         ),
     ),
     Rule(
         Theme.DOCUMENTATION,
-        (
-            "doc", "docs", "documentation", "manual*", "guide*", "tutorial*", "help article*",
-            "knowledge base", "dokumentasi", "panduan", "manual pengguna",
+        _words(
+            "doc | docs | documentation | manual* | guide* | tutorial* | help article* | "
+            "knowledge base | dokumentasi | panduan | manual pengguna"
         ),
     ),
     Rule(
         Theme.PRICING,
-        (
-            "pric*", "expensive", "cost*", "billing", "invoice*", "discount*", "too much",
-            "harga", "mahal", "kos", "bayaran", "yuran", "diskaun", "caj",
+        _words(
+            "pric* | expensive | cost* | billing | invoice* | discount* | too much | "
+            "harga | mahal | kos | bayaran | yuran | diskaun | caj"
         ),
     ),
     Rule(
         Theme.COMPETITOR,
-        (
-            "competitor*", "switch to", "switching to", "moving to", "alternative*",
-            "pesaing", "beralih ke", "tukar ke", "pindah ke",
+        _words(
+            "competitor* | switch to | switching to | moving to | alternative* | pesaing | "
+            "beralih ke | tukar ke | pindah ke"
         ),
     ),
     Rule(
         Theme.INTEGRATIONS,
-        (
-            "integrat*", "api", "apis", "webhook*", "salesforce", "hubspot", "zapier",
-            "connector*", "sync*", "integrasi", "penyepaduan", "sambungan",
+        _words(
+            "integrat* | api | apis | webhook* | salesforce | hubspot | zapier | "
+            "connector* | sync* | integrasi | penyepaduan | sambungan"
         ),
     ),
     Rule(
         Theme.PRAISE,
-        (
-            "love*", "great", "excellent", "awesome", "amazing", "fantastic", "thank you",
-            "thanks", "very helpful", "well done", "bagus", "terbaik", "hebat", "cemerlang",
-            "mantap", "terima kasih", "sangat membantu", "suka",
+        _words(
+            "love* | great | excellent | awesome | amazing | fantastic | thank you | "
+            "thanks | very helpful | well done | bagus | terbaik | hebat | cemerlang | "
+            "mantap | terima kasih | sangat membantu | suka"
         ),
         unless=("not great", "not good", "tidak bagus", "tak bagus", "kurang bagus", "tak suka"),
     ),
