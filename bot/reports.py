@@ -17,6 +17,8 @@ from storage.timeline import NpsCounts
 
 TIMELINE_EACH = 15  # latest scores, cases and insights each; the message stays under 50 blocks
 NPS_WINDOW = timedelta(days=90)
+# Periods end "now", inclusive: what was logged this very second counts.
+_INCLUSIVE = timedelta(seconds=1)
 REQUESTS_SHOWN = 15
 
 
@@ -110,8 +112,8 @@ async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:
         counts = [
             await timeline.nps_counts(
                 session=session,
-                since=now - NPS_WINDOW * (back + 1),
-                until=now - NPS_WINDOW * back,
+                since=now + _INCLUSIVE - NPS_WINDOW * (back + 1),
+                until=now + _INCLUSIVE - NPS_WINDOW * back,
                 segment=segment,
                 account_id=account_id,
             )
@@ -122,11 +124,12 @@ async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:
 
 async def themes(rt: Runtime, days: int, now: datetime) -> ThemesReport:
     """Theme counts over the last `days`, overall and among detractors' comments."""
-    since = now - timedelta(days=days)
+    until = now + _INCLUSIVE
+    since = until - timedelta(days=days)
     async with rt.db.session() as session:
-        overall = await theme_counts(session=session, since=since, until=now, limit=10)
+        overall = await theme_counts(session=session, since=since, until=until, limit=10)
         unhappy = await theme_counts(
-            session=session, since=since, until=now, category="detractor", limit=10
+            session=session, since=since, until=until, category="detractor", limit=10
         )
     return ThemesReport(days, overall, unhappy)
 

@@ -18,10 +18,12 @@ from storage.models import (
     Contact,
     FeatureRequest,
     Insight,
+    Invitation,
+    ShipNotice,
     ThemeTag,
 )
 from tests.harness import SlackSender, eventually, json_body
-from tests.payloads import block_suggestion, slash_command, view_submission
+from tests.payloads import block_action, block_suggestion, slash_command, view_submission
 
 pytestmark = pytest.mark.postgres
 CSM = "UCSM"
@@ -66,7 +68,8 @@ async def ask(
 
 def shown(call: Call) -> str:
     """Everything Slack would render from an answer, as one string."""
-    return json.dumps({"text": call.args.get("text"), "blocks": call.args.get("blocks")})
+    answer = {"text": call.args.get("text"), "blocks": call.args.get("blocks")}
+    return json.dumps(answer, ensure_ascii=False)
 
 
 async def rows(db: Database, model: Any) -> list[Any]:
@@ -228,3 +231,377 @@ async def test_invalid_modal_input_is_shown_next_to_the_field(
     assert all(message.strip() for message in answer["errors"].values())
     await asyncio.sleep(0.1)
     assert await rows(rt.db, Insight) == []
+
+
+# one line
+
+
+async def test_one_line_stores_the_same_thing_and_confirms_ephemerally(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    ids = await seed(rt.db)
+    answer = await ask(slack, emulator, "acme inc: they want SSO for everyone #feature:SSO #qbr")
+    assert answer.ok and answer.args["response_type"] == "ephemeral"
+    assert "Saved" in shown(answer) and "feature: SSO" in shown(answer)
+    again = await ask(slack, emulator, 'ACME: "still" waiting on sso #FEATURE:"sso" #email')
+    assert again.ok
+    first, second = await rows(rt.db, Insight)
+    [request] = await rows(rt.db, FeatureRequest)
+    assert (first.text, first.source, first.type) == (
+        "they want SSO for everyone",
+        "qbr",
+        "feature request",
+    )
+    assert (second.text, second.source) == ('"still" waiting on sso', "email")
+    assert first.feature_request_id == second.feature_request_id == request.id
+    assert first.account_id == second.account_id == ids["acme inc"]
+    assert request.name == "SSO"  # matched by its normalised name the second time
+
+
+@pytest.mark.parametrize(
+    ("line", "type_", "source", "sentiment", "competitor"),
+    [
+        ("Initech: export crashes #bug", "bug", "call", "negative", None),
+        ("Initech: too pricey #pricing #sales", "pricing", "sales", "negative", None),
+        ("Initech: trialling it #competitor:Zendesk", "competitor", "call", "negative", "Zendesk"),
+        ("Initech: love the new UI #praise #interview", "praise", "interview", "positive", None),
+        ("Initech: no docs #docs #ticket", "docs gap", "support ticket", "negative", None),
+        ("Initech: no call #service #positive", "service issue", "call", "positive", None),
+        ("Initech: ticket #4521 is about exports", "other", "call", "neutral", None),
+    ],
+)  # fmt: skip
+async def test_hashtags_pick_type_source_and_sentiment(
+    rt: Runtime,
+    emulator: SlackEmulator,
+    slack: SlackSender,
+    line: str,
+    type_: str,
+    source: str,
+    sentiment: str,
+    competitor: str | None,
+) -> None:
+    await seed(rt.db)
+    assert (await ask(slack, emulator, line)).ok
+    [insight] = await rows(rt.db, Insight)
+    assert (insight.type, insight.source, insight.sentiment) == (type_, source, sentiment)
+    assert insight.competitor == competitor
+    assert "#" not in insight.text or "#4521" in insight.text  # only recognised tags go
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("globex: they want SSO #feature", ["Globex Asia", "Globex Corp", "Type more"]),
+        ("Umbrella: they want SSO #feature", ["No account matches", "Nothing was saved"]),
+        ("Acme Corporation: hi #praise", ["Did you mean", "Ácme, Inc."]),
+        ("they want SSO #feature", ["Start with the account", "/voc help"]),
+        ("Acme: #feature", ["Write what the customer said"]),
+        ("Acme: hi #featrue", ["#featrue", "#feature"]),
+        ("Acme: hi #bug #praise", ["Pick one type"]),
+        ("Acme: moving away #competitor", ["Name the competitor"]),
+        ("Acme: hi #bug:thing", ["takes no name"]),
+        ("themes 45 days ago", ["not a period", "30d"]),
+        ("account", ["Say which account"]),
+        ("ship", ["Only VoC admins"]),
+    ],
+)
+async def test_bad_input_says_what_to_type_and_stores_nothing(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, line: str, says: list[str]
+) -> None:
+    await seed(rt.db)
+    answer = await ask(slack, emulator, line)
+    assert answer.ok and answer.args["response_type"] == "ephemeral"
+    for words in says:
+        assert words in shown(answer), words
+    assert await rows(rt.db, Insight) == [] and await rows(rt.db, FeatureRequest) == []
+
+
+async def test_voc_works_from_a_dm(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    await seed(rt.db)
+    answer = await ask(slack, emulator, "help", channel="DCSM")
+    assert answer.ok and "/voc Acme: they want SSO #feature" in shown(answer)
+    assert (await ask(slack, emulator, "Globex Asia: great call #praise", channel="DCSM")).ok
+    assert len(await rows(rt.db, Insight)) == 1
+
+
+# read commands
+
+
+async def test_help_lists_every_form(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    answer = await ask(slack, emulator, "help")
+    for form in (
+        "/voc account",
+        "/voc themes",
+        "/voc requests",
+        "/voc nps",
+        "/voc send",
+        "/voc ship",
+    ):
+        assert form in shown(answer), form
+
+
+async def test_requests_rank_by_arr_of_distinct_accounts(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    await seed(rt.db)
+    for line in (
+        "Globex Corp: SSO please #feature:SSO",
+        "Globex Asia: need SSO #feature:sso",
+        'Acme: audit log #feature:"Audit log"',
+        "Acme: audit log again #feature:audit-log",
+        'Acme: also audit log #feature:"AUDIT LOG"',
+    ):
+        assert (await ask(slack, emulator, line)).ok
+    answer = await ask(slack, emulator, "requests")
+    text = shown(answer)
+    assert text.index("Audit log") < text.index("SSO")  # 120k beats 30k + 10k
+    assert "$120,000 ARR · 1 account · 3 mentions" in text
+    assert "$40,000 ARR · 2 accounts · 2 mentions" in text
+
+
+async def test_account_timeline_shows_scores_cases_and_insights(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    await seed(rt.db)
+    invitation = await _answered_survey(rt, emulator, slack, 3, "Support is slow & rude")
+    assert invitation.id
+    assert (await ask(slack, emulator, "Acme: wants <@U9> SSO #feature")).ok
+    answer = await ask(slack, emulator, "account ácme")
+    text = shown(answer)
+    assert answer.ok and "Ácme, Inc." in text and "$120,000" in text
+    assert "NPS 3 (detractor)" in text and "Support is slow &amp; rude" in text
+    assert "Follow-up on NPS 3" in text and "feature request via call" in text
+    assert "wants &lt;@U9&gt; SSO" in text and "<@U9>" not in text
+    empty = await ask(slack, emulator, "account initech")
+    assert "Nothing recorded yet" in shown(empty)
+
+
+async def test_nps_overall_by_segment_and_by_account(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    await seed(rt.db)
+    await _answered_survey(rt, emulator, slack, 10, None)
+    overall = shown(await ask(slack, emulator, "nps"))
+    assert "NPS for all accounts, last 90 days: +100" in overall
+    assert "+100" in shown(await ask(slack, emulator, "nps Enterprise"))
+    assert "No NPS answers" in shown(await ask(slack, emulator, "nps smb"))
+    assert "Ácme, Inc." in shown(await ask(slack, emulator, "nps acme"))
+    assert "No account matches" in shown(await ask(slack, emulator, "nps umbrella"))
+
+
+# survey comments become insights; themes
+
+
+async def _answered_survey(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, score: int, comment: str | None
+) -> Invitation:
+    """Ana (U1 at Ácme) answers an NPS survey and, if given, says why."""
+    from bot.scheduler import drain
+    from bot.surveys import start_relationship_campaign
+
+    emulator.add_user("U1", email="ana@acme.test", name="Ana")
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    await drain(rt)
+    [invitation] = await rows(rt.db, Invitation)
+    tap = block_action(
+        user="U1",
+        action_id=f"survey.rate.{score}",
+        value=f"{invitation.id}:{score}",
+        channel=invitation.dm_channel or "",
+        message_ts=invitation.message_ts or "",
+        response_url=emulator.new_response_url(),
+    )
+    await slack.interactive(tap)
+    await eventually(lambda: emulator.calls_to("chat.update"))
+    if comment is not None:
+        submission = view_submission(
+            user="U1",
+            callback_id="survey.comment",
+            private_metadata=str(invitation.id),
+            values={"survey.comment": {"survey.comment.input": {"value": comment}}},
+        )
+        await slack.interactive(submission)
+        await eventually(lambda: rows(rt.db, Insight))
+    return invitation
+
+
+async def test_a_survey_comment_becomes_a_themed_survey_insight(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    await seed(rt.db)
+    await _answered_survey(rt, emulator, slack, 2, "Sokongan lambat, tiket saya masih menunggu")
+    [insight] = await rows(rt.db, Insight)
+    async with rt.db.session() as session:
+        from storage.models import Response
+
+        response = (await session.execute(select(Response))).scalar_one()
+    assert insight.source == "survey" and insight.response_id == response.id
+    assert insight.text == response.comment and insight.contact_id == response.contact_id
+    assert insight.sentiment == "negative" and insight.type == "service issue"
+    assert [(t.theme, t.set_by) for t in await rows(rt.db, ThemeTag)] == [("slow support", None)]
+    themes = shown(await ask(slack, emulator, "themes 30d"))
+    assert "last 30 days" in themes
+    assert "slow support: 100% (1 of 1)" in themes.split("Among detractor")[1]
+
+
+async def test_theme_counts_cover_the_period_asked_for(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, clock: Any
+) -> None:
+    from datetime import timedelta
+
+    await seed(rt.db)
+    assert (await ask(slack, emulator, "Acme: way too expensive #pricing")).ok
+    clock.advance(timedelta(days=40))
+    assert (await ask(slack, emulator, "Acme: the export crashes #bug")).ok
+    recent = shown(await ask(slack, emulator, "themes 30d"))
+    assert "product bug: 100% (1 of 1)" in recent and "pricing" not in recent
+    default = shown(await ask(slack, emulator, "themes"))
+    assert "last 90 days" in default and "pricing: 50% (1 of 2)" in default
+
+
+async def test_themes_can_be_changed_from_slack(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    await seed(rt.db)
+    answer = await ask(slack, emulator, "Acme: the API docs are thin #docs")
+    [insight] = await rows(rt.db, Insight)
+    assert {t.theme for t in await rows(rt.db, ThemeTag)} == {"documentation", "integrations"}
+    [button] = [e for b in answer.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    click = block_action(
+        user="UOTHER",
+        action_id=button["action_id"],
+        value=button["value"],
+        channel="C0GENERAL",
+        message_ts="1.0",
+        response_url=emulator.new_response_url(),
+        block_id=answer.args["blocks"][-1].get("block_id") or "x",
+    )
+    assert (await slack.interactive(click))[0] == 200
+    [opened] = await eventually(lambda: emulator.calls_to("views.open", ok=True))
+    view = opened.args["view"]
+    select_ = view["blocks"][-1]["element"]
+    assert {o["value"] for o in select_["initial_options"]} == {"documentation", "integrations"}
+    before = len(emulator.calls_to("response_url"))
+    chosen = [{"value": v, "text": {"type": "plain_text", "text": v}} for v in ("usability",)]
+    submission = view_submission(
+        user="UOTHER",
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        values={"voc.themes.select": {"voc.themes.select": {"selected_options": chosen}}},
+    )
+    assert (await slack.interactive(submission))[0] == 200
+    [updated] = await eventually(lambda: emulator.calls_to("response_url")[before:])
+    assert "Themes updated" in shown(updated) and "Themes: usability" in shown(updated)
+    tags = await rows(rt.db, ThemeTag)
+    assert [(t.insight_id, t.theme, t.set_by) for t in tags] == [
+        (insight.id, "usability", "UOTHER")
+    ]
+
+
+# admin: ship and send
+
+
+async def _requested(rt: Runtime, emulator: SlackEmulator, slack: SlackSender) -> None:
+    """SSO asked for by Globex Corp (logged by UCSM2), and by Ana at Ácme via a survey."""
+    ids = await seed(rt.db)
+    assert (await ask(slack, emulator, "Globex Corp: SSO please #feature:SSO", user="ULOG")).ok
+    [request] = await rows(rt.db, FeatureRequest)
+    [contact] = await rows(rt.db, Contact)
+    async with rt.db.transaction() as session:  # e.g. a comment someone linked to the request
+        session.add(
+            Insight(
+                account_id=ids["acme inc"],
+                contact_id=contact.id,
+                source="survey",
+                type="feature request",
+                text="We need SSO",
+                feature_request_id=request.id,
+                created_at=rt.now(),
+            )
+        )
+    for user in ("U1", CSM, "ULOG"):
+        emulator.add_user(user)
+    emulator.add_user("UCSM2", deleted=True)  # Slack refuses: account_inactive
+
+
+async def test_ship_is_admin_only(rt: Runtime, emulator: SlackEmulator, slack: SlackSender) -> None:
+    await _requested(rt, emulator, slack)
+    answer = await ask(slack, emulator, "ship SSO", user="UNOBODY")
+    assert "Only VoC admins can mark features shipped" in shown(answer)
+    [request] = await rows(rt.db, FeatureRequest)
+    assert request.status == "open" and await rows(rt.db, ShipNotice) == []
+
+
+async def test_ship_dms_everyone_who_asked_exactly_once(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    rt.settings.voc_admins = ["UADMIN"]
+    await _requested(rt, emulator, slack)
+    before = len(emulator.calls_to("response_url"))
+    for text in ("ship sso", "ship SSO"):  # two at once: the second before the first is done
+        fields = slash_command(user="UADMIN", text=text, response_url=emulator.new_response_url())
+        assert (await slack.command(fields))[0] == 200
+    first, second = await eventually(
+        lambda: (
+            emulator.calls_to("response_url")[before:][1:]
+            and emulator.calls_to("response_url")[before:]
+        )
+    )
+    third = await ask(slack, emulator, "ship SSO", user="UADMIN")
+    told = [shown(first).count("Told 3 new"), shown(second).count("Told 3 new")]
+    assert sorted(told) == [0, 1]  # one of them told everyone; the other nobody again
+    assert "already shipped" in shown(third) and "Told 0 new people" in shown(third)
+    dms = [c.args["channel"] for c in emulator.calls_to("chat.postMessage", ok=True)]
+    assert sorted(dms) == ["U1", "UCSM", "ULOG"]  # contact, Ácme's CSM, who logged it
+    for user in ("U1", "UCSM", "ULOG"):
+        [dm] = emulator.messages(user)
+        assert "You asked for *SSO* — it's live" in dm["text"]
+    assert len(emulator.calls_to("chat.postMessage", ok=False)) == 1  # UCSM2, once
+    notices = {n.user_id: n for n in await rows(rt.db, ShipNotice)}
+    assert set(notices) == {"U1", "UCSM", "ULOG", "UCSM2"}
+    assert notices["UCSM2"].error == "account_inactive" and notices["UCSM2"].sent_at is None
+    assert all(notices[u].sent_at and not notices[u].error for u in ("U1", "UCSM", "ULOG"))
+    assert notices["U1"].contact_id is not None
+    [request] = await rows(rt.db, FeatureRequest)
+    assert (request.status, request.shipped_by) == ("shipped", "UADMIN")
+    assert "No open feature requests" in shown(await ask(slack, emulator, "requests"))
+
+
+async def test_ship_names_unknown_and_ambiguous_requests(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    rt.settings.voc_admins = ["UADMIN"]
+    await seed(rt.db)
+    assert (await ask(slack, emulator, 'Acme: a #feature:"Audit log"')).ok
+    assert (await ask(slack, emulator, 'Acme: b #feature:"Audit export"')).ok
+    assert "matches several" in shown(await ask(slack, emulator, "ship audit", user="UADMIN"))
+    assert "No feature request" in shown(await ask(slack, emulator, "ship SSO", user="UADMIN"))
+    assert {r.status for r in await rows(rt.db, FeatureRequest)} == {"open"}
+
+
+async def test_send_follows_the_cli_rules_for_admins_only(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    rt.settings.voc_admins = ["UADMIN"]
+    await seed(rt.db)
+    emulator.add_user("U1", email="ana@acme.test")
+    refused = await ask(slack, emulator, "send nps", user=CSM)
+    assert "Only VoC admins can start surveys" in shown(refused)
+    assert await rows(rt.db, Invitation) == []
+    assert "not a survey kind" in shown(await ask(slack, emulator, "send nope", user="UADMIN"))
+    assert "not a segment" in shown(await ask(slack, emulator, "send nps big", user="UADMIN"))
+    assert "No contacts in segment smb" in shown(
+        await ask(slack, emulator, "send csat smb", user="UADMIN")
+    )
+    sent = await ask(slack, emulator, "send nps enterprise", user="UADMIN")
+    assert "Created 1 invitation" in shown(sent)
+    [invitation] = await rows(rt.db, Invitation)
+    assert (invitation.kind, invitation.trigger, invitation.status) == (
+        "nps",
+        "relationship",
+        "scheduled",
+    )
