@@ -8,6 +8,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.emulator import Call, SlackEmulator
@@ -605,3 +607,73 @@ async def test_send_follows_the_cli_rules_for_admins_only(
         "relationship",
         "scheduled",
     )
+
+
+# arbitrary text: never a crash, stored as typed, never unescaped or over a limit in Slack
+
+_TRICKY = st.sampled_from(
+    [
+        "<!channel>",
+        "<!here|here>",
+        "<@U1>",
+        "<#C1|general>",
+        "<!subteam^S1>",
+        "&amp; &lt;",
+        "x" * 5000,
+        "\u202ertl override\u202c",
+        "مرحبا بالعالم",
+        "שלום עולם",
+        "😀🎉👩🏽‍💻",
+        "\x07\x1b[31m\x7f",
+        "a\r\nb\n\n\nc",
+        "*bold* _it_ ~s~ `code` ```block```",
+        ">" * 40,
+        "&" * 700,
+        ":",
+        "#bug",
+        "#nope",
+        "#1",
+        "   ",
+    ]
+)
+_ANY = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=300,
+)
+_TYPED = st.lists(st.one_of(_TRICKY, _ANY), max_size=5).map("".join)
+
+
+def _mrkdwn(value: Any) -> list[str]:
+    """Every string Slack would parse as mrkdwn in an answer."""
+    if isinstance(value, dict):
+        found = [value["text"]] if value.get("type") == "mrkdwn" else []
+        return found + [t for v in value.values() for t in _mrkdwn(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _mrkdwn(v)]
+    return []
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(typed=_TYPED)
+async def test_any_text_is_stored_as_typed_and_reaches_slack_escaped_and_within_limits(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, typed: str
+) -> None:
+    if not await rows(rt.db, Account):
+        await seed(rt.db)
+    before = await rows(rt.db, Insight)
+    answer = await ask(slack, emulator, f"Ácme: {typed}")
+    assert answer.ok  # the emulator refuses blocks over Slack's limits
+    assert len(answer.args.get("text") or "") <= 4000
+    for text in _mrkdwn(answer.args.get("blocks")) + [answer.args.get("text") or ""]:
+        assert "<" not in text  # so no <!channel>, <@U…> or link survives unescaped
+    after = await rows(rt.db, Insight)
+    if "#" not in typed and typed.strip():
+        assert len(after) == len(before) + 1
+        assert after[-1].text == typed.strip()
+        assert "Saved" in shown(answer)
+    elif len(after) == len(before):
+        assert "Saved" not in shown(answer)  # refused, with a message saying why
