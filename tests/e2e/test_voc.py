@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.emulator import Call, SlackEmulator
 from bot.runtime import Runtime
+from bot.voc import TEXT_MAX
 from storage.db import Database
 from storage.models import (
     Account,
@@ -671,7 +672,10 @@ async def test_any_text_is_stored_as_typed_and_reaches_slack_escaped_and_within_
     for text in _mrkdwn(answer.args.get("blocks")) + [answer.args.get("text") or ""]:
         assert "<" not in text  # so no <!channel>, <@U…> or link survives unescaped
     after = await rows(rt.db, Insight)
-    if "#" not in typed and typed.strip():
+    said = typed.strip()
+    if len(said) > TEXT_MAX:
+        assert "Keep it under" in shown(answer) and len(after) == len(before)
+    elif "#" not in typed and said:
         assert len(after) == len(before) + 1
         assert after[-1].text == typed.strip()
         assert "Saved" in shown(answer)
