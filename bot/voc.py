@@ -24,6 +24,7 @@ from storage.models import InsightSource, InsightType, Sentiment
 
 USAGE = "/voc Acme: they want SSO #feature"
 VERBS = ("help", "account", "themes", "requests", "nps", "send", "ship")
+_BARE_VERBS = ("help", "requests")  # they take nothing, so "Help Scout: …" is a one-liner
 NAME_MAX = 200  # feature request and competitor names (the columns' size)
 ACCOUNT_MAX = 200
 TEXT_MAX = 12_000  # a sanity cap on stored text; Slack caps a command's text lower
@@ -87,11 +88,18 @@ class Draft:
 
 
 def split_command(text: str) -> tuple[str, str]:
-    """(`verb`, the rest) for a read or admin command; ("", text) for anything else."""
+    """(`verb`, the rest) for a read or admin command; ("", text) for anything else.
+
+    A verb wins over an account of the same first word ("account Acme" is the timeline);
+    log for such an account with the modal, or type its name in another form.
+    """
     stripped = text.strip()
     first, _, rest = stripped.partition(" ")
-    if first.lower() in VERBS:
-        return first.lower(), rest.strip()
+    verb = first.lower()
+    if verb in _BARE_VERBS and ":" in rest:  # "Help Scout: …" names an account
+        return "", stripped
+    if verb in VERBS:
+        return verb, rest.strip()
     return "", stripped
 
 
