@@ -681,3 +681,34 @@ async def test_any_text_is_stored_as_typed_and_reaches_slack_escaped_and_within_
         assert "Saved" in shown(answer)
     elif len(after) == len(before):
         assert "Saved" not in shown(answer)  # refused, with a message saying why
+
+
+async def test_a_changed_comment_retags_and_a_cleared_one_drops_its_insight(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    await seed(rt.db)
+    invitation = await _answered_survey(rt, emulator, slack, 9, "Great product")
+    [insight] = await rows(rt.db, Insight)
+    assert (insight.type, insight.sentiment) == ("praise", "positive")
+
+    async def comment(text: str) -> None:
+        before = len(emulator.calls_to("chat.update"))
+        submission = view_submission(
+            user="U1",
+            callback_id="survey.comment",
+            private_metadata=str(invitation.id),
+            values={"survey.comment": {"survey.comment.input": {"value": text}}},
+        )
+        assert (await slack.interactive(submission))[0] == 200
+        await eventually(lambda: emulator.calls_to("chat.update")[before:])
+
+    await comment("Too expensive for us")
+    [changed] = await rows(rt.db, Insight)
+    assert (changed.id, changed.text, changed.type) == (
+        insight.id,
+        "Too expensive for us",
+        "pricing",
+    )
+    assert [t.theme for t in await rows(rt.db, ThemeTag)] == ["pricing"]
+    await comment("   ")
+    assert await rows(rt.db, Insight) == [] and await rows(rt.db, ThemeTag) == []
