@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.text import shorten
@@ -185,7 +186,13 @@ async def record_comment(
         sentiment=_comment_sentiment(response),
         created_at=now,
     )
-    await feedback.add_insight(session=session, insight=insight, themes=tagged)
+    try:
+        async with session.begin_nested():  # a twin submission may have added it meanwhile
+            await feedback.add_insight(session=session, insight=insight, themes=tagged)
+    except IntegrityError:
+        twin = await feedback.insight_for_response(session=session, response_id=response.id or 0)
+        if twin is not None:
+            await _update_comment_insight(session, twin, comment, tagged, now)
 
 
 async def _update_comment_insight(

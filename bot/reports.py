@@ -12,7 +12,7 @@ from bot.runtime import Runtime
 from bot.shipping import require_admin
 from storage import timeline
 from storage.insights import RequestRank, ThemeCount, theme_counts, top_requests
-from storage.models import Account, FollowUpCase, Segment
+from storage.models import Account, FollowUpCase, Insight, Segment
 from storage.timeline import NpsCounts
 
 TIMELINE_EACH = 15  # latest scores, cases and insights each; the message stays under 50 blocks
@@ -85,12 +85,11 @@ async def account_timeline(rt: Runtime, name: str) -> Timeline:
         Event(
             i.created_at,
             "insight",
-            f"{i.type} via {i.source}" + (f" · themes: {', '.join(tags)}" if tags else ""),
-            i.text,
+            _insight_summary(i, tags),
+            None if i.response_id else i.text,  # a comment is shown with its score already
             i.id,
         )
         for i, tags in insights
-        if i.response_id is None or tags  # a comment insight repeats its score's comment
     ]
     events.sort(key=lambda e: e.at, reverse=True)
     return Timeline(account, events)
@@ -152,6 +151,11 @@ async def send(rt: Runtime, *, args: str, user_id: str, now: datetime) -> str:
         rt, kind=kind, now=now, segment=segment.strip() or None
     )
     return report.summary()
+
+
+def _insight_summary(insight: Insight, tags: list[str]) -> str:
+    what = "survey comment" if insight.response_id else f"{insight.type} via {insight.source}"
+    return what + f" · themes: {', '.join(tags) or 'none'}"
 
 
 def _case_summary(case: FollowUpCase) -> str:

@@ -712,3 +712,45 @@ async def test_a_changed_comment_retags_and_a_cleared_one_drops_its_insight(
     assert [t.theme for t in await rows(rt.db, ThemeTag)] == ["pricing"]
     await comment("   ")
     assert await rows(rt.db, Insight) == [] and await rows(rt.db, ThemeTag) == []
+
+
+async def test_themes_chosen_from_the_timeline_outlive_a_comment_edit(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    await seed(rt.db)
+    invitation = await _answered_survey(rt, emulator, slack, 4, "Onboarding was slow")
+    timeline = await ask(slack, emulator, "account acme")
+    [button] = [b["accessory"] for b in timeline.args["blocks"] if "accessory" in b]
+    assert "survey comment · themes: onboarding, performance" in shown(timeline)
+    click = block_action(
+        user=CSM,
+        action_id=button["action_id"],
+        value=button["value"],
+        channel="C0GENERAL",
+        message_ts="1.0",
+        response_url=emulator.new_response_url(),
+    )
+    assert (await slack.interactive(click))[0] == 200
+    [opened] = await eventually(lambda: emulator.calls_to("views.open", ok=True))
+    chosen = [{"value": "onboarding"}, {"value": "slow support"}]
+    submission = view_submission(
+        user=CSM,
+        callback_id="voc.themes",
+        private_metadata=opened.args["view"]["private_metadata"],
+        values={"voc.themes.select": {"voc.themes.select": {"selected_options": chosen}}},
+    )
+    assert (await slack.interactive(submission))[0] == 200
+    await eventually(lambda: len(emulator.calls_to("response_url")) == 2)
+    edit = view_submission(
+        user="U1",
+        callback_id="survey.comment",
+        private_metadata=str(invitation.id),
+        values={"survey.comment": {"survey.comment.input": {"value": "Onboarding took weeks"}}},
+    )
+    before = len(emulator.calls_to("chat.update"))
+    assert (await slack.interactive(edit))[0] == 200
+    await eventually(lambda: emulator.calls_to("chat.update")[before:])
+    [insight] = await rows(rt.db, Insight)
+    assert insight.text == "Onboarding took weeks"
+    tags = [(t.theme, t.set_by) for t in await rows(rt.db, ThemeTag)]
+    assert tags == [("onboarding", CSM), ("slow support", CSM)]
