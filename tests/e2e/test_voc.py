@@ -754,3 +754,18 @@ async def test_themes_chosen_from_the_timeline_outlive_a_comment_edit(
     assert insight.text == "Onboarding took weeks"
     tags = [(t.theme, t.set_by) for t in await rows(rt.db, ThemeTag)]
     assert tags == [("onboarding", CSM), ("slow support", CSM)]
+
+
+async def test_the_command_is_acked_before_its_slow_work(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    rt.settings.voc_admins = ["UADMIN"]
+    await _requested(rt, emulator, slack)
+    emulator.fail("chat.postMessage", status=429, retry_after=2)  # Slack makes the DMs wait
+    fields = slash_command(user="UADMIN", text="ship SSO", response_url=emulator.new_response_url())
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    status, body = await slack.command(fields)
+    assert (status, body) == (200, "") and loop.time() - started < 1.0
+    assert emulator.calls_to("chat.postMessage", ok=True) == []  # acked before the DMs
+    await eventually(lambda: len(emulator.calls_to("chat.postMessage", ok=True)) == 3, timeout=10)
