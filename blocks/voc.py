@@ -31,8 +31,39 @@ SECTION_MAX = 3000
 SOURCES = [s for s in InsightSource if s is not InsightSource.SURVEY]  # surveys log themselves
 
 
-def log_modal(metadata: str = "") -> View:
-    """The "Log feedback" modal; `metadata` carries where to confirm (private_metadata)."""
+def log_modal(metadata: str = "", insight_type: str | None = None) -> View:
+    """The "Log feedback" modal; `metadata` carries where to confirm (private_metadata).
+
+    Choosing a type redraws the modal (dispatch_action) with the field that type needs: a
+    feature name for a feature request, the competitor for a competitor mention.
+    """
+    blocks: list[Block] = [
+        InputBlock(
+            block_id=VocId.ACCOUNT,
+            label="Account",
+            element=ExternalDataSelectElement(
+                action_id=VocId.ACCOUNT,
+                placeholder="Start typing the account name",
+                min_query_length=1,
+            ),
+        ),
+        _select(VocId.SOURCE, "Where did you hear it?", SOURCES, InsightSource.CALL),
+        _select(VocId.TYPE, "What kind of feedback?", list(InsightType), insight_type),
+        InputBlock(
+            block_id=VocId.TEXT,
+            label="What did they say? (their words)",
+            element=PlainTextInputElement(
+                action_id=VocId.TEXT, multiline=True, max_length=MODAL_TEXT_MAX
+            ),
+        ),
+        _select(VocId.SENTIMENT, "Sentiment", list(Sentiment), None, optional=True),
+    ]
+    if insight_type == InsightType.FEATURE_REQUEST:
+        blocks.append(
+            _name_input(VocId.FEATURE, "Feature name", "e.g. SSO (blank: named by the text)")
+        )
+    if insight_type == InsightType.COMPETITOR:
+        blocks.append(_name_input(VocId.COMPETITOR, "Competitor", "e.g. Zendesk", optional=False))
     return View(
         type="modal",
         callback_id=VocId.LOG_MODAL,
@@ -40,29 +71,7 @@ def log_modal(metadata: str = "") -> View:
         title=PlainTextObject(text="Log feedback"),
         submit=PlainTextObject(text="Save"),
         close=PlainTextObject(text="Cancel"),
-        blocks=[
-            InputBlock(
-                block_id=VocId.ACCOUNT,
-                label="Account",
-                element=ExternalDataSelectElement(
-                    action_id=VocId.ACCOUNT,
-                    placeholder="Start typing the account name",
-                    min_query_length=1,
-                ),
-            ),
-            _select(VocId.SOURCE, "Where did you hear it?", SOURCES, InsightSource.CALL),
-            _select(VocId.TYPE, "What kind of feedback?", list(InsightType), None),
-            InputBlock(
-                block_id=VocId.TEXT,
-                label="What did they say? (their words)",
-                element=PlainTextInputElement(
-                    action_id=VocId.TEXT, multiline=True, max_length=MODAL_TEXT_MAX
-                ),
-            ),
-            _select(VocId.SENTIMENT, "Sentiment", list(Sentiment), None, optional=True),
-            _name_input(VocId.FEATURE, "Feature name (for a feature request)", "e.g. SSO"),
-            _name_input(VocId.COMPETITOR, "Competitor (for a competitor mention)", "e.g. Zendesk"),
-        ],
+        blocks=blocks,
     )
 
 
@@ -166,17 +175,20 @@ def _select(
         block_id=block_id,
         label=label,
         optional=optional,
+        dispatch_action=block_id == VocId.TYPE,  # choosing a type shows the field it needs
         element=StaticSelectElement(
             action_id=block_id, placeholder="Choose", options=options, initial_option=chosen
         ),
     )
 
 
-def _name_input(block_id: str, label: str, placeholder: str) -> InputBlock:
+def _name_input(
+    block_id: str, label: str, placeholder: str, *, optional: bool = True
+) -> InputBlock:
     return InputBlock(
         block_id=block_id,
         label=label,
-        optional=True,
+        optional=optional,
         element=PlainTextInputElement(
             action_id=block_id, placeholder=placeholder, max_length=NAME_MAX
         ),

@@ -35,6 +35,7 @@ _FIELDS = {"text": VocId.TEXT, "feature": VocId.FEATURE, "competitor": VocId.COM
 def register(app: AsyncApp) -> None:
     app.command("/voc")(on_voc)
     app.options(VocId.ACCOUNT)(on_account_typed)
+    app.action(VocId.TYPE)(on_type_chosen)
     app.view(VocId.LOG_MODAL)(on_log_submitted)
     app.action(EDIT_THEMES_ACTION)(on_edit_themes)
     app.view(VocId.THEMES_MODAL)(on_themes_submitted)
@@ -63,6 +64,22 @@ async def on_account_typed(ack: AsyncAck, body: dict[str, Any], context: AsyncBo
     await ack(options=voc_blocks.account_options(accounts))
 
 
+async def on_type_chosen(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Redraw the modal with the field the chosen type needs (what was typed is kept)."""
+    await ack()
+    rt = runtime_of(context)
+    async with rt.after_ack():
+        view = body["view"]
+        chosen = (body["actions"][0].get("selected_option") or {}).get("value")
+        modal = voc_blocks.log_modal(view.get("private_metadata") or "", chosen)
+        try:
+            await rt.slack.views_update(
+                view_id=view["id"], hash=view.get("hash"), view=modal.to_dict()
+            )
+        except SlackApiError as exc:  # e.g. hash_conflict: the person changed it again
+            log.info("modal not redrawn", extra={"error": exc.response.get("error")})
+
+
 async def on_log_submitted(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Check the form (errors next to the fields), then store and confirm after the ack."""
     rt = runtime_of(context)
@@ -83,6 +100,9 @@ async def on_log_submitted(ack: AsyncAck, body: dict[str, Any], context: AsyncBo
         errors[VocId.ACCOUNT] = "Choose the account: type part of its name."
     if not _selected(values, VocId.TYPE):
         errors[VocId.TYPE] = "Choose what kind of feedback this is."
+    shown = {block.get("block_id") for block in body["view"].get("blocks") or []}
+    for block in [b for b in errors if shown and b not in shown]:  # say it next to the type
+        errors[VocId.TYPE] = errors.pop(block)
     if errors:
         await ack(response_action="errors", errors=errors)
         return

@@ -43,12 +43,19 @@ def test_the_log_modal_is_valid_and_has_every_field() -> None:
         "voc.type",
         "voc.text",
         "voc.sentiment",
-        "voc.feature",
-        "voc.competitor",
     ]
     sources = [o["value"] for o in view["blocks"][1]["element"]["options"]]
     assert "survey" not in sources and view["blocks"][1]["element"]["initial_option"]
     assert view["blocks"][3]["element"]["max_length"] == 3000
+    for insight_type, extra, optional in (
+        ("feature request", "voc.feature", True),
+        ("competitor", "voc.competitor", False),
+    ):
+        redrawn = log_modal("", insight_type).to_dict()
+        assert validate_view(redrawn) == []
+        assert redrawn["blocks"][-1]["block_id"] == extra
+        assert redrawn["blocks"][-1]["optional"] is optional
+        assert redrawn["blocks"][2]["element"]["initial_option"]["value"] == insight_type
 
 
 def test_the_confirmation_escapes_and_fits_whatever_was_typed() -> None:

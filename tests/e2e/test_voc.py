@@ -95,9 +95,36 @@ async def test_voc_alone_opens_the_log_feedback_modal(
     assert view["callback_id"] == "voc.log" and view["title"]["text"] == "Log feedback"
     blocks = {b["block_id"]: b for b in view["blocks"]}
     assert blocks["voc.account"]["element"]["type"] == "external_select"
-    for block_id in ("voc.source", "voc.type", "voc.text", "voc.sentiment", "voc.feature"):
+    for block_id in ("voc.source", "voc.type", "voc.text", "voc.sentiment"):
         assert block_id in blocks
-    assert "voc.competitor" in blocks
+    assert "voc.competitor" not in blocks and blocks["voc.type"]["dispatch_action"] is True
+
+    [(view_id, stored)] = emulator.views.items()
+    chosen = {"value": "competitor", "text": {"type": "plain_text", "text": "Competitor"}}
+    pick = {
+        "type": "block_actions",
+        "user": {"id": CSM, "team_id": "T0001"},
+        "team": {"id": "T0001"},
+        "api_app_id": "A0001",
+        "container": {"type": "view", "view_id": view_id},
+        "trigger_id": "9.9.trigger",
+        "view": stored["view"],
+        "actions": [
+            {
+                "type": "static_select",
+                "action_id": "voc.type",
+                "block_id": "voc.type",
+                "selected_option": chosen,
+                "action_ts": "1.0",
+            }
+        ],
+    }
+    assert (await slack.interactive(pick))[0] == 200
+    [update] = await eventually(lambda: emulator.calls_to("views.update", ok=True))
+    redrawn = {b["block_id"]: b for b in emulator.views[view_id]["view"]["blocks"]}
+    assert "voc.competitor" in redrawn and "voc.feature" not in redrawn
+    assert redrawn["voc.type"]["element"]["initial_option"]["value"] == "competitor"
+    assert update.args["view"]["private_metadata"] == view["private_metadata"]
 
 
 async def test_the_account_type_ahead_answers_from_the_database(
@@ -769,3 +796,23 @@ async def test_the_command_is_acked_before_its_slow_work(
     assert (status, body) == (200, "") and loop.time() - started < 1.0
     assert emulator.calls_to("chat.postMessage", ok=True) == []  # acked before the DMs
     await eventually(lambda: len(emulator.calls_to("chat.postMessage", ok=True)) == 3, timeout=10)
+
+
+async def test_an_error_for_a_field_not_shown_goes_next_to_the_type(
+    rt: Runtime, slack: SlackSender
+) -> None:
+    from blocks.voc import log_modal
+
+    ids = await seed(rt.db)
+    payload = view_submission(
+        user=CSM,
+        callback_id="voc.log",
+        private_metadata="",
+        values=_form(account=str(ids["initech"]), type="competitor", text="Moving to them"),
+    )
+    payload["view"]["blocks"] = log_modal("").to_dict()["blocks"]  # drawn before the type
+    status, body = await slack.interactive(payload)
+    assert status == 200
+    errors = json_body(body)["errors"]
+    assert list(errors) == ["voc.type"] and "Name the competitor" in errors["voc.type"]
+    assert await rows(rt.db, Insight) == []
