@@ -49,6 +49,12 @@ def notice(text: str) -> list[Block]:
     return [SectionBlock(text=MarkdownTextObject(text=fit(text, SECTION_MAX)))]
 
 
+def refusal(text: str, typed: str) -> list[Block]:
+    """A refused one-liner: what was wrong, and what was typed, so nothing is lost."""
+    kept = "Nothing was saved. What you typed, to copy:\n" + fit_quote(typed, 2800)
+    return notice(text) + [SectionBlock(text=MarkdownTextObject(text=kept))]
+
+
 def notice_text(text: str) -> str:
     return fit(text, TEXT_MAX)
 

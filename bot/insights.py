@@ -92,7 +92,7 @@ async def find_account(rt: Runtime, name: str) -> Account:
             session=session, key=key.split(" ")[0] if key else "", limit=CANDIDATES_SHOWN
         )
     hint = f" Did you mean: {', '.join(a.name for a in near)}?" if near and key else ""
-    raise UserError(f'No account matches "{shorten(name, 80)}".{hint} Nothing was saved.')
+    raise UserError(f'No account matches "{shorten(name, 80)}".{hint}')
 
 
 async def suggest_accounts(rt: Runtime, typed: str) -> list[Account]:

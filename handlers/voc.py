@@ -56,7 +56,8 @@ async def on_voc(
             else:
                 await COMMANDS.get(verb, _log_line)(rt, body, rest, reply)
         except UserError as exc:
-            await reply(answers.notice(str(exc)), answers.notice_text(str(exc)))
+            blocks = answers.refusal(str(exc), rest) if not verb else answers.notice(str(exc))
+            await reply(blocks, answers.notice_text(str(exc)))
 
 
 async def on_account_typed(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
