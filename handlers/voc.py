@@ -52,7 +52,7 @@ async def on_voc(
         verb, rest = voc.split_command(str(body.get("text") or ""))
         try:
             if not verb and not rest:
-                await _open_log_modal(rt, body)
+                await _open_log_modal(rt, body, reply)
             else:
                 await COMMANDS.get(verb, _log_line)(rt, body, rest, reply)
         except UserError as exc:
@@ -217,11 +217,16 @@ COMMANDS: dict[str, Callable[[Runtime, dict[str, Any], str, Reply], Awaitable[No
 }
 
 
-async def _open_log_modal(rt: Runtime, body: dict[str, Any]) -> None:
+async def _open_log_modal(rt: Runtime, body: dict[str, Any], reply: Reply) -> None:
     metadata = json.dumps({"response_url": body.get("response_url")})
-    await rt.slack.views_open(
-        trigger_id=body["trigger_id"], view=voc_blocks.log_modal(metadata).to_dict()
-    )
+    try:
+        await rt.slack.views_open(
+            trigger_id=body["trigger_id"], view=voc_blocks.log_modal(metadata).to_dict()
+        )
+    except SlackApiError as exc:  # e.g. expired_trigger_id when Slack was slow to deliver
+        log.warning("log modal not opened", extra={"error": exc.response.get("error")})
+        text = f"The form did not open. Type `/voc` again, or log in one line: `{voc.USAGE}`"
+        await reply(answers.notice(text), answers.notice_text(text))
 
 
 async def _confirm(reply: Reply, logged: LoggedInsight, *, title: str = "Saved") -> None:

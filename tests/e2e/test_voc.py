@@ -818,3 +818,11 @@ async def test_an_error_for_a_field_not_shown_goes_next_to_the_type(
     errors = json_body(body)["errors"]
     assert list(errors) == ["voc.type"] and "Name the competitor" in errors["voc.type"]
     assert await rows(rt.db, Insight) == []
+
+
+async def test_when_the_form_cannot_open_the_answer_says_what_to_type(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    emulator.fail("views.open", error="expired_trigger_id")
+    answer = await ask(slack, emulator, "")
+    assert "The form did not open" in shown(answer) and "/voc Acme: they want SSO" in shown(answer)
