@@ -37,3 +37,22 @@ class CallbackId(StrEnum):
 RATE_ACTION = re.compile(r"^survey\.rate\.\d{1,2}$")
 ADVOCACY_ACTION = re.compile(r"^advocacy\.(review|reference|testimonial)$")
 SURVEY_METADATA_EVENT = "voc_survey"
+
+
+class VocId(StrEnum):
+    """Ids of `/voc`: the Log feedback modal, its fields, and the theme editor."""
+
+    LOG_MODAL = "voc.log"
+    THEMES_MODAL = "voc.themes"
+    ACCOUNT = "voc.account"  # block and action of the type-ahead (block_suggestion)
+    SOURCE = "voc.source"
+    TYPE = "voc.type"
+    TEXT = "voc.text"
+    SENTIMENT = "voc.sentiment"
+    FEATURE = "voc.feature"
+    COMPETITOR = "voc.competitor"
+    THEMES = "voc.themes.select"
+    EDIT_THEMES_PREFIX = "voc.edit_themes."  # followed by the insight id: unique per message
+
+
+EDIT_THEMES_ACTION = re.compile(r"^voc\.edit_themes\.\d+$")

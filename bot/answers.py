@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.surveys import SurveyCard
 from bot import followups, webhooks
+from bot.insights import record_comment
 from bot.runtime import Runtime
 from bot.scales import category, scale_for
 from storage import invitations, responses
@@ -180,6 +181,7 @@ async def save_comment(
         await responses.set_comment(
             session=session, invitation_id=invitation_id, comment=text, now=now
         )
+        await record_comment(session, invitation_id=invitation_id, comment=text, now=now)
         invitation = await session.get(Invitation, invitation_id)
     updated = SurveyCard(card.invitation_id, card.kind, card.trigger, card.locale, card.score, text)
     return outcome, updated, invitation

@@ -12,6 +12,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
+import handlers.voc
 from bot import ingest
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
@@ -34,6 +35,7 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
     context.install(app, rt)
     surveys.register(app)
     cases.register(app)
+    handlers.voc.register(app)
     return app
 
 

@@ -365,6 +365,10 @@ class SlackEmulator:
             args = {}
         if not isinstance(args, dict):
             args = {}
+        if faulted is None and args.get("blocks") is not None:
+            problems = validate_blocks(args["blocks"], limit=50)
+            if problems:  # Slack answers a bad message on a response_url with 400
+                faulted = web.Response(status=400, text="invalid_blocks")
         self.calls.append(Call("response_url", args, request.method, faulted is None))
         return faulted or web.Response(text="ok")
 

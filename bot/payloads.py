@@ -87,22 +87,39 @@ def view_submission(
 
 
 def slash_command(
-    *, user: str, text: str, channel: str, response_url: str, command: str = "/voc"
+    *, user: str, text: str, response_url: str, channel: str = "C0GENERAL", command: str = "/voc"
 ) -> dict[str, str]:
-    """The form fields of a slash command invocation."""
+    """The form fields of a slash command (in a DM `channel` is a `D…` id)."""
     return {
         "token": "legacy-verification-token",
         "team_id": TEAM["id"],
         "team_domain": TEAM["domain"],
         "channel_id": channel,
-        "channel_name": "directmessage" if channel.startswith("D") else "voc",
+        "channel_name": "directmessage" if channel.startswith("D") else "general",
         "user_id": user,
         "user_name": user.lower(),
         "command": command,
         "text": text,
         "api_app_id": "A0001",
+        "is_enterprise_install": "false",
         "response_url": response_url,
         "trigger_id": f"{next(_triggers)}.1.trigger",
+    }
+
+
+def block_suggestion(*, user: str, action_id: str, block_id: str, value: str) -> dict[str, Any]:
+    """A `block_suggestion` payload: what someone typed into an external select."""
+    return {
+        "type": "block_suggestion",
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+        "team": TEAM,
+        "api_app_id": "A0001",
+        "token": "legacy-verification-token",
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "container": {"type": "view", "view_id": "V0001"},
+        "view": {"id": "V0001", "type": "modal", "callback_id": "voc.log"},
     }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
@@ -66,6 +67,11 @@ class SlackSender:
 
     async def interactive(self, payload: dict[str, Any], **sign: Any) -> tuple[int, str]:
         body = interactive_body(payload)
+        return await self.post(body, signed_headers(self.secret, body, **sign))
+
+    async def command(self, fields: dict[str, str], **sign: Any) -> tuple[int, str]:
+        """A slash command: its fields form-encoded, signed."""
+        body = urlencode(fields)
         return await self.post(body, signed_headers(self.secret, body, **sign))
 
     async def close(self) -> None:

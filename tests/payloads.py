@@ -3,6 +3,7 @@
 from bot.payloads import (
     TEAM,
     block_action,
+    block_suggestion,
     event_callback,
     form_body,
     interactive_body,
@@ -14,6 +15,7 @@ from bot.payloads import (
 __all__ = [
     "TEAM",
     "block_action",
+    "block_suggestion",
     "event_callback",
     "form_body",
     "interactive_body",

@@ -1,0 +1,170 @@
+"""Block Kit for the answers of `/voc`: help, notices, timelines, themes, requests, NPS."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from blocks.ids import VocId
+from blocks.text import escape, shorten
+from blocks.voc import SECTION_MAX, fit, fit_quote
+from bot.reports import Event, NpsReport, ThemesReport, Timeline
+from bot.shipping import ShipReport
+from storage.insights import RequestRank, ThemeCount
+
+MESSAGE_BLOCKS_MAX = 50
+TEXT_MAX = 3000  # the notification text of an answer (Slack refuses updates past 4,000)
+_ICONS = {"score": ":bar_chart:", "case": ":telephone_receiver:", "insight": ":speech_balloon:"}
+
+HELP = (
+    ("`/voc`", "open the Log feedback form"),
+    ("`/voc Acme: they want SSO #feature`", "log feedback in one line"),
+    ("`/voc Acme: SSO keeps failing #bug #qbr`", "tags set the type and source"),
+    ('`/voc Acme: wants SAML #feature:"Single sign-on"`', "name the feature request"),
+    ("`/voc Acme: moving to them #competitor:Zendesk`", "name the competitor"),
+    ("`/voc account Acme`", "the account's scores, follow-ups and feedback"),
+    ("`/voc themes 30d`", "top themes, overall and among detractors (default 90d)"),
+    ("`/voc requests`", "feature requests ranked by the ARR of the accounts asking"),
+    ("`/voc nps enterprise`", "NPS for everyone, a segment or an account"),
+    ("`/voc send nps smb`", "admins: start a survey (nps, csat or ces; optional segment)"),
+    ("`/voc ship SSO`", "admins: mark a request shipped and tell everyone who asked"),
+)
+TAGS_HELP = (
+    "Types: #feature #bug #pricing #competitor #praise #docs #service #other · "
+    "Sources: #call (default) #qbr #ticket #sales #interview #email #social · "
+    "Sentiment: #positive #neutral #negative"
+)
+
+
+def notice(text: str) -> list[Block]:
+    """A short answer or refusal; the text is escaped and shortened."""
+    return [SectionBlock(text=MarkdownTextObject(text=fit(text, SECTION_MAX)))]
+
+
+def refusal(text: str, typed: str) -> list[Block]:
+    """A refused one-liner: what was wrong, and what was typed, so nothing is lost."""
+    kept = "Nothing was saved. What you typed, to copy:\n" + fit_quote(typed, 2800)
+    return notice(text) + [SectionBlock(text=MarkdownTextObject(text=kept))]
+
+
+def notice_text(text: str) -> str:
+    return fit(text, TEXT_MAX)
+
+
+def help_blocks() -> list[Block]:
+    lines = "\n".join(f"{form} — {what}" for form, what in HELP)
+    return [
+        SectionBlock(text=MarkdownTextObject(text="*What you can do with /voc*\n" + lines)),
+        ContextBlock(elements=[MarkdownTextObject(text=TAGS_HELP)]),
+    ]
+
+
+def timeline_blocks(found: Timeline, *, now: datetime) -> list[Block]:
+    """One account's history, newest first; each insight has an Edit themes button."""
+    account = found.account
+    facts = [account.segment, account.plan, _money(account.arr), account.health]
+    shown = " · ".join(escape(shorten(f, 60)) for f in facts if f)
+    blocks: list[Block] = [
+        HeaderBlock(text=shorten(account.name, 150)),
+        ContextBlock(elements=[MarkdownTextObject(text=shown or "No account details.")]),
+    ]
+    if not found.events:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="Nothing recorded yet.")))
+    room = MESSAGE_BLOCKS_MAX - len(blocks) - 1
+    for event in found.events[:room]:
+        blocks.append(_event(event, now))
+    if len(found.events) > room:
+        more = f"{len(found.events) - room} older entries not shown."
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
+    return blocks
+
+
+def themes_blocks(report: ThemesReport) -> list[Block]:
+    head = f"*Top themes, last {report.days} days*"
+    return [
+        SectionBlock(text=MarkdownTextObject(text=head + "\n" + _counts(report.overall, "all"))),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text="*Among detractor comments*\n" + _counts(report.detractors, "detractor")
+            )
+        ),
+    ]
+
+
+def requests_blocks(ranked: list[RequestRank]) -> list[Block]:
+    if not ranked:
+        text = "No open feature requests yet. Log one: `/voc Acme: they want SSO #feature`"
+        return [SectionBlock(text=MarkdownTextObject(text=text))]
+    lines = [
+        f"{n}. *{fit(r.name, 100)}* ({r.status}) — {_money(r.arr) or '$0'} ARR · "
+        f"{r.accounts} account{'s' if r.accounts != 1 else ''} · "
+        f"{r.mentions} mention{'s' if r.mentions != 1 else ''}"
+        for n, r in enumerate(ranked, 1)
+    ]
+    head = "*Feature requests by the ARR of the accounts asking*\n"
+    return [SectionBlock(text=MarkdownTextObject(text=shorten(head + "\n".join(lines), 3000)))]
+
+
+def nps_blocks(report: NpsReport) -> list[Block]:
+    current, previous = report.current, report.previous
+    if current.score is None:
+        text = f"No NPS answers in the last 90 days for {fit(report.scope, 200)}."
+        return [SectionBlock(text=MarkdownTextObject(text=text))]
+    change = ""
+    if previous.score is not None:
+        change = f" ({current.score - previous.score:+.0f} against the 90 days before)"
+    text = (
+        f"*NPS for {fit(report.scope, 200)}, last 90 days: {current.score:+.0f}*{change}\n"
+        f"{current.total} answers: {current.promoters} promoters · {current.passives} passives"
+        f" · {current.detractors} detractors"
+    )
+    return [SectionBlock(text=MarkdownTextObject(text=text))]
+
+
+def ship_blocks(report: ShipReport) -> list[Block]:
+    name = fit(report.feature, 200)
+    state = "marked shipped" if report.newly_shipped else "was already shipped"
+    lines = [f":rocket: *{name}* {state}. Told {report.sent} new people it's live."]
+    if report.already:
+        lines.append(f"{report.already} had been told before.")
+    if report.failed:
+        failed = ", ".join(f"<@{user}> ({escape(error)})" for user, error in report.failed.items())
+        lines.append(f"Slack refused {len(report.failed)}: {failed}")
+    return [SectionBlock(text=MarkdownTextObject(text=shorten("\n".join(lines), 3000)))]
+
+
+def _event(event: Event, now: datetime) -> Block:
+    when = event.at.strftime("%d %b %Y")
+    who = f" · <@{event.person}>" if event.person else ""
+    head = f"{_ICONS.get(event.kind, '•')} *{when}* · {fit(event.summary, 300)}{who}"
+    text = head
+    if event.detail and event.detail.strip():
+        text += "\n" + fit_quote(event.detail, SECTION_MAX - len(head) - 1)
+    section = SectionBlock(text=MarkdownTextObject(text=text))
+    if event.insight_id is not None:
+        section.accessory = ButtonElement(
+            text="Edit themes",
+            action_id=f"{VocId.EDIT_THEMES_PREFIX}{event.insight_id}",
+            value=str(event.insight_id),
+        )
+    return section
+
+
+def _counts(counts: list[ThemeCount], scope: str) -> str:
+    if not counts:
+        return "No tagged feedback in this period." if scope == "all" else "None in this period."
+    total = counts[0].total
+    lines = [f"• {c.theme}: {c.share or 0:.0%} ({c.count} of {total})" for c in counts]
+    return "\n".join(lines)
+
+
+def _money(value: float | None) -> str | None:
+    return f"${value:,.0f}" if value is not None else None

@@ -1,0 +1,257 @@
+"""Feedback as insights: logged with `/voc`, taken from survey comments, and re-themed."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from blocks.text import shorten
+from bot import themes
+from bot.errors import UserError
+from bot.names import name_key
+from bot.runtime import Runtime
+from bot.voc import NAME_MAX, Draft
+from storage import feedback, responses
+from storage.models import (
+    Account,
+    FeatureRequest,
+    Insight,
+    InsightSource,
+    InsightType,
+    Response,
+    Sentiment,
+    Theme,
+)
+
+log = logging.getLogger(__name__)
+FEATURE_FROM_TEXT_MAX = 80  # a request named by its text keeps a readable name
+CANDIDATES_SHOWN = 10
+
+# A survey comment's type follows its strongest theme, in this order.
+COMMENT_TYPES: tuple[tuple[Theme, InsightType], ...] = (
+    (Theme.PRODUCT_BUG, InsightType.BUG),
+    (Theme.COMPETITOR, InsightType.COMPETITOR),
+    (Theme.PRICING, InsightType.PRICING),
+    (Theme.SLOW_SUPPORT, InsightType.SERVICE_ISSUE),
+    (Theme.UNHELPFUL_SUPPORT, InsightType.SERVICE_ISSUE),
+    (Theme.DOCUMENTATION, InsightType.DOCS_GAP),
+    (Theme.MISSING_FEATURE, InsightType.FEATURE_REQUEST),
+    (Theme.PRAISE, InsightType.PRAISE),
+)
+CATEGORY_SENTIMENT: dict[str, Sentiment] = {
+    "promoter": Sentiment.POSITIVE,
+    "satisfied": Sentiment.POSITIVE,
+    "easy": Sentiment.POSITIVE,
+    "passive": Sentiment.NEUTRAL,
+    "neutral": Sentiment.NEUTRAL,
+}
+
+
+@dataclass(frozen=True)
+class LoggedInsight:
+    """What the confirmation shows about a stored insight."""
+
+    id: int
+    account: str
+    type: str
+    source: str
+    sentiment: str | None
+    text: str
+    themes: tuple[str, ...]
+    feature: str | None = None
+    competitor: str | None = None
+
+
+async def find_account(rt: Runtime, name: str) -> Account:
+    """The one account `name` means (case, accents, punctuation and prefixes forgiven).
+
+    Raises:
+        UserError: no account or several match; the message lists the candidates.
+    """
+    key = name_key(name)
+    async with rt.db.session() as session:
+        found = await feedback.accounts_matching(session=session, key=key) if key else []
+        if len(found) == 1:
+            return found[0]
+        if found:
+            names = ", ".join(a.name for a in found[:CANDIDATES_SHOWN])
+            more = (
+                f" and {len(found) - CANDIDATES_SHOWN} more"
+                if len(found) > CANDIDATES_SHOWN
+                else ""
+            )
+            raise UserError(
+                f'"{shorten(name, 80)}" matches several accounts: {names}{more}. '
+                "Type more of the name."
+            )
+        near = await feedback.search_accounts(
+            session=session, key=key.split(" ")[0] if key else "", limit=CANDIDATES_SHOWN
+        )
+    hint = f" Did you mean: {', '.join(a.name for a in near)}?" if near and key else ""
+    raise UserError(f'No account matches "{shorten(name, 80)}".{hint}')
+
+
+async def suggest_accounts(rt: Runtime, typed: str) -> list[Account]:
+    """Accounts for the modal's type-ahead (at most 100)."""
+    async with rt.db.session() as session:
+        return await feedback.search_accounts(session=session, key=name_key(typed))
+
+
+async def log_insight(
+    rt: Runtime, *, account_id: int, draft: Draft, user_id: str, now: datetime
+) -> LoggedInsight:
+    """Store an insight with its themes and, for a feature request, its request link."""
+    async with rt.db.transaction() as session:
+        account = await session.get(Account, account_id)
+        if account is None:
+            raise UserError("That account no longer exists. Nothing was saved.")
+        request = await _request_for(session, draft, user_id, now)
+        tagged = themes.tag_insight(draft.text, draft.type)
+        insight = Insight(
+            account_id=account_id,
+            source=draft.source,
+            type=draft.type,
+            text=draft.text,
+            sentiment=draft.mood,
+            feature_request_id=request.id if request else None,
+            competitor=(draft.competitor or "").strip() or None,
+            logged_by=user_id,
+            created_at=now,
+        )
+        insight_id = await feedback.add_insight(session=session, insight=insight, themes=tagged)
+    log.info("insight logged", extra={"insight_id": insight_id, "type": str(draft.type)})
+    return _logged(insight, account.name, sorted(tagged), request)
+
+
+async def load_insight(rt: Runtime, insight_id: int) -> LoggedInsight | None:
+    async with rt.db.session() as session:
+        insight = await session.get(Insight, insight_id)
+        if insight is None:
+            return None
+        account = await session.get(Account, insight.account_id)
+        tags = await feedback.themes_of(session=session, insight_id=insight_id)
+        request = (
+            await session.get(FeatureRequest, insight.feature_request_id)
+            if insight.feature_request_id
+            else None
+        )
+    name = account.name if account else "?"
+    return _logged(insight, name, [t.theme for t in tags], request)
+
+
+async def set_themes(
+    rt: Runtime, *, insight_id: int, chosen: list[str], user_id: str, now: datetime
+) -> LoggedInsight:
+    """Replace an insight's themes with the ones a person chose."""
+    valid = {theme.value for theme in Theme}
+    unknown = [name for name in chosen if name not in valid]
+    if unknown:
+        raise UserError(f"Not a theme: {', '.join(unknown)}.")
+    async with rt.db.transaction() as session:
+        if await session.get(Insight, insight_id) is None:
+            raise UserError("That insight no longer exists.")
+        await feedback.replace_themes(
+            session=session, insight_id=insight_id, themes=chosen, set_by=user_id, now=now
+        )
+    loaded = await load_insight(rt, insight_id)
+    assert loaded is not None
+    return loaded
+
+
+async def record_comment(
+    session: AsyncSession, *, invitation_id: int, comment: str | None, now: datetime
+) -> None:
+    """Keep a survey comment's insight in step with it, inside the comment's transaction."""
+    response = await responses.get_for_invitation(session=session, invitation_id=invitation_id)
+    if response is None:
+        return
+    existing = await feedback.insight_for_response(session=session, response_id=response.id or 0)
+    tagged = themes.tag(comment or "")
+    if existing is not None:
+        await _update_comment_insight(session, existing, comment, tagged, now)
+        return
+    if comment is None:
+        return
+    insight = Insight(
+        account_id=response.account_id,
+        contact_id=response.contact_id,
+        response_id=response.id,
+        source=InsightSource.SURVEY,
+        type=_comment_type(tagged),
+        text=comment,
+        sentiment=_comment_sentiment(response),
+        created_at=now,
+    )
+    try:
+        async with session.begin_nested():  # a twin submission may have added it meanwhile
+            await feedback.add_insight(session=session, insight=insight, themes=tagged)
+    except IntegrityError:
+        twin = await feedback.insight_for_response(session=session, response_id=response.id or 0)
+        if twin is not None:
+            await _update_comment_insight(session, twin, comment, tagged, now)
+
+
+async def _update_comment_insight(
+    session: AsyncSession, insight: Insight, comment: str | None, tagged: set[Theme], now: datetime
+) -> None:
+    tags = await feedback.themes_of(session=session, insight_id=insight.id or 0)
+    if comment is None:
+        await feedback.replace_themes(
+            session=session, insight_id=insight.id or 0, themes=[], set_by=None, now=now
+        )
+        await session.delete(insight)
+        return
+    insight.text = comment
+    insight.type = _comment_type(tagged)
+    if all(tag.set_by is None for tag in tags):  # a person's choice outlives the rules
+        await feedback.replace_themes(
+            session=session, insight_id=insight.id or 0, themes=tagged, set_by=None, now=now
+        )
+    await session.flush()
+
+
+async def _request_for(
+    session: AsyncSession, draft: Draft, user_id: str, now: datetime
+) -> FeatureRequest | None:
+    if draft.type != InsightType.FEATURE_REQUEST:
+        return None
+    name = (draft.feature or "").strip() or shorten(
+        " ".join(draft.text.split()), FEATURE_FROM_TEXT_MAX
+    )
+    key = name_key(name)[:NAME_MAX]
+    if not key:
+        raise UserError("Name the feature with letters or digits, e.g. #feature:SSO.")
+    return await feedback.ensure_request(
+        session=session, name=name[:NAME_MAX], key=key, created_by=user_id, now=now
+    )
+
+
+def _comment_type(tagged: set[Theme]) -> InsightType:
+    for theme, insight_type in COMMENT_TYPES:
+        if theme in tagged:
+            return insight_type
+    return InsightType.OTHER
+
+
+def _comment_sentiment(response: Response) -> Sentiment:
+    return CATEGORY_SENTIMENT.get(response.category, Sentiment.NEGATIVE)
+
+
+def _logged(
+    insight: Insight, account: str, tags: list[str], request: FeatureRequest | None
+) -> LoggedInsight:
+    return LoggedInsight(
+        id=insight.id or 0,
+        account=account,
+        type=insight.type,
+        source=insight.source,
+        sentiment=insight.sentiment,
+        text=insight.text,
+        themes=tuple(tags),
+        feature=request.name if request else None,
+        competitor=insight.competitor,
+    )

@@ -1,0 +1,163 @@
+"""What the read commands of `/voc` show: an account's timeline, NPS, themes, requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot import surveys
+from bot.errors import UserError
+from bot.insights import find_account
+from bot.runtime import Runtime
+from bot.shipping import require_admin
+from storage import timeline
+from storage.insights import RequestRank, ThemeCount, theme_counts, top_requests
+from storage.models import Account, FollowUpCase, Insight, Segment
+from storage.timeline import NpsCounts
+
+TIMELINE_EACH = 15  # latest scores, cases and insights each; the message stays under 50 blocks
+NPS_WINDOW = timedelta(days=90)
+# Periods end "now", inclusive: what was logged this very second counts.
+_INCLUSIVE = timedelta(seconds=1)
+REQUESTS_SHOWN = 15
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    kind: str  # "score", "case" or "insight"
+    summary: str  # plain text, escaped by blocks/
+    detail: str | None = None  # the verbatim comment or insight text
+    insight_id: int | None = None
+    person: str | None = None  # a Slack user id, shown as a mention
+
+
+@dataclass(frozen=True)
+class Timeline:
+    account: Account
+    events: list[Event]
+
+
+@dataclass(frozen=True)
+class NpsReport:
+    scope: str
+    current: NpsCounts
+    previous: NpsCounts
+
+
+@dataclass(frozen=True)
+class ThemesReport:
+    days: int
+    overall: list[ThemeCount]
+    detractors: list[ThemeCount]
+
+
+async def account_timeline(rt: Runtime, name: str) -> Timeline:
+    """Scores, follow-up cases and insights of one account, newest first."""
+    if not name.strip():
+        raise UserError("Say which account: `/voc account Acme`.")
+    account = await find_account(rt, name)
+    assert account.id is not None
+    async with rt.db.session() as session:
+        answers = await timeline.account_responses(
+            session=session, account_id=account.id, limit=TIMELINE_EACH
+        )
+        cases = await timeline.account_cases(
+            session=session, account_id=account.id, limit=TIMELINE_EACH
+        )
+        insights = await timeline.account_insights(
+            session=session, account_id=account.id, limit=TIMELINE_EACH
+        )
+    events = [
+        Event(
+            r.answered_at,
+            "score",
+            f"{r.kind.upper()} {r.score} ({r.category}) from {c.name or c.email}",
+            r.comment,
+        )
+        for r, c in answers
+    ]
+    events += [
+        Event(case.opened_at, "case", _case_summary(case), case.note, person=case.claimed_by)
+        for case in cases
+    ]
+    events += [
+        Event(
+            i.created_at,
+            "insight",
+            _insight_summary(i, tags),
+            None if i.response_id else i.text,  # a comment is shown with its score already
+            i.id,
+        )
+        for i, tags in insights
+    ]
+    events.sort(key=lambda e: e.at, reverse=True)
+    return Timeline(account, events)
+
+
+async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:
+    """NPS over the last 90 days and the 90 before, overall, for a segment or an account."""
+    segment: str | None = None
+    account_id: int | None = None
+    label = "all accounts"
+    if scope.strip():
+        try:
+            segment = surveys.parse_segment(scope)
+            label = f"segment {segment}"
+        except UserError:
+            account = await find_account(rt, scope)
+            account_id, label = account.id, account.name
+    async with rt.db.session() as session:
+        counts = [
+            await timeline.nps_counts(
+                session=session,
+                since=now + _INCLUSIVE - NPS_WINDOW * (back + 1),
+                until=now + _INCLUSIVE - NPS_WINDOW * back,
+                segment=segment,
+                account_id=account_id,
+            )
+            for back in (0, 1)
+        ]
+    return NpsReport(label, counts[0], counts[1])
+
+
+async def themes(rt: Runtime, days: int, now: datetime) -> ThemesReport:
+    """Theme counts over the last `days`, overall and among detractors' comments."""
+    until = now + _INCLUSIVE
+    since = until - timedelta(days=days)
+    async with rt.db.session() as session:
+        overall = await theme_counts(session=session, since=since, until=until, limit=10)
+        unhappy = await theme_counts(
+            session=session, since=since, until=until, category="detractor", limit=10
+        )
+    return ThemesReport(days, overall, unhappy)
+
+
+async def requests(rt: Runtime) -> list[RequestRank]:
+    """Open and planned feature requests, by the summed ARR of the accounts that asked."""
+    async with rt.db.session() as session:
+        return await top_requests(session=session, limit=REQUESTS_SHOWN)
+
+
+async def send(rt: Runtime, *, args: str, user_id: str, now: datetime) -> str:
+    """`/voc send nps|csat|ces [segment]`: the CLI's `send`, for admins; its summary."""
+    require_admin(rt, user_id, "start surveys")
+    kind, _, segment = args.strip().partition(" ")
+    if not kind:
+        segments = "|".join(s.value for s in Segment)
+        raise UserError(f"Say which survey: `/voc send nps|csat|ces [{segments}]`.")
+    surveys.parse_kind(kind)  # a bad kind is refused before anything else is looked at
+    report = await surveys.start_relationship_campaign(
+        rt, kind=kind, now=now, segment=segment.strip() or None
+    )
+    return report.summary()
+
+
+def _insight_summary(insight: Insight, tags: list[str]) -> str:
+    what = "survey comment" if insight.response_id else f"{insight.type} via {insight.source}"
+    return what + f" · themes: {', '.join(tags) or 'none'}"
+
+
+def _case_summary(case: FollowUpCase) -> str:
+    state = f"outcome: {case.outcome.replace('_', ' ')}" if case.outcome else "no outcome yet"
+    return f"Follow-up on {case.kind.upper()} {case.score} ({state})"

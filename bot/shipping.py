@@ -1,0 +1,103 @@
+"""`/voc ship`: a feature request goes live and everyone who asked hears it, once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+
+from blocks.text import escape, shorten
+from bot.errors import UserError
+from bot.names import name_key
+from bot.runtime import Runtime
+from storage import feedback, shipping
+from storage.models import FeatureRequest
+
+log = logging.getLogger(__name__)
+# Long enough for one DM round; a process killed mid-send leaves notices a later ship retries.
+NOTICE_LEASE = timedelta(minutes=5)
+ADMIN_ONLY = "Only VoC admins can {what}. Ask one of them, or ask to be added to VOC_ADMINS."
+
+
+@dataclass
+class ShipReport:
+    feature: str
+    newly_shipped: bool
+    sent: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # user id → Slack error
+    already: int = 0  # people told by an earlier /voc ship
+
+
+def require_admin(rt: Runtime, user_id: str, what: str) -> None:
+    if not rt.settings.is_admin(user_id):
+        raise UserError(ADMIN_ONLY.format(what=what))
+
+
+def live_text(feature: str) -> str:
+    """The DM: "You asked for X — it's live"."""
+    return f"You asked for *{escape(shorten(feature, 200))}* — it's live. Thank you for asking!"
+
+
+async def ship(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> ShipReport:
+    """Mark a feature request shipped and DM each contact and CSM linked to it, once.
+
+    A notice row per person (unique per request) is claimed with a lease before its DM, so a
+    repeated or concurrent `/voc ship` never DMs anyone twice; a DM Slack refuses keeps its
+    error and is not retried.
+    """
+    require_admin(rt, user_id, "mark features shipped")
+    request = await _find_request(rt, feature)
+    assert request.id is not None
+    async with rt.db.transaction() as session:
+        newly = await shipping.mark_shipped(
+            session=session, request_id=request.id, user_id=user_id, now=now
+        )
+        people = await shipping.recipients(session=session, request_id=request.id)
+        await shipping.add_notices(session=session, request_id=request.id, people=people, now=now)
+    async with rt.db.transaction() as session:
+        claimed = await shipping.claim_notices(
+            session=session, request_id=request.id, now=now, lease=NOTICE_LEASE
+        )
+    report = ShipReport(request.name, newly, already=len(people) - len(claimed))
+    for notice in claimed:
+        error = await _dm(rt, notice.user_id, request.name)
+        async with rt.db.transaction() as session:
+            await shipping.finish_notice(
+                session=session, notice_id=notice.id or 0, now=rt.now(), error=error
+            )
+        if error:
+            report.failed[notice.user_id] = error
+        else:
+            report.sent += 1
+    log.info(
+        "feature shipped",
+        extra={"request_id": request.id, "sent": report.sent, "failed": len(report.failed)},
+    )
+    return report
+
+
+async def _dm(rt: Runtime, user_id: str, feature: str) -> str | None:
+    try:
+        await rt.slack.chat_postMessage(channel=user_id, text=live_text(feature))
+    except SlackApiError as exc:
+        code = str(exc.response.get("error") or "slack_error")
+        log.warning("ship notice refused", extra={"user": user_id, "error": code})
+        return code
+    return None
+
+
+async def _find_request(rt: Runtime, feature: str) -> FeatureRequest:
+    key = name_key(feature)
+    if not key:
+        raise UserError("Say which feature: `/voc ship SSO`. `/voc requests` lists them.")
+    async with rt.db.session() as session:
+        found = await feedback.requests_matching(session=session, key=key)
+    if len(found) == 1:
+        return found[0]
+    shown = shorten(feature, 80)
+    if found:
+        names = ", ".join(request.name for request in found[:10])
+        raise UserError(f'"{shown}" matches several requests: {names}. Type the full name.')
+    raise UserError(f'No feature request is named "{shown}". `/voc requests` lists them.')

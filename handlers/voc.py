@@ -1,0 +1,288 @@
+"""Listeners for `/voc`: the command, the account type-ahead, the modals, "Edit themes"."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from blocks import voc as voc_blocks
+from blocks import voc_reports as answers
+from blocks.ids import EDIT_THEMES_ACTION, VocId
+from blocks.surveys import to_dicts
+from bot import insights, reports, shipping, voc
+from bot.errors import UserError
+from bot.insights import LoggedInsight
+from bot.runtime import Runtime
+from bot.voc import Draft
+from handlers.context import parse_int, runtime_of
+from storage.models import InsightSource, InsightType, Sentiment
+
+log = logging.getLogger(__name__)
+Reply = Callable[[list[Block], str], Awaitable[None]]
+_FIELDS = {"text": VocId.TEXT, "feature": VocId.FEATURE, "competitor": VocId.COMPETITOR}
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/voc")(on_voc)
+    app.options(VocId.ACCOUNT)(on_account_typed)
+    app.action(VocId.TYPE)(on_type_chosen)
+    app.view(VocId.LOG_MODAL)(on_log_submitted)
+    app.action(EDIT_THEMES_ACTION)(on_edit_themes)
+    app.view(VocId.THEMES_MODAL)(on_themes_submitted)
+
+
+async def on_voc(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    """Ack at once; everything else (database, Slack) happens after."""
+    await ack()
+    rt = runtime_of(context)
+    async with rt.after_ack():
+        reply = _ephemeral(respond)
+        verb, rest = voc.split_command(str(body.get("text") or ""))
+        try:
+            if not verb and not rest:
+                await _open_log_modal(rt, body, reply)
+            else:
+                await COMMANDS.get(verb, _log_line)(rt, body, rest, reply)
+        except UserError as exc:
+            blocks = answers.refusal(str(exc), rest) if not verb else answers.notice(str(exc))
+            await reply(blocks, answers.notice_text(str(exc)))
+
+
+async def on_account_typed(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    accounts = await insights.suggest_accounts(runtime_of(context), str(body.get("value") or ""))
+    await ack(options=voc_blocks.account_options(accounts))
+
+
+async def on_type_chosen(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Redraw the modal with the field the chosen type needs (what was typed is kept)."""
+    await ack()
+    rt = runtime_of(context)
+    async with rt.after_ack():
+        view = body["view"]
+        chosen = (body["actions"][0].get("selected_option") or {}).get("value")
+        modal = voc_blocks.log_modal(view.get("private_metadata") or "", chosen)
+        try:
+            await rt.slack.views_update(
+                view_id=view["id"], hash=view.get("hash"), view=modal.to_dict()
+            )
+        except SlackApiError as exc:  # e.g. hash_conflict: the person changed it again
+            log.info("modal not redrawn", extra={"error": exc.response.get("error")})
+
+
+async def on_log_submitted(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Check the form (errors next to the fields), then store and confirm after the ack."""
+    rt = runtime_of(context)
+    values = body["view"]["state"]["values"]
+    account_id = parse_int(_selected(values, VocId.ACCOUNT)) or 0
+    draft = Draft(
+        account=str(account_id),
+        text=_typed(values, VocId.TEXT),
+        type=_choice(InsightType, _selected(values, VocId.TYPE), InsightType.OTHER),
+        source=_choice(InsightSource, _selected(values, VocId.SOURCE), InsightSource.CALL),
+        sentiment=_choice(Sentiment, _selected(values, VocId.SENTIMENT), None),
+        feature=_typed(values, VocId.FEATURE).strip() or None,
+        competitor=_typed(values, VocId.COMPETITOR).strip() or None,
+    )
+    problems = voc.draft_errors(draft.type, draft.text, draft.feature, draft.competitor)
+    errors = {str(_FIELDS[field]): message for field, message in problems.items()}
+    if not account_id:
+        errors[VocId.ACCOUNT] = "Choose the account: type part of its name."
+    if not _selected(values, VocId.TYPE):
+        errors[VocId.TYPE] = "Choose what kind of feedback this is."
+    shown = {block.get("block_id") for block in body["view"].get("blocks") or []}
+    for block in [b for b in errors if shown and b not in shown]:  # say it next to the type
+        errors[VocId.TYPE] = errors.pop(block)
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
+    await ack()
+    async with rt.after_ack():
+        user = body["user"]["id"]
+        reply = _to_origin(rt, user, _metadata(body))
+        try:
+            logged = await insights.log_insight(
+                rt, account_id=account_id, draft=draft, user_id=user, now=rt.now()
+            )
+        except UserError as exc:
+            await reply(answers.notice(str(exc)), answers.notice_text(str(exc)))
+            return
+        await _confirm(reply, logged)
+
+
+async def on_edit_themes(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    await ack()
+    rt = runtime_of(context)
+    async with rt.after_ack():
+        insight_id = parse_int(body["actions"][0].get("value")) or 0
+        loaded = await insights.load_insight(rt, insight_id)
+        if loaded is None:
+            await _ephemeral(respond)(answers.notice("That insight no longer exists."), "Gone")
+            return
+        metadata = json.dumps({"insight": insight_id, "response_url": body.get("response_url")})
+        view = voc_blocks.themes_modal(loaded, metadata)
+        await rt.slack.views_open(trigger_id=body["trigger_id"], view=view.to_dict())
+
+
+async def on_themes_submitted(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    await ack()
+    rt = runtime_of(context)
+    async with rt.after_ack():
+        user = body["user"]["id"]
+        metadata = _metadata(body)
+        field = body["view"]["state"]["values"].get(VocId.THEMES, {}).get(VocId.THEMES) or {}
+        chosen = [o["value"] for o in field.get("selected_options") or []]
+        reply = _to_origin(rt, user, metadata)
+        try:
+            updated = await insights.set_themes(
+                rt,
+                insight_id=parse_int(metadata.get("insight")) or 0,
+                chosen=chosen,
+                user_id=user,
+                now=rt.now(),
+            )
+        except UserError as exc:
+            await reply(answers.notice(str(exc)), answers.notice_text(str(exc)))
+            return
+        await _confirm(reply, updated, title="Themes updated")
+
+
+# the subcommands: each turns its arguments into one service call and an answer
+
+
+async def _log_line(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+    draft = voc.parse_line(rest)
+    account = await insights.find_account(rt, draft.account)
+    logged = await insights.log_insight(
+        rt, account_id=account.id or 0, draft=draft, user_id=body["user_id"], now=rt.now()
+    )
+    await _confirm(reply, logged)
+
+
+async def _help(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+    await reply(answers.help_blocks(), "What you can do with /voc")
+
+
+async def _account(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+    found = await reports.account_timeline(rt, rest)
+    await reply(answers.timeline_blocks(found, now=rt.now()), "Account timeline")
+
+
+async def _themes(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+    report = await reports.themes(rt, voc.parse_period(rest), rt.now())
+    await reply(answers.themes_blocks(report), "Top themes")
+
+
+async def _requests(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+    await reply(answers.requests_blocks(await reports.requests(rt)), "Feature requests")
+
+
+async def _nps(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+    await reply(answers.nps_blocks(await reports.nps(rt, rest, rt.now())), "NPS")
+
+
+async def _send(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+    summary = await reports.send(rt, args=rest, user_id=body["user_id"], now=rt.now())
+    await reply(answers.notice(summary), answers.notice_text(summary))
+
+
+async def _ship(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+    report = await shipping.ship(rt, feature=rest, user_id=body["user_id"], now=rt.now())
+    await reply(answers.ship_blocks(report), f"{answers.notice_text(report.feature)} shipped")
+
+
+COMMANDS: dict[str, Callable[[Runtime, dict[str, Any], str, Reply], Awaitable[None]]] = {
+    "help": _help,
+    "account": _account,
+    "themes": _themes,
+    "requests": _requests,
+    "nps": _nps,
+    "send": _send,
+    "ship": _ship,
+}
+
+
+async def _open_log_modal(rt: Runtime, body: dict[str, Any], reply: Reply) -> None:
+    metadata = json.dumps({"response_url": body.get("response_url")})
+    try:
+        await rt.slack.views_open(
+            trigger_id=body["trigger_id"], view=voc_blocks.log_modal(metadata).to_dict()
+        )
+    except SlackApiError as exc:  # e.g. expired_trigger_id when Slack was slow to deliver
+        log.warning("log modal not opened", extra={"error": exc.response.get("error")})
+        text = f"The form did not open. Type `/voc` again, or log in one line: `{voc.USAGE}`"
+        await reply(answers.notice(text), answers.notice_text(text))
+
+
+async def _confirm(reply: Reply, logged: LoggedInsight, *, title: str = "Saved") -> None:
+    await reply(voc_blocks.confirmation(logged, title=title), voc_blocks.confirmation_text(logged))
+
+
+def _ephemeral(respond: AsyncRespond) -> Reply:
+    async def reply(blocks: list[Block], text: str) -> None:
+        await respond(
+            text=text, blocks=to_dicts(blocks), response_type="ephemeral", replace_original=False
+        )
+
+    return reply
+
+
+def _to_origin(rt: Runtime, user: str, metadata: dict[str, Any]) -> Reply:
+    """Answer where `/voc` was typed (its response_url), else in a DM."""
+    url = metadata.get("response_url")
+
+    async def reply(blocks: list[Block], text: str) -> None:
+        if isinstance(url, str) and url:
+            response = await AsyncWebhookClient(url).send(
+                text=text, blocks=to_dicts(blocks), response_type="ephemeral"
+            )
+            if response.status_code == 200:
+                return
+            log.info(
+                "response_url refused; answering in a DM", extra={"status": response.status_code}
+            )
+        try:
+            await rt.slack.chat_postMessage(channel=user, text=text, blocks=to_dicts(blocks))
+        except SlackApiError as exc:
+            log.warning("could not confirm", extra={"error": exc.response.get("error")})
+
+    return reply
+
+
+def _metadata(body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        found = json.loads(body["view"].get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _selected(values: dict[str, Any], block: str) -> str:
+    field = values.get(block, {}).get(block) or {}
+    return str((field.get("selected_option") or {}).get("value") or "")
+
+
+def _typed(values: dict[str, Any], block: str) -> str:
+    return str((values.get(block, {}).get(block) or {}).get("value") or "")
+
+
+def _choice(kind: Any, value: str, default: Any) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        return default

@@ -1,0 +1,110 @@
+"""Closing the loop on a shipped feature request: who is owed an "it's live" DM, and once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.feedback import insert_ignoring_duplicates
+from storage.models import Account, Contact, FeatureRequest, Insight, RequestStatus, ShipNotice
+
+
+async def mark_shipped(
+    *, session: AsyncSession, request_id: int, user_id: str, now: datetime
+) -> bool:
+    """Mark the request shipped; False when it already was (the first ship time stays)."""
+    result = await session.execute(
+        update(FeatureRequest)
+        .where(FeatureRequest.id == request_id, FeatureRequest.status != RequestStatus.SHIPPED)
+        .values(status=RequestStatus.SHIPPED, shipped_at=now, shipped_by=user_id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def recipients(*, session: AsyncSession, request_id: int) -> dict[str, int | None]:
+    """Slack user id → contact id (None for CSMs and loggers) of everyone linked to a request.
+
+    Contacts who asked (survey comments), the CSMs of the accounts that asked, and whoever
+    logged each insight.
+    """
+    rows = await session.execute(
+        select(Contact.slack_user_id, Contact.id, Account.csm_user_id, Insight.logged_by)
+        .select_from(Insight)
+        .join(Account, Account.id == Insight.account_id)
+        .outerjoin(Contact, Contact.id == Insight.contact_id)
+        .where(Insight.feature_request_id == request_id)
+        .order_by(Insight.id)
+    )
+    people: dict[str, int | None] = {}
+    for contact_user, contact_id, csm, logged_by in rows.all():
+        if contact_user:
+            people[contact_user] = contact_id
+        for user in (csm, logged_by):
+            if user:
+                people.setdefault(user, None)
+    return people
+
+
+async def add_notices(
+    *, session: AsyncSession, request_id: int, people: dict[str, int | None], now: datetime
+) -> None:
+    """One notice row per person; the unique key ignores people who already have one."""
+    for user_id, contact_id in people.items():
+        await insert_ignoring_duplicates(
+            session,
+            ShipNotice,
+            {
+                "feature_request_id": request_id,
+                "user_id": user_id,
+                "contact_id": contact_id,
+                "created_at": now,
+            },
+        )
+
+
+async def claim_notices(
+    *, session: AsyncSession, request_id: int, now: datetime, lease: timedelta
+) -> list[ShipNotice]:
+    """Take the unsent, unfailed notices nobody else holds; the conditional UPDATE decides."""
+    open_ids = select(ShipNotice.id).where(
+        ShipNotice.feature_request_id == request_id,
+        ShipNotice.sent_at.is_(None),
+        ShipNotice.error.is_(None),
+        or_(ShipNotice.lease_until.is_(None), ShipNotice.lease_until < now),
+    )
+    candidates = list((await session.execute(open_ids)).scalars())
+    claimed: list[ShipNotice] = []
+    for notice_id in candidates:
+        result = await session.execute(
+            update(ShipNotice)
+            .where(
+                ShipNotice.id == notice_id,
+                ShipNotice.sent_at.is_(None),
+                ShipNotice.error.is_(None),
+                or_(ShipNotice.lease_until.is_(None), ShipNotice.lease_until < now),
+            )
+            .values(lease_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            notice = await session.get(ShipNotice, notice_id)
+            assert notice is not None
+            claimed.append(notice)
+    return claimed
+
+
+async def finish_notice(
+    *, session: AsyncSession, notice_id: int, now: datetime, error: str | None
+) -> None:
+    """Record the DM as sent, or the Slack error that refused it (never retried)."""
+    values: dict[str, object] = {"lease_until": None}
+    values |= {"error": error[:200]} if error else {"sent_at": now}
+    await session.execute(
+        update(ShipNotice)
+        .where(ShipNotice.id == notice_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
