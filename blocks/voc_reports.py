@@ -30,6 +30,7 @@ HELP = (
     ("`/voc Acme: SSO keeps failing #bug #qbr`", "tags set the type and source"),
     ('`/voc Acme: wants SAML #feature:"Single sign-on"`', "name the feature request"),
     ("`/voc Acme: moving to them #competitor:Zendesk`", "name the competitor"),
+    ("`/voc ana@acme.com: needs SSO #feature`", "say who said it: they hear when it ships"),
     ("`/voc account Acme`", "the account's scores, follow-ups and feedback"),
     ("`/voc themes 30d`", "top themes, overall and among detractors (default 90d)"),
     ("`/voc requests`", "feature requests ranked by the ARR of the accounts asking"),

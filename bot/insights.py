@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from blocks.text import shorten
 from bot import themes
 from bot.errors import UserError
-from bot.names import name_key
+from bot.names import clean_email, name_key
 from bot.runtime import Runtime
 from bot.voc import NAME_MAX, Draft
-from storage import feedback, responses
+from storage import accounts, feedback, responses
 from storage.models import (
     Account,
+    Contact,
     FeatureRequest,
     Insight,
     InsightSource,
@@ -95,6 +96,29 @@ async def find_account(rt: Runtime, name: str) -> Account:
     raise UserError(f'No account matches "{shorten(name, 80)}".{hint}')
 
 
+async def find_speaker(rt: Runtime, name: str) -> tuple[Account, Contact | None]:
+    """The account a one-liner is about; an email before the colon also names who said it.
+
+    `/voc ana@acme.com: wants SSO #feature` links the insight to Ana, so she hears when the
+    request ships.
+
+    Raises:
+        UserError: an unknown email, or no / several accounts for a name.
+    """
+    if "@" not in name:
+        return await find_account(rt, name), None
+    email = clean_email(name)
+    async with rt.db.session() as session:
+        contact = await accounts.get_contact_by_email(session=session, email=email)
+        account = await session.get(Account, contact.account_id) if contact else None
+    if contact is None or account is None:
+        raise UserError(
+            f'No contact has the email "{shorten(email, 80)}". Import it first, or log for '
+            "the account by its name."
+        )
+    return account, contact
+
+
 async def suggest_accounts(rt: Runtime, typed: str) -> list[Account]:
     """Accounts for the modal's type-ahead (at most 100)."""
     async with rt.db.session() as session:
@@ -102,7 +126,13 @@ async def suggest_accounts(rt: Runtime, typed: str) -> list[Account]:
 
 
 async def log_insight(
-    rt: Runtime, *, account_id: int, draft: Draft, user_id: str, now: datetime
+    rt: Runtime,
+    *,
+    account_id: int,
+    draft: Draft,
+    user_id: str,
+    now: datetime,
+    contact_id: int | None = None,
 ) -> LoggedInsight:
     """Store an insight with its themes and, for a feature request, its request link."""
     async with rt.db.transaction() as session:
@@ -113,6 +143,7 @@ async def log_insight(
         tagged = themes.tag_insight(draft.text, draft.type)
         insight = Insight(
             account_id=account_id,
+            contact_id=contact_id,
             source=draft.source,
             type=draft.type,
             text=draft.text,

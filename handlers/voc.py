@@ -167,9 +167,14 @@ async def on_themes_submitted(
 
 async def _log_line(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
     draft = voc.parse_line(rest)
-    account = await insights.find_account(rt, draft.account)
+    account, contact = await insights.find_speaker(rt, draft.account)
     logged = await insights.log_insight(
-        rt, account_id=account.id or 0, draft=draft, user_id=body["user_id"], now=rt.now()
+        rt,
+        account_id=account.id or 0,
+        draft=draft,
+        user_id=body["user_id"],
+        now=rt.now(),
+        contact_id=contact.id if contact else None,
     )
     await _confirm(reply, logged)
 

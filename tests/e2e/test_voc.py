@@ -538,26 +538,27 @@ async def test_themes_can_be_changed_from_slack(
 
 
 async def _requested(rt: Runtime, emulator: SlackEmulator, slack: SlackSender) -> None:
-    """SSO asked for by Globex Corp (logged by UCSM2), and by Ana at Ácme via a survey."""
-    ids = await seed(rt.db)
+    """SSO asked for by Globex Corp (logged by ULOG), and by Ana at Ácme, named by her email."""
+    await seed(rt.db)
     assert (await ask(slack, emulator, "Globex Corp: SSO please #feature:SSO", user="ULOG")).ok
+    said = await ask(slack, emulator, "ANA@acme.test: we need sso #feature:sso", user="ULOG")
+    assert "Ácme, Inc." in shown(said)
     [request] = await rows(rt.db, FeatureRequest)
     [contact] = await rows(rt.db, Contact)
-    async with rt.db.transaction() as session:  # e.g. a comment someone linked to the request
-        session.add(
-            Insight(
-                account_id=ids["acme inc"],
-                contact_id=contact.id,
-                source="survey",
-                type="feature request",
-                text="We need SSO",
-                feature_request_id=request.id,
-                created_at=rt.now(),
-            )
-        )
+    linked = [i for i in await rows(rt.db, Insight) if i.contact_id == contact.id]
+    assert [i.feature_request_id for i in linked] == [request.id]
     for user in ("U1", CSM, "ULOG"):
         emulator.add_user(user)
     emulator.add_user("UCSM2", deleted=True)  # Slack refuses: account_inactive
+
+
+async def test_an_unknown_email_is_refused_and_nothing_is_stored(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    await seed(rt.db)
+    answer = await ask(slack, emulator, "bob@acme.test: wants SSO #feature")
+    assert 'No contact has the email \\"bob@acme.test\\"' in shown(answer)
+    assert await rows(rt.db, Insight) == []
 
 
 async def test_ship_is_admin_only(rt: Runtime, emulator: SlackEmulator, slack: SlackSender) -> None:
