@@ -1,8 +1,8 @@
 """What people type after `/voc`: the subcommand, and the one-line form of an insight.
 
 The one-line form is `ACCOUNT: WHAT THEY SAID #tags`; a contact's email in place of the
-account names who said it (and so who hears when a requested feature ships). Tags are words starting with `#`
-anywhere after the colon, each separated by spaces:
+account names who said it (and so who hears when a requested feature ships). Tags are
+words starting with `#` anywhere after the colon, each separated by spaces:
 
 - the type: `#feature` (or `#request`, `#fr`), `#bug`, `#pricing`, `#competitor`,
   `#praise`, `#docs`, `#service`, `#other`; without one the type is "other";
