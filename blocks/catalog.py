@@ -52,6 +52,7 @@ _EN: dict[str, str] = {
     "advocacy.done.reference": "being a reference",
     "advocacy.done.testimonial": "giving a testimonial",
     "advocacy.and": "and",
+    "ship.live": "You asked for *{feature}* — it's live. Thank you for asking!",
 }
 
 _MS: dict[str, str] = {
@@ -102,6 +103,10 @@ _MS: dict[str, str] = {
     "advocacy.done.reference": "menjadi rujukan",
     "advocacy.done.testimonial": "memberi testimoni",
     "advocacy.and": "dan",
+    "ship.live": (
+        "Anda pernah meminta *{feature}*: kini ia sudah tersedia. "
+        "Terima kasih kerana memberitahu kami!"
+    ),
 }
 
 CATALOG: dict[str, dict[str, str]] = {"en": _EN, "ms": _MS}

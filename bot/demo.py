@@ -29,7 +29,14 @@ from bot.app import build_web_app
 from bot.config import Settings
 from bot.emulator import Call, SlackEmulator
 from bot.importer import format_report, import_contacts
-from bot.payloads import block_action, interactive_body, signed_headers, view_submission
+from bot.payloads import (
+    block_action,
+    form_body,
+    interactive_body,
+    signed_headers,
+    slash_command,
+    view_submission,
+)
 from bot.runtime import Runtime
 from bot.scheduler import drain
 from bot.slack import Pacer, make_client
@@ -337,6 +344,15 @@ class Demo:
         body = interactive_body(payload)
         await self._post(body, signed_headers(self.secret, body))
 
+    async def command(self, user: str, text: str, channel: str = VOC_CHANNEL) -> None:
+        """Type `/voc text` and press Enter: a signed slash-command request."""
+        self.transcript.say(f"\n  {self.names[user]} types: /voc {text}")
+        fields = slash_command(
+            user=user, text=text, channel=channel, response_url=self.emulator.new_response_url()
+        )
+        body = form_body(fields)
+        await self._post(body, signed_headers(self.secret, body))
+
     async def _post(self, body: str, headers: dict[str, str]) -> str:
         assert self.http is not None
         async with self.http.post(self.url, data=body.encode(), headers=headers) as response:
@@ -487,6 +503,53 @@ async def play(demo: Demo) -> None:
         t.show(replies[0])
 
 
+async def feedback(demo: Demo) -> None:
+    """CSMs log what they hear on calls; an admin ships the most-asked feature."""
+    t = demo.transcript
+    siti, daniel = CSMS[0].user_id, CSMS[1].user_id
+
+    t.step("6 · CSMs log what customers say on calls with /voc")
+    t.new_calls()
+    await demo.command(
+        siti, "olivia@acme.example: dispatchers want single sign-on with Azure AD #feature:SSO"
+    )
+    t.show(_last(t.new_calls(), "response_url"), to="Siti Rahman (CSM)")
+    for user, text in (
+        (
+            daniel,
+            "aisyah@borneo.example: mahu SSO, terlalu banyak kata laluan #feature:SSO #qbr",
+        ),
+        (
+            siti,
+            "dunmore: trialling Zendesk because our support replies are too slow "
+            "#competitor:Zendesk",
+        ),
+        (
+            daniel,
+            "aiman@gemilang.example: needs rostering from Google Classroom "
+            '#feature:"Google Classroom"',
+        ),
+        (siti, "harbor & pine: loved the new onboarding checklist #praise"),
+    ):
+        await demo.command(user, text)
+    t.new_calls()
+    await demo.command(daniel, "requests")
+    t.show(_last(t.new_calls(), "response_url"), to="Daniel Okafor (CSM)")
+    await demo.command(daniel, "themes 30d")
+    t.show(_last(t.new_calls(), "response_url"), to="Daniel Okafor (CSM)")
+
+    t.step("7 · Priya ships SSO: everyone who asked hears it's live")
+    await demo.command(ADMIN, "ship SSO")
+    calls = t.new_calls()
+    t.show(_last(calls, "response_url"), to="Priya (admin)")
+    for dm in calls:
+        if dm.method == "chat.postMessage" and dm.args.get("channel") in (
+            demo.people[0].user_id,
+            demo.people[5].user_id,
+        ):
+            t.show(dm)
+
+
 def _find_button(message: dict[str, Any], action: str) -> tuple[dict[str, Any], str]:
     for block in message.get("blocks") or []:
         for element in _elements(block):
@@ -513,7 +576,7 @@ def _last(calls: list[Call], method: str) -> Call:
 
 
 async def run_demo(
-    out: TextIO, workdir: Path | None = None, scenario: Callable[[Demo], Any] = play
+    out: TextIO, workdir: Path | None = None, scenario: Callable[[Demo], Any] | None = None
 ) -> Path:
     """Play the demo; returns the directory holding its database (and the digest chart)."""
     folder = workdir or Path(tempfile.mkdtemp(prefix="vocbot-demo-"))
@@ -522,7 +585,11 @@ async def run_demo(
     for noisy in ("bot", "slack_bolt", "slack_sdk", "aiohttp", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     async with Demo(folder, out) as demo:
-        await scenario(demo)
+        if scenario is None:
+            await play(demo)
+            await feedback(demo)
+        else:
+            await scenario(demo)
     out.write(f"\nThe demo's database and files are in {folder}\n")
     return folder
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
+from blocks.catalog import t
 from blocks.text import escape, shorten
 from bot.errors import UserError
 from bot.names import name_key
@@ -35,9 +36,9 @@ def require_admin(rt: Runtime, user_id: str, what: str) -> None:
         raise UserError(ADMIN_ONLY.format(what=what))
 
 
-def live_text(feature: str) -> str:
-    """The DM: "You asked for X — it's live"."""
-    return f"You asked for *{escape(shorten(feature, 200))}* — it's live. Thank you for asking!"
+def live_text(feature: str, locale: str | None = None) -> str:
+    """The DM: "You asked for X — it's live", in the contact's language."""
+    return t(locale, "ship.live", feature=escape(shorten(feature, 200)))
 
 
 async def ship(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> ShipReport:
@@ -61,8 +62,13 @@ async def ship(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> Shi
             session=session, request_id=request.id, now=now, lease=NOTICE_LEASE
         )
     report = ShipReport(request.name, newly, already=len(people) - len(claimed))
+    async with rt.db.session() as session:
+        locales = await shipping.contact_locales(
+            session=session, contact_ids=[n.contact_id for n in claimed if n.contact_id]
+        )
     for notice in claimed:
-        error = await _dm(rt, notice.user_id, request.name)
+        text = live_text(request.name, locales.get(notice.contact_id or 0))
+        error = await _dm(rt, notice.user_id, text)
         async with rt.db.transaction() as session:
             await shipping.finish_notice(
                 session=session, notice_id=notice.id or 0, now=rt.now(), error=error
@@ -78,9 +84,9 @@ async def ship(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> Shi
     return report
 
 
-async def _dm(rt: Runtime, user_id: str, feature: str) -> str | None:
+async def _dm(rt: Runtime, user_id: str, text: str) -> str | None:
     try:
-        await rt.slack.chat_postMessage(channel=user_id, text=live_text(feature))
+        await rt.slack.chat_postMessage(channel=user_id, text=text)
     except SlackApiError as exc:
         code = str(exc.response.get("error") or "slack_error")
         log.warning("ship notice refused", extra={"user": user_id, "error": code})

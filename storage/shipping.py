@@ -108,3 +108,15 @@ async def finish_notice(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+async def contact_locales(
+    *, session: AsyncSession, contact_ids: list[int]
+) -> dict[int, str | None]:
+    """Contact id → Slack locale, for the DMs customers read in their language."""
+    if not contact_ids:
+        return {}
+    rows = await session.execute(
+        select(Contact.id, Contact.locale).where(Contact.id.in_(contact_ids))
+    )
+    return {int(contact_id): locale for contact_id, locale in rows.all()}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.demo import SCORES, Demo, play, run_demo
+from bot.demo import SCORES, Demo, feedback, play, run_demo
 from storage.models import FollowUpCase, Invitation, Response
 
 
@@ -19,6 +19,7 @@ async def test_the_demo_runs_the_program_and_prints_what_people_saw(tmp_path: Pa
 
     async def scenario(demo: Demo) -> None:
         await play(demo)
+        await feedback(demo)
         async with demo.runtime.db.session() as session:
             facts["sent"] = await session.scalar(
                 select(func.count()).select_from(Invitation).where(Invitation.sent_at.is_not(None))
@@ -43,6 +44,9 @@ async def test_the_demo_runs_the_program_and_prints_what_people_saw(tmp_path: Pa
     assert f"{len(answered)} of 40 answered" in text
     assert "Follow-up logged by @Daniel Okafor: Recovered" in text
     assert "Reminder 1 of 3" in text
+    assert "SSO (open) — $325,000 ARR · 2 accounts" in text  # /voc requests, ranked by ARR
+    assert "Told 4 new people it's live" in text  # two contacts (by email) and two CSMs
+    assert "Anda pernah meminta SSO" in text  # the Malay contact reads it in Malay
     assert (tmp_path / "demo.db").exists()
 
 
