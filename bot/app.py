@@ -15,7 +15,7 @@ from sqlalchemy import text
 from bot import ingest
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
-from handlers import cases, context, surveys
+from handlers import cases, context, home, surveys
 
 log = logging.getLogger(__name__)
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -34,6 +34,7 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
     context.install(app, rt)
     surveys.register(app)
     cases.register(app)
+    home.register(app)
     return app
 
 

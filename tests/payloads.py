@@ -97,3 +97,32 @@ def signed_headers(secret: str, body: str, *, timestamp: int | None = None) -> d
         "X-Slack-Signature": signature,
         "Content-Type": "application/x-www-form-urlencoded",
     }
+
+
+def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
+    """An Events API envelope (`type: event_callback`) around `event`."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": TEAM["id"],
+        "api_app_id": "A0001",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{next(_triggers):08d}",
+        "event_time": int(time.time()),
+    }
+
+
+def app_home_opened(*, user: str, tab: str = "home") -> dict[str, Any]:
+    return event_callback(
+        {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": "D0HOME",
+            "tab": tab,
+            "event_ts": f"{time.time():.6f}",
+        }
+    )
+
+
+def signed_json_headers(secret: str, body: str) -> dict[str, str]:
+    return signed_headers(secret, body) | {"Content-Type": "application/json"}
