@@ -25,16 +25,16 @@ from bot.runtime import Runtime
 from bot.slack import error_code
 from storage import digest_runs
 from storage.digest import (
-    DIMENSIONS,
     QUARTER,
     WEEK,
     Digest,
+    WeekNps,
     Window,
-    nps_by,
+    nps_breakdowns,
     period_figures,
     recent_verbatims,
     response_rate,
-    weekly_nps,
+    week_windows,
 )
 from storage.insights import theme_counts, top_requests
 from storage.metrics import follow_up_completion
@@ -78,19 +78,16 @@ async def compute_digest(session: AsyncSession, *, as_of: datetime, today: date)
     """Every figure of the digest for the week and the 90 days before `as_of`."""
     week = Window(as_of - WEEK, as_of)
     quarter = Window(as_of - QUARTER, as_of)
+    periods = [
+        week,
+        Window(as_of - 2 * WEEK, as_of - WEEK),
+        quarter,
+        Window(as_of - 2 * QUARTER, as_of - QUARTER),
+    ]
+    # one scan of the responses serves the four periods and the weekly trend
     figures = await period_figures(
-        session=session,
-        windows=[
-            week,
-            Window(as_of - 2 * WEEK, as_of - WEEK),
-            quarter,
-            Window(as_of - 2 * QUARTER, as_of - QUARTER),
-        ],
+        session=session, windows=periods + week_windows(as_of, TREND_WEEKS)
     )
-    breakdowns = {
-        name: await nps_by(session=session, dimension=name, window=quarter, today=today)
-        for name in DIMENSIONS
-    }
     return Digest(
         as_of=as_of,
         today=today,
@@ -100,7 +97,7 @@ async def compute_digest(session: AsyncSession, *, as_of: datetime, today: date)
         previous_quarter=figures[3],
         week_rate=await response_rate(session=session, window=week),
         quarter_rate=await response_rate(session=session, window=quarter),
-        breakdowns=breakdowns,
+        breakdowns=await nps_breakdowns(session=session, window=quarter, today=today),
         themes=await theme_counts(
             session=session, since=quarter.since, until=as_of, limit=THEMES_SHOWN
         ),
@@ -116,7 +113,7 @@ async def compute_digest(session: AsyncSession, *, as_of: datetime, today: date)
         ),
         requests=await top_requests(session=session, limit=REQUESTS_SHOWN),
         verbatims=await recent_verbatims(session=session, window=week, limit=VERBATIMS_SHOWN),
-        trend=await weekly_nps(session=session, until=as_of, weeks=TREND_WEEKS),
+        trend=[WeekNps(f.window.since, f.nps) for f in figures[len(periods) :]],
     )
 
 

@@ -13,7 +13,7 @@ from storage.digest import (
     ScoreSplit,
     Window,
     months_before,
-    nps_by,
+    nps_breakdowns,
     period_figures,
     weekly_nps,
 )
@@ -92,10 +92,8 @@ async def test_tenure_bands_cut_at_6_12_and_24_months(db: Database) -> None:
     window = Window(AS_OF - timedelta(days=90), AS_OF)
     async with db.session() as session:
         # a year later Globex (since Aug 2026) is 6–12 months old, Initech 2+ years
-        later = await nps_by(
-            session=session, dimension="tenure", window=window, today=date(2027, 7, 1)
-        )
-    assert {g.label: g.split.total for g in later} == {
+        later = await nps_breakdowns(session=session, window=window, today=date(2027, 7, 1))
+    assert {g.label: g.split.total for g in later["tenure"]} == {
         "6–12 months": 5,
         "2+ years": 20,
         "(not set)": 2,
