@@ -8,6 +8,7 @@ period, so whoever takes over looks in the channel first and never posts it twic
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -201,7 +202,9 @@ async def _post_message(rt: Runtime, channel: str, digest: Digest, *, period: st
 
 async def _upload_chart(rt: Runtime, channel: str, ts: str, digest: Digest) -> str | None:
     """The trend chart as a reply in the digest's thread; the error code if it failed."""
-    png = nps_trend_png(digest.trend, title=f"NPS per week, last {len(digest.trend)} weeks")
+    title = f"NPS per week, last {len(digest.trend)} weeks"
+    # drawing takes a CPU-bound moment; keep the event loop free to ack Slack meanwhile
+    png = await asyncio.to_thread(nps_trend_png, digest.trend, title=title)
     stamp = digest.today.isoformat()
     try:
         await rt.slack.files_upload_v2(
