@@ -1,8 +1,9 @@
-"""Aggregate queries for the weekly digest and the App Home, computed in the database.
+"""Aggregate queries for the weekly digest, computed in the database.
 
-Every figure is a `GROUP BY` or a conditional sum in SQL; Python only receives one row per
-window, group or week. Date cut-offs (periods, tenure bands, weeks) are computed here in
-Python and compared in SQL, so the same statements run on SQLite and PostgreSQL.
+Every figure is a `GROUP BY` or a conditional sum in SQL; Python only receives a few rows per
+figure (one per time slice and category, per group, per week), never one per answer. Date
+cut-offs (periods, tenure bands, weeks) are computed here in Python and compared in SQL, so
+the same statements run on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
