@@ -84,7 +84,7 @@ def test_the_slot_follows_the_schedule_in_its_time_zone() -> None:
 
 
 async def test_posted_on_schedule_once_with_its_chart_in_the_thread(
-    rt: Runtime, emulator: SlackEmulator, clock: FakeClock
+    rt: Runtime, emulator: SlackEmulator, clock: FakeClock, settings: Settings
 ) -> None:
     await seed_digest(rt.db)
     assert (await drain(rt)).digests == 0  # 08:59: not yet
@@ -101,12 +101,19 @@ async def test_posted_on_schedule_once_with_its_chart_in_the_thread(
     [png] = emulator.uploaded_files().values()
     assert png.startswith(b"\x89PNG")
 
-    for step in (timedelta(minutes=5), timedelta(hours=3), timedelta(days=1)):
+    for step in (timedelta(minutes=5), timedelta(hours=3)):
         clock.advance(step)
         assert (await run_due(rt)).digests == 0
     assert len(_digests(emulator)) == 1
     [run] = await _runs(rt.db)
     assert (run.period, run.posted_at, run.message_ts) == ("2026-W48", AS_OF, message["ts"])
+
+    restarted = _other_runtime(settings, clock)  # a new process the same morning
+    try:
+        assert (await run_due(restarted)).digests == 0
+    finally:
+        await restarted.close()
+    assert len(_posts(emulator)) == 1
 
 
 async def test_two_schedulers_at_once_post_one_digest(
