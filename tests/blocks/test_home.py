@@ -56,9 +56,7 @@ def test_cases_say_who_owns_them_and_how_old_they_are() -> None:
         counts=CaseCounts(3, 1),
     )
     shown = json.dumps(home_view(home).to_dict(), ensure_ascii=False)
-    assert (
-        ":warning: *overdue* · *Account 1*: NPS 3, answered 3d ago, claimed by you" in shown
-    )
+    assert ":warning: *overdue* · *Account 1*: NPS 3, answered 3d ago, claimed by you" in shown
     assert "*Account 2*: NPS 3, answered 5h ago, claimed by <@U2>" in shown
     assert "*Account 3*: NPS 3, answered 5h ago, unclaimed" in shown
 
