@@ -17,6 +17,7 @@ class ActionId(StrEnum):
     OUTCOME_SELECT = "case.outcome"
     NOTE_INPUT = "case.note"
     ADVOCACY_PREFIX = "advocacy."  # followed by the offer: review, reference or testimonial
+    LOG_FEEDBACK = "voc_log_feedback"  # App Home button: opens the /voc "Log feedback" form
 
 
 class BlockId(StrEnum):

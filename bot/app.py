@@ -16,7 +16,7 @@ import handlers.voc
 from bot import ingest
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
-from handlers import cases, context, surveys
+from handlers import cases, context, home, surveys
 
 log = logging.getLogger(__name__)
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -36,6 +36,7 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
     surveys.register(app)
     cases.register(app)
     handlers.voc.register(app)
+    home.register(app)
     return app
 
 

@@ -27,6 +27,8 @@ import_cli = typer.Typer(help="Bring data in.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 cli.add_typer(import_cli, name="import")
 cli.add_typer(db_cli, name="db")
+export_cli = typer.Typer(help="Take data out.", no_args_is_help=True)
+cli.add_typer(export_cli, name="export")
 
 
 def _settings(*required: str) -> Settings:
@@ -156,6 +158,36 @@ def demo(
 
     logs.configure("ERROR")
     player.main(sys.stdout, out)
+
+
+@cli.command()
+def digest(
+    post: Annotated[bool, typer.Option("--post", help="Post it to DIGEST_CHANNEL now.")] = False,
+) -> None:
+    """Print the weekly digest as text; --post posts it to DIGEST_CHANNEL."""
+    from blocks.digest import digest_text
+    from bot.digest import build_digest, post_now
+
+    settings = _settings("SLACK_BOT_TOKEN") if post else _settings()
+
+    async def work(rt: Runtime) -> str:
+        if post:
+            channel, _ts = await post_now(rt, rt.now())
+            return f"Posted the digest to {channel}."
+        return digest_text(await build_digest(rt, rt.now()))
+
+    typer.echo(_run(settings, work).rstrip("\n"))
+
+
+@export_cli.command("responses")
+def export_responses(
+    format: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
+) -> None:
+    """All responses with account fields, to stdout, streamed."""
+    from bot.export import export_responses as run_export
+
+    settings = _settings()
+    _run(settings, lambda rt: run_export(db=rt.db, out=sys.stdout, format=format))
 
 
 def main() -> None:

@@ -44,6 +44,7 @@ class DeliveryReport:
     cards: int = 0
     escalated: int = 0
     webhooks: int = 0
+    digests: int = 0
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(**{k: getattr(self, k) + getattr(other, k) for k in vars(self)})

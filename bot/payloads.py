@@ -123,15 +123,15 @@ def block_suggestion(*, user: str, action_id: str, block_id: str, value: str) ->
     }
 
 
-def event_callback(event: dict[str, Any]) -> dict[str, Any]:
-    """The Events API envelope around one event."""
+def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
+    """The Events API envelope (`type: event_callback`) around one event."""
     return {
         "token": "legacy-verification-token",
         "team_id": TEAM["id"],
         "api_app_id": "A0001",
         "event": event,
         "type": "event_callback",
-        "event_id": f"Ev{next(_triggers):08d}",
+        "event_id": event_id or f"Ev{next(_triggers):08d}",
         "event_time": int(time.time()),
         "authorizations": [
             {
@@ -142,6 +142,19 @@ def event_callback(event: dict[str, Any]) -> dict[str, Any]:
             }
         ],
     }
+
+
+def app_home_opened(*, user: str, tab: str = "home") -> dict[str, Any]:
+    """Someone opened the app's Home tab (or its Messages tab)."""
+    return event_callback(
+        {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": "D0HOME",
+            "tab": tab,
+            "event_ts": f"{time.time():.6f}",
+        }
+    )
 
 
 def form_body(fields: dict[str, str]) -> str:
@@ -166,3 +179,8 @@ def signed_headers(
         "X-Slack-Signature": signature,
         "Content-Type": content_type,
     }
+
+
+def signed_json_headers(secret: str, body: str) -> dict[str, str]:
+    """Events API requests are JSON, signed the same way."""
+    return signed_headers(secret, body, content_type="application/json")

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot import delivery, followups, webhooks
+from bot import delivery, digest, followups, webhooks
 from bot.delivery import DeliveryReport, SlackConfigError
 from bot.runtime import Runtime, settle_tasks
 
@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 
 async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
-    """One pass of every job: reconcile crashed sends, deliver, remind, expire, webhooks."""
+    """One pass of every job: reconcile crashed sends, deliver, remind, expire, webhooks,
+    and the weekly digest when it is due."""
     moment = now or rt.now()
     report = DeliveryReport()
     for job in (
@@ -35,6 +36,7 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     report.cards = await followups.post_pending_cards(rt, moment)
     report.escalated = await followups.escalate_due(rt, moment)
     report.webhooks = await webhooks.deliver_due(rt, moment)
+    report.digests = await digest.post_due(rt, moment)
     return report
 
 

@@ -17,7 +17,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from blocks import voc as voc_blocks
 from blocks import voc_reports as answers
-from blocks.ids import EDIT_THEMES_ACTION, VocId
+from blocks.ids import EDIT_THEMES_ACTION, ActionId, VocId
 from blocks.surveys import to_dicts
 from bot import insights, reports, shipping, voc
 from bot.errors import UserError
@@ -39,6 +39,7 @@ def register(app: AsyncApp) -> None:
     app.view(VocId.LOG_MODAL)(on_log_submitted)
     app.action(EDIT_THEMES_ACTION)(on_edit_themes)
     app.view(VocId.THEMES_MODAL)(on_themes_submitted)
+    app.action(ActionId.LOG_FEEDBACK)(on_log_feedback)
 
 
 async def on_voc(
@@ -58,6 +59,15 @@ async def on_voc(
         except UserError as exc:
             blocks = answers.refusal(str(exc), rest) if not verb else answers.notice(str(exc))
             await reply(blocks, answers.notice_text(str(exc)))
+
+
+async def on_log_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """App Home's "Log feedback" button: the same form as `/voc` alone."""
+    await ack()
+    rt = runtime_of(context)
+    async with rt.after_ack():
+        user = str(body["user"]["id"])
+        await _open_log_modal(rt, body, _to_origin(rt, user, {}))
 
 
 async def on_account_typed(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:

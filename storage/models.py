@@ -119,6 +119,7 @@ class Invitation(SQLModel, table=True):
     __table_args__ = (
         Index("ix_invitations_status_due", "status", "due_at"),
         Index("ix_invitations_contact_created", "contact_id", "created_at"),
+        Index("ix_invitations_sent", "sent_at", "answered_at"),  # the digest's response rate
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -150,6 +151,8 @@ class Response(SQLModel, table=True):
         UniqueConstraint("invitation_id", name="uq_responses_invitation"),
         Index("ix_responses_answered", "answered_at"),
         Index("ix_responses_account_answered", "account_id", "answered_at"),
+        # covers the digest's aggregates: a range of answered_at read from the index alone
+        Index("ix_responses_digest", "answered_at", "kind", "category", "score", "account_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -177,6 +180,7 @@ class FollowUpCase(SQLModel, table=True):
         UniqueConstraint("response_id", name="uq_cases_response"),
         Index("ix_cases_escalation_due", "logged_at", "next_escalation_at"),
         Index("ix_cases_card_pending", "message_ts", "card_lease_until"),
+        Index("ix_cases_opened", "opened_at", "account_id", "follow_up_seconds"),  # the digest
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -2,24 +2,28 @@
 
 from bot.payloads import (
     TEAM,
+    app_home_opened,
     block_action,
     block_suggestion,
     event_callback,
     form_body,
     interactive_body,
     signed_headers,
+    signed_json_headers,
     slash_command,
     view_submission,
 )
 
 __all__ = [
     "TEAM",
+    "app_home_opened",
     "block_action",
     "block_suggestion",
     "event_callback",
     "form_body",
     "interactive_body",
     "signed_headers",
+    "signed_json_headers",
     "slash_command",
     "view_submission",
 ]

@@ -19,7 +19,9 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.update": {"chat:write"},
     "chat.delete": {"chat:write"},
     "conversations.open": {"im:write"},
-    "conversations.history": {"im:history"},  # only ever read in the bot's own DMs
+    # Read in the bot's DMs (an interrupted survey send) and in the digest channel, which
+    # may be public or private (an interrupted digest post).
+    "conversations.history": {"im:history", "channels:history", "groups:history"},
     "users.info": {"users:read"},
     "users.lookupByEmail": {"users:read", "users:read.email"},
     "views.open": set(),

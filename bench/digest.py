@@ -1,0 +1,269 @@
+"""How long the weekly digest takes to compute on a large program, against one GROUP BY.
+
+Builds (once, cached under /tmp by version) a SQLite database of 1,000,000 responses from
+50,000 contacts at 5,000 accounts over two years, with their invitations, a case for every
+detractor, and insights with themes and feature requests. Then, in a fresh process, times
+`compute_digest` against one hand-written `GROUP BY` over the whole responses table, and
+reports the process's peak RSS. Targets: < 2 s, < 300 MB, within 3x of the GROUP BY.
+
+    python bench/digest.py [--rounds 5] [--rebuild]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import text  # noqa: E402
+
+from bot.digest import compute_digest  # noqa: E402
+from storage.db import Database  # noqa: E402
+
+VERSION = 3  # bump when the data or the schema changes: the cached file is rebuilt
+CACHE = Path(f"/tmp/vocbot-bench-digest-v{VERSION}.db")
+AS_OF = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+ACCOUNTS, CONTACTS, RESPONSES, UNANSWERED = 5_000, 50_000, 1_000_000, 250_000
+SPAN = timedelta(days=730)
+BATCH = 50_000
+TARGET_SECONDS, TARGET_MB, TARGET_RATIO = 2.0, 300, 3.0
+BASELINE = "SELECT kind, category, count(*), avg(score) FROM responses GROUP BY kind, category"
+THEMES = ("slow support", "pricing", "usability", "product bug", "missing feature", "praise")
+
+
+def _stamp(moment: datetime) -> str:
+    """SQLAlchemy's SQLite storage format for our UTC datetimes."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _category(kind: str, score: int) -> str:
+    if kind == "nps":
+        return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+    if kind == "csat":
+        return "satisfied" if score >= 4 else "neutral" if score == 3 else "dissatisfied"
+    return "easy" if score >= 5 else "neutral" if score == 4 else "difficult"
+
+
+def _score(rng: random.Random, kind: str) -> int:
+    if kind == "nps":
+        return rng.choices(range(11), weights=(2, 1, 1, 2, 2, 3, 5, 10, 14, 25, 35))[0]
+    return rng.randint(1, 5) if kind == "csat" else rng.randint(1, 7)
+
+
+def build(path: Path) -> None:
+    """Create the schema with the app's migrations, then bulk-insert with executemany."""
+    path.unlink(missing_ok=True)
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    asyncio.run(_upgrade(database))
+    rng = random.Random(48)
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=OFF")  # a scratch file: no journal while loading
+    connection.execute("PRAGMA synchronous=OFF")
+    now = _stamp(AS_OF)
+    segments, plans = ("enterprise", "mid-market", "smb"), ("Starter", "Growth", "Scale", "Custom")
+    healths = ("green", "yellow", "red")
+    connection.executemany(
+        "INSERT INTO accounts (id, name, name_key, segment, plan, arr, customer_since, health,"
+        " csm_user_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            (i, f"Account {i}", f"account {i}", rng.choice(segments), rng.choice(plans),
+             float(rng.randint(5, 500) * 1000),
+             (date(2021, 1, 1) + timedelta(days=rng.randint(0, 2100))).isoformat(),
+             rng.choice(healths), f"UCSM{i % 40:03d}", now, now)
+            for i in range(1, ACCOUNTS + 1)
+        ],
+    )  # fmt: skip
+    connection.executemany(
+        "INSERT INTO contacts (id, email, account_id, opted_out, created_at, updated_at)"
+        " VALUES (?,?,?,0,?,?)",
+        [(i, f"c{i}@bench.test", (i % ACCOUNTS) + 1, now, now) for i in range(1, CONTACTS + 1)],
+    )
+    start = AS_OF - SPAN
+    seconds = int(SPAN.total_seconds())
+    cases: list[tuple] = []
+    for first in range(1, RESPONSES + 1, BATCH):
+        invitations, responses = [], []
+        for i in range(first, min(first + BATCH, RESPONSES + 1)):
+            contact = rng.randint(1, CONTACTS)
+            account = (contact % ACCOUNTS) + 1
+            kind = rng.choices(("nps", "csat", "ces"), weights=(70, 20, 10))[0]
+            score = _score(rng, kind)
+            answered = start + timedelta(seconds=rng.randrange(seconds))
+            sent = _stamp(answered - timedelta(hours=rng.randint(1, 72)))
+            at = _stamp(answered)
+            comment = "The export is slow & support took days" if rng.random() < 0.05 else None
+            invitations.append(
+                (i, contact, kind, "relationship", "answered", 1, sent, sent, at, sent)
+            )
+            category = _category(kind, score)
+            responses.append((i, i, contact, account, kind, score, category, comment, at))
+            if category in ("detractor", "dissatisfied") or (kind == "ces" and score <= 3):
+                logged = answered + timedelta(hours=rng.randint(1, 120))
+                done = rng.random() < 0.85 and logged <= AS_OF
+                cases.append(
+                    (i, i, contact, account, kind, score, "csm", at,
+                     _stamp(logged) if done else None,
+                     int((logged - answered).total_seconds()) if done else None)
+                )  # fmt: skip
+        connection.executemany(
+            'INSERT INTO invitations (id, contact_id, kind, "trigger", status, attempts,'
+            " due_at, sent_at, answered_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            invitations,
+        )
+        connection.executemany(
+            "INSERT INTO responses (id, invitation_id, contact_id, account_id, kind, score,"
+            " category, comment, answered_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            responses,
+        )
+    connection.executemany(
+        "INSERT INTO cases (response_id, invitation_id, contact_id, account_id, kind, score,"
+        " review, opened_at, logged_at, follow_up_seconds, escalations)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,0)",
+        cases,
+    )
+    unanswered = []
+    for i in range(RESPONSES + 1, RESPONSES + UNANSWERED + 1):
+        sent = _stamp(start + timedelta(seconds=rng.randrange(seconds)))
+        unanswered.append((i, rng.randint(1, CONTACTS), "nps", "relationship", "expired", 1,
+                           sent, sent, sent))  # fmt: skip
+    connection.executemany(
+        'INSERT INTO invitations (id, contact_id, kind, "trigger", status, attempts, due_at,'
+        " sent_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        unanswered,
+    )
+    _insights(connection, rng, start, seconds)
+    connection.commit()  # no ANALYZE: the app never runs one, so neither does the bench
+    connection.close()
+
+
+def _insights(connection: sqlite3.Connection, rng: random.Random, start, seconds) -> None:
+    connection.executemany(
+        "INSERT INTO feature_requests (id, name, name_key, status, created_at)"
+        " VALUES (?,?,?,'open',?)",
+        [(i, f"Request {i}", f"request {i}", _stamp(start)) for i in range(1, 201)],
+    )
+    insights, tags = [], []
+    for i in range(1, 50_001):
+        at = _stamp(start + timedelta(seconds=rng.randrange(seconds)))
+        response = i * 20 if rng.random() < 0.5 else None  # some come from survey comments
+        request = rng.randint(1, 200) if rng.random() < 0.3 else None
+        insights.append((i, rng.randint(1, ACCOUNTS), response, "call", "other", "feedback",
+                         request, at))  # fmt: skip
+        for theme in rng.sample(THEMES, rng.randint(1, 2)):
+            tags.append((i, theme, at))
+    connection.executemany(
+        "INSERT INTO insights (id, account_id, response_id, source, type, text,"
+        " feature_request_id, created_at) VALUES (?,?,?,?,?,?,?,?)",
+        insights,
+    )
+    connection.executemany(
+        "INSERT INTO theme_tags (insight_id, theme, created_at) VALUES (?,?,?)", tags
+    )
+
+
+async def _upgrade(database: Database) -> None:
+    await database.upgrade()
+    await database.dispose()
+
+
+async def _measure(path: Path, rounds: int) -> dict[str, float]:
+    """Alternate rounds of the digest and the GROUP BY on one engine; best and median."""
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    await database.upgrade()  # a cached file built before a new migration gets it here
+    digest_times, baseline_times = [], []
+    try:
+        for _ in range(rounds):
+            async with database.session() as session:
+                started = time.perf_counter()
+                digest = await compute_digest(session, as_of=AS_OF, today=AS_OF.date())
+                digest_times.append(time.perf_counter() - started)
+            async with database.session() as session:
+                started = time.perf_counter()
+                (await session.execute(text(BASELINE))).all()
+                baseline_times.append(time.perf_counter() - started)
+    finally:
+        await database.dispose()
+    return {
+        "digest_best": min(digest_times),
+        "digest_median": statistics.median(digest_times),
+        "digest_first": digest_times[0],
+        "baseline_best": min(baseline_times),
+        "baseline_median": statistics.median(baseline_times),
+        "nps_90d": digest.quarter.nps.nps or 0.0,
+        "answers_90d": digest.quarter.nps.total,
+        "peak_mb": _peak_mb(),
+    }
+
+
+def _peak_mb() -> float:
+    """This process's peak RSS. `ru_maxrss` survives exec, so a child forked from the process
+    that just built the database would report the builder's peak; Linux's VmHWM does not."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(options: argparse.Namespace) -> int:
+    if options.measure:
+        print(json.dumps(asyncio.run(_measure(Path(options.measure), options.rounds))))
+        return 0
+    if options.rebuild or not CACHE.exists():
+        started = time.perf_counter()
+        build(CACHE)
+        print(f"built {CACHE} in {time.perf_counter() - started:.0f} s")
+    root = Path(__file__).resolve().parents[1]
+    child = subprocess.run(
+        [sys.executable, __file__, "--measure", str(CACHE), "--rounds", str(options.rounds)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    ratio = figures["digest_median"] / figures["baseline_median"]
+    print(
+        f"{RESPONSES:,} responses, {CONTACTS:,} contacts, {ACCOUNTS:,} accounts over two years"
+        f" (SQLite, {CACHE.stat().st_size / 1e6:.0f} MB); {options.rounds} rounds"
+    )
+    print(
+        f"digest: median {figures['digest_median']:.3f} s, best {figures['digest_best']:.3f} s,"
+        f" first {figures['digest_first']:.3f} s (target < {TARGET_SECONDS:g} s)"
+    )
+    print(
+        f"one GROUP BY over all responses: median {figures['baseline_median']:.3f} s,"
+        f" best {figures['baseline_best']:.3f} s"
+    )
+    print(f"ratio digest / GROUP BY (medians): {ratio:.2f} (target <= {TARGET_RATIO:g})")
+    print(f"peak RSS of the measuring process: {figures['peak_mb']:.0f} MB (target < {TARGET_MB})")
+    print(f"(NPS over 90 days {figures['nps_90d']:+.1f} from {figures['answers_90d']:,} answers)")
+    met = (
+        figures["digest_median"] < TARGET_SECONDS
+        and figures["peak_mb"] < TARGET_MB
+        and ratio <= TARGET_RATIO
+    )
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    sys.exit(main(parser.parse_args()))

@@ -1,0 +1,283 @@
+"""The weekly digest as Block Kit (for the channel) and as plain text (for the terminal).
+
+Both renderings come from the same list of sections, so what `python -m bot digest` prints
+is what the channel reads. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from blocks.text import escape, shorten
+from storage.digest import (
+    MIN_ANSWERS,
+    Average,
+    Digest,
+    GroupNps,
+    ResponseRate,
+    ScoreSplit,
+)
+from storage.insights import ThemeCount
+
+RESPONSE_RATE_TARGET = 0.2
+COMPLETION_TARGET = 0.8
+GROUPS_SHOWN = 8  # per breakdown; the rest are summed up in one line
+SECTION_MAX = 3000
+VERBATIM_MAX = 280
+LABEL_MAX = 60
+_DIMENSION_TITLES = {
+    "segment": "segment",
+    "plan": "plan",
+    "csm": "CSM",
+    "tenure": "tenure",
+    "health": "health",
+}
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One line; `mrkdwn` is what Slack shows (escaped, mentions), `plain` the terminal's."""
+
+    plain: str
+    mrkdwn: str
+
+
+@dataclass(frozen=True)
+class _Section:
+    title: str
+    lines: list[_Line]
+
+
+def _same(text: str) -> _Line:
+    return _Line(text, escape(text))
+
+
+def format_nps(value: float | None) -> str:
+    """+20, -5, 0; "—" when there is nothing to compute it from."""
+    if value is None:
+        return "—"
+    rounded = round(value)
+    return f"{rounded:+d}" if rounded else "0"
+
+
+def format_share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _change(now: float | None, before: float | None, earlier: str) -> str:
+    if now is None:
+        return ""
+    if before is None:
+        return f" (too few answers {earlier} to compare)"
+    delta = round(now) - round(before)
+    if delta == 0:
+        return f" (no change on {earlier})"
+    return f" ({'▲' if delta > 0 else '▼'} {abs(delta)} on {earlier})"
+
+
+def _nps_line(label: str, split: ScoreSplit, before: ScoreSplit, earlier: str) -> str:
+    if split.total == 0:
+        return f"{label}: no NPS answers"
+    if split.too_small:
+        return f"{label}: too few answers to read ({split.total}; {MIN_ANSWERS} needed)"
+    shown = format_nps(split.nps)
+    previous = None if before.too_small else before.nps
+    return f"{label}: {shown} from {split.total} answers{_change(split.nps, previous, earlier)}"
+
+
+def _split_line(split: ScoreSplit) -> str:
+    parts = [
+        f"{name} {count} ({format_share(split.share(count))})"
+        for name, count in (
+            ("promoters", split.promoters),
+            ("passives", split.passives),
+            ("detractors", split.detractors),
+        )
+    ]
+    return "Split (90 days): " + ", ".join(parts)
+
+
+def _average(label: str, average: Average, top: int) -> str:
+    if average.value is None:
+        return f"{label}: no answers"
+    return f"{label}: {average.value:.1f} of {top} from {average.count} answers"
+
+
+def _rate(label: str, rate: ResponseRate) -> str:
+    if rate.sent == 0:
+        return f"{label}: no surveys sent"
+    verdict = "on target" if (rate.share or 0) >= RESPONSE_RATE_TARGET else "below target"
+    return (
+        f"{label}: {format_share(rate.share)} ({rate.answered} of {rate.sent} invitations"
+        f" answered; target ≥ {RESPONSE_RATE_TARGET:.0%}, {verdict})"
+    )
+
+
+def _headline(digest: Digest) -> _Section:
+    lines = [
+        _nps_line(
+            "NPS, last 90 days",
+            digest.quarter.nps,
+            digest.previous_quarter.nps,
+            "the 90 days before",
+        ),
+        _nps_line("NPS, last week", digest.week.nps, digest.previous_week.nps, "the week before"),
+    ]
+    if digest.quarter.nps.total:
+        lines.append(_split_line(digest.quarter.nps))
+    lines += [
+        f"Responses: {digest.week.responses} last week, {digest.quarter.responses} in 90 days",
+        _rate("Response rate, last week", digest.week_rate),
+        _rate("Response rate, 90 days", digest.quarter_rate),
+        _average("CSAT (90 days)", digest.quarter.csat, 5),
+        _average("CES (90 days)", digest.quarter.ces, 7),
+    ]
+    return _Section("Scores", [_same(line) for line in lines])
+
+
+def _group_line(group: GroupNps, dimension: str) -> _Line:
+    split = group.split
+    if split.too_small:
+        figure = f"too few to read (n={split.total})"
+    else:
+        figure = f"{format_nps(split.nps)} (n={split.total})"
+    label = shorten(group.label, LABEL_MAX)
+    if dimension == "csm" and label.startswith(("U", "W")) and label.isalnum():
+        return _Line(f"{label}: {figure}", f"<@{label}>: {figure}")
+    return _same(f"{label}: {figure}")
+
+
+def _breakdown(dimension: str, groups: list[GroupNps]) -> _Section:
+    title = f"NPS by {_DIMENSION_TITLES[dimension]} (90 days)"
+    lines = [_group_line(group, dimension) for group in groups[:GROUPS_SHOWN]]
+    rest = groups[GROUPS_SHOWN:]
+    if rest:
+        answers = sum(group.split.total for group in rest)
+        lines.append(_same(f"…and {len(rest)} more groups with {answers} answers"))
+    return _Section(title, lines or [_same("no NPS answers")])
+
+
+def _themes(title: str, themes: list[ThemeCount], of_what: str) -> _Section:
+    if not themes:
+        return _Section(title, [_same("no tagged feedback")])
+    lines = [
+        _same(
+            f"{format_share(theme.share)} of {of_what} mention {theme.theme}"
+            f" ({theme.count} of {theme.total})"
+        )
+        for theme in themes
+    ]
+    return _Section(title, lines)
+
+
+def _follow_up(digest: Digest) -> _Section:
+    completion = digest.completion
+    rate = completion.overall
+    if rate.total == 0:
+        first = "Follow-up within 48h: no cases in the last 90 days"
+    else:
+        verdict = "on target" if (rate.share or 0) >= COMPLETION_TARGET else "below target"
+        first = (
+            f"Follow-up within 48h: {format_share(rate.share)} ({rate.done} of {rate.total}"
+            f" cases in 90 days; target ≥ {COMPLETION_TARGET:.0%}, {verdict})"
+        )
+    second = f"Open cases: {completion.open_cases}, overdue: {completion.overdue_cases}"
+    return _Section("Follow-ups", [_same(first), _same(second)])
+
+
+def _requests(digest: Digest) -> _Section:
+    if not digest.requests:
+        return _Section("Top feature requests by ARR", [_same("no feature requests yet")])
+    lines = [
+        _same(
+            f"{index}. {shorten(request.name, LABEL_MAX)}: ${request.arr:,.0f} ARR,"
+            f" {request.accounts} account{'' if request.accounts == 1 else 's'}"
+            f" ({request.status})"
+        )
+        for index, request in enumerate(digest.requests, start=1)
+    ]
+    return _Section("Top feature requests by ARR", lines)
+
+
+def _verbatims(digest: Digest) -> _Section:
+    if not digest.verbatims:
+        return _Section("Fresh verbatims", [_same("no comments last week")])
+    lines = []
+    for verbatim in digest.verbatims:
+        comment = " ".join(shorten(verbatim.comment.strip(), VERBATIM_MAX).split())
+        who = f"{verbatim.kind.upper()} {verbatim.score}, {shorten(verbatim.account, LABEL_MAX)}"
+        lines.append(_Line(f'"{comment}" ({who})', f"> {escape(comment)}\n_{escape(who)}_"))
+    return _Section("Fresh verbatims", lines)
+
+
+def _sections(digest: Digest) -> list[_Section]:
+    if digest.empty:
+        return [
+            _Section(
+                "Nothing to report",
+                [_same("No surveys were sent and no answers came in during the last 90 days.")],
+            )
+        ]
+    return [
+        _headline(digest),
+        *(_breakdown(name, groups) for name, groups in digest.breakdowns.items()),
+        _themes("Top themes (90 days)", digest.themes, "comments"),
+        _themes("Among detractors (90 days)", digest.detractor_themes, "detractor comments"),
+        _follow_up(digest),
+        _requests(digest),
+        _verbatims(digest),
+    ]
+
+
+def digest_title(digest: Digest) -> str:
+    return f"Weekly customer feedback digest, week to {digest.today:%d %b %Y}"
+
+
+def digest_summary(digest: Digest) -> str:
+    """The message's notification text: one line."""
+    if digest.empty:
+        return f"{digest_title(digest)}: nothing to report yet."
+    quarter, week = digest.quarter.nps, digest.week.nps
+    return (
+        f"{digest_title(digest)}: NPS {format_nps(quarter.nps)} over 90 days,"
+        f" {format_nps(week.nps)} last week ({week.total} answers)."
+    )
+
+
+def digest_blocks(digest: Digest) -> list[Block]:
+    """Header, one section per part, and a pointer to the chart in the thread (≤ 50 blocks)."""
+    blocks: list[Block] = [HeaderBlock(text=shorten(digest_title(digest), 150))]
+    for section in _sections(digest):
+        body = "\n".join(line.mrkdwn for line in section.lines)
+        text = shorten(f"*{escape(section.title)}*\n{body}", SECTION_MAX)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
+    blocks.append(DividerBlock())
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"NPS per week is charted in the thread. Groups under {MIN_ANSWERS}"
+                    " answers are too small to read."
+                )
+            ]
+        )
+    )
+    return blocks
+
+
+def digest_text(digest: Digest) -> str:
+    """The digest for a terminal: the same sections, plain text."""
+    out = [digest_title(digest), "=" * len(digest_title(digest))]
+    for section in _sections(digest):
+        out += ["", section.title, "-" * len(section.title)]
+        out += [f"  {line.plain}" for line in section.lines]
+    return "\n".join(out) + "\n"

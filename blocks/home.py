@@ -1,0 +1,137 @@
+"""The App Home tab: one person's open and overdue cases, their accounts' NPS, Log feedback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from blocks.digest import format_nps
+from blocks.ids import ActionId
+from blocks.text import escape, shorten
+from storage.digest import ScoreSplit
+from storage.home import AccountNps, CaseCounts, HomeCase
+
+HOME_BLOCKS_MAX = 100
+SECTION_MAX = 3000
+NAME_MAX = 80
+
+
+@dataclass(frozen=True)
+class HomeTab:
+    user_id: str
+    now: datetime
+    cases: list[HomeCase]
+    counts: CaseCounts
+    accounts: list[AccountNps]
+    book: ScoreSplit  # every answer from the accounts the person owns
+    owned: int  # accounts the person is CSM of
+
+
+def _age(opened_at: datetime, now: datetime) -> str:
+    hours = int((now - opened_at).total_seconds() // 3600)
+    return f"{hours}h ago" if hours < 48 else f"{hours // 24}d ago"
+
+
+def _case_line(case: HomeCase, user_id: str, now: datetime) -> str:
+    flag = ":warning: *overdue* · " if case.overdue else ""
+    owner = (
+        "claimed by you"
+        if case.claimed_by == user_id
+        else f"claimed by <@{case.claimed_by}>"
+        if case.claimed_by
+        else "unclaimed"
+    )
+    account = escape(shorten(case.account, NAME_MAX))
+    return (
+        f"{flag}*{account}*: {case.kind.upper()} {case.score}, answered "
+        f"{_age(case.opened_at, now)}, {owner}"
+    )
+
+
+def _nps_figure(split: ScoreSplit) -> str:
+    if split.total == 0:
+        return "no answers"
+    if split.too_small:
+        return f"too few to read (n={split.total})"
+    return f"{format_nps(split.nps)} (n={split.total})"
+
+
+def _lines_section(lines: list[str]) -> SectionBlock:
+    text = ""
+    for line in lines:
+        if len(text) + len(line) + 1 > SECTION_MAX - 20:
+            text += "\n…"
+            break
+        text = f"{text}\n{line}" if text else line
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def home_view(home: HomeTab) -> View:
+    """The Home tab as a `views.publish` view (at most 100 blocks)."""
+    blocks: list[Block] = [
+        HeaderBlock(text="Your customer feedback"),
+        ActionsBlock(
+            block_id="home.actions",
+            elements=[
+                # Answered by the /voc "Log feedback" modal's listener (handlers for /voc);
+                # the Home tab only offers the entry point.
+                ButtonElement(
+                    text="Log feedback",
+                    action_id=ActionId.LOG_FEEDBACK,
+                    value="home",
+                    style="primary",
+                )
+            ],
+        ),
+        DividerBlock(),
+    ]
+    counts = home.counts
+    summary = f"*Your follow-ups*: {counts.open} open, {counts.overdue} overdue"
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=summary)))
+    if home.cases:
+        blocks.append(_lines_section([_case_line(c, home.user_id, home.now) for c in home.cases]))
+        if counts.open > len(home.cases):
+            more = f"…and {counts.open - len(home.cases)} more in the #voc channel."
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
+    else:
+        blocks.append(
+            _context("Nothing waiting on you. Cases you claim or on your accounts show here.")
+        )
+    blocks.append(DividerBlock())
+    if home.owned == 0:
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text="*Your accounts' NPS*: you own no accounts."))
+        )
+    else:
+        headline = (
+            f"*Your accounts' NPS (90 days)*: {_nps_figure(home.book)} across {home.owned}"
+            f" account{'' if home.owned == 1 else 's'}"
+        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=headline)))
+        lines = [
+            f"{escape(shorten(a.account, NAME_MAX))}: {_nps_figure(a.split)}" for a in home.accounts
+        ]
+        if lines:
+            blocks.append(_lines_section(lines))
+    blocks.append(
+        _context(
+            f"Updated {home.now:%d %b %Y %H:%M} UTC. Groups under 5 answers are too small to read."
+        )
+    )
+    return View(type="home", blocks=blocks[:HOME_BLOCKS_MAX])
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])

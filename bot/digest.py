@@ -1,0 +1,246 @@
+"""The weekly digest: what it contains, when it is due, and posting it once per period.
+
+A period is the ISO week of the scheduled moment in `DIGEST_TZ` (e.g. "2026-W48"). Its
+`digest_runs` row is claimed with a lease: two schedulers never both post it, and a poster
+that dies is taken over once the lease runs out. The message carries metadata naming the
+period, so whoever takes over looks in the channel first and never posts it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from blocks.digest import digest_blocks, digest_summary
+from blocks.surveys import to_dicts
+from bot.chart import nps_trend_png
+from bot.config import parse_weekly_schedule
+from bot.errors import UserError
+from bot.runtime import Runtime
+from bot.slack import error_code
+from storage import digest_runs
+from storage.digest import (
+    QUARTER,
+    WEEK,
+    Digest,
+    WeekNps,
+    Window,
+    nps_breakdowns,
+    period_figures,
+    recent_verbatims,
+    response_rate,
+    week_windows,
+)
+from storage.insights import theme_counts, top_requests
+from storage.metrics import follow_up_completion
+
+log = logging.getLogger(__name__)
+
+TREND_WEEKS = 12
+THEMES_SHOWN = 5
+REQUESTS_SHOWN = 5
+VERBATIMS_SHOWN = 3
+DIGEST_LEASE = timedelta(minutes=10)
+# A digest more than this late (the app was down all morning) is skipped, not posted days
+# after the fact; `python -m bot digest --post` posts one by hand.
+DIGEST_GRACE = timedelta(hours=12)
+MAX_ATTEMPTS = 5
+DIGEST_METADATA_EVENT = "voc_digest"
+HISTORY_SLACK = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class DigestSlot:
+    period: str  # ISO week of the scheduled day in DIGEST_TZ
+    due_at: datetime  # UTC
+
+
+def latest_slot(now: datetime, schedule: str, tz: str) -> DigestSlot:
+    """The most recent scheduled moment at or before `now` (`schedule` like `mon 09:00`)."""
+    weekday, hour, minute = parse_weekly_schedule(schedule)
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
+    day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
+    due = datetime.combine(day, time(hour, minute), tzinfo=zone)
+    if due > local:
+        day -= WEEK
+        due = datetime.combine(day, time(hour, minute), tzinfo=zone)
+    iso = day.isocalendar()
+    return DigestSlot(f"{iso.year}-W{iso.week:02d}", due.astimezone(UTC))
+
+
+async def compute_digest(session: AsyncSession, *, as_of: datetime, today: date) -> Digest:
+    """Every figure of the digest for the week and the 90 days before `as_of`."""
+    week = Window(as_of - WEEK, as_of)
+    quarter = Window(as_of - QUARTER, as_of)
+    periods = [
+        week,
+        Window(as_of - 2 * WEEK, as_of - WEEK),
+        quarter,
+        Window(as_of - 2 * QUARTER, as_of - QUARTER),
+    ]
+    # one scan of the responses serves the four periods and the weekly trend
+    figures = await period_figures(
+        session=session, windows=periods + week_windows(as_of, TREND_WEEKS)
+    )
+    return Digest(
+        as_of=as_of,
+        today=today,
+        week=figures[0],
+        previous_week=figures[1],
+        quarter=figures[2],
+        previous_quarter=figures[3],
+        week_rate=await response_rate(session=session, window=week),
+        quarter_rate=await response_rate(session=session, window=quarter),
+        breakdowns=await nps_breakdowns(session=session, window=quarter, today=today),
+        themes=await theme_counts(
+            session=session, since=quarter.since, until=as_of, limit=THEMES_SHOWN
+        ),
+        detractor_themes=await theme_counts(
+            session=session,
+            since=quarter.since,
+            until=as_of,
+            category="detractor",
+            limit=THEMES_SHOWN,
+        ),
+        completion=await follow_up_completion(
+            session=session, since=quarter.since, until=as_of, now=as_of
+        ),
+        requests=await top_requests(session=session, limit=REQUESTS_SHOWN),
+        verbatims=await recent_verbatims(session=session, window=week, limit=VERBATIMS_SHOWN),
+        trend=[WeekNps(f.window.since, f.nps) for f in figures[len(periods) :]],
+    )
+
+
+async def build_digest(rt: Runtime, as_of: datetime) -> Digest:
+    today = as_of.astimezone(ZoneInfo(rt.settings.digest_tz)).date()
+    async with rt.db.session() as session:
+        return await compute_digest(session, as_of=as_of, today=today)
+
+
+async def post_due(rt: Runtime, now: datetime) -> int:
+    """Scheduler job: post this period's digest if it is due and nobody has; 1 if posted."""
+    channel = rt.settings.digest_channel
+    if not channel:
+        return 0
+    slot = latest_slot(now, rt.settings.digest_schedule, rt.settings.digest_tz)
+    if now - slot.due_at > DIGEST_GRACE:
+        return 0
+    async with rt.db.session() as session:
+        if await digest_runs.is_posted(session=session, period=slot.period):
+            return 0
+    async with rt.db.transaction() as session:
+        run = await digest_runs.claim(
+            session=session,
+            period=slot.period,
+            due_at=slot.due_at,
+            now=now,
+            lease=DIGEST_LEASE,
+            max_attempts=MAX_ATTEMPTS,
+        )
+    if run is None:
+        return 0
+    return int(await _post_run(rt, run, channel, now))
+
+
+async def post_now(rt: Runtime, now: datetime) -> tuple[str, str]:
+    """`digest --post`: the digest as of now, posted at once (no period is used up)."""
+    channel = rt.settings.digest_channel
+    if not channel:
+        raise UserError("Set DIGEST_CHANNEL (or VOC_CHANNEL) to the channel id to post to.")
+    digest = await build_digest(rt, now)
+    ts = await _post_message(rt, channel, digest, period=None)
+    await _upload_chart(rt, channel, ts, digest)
+    return channel, ts
+
+
+async def _post_run(rt: Runtime, run: digest_runs.ClaimedRun, channel: str, now: datetime) -> bool:
+    fields = {"period": run.period, "attempt": run.attempts}
+    digest = await build_digest(rt, run.due_at)
+    ts = run.message_ts
+    channel = run.channel or channel
+    try:
+        if ts is None and run.attempts > 1:
+            ts = await _find_posted(rt, channel, run)
+        if ts is None:
+            ts = await _post_message(rt, channel, digest, period=run.period)
+        async with rt.db.transaction() as session:
+            await digest_runs.set_message(session=session, run_id=run.id, channel=channel, ts=ts)
+    except SlackApiError as exc:  # the lease runs out and a later pass tries again
+        code = error_code(exc)
+        log.error("digest not posted", extra=fields | {"error": code})
+        async with rt.db.transaction() as session:
+            await digest_runs.record_error(session=session, run_id=run.id, error=code)
+        return False
+    chart_error = await _upload_chart(rt, channel, ts, digest)
+    async with rt.db.transaction() as session:
+        await digest_runs.mark_posted(session=session, run_id=run.id, now=now, error=chart_error)
+    log.info("digest posted", extra=fields | {"channel": channel})
+    return True
+
+
+async def _post_message(rt: Runtime, channel: str, digest: Digest, *, period: str | None) -> str:
+    metadata = None
+    if period is not None:
+        metadata = {"event_type": DIGEST_METADATA_EVENT, "event_payload": {"period": period}}
+    posted = await rt.slack.chat_postMessage(
+        channel=channel,
+        text=digest_summary(digest),
+        blocks=to_dicts(digest_blocks(digest)),
+        metadata=metadata,
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+    return str(posted["ts"])
+
+
+async def _upload_chart(rt: Runtime, channel: str, ts: str, digest: Digest) -> str | None:
+    """The trend chart as a reply in the digest's thread; the error code if it failed."""
+    title = f"NPS per week, last {len(digest.trend)} weeks"
+    # drawing takes a CPU-bound moment; keep the event loop free to ack Slack meanwhile
+    png = await asyncio.to_thread(nps_trend_png, digest.trend, title=title)
+    stamp = digest.today.isoformat()
+    try:
+        await rt.slack.files_upload_v2(
+            content=png,
+            filename=f"nps-trend-{stamp}.png",
+            title=f"NPS per week to {stamp}",
+            channel=channel,
+            thread_ts=ts,
+        )
+    except SlackApiError as exc:  # the digest itself is out; a missing chart is not retried
+        code = error_code(exc)
+        log.warning("digest chart not uploaded", extra={"channel": channel, "error": code})
+        return f"chart: {code}"
+    return None
+
+
+async def _find_posted(rt: Runtime, channel: str, run: digest_runs.ClaimedRun) -> str | None:
+    """The ts of this period's digest if an earlier attempt posted it before dying."""
+    since = run.due_at - HISTORY_SLACK
+    cursor: str | None = None
+    while True:
+        page = await rt.slack.conversations_history(
+            channel=channel,
+            oldest=f"{since.timestamp():.6f}",
+            include_all_metadata=True,
+            limit=200,
+            cursor=cursor,
+        )
+        for message in page.get("messages", []):
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == DIGEST_METADATA_EVENT
+                and payload.get("period") == run.period
+            ):
+                return str(message["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not page.get("has_more") or not cursor:
+            return None

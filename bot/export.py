@@ -1,0 +1,38 @@
+"""`export responses`: every response with its account's fields, as CSV or JSON lines."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, datetime
+from typing import Any, TextIO
+
+from bot.errors import UserError
+from storage.db import Database
+from storage.export import FIELDS, stream_responses
+
+FORMATS = ("csv", "jsonl")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+async def export_responses(*, db: Database, out: TextIO, format: str) -> int:
+    """Write every response to `out` row by row; returns how many were written."""
+    if format not in FORMATS:
+        raise UserError(f"Unknown format {format!r}: use --format csv or --format jsonl.")
+    writer = csv.writer(out, lineterminator="\n") if format == "csv" else None
+    if writer is not None:
+        writer.writerow(FIELDS)
+    count = 0
+    async for row in stream_responses(engine=db.engine):
+        values = {key: _plain(value) for key, value in row.items()}
+        if writer is not None:
+            writer.writerow(["" if v is None else v for v in values.values()])
+        else:
+            out.write(json.dumps(values, ensure_ascii=False) + "\n")
+        count += 1
+    return count

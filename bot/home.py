@@ -1,0 +1,48 @@
+"""The App Home tab: built from the database and published for one person."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+
+from blocks.home import HomeTab, home_view
+from bot.runtime import Runtime
+from bot.slack import error_code
+from storage import home
+from storage.digest import QUARTER, Window
+
+log = logging.getLogger(__name__)
+
+CASES_SHOWN = 20
+ACCOUNTS_SHOWN = 25
+FOLLOW_UP_WITHIN = timedelta(hours=48)  # the program's promise; later is overdue
+
+
+async def load_home(rt: Runtime, user_id: str, now: datetime) -> HomeTab:
+    async with rt.db.session() as session:
+        cases, counts = await home.open_cases(
+            session=session,
+            user_id=user_id,
+            overdue_before=now - FOLLOW_UP_WITHIN,
+            limit=CASES_SHOWN,
+        )
+        accounts, book, owned = await home.account_nps(
+            session=session,
+            user_id=user_id,
+            window=Window(now - QUARTER, now),
+            limit=ACCOUNTS_SHOWN,
+        )
+    return HomeTab(user_id, now, cases, counts, accounts, book, owned)
+
+
+async def publish_home(rt: Runtime, user_id: str, now: datetime) -> bool:
+    """Show the person their Home tab; False when Slack refused it (logged)."""
+    tab = await load_home(rt, user_id, now)
+    try:
+        await rt.slack.views_publish(user_id=user_id, view=home_view(tab).to_dict())
+    except SlackApiError as exc:
+        log.error("home tab not published", extra={"user": user_id, "error": error_code(exc)})
+        return False
+    return True

@@ -1,0 +1,54 @@
+"""The responses export: one streamed query, rows read a batch at a time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.models import Account, Contact, Invitation, Response
+
+BATCH = 1000
+
+EXPORT_COLUMNS = (
+    Response.id.label("response_id"),
+    Response.answered_at,
+    Response.kind,
+    Invitation.trigger,
+    Response.score,
+    Response.category,
+    Response.comment,
+    Contact.email.label("contact_email"),
+    Contact.name.label("contact_name"),
+    Account.name.label("account"),
+    Account.crm_id.label("account_crm_id"),
+    Account.segment,
+    Account.industry,
+    Account.plan,
+    Account.arr,
+    Account.customer_since,
+    Account.health,
+    Account.csm_user_id,
+)
+FIELDS = tuple(column.key for column in EXPORT_COLUMNS)
+
+
+async def stream_responses(*, engine: AsyncEngine) -> AsyncIterator[dict[str, Any]]:
+    """Every response with its contact and account, oldest first, never all in memory.
+
+    A server-side cursor on PostgreSQL; on SQLite the driver steps through the result.
+    """
+    query = (
+        select(*EXPORT_COLUMNS)
+        .join(Invitation, Invitation.id == Response.invitation_id)
+        .join(Contact, Contact.id == Response.contact_id)
+        .join(Account, Account.id == Response.account_id)
+        .order_by(Response.id)
+        .execution_options(yield_per=BATCH)
+    )
+    async with engine.connect() as connection:
+        result = await connection.stream(query)
+        async for row in result.mappings():
+            yield dict(row)

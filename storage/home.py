@@ -1,0 +1,120 @@
+"""What one person's App Home shows: their open cases and their accounts' NPS, in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.digest import ScoreSplit, Window
+from storage.models import Account, FollowUpCase, Response, SurveyKind
+
+C = FollowUpCase
+
+
+@dataclass(frozen=True)
+class HomeCase:
+    id: int
+    account: str
+    kind: str
+    score: int
+    opened_at: datetime
+    claimed_by: str | None
+    overdue: bool
+    channel: str | None
+    message_ts: str | None
+
+
+@dataclass(frozen=True)
+class CaseCounts:
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class AccountNps:
+    account: str
+    split: ScoreSplit
+
+
+def _mine(user_id: str) -> object:
+    """Cases the person claimed, or unclaimed-or-not cases of accounts they are CSM of."""
+    return and_(C.closed_at.is_(None), or_(C.claimed_by == user_id, Account.csm_user_id == user_id))
+
+
+async def open_cases(
+    *, session: AsyncSession, user_id: str, overdue_before: datetime, limit: int
+) -> tuple[list[HomeCase], CaseCounts]:
+    """The person's open cases, overdue first then oldest first, and how many in all.
+
+    Args:
+        overdue_before: a case opened before this with no follow-up logged is overdue.
+    """
+    overdue = and_(C.logged_at.is_(None), C.opened_at <= overdue_before)
+    flag = case((overdue, 1), else_=0)
+    rows = await session.execute(
+        select(
+            C.id,
+            Account.name,
+            C.kind,
+            C.score,
+            C.opened_at,
+            C.claimed_by,
+            flag,
+            C.channel,
+            C.message_ts,
+        )
+        .join(Account, Account.id == C.account_id)
+        .where(_mine(user_id))
+        .order_by(flag.desc(), C.opened_at, C.id)
+        .limit(limit)
+    )
+    cases = [
+        HomeCase(i, name, kind, score, opened, claimed, bool(late), channel, ts)
+        for i, name, kind, score, opened, claimed, late, channel, ts in rows.all()
+    ]
+    counts = (
+        await session.execute(
+            select(func.count(C.id), func.sum(flag))
+            .join(Account, Account.id == C.account_id)
+            .where(_mine(user_id))
+        )
+    ).one()
+    return cases, CaseCounts(int(counts[0] or 0), int(counts[1] or 0))
+
+
+async def account_nps(
+    *, session: AsyncSession, user_id: str, window: Window, limit: int
+) -> tuple[list[AccountNps], ScoreSplit, int]:
+    """NPS in the window of each account the person is CSM of (most answers first), the
+    split over all of them, and how many accounts they own."""
+    answered = and_(
+        Response.kind == SurveyKind.NPS,
+        Response.answered_at >= window.since,
+        Response.answered_at < window.until,
+    )
+    counts = [
+        func.sum(case((and_(answered, Response.category == name), 1), else_=0))
+        for name in ("promoter", "passive", "detractor")
+    ]
+    total = counts[0] + counts[1] + counts[2]
+    rows = await session.execute(
+        select(Account.name, *counts)
+        .outerjoin(Response, and_(Response.account_id == Account.id, answered))
+        .where(Account.csm_user_id == user_id)
+        .group_by(Account.id, Account.name)
+        .order_by(total.desc(), Account.name)
+        .limit(limit)
+    )
+    accounts = [AccountNps(name, ScoreSplit(*(int(v or 0) for v in rest))) for name, *rest in rows]
+    book = (
+        await session.execute(
+            select(func.count(func.distinct(Account.id)), *counts)
+            .outerjoin(Response, and_(Response.account_id == Account.id, answered))
+            .where(Account.csm_user_id == user_id)
+        )
+    ).one()
+    owned, *split = book
+    return accounts, ScoreSplit(*(int(v or 0) for v in split)), int(owned or 0)

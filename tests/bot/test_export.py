@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert, update
+
+from bot.errors import UserError
+from bot.export import export_responses
+from storage.db import Database
+from storage.export import FIELDS
+from storage.models import Account, Contact, Invitation, Response
+from tests.digest_fixture import seed_digest
+
+pytestmark = pytest.mark.postgres
+
+
+class _Sink(io.TextIOBase):
+    """Counts what is written and keeps none of it."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+
+    def write(self, text: str) -> int:
+        self.chars += len(text)
+        return len(text)
+
+
+async def _tricky_comment(db: Database) -> str:
+    comment = 'Too slow, "really"\nsecond line, ünïcode'
+    async with db.transaction() as session:
+        await session.execute(
+            update(Response)
+            .where(Response.comment == "Love the new dashboards")
+            .values(comment=comment)
+        )
+    return comment
+
+
+async def test_csv_has_every_response_with_its_account(db: Database) -> None:
+    await seed_digest(db)
+    comment = await _tricky_comment(db)
+    out = io.StringIO()
+    count = await export_responses(db=db, out=out, format="csv")
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert count == len(rows) == 41
+    assert tuple(rows[0]) == FIELDS
+    [row] = [r for r in rows if r["comment"] == comment]
+    assert row["account"] == "Initech" and row["segment"] == "mid-market"
+    assert (row["plan"], row["health"], row["csm_user_id"]) == ("Scale", "yellow", "UCSM1")
+    assert (row["arr"], row["customer_since"]) == ("50000.0", "2025-06-01")
+    assert (row["kind"], row["score"], row["category"]) == ("nps", "9", "promoter")
+    assert row["trigger"] == "relationship" and row["contact_email"] == "someone@initech.test"
+    assert row["answered_at"] == "2026-11-20T17:00:00+00:00"
+    assert [int(r["response_id"]) for r in rows] == sorted(int(r["response_id"]) for r in rows)
+    hooli = next(r for r in rows if r["account"] == "Hooli")
+    assert hooli["segment"] == "" and hooli["arr"] == ""
+
+
+async def test_jsonl_is_one_object_per_line(db: Database) -> None:
+    await seed_digest(db)
+    comment = await _tricky_comment(db)
+    out = io.StringIO()
+    await export_responses(db=db, out=out, format="jsonl")
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 41
+    objects = [json.loads(line) for line in lines]
+    [found] = [o for o in objects if o["comment"] == comment]
+    assert found["account"] == "Initech" and found["arr"] == 50000
+    assert found["customer_since"] == "2025-06-01"
+    assert next(o for o in objects if o["account"] == "Hooli")["segment"] is None
+
+
+async def test_unknown_format_is_a_user_error(db: Database) -> None:
+    with pytest.raises(UserError, match="--format csv"):
+        await export_responses(db=db, out=io.StringIO(), format="xml")
+
+
+async def test_memory_stays_flat_however_many_responses(db: Database) -> None:
+    """10,000 rows of 1 kB held at once would be over 10 MB; streamed, the peak stays small."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    async with db.transaction() as session:
+        await session.execute(insert(Account).values(id=1, name="Big", name_key="big", arr=1.0))
+        await session.execute(
+            insert(Contact).values(id=1, email="big@big.test", account_id=1, opted_out=False)
+        )
+        for start in range(0, 10_000, 5_000):
+            ids = range(start + 1, start + 5_001)
+            common = dict(contact_id=1, kind="nps", trigger="relationship", status="answered")
+            await session.execute(
+                insert(Invitation),
+                [dict(id=i, due_at=at, created_at=at, attempts=0, **common) for i in ids],
+            )
+            await session.execute(
+                insert(Response),
+                [
+                    dict(
+                        invitation_id=i,
+                        contact_id=1,
+                        account_id=1,
+                        kind="nps",
+                        score=9,
+                        category="promoter",
+                        comment="x" * 1000,
+                        answered_at=at + timedelta(seconds=i),
+                    )
+                    for i in ids
+                ],  # fmt: skip
+            )
+    sink = _Sink()
+    tracemalloc.start()
+    try:
+        count = await export_responses(db=db, out=sink, format="jsonl")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 10_000 and sink.chars > 10_000 * 1000
+    assert peak < 6 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"

@@ -1,0 +1,103 @@
+"""`python -m bot digest [--post]` and `export responses` as real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import SlackEmulator
+from storage.db import Database
+from tests.digest_fixture import seed_digest
+from tests.harness import BOT_TOKEN
+
+
+@pytest.fixture
+async def emulator() -> SlackEmulator:  # type: ignore[misc]
+    async with SlackEmulator() as running:
+        yield running
+
+
+@pytest.fixture
+def env(emulator: SlackEmulator, database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "MPLCONFIGDIR": str(tmp_path / "mpl"),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+async def vocbot(env: dict[str, str], *args: str, cwd: Path) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_digest_prints_a_readable_text_version(
+    env: dict[str, str], tmp_path: Path, db: Database
+) -> None:
+    code, out, err = await vocbot(env, "digest", cwd=tmp_path)
+    assert code == 0, err
+    assert out.startswith("Weekly customer feedback digest, week to ")
+    assert "No surveys were sent and no answers came in" in out  # a fresh database
+    await seed_digest(db)
+    code, out, err = await vocbot(env, "digest", cwd=tmp_path)
+    assert code == 0, err
+    for title in ("Scores", "NPS by segment (90 days)", "NPS by tenure (90 days)", "Follow-ups"):
+        assert f"\n{title}\n" in out, title
+    assert "Top feature requests by ARR" in out and "1. SSO: $120,000 ARR" in out
+    assert "nan" not in out.lower()
+
+
+async def test_digest_post_posts_now_to_the_digest_channel(
+    env: dict[str, str], tmp_path: Path, emulator: SlackEmulator
+) -> None:
+    code, _, err = await vocbot(env, "digest", "--post", cwd=tmp_path)
+    assert code == 1 and "DIGEST_CHANNEL" in err
+    code, out, err = await vocbot(
+        env | {"DIGEST_CHANNEL": "CDIG"}, "digest", "--post", cwd=tmp_path
+    )
+    assert code == 0, err
+    assert "Posted the digest to CDIG" in out
+    [message, chart] = emulator.messages("CDIG")
+    assert "Weekly customer feedback digest" in json.dumps(message["blocks"])
+    assert chart["thread_ts"] == message["ts"] and chart["files"]
+
+
+async def test_export_responses_streams_csv_and_jsonl_to_stdout(
+    env: dict[str, str], tmp_path: Path, db: Database
+) -> None:
+    await seed_digest(db)
+    code, out, err = await vocbot(env, "export", "responses", cwd=tmp_path)
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 41 and {r["account"] for r in rows} == {
+        "Acme",
+        "Globex",
+        "Initech",
+        "Hooli",
+    }
+    code, out, err = await vocbot(env, "export", "responses", "--format", "jsonl", cwd=tmp_path)
+    assert code == 0, err
+    assert len([json.loads(line) for line in out.splitlines()]) == 41
+    code, _, err = await vocbot(env, "export", "responses", "--format", "xml", cwd=tmp_path)
+    assert code == 1 and "use --format csv or --format jsonl" in err
