@@ -550,6 +550,42 @@ async def feedback(demo: Demo) -> None:
             t.show(dm)
 
 
+async def weekly(demo: Demo) -> Path | None:
+    """Monday 09:00: the scheduler posts the weekly digest; returns the chart's path."""
+    t, clock = demo.transcript, demo.clock
+    t.step("8 · Monday 09:00: the weekly digest arrives in #voc")
+    monday = clock() + timedelta(days=(7 - clock().weekday()) % 7 or 7)
+    clock.advance(monday.replace(hour=9, minute=0) - clock())
+    t.new_calls()
+    await demo.run_due()
+    calls = t.new_calls()
+    reminders = [
+        c
+        for c in calls
+        if c.method == "chat.postMessage" and str(c.args.get("channel", "")).startswith("D")
+    ]
+    escalations = [
+        c
+        for c in calls
+        if c.method == "chat.postMessage" and c.args.get("thread_ts") and not c.args.get("metadata")
+    ]
+    say = t.say
+    say(
+        f"Over the weekend the scheduler also sent {len(reminders)} survey reminders (one each, "
+        f"to those who had not answered) and {len(escalations)} further escalations."
+    )
+    digests = [c for c in calls if c.method == "chat.postMessage" and c.args.get("metadata")]
+    for posted in digests:
+        t.show(posted)
+    files = demo.emulator.uploaded_files()
+    if not files:
+        return None
+    chart = demo.workdir / "digest-chart.png"
+    chart.write_bytes(list(files.values())[-1])
+    say(f"\n  …and in its thread, the chart of NPS per week: {chart}")
+    return chart
+
+
 def _find_button(message: dict[str, Any], action: str) -> tuple[dict[str, Any], str]:
     for block in message.get("blocks") or []:
         for element in _elements(block):
@@ -588,6 +624,7 @@ async def run_demo(
         if scenario is None:
             await play(demo)
             await feedback(demo)
+            await weekly(demo)
         else:
             await scenario(demo)
     out.write(f"\nThe demo's database and files are in {folder}\n")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.demo import SCORES, Demo, feedback, play, run_demo
+from bot.demo import SCORES, Demo, feedback, play, run_demo, weekly
 from storage.models import FollowUpCase, Invitation, Response
 
 
@@ -20,6 +20,7 @@ async def test_the_demo_runs_the_program_and_prints_what_people_saw(tmp_path: Pa
     async def scenario(demo: Demo) -> None:
         await play(demo)
         await feedback(demo)
+        facts["chart"] = await weekly(demo)
         async with demo.runtime.db.session() as session:
             facts["sent"] = await session.scalar(
                 select(func.count()).select_from(Invitation).where(Invitation.sent_at.is_not(None))
@@ -35,6 +36,7 @@ async def test_the_demo_runs_the_program_and_prints_what_people_saw(tmp_path: Pa
     text = out.getvalue()
     answered = [s for row in SCORES for s in row if s is not None]
     detractors = sum(1 for s in answered if s <= 6)
+    promoters = sum(1 for s in answered if s >= 9)
     assert facts["sent"] == 40
     assert facts["answers"] == len(answered)
     assert facts["cases"] == detractors
@@ -47,6 +49,10 @@ async def test_the_demo_runs_the_program_and_prints_what_people_saw(tmp_path: Pa
     assert "SSO (open) — $325,000 ARR · 2 accounts" in text  # /voc requests, ranked by ARR
     assert "Told 4 new people it's live" in text  # two contacts (by email) and two CSMs
     assert "Anda pernah meminta SSO" in text  # the Malay contact reads it in Malay
+    assert f"NPS, last week: +{round(100 * (promoters - detractors) / len(answered))}" in text
+    chart = facts["chart"]
+    assert isinstance(chart, Path) and chart.read_bytes().startswith(b"\x89PNG")
+    assert f"the chart of NPS per week: {chart}" in text
     assert (tmp_path / "demo.db").exists()
 
 
