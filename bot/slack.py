@@ -216,11 +216,11 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._tokens = 1.0  # the first request opens a connection: no burst behind it
-        self._last = clock()
+        self._last = math.inf  # set by the first `wait`: no tokens saved up before it
         self._paused_until = 0.0
         self._limited_at = -math.inf
         self._refused_rate = per_second
-        self._climbed_at = self._last
+        self._climbed_at = 0.0
         self._lock = asyncio.Lock()
 
     def back_off(self, retry_after: float) -> None:
@@ -243,7 +243,8 @@ class Pacer:
                     await self._sleep(self._paused_until - now)
                     continue
                 self._climb(now)
-                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+                saved = max(0.0, now - self._last) * self.rate
+                self._tokens = min(self.burst, self._tokens + saved)
                 self._last = now
                 if self._tokens > 1 - 1e-9:  # float error must not make a wait of ~0 s
                     self._tokens -= 1

@@ -89,7 +89,8 @@ async def test_pacer_settles_under_a_lower_cap_instead_of_bouncing_off_it(cap: f
 async def test_a_429_takes_away_the_burst() -> None:
     time_ = _SimulatedTime()
     pacer = Pacer(10, burst=5, clock=time_.clock, sleep=time_.sleep)
-    time_.now = 10.0  # idle long enough to have a full burst
+    await pacer.wait()
+    time_.now = 10.0  # idle long enough to have saved up a full burst
     pacer.back_off(1)
     await pacer.wait()
     assert time_.now >= 11.0 + 1 / 8 - 1e-9  # after Retry-After, spaced at the slowed rate
