@@ -19,8 +19,9 @@ from storage.db import Database
 
 # chat.postMessage to distinct DMs: at most this, less when Slack answers 429 (see Pacer).
 SURVEY_SENDS_PER_SECOND = 20.0
-# A short burst absorbs timer jitter; Slack allows short bursts, so this stays small.
-SURVEY_SEND_BURST = 2
+# No bursts: when the event loop stalls, a send released just before goes out together with
+# the next one, and a burst on top of that pair met 429s (Slack's burst size is unstated).
+SURVEY_SEND_BURST = 1
 # Work done after acking Slack runs a few at a time, so a burst of taps is acked first
 # (Slack allows 3 s) and recorded right behind; see `Runtime.after_ack`.
 AFTER_ACK_SLOTS = 4
