@@ -80,6 +80,17 @@ async def test_a_429_pauses_every_sender_for_retry_after(
     assert {i.status for i in await _invitations(rt)} == {S.SENT}
 
 
+async def test_a_429_on_another_method_leaves_the_survey_pace_alone(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    emulator.add_user("U1", email="ana@acme.test")
+    paced = _paced(rt, per_second=20)
+    emulator.fail("users.info", status=429, retry_after=1)
+    await paced.slack.users_info(user="U1")  # slack-sdk sleeps Retry-After in this call
+    assert [c.status for c in emulator.calls_to("users.info")] == [429, 200]
+    assert paced.pacer.rate == 20
+
+
 async def test_a_503_retry_does_not_hold_up_the_other_senders(
     rt: Runtime, emulator: SlackEmulator
 ) -> None:
