@@ -197,6 +197,7 @@ class Pacer:
     """
 
     QUIET = 1.0  # seconds without a 429 before the rate climbs again
+    CUT = 0.8  # the rate after a 429
     FAST, SLOW = 0.20, 0.01  # climb per second, as a share of the rate
     NEAR = 0.85  # the climb slows down at this share of the refused rate
 
@@ -228,7 +229,7 @@ class Pacer:
         now = self._clock()
         if now - self._limited_at > 0.5:  # slow down once per burst of 429s
             self._refused_rate = self.rate
-            self.rate = max(self.floor, self.rate * 0.8)
+            self.rate = max(self.floor, self.rate * self.CUT)
         self._limited_at = now
         self._paused_until = max(self._paused_until, now + retry_after)
         self._tokens = 0.0  # Slack's bucket is empty: no burst right after the pause
