@@ -68,6 +68,7 @@ def main(options: argparse.Namespace) -> int:
                 "2",
                 "--fail-503",
                 str(options.fail_503),
+                *(["--trace", options.trace] if options.trace else []),
             ],
             env=env,
             cwd=root,
@@ -111,7 +112,11 @@ def main(options: argparse.Namespace) -> int:
         f"delivered {len(dms)} in {elapsed:.1f} s: {rate:.1f}/s = {rate / options.cap:.2f} "
         f"of the cap (target >= 0.9)"
     )
-    print(f"refused by the emulator (429 or 503, then retried): {summary.get('refused', 0)}")
+    by_status = summary.get("by_status", {})
+    print(
+        f"refused by the emulator, then retried: {by_status.get('429', 0)} x 429 (rate limit), "
+        f"{by_status.get('503', 0)} x 503"
+    )
     print(f"duplicates {duplicates}, lost {lost}, invitations marked sent {sent}")
     print(f"peak RSS of the delivering process: {peak_mb:.0f} MB (target < 150 MB)")
     return 0 if duplicates == 0 and lost == 0 else 1
@@ -122,4 +127,5 @@ if __name__ == "__main__":
     parser.add_argument("--contacts", type=int, default=5000)
     parser.add_argument("--cap", type=float, default=20)
     parser.add_argument("--fail-503", type=float, default=0.05)
+    parser.add_argument("--trace", help="write each chat.postMessage's (time, status) here")
     sys.exit(main(parser.parse_args()))

@@ -8,7 +8,10 @@ found → `sent`; not found → `scheduled` again. Nothing is sent twice and not
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -28,6 +31,9 @@ log = logging.getLogger(__name__)
 S = InvitationStatus
 
 BATCH = 100
+SENDERS = 8  # DMs in flight at once: the pacer stays busy while some wait on Slack or retry
+CLAIM = 2 * SENDERS  # rows claimed at a time, just ahead of the senders
+PASS_LIMIT = 1000  # DMs per pass (~1 min at 20/s), so the pass's other jobs get their turn
 MAX_ATTEMPTS = 5
 HISTORY_SLACK = timedelta(hours=1)  # look well before `sending_since`: clocks drift
 
@@ -63,24 +69,94 @@ def survey_metadata(invitation_id: int) -> dict[str, object]:
     return {"event_type": SURVEY_METADATA_EVENT, "event_payload": {"invitation_id": invitation_id}}
 
 
-async def deliver_due(rt: Runtime, now: datetime, *, limit: int = BATCH) -> DeliveryReport:
-    """Claim due invitations and DM each one; returns what happened."""
-    async with rt.db.transaction() as session:
-        claimed = await invitations.claim_due(
-            session=session, now=now, lease=rt.settings.send_lease, limit=limit
-        )
-    report = DeliveryReport()
-    for position, (invitation, contact) in enumerate(claimed):
+async def deliver_due(rt: Runtime, now: datetime, *, limit: int = PASS_LIMIT) -> DeliveryReport:
+    """Claim due invitations a few at a time and DM them, `SENDERS` at once under the pacer.
+
+    Each DM still goes claim → `sending` (leased) → postMessage with metadata → `sent`, so
+    overlapping sends changes nothing about exactly-once. Rows are claimed just ahead of
+    the senders, so their leases stay fresh. When the pass stops early (Slack refused the
+    bot, or an unexpected error) the senders finish what they hold and every claimed row
+    not yet posted goes back to `scheduled`; the error is raised after that.
+    """
+    fanout = _Fanout(rt, now, limit)
+    await asyncio.gather(*(fanout.sender() for _ in range(SENDERS)))
+    if fanout.stopped_by is not None:
+        await _release_all(rt, fanout.unsent + [invitation for invitation, *_ in fanout.queue], now)
+        raise fanout.stopped_by
+    return fanout.report
+
+
+class _Fanout:
+    """One delivery pass: a queue of claimed rows that `SENDERS` sender tasks drain."""
+
+    def __init__(self, rt: Runtime, now: datetime, limit: int) -> None:
+        self.rt = rt
+        self.now = now
+        self.limit = limit
+        self.report = DeliveryReport()
+        self.queue: deque[tuple[Invitation, Contact, float]] = deque()
+        self.stopped_by: Exception | None = None
+        self.unsent: list[Invitation] = []  # taken by a sender, refused before posting
+        self._claimed = 0
+        self._exhausted = False
+        self._started = time.monotonic()
+        self._claiming = asyncio.Lock()
+
+    async def sender(self) -> None:
+        while (item := await self._next()) is not None:
+            invitation, contact, claimed_at = item
+            fresh_until = claimed_at + self.rt.settings.send_lease.total_seconds() / 2
+            try:
+                await _deliver_one(self.rt, invitation, contact, self.now, self.report, fresh_until)
+            except SlackConfigError as exc:
+                self._stop(exc)
+                self.unsent.append(invitation)  # refused before posting
+            except Exception as exc:  # the row stays `sending`: reconciliation settles it
+                log.exception("survey send failed", extra=_fields(invitation, repr(exc)))
+                self._stop(exc)
+
+    def _stop(self, exc: Exception) -> None:
+        if self.stopped_by is None:
+            self.stopped_by = exc
+
+    async def _next(self) -> tuple[Invitation, Contact, float] | None:
+        async with self._claiming:  # one sender claims for all; the rest wait for its rows
+            if self.stopped_by is None and not self.queue:
+                await self._claim()
+            if self.stopped_by is not None or not self.queue:
+                return None
+            return self.queue.popleft()
+
+    async def _claim(self) -> None:
+        wanted = min(CLAIM, self.limit - self._claimed)
+        if self._exhausted or wanted <= 0:
+            return
+        # The lease counts from this claim, however long the pass has been running.
+        elapsed = timedelta(seconds=time.monotonic() - self._started)
         try:
-            await _deliver_one(rt, invitation, contact, now, report)
-        except SlackConfigError:
-            await _release_all(rt, claimed[position:], now)
-            raise
-    return report
+            async with self.rt.db.transaction() as session:
+                claimed = await invitations.claim_due(
+                    session=session,
+                    now=self.now,
+                    lease=self.rt.settings.send_lease + elapsed,
+                    limit=wanted,
+                )
+        except Exception as exc:
+            self._stop(exc)
+            return
+        self._claimed += len(claimed)
+        self._exhausted = len(claimed) < wanted
+        at = time.monotonic()
+        self.queue.extend((invitation, contact, at) for invitation, contact in claimed)
 
 
 async def _deliver_one(
-    rt: Runtime, invitation: Invitation, contact: Contact, now: datetime, report: DeliveryReport
+    rt: Runtime,
+    invitation: Invitation,
+    contact: Contact,
+    now: datetime,
+    report: DeliveryReport,
+    fresh_until: float,
 ) -> None:
     assert invitation.id is not None
     if contact.opted_out or not contact.slack_user_id:
@@ -89,6 +165,12 @@ async def _deliver_one(
         return
     card = card_for(invitation, contact)
     await rt.pacer.wait()
+    if time.monotonic() > fresh_until:
+        # Waited so long (Slack kept pausing us) that the lease could run out mid-send and
+        # another worker reconcile it: hand the row back instead of risking a second DM.
+        await _release_all(rt, [invitation], now)
+        report.requeued += 1
+        return
     try:
         posted = await rt.slack.chat_postMessage(
             channel=contact.slack_user_id,
@@ -208,6 +290,7 @@ async def send_reminders(rt: Runtime, now: datetime) -> DeliveryReport:
     for invitation, contact in due:
         if contact.opted_out or not invitation.dm_channel:
             continue
+        await rt.pacer.wait()  # the same method and cap as the surveys themselves
         try:
             await rt.slack.chat_postMessage(
                 channel=invitation.dm_channel, text=reminder_text(contact.locale)
@@ -276,10 +359,9 @@ async def _finish(
         )
 
 
-async def _release_all(
-    rt: Runtime, claimed: list[tuple[Invitation, Contact]], now: datetime
-) -> None:
-    for invitation, _contact in claimed:
+async def _release_all(rt: Runtime, claimed: list[Invitation], now: datetime) -> None:
+    """Put claimed rows that were never posted back to `scheduled`, as if never claimed."""
+    for invitation in claimed:
         assert invitation.id is not None
         values = {"status": S.SCHEDULED, "lease_until": None, "attempts": invitation.attempts - 1}
         await _finish(rt, invitation.id, values, now)

@@ -12,7 +12,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from types import TracebackType
@@ -62,6 +62,8 @@ class Call:
     args: dict[str, Any]
     http_method: str
     ok: bool
+    at: float = field(default_factory=time.monotonic)  # when it arrived
+    status: int = 200  # the HTTP status of the answer
 
 
 @dataclass
@@ -146,6 +148,9 @@ class SlackEmulator:
         self._chaos: dict[str, _Chaos] = {}
         self._buckets: dict[str, _Bucket] = {}
         self._hangs: dict[str, asyncio.Event] = {}
+        self._latency: dict[str, float] = {}
+        self._in_flight: dict[str, int] = {}
+        self.peak_in_flight: dict[str, int] = {}
         self._released = asyncio.Event()
         self._ids = itertools.count(1)
         self._clock = clock
@@ -306,6 +311,10 @@ class SlackEmulator:
             raise ValueError("random faults need an HTTP error status")
         self._chaos[method] = _Chaos(status, probability, random.Random(seed))
 
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every `method` call `seconds` late, as a distant server would."""
+        self._latency[method] = seconds
+
     def hang_after_store(self, method: str) -> asyncio.Event:
         """Process and store the next `method` call, then hold its answer until `stop()`."""
         event = asyncio.Event()
@@ -316,6 +325,18 @@ class SlackEmulator:
 
     async def _serve_api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
+        self._in_flight[method] = self._in_flight.get(method, 0) + 1
+        self.peak_in_flight[method] = max(
+            self.peak_in_flight.get(method, 0), self._in_flight[method]
+        )
+        try:
+            if method in self._latency:
+                await asyncio.sleep(self._latency[method])
+            return await self._answer_api(request, method)
+        finally:
+            self._in_flight[method] -= 1
+
+    async def _answer_api(self, request: web.Request, method: str) -> web.StreamResponse:
         try:
             args = await _read_args(request)
         except _ApiError as exc:
@@ -324,6 +345,7 @@ class SlackEmulator:
         call = Call(method, args, request.method, False)
         faulted = self._fault_response(method)
         if faulted is not None:
+            call.status = faulted.status
             self.calls.append(call)
             return faulted
         try:

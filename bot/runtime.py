@@ -17,8 +17,11 @@ from bot.config import Settings
 from bot.slack import Pacer, make_client
 from storage.db import Database
 
-# chat.postMessage to distinct DMs: stay well under the workspace-wide cap.
+# chat.postMessage to distinct DMs: at most this, less when Slack answers 429 (see Pacer).
 SURVEY_SENDS_PER_SECOND = 20.0
+# No bursts: when the event loop stalls, a send released just before goes out together with
+# the next one, and a burst on top of that pair met 429s (Slack's burst size is unstated).
+SURVEY_SEND_BURST = 1
 # Work done after acking Slack runs a few at a time, so a burst of taps is acked first
 # (Slack allows 3 s) and recorded right behind; see `Runtime.after_ack`.
 AFTER_ACK_SLOTS = 4
@@ -34,7 +37,9 @@ class Runtime:
     db: Database
     slack: AsyncWebClient
     clock: Callable[[], datetime] = utcnow
-    pacer: Pacer = field(default_factory=lambda: Pacer(SURVEY_SENDS_PER_SECOND, burst=5))
+    pacer: Pacer = field(
+        default_factory=lambda: Pacer(SURVEY_SENDS_PER_SECOND, burst=SURVEY_SEND_BURST)
+    )
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AFTER_ACK_SLOTS))
     pending: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -73,14 +78,12 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> Runtime:
-    """The runtime for a process: one database, one Slack client whose 429s slow the pacer."""
-    pacer = Pacer(SURVEY_SENDS_PER_SECOND, burst=5)
+    """The runtime for a process: one database, one Slack client whose DMs share one pacer."""
+    pacer = Pacer(SURVEY_SENDS_PER_SECOND, burst=SURVEY_SEND_BURST)
     return Runtime(
         settings=settings,
         db=Database(settings.database_url),
-        slack=make_client(
-            settings.slack_bot_token, settings.slack_api_url, on_rate_limited=pacer.back_off
-        ),
+        slack=make_client(settings.slack_bot_token, settings.slack_api_url, pacer=pacer),
         clock=clock,
         pacer=pacer,
     )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -15,6 +15,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 # The recipient cannot get a DM; retrying will not help.
@@ -61,20 +64,81 @@ class CappedBackoff(RetryIntervalCalculator):
         return interval * (0.5 + random.random() / 2)
 
 
+# Bulk sends share one pace: a 429 or a retry of these waits its turn at the `Pacer`.
+PACED_METHODS = frozenset({"chat.postMessage"})
+
+
+def _paced(request: HttpRequest) -> bool:
+    return request.url.rsplit("/", 1)[-1] in PACED_METHODS
+
+
 class PacedRateLimitHandler(AsyncRateLimitErrorRetryHandler):
-    """slack-sdk's 429 handler (sleeps `Retry-After`) that also tells a pacer to slow down."""
+    """slack-sdk's 429 handler; for paced methods the pause is the pacer's, for every sender.
 
-    def __init__(self, max_retry_count: int, on_limited: Callable[[float], None]) -> None:
+    Slack's `Retry-After` pauses the whole pacer (every sender waits, not only the one that
+    was refused) and slows it; the retry then takes its turn at the pacer. Other methods
+    sleep `Retry-After` inside the call, as slack-sdk does.
+    """
+
+    def __init__(self, max_retry_count: int, pacer: Pacer) -> None:
         super().__init__(max_retry_count=max_retry_count)
-        self.on_limited = on_limited
+        self.pacer = pacer
 
-    async def prepare_for_next_attempt_async(self, **kwargs: Any) -> None:
-        response = kwargs.get("response")
-        if response is not None:
-            headers = {key.lower(): value for key, value in response.headers.items()}
-            retry_after = headers.get("retry-after") or ["1"]
-            self.on_limited(float(retry_after[0]))
-        await super().prepare_for_next_attempt_async(**kwargs)
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None or not _paced(request):
+            await super().prepare_for_next_attempt_async(
+                state=state, request=request, response=response, error=error
+            )
+            return
+        state.next_attempt_requested = True
+        self.pacer.back_off(_retry_after(response))
+        await self.pacer.wait()
+        state.increment_current_attempt()
+
+
+class PacedServerErrorHandler(AsyncServerErrorRetryHandler):
+    """slack-sdk's 500/503 handler; a paced method's retry also waits its turn at the pacer.
+
+    The backoff sleep holds only the sender that got the error; the retry is one more
+    request under the same pace, so retries never push the app over Slack's cap.
+    """
+
+    def __init__(
+        self, max_retry_count: int, interval_calculator: RetryIntervalCalculator, pacer: Pacer
+    ) -> None:
+        super().__init__(max_retry_count=max_retry_count, interval_calculator=interval_calculator)
+        self.pacer = pacer
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        await super().prepare_for_next_attempt_async(
+            state=state, request=request, response=response, error=error
+        )
+        if _paced(request):
+            await self.pacer.wait()
+
+
+def _retry_after(response: HttpResponse) -> float:
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after" and values:
+            try:
+                return float(values[0])
+            except ValueError:
+                break
+    return 1.0
 
 
 def make_client(
@@ -82,26 +146,30 @@ def make_client(
     base_url: str,
     *,
     timeout: int = 30,
-    on_rate_limited: Callable[[float], None] | None = None,
+    pacer: Pacer | None = None,
 ) -> AsyncWebClient:
     """The client every part of the app uses.
 
     The handlers share one attempt counter per request, so the rate-limit handler gets the
-    highest count: under a stretch of 429s it keeps honouring `Retry-After`.
+    highest count: under a stretch of 429s it keeps honouring `Retry-After`. With a `pacer`,
+    429s and 5xx retries of `PACED_METHODS` go through it (see the handlers above).
     """
     backoff = CappedBackoff()
-    limited = (
-        PacedRateLimitHandler(8, on_rate_limited)
-        if on_rate_limited
-        else AsyncRateLimitErrorRetryHandler(max_retry_count=8)
-    )
+    server: AsyncServerErrorRetryHandler
+    limited: AsyncRateLimitErrorRetryHandler
+    if pacer is not None:
+        server = PacedServerErrorHandler(4, backoff, pacer)
+        limited = PacedRateLimitHandler(8, pacer)
+    else:
+        server = AsyncServerErrorRetryHandler(max_retry_count=4, interval_calculator=backoff)
+        limited = AsyncRateLimitErrorRetryHandler(max_retry_count=8)
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=4, interval_calculator=backoff),
-            AsyncServerErrorRetryHandler(max_retry_count=4, interval_calculator=backoff),
+            server,
             limited,
         ],
     )
@@ -121,44 +189,75 @@ def error_code(exc: Exception) -> str:
 class Pacer:
     """Spaces out bulk calls under a rate (a token bucket), separate from retrying.
 
-    It starts at `per_second`; a 429 cuts the rate by a fifth and pauses for `Retry-After`;
-    each send after a quiet second wins back 2%, so a campaign settles near Slack's limit.
+    It starts at `per_second` and never goes above it. A 429 pauses every caller for
+    `Retry-After` and cuts the rate by a fifth (once per burst of 429s), remembering the
+    rate Slack refused. After a quiet second the rate climbs back: quickly (20% a second)
+    to 85% of the refused rate, then slowly (1% a second), so it settles under Slack's
+    limit instead of bouncing off it.
     """
 
-    def __init__(self, per_second: float, burst: int = 1, *, floor: float = 0.5) -> None:
+    QUIET = 1.0  # seconds without a 429 before the rate climbs again
+    CUT = 0.8  # the rate after a 429
+    FAST, SLOW = 0.20, 0.01  # climb per second, as a share of the rate
+    NEAR = 0.85  # the climb slows down at this share of the refused rate
+
+    def __init__(
+        self,
+        per_second: float,
+        burst: int = 1,
+        *,
+        floor: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.max_rate = per_second
         self.rate = per_second
         self.floor = min(floor, per_second)
         self.burst = burst
-        self._tokens = float(burst)
-        self._last = time.monotonic()
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = 1.0  # the first request opens a connection: no burst behind it
+        self._last = math.inf  # set by the first `wait`: no tokens saved up before it
         self._paused_until = 0.0
-        self._limited_at = 0.0
+        self._limited_at = -math.inf
+        self._refused_rate = per_second
+        self._climbed_at = 0.0
         self._lock = asyncio.Lock()
 
     def back_off(self, retry_after: float) -> None:
-        """Slack said 429: slow down and pause."""
-        now = time.monotonic()
+        """Slack said 429: pause every caller for `retry_after` seconds and slow down."""
+        now = self._clock()
         if now - self._limited_at > 0.5:  # slow down once per burst of 429s
-            self.rate = max(self.floor, self.rate * 0.8)
+            self._refused_rate = self.rate
+            self.rate = max(self.floor, self.rate * self.CUT)
         self._limited_at = now
         self._paused_until = max(self._paused_until, now + retry_after)
+        self._tokens = 0.0  # Slack's bucket is empty: no burst right after the pause
+        self._last = max(self._last, self._paused_until)
 
     async def wait(self) -> None:
+        """Return when the caller may send; callers go one at a time, in order."""
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = self._clock()
                 if now < self._paused_until:
-                    await asyncio.sleep(self._paused_until - now)
+                    await self._sleep(self._paused_until - now)
                     continue
-                self._recover(now)
-                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+                self._climb(now)
+                saved = max(0.0, now - self._last) * self.rate
+                self._tokens = min(self.burst, self._tokens + saved)
                 self._last = now
-                if self._tokens >= 1:
+                if self._tokens > 1 - 1e-9:  # float error must not make a wait of ~0 s
                     self._tokens -= 1
                     return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+                await self._sleep((1 - self._tokens) / self.rate)
 
-    def _recover(self, now: float) -> None:
-        if self.rate < self.max_rate and now - self._limited_at > 1.0:
-            self.rate = min(self.max_rate, self.rate * 1.02)  # per send: ~+20%/s at 10/s
+    def _climb(self, now: float) -> None:
+        quiet_since = self._limited_at + self.QUIET
+        if self.rate >= self.max_rate or now <= quiet_since:
+            self._climbed_at = now
+            return
+        seconds = now - max(self._climbed_at, quiet_since)
+        growth = self.FAST if self.rate < self.NEAR * self._refused_rate else self.SLOW
+        self.rate = min(self.max_rate, self.rate * (1 + growth * seconds))
+        self._climbed_at = now

@@ -219,16 +219,21 @@ async def _claim(
     limit: int,
     values: dict[str, Any],
 ) -> list[int]:
+    # The candidates are a materialized CTE, not `IN (subquery)`: PostgreSQL may run such a
+    # subquery once per outer row, and with SKIP LOCKED each run picks other rows, so the
+    # UPDATE took far more than `limit` rows.
     candidates = (
         select(Invitation.id)
         .where(where)
         .order_by(order)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     result = await session.execute(
         update(Invitation)
-        .where(Invitation.id.in_(candidates.scalar_subquery()), where)
+        .where(Invitation.id.in_(select(candidates.c.id)), where)
         .values(**values)
         .returning(Invitation.id)
         .execution_options(synchronize_session=False)

@@ -1,0 +1,133 @@
+"""Campaign fan-out: several DMs in flight under one pacer, each survey sent exactly once."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from bot import delivery
+from bot.delivery import SlackConfigError, deliver_due
+from bot.emulator import SlackEmulator
+from bot.runtime import Runtime
+from bot.scheduler import drain
+from bot.slack import Pacer, make_client
+from bot.surveys import start_relationship_campaign
+from storage.models import Invitation, InvitationStatus
+from tests.harness import BOT_TOKEN
+from tests.seed import Person, add_people
+
+S = InvitationStatus
+pytestmark = pytest.mark.postgres
+
+
+async def _campaign(rt: Runtime, emulator: SlackEmulator, count: int) -> None:
+    for i in range(count):
+        emulator.add_user(f"U{i:03d}", email=f"c{i}@fan.test")
+    await add_people(rt.db, *(Person(f"c{i}@fan.test", f"U{i:03d}") for i in range(count)))
+    report = await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    assert report.created == count
+
+
+def _paced(rt: Runtime, per_second: float) -> Runtime:
+    """The runtime as a process builds it: the client's 429s and retries go through the pacer."""
+    pacer = Pacer(per_second, burst=1)
+    slack = make_client(BOT_TOKEN, rt.settings.slack_api_url, pacer=pacer)
+    return Runtime(rt.settings, rt.db, slack, clock=rt.clock, pacer=pacer)
+
+
+async def _invitations(rt: Runtime) -> list[Invitation]:
+    async with rt.db.session() as session:
+        return list((await session.execute(select(Invitation).order_by(Invitation.id))).scalars())
+
+
+def _dms(emulator: SlackEmulator) -> Counter[str]:
+    return Counter(c.args["channel"] for c in emulator.calls_to("chat.postMessage", ok=True))
+
+
+async def test_sends_overlap_and_each_survey_goes_out_once(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    await _campaign(rt, emulator, 40)
+    emulator.delay("chat.postMessage", 0.1)  # one at a time this would take 4 s
+    emulator.fail_randomly("chat.postMessage", status=503, probability=0.2, seed=3)
+    started = time.monotonic()
+    report = await drain(rt)
+    elapsed = time.monotonic() - started
+    assert report.sent == 40
+    assert emulator.peak_in_flight["chat.postMessage"] > 1
+    assert elapsed < 3.0
+    assert len(_dms(emulator)) == 40 and set(_dms(emulator).values()) == {1}
+    assert len(emulator.calls_to("chat.postMessage", ok=False)) > 0  # the 503s were retried
+    assert {i.status for i in await _invitations(rt)} == {S.SENT}  # nothing left `sending`
+
+
+async def test_a_429_pauses_every_sender_for_retry_after(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    await _campaign(rt, emulator, 6)
+    paced = _paced(rt, per_second=5)  # 200 ms apart: the 429 is back before the next send
+    emulator.fail("chat.postMessage", status=429, retry_after=1)
+    await drain(paced)
+    calls = emulator.calls_to("chat.postMessage")
+    [limited] = [c for c in calls if c.status == 429]
+    after = [c.at - limited.at for c in calls if c.at > limited.at]
+    assert len(after) == 6 and min(after) >= 0.95  # nobody sent during Retry-After
+    assert paced.pacer.rate < 5  # and the pace slowed down
+    assert len(_dms(emulator)) == 6 and set(_dms(emulator).values()) == {1}
+    assert {i.status for i in await _invitations(rt)} == {S.SENT}
+
+
+async def test_a_429_on_another_method_leaves_the_survey_pace_alone(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    emulator.add_user("U1", email="ana@acme.test")
+    paced = _paced(rt, per_second=20)
+    emulator.fail("users.info", status=429, retry_after=1)
+    await paced.slack.users_info(user="U1")  # slack-sdk sleeps Retry-After in this call
+    assert [c.status for c in emulator.calls_to("users.info")] == [429, 200]
+    assert paced.pacer.rate == 20
+
+
+async def test_a_503_retry_does_not_hold_up_the_other_senders(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    await _campaign(rt, emulator, 8)
+    paced = _paced(rt, per_second=20)
+    emulator.fail("chat.postMessage", status=503)
+    await drain(paced)
+    calls = emulator.calls_to("chat.postMessage")
+    [failed] = [c for c in calls if c.status == 503]
+    [retry] = [c for c in calls if c.ok and c.args["channel"] == failed.args["channel"]]
+    assert retry.at - failed.at >= 0.2  # the client's backoff, inside that one send
+    assert any(failed.at < c.at < retry.at for c in calls if c.ok)  # others went on meanwhile
+    assert len(_dms(emulator)) == 8 and set(_dms(emulator).values()) == {1}
+
+
+async def test_slack_refusing_the_bot_mid_pass_puts_unsent_rows_back(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    await _campaign(rt, emulator, 3 * delivery.CLAIM)
+    emulator.fail("chat.postMessage", error="invalid_auth", times=2)
+    with pytest.raises(SlackConfigError):
+        await deliver_due(rt, rt.now())
+    rows = await _invitations(rt)
+    statuses = Counter(i.status for i in rows)
+    assert set(statuses) == {S.SENT, S.SCHEDULED}  # nothing `sending`, nothing failed
+    assert statuses[S.SENT] == len(_dms(emulator)) < len(rows)  # a few were already in flight
+    assert all(i.attempts == 0 for i in rows if i.status == S.SCHEDULED)  # as if never claimed
+    await drain(rt)  # the token is fine again
+    assert len(_dms(emulator)) == len(rows) and set(_dms(emulator).values()) == {1}
+    assert {i.status for i in await _invitations(rt)} == {S.SENT}
+
+
+async def test_a_pass_stops_at_its_limit_and_leaves_the_rest_scheduled(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    await _campaign(rt, emulator, 30)
+    report = await deliver_due(rt, rt.now(), limit=20)
+    assert report.sent == 20
+    statuses = Counter(i.status for i in await _invitations(rt))
+    assert statuses == {S.SENT: 20, S.SCHEDULED: 10}
