@@ -13,6 +13,7 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.claims import claimable
 from storage.models import Account, Advocacy, Contact, FollowUpCase, Response
 
 C = FollowUpCase
@@ -136,12 +137,10 @@ async def claim_escalations(
         C.escalations < max_steps,
         C.message_ts.is_not(None),
     )
-    candidates = (
-        select(C.id).where(due).order_by(C.next_escalation_at).limit(limit)
-    ).with_for_update(skip_locked=True)
+    candidates = claimable(C.id, due, C.next_escalation_at, limit=limit)
     result = await session.execute(
         update(C)
-        .where(C.id.in_(candidates.scalar_subquery()), due)
+        .where(C.id.in_(candidates), due)
         .values(escalations=C.escalations + 1, next_escalation_at=now + every)
         .returning(C.id, C.escalations)
         .execution_options(synchronize_session=False)

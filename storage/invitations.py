@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.claims import claimable
 from storage.models import Contact, Invitation, InvitationStatus, Trigger
 
 S = InvitationStatus
@@ -219,21 +220,9 @@ async def _claim(
     limit: int,
     values: dict[str, Any],
 ) -> list[int]:
-    # The candidates are a materialized CTE, not `IN (subquery)`: PostgreSQL may run such a
-    # subquery once per outer row, and with SKIP LOCKED each run picks other rows, so the
-    # UPDATE took far more than `limit` rows.
-    candidates = (
-        select(Invitation.id)
-        .where(where)
-        .order_by(order)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("candidates")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
     result = await session.execute(
         update(Invitation)
-        .where(Invitation.id.in_(select(candidates.c.id)), where)
+        .where(Invitation.id.in_(claimable(Invitation.id, where, order, limit=limit)), where)
         .values(**values)
         .returning(Invitation.id)
         .execution_options(synchronize_session=False)

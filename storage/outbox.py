@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.claims import claimable
 from storage.models import Account, Contact, Invitation, OutboxEvent
 
 E = OutboxEvent
@@ -40,16 +41,10 @@ async def claim_due(
         E.due_at <= now,
         or_(E.lease_until.is_(None), E.lease_until < now),
     )
-    candidates = (
-        select(E.id)
-        .where(due)
-        .order_by(E.due_at, E.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    candidates = claimable(E.id, due, E.due_at, E.id, limit=limit)
     result = await session.execute(
         update(E)
-        .where(E.id.in_(candidates.scalar_subquery()), due)
+        .where(E.id.in_(candidates), due)
         .values(lease_until=now + lease)
         .returning(E.id, E.event_id, E.type, E.payload, E.created_at, E.attempts)
         .execution_options(synchronize_session=False)
