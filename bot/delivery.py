@@ -23,7 +23,7 @@ from blocks.ids import SURVEY_METADATA_EVENT
 from blocks.surveys import SurveyCard, closed_blocks, reminder_text, survey_json, survey_text
 from blocks.surveys import to_dicts as blocks_json
 from bot.runtime import Runtime
-from bot.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code
+from bot.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code, find_by_metadata
 from storage import invitations
 from storage.models import Contact, Invitation, InvitationStatus, SkipReason
 
@@ -253,27 +253,15 @@ async def _find_sent_message(
     if not channel:
         opened = await rt.slack.conversations_open(users=contact.slack_user_id)
         channel = opened["channel"]["id"]
-    since = (invitation.sending_since or invitation.due_at) - HISTORY_SLACK
-    cursor: str | None = None
-    while True:
-        page = await rt.slack.conversations_history(
-            channel=channel,
-            oldest=f"{since.timestamp():.6f}",
-            include_all_metadata=True,
-            limit=200,
-            cursor=cursor,
-        )
-        for message in page.get("messages", []):
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if (
-                metadata.get("event_type") == SURVEY_METADATA_EVENT
-                and payload.get("invitation_id") == invitation.id
-            ):
-                return channel, message["ts"]
-        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-        if not page.get("has_more") or not cursor:
-            return None
+    ts = await find_by_metadata(
+        rt.slack,
+        channel=channel,
+        since=(invitation.sending_since or invitation.due_at) - HISTORY_SLACK,
+        event_type=SURVEY_METADATA_EVENT,
+        key="invitation_id",
+        value=invitation.id,
+    )
+    return (channel, ts) if ts else None
 
 
 async def send_reminders(rt: Runtime, now: datetime) -> DeliveryReport:

@@ -23,7 +23,7 @@ from bot.chart import nps_trend_png
 from bot.config import parse_weekly_schedule
 from bot.errors import UserError
 from bot.runtime import Runtime
-from bot.slack import error_code
+from bot.slack import error_code, find_by_metadata
 from storage import digest_runs
 from storage.digest import (
     QUARTER,
@@ -223,24 +223,11 @@ async def _upload_chart(rt: Runtime, channel: str, ts: str, digest: Digest) -> s
 
 async def _find_posted(rt: Runtime, channel: str, run: digest_runs.ClaimedRun) -> str | None:
     """The ts of this period's digest if an earlier attempt posted it before dying."""
-    since = run.due_at - HISTORY_SLACK
-    cursor: str | None = None
-    while True:
-        page = await rt.slack.conversations_history(
-            channel=channel,
-            oldest=f"{since.timestamp():.6f}",
-            include_all_metadata=True,
-            limit=200,
-            cursor=cursor,
-        )
-        for message in page.get("messages", []):
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if (
-                metadata.get("event_type") == DIGEST_METADATA_EVENT
-                and payload.get("period") == run.period
-            ):
-                return str(message["ts"])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-        if not page.get("has_more") or not cursor:
-            return None
+    return await find_by_metadata(
+        rt.slack,
+        channel=channel,
+        since=run.due_at - HISTORY_SLACK,
+        event_type=DIGEST_METADATA_EVENT,
+        key="period",
+        value=run.period,
+    )

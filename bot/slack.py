@@ -7,6 +7,7 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -261,3 +262,36 @@ class Pacer:
         growth = self.FAST if self.rate < self.NEAR * self._refused_rate else self.SLOW
         self.rate = min(self.max_rate, self.rate * (1 + growth * seconds))
         self._climbed_at = now
+
+
+async def find_by_metadata(
+    client: AsyncWebClient,
+    *,
+    channel: str,
+    since: datetime,
+    event_type: str,
+    key: str,
+    value: object,
+) -> str | None:
+    """The ts of the message in `channel` since `since` whose metadata has `key == value`.
+
+    How an interrupted post is recognised instead of being posted twice: every message the
+    bot posts for a row carries the row's id in its metadata.
+    """
+    cursor: str | None = None
+    while True:
+        page = await client.conversations_history(
+            channel=channel,
+            oldest=f"{since.timestamp():.6f}",
+            include_all_metadata=True,
+            limit=200,
+            cursor=cursor,
+        )
+        for message in page.get("messages", []):
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == event_type and payload.get(key) == value:
+                return str(message["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not page.get("has_more") or not cursor:
+            return None
