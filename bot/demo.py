@@ -298,14 +298,19 @@ class Demo:
             )
         for staff in (*CSMS, SUPPORT):
             self.emulator.add_user(staff.user_id, name=staff.name)
+        # Every setting spelled out: nothing from the environment or a .env changes the demo.
+        defaults = {name: field.default for name, field in Settings.model_fields.items()}
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
-            slack_bot_token="xoxb-demo",
-            slack_signing_secret=self.secret,
-            slack_api_url=self.emulator.api_url,
-            database_url=f"sqlite+aiosqlite:///{self.workdir / 'demo.db'}",
-            voc_channel=VOC_CHANNEL,
-            voc_admins=[ADMIN],
+            **defaults
+            | {
+                "slack_bot_token": "xoxb-demo",
+                "slack_signing_secret": self.secret,
+                "slack_api_url": self.emulator.api_url,
+                "database_url": f"sqlite+aiosqlite:///{self.workdir / 'demo.db'}",
+                "voc_channel": VOC_CHANNEL,
+                "voc_admins": [ADMIN],
+            },
         )
         self.rt = Runtime(
             settings=settings,
