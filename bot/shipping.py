@@ -13,12 +13,15 @@ from blocks.text import escape, shorten
 from bot.errors import UserError
 from bot.names import name_key
 from bot.runtime import Runtime
+from bot.slack import find_by_metadata
 from storage import feedback, shipping
-from storage.models import FeatureRequest
+from storage.models import FeatureRequest, ShipNotice
 
 log = logging.getLogger(__name__)
-# Long enough for one DM round; a process killed mid-send leaves notices a later ship retries.
+# Long enough for one DM round; a process killed mid-send leaves notices a later ship retries
+# (after looking in the person's DM for the message, by its metadata, so none is doubled).
 NOTICE_LEASE = timedelta(minutes=5)
+NOTICE_METADATA_EVENT = "voc_ship_notice"
 ADMIN_ONLY = "Only VoC admins can {what}. Ask one of them, or ask to be added to VOC_ADMINS."
 
 
@@ -64,11 +67,11 @@ async def ship(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> Shi
     report = ShipReport(request.name, newly, already=len(people) - len(claimed))
     async with rt.db.session() as session:
         locales = await shipping.contact_locales(
-            session=session, contact_ids=[n.contact_id for n in claimed if n.contact_id]
+            session=session, contact_ids=[n.contact_id for n, _ in claimed if n.contact_id]
         )
-    for notice in claimed:
+    for notice, retried in claimed:
         text = live_text(request.name, locales.get(notice.contact_id or 0))
-        error = await _dm(rt, notice.user_id, text)
+        error = await _dm(rt, notice, text, look_first=retried)
         async with rt.db.transaction() as session:
             await shipping.finish_notice(
                 session=session, notice_id=notice.id or 0, now=rt.now(), error=error
@@ -84,14 +87,37 @@ async def ship(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> Shi
     return report
 
 
-async def _dm(rt: Runtime, user_id: str, text: str) -> str | None:
+async def _dm(rt: Runtime, notice: ShipNotice, text: str, *, look_first: bool) -> str | None:
+    """DM one person; a notice whose earlier sender died is looked for in the DM first."""
+    user_id = notice.user_id
     try:
-        await rt.slack.chat_postMessage(channel=user_id, text=text)
+        if look_first and await _already_sent(rt, notice):
+            return None
+        await rt.slack.chat_postMessage(
+            channel=user_id,
+            text=text,
+            metadata={"event_type": NOTICE_METADATA_EVENT, "event_payload": {"notice": notice.id}},
+        )
     except SlackApiError as exc:
         code = str(exc.response.get("error") or "slack_error")
         log.warning("ship notice refused", extra={"user": user_id, "error": code})
         return code
     return None
+
+
+async def _already_sent(rt: Runtime, notice: ShipNotice) -> bool:
+    opened = await rt.slack.conversations_open(users=notice.user_id)
+    found = await find_by_metadata(
+        rt.slack,
+        channel=opened["channel"]["id"],
+        since=notice.created_at - timedelta(hours=1),
+        event_type=NOTICE_METADATA_EVENT,
+        key="notice",
+        value=notice.id,
+    )
+    if found:
+        log.info("ship notice found already sent", extra={"notice_id": notice.id})
+    return found is not None
 
 
 async def _find_request(rt: Runtime, feature: str) -> FeatureRequest:

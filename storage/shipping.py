@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.feedback import insert_ignoring_duplicates
@@ -67,32 +67,31 @@ async def add_notices(
 
 async def claim_notices(
     *, session: AsyncSession, request_id: int, now: datetime, lease: timedelta
-) -> list[ShipNotice]:
-    """Take the unsent, unfailed notices nobody else holds; the conditional UPDATE decides."""
-    open_ids = select(ShipNotice.id).where(
+) -> list[tuple[ShipNotice, bool]]:
+    """Take the unsent, unfailed notices nobody else holds; the conditional UPDATE decides.
+
+    Returns (notice, retried) pairs: `retried` when an earlier claim's lease ran out, so its
+    DM may already be in Slack (the process died between posting and recording it).
+    """
+    takeable = and_(
         ShipNotice.feature_request_id == request_id,
         ShipNotice.sent_at.is_(None),
         ShipNotice.error.is_(None),
         or_(ShipNotice.lease_until.is_(None), ShipNotice.lease_until < now),
     )
-    candidates = list((await session.execute(open_ids)).scalars())
-    claimed: list[ShipNotice] = []
-    for notice_id in candidates:
+    rows = await session.execute(select(ShipNotice.id, ShipNotice.lease_until).where(takeable))
+    claimed: list[tuple[ShipNotice, bool]] = []
+    for notice_id, earlier_lease in rows.all():
         result = await session.execute(
             update(ShipNotice)
-            .where(
-                ShipNotice.id == notice_id,
-                ShipNotice.sent_at.is_(None),
-                ShipNotice.error.is_(None),
-                or_(ShipNotice.lease_until.is_(None), ShipNotice.lease_until < now),
-            )
+            .where(ShipNotice.id == notice_id, takeable)
             .values(lease_until=now + lease)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount:  # type: ignore[attr-defined]
             notice = await session.get(ShipNotice, notice_id)
             assert notice is not None
-            claimed.append(notice)
+            claimed.append((notice, earlier_lease is not None))
     return claimed
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from bot.emulator import Call, SlackEmulator
 from bot.runtime import Runtime
+from bot.shipping import NOTICE_LEASE, ship
 from bot.voc import TEXT_MAX
 from storage.db import Database
 from storage.models import (
@@ -25,7 +27,7 @@ from storage.models import (
     ShipNotice,
     ThemeTag,
 )
-from tests.harness import SlackSender, eventually, json_body
+from tests.harness import FakeClock, SlackSender, eventually, json_body
 from tests.payloads import block_action, block_suggestion, slash_command, view_submission
 
 pytestmark = pytest.mark.postgres
@@ -602,6 +604,27 @@ async def test_ship_dms_everyone_who_asked_exactly_once(
     [request] = await rows(rt.db, FeatureRequest)
     assert (request.status, request.shipped_by) == ("shipped", "UADMIN")
     assert "No open feature requests" in shown(await ask(slack, emulator, "requests"))
+
+
+async def test_a_ship_that_died_after_slack_took_a_dm_does_not_send_it_again(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, clock: FakeClock
+) -> None:
+    rt.settings.voc_admins = ["UADMIN"]
+    await _requested(rt, emulator, slack)
+    emulator.add_user("UCSM2", email="csm2@corp.test")  # reachable this time
+    stored = emulator.hang_after_store("chat.postMessage")
+    dying = asyncio.create_task(ship(rt, feature="SSO", user_id="UADMIN", now=rt.now()))
+    await asyncio.wait_for(stored.wait(), timeout=10)  # Slack has the first DM ...
+    dying.cancel()  # ... and the process dies before recording it
+    with contextlib.suppress(asyncio.CancelledError):
+        await dying
+    clock.advance(NOTICE_LEASE + timedelta(seconds=1))
+    answer = await ask(slack, emulator, "ship SSO", user="UADMIN")
+    assert "already shipped" in shown(answer)
+    for user in ("U1", "UCSM", "ULOG", "UCSM2"):
+        assert len(emulator.messages(user)) == 1, user  # one DM each, none twice
+    notices = await rows(rt.db, ShipNotice)
+    assert all(n.sent_at and not n.error and n.lease_until is None for n in notices)
 
 
 async def test_ship_names_unknown_and_ambiguous_requests(
