@@ -19,14 +19,13 @@ from slack_sdk.models.blocks import (
 
 from blocks.text import escape, shorten
 from storage.digest import (
-    MIN_ANSWERS,
     Average,
     Digest,
     GroupNps,
     ResponseRate,
-    ScoreSplit,
 )
 from storage.insights import ThemeCount
+from storage.nps import MIN_ANSWERS, ScoreSplit
 
 RESPONSE_RATE_TARGET = 0.2
 COMPLETION_TARGET = 0.8

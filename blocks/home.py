@@ -20,8 +20,8 @@ from slack_sdk.models.views import View
 from blocks.digest import format_nps
 from blocks.ids import ActionId
 from blocks.text import escape, shorten
-from storage.digest import ScoreSplit
 from storage.home import AccountNps, CaseCounts, HomeCase
+from storage.nps import ScoreSplit
 
 HOME_BLOCKS_MAX = 100
 SECTION_MAX = 3000

@@ -116,14 +116,14 @@ def requests_blocks(ranked: list[RequestRank]) -> list[Block]:
 
 def nps_blocks(report: NpsReport) -> list[Block]:
     current, previous = report.current, report.previous
-    if current.score is None:
+    if current.nps is None:
         text = f"No NPS answers in the last 90 days for {fit(report.scope, 200)}."
         return [SectionBlock(text=MarkdownTextObject(text=text))]
     change = ""
-    if previous.score is not None:
-        change = f" ({current.score - previous.score:+.0f} against the 90 days before)"
+    if previous.nps is not None:
+        change = f" ({current.nps - previous.nps:+.0f} against the 90 days before)"
     text = (
-        f"*NPS for {fit(report.scope, 200)}, last 90 days: {current.score:+.0f}*{change}\n"
+        f"*NPS for {fit(report.scope, 200)}, last 90 days: {current.nps:+.0f}*{change}\n"
         f"{current.total} answers: {current.promoters} promoters · {current.passives} passives"
         f" · {current.detractors} detractors"
     )

@@ -13,7 +13,7 @@ from bot.shipping import require_admin
 from storage import timeline
 from storage.insights import RequestRank, ThemeCount, theme_counts, top_requests
 from storage.models import Account, FollowUpCase, Insight, Segment
-from storage.timeline import NpsCounts
+from storage.nps import ScoreSplit
 
 TIMELINE_EACH = 15  # latest scores, cases and insights each; the message stays under 50 blocks
 NPS_WINDOW = timedelta(days=90)
@@ -41,8 +41,8 @@ class Timeline:
 @dataclass(frozen=True)
 class NpsReport:
     scope: str
-    current: NpsCounts
-    previous: NpsCounts
+    current: ScoreSplit
+    previous: ScoreSplit
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.insights import RequestRank, ThemeCount
 from storage.metrics import CompletionRate
 from storage.models import Account, Invitation, Response, SurveyKind
+from storage.nps import ScoreSplit, split_columns, to_split
 
-MIN_ANSWERS = 5  # a group with fewer answers is shown as too small to read
 WEEK = timedelta(days=7)
 QUARTER = timedelta(days=90)
 TENURE_BANDS = ("<6 months", "6–12 months", "1–2 years", "2+ years")
@@ -28,32 +28,6 @@ UNKNOWN = "(not set)"
 DIMENSIONS = ("segment", "plan", "csm", "tenure", "health")
 
 R = Response
-
-
-@dataclass(frozen=True)
-class ScoreSplit:
-    """NPS answers split by category; the NPS is None when there is no answer."""
-
-    promoters: int = 0
-    passives: int = 0
-    detractors: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.promoters + self.passives + self.detractors
-
-    @property
-    def nps(self) -> float | None:
-        if not self.total:
-            return None
-        return 100 * (self.promoters - self.detractors) / self.total
-
-    @property
-    def too_small(self) -> bool:
-        return self.total < MIN_ANSWERS
-
-    def share(self, count: int) -> float | None:
-        return count / self.total if self.total else None
 
 
 @dataclass(frozen=True)
@@ -114,22 +88,6 @@ class Verbatim:
     comment: str
     account: str
     answered_at: datetime
-
-
-def _split_columns(condition: ColumnElement[bool] | None = None) -> list[Any]:
-    """Three conditional counts (promoters, passives, detractors) of NPS answers."""
-    columns = []
-    for name in ("promoter", "passive", "detractor"):
-        test = and_(R.kind == SurveyKind.NPS, R.category == name)
-        if condition is not None:
-            test = and_(condition, test)
-        columns.append(func.sum(case((test, 1), else_=0)))
-    return columns
-
-
-def _split(values: Any) -> ScoreSplit:
-    promoters, passives, detractors = (int(v or 0) for v in values)
-    return ScoreSplit(promoters, passives, detractors)
 
 
 def _in(window: Window) -> ColumnElement[bool]:
@@ -243,7 +201,7 @@ async def nps_breakdowns(
     # 4x slower than reading the window from the covering ix_responses_digest and sorting.
     account = (R.account_id + 0).label("account_id")
     per_account = (
-        select(account, *_split_columns())
+        select(account, *split_columns())
         .where(R.kind == SurveyKind.NPS, _in(window))
         .group_by(account)
         .cte("per_account")
@@ -261,7 +219,7 @@ async def nps_breakdowns(
     rows = await session.execute(union_all(*parts))
     found: dict[str, list[GroupNps]] = {name: [] for name in DIMENSIONS}
     for dimension, label, *values in rows.all():
-        found[dimension].append(GroupNps(str(label), _split(values)))
+        found[dimension].append(GroupNps(str(label), to_split(values)))
     return {name: _ordered(name, groups) for name, groups in found.items()}
 
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.digest import ScoreSplit, Window
+from storage.digest import Window
 from storage.models import Account, FollowUpCase, Response, SurveyKind
+from storage.nps import ScoreSplit, split_columns, to_split
 
 C = FollowUpCase
 
@@ -95,10 +96,7 @@ async def account_nps(
         Response.answered_at >= window.since,
         Response.answered_at < window.until,
     )
-    counts = [
-        func.sum(case((and_(answered, Response.category == name), 1), else_=0))
-        for name in ("promoter", "passive", "detractor")
-    ]
+    counts = split_columns(answered)
     total = counts[0] + counts[1] + counts[2]
     rows = await session.execute(
         select(Account.name, *counts)
@@ -108,7 +106,7 @@ async def account_nps(
         .order_by(total.desc(), Account.name)
         .limit(limit)
     )
-    accounts = [AccountNps(name, ScoreSplit(*(int(v or 0) for v in rest))) for name, *rest in rows]
+    accounts = [AccountNps(name, to_split(rest)) for name, *rest in rows]
     book = (
         await session.execute(
             select(func.count(func.distinct(Account.id)), *counts)
@@ -117,4 +115,4 @@ async def account_nps(
         )
     ).one()
     owned, *split = book
-    return accounts, ScoreSplit(*(int(v or 0) for v in split)), int(owned or 0)
+    return accounts, to_split(split), int(owned or 0)

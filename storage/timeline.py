@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Account, Contact, FollowUpCase, Insight, Response, SurveyKind, ThemeTag
-
-
-@dataclass(frozen=True)
-class NpsCounts:
-    promoters: int
-    passives: int
-    detractors: int
-
-    @property
-    def total(self) -> int:
-        return self.promoters + self.passives + self.detractors
-
-    @property
-    def score(self) -> float | None:
-        """NPS = % promoters − % detractors; None without answers."""
-        if not self.total:
-            return None
-        return 100.0 * (self.promoters - self.detractors) / self.total
+from storage.models import Account, Contact, FollowUpCase, Insight, Response, ThemeTag
+from storage.nps import ScoreSplit, split_columns, to_split
 
 
 async def nps_counts(
@@ -36,16 +18,10 @@ async def nps_counts(
     until: datetime,
     segment: str | None = None,
     account_id: int | None = None,
-) -> NpsCounts:
+) -> ScoreSplit:
     """Promoters, passives and detractors among NPS answers in [since, until)."""
-
-    def count(category: str) -> object:
-        return func.coalesce(func.sum(case((Response.category == category, 1), else_=0)), 0)
-
-    query = select(count("promoter"), count("passive"), count("detractor")).where(
-        Response.kind == SurveyKind.NPS,
-        Response.answered_at >= since,
-        Response.answered_at < until,
+    query = select(*split_columns()).where(
+        Response.answered_at >= since, Response.answered_at < until
     )
     if segment is not None:
         query = query.join(Account, Account.id == Response.account_id).where(
@@ -53,8 +29,7 @@ async def nps_counts(
         )
     if account_id is not None:
         query = query.where(Response.account_id == account_id)
-    promoters, passives, detractors = (await session.execute(query)).one()
-    return NpsCounts(int(promoters), int(passives), int(detractors))
+    return to_split((await session.execute(query)).one())
 
 
 async def account_responses(

@@ -14,13 +14,13 @@ from storage.digest import (
     GroupNps,
     PeriodFigures,
     ResponseRate,
-    ScoreSplit,
     Verbatim,
     WeekNps,
     Window,
 )
 from storage.insights import RequestRank, ThemeCount
 from storage.metrics import CompletionRate, Rate
+from storage.nps import ScoreSplit
 
 AS_OF = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 W = Window(AS_OF - timedelta(days=7), AS_OF)

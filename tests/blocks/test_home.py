@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from blocks.home import HomeTab, home_view
 from bot.emulator import validate_view
-from storage.digest import ScoreSplit
 from storage.home import AccountNps, CaseCounts, HomeCase
+from storage.nps import ScoreSplit
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

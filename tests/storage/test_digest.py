@@ -10,13 +10,13 @@ from bot.digest import compute_digest
 from storage.db import Database
 from storage.digest import (
     Digest,
-    ScoreSplit,
     Window,
     months_before,
     nps_breakdowns,
     period_figures,
     weekly_nps,
 )
+from storage.nps import ScoreSplit
 from tests.digest_fixture import AS_OF, seed_digest
 
 pytestmark = pytest.mark.postgres
