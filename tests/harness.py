@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -94,3 +97,37 @@ async def eventually(check: Callable[[], Awaitable[T] | T], *, timeout: float = 
 
 def json_body(text: str) -> Any:
     return json.loads(text) if text else None
+
+
+def cli_env(*, api_url: str, database_url: str, home: Path, **extra: str) -> dict[str, str]:
+    """The whole environment of a `python -m bot` process in a test (none of the developer's)."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+async def start_vocbot(
+    env: dict[str, str],
+    cwd: Path,
+    *args: str,
+    stdout: int | None = asyncio.subprocess.PIPE,
+    stderr: int | None = asyncio.subprocess.PIPE,
+) -> asyncio.subprocess.Process:
+    """Start `python -m bot ARGS` without blocking the loop the emulator answers on."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, env=env, cwd=cwd, stdout=stdout, stderr=stderr
+    )
+
+
+async def vocbot(env: dict[str, str], *args: str, cwd: Path) -> tuple[int, str, str]:
+    """Run `python -m bot ARGS` to the end: (exit code, stdout, stderr)."""
+    process = await start_vocbot(env, cwd, *args)
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode or 0, out.decode(), err.decode()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +18,15 @@ from bot.scheduler import drain
 from bot.slack import Pacer, make_client
 from storage.db import Database
 from storage.models import Contact, Invitation, InvitationStatus, Response
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, FakeClock, SlackSender, eventually
+from tests.harness import (
+    BOT_TOKEN,
+    FakeClock,
+    SlackSender,
+    cli_env,
+    eventually,
+    start_vocbot,
+    vocbot,
+)
 from tests.payloads import block_action
 
 CSV = """Email,Account,Name,Segment,ARR,Customer_Since,Health,CSM,Slack_User_ID
@@ -41,31 +47,7 @@ async def emulator() -> SlackEmulator:  # type: ignore[misc]
 
 @pytest.fixture
 def env(emulator: SlackEmulator, database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": database_url,
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-async def vocbot(env: dict[str, str], *args: str, cwd: Path) -> tuple[int, str, str]:
-    """Run `python -m bot ARGS` without blocking the loop the emulator answers on."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 120)
-    return process.returncode or 0, out.decode(), err.decode()
+    return cli_env(api_url=emulator.api_url, database_url=database_url, home=tmp_path)
 
 
 async def _count(database_url: str, model: type) -> int:
@@ -97,17 +79,14 @@ async def test_import_send_deliver_and_tap_as_the_readme_says(
         "U0CY",
     ]
 
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
+    server = await start_vocbot(
+        env,
+        tmp_path,
         "serve",
         "--no-scheduler",
         "--port",
         "0",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
+        stderr=None,  # inherited: the test reads only the server's first stdout line
     )
     try:
         assert server.stdout is not None
@@ -171,13 +150,10 @@ async def test_killed_mid_send_then_restarted_sends_each_survey_once(
     assert (await vocbot(env, "import", "contacts", "contacts.csv", cwd=tmp_path))[0] == 0
     assert (await vocbot(env, "send", "nps", "--now", cwd=tmp_path))[0] == 0
     stored = emulator.hang_after_store("chat.postMessage")
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
+    worker = await start_vocbot(
+        env,
+        tmp_path,
         "run-due",
-        env=env,
-        cwd=tmp_path,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
@@ -212,13 +188,10 @@ async def test_the_scheduler_delivers_in_worker_and_in_serve(
     (tmp_path / "contacts.csv").write_text(CSV)
     assert (await vocbot(env, "import", "contacts", "contacts.csv", cwd=tmp_path))[0] == 0
     assert (await vocbot(env, "send", "nps", "--now", cwd=tmp_path))[0] == 0
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
+    process = await start_vocbot(
+        {**env, "SCHEDULER_TICK": "1s"},
+        tmp_path,
         *command,
-        env={**env, "SCHEDULER_TICK": "1s"},
-        cwd=tmp_path,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
-import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,7 @@ import pytest
 from bot.emulator import SlackEmulator
 from storage.db import Database
 from tests.digest_fixture import seed_digest
-from tests.harness import BOT_TOKEN
+from tests.harness import cli_env, vocbot
 
 
 @pytest.fixture
@@ -26,30 +23,12 @@ async def emulator() -> SlackEmulator:  # type: ignore[misc]
 
 @pytest.fixture
 def env(emulator: SlackEmulator, database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "MPLCONFIGDIR": str(tmp_path / "mpl"),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": database_url,
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-async def vocbot(env: dict[str, str], *args: str, cwd: Path) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    return cli_env(
+        api_url=emulator.api_url,
+        database_url=database_url,
+        home=tmp_path,
+        MPLCONFIGDIR=str(tmp_path / "mpl"),
     )
-    out, err = await asyncio.wait_for(process.communicate(), 120)
-    return process.returncode or 0, out.decode(), err.decode()
 
 
 async def test_digest_prints_a_readable_text_version(

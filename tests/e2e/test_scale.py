@@ -6,9 +6,7 @@ Each survey must reach its contact exactly once whatever happens to the processe
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +21,7 @@ from bot.slack import make_client
 from bot.surveys import start_relationship_campaign
 from storage.db import Database
 from storage.models import Account, Contact, Invitation, InvitationStatus
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, eventually
+from tests.harness import BOT_TOKEN, cli_env, eventually, start_vocbot
 
 pytestmark = pytest.mark.postgres
 
@@ -55,30 +53,17 @@ async def _campaign(db: Database, emulator: SlackEmulator, count: int) -> None:
 def _env(
     emulator: SlackEmulator, database_url: str, tmp_path: Path, **extra: str
 ) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": database_url,
-        "LOG_LEVEL": "WARNING",
-        "SCHEDULER_TICK": "1s",
+    return cli_env(
+        api_url=emulator.api_url,
+        database_url=database_url,
+        home=tmp_path,
+        SCHEDULER_TICK="1s",
         **extra,
-    }
+    )
 
 
 async def _start(env: dict[str, str], cwd: Path, *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await start_vocbot(env, cwd, *args, stdout=asyncio.subprocess.DEVNULL)
 
 
 async def _stop(process: asyncio.subprocess.Process) -> bytes:
