@@ -14,7 +14,7 @@ import signal
 from collections import Counter
 from pathlib import Path
 
-from bot.emulator import SlackEmulator
+from bot.devkit.emulator import SlackEmulator
 
 
 async def main(options: argparse.Namespace) -> None:

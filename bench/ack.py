@@ -24,11 +24,11 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.config import Settings  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
+from bot.core.config import Settings  # noqa: E402
+from bot.core.runtime import Runtime  # noqa: E402
+from bot.core.slack import Pacer, make_client  # noqa: E402
 from bot.scheduler import drain  # noqa: E402
-from bot.slack import Pacer, make_client  # noqa: E402
-from bot.surveys import start_relationship_campaign  # noqa: E402
+from bot.services.surveys import start_relationship_campaign  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Account, Contact, Invitation, Response  # noqa: E402
 from tests.payloads import block_action, interactive_body, signed_headers  # noqa: E402

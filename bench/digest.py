@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text  # noqa: E402
 
-from bot.digest import compute_digest  # noqa: E402
+from bot.services.digest import compute_digest  # noqa: E402
 from storage.db import Database  # noqa: E402
 
 VERSION = 3  # bump when the data or the schema changes: the cached file is rebuilt

@@ -24,10 +24,10 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.ack import TOKEN, _seed  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
-from bot.slack import make_client  # noqa: E402
-from bot.surveys import start_relationship_campaign  # noqa: E402
+from bot.core.config import Settings  # noqa: E402
+from bot.core.runtime import Runtime  # noqa: E402
+from bot.core.slack import make_client  # noqa: E402
+from bot.services.surveys import start_relationship_campaign  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Invitation, InvitationStatus  # noqa: E402
 

@@ -25,7 +25,7 @@ from slack_sdk.models.views import View
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.surveys import to_dicts
 from blocks.text import escape, quote, shorten
-from bot.scales import category
+from bot.domain.scales import category
 
 __all__ = [
     "OUTCOMES",

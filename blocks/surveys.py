@@ -23,7 +23,7 @@ from slack_sdk.models.views import View
 from blocks.catalog import question, t
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.text import quote
-from bot.scales import scale_for
+from bot.domain.scales import scale_for
 
 COMMENT_MAX = 3000
 

@@ -12,14 +12,13 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
-import handlers.voc
-from bot import ingest
-from bot.runtime import Runtime
+import handlers.voc_command
+from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
-from handlers import cases, context, home, surveys
+from handlers import cases, context, home, ingest, surveys
+from handlers.context import WEB_RUNTIME
 
 log = logging.getLogger(__name__)
-RUNTIME = web.AppKey("runtime", Runtime)
 BOLT = web.AppKey("bolt", AsyncApp)
 SHUTDOWN_GRACE = 10.0
 
@@ -35,7 +34,7 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
     context.install(app, rt)
     surveys.register(app)
     cases.register(app)
-    handlers.voc.register(app)
+    handlers.voc_command.register(app)
     home.register(app)
     return app
 
@@ -43,7 +42,7 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
 def build_web_app(rt: Runtime, *, scheduler: bool = True) -> web.Application:
     """`POST /slack/events` for Bolt, `GET /healthz`; the scheduler runs while it serves."""
     web_app = web.Application()
-    web_app[RUNTIME] = rt
+    web_app[WEB_RUNTIME] = rt
     web_app[BOLT] = build_bolt_app(rt)
     web_app.router.add_post("/slack/events", _slack_events)
     web_app.router.add_get("/healthz", _healthz)
@@ -82,7 +81,7 @@ async def _slack_events(request: web.Request) -> web.Response:
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = request.app[WEB_RUNTIME]
     try:
         async with rt.db.session() as session:
             await session.execute(text("select 1"))
@@ -93,18 +92,18 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 async def _migrate(web_app: web.Application) -> None:
-    await web_app[RUNTIME].start()
-    await web_app[RUNTIME].db.upgrade()
+    await web_app[WEB_RUNTIME].start()
+    await web_app[WEB_RUNTIME].db.upgrade()
 
 
 async def _scheduler(web_app: web.Application) -> Any:
-    scheduler = build_scheduler(web_app[RUNTIME])
+    scheduler = build_scheduler(web_app[WEB_RUNTIME])
     scheduler.start()
     yield
     await stop_scheduler(scheduler)
 
 
 async def _close(web_app: web.Application) -> None:
-    rt = web_app[RUNTIME]
+    rt = web_app[WEB_RUNTIME]
     await rt.settle(SHUTDOWN_GRACE)
     await rt.close()

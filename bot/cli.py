@@ -10,10 +10,10 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from bot import logs
-from bot.config import ConfigError, Settings, load_settings
-from bot.errors import UserError
-from bot.runtime import Runtime, build_runtime
+from bot.core import logs
+from bot.core.config import ConfigError, Settings, load_settings
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime, build_runtime
 
 T = TypeVar("T")
 
@@ -67,7 +67,7 @@ def serve(
 @cli.command()
 def socket() -> None:
     """The same app over Socket Mode (needs SLACK_APP_TOKEN), for local use."""
-    from bot.socket import run_socket_mode
+    from bot.socket_mode import run_socket_mode
 
     settings = _settings("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     asyncio.run(run_socket_mode(build_runtime(settings)))
@@ -104,7 +104,7 @@ def send(
     ] = False,
 ) -> None:
     """Create relationship survey invitations; the scheduler delivers them."""
-    from bot.surveys import start_relationship_campaign
+    from bot.services.surveys import start_relationship_campaign
 
     settings = _settings("SLACK_BOT_TOKEN")
     report = _run(
@@ -121,8 +121,8 @@ def import_contacts(
     file: Annotated[Path, typer.Argument(help="CSV with a header row.")],
 ) -> None:
     """Upsert accounts and contacts from a CSV; any bad row → nothing imported, exit 1."""
-    from bot.importer import format_report
-    from bot.importer import import_contacts as run_import
+    from bot.services.importer import format_report
+    from bot.services.importer import import_contacts as run_import
 
     settings = _settings()
     try:
@@ -154,7 +154,7 @@ def demo(
     ] = None,
 ) -> None:
     """The whole program offline: local Slack emulator, sample data, what each person sees."""
-    from bot import demo as player
+    from bot.devkit import demo as player
 
     logs.configure("ERROR")
     player.main(sys.stdout, out)
@@ -166,7 +166,7 @@ def digest(
 ) -> None:
     """Print the weekly digest as text; --post posts it to DIGEST_CHANNEL."""
     from blocks.digest import digest_text
-    from bot.digest import build_digest, post_now
+    from bot.services.digest import build_digest, post_now
 
     settings = _settings("SLACK_BOT_TOKEN") if post else _settings()
 
@@ -184,7 +184,7 @@ def export_responses(
     format: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
 ) -> None:
     """All responses with account fields, to stdout, streamed."""
-    from bot.export import export_responses as run_export
+    from bot.services.export import export_responses as run_export
 
     settings = _settings()
     _run(settings, lambda rt: run_export(db=rt.db, out=sys.stdout, format=format))

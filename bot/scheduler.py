@@ -11,9 +11,9 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot import delivery, digest, followups, webhooks
-from bot.delivery import DeliveryReport, SlackConfigError
-from bot.runtime import Runtime, settle_tasks
+from bot.core.runtime import Runtime, settle_tasks
+from bot.services import cases, delivery, digest, webhooks
+from bot.services.delivery import DeliveryReport, SlackConfigError
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,8 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
             report = report + await job(rt, moment)
         except SlackConfigError:
             break  # already logged; the next tick tries again once the token is fixed
-    report.cards = await followups.post_pending_cards(rt, moment)
-    report.escalated = await followups.escalate_due(rt, moment)
+    report.cards = await cases.post_pending_cards(rt, moment)
+    report.escalated = await cases.escalate_due(rt, moment)
     report.webhooks = await webhooks.deliver_due(rt, moment)
     report.digests = await digest.post_due(rt, moment)
     return report

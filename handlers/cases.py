@@ -12,9 +12,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from blocks.cases import OUTCOMES, claim_refused_text, follow_up_modal
 from blocks.ids import ADVOCACY_ACTION, ActionId, BlockId, CallbackId
-from bot import advocacy, followups
-from bot.answers import Outcome
-from bot.errors import UserError
+from bot.core.errors import UserError
+from bot.services import advocacy, cases
+from bot.services.taps import Outcome
 from handlers.context import parse_int, runtime_of
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ async def on_claim(
     async with rt.after_ack():
         user = body["user"]["id"]
         try:
-            owner = await followups.claim_case(rt, _case_id(body), user, rt.now())
+            owner = await cases.claim_case(rt, _case_id(body), user, rt.now())
         except UserError as exc:
             await _ephemeral(respond, str(exc))
             return
@@ -50,7 +50,7 @@ async def on_release(
     await ack()
     rt = runtime_of(context)
     async with rt.after_ack():
-        if not await followups.release_case(rt, _case_id(body), body["user"]["id"], rt.now()):
+        if not await cases.release_case(rt, _case_id(body), body["user"]["id"], rt.now()):
             await _ephemeral(respond, "Only the person who claimed this follow-up can release it.")
 
 
@@ -60,7 +60,7 @@ async def on_log(
     await ack()
     rt = runtime_of(context)
     async with rt.after_ack():
-        loaded = await followups.load_card(rt, _case_id(body))
+        loaded = await cases.load_card(rt, _case_id(body))
         if loaded is None:
             await _ephemeral(respond, "This follow-up no longer exists.")
             return
@@ -87,7 +87,7 @@ async def on_follow_up(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
     async with rt.after_ack():
         case_id = parse_int(body["view"].get("private_metadata")) or 0
         try:
-            await followups.log_follow_up(rt, case_id, body["user"]["id"], outcome, note, rt.now())
+            await cases.log_follow_up(rt, case_id, body["user"]["id"], outcome, note, rt.now())
         except UserError as exc:
             log.warning("follow-up not logged", extra={"case": case_id, "reason": str(exc)})
 

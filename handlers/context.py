@@ -1,16 +1,19 @@
-"""How listeners reach the runtime: a middleware puts it in Bolt's context."""
+"""How listeners and endpoints reach the runtime: Bolt's context, or the aiohttp app."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 
 RUNTIME_KEY = "voc_runtime"
+# The aiohttp app holds the runtime under this key for the endpoints that are not Bolt's.
+WEB_RUNTIME = web.AppKey("runtime", Runtime)
 
 
 def install(app: AsyncApp, runtime: Runtime) -> None:

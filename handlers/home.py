@@ -1,7 +1,7 @@
 """The App Home tab: published when someone opens it.
 
 The tab's "Log feedback" button (`ActionId.LOG_FEEDBACK`) opens the /voc "Log feedback"
-form; its listener lives with the other /voc listeners in `handlers/voc.py`.
+form; its listener lives with the other /voc listeners in `handlers/voc_command.py`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot import home
+from bot.services import home
 from handlers.context import runtime_of
 
 

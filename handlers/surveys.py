@@ -13,11 +13,11 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from blocks.catalog import t
 from blocks.ids import RATE_ACTION, ActionId, BlockId, CallbackId
 from blocks.surveys import closed_blocks, comment_modal, to_dicts
-from bot import advocacy, answers, followups
-from bot.advocacy import answered_message
-from bot.answers import Outcome
-from bot.delivery import card_for, update_survey_message
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
+from bot.services import advocacy, cases, taps
+from bot.services.advocacy import answered_message
+from bot.services.delivery import card_for, update_survey_message
+from bot.services.taps import Outcome
 from handlers.context import parse_int, runtime_of
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ async def _record_rating(rt: Runtime, body: dict[str, Any], respond: AsyncRespon
         return
     invitation_id, score = parsed
     container = body.get("container") or {}
-    result = await answers.record_tap(
+    result = await taps.record_tap(
         rt,
         invitation_id=invitation_id,
         score=score,
@@ -69,7 +69,7 @@ async def _record_rating(rt: Runtime, body: dict[str, Any], respond: AsyncRespon
     blocks = answered_message(result.card, offers=[], review_url=rt.settings.review_url)
     await update_survey_message(rt, result.invitation, blocks)
     if result.case_id is not None:
-        await followups.post_card(rt, result.case_id, rt.now())
+        await cases.post_card(rt, result.case_id, rt.now())
 
 
 async def on_tell_why(
@@ -79,7 +79,7 @@ async def on_tell_why(
     rt = runtime_of(context)
     async with rt.after_ack():
         invitation_id = parse_int(body["actions"][0].get("value"))
-        outcome, card = await answers.answered_card(
+        outcome, card = await taps.answered_card(
             rt, invitation_id=invitation_id or 0, user_id=body["user"]["id"]
         )
         if card is None:
@@ -94,7 +94,7 @@ async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
     async with rt.after_ack():
         view = body["view"]
         value = view["state"]["values"].get(BlockId.COMMENT, {}).get(ActionId.COMMENT_INPUT, {})
-        outcome, card, invitation = await answers.save_comment(
+        outcome, card, invitation = await taps.save_comment(
             rt,
             invitation_id=parse_int(view.get("private_metadata")) or 0,
             user_id=body["user"]["id"],
@@ -107,7 +107,7 @@ async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
         offers = await advocacy.offers_for(rt, card.invitation_id)
         blocks = answered_message(card, offers=offers, review_url=rt.settings.review_url)
         await update_survey_message(rt, invitation, blocks)
-        await followups.refresh_card_for_invitation(rt, card.invitation_id, rt.now())
+        await cases.refresh_card_for_invitation(rt, card.invitation_id, rt.now())
 
 
 async def on_opt_out(
@@ -117,7 +117,7 @@ async def on_opt_out(
     rt = runtime_of(context)
     async with rt.after_ack():
         invitation_id = parse_int(body["actions"][0].get("value"))
-        outcome, invitation, contact = await answers.opt_out(
+        outcome, invitation, contact = await taps.opt_out(
             rt, invitation_id=invitation_id or 0, user_id=body["user"]["id"], now=rt.now()
         )
         if outcome is not Outcome.RECORDED or invitation is None or contact is None:

@@ -36,7 +36,7 @@ async def upsert_account(
     """Create the account with this name key, or update it; returns (account, created).
 
     Args:
-        key: `bot.names.name_key(name)`, the column accounts are matched by.
+        key: `bot.domain.names.name_key(name)`, the column accounts are matched by.
         fields: Account attributes; a None value leaves the stored one alone.
     """
     account = await find_account_by_key(session=session, key=key)

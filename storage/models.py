@@ -284,7 +284,7 @@ class Sentiment(StrEnum):
 
 
 class Theme(StrEnum):
-    """The theme taxonomy; `bot.themes` tags text with these by keyword rules."""
+    """The theme taxonomy; `bot.domain.themes` tags text with these by keyword rules."""
 
     PRODUCT_BUG = "product bug"
     MISSING_FEATURE = "missing feature"

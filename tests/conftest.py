@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.config import Settings
+from bot.core.config import Settings
 from storage.db import Database
 
 POSTGRES_URL = os.environ.get("VOC_TEST_POSTGRES_URL")

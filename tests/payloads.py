@@ -1,6 +1,6 @@
-"""Payload factories for the tests: the same ones the demo uses, from `bot.payloads`."""
+"""Payload factories for the tests: the same ones the demo uses, from `bot.devkit.payloads`."""
 
-from bot.payloads import (
+from bot.devkit.payloads import (
     TEAM,
     app_home_opened,
     block_action,

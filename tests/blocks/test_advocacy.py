@@ -8,7 +8,7 @@ import pytest
 from blocks.advocacy import OFFERS, advocacy_blocks, advocacy_done_blocks, csm_advocacy_text
 from blocks.ids import ADVOCACY_ACTION, BlockId
 from blocks.surveys import to_dicts
-from bot.emulator import validate_blocks
+from bot.devkit.emulator import validate_blocks
 
 REVIEW_URL = "https://reviews.example/acme?ref=slack"
 

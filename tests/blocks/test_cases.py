@@ -19,7 +19,7 @@ from blocks.cases import (
     to_dicts,
 )
 from blocks.ids import ActionId, BlockId, CallbackId
-from bot.emulator import validate_blocks, validate_view
+from bot.devkit.emulator import validate_blocks, validate_view
 
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 HOSTILE = "<!channel> & <@U1>"

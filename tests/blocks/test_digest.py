@@ -7,7 +7,7 @@ import pytest
 
 from blocks.digest import digest_blocks, digest_summary, digest_text, format_nps
 from blocks.surveys import to_dicts
-from bot.emulator import validate_blocks
+from bot.devkit.emulator import validate_blocks
 from storage.digest import (
     Average,
     Digest,

@@ -4,7 +4,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from blocks.home import HomeTab, home_view
-from bot.emulator import validate_view
+from bot.devkit.emulator import validate_view
 from storage.home import AccountNps, CaseCounts, HomeCase
 from storage.nps import ScoreSplit
 

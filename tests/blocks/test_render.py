@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from blocks.cases import CaseCard, case_blocks
-from blocks.render import render_blocks, render_view, unescape
 from blocks.surveys import SurveyCard, comment_modal, survey_blocks, to_dicts
+from bot.devkit.render import render_blocks, render_view, unescape
 
 
 def test_a_survey_reads_as_its_question_and_buttons() -> None:

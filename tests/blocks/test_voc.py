@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from blocks.feedback import account_options, confirmation, fit, fit_quote, log_modal, themes_modal
+from blocks.reports import help_blocks, notice, requests_blocks, timeline_blocks
 from blocks.surveys import to_dicts
-from blocks.voc import account_options, confirmation, fit, fit_quote, log_modal, themes_modal
-from blocks.voc_reports import help_blocks, notice, requests_blocks, timeline_blocks
-from bot.emulator import validate_blocks, validate_view
-from bot.insights import LoggedInsight
-from bot.reports import Event, Timeline
+from bot.devkit.emulator import validate_blocks, validate_view
+from bot.services.insights import LoggedInsight
+from bot.services.reports import Event, Timeline
 from storage.insights import RequestRank
 from storage.models import Account
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, format_duration, load_settings, parse_duration
+from bot.core.config import ConfigError, format_duration, load_settings, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, HeaderBlock, Se
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.emulator import SlackEmulator, validate_blocks, validate_view
+from bot.devkit.emulator import SlackEmulator, validate_blocks, validate_view
 
 METADATA = {"event_type": "survey_sent", "event_payload": {"invitation_id": 7}}
 

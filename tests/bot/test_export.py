@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert, update
 
-from bot.errors import UserError
-from bot.export import export_responses
+from bot.core.errors import UserError
+from bot.services.export import export_responses
 from storage.db import Database
 from storage.export import FIELDS
 from storage.models import Account, Contact, Invitation, Response

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.importer import COLUMNS, ImportReport, RowError, format_report, import_contacts
-from bot.names import clean_email, name_key
+from bot.domain.names import clean_email, name_key
+from bot.services.importer import COLUMNS, ImportReport, RowError, format_report, import_contacts
 from storage.db import Database
 from storage.models import Account, Contact
 

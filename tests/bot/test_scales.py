@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.scales import SCALES, category, needs_follow_up
+from bot.domain.scales import SCALES, category, needs_follow_up
 from storage.models import SurveyKind
 
 

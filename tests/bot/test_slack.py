@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.slack import CappedBackoff, Pacer
+from bot.core.slack import CappedBackoff, Pacer
 
 
 async def test_pacer_spaces_calls_to_its_rate() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.themes import RULES, tag, tag_insight
+from bot.domain.themes import RULES, tag, tag_insight
 from storage.models import InsightType, Theme
 
 T = Theme
@@ -67,7 +67,7 @@ def test_a_type_adds_its_theme() -> None:
 
 
 def test_every_theme_has_a_rule_and_phrases_are_in_key_form() -> None:
-    from bot.names import name_key
+    from bot.domain.names import name_key
 
     assert {rule.theme for rule in RULES} == set(Theme)
     for rule in RULES:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.transactional import (
+from bot.services.transactional import (
     EVENTS,
     TOO_OLD,
     answer_body,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import UserError
-from bot.voc import Draft, parse_line, parse_period, split_command
+from bot.core.errors import UserError
+from bot.domain.voc_command import Draft, parse_line, parse_period, split_command
 from storage.models import InsightSource, InsightType, Sentiment
 
 

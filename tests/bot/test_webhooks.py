@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from bot import webhooks
-from bot.config import Settings
+from bot.core.config import Settings
+from bot.services import webhooks
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxEvent

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.windows import (
+from bot.domain.send_windows import (
     in_quiet_hours,
     in_relationship_window,
     next_relationship_slot,

@@ -5,10 +5,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.app import build_web_app
-from bot.config import Settings
-from bot.emulator import SlackEmulator
-from bot.runtime import Runtime
-from bot.slack import Pacer, make_client
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.core.slack import Pacer, make_client
+from bot.devkit.emulator import SlackEmulator
 from storage.db import Database
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, FakeClock, Served, SlackSender, serve
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import Settings
-from bot.emulator import SlackEmulator
-from bot.runtime import Runtime
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.core.slack import Pacer, make_client
+from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain
-from bot.slack import Pacer, make_client
 from storage.db import Database
 from storage.models import Contact, Invitation, InvitationStatus, Response
 from tests.harness import (

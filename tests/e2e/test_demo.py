@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.demo import SCORES, Demo, feedback, play, run_demo, weekly
+from bot.devkit.demo import SCORES, Demo, feedback, play, run_demo, weekly
 from storage.models import FollowUpCase, Invitation, Response
 
 

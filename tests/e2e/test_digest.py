@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
-from bot.digest import DIGEST_LEASE, latest_slot, post_due
-from bot.emulator import SlackEmulator
-from bot.runtime import Runtime
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.core.slack import Pacer, make_client
+from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
-from bot.slack import Pacer, make_client
+from bot.services.digest import DIGEST_LEASE, latest_slot, post_due
 from storage.db import Database
 from storage.models import DigestRun
 from tests.digest_fixture import AS_OF, seed_digest

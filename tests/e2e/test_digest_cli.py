@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import SlackEmulator
+from bot.devkit.emulator import SlackEmulator
 from storage.db import Database
 from tests.digest_fixture import seed_digest
 from tests.harness import cli_env, vocbot

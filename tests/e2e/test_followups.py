@@ -9,10 +9,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.emulator import SlackEmulator
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
+from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
-from bot.surveys import start_relationship_campaign
+from bot.services.surveys import start_relationship_campaign
 from storage.db import Database
 from storage.models import Account, Advocacy, FollowUpCase, Invitation
 from tests.harness import FakeClock, SlackSender, eventually, json_body

@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.emulator import SlackEmulator
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
+from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import run_due
 from storage.models import Contact, IngestedEvent, Invitation, InvitationStatus
 from tests.harness import FakeClock

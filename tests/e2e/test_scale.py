@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
-from bot.emulator import SlackEmulator
-from bot.runtime import Runtime
-from bot.slack import make_client
-from bot.surveys import start_relationship_campaign
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.core.slack import make_client
+from bot.devkit.emulator import SlackEmulator
+from bot.services.surveys import start_relationship_campaign
 from storage.db import Database
 from storage.models import Account, Contact, Invitation, InvitationStatus
 from tests.harness import BOT_TOKEN, cli_env, eventually, start_vocbot

@@ -8,13 +8,13 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 
-from bot.config import Settings
-from bot.emulator import SlackEmulator
-from bot.runtime import Runtime
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.core.slack import Pacer, make_client
+from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain
-from bot.slack import Pacer, make_client
-from bot.socket import run_socket_mode
-from bot.surveys import start_relationship_campaign
+from bot.services.surveys import start_relationship_campaign
+from bot.socket_mode import run_socket_mode
 from storage.db import Database
 from storage.models import Invitation, Response
 from tests.harness import eventually

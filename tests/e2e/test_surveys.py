@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.emulator import SlackEmulator
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
+from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
-from bot.surveys import start_relationship_campaign
+from bot.services.surveys import start_relationship_campaign
 from storage.models import Contact, Invitation, InvitationStatus, Response
 from tests.harness import FakeClock, SlackSender, eventually
 from tests.payloads import block_action, view_submission
@@ -414,7 +414,7 @@ async def test_send_filters_by_segment_account_and_email(
 
 
 async def test_send_explains_unknown_accounts_and_segments(rt: Runtime) -> None:
-    from bot.errors import UserError
+    from bot.core.errors import UserError
 
     await add_people(rt.db, Person("ana@acme.test", account="Acme"))
     with pytest.raises(

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.emulator import Call, SlackEmulator
-from bot.runtime import Runtime
-from bot.shipping import NOTICE_LEASE, ship
-from bot.voc import TEXT_MAX
+from bot.core.runtime import Runtime
+from bot.devkit.emulator import Call, SlackEmulator
+from bot.domain.voc_command import TEXT_MAX
+from bot.services.shipping import NOTICE_LEASE, ship
 from storage.db import Database
 from storage.models import (
     Account,
@@ -435,7 +435,7 @@ async def _answered_survey(
 ) -> Invitation:
     """Ana (U1 at Ácme) answers an NPS survey and, if given, says why."""
     from bot.scheduler import drain
-    from bot.surveys import start_relationship_campaign
+    from bot.services.surveys import start_relationship_campaign
 
     emulator.add_user("U1", email="ana@acme.test", name="Ana")
     await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
@@ -827,7 +827,7 @@ async def test_the_command_is_acked_before_its_slow_work(
 async def test_an_error_for_a_field_not_shown_goes_next_to_the_type(
     rt: Runtime, slack: SlackSender
 ) -> None:
-    from blocks.voc import log_modal
+    from blocks.feedback import log_modal
 
     ids = await seed(rt.db)
     payload = view_submission(

@@ -16,11 +16,11 @@ from aiohttp import web
 from sqlalchemy import select, update
 
 from blocks.ids import ActionId, BlockId, CallbackId
-from bot import webhooks
-from bot.emulator import SlackEmulator
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
+from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
-from bot.surveys import start_relationship_campaign
+from bot.services import webhooks
+from bot.services.surveys import start_relationship_campaign
 from storage.db import Database
 from storage.models import Account, FollowUpCase, Invitation, OutboxEvent, Response
 from tests.harness import FakeClock, SlackSender, eventually, serve

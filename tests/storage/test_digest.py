@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.digest import compute_digest
+from bot.services.digest import compute_digest
 from storage.db import Database
 from storage.digest import (
     Digest,

@@ -19,8 +19,8 @@ from typing import Any
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.runtime import Runtime
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
 from storage import outbox
 from storage.models import FollowUpCase
 

@@ -8,7 +8,7 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message
 
 
 class FieldsFormatter(logging.Formatter):
-    """`2026-11-24 09:00:00 WARNING bot.delivery: survey failed invitation_id=7 slack_error=…`."""
+    """`… WARNING bot.services.delivery: survey failed invitation_id=7 slack_error=…`."""
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)

@@ -24,12 +24,12 @@ import aiohttp
 from aiohttp import web
 
 from blocks.ids import ActionId, BlockId
-from blocks.render import render_blocks, render_view
 from bot.app import build_web_app
-from bot.config import Settings
-from bot.emulator import Call, SlackEmulator
-from bot.importer import format_report, import_contacts
-from bot.payloads import (
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.core.slack import Pacer, make_client
+from bot.devkit.emulator import Call, SlackEmulator
+from bot.devkit.payloads import (
     block_action,
     form_body,
     interactive_body,
@@ -37,10 +37,10 @@ from bot.payloads import (
     slash_command,
     view_submission,
 )
-from bot.runtime import Runtime
+from bot.devkit.render import render_blocks, render_view
 from bot.scheduler import drain
-from bot.slack import Pacer, make_client
-from bot.surveys import start_relationship_campaign
+from bot.services.importer import format_report, import_contacts
+from bot.services.surveys import start_relationship_campaign
 from storage.db import Database
 
 START = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # a Tuesday morning

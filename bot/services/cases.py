@@ -17,11 +17,11 @@ from blocks.cases import (
     escalation_text,
 )
 from blocks.surveys import to_dicts
-from bot import webhooks
-from bot.errors import UserError
-from bot.runtime import Runtime
-from bot.scales import needs_follow_up
-from bot.slack import error_code
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.core.slack import error_code
+from bot.domain.scales import needs_follow_up
+from bot.services import webhooks
 from storage import cases, responses
 from storage.models import CaseReview, FollowUpCase, SurveyKind
 

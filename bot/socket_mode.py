@@ -8,7 +8,7 @@ import signal
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import SHUTDOWN_GRACE, build_bolt_app
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
 
 

@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.surveys import SurveyCard
-from bot import followups, webhooks
-from bot.insights import record_comment
-from bot.runtime import Runtime
-from bot.scales import category, scale_for
+from bot.core.runtime import Runtime
+from bot.domain.scales import category, scale_for
+from bot.services import cases, webhooks
+from bot.services.insights import record_comment
 from storage import invitations, responses
 from storage.models import Contact, Invitation, InvitationStatus, SkipReason
 
@@ -97,7 +97,7 @@ async def record_tap(
                 category=category(target.kind, score),
                 now=now,
             )
-            case_id = await followups.open_case_if_unhappy(
+            case_id = await cases.open_case_if_unhappy(
                 session,
                 rt=rt,
                 response_id=response_id,

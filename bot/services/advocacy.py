@@ -9,10 +9,10 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.advocacy import OFFERS, advocacy_blocks, advocacy_done_blocks, csm_advocacy_text
 from blocks.surveys import SurveyCard, answered_json, to_dicts
-from bot.answers import Outcome
-from bot.delivery import update_survey_message
-from bot.runtime import Runtime
-from bot.slack import error_code
+from bot.core.runtime import Runtime
+from bot.core.slack import error_code
+from bot.services.delivery import update_survey_message
+from bot.services.taps import Outcome
 from storage import cases, invitations, responses
 from storage.models import Account, Contact, SurveyKind
 

@@ -16,12 +16,12 @@ import aiohttp
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import identity
-from bot.errors import UserError
-from bot.names import clean_email
-from bot.runtime import Runtime
-from bot.surveys import TRANSACTIONAL_FATIGUE
-from bot.windows import next_transactional_slot
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.domain.names import clean_email
+from bot.domain.send_windows import next_transactional_slot
+from bot.services import identity
+from bot.services.surveys import TRANSACTIONAL_FATIGUE
 from storage import audience, events, invitations
 from storage.models import (
     Contact,

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.names import clean_email, name_key
+from bot.domain.names import clean_email, name_key
 from storage import accounts
 from storage.db import Database
 from storage.models import Health, Segment

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import UserError
-from bot.runtime import Runtime
-from bot.slack import CONFIG_ERRORS, error_code
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.core.slack import CONFIG_ERRORS, error_code
 from storage.models import Contact, SkipReason
 
 log = logging.getLogger(__name__)

@@ -15,15 +15,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from blocks import voc as voc_blocks
-from blocks import voc_reports as answers
+from blocks import feedback as feedback_blocks
+from blocks import reports as report_blocks
 from blocks.ids import EDIT_THEMES_ACTION, ActionId, VocId
 from blocks.surveys import to_dicts
-from bot import insights, reports, shipping, voc
-from bot.errors import UserError
-from bot.insights import LoggedInsight
-from bot.runtime import Runtime
-from bot.voc import Draft
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.domain import voc_command
+from bot.domain.voc_command import Draft
+from bot.services import insights, reports, shipping
+from bot.services.insights import LoggedInsight
 from handlers.context import parse_int, runtime_of
 from storage.models import InsightSource, InsightType, Sentiment
 
@@ -50,15 +51,19 @@ async def on_voc(
     rt = runtime_of(context)
     async with rt.after_ack():
         reply = _ephemeral(respond)
-        verb, rest = voc.split_command(str(body.get("text") or ""))
+        verb, rest = voc_command.split_command(str(body.get("text") or ""))
         try:
             if not verb and not rest:
                 await _open_log_modal(rt, body, reply)
             else:
                 await COMMANDS.get(verb, _log_line)(rt, body, rest, reply)
         except UserError as exc:
-            blocks = answers.refusal(str(exc), rest) if not verb else answers.notice(str(exc))
-            await reply(blocks, answers.notice_text(str(exc)))
+            blocks = (
+                report_blocks.refusal(str(exc), rest)
+                if not verb
+                else report_blocks.notice(str(exc))
+            )
+            await reply(blocks, report_blocks.notice_text(str(exc)))
 
 
 async def on_log_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -72,7 +77,7 @@ async def on_log_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBol
 
 async def on_account_typed(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     accounts = await insights.suggest_accounts(runtime_of(context), str(body.get("value") or ""))
-    await ack(options=voc_blocks.account_options(accounts))
+    await ack(options=feedback_blocks.account_options(accounts))
 
 
 async def on_type_chosen(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -82,7 +87,7 @@ async def on_type_chosen(ack: AsyncAck, body: dict[str, Any], context: AsyncBolt
     async with rt.after_ack():
         view = body["view"]
         chosen = (body["actions"][0].get("selected_option") or {}).get("value")
-        modal = voc_blocks.log_modal(view.get("private_metadata") or "", chosen)
+        modal = feedback_blocks.log_modal(view.get("private_metadata") or "", chosen)
         try:
             await rt.slack.views_update(
                 view_id=view["id"], hash=view.get("hash"), view=modal.to_dict()
@@ -105,7 +110,7 @@ async def on_log_submitted(ack: AsyncAck, body: dict[str, Any], context: AsyncBo
         feature=_typed(values, VocId.FEATURE).strip() or None,
         competitor=_typed(values, VocId.COMPETITOR).strip() or None,
     )
-    problems = voc.draft_errors(draft.type, draft.text, draft.feature, draft.competitor)
+    problems = voc_command.draft_errors(draft.type, draft.text, draft.feature, draft.competitor)
     errors = {str(_FIELDS[field]): message for field, message in problems.items()}
     if not account_id:
         errors[VocId.ACCOUNT] = "Choose the account: type part of its name."
@@ -126,7 +131,7 @@ async def on_log_submitted(ack: AsyncAck, body: dict[str, Any], context: AsyncBo
                 rt, account_id=account_id, draft=draft, user_id=user, now=rt.now()
             )
         except UserError as exc:
-            await reply(answers.notice(str(exc)), answers.notice_text(str(exc)))
+            await reply(report_blocks.notice(str(exc)), report_blocks.notice_text(str(exc)))
             return
         await _confirm(reply, logged)
 
@@ -140,10 +145,12 @@ async def on_edit_themes(
         insight_id = parse_int(body["actions"][0].get("value")) or 0
         loaded = await insights.load_insight(rt, insight_id)
         if loaded is None:
-            await _ephemeral(respond)(answers.notice("That insight no longer exists."), "Gone")
+            await _ephemeral(respond)(
+                report_blocks.notice("That insight no longer exists."), "Gone"
+            )
             return
         metadata = json.dumps({"insight": insight_id, "response_url": body.get("response_url")})
-        view = voc_blocks.themes_modal(loaded, metadata)
+        view = feedback_blocks.themes_modal(loaded, metadata)
         await rt.slack.views_open(trigger_id=body["trigger_id"], view=view.to_dict())
 
 
@@ -167,7 +174,7 @@ async def on_themes_submitted(
                 now=rt.now(),
             )
         except UserError as exc:
-            await reply(answers.notice(str(exc)), answers.notice_text(str(exc)))
+            await reply(report_blocks.notice(str(exc)), report_blocks.notice_text(str(exc)))
             return
         await _confirm(reply, updated, title="Themes updated")
 
@@ -176,7 +183,7 @@ async def on_themes_submitted(
 
 
 async def _log_line(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
-    draft = voc.parse_line(rest)
+    draft = voc_command.parse_line(rest)
     account, contact = await insights.find_speaker(rt, draft.account)
     logged = await insights.log_insight(
         rt,
@@ -190,35 +197,37 @@ async def _log_line(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) 
 
 
 async def _help(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
-    await reply(answers.help_blocks(), "What you can do with /voc")
+    await reply(report_blocks.help_blocks(), "What you can do with /voc")
 
 
 async def _account(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
     found = await reports.account_timeline(rt, rest)
-    await reply(answers.timeline_blocks(found, now=rt.now()), "Account timeline")
+    await reply(report_blocks.timeline_blocks(found, now=rt.now()), "Account timeline")
 
 
 async def _themes(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
-    report = await reports.themes(rt, voc.parse_period(rest), rt.now())
-    await reply(answers.themes_blocks(report), "Top themes")
+    report = await reports.themes(rt, voc_command.parse_period(rest), rt.now())
+    await reply(report_blocks.themes_blocks(report), "Top themes")
 
 
 async def _requests(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
-    await reply(answers.requests_blocks(await reports.requests(rt)), "Feature requests")
+    await reply(report_blocks.requests_blocks(await reports.requests(rt)), "Feature requests")
 
 
 async def _nps(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
-    await reply(answers.nps_blocks(await reports.nps(rt, rest, rt.now())), "NPS")
+    await reply(report_blocks.nps_blocks(await reports.nps(rt, rest, rt.now())), "NPS")
 
 
 async def _send(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
     summary = await reports.send(rt, args=rest, user_id=body["user_id"], now=rt.now())
-    await reply(answers.notice(summary), answers.notice_text(summary))
+    await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
 
 
 async def _ship(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
     report = await shipping.ship(rt, feature=rest, user_id=body["user_id"], now=rt.now())
-    await reply(answers.ship_blocks(report), f"{answers.notice_text(report.feature)} shipped")
+    await reply(
+        report_blocks.ship_blocks(report), f"{report_blocks.notice_text(report.feature)} shipped"
+    )
 
 
 COMMANDS: dict[str, Callable[[Runtime, dict[str, Any], str, Reply], Awaitable[None]]] = {
@@ -236,16 +245,20 @@ async def _open_log_modal(rt: Runtime, body: dict[str, Any], reply: Reply) -> No
     metadata = json.dumps({"response_url": body.get("response_url")})
     try:
         await rt.slack.views_open(
-            trigger_id=body["trigger_id"], view=voc_blocks.log_modal(metadata).to_dict()
+            trigger_id=body["trigger_id"], view=feedback_blocks.log_modal(metadata).to_dict()
         )
     except SlackApiError as exc:  # e.g. expired_trigger_id when Slack was slow to deliver
         log.warning("log modal not opened", extra={"error": exc.response.get("error")})
-        text = f"The form did not open. Type `/voc` again, or log in one line: `{voc.USAGE}`"
-        await reply(answers.notice(text), answers.notice_text(text))
+        text = (
+            f"The form did not open. Type `/voc` again, or log in one line: `{voc_command.USAGE}`"
+        )
+        await reply(report_blocks.notice(text), report_blocks.notice_text(text))
 
 
 async def _confirm(reply: Reply, logged: LoggedInsight, *, title: str = "Saved") -> None:
-    await reply(voc_blocks.confirmation(logged, title=title), voc_blocks.confirmation_text(logged))
+    await reply(
+        feedback_blocks.confirmation(logged, title=title), feedback_blocks.confirmation_text(logged)
+    )
 
 
 def _ephemeral(respond: AsyncRespond) -> Reply:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.names import name_key
+from bot.domain.names import name_key
 from storage.models import InsightType, Theme
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import surveys
-from bot.errors import UserError
-from bot.insights import find_account
-from bot.runtime import Runtime
-from bot.shipping import require_admin
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.services import surveys
+from bot.services.insights import find_account
+from bot.services.shipping import require_admin
 from storage import timeline
 from storage.insights import RequestRank, ThemeCount, theme_counts, top_requests
 from storage.models import Account, FollowUpCase, Insight, Segment

@@ -10,10 +10,10 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.catalog import t
 from blocks.text import escape, shorten
-from bot.errors import UserError
-from bot.names import name_key
-from bot.runtime import Runtime
-from bot.slack import find_by_metadata
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.core.slack import find_by_metadata
+from bot.domain.names import name_key
 from storage import feedback, shipping
 from storage.models import FeatureRequest, ShipNotice
 

@@ -13,8 +13,8 @@ from typing import Any
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
-from bot.slack import Pacer, make_client
+from bot.core.config import Settings
+from bot.core.slack import Pacer, make_client
 from storage.db import Database
 
 # chat.postMessage to distinct DMs: at most this, less when Slack answers 429 (see Pacer).

@@ -13,11 +13,11 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from blocks.feedback import SECTION_MAX, fit, fit_quote
 from blocks.ids import VocId
 from blocks.text import escape, shorten
-from blocks.voc import SECTION_MAX, fit, fit_quote
-from bot.reports import Event, NpsReport, ThemesReport, Timeline
-from bot.shipping import ShipReport
+from bot.services.reports import Event, NpsReport, ThemesReport, Timeline
+from bot.services.shipping import ShipReport
 from storage.insights import RequestRank, ThemeCount
 
 MESSAGE_BLOCKS_MAX = 50

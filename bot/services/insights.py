@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.text import shorten
-from bot import themes
-from bot.errors import UserError
-from bot.names import clean_email, name_key
-from bot.runtime import Runtime
-from bot.voc import NAME_MAX, Draft
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.domain import themes
+from bot.domain.names import clean_email, name_key
+from bot.domain.voc_command import NAME_MAX, Draft
 from storage import accounts, feedback, responses
 from storage.models import (
     Account,

@@ -15,10 +15,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from bot import transactional
-from bot.errors import UserError
-from bot.names import clean_email
-from bot.runtime import Runtime
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.domain.names import clean_email
+from bot.services import transactional
+from handlers.context import WEB_RUNTIME
 
 MAX_BODY = 64 * 1024
 MAX_CONTEXT_KEYS = 20
@@ -212,9 +213,7 @@ def _first_bad_field(exc: ValidationError) -> BadField:
 
 
 def _runtime(request: web.Request) -> Runtime:
-    from bot.app import RUNTIME  # bot.app imports this module to route to it
-
-    return request.app[RUNTIME]
+    return request.app[WEB_RUNTIME]
 
 
 def _error(status: int, message: str, **extra: str) -> web.Response:

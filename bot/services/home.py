@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from slack_sdk.errors import SlackApiError
 
 from blocks.home import HomeTab, home_view
-from bot.runtime import Runtime
-from bot.slack import error_code
+from bot.core.runtime import Runtime
+from bot.core.slack import error_code
 from storage import home
 from storage.digest import QUARTER, Window
 

@@ -6,11 +6,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot import identity
-from bot.errors import UserError
-from bot.names import clean_email, name_key
-from bot.runtime import Runtime
-from bot.windows import next_relationship_slot
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.domain.names import clean_email, name_key
+from bot.domain.send_windows import next_relationship_slot
+from bot.services import identity
 from storage import audience, invitations
 from storage.models import Account, Contact, InvitationStatus, Segment, SkipReason, SurveyKind
 

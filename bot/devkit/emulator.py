@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.emulator_socket import SocketModeEndpoint
+from bot.devkit.emulator_socket import SocketModeEndpoint
 
 # Arguments that clients may send as JSON strings inside a form body or query string.
 _JSON_ARGS = ("blocks", "metadata", "attachments", "view", "files")

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.digest import digest_blocks, digest_summary
 from blocks.surveys import to_dicts
-from bot.chart import nps_trend_png
-from bot.config import parse_weekly_schedule
-from bot.errors import UserError
-from bot.runtime import Runtime
-from bot.slack import error_code, find_by_metadata
+from bot.core.config import parse_weekly_schedule
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.core.slack import error_code, find_by_metadata
+from bot.services.digest_chart import nps_trend_png
 from storage import digest_runs
 from storage.digest import (
     QUARTER,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from bot.errors import UserError
+from bot.core.errors import UserError
 from storage.models import InsightSource, InsightType, Sentiment
 
 USAGE = "/voc Acme: they want SSO #feature"
