@@ -14,7 +14,10 @@ from slack_sdk.models.blocks import (
 
 from blocks.catalog import t
 from blocks.ids import ActionId, BlockId
+from blocks.surveys import answered_json, to_dicts
 from blocks.text import escape, shorten
+from bot.domain.cards import SurveyCard
+from bot.domain.scales import is_promoter
 
 OFFERS = ("review", "reference", "testimonial")
 
@@ -85,3 +88,16 @@ def _join(items: list[str], conjunction: str) -> str:
 
 def _safe(text: str) -> str:
     return escape(shorten(text, _NAME_MAX))
+
+
+def answered_message(card: SurveyCard, *, offers: list[str], review_url: str | None) -> list[dict]:
+    """The survey DM after an answer: the score, and for promoters the advocacy offer."""
+    blocks = answered_json(card)
+    if not is_promoter(card.kind, card.score):
+        return blocks
+    extra = (
+        advocacy_done_blocks(card.locale, offers)
+        if offers
+        else advocacy_blocks(card.invitation_id, card.locale, review_url)
+    )
+    return blocks + to_dicts(extra)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from slack_sdk.models.blocks import (
@@ -25,11 +24,11 @@ from slack_sdk.models.views import View
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.surveys import to_dicts
 from blocks.text import escape, quote, shorten
+from bot.domain.cards import CaseCard
+from bot.domain.outcomes import FOLLOW_UP_OUTCOMES
 from bot.domain.scales import category
 
 __all__ = [
-    "OUTCOMES",
-    "CaseCard",
     "case_blocks",
     "case_text",
     "claim_refused_text",
@@ -37,13 +36,6 @@ __all__ = [
     "follow_up_modal",
     "to_dicts",
 ]
-
-OUTCOMES: dict[str, str] = {
-    "recovered": "Recovered",
-    "in_progress": "In progress",
-    "churn_risk": "Churn risk",
-    "unreachable": "Unreachable",
-}
 
 NOTE_MAX = 3000
 _SECTION_MAX = 3000
@@ -55,35 +47,6 @@ _HEALTH = {
     "red": ":red_circle:",
 }
 _UNKNOWN = "—"
-
-
-@dataclass(frozen=True)
-class CaseCard:
-    """What a #voc card shows: the answer, the account, and the follow-up so far."""
-
-    case_id: int
-    kind: str
-    score: int
-    previous_score: int | None
-    review: str  # "csm" (NPS detractor) or "support" (low CSAT / CES: support-manager review)
-    contact_name: str | None
-    contact_email: str
-    account_name: str
-    segment: str | None
-    arr: float | None
-    plan: str | None
-    customer_since: date | None
-    health: str | None
-    csm_user_id: str | None
-    comment: str | None
-    answered_at: datetime
-    claimed_by: str | None = None
-    claimed_at: datetime | None = None
-    outcome: str | None = None
-    note: str | None = None
-    logged_by: str | None = None
-    logged_at: datetime | None = None
-    escalations: int = 0
 
 
 def case_text(card: CaseCard) -> str:
@@ -230,7 +193,7 @@ def _status(card: CaseCard) -> str:
     else:
         lines.append("Unclaimed: claim it to own the follow-up")
     if card.outcome:
-        outcome = OUTCOMES.get(card.outcome) or _value(card.outcome)
+        outcome = FOLLOW_UP_OUTCOMES.get(card.outcome) or _value(card.outcome)
         by = f" by {_user(card.logged_by)}" if card.logged_by else ""
         lines.append(f"Follow-up logged{by}: *{outcome}*" + _at(card.logged_at))
     status = "\n".join(lines)
@@ -259,7 +222,7 @@ def _buttons(card: CaseCard) -> list[ButtonElement]:
 
 
 def _outcome_select(outcome: str | None) -> StaticSelectElement:
-    options = [Option(value=key, label=label) for key, label in OUTCOMES.items()]
+    options = [Option(value=key, label=label) for key, label in FOLLOW_UP_OUTCOMES.items()]
     initial = next((option for option in options if option.value == outcome), None)
     return StaticSelectElement(
         action_id=ActionId.OUTCOME_SELECT,

@@ -21,8 +21,8 @@ from slack_sdk.models.views import View
 
 from blocks.ids import VocId
 from blocks.text import escape, quote, shorten
+from bot.domain.reports import LoggedInsight
 from bot.domain.voc_command import MODAL_TEXT_MAX, NAME_MAX
-from bot.services.insights import LoggedInsight
 from storage.models import Account, InsightSource, InsightType, Sentiment, Theme
 
 OPTION_TEXT_MAX = 75

@@ -16,8 +16,7 @@ from slack_sdk.models.blocks import (
 from blocks.feedback import SECTION_MAX, fit, fit_quote
 from blocks.ids import VocId
 from blocks.text import escape, shorten
-from bot.services.reports import Event, NpsReport, ThemesReport, Timeline
-from bot.services.shipping import ShipReport
+from bot.domain.reports import Event, NpsReport, ShipReport, ThemesReport, Timeline
 from storage.insights import RequestRank, ThemeCount
 
 MESSAGE_BLOCKS_MAX = 50

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 
 from slack_sdk.models.blocks import (
@@ -23,21 +22,10 @@ from slack_sdk.models.views import View
 from blocks.catalog import question, t
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.text import quote
+from bot.domain.cards import SurveyCard
 from bot.domain.scales import scale_for
 
 COMMENT_MAX = 3000
-
-
-@dataclass(frozen=True)
-class SurveyCard:
-    """What a survey message shows: the invitation and, once answered, the answer."""
-
-    invitation_id: int
-    kind: str
-    trigger: str
-    locale: str | None = None
-    score: int | None = None
-    comment: str | None = None
 
 
 def survey_text(card: SurveyCard) -> str:

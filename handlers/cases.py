@@ -10,11 +10,11 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from blocks.cases import OUTCOMES, claim_refused_text, follow_up_modal
+from blocks.cases import claim_refused_text, follow_up_modal
 from blocks.ids import ADVOCACY_ACTION, ActionId, BlockId, CallbackId
 from bot.core.errors import UserError
+from bot.domain.outcomes import FOLLOW_UP_OUTCOMES, TapOutcome
 from bot.services import advocacy, cases
-from bot.services.taps import Outcome
 from handlers.context import parse_int, runtime_of
 
 log = logging.getLogger(__name__)
@@ -107,13 +107,13 @@ async def on_advocacy(
             offer=offer,
             now=rt.now(),
         )
-        if outcome is not Outcome.RECORDED:
+        if outcome is not TapOutcome.RECORDED:
             await _ephemeral(respond, "This button is not for you, or the survey has closed.")
 
 
 def _follow_up_errors(outcome: str, note: str) -> dict[str, str]:
     errors = {}
-    if outcome not in OUTCOMES:
+    if outcome not in FOLLOW_UP_OUTCOMES:
         errors[BlockId.OUTCOME] = "Choose what came of the follow-up."
     if not note.strip():
         errors[BlockId.NOTE] = "Write a short note: what happened, and what's next."

@@ -10,23 +10,23 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from blocks.advocacy import answered_message
 from blocks.catalog import t
 from blocks.ids import RATE_ACTION, ActionId, BlockId, CallbackId
 from blocks.surveys import closed_blocks, comment_modal, to_dicts
 from bot.core.runtime import Runtime
+from bot.domain.outcomes import TapOutcome
 from bot.services import advocacy, cases, taps
-from bot.services.advocacy import answered_message
 from bot.services.delivery import card_for, update_survey_message
-from bot.services.taps import Outcome
 from handlers.context import parse_int, runtime_of
 
 log = logging.getLogger(__name__)
 
 NOTES = {
-    Outcome.NOT_YOURS: "note.not_yours",
-    Outcome.ANSWERED: "note.answered",
-    Outcome.CLOSED: "note.closed",
-    Outcome.UNKNOWN: "note.closed",
+    TapOutcome.NOT_YOURS: "note.not_yours",
+    TapOutcome.ANSWERED: "note.answered",
+    TapOutcome.CLOSED: "note.closed",
+    TapOutcome.UNKNOWN: "note.closed",
 }
 
 
@@ -49,7 +49,7 @@ async def on_rate(
 async def _record_rating(rt: Runtime, body: dict[str, Any], respond: AsyncRespond) -> None:
     parsed = _rating(body)
     if parsed is None:
-        await _note(respond, body, Outcome.UNKNOWN)
+        await _note(respond, body, TapOutcome.UNKNOWN)
         return
     invitation_id, score = parsed
     container = body.get("container") or {}
@@ -62,7 +62,7 @@ async def _record_rating(rt: Runtime, body: dict[str, Any], respond: AsyncRespon
         message_ts=container.get("message_ts"),
         now=rt.now(),
     )
-    if result.outcome is not Outcome.RECORDED or result.card is None:
+    if result.outcome is not TapOutcome.RECORDED or result.card is None:
         await _note(respond, body, result.outcome)
         return
     assert result.invitation is not None
@@ -120,14 +120,14 @@ async def on_opt_out(
         outcome, invitation, contact = await taps.opt_out(
             rt, invitation_id=invitation_id or 0, user_id=body["user"]["id"], now=rt.now()
         )
-        if outcome is not Outcome.RECORDED or invitation is None or contact is None:
+        if outcome is not TapOutcome.RECORDED or invitation is None or contact is None:
             await _note(respond, body, outcome)
             return
         blocks = closed_blocks(card_for(invitation, contact), reason="opted_out")
         await update_survey_message(rt, invitation, to_dicts(blocks))
 
 
-async def _note(respond: AsyncRespond, body: dict[str, Any], outcome: Outcome) -> None:
+async def _note(respond: AsyncRespond, body: dict[str, Any], outcome: TapOutcome) -> None:
     """A polite ephemeral note to the person who tapped; the survey itself stays as it is."""
     locale = (body.get("user") or {}).get("locale")
     await respond(

@@ -22,9 +22,9 @@ from blocks.surveys import to_dicts
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import voc_command
+from bot.domain.reports import LoggedInsight
 from bot.domain.voc_command import Draft
 from bot.services import insights, reports, shipping
-from bot.services.insights import LoggedInsight
 from handlers.context import parse_int, runtime_of
 from storage.models import InsightSource, InsightType, Sentiment
 

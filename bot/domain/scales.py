@@ -49,3 +49,8 @@ def category(kind: str, score: int) -> str:
 def needs_follow_up(kind: str, score: int) -> bool:
     """NPS detractors, CSAT ≤ 2 and CES ≤ 3 open a follow-up case."""
     return category(kind, score) in ("detractor", "dissatisfied", "difficult")
+
+
+def is_promoter(kind: str, score: int | None) -> bool:
+    """An NPS 9–10: thanked and offered advocacy."""
+    return kind == SurveyKind.NPS and score is not None and category(kind, score) == "promoter"

@@ -7,34 +7,17 @@ from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 
-from blocks.advocacy import OFFERS, advocacy_blocks, advocacy_done_blocks, csm_advocacy_text
-from blocks.surveys import SurveyCard, answered_json, to_dicts
+from blocks.advocacy import OFFERS, answered_message, csm_advocacy_text
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
+from bot.domain.cards import SurveyCard
+from bot.domain.outcomes import TapOutcome
+from bot.domain.scales import is_promoter
 from bot.services.delivery import update_survey_message
-from bot.services.taps import Outcome
 from storage import cases, invitations, responses
-from storage.models import Account, Contact, SurveyKind
+from storage.models import Account, Contact
 
 log = logging.getLogger(__name__)
-PROMOTER_FROM = 9
-
-
-def is_promoter(kind: str, score: int | None) -> bool:
-    return kind == SurveyKind.NPS and score is not None and score >= PROMOTER_FROM
-
-
-def answered_message(card: SurveyCard, *, offers: list[str], review_url: str | None) -> list[dict]:
-    """The survey DM after an answer: the score, and for promoters the advocacy offer."""
-    blocks = answered_json(card)
-    if not is_promoter(card.kind, card.score):
-        return blocks
-    extra = (
-        advocacy_done_blocks(card.locale, offers)
-        if offers
-        else advocacy_blocks(card.invitation_id, card.locale, review_url)
-    )
-    return blocks + to_dicts(extra)
 
 
 async def offers_for(rt: Runtime, invitation_id: int) -> list[str]:
@@ -47,17 +30,17 @@ async def offers_for(rt: Runtime, invitation_id: int) -> list[str]:
 
 async def accept(
     rt: Runtime, *, invitation_id: int, user_id: str, offer: str, now: datetime
-) -> Outcome:
+) -> TapOutcome:
     """Store a promoter's yes (once), tell the account's CSM, and thank them in the DM."""
     async with rt.db.session() as session:
         target = await invitations.tap_target(session=session, invitation_id=invitation_id)
         response = await responses.get_for_invitation(session=session, invitation_id=invitation_id)
     if target is None or response is None or offer not in OFFERS:
-        return Outcome.UNKNOWN
+        return TapOutcome.UNKNOWN
     if target.slack_user_id != user_id:
-        return Outcome.NOT_YOURS
+        return TapOutcome.NOT_YOURS
     if not is_promoter(target.kind, response.score):
-        return Outcome.CLOSED
+        return TapOutcome.CLOSED
     async with rt.db.transaction() as session:
         new = await cases.record_advocacy(
             session=session,
@@ -79,7 +62,7 @@ async def accept(
         invitation_id, target.kind, target.trigger, target.locale, response.score, response.comment
     )
     await update_survey_message(rt, target, answered_message(card, offers=offers, review_url=None))
-    return Outcome.RECORDED
+    return TapOutcome.RECORDED
 
 
 async def _tell_csm(

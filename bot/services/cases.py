@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.cases import (
-    OUTCOMES,
+    FOLLOW_UP_OUTCOMES,
     CaseCard,
     case_blocks,
     case_text,
@@ -204,8 +204,8 @@ async def log_follow_up(
     rt: Runtime, case_id: int, user_id: str, outcome: str, note: str, now: datetime
 ) -> None:
     """Record what happened; escalations stop, the card shows it."""
-    if outcome not in OUTCOMES:
-        raise UserError("Choose an outcome: " + ", ".join(OUTCOMES.values()) + ".")
+    if outcome not in FOLLOW_UP_OUTCOMES:
+        raise UserError("Choose an outcome: " + ", ".join(FOLLOW_UP_OUTCOMES.values()) + ".")
     if not note.strip():
         raise UserError("Write a short note: what happened, and what's next.")
     closes = outcome in CLOSING_OUTCOMES

@@ -20,10 +20,11 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from blocks.ids import SURVEY_METADATA_EVENT
-from blocks.surveys import SurveyCard, closed_blocks, reminder_text, survey_json, survey_text
+from blocks.surveys import closed_blocks, reminder_text, survey_json, survey_text
 from blocks.surveys import to_dicts as blocks_json
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code, find_by_metadata
+from bot.domain.cards import SurveyCard
 from storage import invitations
 from storage.models import Contact, Invitation, InvitationStatus, SkipReason
 

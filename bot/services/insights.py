@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +13,7 @@ from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import themes
 from bot.domain.names import clean_email, name_key
+from bot.domain.reports import LoggedInsight
 from bot.domain.voc_command import NAME_MAX, Draft
 from storage import accounts, feedback, responses
 from storage.models import (
@@ -50,21 +50,6 @@ CATEGORY_SENTIMENT: dict[str, Sentiment] = {
     "passive": Sentiment.NEUTRAL,
     "neutral": Sentiment.NEUTRAL,
 }
-
-
-@dataclass(frozen=True)
-class LoggedInsight:
-    """What the confirmation shows about a stored insight."""
-
-    id: int
-    account: str
-    type: str
-    source: str
-    sentiment: str | None
-    text: str
-    themes: tuple[str, ...]
-    feature: str | None = None
-    competitor: str | None = None
 
 
 async def find_account(rt: Runtime, name: str) -> Account:

@@ -2,54 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
+from bot.domain.reports import Event, NpsReport, ThemesReport, Timeline
 from bot.services import surveys
 from bot.services.insights import find_account
 from bot.services.shipping import require_admin
 from storage import timeline
-from storage.insights import RequestRank, ThemeCount, theme_counts, top_requests
-from storage.models import Account, FollowUpCase, Insight, Segment
-from storage.nps import ScoreSplit
+from storage.insights import RequestRank, theme_counts, top_requests
+from storage.models import FollowUpCase, Insight, Segment
 
 TIMELINE_EACH = 15  # latest scores, cases and insights each; the message stays under 50 blocks
 NPS_WINDOW = timedelta(days=90)
 # Periods end "now", inclusive: what was logged this very second counts.
 _INCLUSIVE = timedelta(seconds=1)
 REQUESTS_SHOWN = 15
-
-
-@dataclass(frozen=True)
-class Event:
-    at: datetime
-    kind: str  # "score", "case" or "insight"
-    summary: str  # plain text, escaped by blocks/
-    detail: str | None = None  # the verbatim comment or insight text
-    insight_id: int | None = None
-    person: str | None = None  # a Slack user id, shown as a mention
-
-
-@dataclass(frozen=True)
-class Timeline:
-    account: Account
-    events: list[Event]
-
-
-@dataclass(frozen=True)
-class NpsReport:
-    scope: str
-    current: ScoreSplit
-    previous: ScoreSplit
-
-
-@dataclass(frozen=True)
-class ThemesReport:
-    days: int
-    overall: list[ThemeCount]
-    detractors: list[ThemeCount]
 
 
 async def account_timeline(rt: Runtime, name: str) -> Timeline:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
@@ -14,6 +13,7 @@ from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.core.slack import find_by_metadata
 from bot.domain.names import name_key
+from bot.domain.reports import ShipReport
 from storage import feedback, shipping
 from storage.models import FeatureRequest, ShipNotice
 
@@ -23,15 +23,6 @@ log = logging.getLogger(__name__)
 NOTICE_LEASE = timedelta(minutes=5)
 NOTICE_METADATA_EVENT = "voc_ship_notice"
 ADMIN_ONLY = "Only VoC admins can {what}. Ask one of them, or ask to be added to VOC_ADMINS."
-
-
-@dataclass
-class ShipReport:
-    feature: str
-    newly_shipped: bool
-    sent: int = 0
-    failed: dict[str, str] = field(default_factory=dict)  # user id → Slack error
-    already: int = 0  # people told by an earlier /voc ship
 
 
 def require_admin(rt: Runtime, user_id: str, what: str) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from blocks.surveys import SurveyCard
 from bot.core.runtime import Runtime
+from bot.domain.cards import SurveyCard
+from bot.domain.outcomes import TapOutcome
 from bot.domain.scales import category, scale_for
 from bot.services import cases, webhooks
 from bot.services.insights import record_comment
@@ -24,17 +24,9 @@ S = InvitationStatus
 ANSWERABLE = (S.SENDING, S.SENT, S.REMINDED)
 
 
-class Outcome(StrEnum):
-    RECORDED = "recorded"
-    NOT_YOURS = "not_yours"
-    ANSWERED = "answered"
-    CLOSED = "closed"
-    UNKNOWN = "unknown"
-
-
 @dataclass
 class TapResult:
-    outcome: Outcome
+    outcome: TapOutcome
     card: SurveyCard | None = None
     response_id: int | None = None
     invitation: Invitation | None = None
@@ -60,7 +52,7 @@ async def record_tap(
     async with rt.db.session() as session:  # read outside the write lock
         target = await invitations.tap_target(session=session, invitation_id=invitation_id)
     if target is None:
-        return TapResult(Outcome.UNKNOWN)
+        return TapResult(TapOutcome.UNKNOWN)
     refusal = _refusal(rt, target, user_id, score, now)
     if refusal:
         return TapResult(refusal)
@@ -109,7 +101,7 @@ async def record_tap(
                 now=now,
             )
     except IntegrityError:
-        return TapResult(Outcome.ANSWERED)
+        return TapResult(TapOutcome.ANSWERED)
     invitation = Invitation(
         id=invitation_id,
         contact_id=target.contact_id,
@@ -123,41 +115,43 @@ async def record_tap(
     )
     card = SurveyCard(invitation_id, target.kind, target.trigger, target.locale, score)
     log.info("response recorded", extra={"invitation_id": invitation_id, "score": score})
-    return TapResult(Outcome.RECORDED, card, response_id, invitation, case_id)
+    return TapResult(TapOutcome.RECORDED, card, response_id, invitation, case_id)
 
 
-async def _lost_race(session: AsyncSession, invitation_id: int) -> Outcome:
+async def _lost_race(session: AsyncSession, invitation_id: int) -> TapOutcome:
     target = await invitations.tap_target(session=session, invitation_id=invitation_id)
-    return Outcome.ANSWERED if target and target.status == S.ANSWERED else Outcome.CLOSED
+    return TapOutcome.ANSWERED if target and target.status == S.ANSWERED else TapOutcome.CLOSED
 
 
-def _refusal(rt: Runtime, target: Any, user_id: str, score: int, now: datetime) -> Outcome | None:
+def _refusal(
+    rt: Runtime, target: Any, user_id: str, score: int, now: datetime
+) -> TapOutcome | None:
     if target.slack_user_id != user_id:
-        return Outcome.NOT_YOURS
+        return TapOutcome.NOT_YOURS
     if target.status == S.ANSWERED:
-        return Outcome.ANSWERED
+        return TapOutcome.ANSWERED
     if target.status not in ANSWERABLE or not scale_for(target.kind).contains(score):
-        return Outcome.CLOSED
+        return TapOutcome.CLOSED
     sent = target.sent_at or target.sending_since
     if sent and now - sent >= rt.settings.expire_after:
-        return Outcome.CLOSED  # past expiry even if the expiry job has not run yet
+        return TapOutcome.CLOSED  # past expiry even if the expiry job has not run yet
     return None
 
 
 async def answered_card(
     rt: Runtime, *, invitation_id: int, user_id: str
-) -> tuple[Outcome, SurveyCard | None]:
+) -> tuple[TapOutcome, SurveyCard | None]:
     """The respondent's answered survey (for "Tell us why"), or why they cannot comment."""
     async with rt.db.session() as session:
         found = await invitations.get_with_contact(session=session, invitation_id=invitation_id)
         response = await responses.get_for_invitation(session=session, invitation_id=invitation_id)
     if found is None:
-        return Outcome.UNKNOWN, None
+        return TapOutcome.UNKNOWN, None
     invitation, contact = found
     if contact.slack_user_id != user_id:
-        return Outcome.NOT_YOURS, None
+        return TapOutcome.NOT_YOURS, None
     if response is None:
-        return Outcome.CLOSED, None
+        return TapOutcome.CLOSED, None
     card = SurveyCard(
         invitation_id,
         invitation.kind,
@@ -166,15 +160,15 @@ async def answered_card(
         response.score,
         response.comment,
     )
-    return Outcome.RECORDED, card
+    return TapOutcome.RECORDED, card
 
 
 async def save_comment(
     rt: Runtime, *, invitation_id: int, user_id: str, comment: str | None, now: datetime
-) -> tuple[Outcome, SurveyCard | None, Invitation | None]:
+) -> tuple[TapOutcome, SurveyCard | None, Invitation | None]:
     """Store the optional "why" exactly as typed; blank text is no comment."""
     outcome, card = await answered_card(rt, invitation_id=invitation_id, user_id=user_id)
-    if outcome is not Outcome.RECORDED or card is None:
+    if outcome is not TapOutcome.RECORDED or card is None:
         return outcome, None, None
     text = comment if comment and comment.strip() else None
     async with rt.db.transaction() as session:
@@ -189,15 +183,15 @@ async def save_comment(
 
 async def opt_out(
     rt: Runtime, *, invitation_id: int, user_id: str, now: datetime
-) -> tuple[Outcome, Invitation | None, Contact | None]:
+) -> tuple[TapOutcome, Invitation | None, Contact | None]:
     """ "Don't ask me again": the contact is never surveyed again; open surveys close."""
     async with rt.db.session() as session:
         found = await invitations.get_with_contact(session=session, invitation_id=invitation_id)
     if found is None:
-        return Outcome.UNKNOWN, None, None
+        return TapOutcome.UNKNOWN, None, None
     invitation, contact = found
     if contact.slack_user_id != user_id:
-        return Outcome.NOT_YOURS, invitation, contact
+        return TapOutcome.NOT_YOURS, invitation, contact
     async with rt.db.transaction() as session:
         stored = await session.get(Contact, contact.id)
         assert stored is not None
@@ -213,4 +207,4 @@ async def opt_out(
         )
     contact.opted_out = True
     log.info("contact opted out", extra={"contact_id": contact.id})
-    return Outcome.RECORDED, invitation, contact
+    return TapOutcome.RECORDED, invitation, contact

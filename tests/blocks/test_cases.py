@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from blocks.cases import (
-    OUTCOMES,
+    FOLLOW_UP_OUTCOMES,
     CaseCard,
     case_blocks,
     case_text,
@@ -116,7 +116,7 @@ def test_a_closing_outcome_leaves_only_log_follow_up(outcome: str) -> None:
     blocks = _render(_logged(outcome))
     assert [b["action_id"] for b in _buttons(blocks)] == [ActionId.LOG_FOLLOW_UP]
     sections = _texts(blocks, "section")
-    assert f"Follow-up logged by <@UOWNER>: *{OUTCOMES[outcome]}* · <!date^" in sections
+    assert f"Follow-up logged by <@UOWNER>: *{FOLLOW_UP_OUTCOMES[outcome]}* · <!date^" in sections
     assert "> Called Ana" in sections
 
 
@@ -260,7 +260,7 @@ def test_follow_up_modal() -> None:
     assert "NPS 3 from Ana Lim (Acme)" in context["elements"][0]["text"]
     assert outcome["block_id"] == BlockId.OUTCOME and not outcome.get("optional")
     assert outcome["element"]["action_id"] == ActionId.OUTCOME_SELECT
-    assert [o["value"] for o in outcome["element"]["options"]] == list(OUTCOMES)
+    assert [o["value"] for o in outcome["element"]["options"]] == list(FOLLOW_UP_OUTCOMES)
     assert "initial_option" not in outcome["element"]
     assert note["block_id"] == BlockId.NOTE and not note.get("optional")
     assert note["element"]["action_id"] == ActionId.NOTE_INPUT

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from blocks.cases import CaseCard, case_blocks
-from blocks.surveys import SurveyCard, comment_modal, survey_blocks, to_dicts
+from blocks.cases import case_blocks
+from blocks.surveys import comment_modal, survey_blocks, to_dicts
 from bot.devkit.render import render_blocks, render_view, unescape
+from bot.domain.cards import CaseCard, SurveyCard
 
 
 def test_a_survey_reads_as_its_question_and_buttons() -> None:

@@ -9,8 +9,7 @@ from blocks.feedback import account_options, confirmation, fit, fit_quote, log_m
 from blocks.reports import help_blocks, notice, requests_blocks, timeline_blocks
 from blocks.surveys import to_dicts
 from bot.devkit.emulator import validate_blocks, validate_view
-from bot.services.insights import LoggedInsight
-from bot.services.reports import Event, Timeline
+from bot.domain.reports import Event, LoggedInsight, Timeline
 from storage.insights import RequestRank
 from storage.models import Account
 

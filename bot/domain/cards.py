@@ -1,0 +1,47 @@
+"""What a survey message and a #voc case card show: built by services, drawn by blocks/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class SurveyCard:
+    """What a survey message shows: the invitation and, once answered, the answer."""
+
+    invitation_id: int
+    kind: str
+    trigger: str
+    locale: str | None = None
+    score: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    """What a #voc card shows: the answer, the account, and the follow-up so far."""
+
+    case_id: int
+    kind: str
+    score: int
+    previous_score: int | None
+    review: str  # "csm" (NPS detractor) or "support" (low CSAT / CES: support-manager review)
+    contact_name: str | None
+    contact_email: str
+    account_name: str
+    segment: str | None
+    arr: float | None
+    plan: str | None
+    customer_since: date | None
+    health: str | None
+    csm_user_id: str | None
+    comment: str | None
+    answered_at: datetime
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    outcome: str | None = None
+    note: str | None = None
+    logged_by: str | None = None
+    logged_at: datetime | None = None
+    escalations: int = 0
