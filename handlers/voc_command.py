@@ -19,7 +19,7 @@ from blocks import feedback as feedback_blocks
 from blocks import reports as report_blocks
 from blocks.ids import EDIT_THEMES_ACTION, ActionId, VocId
 from blocks.surveys import to_dicts
-from bot.core.errors import UserError
+from bot.core.errors import UserError, VocError
 from bot.core.runtime import Runtime
 from bot.domain import voc_command
 from bot.domain.reports import LoggedInsight
@@ -57,7 +57,7 @@ async def on_voc(
                 await _open_log_modal(rt, body, reply)
             else:
                 await COMMANDS.get(verb, _log_line)(rt, body, rest, reply)
-        except UserError as exc:
+        except VocError as exc:  # a mistake, a refused setup or an outage: all said as a note
             blocks = (
                 report_blocks.refusal(str(exc), rest)
                 if not verb
