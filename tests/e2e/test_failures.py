@@ -151,3 +151,29 @@ async def test_a_slack_failure_after_the_ack_is_reported_once(
         "survey.tell_why",
         "SlackApiError",
     )
+
+
+async def test_payloads_that_do_not_fit_are_acked_politely_not_failed(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, caplog: pytest.LogCaptureFixture
+) -> None:
+    invitation = await _one_survey(rt, emulator, None)
+    caplog.set_level(logging.INFO)
+    no_user = {**_tap(emulator, invitation), "user": {"name": "who?"}}
+    bad_state = view_submission(
+        user="U1", callback_id="survey.comment", private_metadata="1", values={}
+    )
+    bad_state["view"]["state"] = {"values": ["not", "a", "map"]}
+    follow_up = view_submission(
+        user="U1", callback_id="case.follow_up", private_metadata="1", values={}
+    )
+    follow_up["view"]["private_metadata"] = {"not": "text"}
+
+    for payload in (no_user, bad_state, follow_up):
+        status, answer = await slack.interactive(payload)
+        assert (status, answer) == (200, "")
+
+    assert not _errors(caplog)
+    assert len([r for r in caplog.records if r.name == "handlers.payloads"]) == 3
+    async with rt.db.session() as session:
+        stored = await session.get(Invitation, invitation.id)
+    assert stored is not None and stored.status == InvitationStatus.SENT
