@@ -13,12 +13,13 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from blocks.cases import claim_refused_text, follow_up_modal
 from blocks.ids import ADVOCACY_ACTION, ActionId, BlockId, CallbackId
 from bot.core.errors import UserError
-from bot.domain.outcomes import FOLLOW_UP_OUTCOMES, TapOutcome
+from bot.domain.outcomes import FollowUpField, TapOutcome, follow_up_errors
 from bot.services import advocacy, cases
 from handlers.context import parse_int, runtime_of
 from handlers.payloads import BlockAction, ViewSubmission, parse
 
 log = logging.getLogger(__name__)
+_BLOCKS = {FollowUpField.OUTCOME: BlockId.OUTCOME, FollowUpField.NOTE: BlockId.NOTE}
 
 
 def register(app: AsyncApp) -> None:
@@ -122,12 +123,8 @@ async def on_advocacy(
 
 
 def _follow_up_errors(outcome: str, note: str) -> dict[str, str]:
-    errors = {}
-    if outcome not in FOLLOW_UP_OUTCOMES:
-        errors[BlockId.OUTCOME] = "Choose what came of the follow-up."
-    if not note.strip():
-        errors[BlockId.NOTE] = "Write a short note: what happened, and what's next."
-    return {str(key): value for key, value in errors.items()}
+    """The domain's follow-up rule, keyed by the modal's block ids for Slack to show."""
+    return {str(_BLOCKS[field]): text for field, text in follow_up_errors(outcome, note).items()}
 
 
 async def _ephemeral(respond: AsyncRespond, text: str) -> None:
