@@ -8,12 +8,13 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
+from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime
 from bot.core.slack import Pacer, make_client
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain
 from bot.services import delivery
-from bot.services.delivery import SlackConfigError, deliver_due
+from bot.services.delivery import deliver_due
 from bot.services.surveys import start_relationship_campaign
 from storage.models import Invitation, InvitationStatus
 from tests.harness import BOT_TOKEN
