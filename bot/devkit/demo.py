@@ -28,6 +28,7 @@ from bot.app import build_web_app
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.core.slack import Pacer, make_client
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import Call, SlackEmulator
 from bot.devkit.payloads import (
     block_action,
@@ -198,19 +199,6 @@ def contacts_csv(people: list[Member]) -> str:
     return "\n".join(lines) + "\n"
 
 
-class ManualClock:
-    """The demo's time: it jumps forward instead of waiting two days."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def advance(self, delta: timedelta) -> None:
-        self.current += delta
-
-
 class Transcript:
     """Prints what each person saw in Slack, from the calls the emulator answered."""
 
@@ -273,7 +261,7 @@ class Demo:
     def __init__(self, workdir: Path, out: TextIO) -> None:
         self.workdir = workdir
         self.out = out
-        self.clock = ManualClock(START)
+        self.clock = FakeClock(START)
         self.secret = secrets.token_hex(16)
         self.people = members()
         self.emulator = SlackEmulator(clock=self.clock)

@@ -8,9 +8,10 @@ from bot.app import build_web_app
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.core.slack import Pacer, make_client
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from storage.db import Database
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, FakeClock, Served, SlackSender, serve
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, Served, SlackSender, serve
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.core.slack import Pacer, make_client
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain
 from storage.db import Database
 from storage.models import Contact, Invitation, InvitationStatus, Response
 from tests.harness import (
     BOT_TOKEN,
-    FakeClock,
     SlackSender,
     cli_env,
     eventually,

@@ -12,13 +12,14 @@ from sqlalchemy import select
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.core.slack import Pacer, make_client
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
 from bot.services.digest import DIGEST_LEASE, latest_slot, post_due
 from storage.db import Database
 from storage.models import DigestRun
 from tests.digest_fixture import AS_OF, seed_digest
-from tests.harness import BOT_TOKEN, FakeClock
+from tests.harness import BOT_TOKEN
 
 pytestmark = pytest.mark.postgres
 CHANNEL = "CDIGEST"

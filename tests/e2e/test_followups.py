@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.core.runtime import Runtime
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
 from bot.services.surveys import start_relationship_campaign
 from storage.db import Database
 from storage.models import Account, Advocacy, FollowUpCase, Invitation
-from tests.harness import FakeClock, SlackSender, eventually, json_body
+from tests.harness import SlackSender, eventually, json_body
 from tests.payloads import block_action, view_submission
 from tests.seed import Person, add_people
 

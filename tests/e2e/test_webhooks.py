@@ -17,13 +17,14 @@ from sqlalchemy import select, update
 
 from blocks.ids import ActionId, BlockId, CallbackId
 from bot.core.runtime import Runtime
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
 from bot.services import webhooks
 from bot.services.surveys import start_relationship_campaign
 from storage.db import Database
 from storage.models import Account, FollowUpCase, Invitation, OutboxEvent, Response
-from tests.harness import FakeClock, SlackSender, eventually, serve
+from tests.harness import SlackSender, eventually, serve
 from tests.payloads import block_action, view_submission
 from tests.seed import Person, add_people
 
