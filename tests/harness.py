@@ -19,6 +19,10 @@ from tests.payloads import interactive_body, signed_headers
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+# The emulator has no rate limit unless a test sets one, so tests send DMs well above
+# Slack's pace (`build_runtime(..., sends_per_second=...)`); tests of pacing pass their own.
+TEST_SENDS_PER_SECOND = 1000.0
+TEST_SEND_BURST = 100
 T = TypeVar("T")
 
 

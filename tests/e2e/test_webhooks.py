@@ -16,7 +16,7 @@ from aiohttp import web
 from sqlalchemy import select, update
 
 from blocks.ids import ActionId, BlockId, CallbackId
-from bot.core.runtime import Runtime
+from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
@@ -237,7 +237,7 @@ async def test_two_concurrent_passes_never_send_an_event_twice(
                 now=rt.now(),
             )
     receiver.delay = 0.005
-    other = Runtime(rt.settings, Database(database_url), rt.slack, clock=clock)
+    other = build_runtime(rt.settings, db=Database(database_url), clock=clock)
     try:
         passes = [webhooks.deliver_due(rt, rt.now()), webhooks.deliver_due(other, rt.now())]
         first = await asyncio.gather(*passes)
