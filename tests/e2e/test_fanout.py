@@ -30,7 +30,7 @@ async def _campaign(rt: Runtime, emulator: SlackEmulator, count: int) -> None:
 
 
 def _paced(rt: Runtime, per_second: float) -> Runtime:
-    """The runtime as a process builds it: the client's 429s and retries go through the pacer."""
+    """The same runtime at Slack-like pace (the fixture's is far above it), paced retries."""
     return build_runtime(
         rt.settings, db=rt.db, clock=rt.clock, sends_per_second=per_second, send_burst=1
     )
