@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.names import clean_email, name_key
+from bot.domain.names import InvalidEmail, name_key, parse_email
 from storage import accounts
 from storage.db import Database
 from storage.models import Health, Segment
@@ -29,10 +29,8 @@ ACCOUNT_COLUMNS = {
     "csm": "csm_user_id",
 }
 COLUMNS = (*REQUIRED_COLUMNS, *CONTACT_COLUMNS, *ACCOUNT_COLUMNS)  # the order SPEC §4 lists them
-MAX_EMAIL = 320
 MAX_ACCOUNT = 200
 
-_EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>.]+(\.[^@\s,;<>.]+)+")
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
 _AMOUNT = re.compile(r"\$?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -206,10 +204,12 @@ def _store(row: _Row, column: str, value: Any) -> None:
 def _email(text: str, _today: date) -> str:
     if not text:
         raise _Invalid("email is empty; every contact needs an email address")
-    email = clean_email(text)
-    if len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email):
-        raise _Invalid(f'email "{text}" is not an email address; write it like ana@example.com')
-    return email
+    try:
+        return parse_email(text)
+    except InvalidEmail as exc:
+        raise _Invalid(
+            f'email "{text}" is not an email address ({exc}); write it like ana@example.com'
+        ) from None
 
 
 def _account(text: str, _today: date) -> tuple[str, str]:
