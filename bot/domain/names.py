@@ -1,13 +1,17 @@
-"""Normalising what people type: account names for matching, email addresses."""
+"""Normalising what people type: account names for matching, email addresses, segments."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
+from storage.models import Segment
+
 # Dropped rather than turned into a space, so "O'Reilly" and "OReilly" share a key.
 _APOSTROPHES = dict.fromkeys(map(ord, "'’‘ʼ`"), None)
+SEGMENTS = tuple(segment.value for segment in Segment)
 
 
 def name_key(name: str) -> str:
@@ -42,6 +46,12 @@ def parse_email(text: str) -> str:
     except EmailNotValidError as exc:
         raise InvalidEmail(_reason(str(exc))) from None
     return clean_email(checked.normalized)
+
+
+def segment_named(text: str) -> Segment | None:
+    """The segment `text` names ("Mid Market", "mid_market", "MIDMARKET" → mid-market), or None."""
+    spelled = re.sub(r"[\s_-]+", "-", text.strip().lower()).replace("midmarket", "mid-market")
+    return Segment(spelled) if spelled in SEGMENTS else None
 
 
 def _reason(message: str) -> str:

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.names import InvalidEmail, name_key, parse_email
+from bot.domain.names import SEGMENTS, InvalidEmail, name_key, parse_email, segment_named
 from storage import accounts
 from storage.db import Database
-from storage.models import Health, Segment
+from storage.models import Health
 
 REQUIRED_COLUMNS = ("email", "account")
 CONTACT_COLUMNS = {"name": "name", "slack_user_id": "slack_user_id"}  # column → attribute
@@ -256,8 +256,10 @@ def _one_of(column: str, text: str, value: str, choices: list[str]) -> str:
 
 
 def _segment(text: str, _today: date) -> str:
-    value = re.sub(r"[\s_-]+", "-", text.lower()).replace("midmarket", "mid-market")
-    return _one_of("segment", text, value, [segment.value for segment in Segment])
+    segment = segment_named(text)
+    if segment is None:
+        raise _Invalid(f'segment "{text}" is not one of {", ".join(SEGMENTS)}')
+    return segment
 
 
 def _health(text: str, _today: date) -> str:

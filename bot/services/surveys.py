@@ -9,11 +9,11 @@ from datetime import datetime
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import eligibility
-from bot.domain.names import clean_email, name_key
+from bot.domain.names import clean_email, name_key, segment_named
 from bot.domain.send_windows import next_relationship_slot
 from bot.services import identity
 from storage import audience, invitations
-from storage.models import Account, Contact, InvitationStatus, Segment, SurveyKind
+from storage.models import Account, Contact, InvitationStatus, SurveyKind
 
 
 @dataclass
@@ -40,10 +40,10 @@ def parse_kind(text: str) -> SurveyKind:
 
 
 def parse_segment(text: str) -> str:
-    value = text.strip().lower().replace(" ", "-").replace("midmarket", "mid-market")
-    if value not in {s.value for s in Segment}:
+    segment = segment_named(text)
+    if segment is None:
         raise UserError(f'"{text}" is not a segment: use enterprise, mid-market or smb')
-    return value
+    return segment
 
 
 async def start_relationship_campaign(

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.domain.names import InvalidEmail, clean_email, name_key, parse_email
+from bot.domain.names import InvalidEmail, clean_email, name_key, parse_email, segment_named
 from bot.services.importer import COLUMNS, ImportReport, RowError, format_report, import_contacts
 from storage.db import Database
 from storage.models import Account, Contact
@@ -106,6 +106,21 @@ def test_parse_email_gives_the_stored_form(text: str, stored: str) -> None:
 def test_parse_email_says_why_it_refuses(text: str, reason: str) -> None:
     with pytest.raises(InvalidEmail, match=reason):
         parse_email(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "segment"),
+    [
+        ("Mid Market", "mid-market"),
+        ("mid_market", "mid-market"),
+        (" MIDMARKET ", "mid-market"),
+        ("SMB", "smb"),
+        ("enterprize", None),
+        ("", None),
+    ],
+)
+def test_segment_named_forgives_case_spaces_and_underscores(text: str, segment: str | None) -> None:
+    assert segment_named(text) == segment
 
 
 # successful imports
