@@ -12,6 +12,7 @@ from storage.models import Segment
 # Dropped rather than turned into a space, so "O'Reilly" and "OReilly" share a key.
 _APOSTROPHES = dict.fromkeys(map(ord, "'’‘ʼ`"), None)
 SEGMENTS = tuple(segment.value for segment in Segment)
+ACCOUNT_NAME_MAX = 200  # the size of accounts.name and accounts.name_key
 
 
 def name_key(name: str) -> str:

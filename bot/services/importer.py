@@ -12,7 +12,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.names import SEGMENTS, InvalidEmail, name_key, parse_email, segment_named
+from bot.domain.names import (
+    ACCOUNT_NAME_MAX,
+    SEGMENTS,
+    InvalidEmail,
+    name_key,
+    parse_email,
+    segment_named,
+)
 from storage import accounts
 from storage.db import Database
 from storage.models import Health
@@ -29,7 +36,6 @@ ACCOUNT_COLUMNS = {
     "csm": "csm_user_id",
 }
 COLUMNS = (*REQUIRED_COLUMNS, *CONTACT_COLUMNS, *ACCOUNT_COLUMNS)  # the order SPEC §4 lists them
-MAX_ACCOUNT = 200
 
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
 _AMOUNT = re.compile(r"\$?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")
@@ -219,8 +225,8 @@ def _account(text: str, _today: date) -> tuple[str, str]:
     key = name_key(text)
     if not key:
         raise _Invalid(f'account "{text}" has no letters or digits; write the company name')
-    if len(text) > MAX_ACCOUNT or len(key) > MAX_ACCOUNT:
-        raise _Invalid(f"account is longer than {MAX_ACCOUNT} characters; shorten it")
+    if len(text) > ACCOUNT_NAME_MAX or len(key) > ACCOUNT_NAME_MAX:
+        raise _Invalid(f"account is longer than {ACCOUNT_NAME_MAX} characters; shorten it")
     return text, key
 
 
