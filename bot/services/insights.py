@@ -14,6 +14,7 @@ from bot.core.runtime import Runtime
 from bot.domain import themes
 from bot.domain.names import InvalidEmail, name_key, parse_email
 from bot.domain.reports import LoggedInsight
+from bot.domain.scales import HAPPY, MIDDLE, UNHAPPY
 from bot.domain.voc_command import NAME_MAX, Draft
 from storage import accounts, feedback, responses
 from storage.models import (
@@ -44,11 +45,9 @@ COMMENT_TYPES: tuple[tuple[Theme, InsightType], ...] = (
     (Theme.PRAISE, InsightType.PRAISE),
 )
 CATEGORY_SENTIMENT: dict[str, Sentiment] = {
-    "promoter": Sentiment.POSITIVE,
-    "satisfied": Sentiment.POSITIVE,
-    "easy": Sentiment.POSITIVE,
-    "passive": Sentiment.NEUTRAL,
-    "neutral": Sentiment.NEUTRAL,
+    **dict.fromkeys(HAPPY, Sentiment.POSITIVE),
+    **dict.fromkeys(MIDDLE, Sentiment.NEUTRAL),
+    **dict.fromkeys(UNHAPPY, Sentiment.NEGATIVE),
 }
 
 
