@@ -9,7 +9,7 @@ from datetime import datetime
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import eligibility
-from bot.domain.names import clean_email, name_key, segment_named
+from bot.domain.names import InvalidEmail, name_key, parse_email, segment_named
 from bot.domain.send_windows import next_relationship_slot
 from bot.services import identity
 from storage import audience, invitations
@@ -91,12 +91,13 @@ async def _targets(
     rt: Runtime, *, segment: str | None, account: str | None, email: str | None
 ) -> list[tuple[Contact, Account]]:
     segment_value = parse_segment(segment) if segment else None
+    email_value = _parse_email(email) if email else None
     async with rt.db.session() as session:
         rows = await audience.campaign_contacts(
             session=session,
             segment=segment_value,
             account_key=name_key(account) if account else None,
-            email=clean_email(email) if email else None,
+            email=email_value,
         )
         if rows:
             return rows
@@ -118,6 +119,15 @@ async def _skip_reason(rt: Runtime, contact: Contact, *, now: datetime) -> str |
         opted_out=contact.opted_out, last_surveyed=last, relationship=True, now=now
     )
     return reason or await identity.resolve(rt, contact, now)
+
+
+def _parse_email(text: str) -> str:
+    try:
+        return parse_email(text)
+    except InvalidEmail as exc:
+        raise UserError(
+            f'"{text}" is not an email address ({exc}); write it like ana@example.com'
+        ) from None
 
 
 def _id(contact: Contact) -> int:

@@ -1,4 +1,5 @@
-"""One email rule for every way an address comes in: CSV import, `POST /hooks/events`, `/voc`."""
+"""One email rule for every way an address comes in: the CSV import, `POST /hooks/events`,
+`/voc ana@acme.com: …` and `send --email`."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
+from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
 from bot.services.importer import import_contacts
+from bot.services.surveys import start_relationship_campaign
 from storage.models import Contact, Insight
 from tests.e2e.test_voc import ask, shown
 from tests.harness import SlackSender
@@ -42,7 +45,7 @@ async def _rows(rt: Runtime, model: Any) -> list[Any]:
         return list((await session.execute(select(model))).scalars())
 
 
-async def test_a_double_dot_is_refused_by_the_import_the_hook_and_voc(
+async def test_a_double_dot_is_refused_everywhere_an_email_comes_in(
     rt: Runtime, emulator: SlackEmulator, slack: SlackSender, app_url: str
 ) -> None:
     reason = "it cannot have two periods in a row"
@@ -60,9 +63,12 @@ async def test_a_double_dot_is_refused_by_the_import_the_hook_and_voc(
     assert f'\\"{DOUBLE_DOT}\\" is not an email address ({reason})' in said
     assert await _rows(rt, Insight) == []
 
+    with pytest.raises(UserError, match=f"is not an email address \\({reason}\\)"):
+        await start_relationship_campaign(rt, kind="nps", now=rt.now(), email=DOUBLE_DOT)
+
 
 @pytest.mark.parametrize("email", ["ana+vip@acme.test", "ana@eu.mail.acme.test"])
-async def test_plus_and_subdomain_addresses_are_taken_by_the_import_the_hook_and_voc(
+async def test_plus_and_subdomain_addresses_are_taken_everywhere_an_email_comes_in(
     rt: Runtime, emulator: SlackEmulator, slack: SlackSender, app_url: str, email: str
 ) -> None:
     emulator.add_user("U0ANA1", email=email)
@@ -78,3 +84,6 @@ async def test_plus_and_subdomain_addresses_are_taken_by_the_import_the_hook_and
     assert "Acme" in said
     [insight] = await _rows(rt, Insight)
     assert insight.contact_id == contact.id
+
+    report = await start_relationship_campaign(rt, kind="nps", now=rt.now(), email=email.upper())
+    assert report.created == 1
