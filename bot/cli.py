@@ -1,4 +1,4 @@
-"""The command line: `python -m bot …` and `vocbot …` (SPEC §4)."""
+"""The command line: `python -m bot …` and `vocbot …` (README.md, "Day to day")."""
 
 from __future__ import annotations
 

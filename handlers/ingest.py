@@ -8,7 +8,6 @@ from __future__ import annotations
 import hmac
 import json
 import math
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from bot.core.errors import SlackConfigError, TryLater, UnknownContact, UserError
 from bot.core.runtime import Runtime
-from bot.domain.names import clean_email
+from bot.domain.names import InvalidEmail, parse_email
 from bot.services import transactional
 from handlers.context import WEB_RUNTIME
 
@@ -37,7 +36,6 @@ HINTS = {
     ),
     "event_id": f"send a string of 1 to {MAX_EVENT_ID} characters, e.g. ticket-4821-closed",
 }
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BODY_HINT = (
     "send an object with event, email, occurred_at (with a zone) and optionally context "
     "and event_id"
@@ -74,9 +72,14 @@ class EventIn(BaseModel):
     @field_validator("email", mode="before")
     @classmethod
     def _email(cls, value: Any) -> str:
-        if not isinstance(value, str) or len(value) > 320 or not _EMAIL.match(value.strip()):
+        if not isinstance(value, str):
             raise ValueError(f"email {_shown(value)} is not an email address: {HINTS['email']}")
-        return clean_email(value)
+        try:
+            return parse_email(value)
+        except InvalidEmail as exc:
+            raise ValueError(
+                f"email {_shown(value)} is not an email address ({exc}): {HINTS['email']}"
+            ) from None
 
     @field_validator("occurred_at", mode="before")
     @classmethod

@@ -1,4 +1,4 @@
-"""Claiming due rows so two processes never take the same one (SPEC §5)."""
+"""Claiming due rows so two processes never take the same one."""
 
 from __future__ import annotations
 

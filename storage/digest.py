@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.insights import RequestRank, ThemeCount
 from storage.metrics import CompletionRate
 from storage.models import Account, Invitation, Response, SurveyKind
-from storage.nps import ScoreSplit, split_columns, to_split
+from storage.nps import CATEGORIES, ScoreSplit, split_columns, to_split
 
 WEEK = timedelta(days=7)
 QUARTER = timedelta(days=90)
@@ -129,9 +129,7 @@ def _figures(window: Window, edges: list[datetime], rows: list[Any]) -> PeriodFi
     def answers(kind: str) -> int:
         return sum(n for (k, _c), n in counts.items() if k == kind)
 
-    nps = ScoreSplit(
-        *(counts.get((SurveyKind.NPS, c), 0) for c in ("promoter", "passive", "detractor"))
-    )
+    nps = ScoreSplit(*(counts.get((SurveyKind.NPS, c), 0) for c in CATEGORIES))
     return PeriodFigures(
         window=window,
         nps=nps,

@@ -50,18 +50,25 @@ async def create_invitation(
     return invitation
 
 
+async def last_surveyed_at(
+    *, session: AsyncSession, contact_id: int, relationship: bool
+) -> datetime | None:
+    """When the contact's newest invitation of this family that counts for fatigue was made."""
+    family = Invitation.trigger == Trigger.RELATIONSHIP
+    query = select(func.max(Invitation.created_at)).where(
+        Invitation.contact_id == contact_id,
+        Invitation.status.in_(COUNTS_FOR_FATIGUE),
+        family if relationship else ~family,
+    )
+    return (await session.execute(query)).scalar_one()
+
+
 async def surveyed_since(
     *, session: AsyncSession, contact_id: int, relationship: bool, since: datetime
 ) -> bool:
     """Whether the contact got (or is due) a survey of this family since `since`."""
-    family = Invitation.trigger == Trigger.RELATIONSHIP
-    query = select(func.count(Invitation.id)).where(
-        Invitation.contact_id == contact_id,
-        Invitation.created_at >= since,
-        Invitation.status.in_(COUNTS_FOR_FATIGUE),
-        family if relationship else ~family,
-    )
-    return bool((await session.execute(query)).scalar_one())
+    last = await last_surveyed_at(session=session, contact_id=contact_id, relationship=relationship)
+    return last is not None and last >= since
 
 
 async def claim_due(

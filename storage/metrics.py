@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Account, FollowUpCase
 
 TARGET_RATE = 0.8
+FOLLOW_UP_WITHIN = timedelta(hours=48)  # the program's promise; an unlogged case is overdue after
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ async def follow_up_completion(
     session: AsyncSession,
     since: datetime,
     until: datetime,
-    within: timedelta = timedelta(hours=48),
+    within: timedelta = FOLLOW_UP_WITHIN,
     now: datetime,
 ) -> CompletionRate:
     """Cases opened in [since, until) with a follow-up logged within `within`, per CSM.

@@ -60,7 +60,7 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
 class Settings(BaseSettings):
-    """Every setting of SPEC §4; names match the environment variables."""
+    """Every setting in README.md's "Settings"; names match the environment variables."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False

@@ -1,5 +1,5 @@
 """The emulator's Socket Mode side: `apps.connections.open` hands out a websocket that
-sends envelopes to the app and records its acks (payload shapes: SLACK.md)."""
+sends envelopes to the app and records its acks (the envelope shapes Slack's Socket Mode sends)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Requests shaped and signed the way Slack sends them; the demo and the tests drive the app
-through `POST /slack/events` with these (payload shapes: SLACK.md)."""
+through `POST /slack/events` with these (the shapes Slack's Events API and interactivity send)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,18 @@
-"""Normalising what people type: account names for matching, email addresses."""
+"""Normalising what people type: account names for matching, email addresses, segments."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+
+from storage.models import Segment
 
 # Dropped rather than turned into a space, so "O'Reilly" and "OReilly" share a key.
 _APOSTROPHES = dict.fromkeys(map(ord, "'’‘ʼ`"), None)
+SEGMENTS = tuple(segment.value for segment in Segment)
+ACCOUNT_NAME_MAX = 200  # the size of accounts.name and accounts.name_key
 
 
 def name_key(name: str) -> str:
@@ -16,9 +23,45 @@ def name_key(name: str) -> str:
     return " ".join(spaced.split())
 
 
+class InvalidEmail(ValueError):
+    """Text that is not an email address; the message says why, as a clause."""
+
+
 def clean_email(text: str) -> str:
     """The stored form of an email address: trimmed and lower-case."""
     return text.strip().lower()
+
+
+def parse_email(text: str) -> str:
+    """The stored form (trimmed, lower-case) of the email address in `text`.
+
+    The one check every email the bot takes goes through: CSV import, `POST /hooks/events`
+    and `/voc ana@acme.com: …`. Syntax only, no DNS. `.test` domains are taken (the name
+    reserved for tests and demos), as are plus addresses and subdomains.
+
+    Raises:
+        InvalidEmail: why it is not an address, e.g. "it cannot have two periods in a row".
+    """
+    try:
+        checked = validate_email(text.strip(), check_deliverability=False, test_environment=True)
+    except EmailNotValidError as exc:
+        raise InvalidEmail(_reason(str(exc))) from None
+    return clean_email(checked.normalized)
+
+
+def segment_named(text: str) -> Segment | None:
+    """The segment `text` names ("Mid Market", "mid_market", "MIDMARKET" → mid-market), or None."""
+    spelled = re.sub(r"[\s_-]+", "-", text.strip().lower()).replace("midmarket", "mid-market")
+    return Segment(spelled) if spelled in SEGMENTS else None
+
+
+def _reason(message: str) -> str:
+    """email-validator's sentence as a clause: "An email address cannot…" → "it cannot…"."""
+    sentence = message.rstrip(".")
+    for subject in ("An email address ", "The email address "):
+        if sentence.startswith(subject):
+            return "it " + sentence.removeprefix(subject)
+    return sentence[:1].lower() + sentence[1:]
 
 
 def _without_marks(text: str) -> str:

@@ -23,6 +23,11 @@ class Scale:
         return self.low <= score <= self.high
 
 
+# What `category` returns, by how the answer reads: the top, the middle, the bottom.
+HAPPY = ("promoter", "satisfied", "easy")
+MIDDLE = ("passive", "neutral")
+UNHAPPY = ("detractor", "dissatisfied", "difficult")
+
 SCALES: dict[SurveyKind, Scale] = {
     SurveyKind.NPS: Scale(SurveyKind.NPS, 0, 10, "not at all likely", "extremely likely"),
     SurveyKind.CSAT: Scale(SurveyKind.CSAT, 1, 5, "very dissatisfied", "very satisfied"),
@@ -48,7 +53,7 @@ def category(kind: str, score: int) -> str:
 
 def needs_follow_up(kind: str, score: int) -> bool:
     """NPS detractors, CSAT ≤ 2 and CES ≤ 3 open a follow-up case."""
-    return category(kind, score) in ("detractor", "dissatisfied", "difficult")
+    return category(kind, score) in UNHAPPY
 
 
 def is_promoter(kind: str, score: int | None) -> bool:

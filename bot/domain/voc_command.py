@@ -21,13 +21,13 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.core.errors import UserError
+from bot.domain.names import ACCOUNT_NAME_MAX
 from storage.models import InsightSource, InsightType, Sentiment
 
 USAGE = "/voc Acme: they want SSO #feature"
 VERBS = ("help", "account", "themes", "requests", "nps", "send", "ship")
 _BARE_VERBS = ("help", "requests")  # they take nothing, so "Help Scout: …" is a one-liner
 NAME_MAX = 200  # feature request and competitor names (the columns' size)
-ACCOUNT_MAX = 200
 TEXT_MAX = 12_000  # a sanity cap on stored text; Slack caps a command's text lower
 MODAL_TEXT_MAX = 3000  # the most a plain_text_input takes
 
@@ -108,7 +108,7 @@ def parse_line(text: str) -> Draft:
     """Parse `ACCOUNT: WHAT THEY SAID #tags` (see the module docstring)."""
     account, colon, body = text.partition(":")
     account = account.strip()
-    if not colon or not account or "\n" in account or len(account) > ACCOUNT_MAX:
+    if not colon or not account or "\n" in account or len(account) > ACCOUNT_NAME_MAX:
         raise UserError(
             f"Start with the account and a colon, e.g. `{USAGE}`. "
             "Type `/voc help` for every form, or `/voc` alone for a form to fill in."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 
@@ -12,12 +12,12 @@ from bot.core.runtime import Runtime
 from bot.core.slack import error_code
 from storage import home
 from storage.digest import QUARTER, Window
+from storage.metrics import FOLLOW_UP_WITHIN
 
 log = logging.getLogger(__name__)
 
 CASES_SHOWN = 20
 ACCOUNTS_SHOWN = 25
-FOLLOW_UP_WITHIN = timedelta(hours=48)  # the program's promise; later is overdue
 
 
 async def load_home(rt: Runtime, user_id: str, now: datetime) -> HomeTab:

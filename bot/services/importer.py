@@ -12,10 +12,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.names import clean_email, name_key
+from bot.domain.names import (
+    ACCOUNT_NAME_MAX,
+    SEGMENTS,
+    InvalidEmail,
+    name_key,
+    parse_email,
+    segment_named,
+)
 from storage import accounts
 from storage.db import Database
-from storage.models import Health, Segment
+from storage.models import Health
 
 REQUIRED_COLUMNS = ("email", "account")
 CONTACT_COLUMNS = {"name": "name", "slack_user_id": "slack_user_id"}  # column → attribute
@@ -28,11 +35,8 @@ ACCOUNT_COLUMNS = {
     "health": "health",
     "csm": "csm_user_id",
 }
-COLUMNS = (*REQUIRED_COLUMNS, *CONTACT_COLUMNS, *ACCOUNT_COLUMNS)  # the order SPEC §4 lists them
-MAX_EMAIL = 320
-MAX_ACCOUNT = 200
+COLUMNS = (*REQUIRED_COLUMNS, *CONTACT_COLUMNS, *ACCOUNT_COLUMNS)  # README.md's order
 
-_EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>.]+(\.[^@\s,;<>.]+)+")
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
 _AMOUNT = re.compile(r"\$?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -206,10 +210,12 @@ def _store(row: _Row, column: str, value: Any) -> None:
 def _email(text: str, _today: date) -> str:
     if not text:
         raise _Invalid("email is empty; every contact needs an email address")
-    email = clean_email(text)
-    if len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email):
-        raise _Invalid(f'email "{text}" is not an email address; write it like ana@example.com')
-    return email
+    try:
+        return parse_email(text)
+    except InvalidEmail as exc:
+        raise _Invalid(
+            f'email "{text}" is not an email address ({exc}); write it like ana@example.com'
+        ) from None
 
 
 def _account(text: str, _today: date) -> tuple[str, str]:
@@ -219,8 +225,8 @@ def _account(text: str, _today: date) -> tuple[str, str]:
     key = name_key(text)
     if not key:
         raise _Invalid(f'account "{text}" has no letters or digits; write the company name')
-    if len(text) > MAX_ACCOUNT or len(key) > MAX_ACCOUNT:
-        raise _Invalid(f"account is longer than {MAX_ACCOUNT} characters; shorten it")
+    if len(text) > ACCOUNT_NAME_MAX or len(key) > ACCOUNT_NAME_MAX:
+        raise _Invalid(f"account is longer than {ACCOUNT_NAME_MAX} characters; shorten it")
     return text, key
 
 
@@ -256,8 +262,10 @@ def _one_of(column: str, text: str, value: str, choices: list[str]) -> str:
 
 
 def _segment(text: str, _today: date) -> str:
-    value = re.sub(r"[\s_-]+", "-", text.lower()).replace("midmarket", "mid-market")
-    return _one_of("segment", text, value, [segment.value for segment in Segment])
+    segment = segment_named(text)
+    if segment is None:
+        raise _Invalid(f'segment "{text}" is not one of {", ".join(SEGMENTS)}')
+    return segment
 
 
 def _health(text: str, _today: date) -> str:

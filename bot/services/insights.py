@@ -12,8 +12,9 @@ from blocks.text import shorten
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import themes
-from bot.domain.names import clean_email, name_key
+from bot.domain.names import InvalidEmail, name_key, parse_email
 from bot.domain.reports import LoggedInsight
+from bot.domain.scales import HAPPY, MIDDLE, UNHAPPY
 from bot.domain.voc_command import NAME_MAX, Draft
 from storage import accounts, feedback, responses
 from storage.models import (
@@ -44,11 +45,9 @@ COMMENT_TYPES: tuple[tuple[Theme, InsightType], ...] = (
     (Theme.PRAISE, InsightType.PRAISE),
 )
 CATEGORY_SENTIMENT: dict[str, Sentiment] = {
-    "promoter": Sentiment.POSITIVE,
-    "satisfied": Sentiment.POSITIVE,
-    "easy": Sentiment.POSITIVE,
-    "passive": Sentiment.NEUTRAL,
-    "neutral": Sentiment.NEUTRAL,
+    **dict.fromkeys(HAPPY, Sentiment.POSITIVE),
+    **dict.fromkeys(MIDDLE, Sentiment.NEUTRAL),
+    **dict.fromkeys(UNHAPPY, Sentiment.NEGATIVE),
 }
 
 
@@ -88,11 +87,17 @@ async def find_speaker(rt: Runtime, name: str) -> tuple[Account, Contact | None]
     request ships.
 
     Raises:
-        UserError: an unknown email, or no / several accounts for a name.
+        UserError: a malformed or unknown email, or no / several accounts for a name.
     """
     if "@" not in name:
         return await find_account(rt, name), None
-    email = clean_email(name)
+    try:
+        email = parse_email(name)
+    except InvalidEmail as exc:
+        raise UserError(
+            f'"{shorten(name, 80)}" is not an email address ({exc}). Write it like '
+            "`/voc ana@acme.com: wants SSO #feature`, or log for the account by its name."
+        ) from None
     async with rt.db.session() as session:
         contact = await accounts.get_contact_by_email(session=session, email=email)
         account = await session.get(Account, contact.account_id) if contact else None

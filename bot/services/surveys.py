@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.domain.names import clean_email, name_key
+from bot.domain import eligibility
+from bot.domain.names import InvalidEmail, name_key, parse_email, segment_named
 from bot.domain.send_windows import next_relationship_slot
 from bot.services import identity
 from storage import audience, invitations
-from storage.models import Account, Contact, InvitationStatus, Segment, SkipReason, SurveyKind
-
-RELATIONSHIP_FATIGUE = timedelta(days=90)
-TRANSACTIONAL_FATIGUE = timedelta(days=7)
+from storage.models import Account, Contact, InvitationStatus, SurveyKind
 
 
 @dataclass
@@ -42,10 +40,10 @@ def parse_kind(text: str) -> SurveyKind:
 
 
 def parse_segment(text: str) -> str:
-    value = text.strip().lower().replace(" ", "-").replace("midmarket", "mid-market")
-    if value not in {s.value for s in Segment}:
+    segment = segment_named(text)
+    if segment is None:
         raise UserError(f'"{text}" is not a segment: use enterprise, mid-market or smb')
-    return value
+    return segment
 
 
 async def start_relationship_campaign(
@@ -67,7 +65,7 @@ async def start_relationship_campaign(
     targets = await _targets(rt, segment=segment, account=account, email=email)
     report = CampaignReport()
     for contact, _account in targets:
-        reason = await _skip_reason(rt, contact, relationship=True, now=now)
+        reason = await _skip_reason(rt, contact, now=now)
         due = now if send_now or reason else next_relationship_slot(now, contact.tz)
         async with rt.db.transaction() as session:
             session.add(contact)
@@ -93,12 +91,13 @@ async def _targets(
     rt: Runtime, *, segment: str | None, account: str | None, email: str | None
 ) -> list[tuple[Contact, Account]]:
     segment_value = parse_segment(segment) if segment else None
+    email_value = _parse_email(email) if email else None
     async with rt.db.session() as session:
         rows = await audience.campaign_contacts(
             session=session,
             segment=segment_value,
             account_key=name_key(account) if account else None,
-            email=clean_email(email) if email else None,
+            email=email_value,
         )
         if rows:
             return rows
@@ -110,19 +109,25 @@ async def _targets(
     raise UserError(f"No contacts{what}. Import them first: vocbot import contacts FILE.csv")
 
 
-async def _skip_reason(
-    rt: Runtime, contact: Contact, *, relationship: bool, now: datetime
-) -> str | None:
-    if contact.opted_out:
-        return SkipReason.OPTED_OUT
-    window = RELATIONSHIP_FATIGUE if relationship else TRANSACTIONAL_FATIGUE
+async def _skip_reason(rt: Runtime, contact: Contact, *, now: datetime) -> str | None:
+    """Opted out, fatigue (a relationship survey in the last 90 days), or no Slack user."""
     async with rt.db.session() as session:
-        recent = await invitations.surveyed_since(
-            session=session, contact_id=_id(contact), relationship=relationship, since=now - window
+        last = await invitations.last_surveyed_at(
+            session=session, contact_id=_id(contact), relationship=True
         )
-    if recent:
-        return SkipReason.FATIGUE
-    return await identity.resolve(rt, contact, now)
+    reason = eligibility.skip_reason(
+        opted_out=contact.opted_out, last_surveyed=last, relationship=True, now=now
+    )
+    return reason or await identity.resolve(rt, contact, now)
+
+
+def _parse_email(text: str) -> str:
+    try:
+        return parse_email(text)
+    except InvalidEmail as exc:
+        raise UserError(
+            f'"{text}" is not an email address ({exc}); write it like ana@example.com'
+        ) from None
 
 
 def _id(contact: Contact) -> int:

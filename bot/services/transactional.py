@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import TryLater, UnknownContact
 from bot.core.runtime import Runtime
+from bot.domain import eligibility
 from bot.domain.names import clean_email
 from bot.domain.send_windows import next_transactional_slot
 from bot.services import identity
-from bot.services.surveys import TRANSACTIONAL_FATIGUE
 from storage import audience, events, invitations
 from storage.models import (
     Contact,
@@ -184,15 +184,12 @@ async def _create_invitations(
 
 async def _skip_reason(session: AsyncSession, contact: Contact, now: datetime) -> str | None:
     """Opted out, or fatigue; decided under the contact's lock."""
-    if contact.opted_out:
-        return SkipReason.OPTED_OUT
-    recent = await invitations.surveyed_since(
-        session=session,
-        contact_id=_id(contact),
-        relationship=False,
-        since=now - TRANSACTIONAL_FATIGUE,
+    last = await invitations.last_surveyed_at(
+        session=session, contact_id=_id(contact), relationship=False
     )
-    return SkipReason.FATIGUE if recent else None
+    return eligibility.skip_reason(
+        opted_out=contact.opted_out, last_surveyed=last, relationship=False, now=now
+    )
 
 
 async def _lock_contact(session: AsyncSession, resolved: Contact) -> Contact:

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.domain.names import clean_email, name_key
+from bot.domain.names import InvalidEmail, clean_email, name_key, parse_email, segment_named
 from bot.services.importer import COLUMNS, ImportReport, RowError, format_report, import_contacts
 from storage.db import Database
 from storage.models import Account, Contact
@@ -78,6 +78,49 @@ def test_different_companies_keep_different_keys() -> None:
 
 def test_clean_email_trims_and_lowers() -> None:
     assert clean_email("  Ana.Lim@Acme.TEST ") == "ana.lim@acme.test"
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("  Ana.Lim@Acme.TEST ", "ana.lim@acme.test"),
+        ("ana+vip@acme.com", "ana+vip@acme.com"),
+        ("ana@eu.mail.acme.com", "ana@eu.mail.acme.com"),
+    ],
+)
+def test_parse_email_gives_the_stored_form(text: str, stored: str) -> None:
+    assert parse_email(text) == stored
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("a@x..com", "it cannot have two periods in a row"),
+        ("bob@acme", "should have a period"),
+        ("bob(at)acme.com", "it must have an @-sign"),
+        ("Ana <ana@acme.com>", "display name"),
+        ("ana@acme.com,", "invalid characters"),
+        ("a" * 250 + "@acme.com", "it is too long"),
+    ],
+)
+def test_parse_email_says_why_it_refuses(text: str, reason: str) -> None:
+    with pytest.raises(InvalidEmail, match=reason):
+        parse_email(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "segment"),
+    [
+        ("Mid Market", "mid-market"),
+        ("mid_market", "mid-market"),
+        (" MIDMARKET ", "mid-market"),
+        ("SMB", "smb"),
+        ("enterprize", None),
+        ("", None),
+    ],
+)
+def test_segment_named_forgives_case_spaces_and_underscores(text: str, segment: str | None) -> None:
+    assert segment_named(text) == segment
 
 
 # successful imports
