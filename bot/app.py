@@ -15,7 +15,7 @@ from sqlalchemy import text
 import handlers.voc_command
 from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
-from handlers import cases, context, home, ingest, surveys
+from handlers import cases, context, home, ingest, shared_surveys, surveys
 from handlers.context import WEB_RUNTIME
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
     )
     context.install(app, rt)
     surveys.register(app)
+    shared_surveys.register(app)
     cases.register(app)
     handlers.voc_command.register(app)
     home.register(app)

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
-from storage.models import Contact, Invitation, InvitationStatus, Trigger
+from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus, Trigger
 
 S = InvitationStatus
 OPEN = (S.SENDING, S.SENT, S.REMINDED)  # in Slack (or about to be) and not yet answered
@@ -70,7 +70,12 @@ async def claim_due(
     """Move up to `limit` due scheduled invitations to `sending`, leased until now + lease."""
     ids = await _claim(
         session,
-        where=and_(Invitation.status == S.SCHEDULED, Invitation.due_at <= now),
+        where=and_(
+            Invitation.status == S.SCHEDULED,
+            Invitation.due_at <= now,
+            # bound for a shared channel: storage/shared_posts.py claims those, several per post
+            Invitation.channel.is_distinct_from(DeliveryChannel.SLACK_CHANNEL),
+        ),
         order=Invitation.due_at,
         limit=limit,
         values={

@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TextIO
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain.names import clean_email, name_key
 from bot.domain.send_windows import next_relationship_slot
-from bot.services import identity
+from bot.services import reach
 from storage import audience, invitations
-from storage.models import Account, Contact, InvitationStatus, Segment, SkipReason, SurveyKind
+from storage.models import (
+    UNREACHABLE_REASONS,
+    Account,
+    Contact,
+    InvitationStatus,
+    Segment,
+    SkipReason,
+    SurveyKind,
+)
 
 RELATIONSHIP_FATIGUE = timedelta(days=90)
 TRANSACTIONAL_FATIGUE = timedelta(days=7)
+NAMED_UNREACHABLE = 20  # `send` names this many contacts it could not reach, then counts
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A contact the campaign meant to ask but has no way to reach, and why."""
+
+    email: str
+    account: str
+    reason: str
 
 
 @dataclass
@@ -23,6 +43,10 @@ class CampaignReport:
     created: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     first_due: datetime | None = None
+    by_dm: int = 0  # invitations that go to the person's DM
+    external: int = 0  # of those, people of another organisation (Slack Connect)
+    unreachable: list[Unreachable] = field(default_factory=list)
+    channel_problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [f"Created {self.created} invitation{'s' if self.created != 1 else ''}."]
@@ -31,7 +55,46 @@ class CampaignReport:
         total = sum(self.skipped.values())
         lines.append(f"Skipped {total}" + (":" if total else "."))
         lines += [f"  {reason}: {count}" for reason, count in sorted(self.skipped.items())]
-        return "\n".join(lines)
+        return "\n".join(lines + self.reach_lines())
+
+    def reach_lines(self) -> list[str]:
+        """How the campaign reaches people, per channel, and who it cannot reach."""
+        lines = [
+            "Reach:",
+            f"  by DM: {self.by_dm}"
+            + (
+                f" ({self.external} in other organisations, through Slack Connect)"
+                if self.external
+                else ""
+            ),
+            "  in a shared channel: when a customer's organisation refuses the DM, the survey "
+            "is posted in the account's slack_channel instead",
+            "  by email: 0 (not available yet)",
+        ]
+        if self.channel_problems:
+            lines.append(f"Shared channels the bot cannot read: {len(self.channel_problems)}")
+            lines += [f"  {problem}" for problem in self.channel_problems]
+        if self.unreachable:
+            lines.append(f"could not reach {len(self.unreachable)}:")
+            named = self.unreachable[:NAMED_UNREACHABLE]
+            lines += [f"  {who.email} ({who.account}): {who.reason}" for who in named]
+            if len(self.unreachable) > len(named):
+                lines.append(
+                    f"  … and {len(self.unreachable) - len(named)} more "
+                    "(--unreachable FILE.csv writes them all)"
+                )
+            lines.append(
+                "  To reach them: add their slack_user_id, or the account's Slack Connect "
+                "channel as slack_channel, to the contacts CSV and import it again."
+            )
+        return lines
+
+
+def write_unreachable(report: CampaignReport, out: TextIO) -> None:
+    """Every contact the campaign could not reach, as CSV: email, account, reason."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["email", "account", "reason"])
+    writer.writerows([who.email, who.account, who.reason] for who in report.unreachable)
 
 
 def parse_kind(text: str) -> SurveyKind:
@@ -66,8 +129,11 @@ async def start_relationship_campaign(
     survey = parse_kind(kind)
     targets = await _targets(rt, segment=segment, account=account, email=email)
     report = CampaignReport()
-    for contact, _account in targets:
-        reason = await _skip_reason(rt, contact, relationship=True, now=now)
+    directory = reach.Directory(rt)
+    for contact, contact_account in targets:
+        reason = await _skip_reason(
+            rt, contact, contact_account, directory, relationship=True, now=now
+        )
         due = now if send_now or reason else next_relationship_slot(now, contact.tz)
         async with rt.db.transaction() as session:
             session.add(contact)
@@ -83,9 +149,14 @@ async def start_relationship_campaign(
             )
         if reason:
             report.skipped[reason] += 1
+            if reason in UNREACHABLE_REASONS or reason.startswith("Slack lookup failed"):
+                report.unreachable.append(Unreachable(contact.email, contact_account.name, reason))
         else:
             report.created += 1
             report.first_due = min(filter(None, (report.first_due, due)))
+            report.by_dm += 1
+            report.external += reach.is_external(contact, await directory.own_team())
+    report.channel_problems = [str(problem) for problem in directory.problems.values()]
     return report
 
 
@@ -111,7 +182,13 @@ async def _targets(
 
 
 async def _skip_reason(
-    rt: Runtime, contact: Contact, *, relationship: bool, now: datetime
+    rt: Runtime,
+    contact: Contact,
+    account: Account,
+    directory: reach.Directory,
+    *,
+    relationship: bool,
+    now: datetime,
 ) -> str | None:
     if contact.opted_out:
         return SkipReason.OPTED_OUT
@@ -122,7 +199,7 @@ async def _skip_reason(
         )
     if recent:
         return SkipReason.FATIGUE
-    return await identity.resolve(rt, contact, now)
+    return await reach.resolve(rt, contact, account, directory, now)
 
 
 def _id(contact: Contact) -> int:

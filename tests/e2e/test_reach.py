@@ -1,0 +1,218 @@
+"""Reaching customers outside our workspace: Slack Connect channels, refused DMs, reach figures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.core.runtime import Runtime
+from bot.devkit.emulator import SlackEmulator
+from bot.scheduler import drain
+from bot.services.surveys import start_relationship_campaign
+from storage.models import Account, Contact, FollowUpCase, Invitation, InvitationStatus, Response
+from tests.harness import SlackSender, eventually
+from tests.payloads import block_action
+from tests.seed import Person, add_people
+
+S = InvitationStatus
+pytestmark = pytest.mark.postgres
+CUSTOMER_TEAM = "TCUSTOMER"
+SHARED = "C0GLOBEXSHARED"
+VOC = "CVOC"
+
+
+async def _set_channel(rt: Runtime, account: str, channel: str) -> None:
+    async with rt.db.transaction() as session:
+        await session.execute(
+            update(Account).where(Account.name == account).values(slack_channel=channel)
+        )
+
+
+async def _invitations(rt: Runtime) -> list[Invitation]:
+    async with rt.db.session() as session:
+        return list((await session.execute(select(Invitation).order_by(Invitation.id))).scalars())
+
+
+async def _contact(rt: Runtime, email: str) -> Contact:
+    async with rt.db.session() as session:
+        return (await session.execute(select(Contact).where(Contact.email == email))).scalar_one()
+
+
+async def _responses(rt: Runtime) -> list[Response]:
+    async with rt.db.session() as session:
+        return list((await session.execute(select(Response).order_by(Response.id))).scalars())
+
+
+def _notes(emulator: SlackEmulator) -> list[str]:
+    return [c.args.get("text", "") for c in emulator.calls_to("response_url")]
+
+
+def _tap(
+    emulator: SlackEmulator,
+    *,
+    user: str,
+    action: str,
+    value: str,
+    channel: str,
+    ts: str,
+    team: str = CUSTOMER_TEAM,
+) -> dict:
+    return block_action(
+        user=user,
+        action_id=action,
+        value=value,
+        channel=channel,
+        message_ts=ts,
+        response_url=emulator.new_response_url(),
+        user_team=team,
+    )
+
+
+async def test_an_external_contact_found_in_the_shared_channel_gets_one_dm_and_a_card(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    emulator.add_user("U0NOISE", email="noise@globex.test", team_id=CUSTOMER_TEAM)
+    emulator.add_user(
+        "U0MIA",
+        email="Mia@Globex.test",
+        team_id=CUSTOMER_TEAM,
+        tz="Asia/Kuala_Lumpur",
+        locale="ms-MY",
+    )
+    emulator.add_channel(SHARED, ["U0NOISE", "U0MIA"])
+    await add_people(rt.db, Person("mia@globex.test", account="Globex"))
+    await _set_channel(rt, "Globex", SHARED)
+
+    report = await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+
+    assert (report.created, report.by_dm, report.external, report.unreachable) == (1, 1, 1, [])
+    assert emulator.calls_to("users.lookupByEmail", ok=False)  # not a member of our workspace
+    mia = await _contact(rt, "mia@globex.test")
+    assert (mia.slack_user_id, mia.slack_team_id) == ("U0MIA", CUSTOMER_TEAM)
+    assert (mia.tz, mia.locale) == ("Asia/Kuala_Lumpur", "ms-MY")
+    await drain(rt)
+    await drain(rt)
+    [dm] = emulator.calls_to("chat.postMessage", ok=True)
+    assert dm.args["channel"] == "U0MIA"
+    [invitation] = await _invitations(rt)
+    assert (invitation.status, invitation.channel) == (S.SENT, "slack")
+    [message] = emulator.messages("U0MIA")
+    assert message["metadata"]["event_payload"]["invitation_id"] == invitation.id
+
+    tap = block_action(
+        user="U0MIA",
+        action_id="survey.rate.2",
+        value=f"{invitation.id}:2",
+        channel=invitation.dm_channel or "",
+        message_ts=invitation.message_ts or "",
+        response_url=emulator.new_response_url(),
+        user_team=CUSTOMER_TEAM,
+    )
+    assert (await slack.interactive(tap))[0] == 200
+    [card] = await eventually(lambda: emulator.messages(VOC))
+    assert "Globex" in json.dumps(card["blocks"])
+    [response] = await _responses(rt)
+    assert (response.score, response.category) == (2, "detractor")
+    async with rt.db.session() as session:
+        assert (await session.execute(select(func.count(FollowUpCase.id)))).scalar_one() == 1
+
+
+async def test_a_refused_dm_asks_in_the_shared_channel_and_keeps_each_score_private(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    for user, email in (("U0MIA", "mia@globex.test"), ("U0LEE", "lee@globex.test")):
+        emulator.add_user(user, email=email, team_id=CUSTOMER_TEAM, dm_error="restricted_action")
+    emulator.add_user("U0OLA", email="ola@globex.test", team_id=CUSTOMER_TEAM)
+    emulator.add_channel(SHARED, ["U0MIA", "U0LEE", "U0OLA"])
+    await add_people(
+        rt.db,
+        Person("mia@globex.test", account="Globex"),
+        Person("lee@globex.test", account="Globex"),
+    )
+    await _set_channel(rt, "Globex", SHARED)
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+
+    report = await drain(rt)
+
+    assert (report.rerouted, report.shared) == (2, 2)
+    refused = emulator.calls_to("chat.postMessage", ok=False)
+    assert sorted(c.args["channel"] for c in refused) == ["U0LEE", "U0MIA"]
+    [post] = emulator.messages(SHARED)
+    invitations = await _invitations(rt)
+    assert {(i.status, i.channel, i.dm_channel, i.message_ts) for i in invitations} == {
+        (S.SENT, "slack_channel", SHARED, post["ts"])
+    }
+    ids = sorted(i.id for i in invitations)
+    assert sorted(post["metadata"]["event_payload"]["invitation_ids"]) == ids
+    assert "<@U0MIA>" in post["text"] + json.dumps(post["blocks"])
+    assert "0 of 2 answered" in json.dumps(post["blocks"])
+
+    value = ",".join(map(str, ids))
+    for user, score in (("U0MIA", 9), ("U0LEE", 3), ("U0MIA", 4)):
+        await slack.interactive(
+            _tap(
+                emulator,
+                user=user,
+                action=f"survey.shared.rate.{score}",
+                value=f"{value}:{score}",
+                channel=SHARED,
+                ts=post["ts"],
+            )
+        )
+        await eventually(lambda: len(emulator.calls_to("chat.postEphemeral")) >= 1)
+    await slack.interactive(
+        _tap(
+            emulator,
+            user="U0OLA",
+            action="survey.shared.rate.10",
+            value=f"{value}:10",
+            channel=SHARED,
+            ts=post["ts"],
+        )
+    )
+    notes = await eventually(lambda: _notes(emulator) if len(_notes(emulator)) == 2 else None)
+    assert any("already answered" in note for note in notes)
+    assert any("sent to someone else" in note for note in notes)
+
+    responses = await _responses(rt)
+    mine = {r.contact_id: r.score for r in responses}
+    mia, lee = await _contact(rt, "mia@globex.test"), await _contact(rt, "lee@globex.test")
+    assert mine == {mia.id: 9, lee.id: 3}  # each recorded once, as their own answer
+    ephemerals = emulator.calls_to("chat.postEphemeral", ok=True)
+    assert sorted(c.args["user"] for c in ephemerals) == ["U0LEE", "U0MIA"]
+    for call in ephemerals:
+        shown = json.dumps(call.args["blocks"])
+        assert ("*9*" in shown) == (call.args["user"] == "U0MIA")
+        assert ("*3*" in shown) == (call.args["user"] == "U0LEE")
+
+    await eventually(lambda: "2 of 2 answered" in json.dumps(emulator.messages(SHARED)))
+    channel_text = json.dumps(emulator.messages(SHARED))
+    updates = json.dumps([c.args for c in emulator.calls_to("chat.update")])
+    for shown in (channel_text, updates):
+        assert "*9*" not in shown and "*3*" not in shown and "Your answer" not in shown
+    assert len(emulator.messages(SHARED)) == 1  # answers never posted in the channel
+    [card] = await eventually(lambda: emulator.messages(VOC))  # Lee's 3 is a detractor
+    assert "Globex" in json.dumps(card["blocks"])
+    await drain(rt)
+    assert len(emulator.calls_to("chat.postMessage", ok=True)) == 2  # the post and the card
+
+
+async def test_members_of_a_shared_channel_are_read_page_by_page_past_a_thousand(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    members = [f"U{index:07d}" for index in range(1_200)]
+    for index, user in enumerate(members):
+        emulator.add_user(user, email=f"person{index}@globex.test", team_id=CUSTOMER_TEAM)
+    emulator.add_channel(SHARED, members)
+    await add_people(rt.db, Person("person1150@globex.test", account="Globex"))
+    await _set_channel(rt, "Globex", SHARED)
+
+    report = await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+
+    assert (report.created, report.external) == (1, 1)
+    assert (await _contact(rt, "person1150@globex.test")).slack_user_id == "U0001150"
+    pages = emulator.calls_to("conversations.members", ok=True)
+    assert len(pages) >= 2 and pages[0].args.get("cursor") in (None, "")
+    assert all(page.args.get("cursor") for page in pages[1:])
