@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
@@ -69,3 +69,19 @@ async def ids_of_post(*, session: AsyncSession, channel: str, message_ts: str) -
         .order_by(Invitation.id)
     )
     return [row[0] for row in result.all()]
+
+
+async def asked_in_channel_last_time(*, session: AsyncSession) -> set[int]:
+    """Contacts whose latest delivered survey went to their account's shared channel."""
+    latest = (
+        select(func.max(Invitation.id).label("id"))
+        .where(Invitation.sent_at.is_not(None))
+        .group_by(Invitation.contact_id)
+        .subquery()
+    )
+    result = await session.execute(
+        select(Invitation.contact_id)
+        .join(latest, latest.c.id == Invitation.id)
+        .where(Invitation.channel == DeliveryChannel.SLACK_CHANNEL)
+    )
+    return {row[0] for row in result.all()}

@@ -13,7 +13,7 @@ from bot.core.runtime import Runtime
 from bot.domain.names import clean_email, name_key
 from bot.domain.send_windows import next_relationship_slot
 from bot.services import reach
-from storage import audience, invitations
+from storage import audience, invitations, shared_posts
 from storage.models import (
     UNREACHABLE_REASONS,
     Account,
@@ -45,6 +45,7 @@ class CampaignReport:
     first_due: datetime | None = None
     by_dm: int = 0  # invitations that go to the person's DM
     external: int = 0  # of those, people of another organisation (Slack Connect)
+    in_channel: int = 0  # customers whose DM was refused last time: their shared channel
     unreachable: list[Unreachable] = field(default_factory=list)
     channel_problems: list[str] = field(default_factory=list)
 
@@ -67,8 +68,9 @@ class CampaignReport:
                 if self.external
                 else ""
             ),
-            "  in a shared channel: when a customer's organisation refuses the DM, the survey "
-            "is posted in the account's slack_channel instead",
+            f"  in a shared channel: {self.in_channel}"
+            + (" (their organisation refused the DM last time)" if self.in_channel else "")
+            + "; any other customer whose DM is refused is asked in their account's channel",
             "  by email: 0 (not available yet)",
         ]
         if self.channel_problems:
@@ -130,6 +132,8 @@ async def start_relationship_campaign(
     targets = await _targets(rt, segment=segment, account=account, email=email)
     report = CampaignReport()
     directory = reach.Directory(rt)
+    async with rt.db.session() as session:
+        in_channel_before = await shared_posts.asked_in_channel_last_time(session=session)
     for contact, contact_account in targets:
         reason = await _skip_reason(
             rt, contact, contact_account, directory, relationship=True, now=now
@@ -154,8 +158,12 @@ async def start_relationship_campaign(
         else:
             report.created += 1
             report.first_due = min(filter(None, (report.first_due, due)))
-            report.by_dm += 1
-            report.external += reach.is_external(contact, await directory.own_team())
+            external = reach.is_external(contact, await directory.own_team())
+            if external and contact.id in in_channel_before:
+                report.in_channel += 1
+            else:
+                report.by_dm += 1
+                report.external += external
     report.channel_problems = [str(problem) for problem in directory.problems.values()]
     return report
 

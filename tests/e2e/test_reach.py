@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
@@ -10,9 +14,10 @@ from sqlalchemy import func, select, update
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain
-from bot.services.surveys import start_relationship_campaign
+from bot.services.export import export_responses
+from bot.services.surveys import CampaignReport, Unreachable, start_relationship_campaign
 from storage.models import Account, Contact, FollowUpCase, Invitation, InvitationStatus, Response
-from tests.harness import SlackSender, eventually
+from tests.harness import FakeClock, SlackSender, cli_env, eventually, vocbot
 from tests.payloads import block_action
 from tests.seed import Person, add_people
 
@@ -120,7 +125,7 @@ async def test_an_external_contact_found_in_the_shared_channel_gets_one_dm_and_a
 
 
 async def test_a_refused_dm_asks_in_the_shared_channel_and_keeps_each_score_private(
-    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, clock: FakeClock
 ) -> None:
     for user, email in (("U0MIA", "mia@globex.test"), ("U0LEE", "lee@globex.test")):
         emulator.add_user(user, email=email, team_id=CUSTOMER_TEAM, dm_error="restricted_action")
@@ -197,6 +202,18 @@ async def test_a_refused_dm_asks_in_the_shared_channel_and_keeps_each_score_priv
     assert "Globex" in json.dumps(card["blocks"])
     await drain(rt)
     assert len(emulator.calls_to("chat.postMessage", ok=True)) == 2  # the post and the card
+    exported = io.StringIO()
+    await export_responses(db=rt.db, out=exported, format="csv")
+    assert {r["channel"] for r in csv.DictReader(io.StringIO(exported.getvalue()))} == {
+        "slack_channel"
+    }
+
+    clock.advance(timedelta(days=91))  # the next relationship survey
+    again = await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    assert (again.created, again.in_channel, again.by_dm) == (2, 2, 0)
+    assert "in a shared channel: 2 (their organisation refused the DM last time)" in (
+        again.summary()
+    )
 
 
 async def test_members_of_a_shared_channel_are_read_page_by_page_past_a_thousand(
@@ -216,3 +233,63 @@ async def test_members_of_a_shared_channel_are_read_page_by_page_past_a_thousand
     pages = emulator.calls_to("conversations.members", ok=True)
     assert len(pages) >= 2 and pages[0].args.get("cursor") in (None, "")
     assert all(page.args.get("cursor") for page in pages[1:])
+
+
+CSV = """email,account,slack_channel
+ana@acme.test,Acme,
+mia@globex.test,Globex,C0GLOBEXSHARED
+zed@initech.test,Initech,C0INITECHSHRD
+yan@initech.test,Initech,
+nobody@hooli.test,Hooli,
+"""
+
+
+async def test_send_names_who_it_cannot_reach_and_the_digest_counts_them(
+    emulator: SlackEmulator, database_url: str, tmp_path: Path
+) -> None:
+    emulator.add_user("U0ANA", email="ana@acme.test")
+    emulator.add_user("U0MIA", email="mia@globex.test", team_id=CUSTOMER_TEAM)
+    emulator.add_user("U0ZED", email="zed@initech.test", team_id="TINITECH")
+    emulator.add_channel(SHARED, ["U0MIA"])
+    emulator.add_channel("C0INITECHSHRD", ["U0ZED"], bot_member=False)
+    env = cli_env(api_url=emulator.api_url, database_url=database_url, home=tmp_path)
+    (tmp_path / "contacts.csv").write_text(CSV)
+    code, _, err = await vocbot(env, "import", "contacts", "contacts.csv", cwd=tmp_path)
+    assert code == 0, err
+
+    code, out, err = await vocbot(
+        env, "send", "nps", "--now", "--unreachable", "unreached.csv", cwd=tmp_path
+    )
+
+    assert code == 0, err
+    assert "Created 2 invitations" in out
+    assert "by DM: 2 (1 in other organisations, through Slack Connect)" in out
+    assert out.count("Initech: the bot is not in its shared channel C0INITECHSHRD") == 1
+    assert "/invite @vocbot in C0INITECHSHRD" in out
+    named = out.split("could not reach 3:")[1]
+    for email in ("zed@initech.test", "yan@initech.test", "nobody@hooli.test"):
+        assert email in named
+    with (tmp_path / "unreached.csv").open() as written:
+        rows = list(csv.DictReader(written))
+    assert {(r["email"], r["reason"]) for r in rows} == {
+        ("zed@initech.test", "shared channel unreadable"),
+        ("yan@initech.test", "shared channel unreadable"),
+        ("nobody@hooli.test", "no Slack user"),
+    }
+
+    code, out, err = await vocbot(env, "run-due", cwd=tmp_path)
+    assert code == 0, err
+    code, out, err = await vocbot(env, "digest", cwd=tmp_path)
+    assert code == 0, err
+    assert "0% (0 of 5 people we meant to ask, 3 of them unreachable, answered" in out
+    assert "Could not reach (90 days): 60% (3 of 5)" in out
+
+
+def test_send_names_the_first_twenty_it_cannot_reach_then_counts_the_rest() -> None:
+    report = CampaignReport(
+        unreachable=[Unreachable(f"p{i}@x.test", "X", "no Slack user") for i in range(25)]
+    )
+    text = report.summary()
+    named = text.split("could not reach 25:")[1]
+    assert "p19@x.test" in named and "p20@x.test" not in named
+    assert "… and 5 more (--unreachable FILE.csv writes them all)" in named
