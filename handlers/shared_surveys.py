@@ -57,7 +57,7 @@ async def _record(rt: Runtime, body: dict[str, Any], respond: AsyncRespond) -> N
     if result.outcome is not TapOutcome.RECORDED or result.card is None:
         await _note(respond, body, result.outcome)
         return
-    await shared_surveys.confirm_privately(rt, result, channel=channel, user_id=user_id)
+    await shared_surveys.confirm_privately(rt, result.card, channel=channel, user_id=user_id)
     await shared_surveys.refresh_post(rt, invitation_ids)
     if result.case_id is not None:
         await cases.post_card(rt, result.case_id, rt.now())

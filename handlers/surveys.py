@@ -16,7 +16,7 @@ from blocks.ids import RATE_ACTION, ActionId, BlockId, CallbackId
 from blocks.surveys import closed_blocks, comment_modal, to_dicts
 from bot.core.runtime import Runtime
 from bot.domain.outcomes import TapOutcome
-from bot.services import advocacy, cases, taps
+from bot.services import advocacy, cases, shared_surveys, taps
 from bot.services.delivery import card_for, update_survey_message
 from handlers.context import parse_int, runtime_of
 
@@ -105,6 +105,14 @@ async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
             log.info("comment refused", extra={"outcome": outcome})
             return
         offers = await advocacy.offers_for(rt, card.invitation_id)
+        if shared_surveys.is_shared(invitation):  # asked in a shared channel: only they see it
+            await shared_surveys.confirm_privately(
+                rt,
+                card,
+                channel=invitation.dm_channel or "",
+                user_id=body["user"]["id"],
+                offers=offers,
+            )
         blocks = answered_message(card, offers=offers, review_url=rt.settings.review_url)
         await update_survey_message(rt, invitation, blocks)
         await cases.refresh_card_for_invitation(rt, card.invitation_id, rt.now())

@@ -24,7 +24,7 @@ from blocks.ids import SURVEY_METADATA_EVENT
 from blocks.shared_surveys import MAX_PEOPLE, shared_survey_blocks, shared_survey_text
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code
-from bot.domain.cards import SharedSurveyCard
+from bot.domain.cards import SharedSurveyCard, SurveyCard
 from bot.domain.outcomes import TapOutcome
 from bot.services import taps
 from bot.services.taps import TapResult
@@ -206,11 +206,17 @@ async def record_tap(
     )
 
 
-async def confirm_privately(rt: Runtime, result: TapResult, *, channel: str, user_id: str) -> None:
+async def confirm_privately(
+    rt: Runtime,
+    card: SurveyCard,
+    *,
+    channel: str,
+    user_id: str,
+    offers: list[str] | None = None,
+) -> None:
     """Show the person their own answer (and "Tell us why") where only they can see it."""
-    assert result.card is not None
-    blocks = answered_message(result.card, offers=[], review_url=rt.settings.review_url)
-    private = t(result.card.locale, "shared.private")
+    blocks = answered_message(card, offers=offers or [], review_url=rt.settings.review_url)
+    private = t(card.locale, "shared.private")
     blocks = [*blocks, {"type": "context", "elements": [{"type": "mrkdwn", "text": private}]}]
     try:
         await rt.slack.chat_postEphemeral(
@@ -218,6 +224,11 @@ async def confirm_privately(rt: Runtime, result: TapResult, *, channel: str, use
         )
     except SlackApiError as exc:
         log.warning("private confirmation failed", extra={"slack_error": error_code(exc)})
+
+
+def is_shared(invitation: Invitation) -> bool:
+    """Whether the survey was asked in a shared channel rather than a DM."""
+    return invitation.channel == SHARED
 
 
 async def refresh_post(rt: Runtime, invitation_ids: list[int], *, closed: bool = False) -> bool:

@@ -18,7 +18,7 @@ from bot.services.export import export_responses
 from bot.services.surveys import CampaignReport, Unreachable, start_relationship_campaign
 from storage.models import Account, Contact, FollowUpCase, Invitation, InvitationStatus, Response
 from tests.harness import FakeClock, SlackSender, cli_env, eventually, vocbot
-from tests.payloads import block_action
+from tests.payloads import block_action, view_submission
 from tests.seed import Person, add_people
 
 S = InvitationStatus
@@ -200,6 +200,35 @@ async def test_a_refused_dm_asks_in_the_shared_channel_and_keeps_each_score_priv
     assert len(emulator.messages(SHARED)) == 1  # answers never posted in the channel
     [card] = await eventually(lambda: emulator.messages(VOC))  # Lee's 3 is a detractor
     assert "Globex" in json.dumps(card["blocks"])
+
+    lee_invitation = next(i for i in invitations if i.contact_id == lee.id)
+    why = block_action(
+        user="U0LEE",
+        action_id="survey.tell_why",
+        value=str(lee_invitation.id),
+        channel=SHARED,
+        message_ts=post["ts"],
+        response_url=emulator.new_response_url(),
+        block_id="survey.actions",
+        user_team=CUSTOMER_TEAM,
+    )
+    await slack.interactive(why)
+    [opened] = await eventually(lambda: emulator.calls_to("views.open", ok=True))
+    view = opened.args["view"]
+    said = {
+        "survey.comment": {"survey.comment.input": {"type": "plain_text_input", "value": "Slow"}}
+    }
+    await slack.interactive(
+        view_submission(
+            user="U0LEE",
+            callback_id=view["callback_id"],
+            private_metadata=view["private_metadata"],
+            values=said,
+        )
+    )
+    await eventually(lambda: len(emulator.calls_to("chat.postEphemeral", ok=True)) == 3)
+    assert [r.comment for r in await _responses(rt) if r.contact_id == lee.id] == ["Slow"]
+    assert "Slow" not in json.dumps(emulator.messages(SHARED))
     await drain(rt)
     assert len(emulator.calls_to("chat.postMessage", ok=True)) == 2  # the post and the card
     exported = io.StringIO()
@@ -293,3 +322,35 @@ def test_send_names_the_first_twenty_it_cannot_reach_then_counts_the_rest() -> N
     named = text.split("could not reach 25:")[1]
     assert "p19@x.test" in named and "p20@x.test" not in named
     assert "… and 5 more (--unreachable FILE.csv writes them all)" in named
+
+
+async def test_a_shared_post_whose_sender_died_is_found_by_its_metadata_not_posted_again(
+    rt: Runtime, emulator: SlackEmulator, clock: FakeClock
+) -> None:
+    emulator.add_user(
+        "U0MIA", email="mia@globex.test", team_id=CUSTOMER_TEAM, dm_error="restricted_action"
+    )
+    emulator.add_channel(SHARED, ["U0MIA"])
+    await add_people(rt.db, Person("mia@globex.test", account="Globex"))
+    await _set_channel(rt, "Globex", SHARED)
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    await drain(rt)
+    [post] = emulator.messages(SHARED)
+    async with rt.db.transaction() as session:  # as if the sender died right after posting
+        await session.execute(
+            update(Invitation).values(
+                status=S.SENDING, message_ts=None, sent_at=None, lease_until=rt.now()
+            )
+        )
+    clock.advance(timedelta(minutes=5))
+
+    report = await drain(rt)
+
+    assert report.reconciled == 1
+    [invitation] = await _invitations(rt)
+    assert (invitation.status, invitation.message_ts, invitation.channel) == (
+        S.SENT,
+        post["ts"],
+        "slack_channel",
+    )
+    assert len(emulator.messages(SHARED)) == 1
