@@ -265,13 +265,14 @@ _OPEN = (S.SENDING, S.SENT, S.REMINDED)
 
 
 def _card(rows: list[tuple[Invitation, Contact]], *, closed: bool = False) -> SharedSurveyCard:
-    first, contact = rows[0]
+    first, _contact = rows[0]
+    locales = {person.locale for _, person in rows}
     return SharedSurveyCard(
         invitation_ids=tuple(invitation.id or 0 for invitation, _ in rows),
         people=tuple(person.slack_user_id or "" for _, person in rows),
         kind=first.kind,
         trigger=first.trigger,
-        locale=contact.locale,
+        locale=locales.pop() if len(locales) == 1 else None,  # one language, or English
         answered=sum(invitation.status == S.ANSWERED for invitation, _ in rows),
         closed=closed,
     )
