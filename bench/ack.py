@@ -25,8 +25,7 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.core.config import Settings  # noqa: E402
-from bot.core.runtime import Runtime  # noqa: E402
-from bot.core.slack import Pacer, make_client  # noqa: E402
+from bot.core.runtime import build_runtime  # noqa: E402
 from bot.scheduler import drain  # noqa: E402
 from bot.services.surveys import start_relationship_campaign  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -76,7 +75,8 @@ async def _prepare(database_url: str, api_url: str, count: int) -> list[dict]:
     db = Database(database_url)
     await db.upgrade()
     await _seed(db, count)
-    rt = Runtime(settings, db, make_client(TOKEN, api_url), pacer=Pacer(100_000, burst=1000))
+    # Seeding only: the invitations go out as fast as the emulator answers, not at Slack's pace.
+    rt = build_runtime(settings, db=db, sends_per_second=100_000, send_burst=1000)
     await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
     await drain(rt)
     async with db.session() as session:

@@ -25,8 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.ack import TOKEN, _seed  # noqa: E402
 from bot.core.config import Settings  # noqa: E402
-from bot.core.runtime import Runtime  # noqa: E402
-from bot.core.slack import make_client  # noqa: E402
+from bot.core.runtime import build_runtime  # noqa: E402
 from bot.services.surveys import start_relationship_campaign  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Invitation, InvitationStatus  # noqa: E402
@@ -37,7 +36,7 @@ async def _prepare(database_url: str, api_url: str, contacts: int) -> None:
     await db.upgrade()
     await _seed(db, contacts)
     settings = Settings(slack_bot_token=TOKEN, slack_api_url=api_url, database_url=database_url)
-    rt = Runtime(settings, db, make_client(TOKEN, api_url))
+    rt = build_runtime(settings, db=db)
     await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
     await db.dispose()
 

@@ -25,7 +25,7 @@ from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.surveys import to_dicts
 from blocks.text import escape, quote, shorten
 from bot.domain.cards import CaseCard
-from bot.domain.outcomes import FOLLOW_UP_OUTCOMES
+from bot.domain.outcomes import FOLLOW_UP_NOTE_MAX, FOLLOW_UP_OUTCOMES
 from bot.domain.scales import category
 
 __all__ = [
@@ -37,7 +37,7 @@ __all__ = [
     "to_dicts",
 ]
 
-NOTE_MAX = 3000
+NOTE_MAX = FOLLOW_UP_NOTE_MAX
 _SECTION_MAX = 3000
 _FIELD_VALUE_MAX = 600  # escaped characters per value; a field holds at most two values
 _NAME_MAX = 200

@@ -60,6 +60,9 @@ _EN: dict[str, str] = {
     "advocacy.done.testimonial": "giving a testimonial",
     "advocacy.and": "and",
     "ship.live": "You asked for *{feature}* — it's live. Thank you for asking!",
+    "error.not_saved": (
+        "Sorry, that did not save: something went wrong on our side. Please try again."
+    ),
 }
 
 _MS: dict[str, str] = {
@@ -121,6 +124,7 @@ _MS: dict[str, str] = {
         "Anda pernah meminta *{feature}*: kini ia sudah tersedia. "
         "Terima kasih kerana memberitahu kami!"
     ),
+    "error.not_saved": ("Maaf, ia tidak disimpan: berlaku masalah di pihak kami. Sila cuba lagi."),
 }
 
 CATALOG: dict[str, dict[str, str]] = {"en": _EN, "ms": _MS}

@@ -12,10 +12,10 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
-import handlers.voc_command
+import handlers
 from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
-from handlers import cases, context, home, ingest, shared_surveys, surveys
+from handlers import ingest
 from handlers.context import WEB_RUNTIME
 
 log = logging.getLogger(__name__)
@@ -31,12 +31,7 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
         process_before_response=False,
         logger=logging.getLogger("slack_bolt"),
     )
-    context.install(app, rt)
-    surveys.register(app)
-    shared_surveys.register(app)
-    cases.register(app)
-    handlers.voc_command.register(app)
-    home.register(app)
+    handlers.register(app, rt)
     return app
 
 

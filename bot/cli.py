@@ -11,8 +11,8 @@ from typing import Annotated, TypeVar
 import typer
 
 from bot.core import logs
-from bot.core.config import ConfigError, Settings, load_settings
-from bot.core.errors import UserError
+from bot.core.config import Settings, load_settings
+from bot.core.errors import ConfigError, UserError, VocError
 from bot.core.runtime import Runtime, build_runtime
 
 T = TypeVar("T")
@@ -205,6 +205,6 @@ def main() -> None:
     """Entry point: user-caused errors become one line on stderr."""
     try:
         cli()
-    except (ConfigError, UserError) as exc:
+    except VocError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2 if isinstance(exc, ConfigError) else 1)

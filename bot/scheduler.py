@@ -11,9 +11,10 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime, settle_tasks
 from bot.services import cases, delivery, digest, webhooks
-from bot.services.delivery import DeliveryReport, SlackConfigError
+from bot.services.delivery import DeliveryReport
 
 log = logging.getLogger(__name__)
 

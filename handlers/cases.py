@@ -13,11 +13,13 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from blocks.cases import claim_refused_text, follow_up_modal
 from blocks.ids import ADVOCACY_ACTION, ActionId, BlockId, CallbackId
 from bot.core.errors import UserError
-from bot.domain.outcomes import FOLLOW_UP_OUTCOMES, TapOutcome
+from bot.domain.outcomes import FollowUpField, TapOutcome, follow_up_errors
 from bot.services import advocacy, cases
 from handlers.context import parse_int, runtime_of
+from handlers.payloads import BlockAction, ViewSubmission, parse
 
 log = logging.getLogger(__name__)
+_BLOCKS = {FollowUpField.OUTCOME: BlockId.OUTCOME, FollowUpField.NOTE: BlockId.NOTE}
 
 
 def register(app: AsyncApp) -> None:
@@ -32,11 +34,13 @@ async def on_claim(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
+    action = parse(BlockAction, body)
+    if action is None:
+        return
     rt = runtime_of(context)
     async with rt.after_ack():
-        user = body["user"]["id"]
         try:
-            owner = await cases.claim_case(rt, _case_id(body), user, rt.now())
+            owner = await cases.claim_case(rt, _case_id(action), action.user_id, rt.now())
         except UserError as exc:
             await _ephemeral(respond, str(exc))
             return
@@ -48,9 +52,12 @@ async def on_release(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
+    action = parse(BlockAction, body)
+    if action is None:
+        return
     rt = runtime_of(context)
     async with rt.after_ack():
-        if not await cases.release_case(rt, _case_id(body), body["user"]["id"], rt.now()):
+        if not await cases.release_case(rt, _case_id(action), action.user_id, rt.now()):
             await _ephemeral(respond, "Only the person who claimed this follow-up can release it.")
 
 
@@ -58,36 +65,39 @@ async def on_log(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
+    action = parse(BlockAction, body)
+    if action is None:
+        return
     rt = runtime_of(context)
     async with rt.after_ack():
-        loaded = await cases.load_card(rt, _case_id(body))
+        loaded = await cases.load_card(rt, _case_id(action))
         if loaded is None:
             await _ephemeral(respond, "This follow-up no longer exists.")
             return
         card, _case = loaded
         await rt.slack.views_open(
-            trigger_id=body["trigger_id"], view=follow_up_modal(card).to_dict()
+            trigger_id=action.trigger_id, view=follow_up_modal(card).to_dict()
         )
 
 
 async def on_follow_up(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Validate in the modal (errors next to the field), then record after the ack."""
+    submission = parse(ViewSubmission, body)
+    if submission is None:
+        await ack()  # nothing to check it against: the modal just closes
+        return
     rt = runtime_of(context)
-    values = body["view"]["state"]["values"]
-    selected = (values.get(BlockId.OUTCOME, {}).get(ActionId.OUTCOME_SELECT) or {}).get(
-        "selected_option"
-    ) or {}
-    outcome = selected.get("value") or ""
-    note = (values.get(BlockId.NOTE, {}).get(ActionId.NOTE_INPUT) or {}).get("value") or ""
+    outcome = submission.view.selected(BlockId.OUTCOME, ActionId.OUTCOME_SELECT)
+    note = submission.view.typed(BlockId.NOTE, ActionId.NOTE_INPUT)
     errors = _follow_up_errors(outcome, note)
     if errors:
         await ack(response_action="errors", errors=errors)
         return
     await ack()
     async with rt.after_ack():
-        case_id = parse_int(body["view"].get("private_metadata")) or 0
+        case_id = parse_int(submission.private_metadata) or 0
         try:
-            await cases.log_follow_up(rt, case_id, body["user"]["id"], outcome, note, rt.now())
+            await cases.log_follow_up(rt, case_id, submission.user_id, outcome, note, rt.now())
         except UserError as exc:
             log.warning("follow-up not logged", extra={"case": case_id, "reason": str(exc)})
 
@@ -96,15 +106,16 @@ async def on_advocacy(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
+    action = parse(BlockAction, body)
+    if action is None:
+        return
     rt = runtime_of(context)
     async with rt.after_ack():
-        action = body["actions"][0]
-        offer = str(action["action_id"]).removeprefix(ActionId.ADVOCACY_PREFIX)
         outcome = await advocacy.accept(
             rt,
-            invitation_id=parse_int(action.get("value")) or 0,
-            user_id=body["user"]["id"],
-            offer=offer,
+            invitation_id=parse_int(action.value) or 0,
+            user_id=action.user_id,
+            offer=action.action_id.removeprefix(ActionId.ADVOCACY_PREFIX),
             now=rt.now(),
         )
         if outcome is not TapOutcome.RECORDED:
@@ -112,17 +123,13 @@ async def on_advocacy(
 
 
 def _follow_up_errors(outcome: str, note: str) -> dict[str, str]:
-    errors = {}
-    if outcome not in FOLLOW_UP_OUTCOMES:
-        errors[BlockId.OUTCOME] = "Choose what came of the follow-up."
-    if not note.strip():
-        errors[BlockId.NOTE] = "Write a short note: what happened, and what's next."
-    return {str(key): value for key, value in errors.items()}
+    """The domain's follow-up rule, keyed by the modal's block ids for Slack to show."""
+    return {str(_BLOCKS[field]): text for field, text in follow_up_errors(outcome, note).items()}
 
 
 async def _ephemeral(respond: AsyncRespond, text: str) -> None:
     await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def _case_id(body: dict[str, Any]) -> int:
-    return parse_int(body["actions"][0].get("value")) or 0
+def _case_id(action: BlockAction) -> int:
+    return parse_int(action.value) or 0

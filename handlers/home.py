@@ -13,6 +13,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.services import home
 from handlers.context import runtime_of
+from handlers.payloads import AppHomeOpened, parse
 
 
 def register(app: AsyncApp) -> None:
@@ -21,8 +22,9 @@ def register(app: AsyncApp) -> None:
 
 async def on_home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
     """Bolt has acked the event; a Slack retry just publishes the same view again."""
-    if event.get("tab", "home") != "home":
+    opened = parse(AppHomeOpened, event)
+    if opened is None or opened.tab != "home":
         return  # the Messages tab: nothing to draw
     rt = runtime_of(context)
     async with rt.after_ack():
-        await home.publish_home(rt, str(event["user"]), rt.now())
+        await home.publish_home(rt, opened.user, rt.now())

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from bot.core.errors import UserError
+from bot.core.errors import SlackConfigError, TryLater, UnknownContact, UserError
 from bot.core.runtime import Runtime
 from bot.domain.names import clean_email
 from bot.services import transactional
@@ -166,9 +166,9 @@ async def _schedule(rt: Runtime, payload: EventIn) -> web.Response:
             event_id=payload.event_id,
             now=rt.now(),
         )
-    except transactional.UnknownContact as exc:
+    except UnknownContact as exc:
         return _error(404, str(exc))
-    except UserError as exc:  # Slack refused or could not be reached: nothing was stored
+    except (TryLater, SlackConfigError) as exc:  # Slack refused or was unreachable: nothing stored
         return _error(503, str(exc))
     return web.json_response(answer.body, status=200 if answer.replayed else 202)
 

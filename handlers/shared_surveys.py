@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -17,9 +16,8 @@ from bot.core.runtime import Runtime
 from bot.domain.outcomes import TapOutcome
 from bot.services import cases, shared_surveys
 from handlers.context import runtime_of
+from handlers.payloads import BlockAction, parse
 from handlers.surveys import NOTES
-
-log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp) -> None:
@@ -30,44 +28,43 @@ async def on_shared_rate(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
+    action = parse(BlockAction, body)
+    if action is None:
+        return
     rt = runtime_of(context)
     async with rt.after_ack():
-        await _record(rt, body, respond)
+        await _record(rt, action, respond)
 
 
-async def _record(rt: Runtime, body: dict[str, Any], respond: AsyncRespond) -> None:
-    parsed = parse_rating_value(str(body["actions"][0].get("value") or ""))
+async def _record(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
+    parsed = parse_rating_value(action.value)
     if parsed is None:
-        log.warning("shared rating button with an unexpected value")
-        await _note(respond, body, TapOutcome.UNKNOWN)
+        await _note(respond, action, TapOutcome.UNKNOWN)
         return
     invitation_ids, score = parsed
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id") or ""
-    user_id = body["user"]["id"]
+    channel = action.channel_id or ""
     result = await shared_surveys.record_tap(
         rt,
         invitation_ids=invitation_ids,
         score=score,
-        user_id=user_id,
+        user_id=action.user_id,
         channel=channel,
-        message_ts=container.get("message_ts"),
+        message_ts=action.message_ts,
         now=rt.now(),
     )
     if result.outcome is not TapOutcome.RECORDED or result.card is None:
-        await _note(respond, body, result.outcome)
+        await _note(respond, action, result.outcome)
         return
-    await shared_surveys.confirm_privately(rt, result.card, channel=channel, user_id=user_id)
+    await shared_surveys.confirm_privately(rt, result.card, channel=channel, user_id=action.user_id)
     await shared_surveys.refresh_post(rt, invitation_ids)
     if result.case_id is not None:
         await cases.post_card(rt, result.case_id, rt.now())
 
 
-async def _note(respond: AsyncRespond, body: dict[str, Any], outcome: TapOutcome) -> None:
+async def _note(respond: AsyncRespond, action: BlockAction, outcome: TapOutcome) -> None:
     """A polite note only the tapper sees; the channel's post stays as it is."""
-    locale = (body.get("user") or {}).get("locale")
     await respond(
-        text=t(locale, NOTES.get(outcome, "note.closed")),
+        text=t(action.user.locale, NOTES.get(outcome, "note.closed")),
         response_type="ephemeral",
         replace_original=False,
     )

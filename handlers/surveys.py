@@ -19,6 +19,7 @@ from bot.domain.outcomes import TapOutcome
 from bot.services import advocacy, cases, shared_surveys, taps
 from bot.services.delivery import card_for, update_survey_message
 from handlers.context import parse_int, runtime_of
+from handlers.payloads import BlockAction, ViewSubmission, parse
 
 log = logging.getLogger(__name__)
 
@@ -41,29 +42,31 @@ async def on_rate(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
+    action = parse(BlockAction, body)
+    if action is None:
+        return
     rt = runtime_of(context)
     async with rt.after_ack():
-        await _record_rating(rt, body, respond)
+        await _record_rating(rt, action, respond)
 
 
-async def _record_rating(rt: Runtime, body: dict[str, Any], respond: AsyncRespond) -> None:
-    parsed = _rating(body)
+async def _record_rating(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
+    parsed = _rating(action.value)
     if parsed is None:
-        await _note(respond, body, TapOutcome.UNKNOWN)
+        await _note(respond, action, TapOutcome.UNKNOWN)
         return
     invitation_id, score = parsed
-    container = body.get("container") or {}
     result = await taps.record_tap(
         rt,
         invitation_id=invitation_id,
         score=score,
-        user_id=body["user"]["id"],
-        channel=container.get("channel_id"),
-        message_ts=container.get("message_ts"),
+        user_id=action.user_id,
+        channel=action.channel_id,
+        message_ts=action.message_ts,
         now=rt.now(),
     )
     if result.outcome is not TapOutcome.RECORDED or result.card is None:
-        await _note(respond, body, result.outcome)
+        await _note(respond, action, result.outcome)
         return
     assert result.invitation is not None
     blocks = answered_message(result.card, offers=[], review_url=rt.settings.review_url)
@@ -76,29 +79,32 @@ async def on_tell_why(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
+    action = parse(BlockAction, body)
+    if action is None:
+        return
     rt = runtime_of(context)
     async with rt.after_ack():
-        invitation_id = parse_int(body["actions"][0].get("value"))
         outcome, card = await taps.answered_card(
-            rt, invitation_id=invitation_id or 0, user_id=body["user"]["id"]
+            rt, invitation_id=parse_int(action.value) or 0, user_id=action.user_id
         )
         if card is None:
-            await _note(respond, body, outcome)
+            await _note(respond, action, outcome)
             return
-        await rt.slack.views_open(trigger_id=body["trigger_id"], view=comment_modal(card).to_dict())
+        await rt.slack.views_open(trigger_id=action.trigger_id, view=comment_modal(card).to_dict())
 
 
 async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
+    submission = parse(ViewSubmission, body)
+    if submission is None:
+        return
     rt = runtime_of(context)
     async with rt.after_ack():
-        view = body["view"]
-        value = view["state"]["values"].get(BlockId.COMMENT, {}).get(ActionId.COMMENT_INPUT, {})
         outcome, card, invitation = await taps.save_comment(
             rt,
-            invitation_id=parse_int(view.get("private_metadata")) or 0,
-            user_id=body["user"]["id"],
-            comment=value.get("value"),
+            invitation_id=parse_int(submission.private_metadata) or 0,
+            user_id=submission.user_id,
+            comment=submission.view.field(BlockId.COMMENT, ActionId.COMMENT_INPUT).value,
             now=rt.now(),
         )
         if card is None or invitation is None:
@@ -110,7 +116,7 @@ async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
                 rt,
                 card,
                 channel=invitation.dm_channel or "",
-                user_id=body["user"]["id"],
+                user_id=submission.user_id,
                 offers=offers,
             )
         blocks = answered_message(card, offers=offers, review_url=rt.settings.review_url)
@@ -122,31 +128,32 @@ async def on_opt_out(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
+    action = parse(BlockAction, body)
+    if action is None:
+        return
     rt = runtime_of(context)
     async with rt.after_ack():
-        invitation_id = parse_int(body["actions"][0].get("value"))
         outcome, invitation, contact = await taps.opt_out(
-            rt, invitation_id=invitation_id or 0, user_id=body["user"]["id"], now=rt.now()
+            rt, invitation_id=parse_int(action.value) or 0, user_id=action.user_id, now=rt.now()
         )
         if outcome is not TapOutcome.RECORDED or invitation is None or contact is None:
-            await _note(respond, body, outcome)
+            await _note(respond, action, outcome)
             return
         blocks = closed_blocks(card_for(invitation, contact), reason="opted_out")
         await update_survey_message(rt, invitation, to_dicts(blocks))
 
 
-async def _note(respond: AsyncRespond, body: dict[str, Any], outcome: TapOutcome) -> None:
+async def _note(respond: AsyncRespond, action: BlockAction, outcome: TapOutcome) -> None:
     """A polite ephemeral note to the person who tapped; the survey itself stays as it is."""
-    locale = (body.get("user") or {}).get("locale")
     await respond(
-        text=t(locale, NOTES.get(outcome, "note.closed")),
+        text=t(action.user.locale, NOTES.get(outcome, "note.closed")),
         response_type="ephemeral",
         replace_original=False,
     )
 
 
-def _rating(body: dict[str, Any]) -> tuple[int, int] | None:
-    value = str(body["actions"][0].get("value") or "")
+def _rating(value: str) -> tuple[int, int] | None:
+    """`invitation_id:score` from a rating button's value; None when it is not that."""
     invitation, _, score = value.partition(":")
     if parse_int(invitation) is None or parse_int(score) is None:
         log.warning("rating button with an unexpected value", extra={"value": value[:50]})

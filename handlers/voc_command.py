@@ -19,13 +19,21 @@ from blocks import feedback as feedback_blocks
 from blocks import reports as report_blocks
 from blocks.ids import EDIT_THEMES_ACTION, ActionId, VocId
 from blocks.surveys import to_dicts
-from bot.core.errors import UserError
+from bot.core.errors import UserError, VocError
 from bot.core.runtime import Runtime
 from bot.domain import voc_command
 from bot.domain.reports import LoggedInsight
 from bot.domain.voc_command import Draft
 from bot.services import insights, reports, shipping
 from handlers.context import parse_int, runtime_of
+from handlers.payloads import (
+    BlockAction,
+    BlockSuggestion,
+    SlashCommand,
+    View,
+    ViewSubmission,
+    parse,
+)
 from storage.models import InsightSource, InsightType, Sentiment
 
 log = logging.getLogger(__name__)
@@ -48,16 +56,19 @@ async def on_voc(
 ) -> None:
     """Ack at once; everything else (database, Slack) happens after."""
     await ack()
+    command = parse(SlashCommand, body)
+    if command is None:
+        return
     rt = runtime_of(context)
     async with rt.after_ack():
         reply = _ephemeral(respond)
-        verb, rest = voc_command.split_command(str(body.get("text") or ""))
+        verb, rest = voc_command.split_command(command.text)
         try:
             if not verb and not rest:
-                await _open_log_modal(rt, body, reply)
+                await _open_log_modal(rt, command.trigger_id, command.response_url, reply)
             else:
-                await COMMANDS.get(verb, _log_line)(rt, body, rest, reply)
-        except UserError as exc:
+                await COMMANDS.get(verb, _log_line)(rt, command, rest, reply)
+        except VocError as exc:  # a mistake, a refused setup or an outage: all said as a note
             blocks = (
                 report_blocks.refusal(str(exc), rest)
                 if not verb
@@ -69,54 +80,58 @@ async def on_voc(
 async def on_log_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """App Home's "Log feedback" button: the same form as `/voc` alone."""
     await ack()
+    action = parse(BlockAction, body)
+    if action is None:
+        return
     rt = runtime_of(context)
     async with rt.after_ack():
-        user = str(body["user"]["id"])
-        await _open_log_modal(rt, body, _to_origin(rt, user, {}))
+        reply = _to_origin(rt, action.user_id, {})
+        await _open_log_modal(rt, action.trigger_id, action.response_url, reply)
 
 
 async def on_account_typed(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    accounts = await insights.suggest_accounts(runtime_of(context), str(body.get("value") or ""))
+    """Answer the type-ahead within Slack's 3 s: the ack carries the options."""
+    suggestion = parse(BlockSuggestion, body)
+    if suggestion is None:
+        await ack(options=[])
+        return
+    accounts = await insights.suggest_accounts(runtime_of(context), suggestion.value)
     await ack(options=feedback_blocks.account_options(accounts))
 
 
 async def on_type_chosen(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Redraw the modal with the field the chosen type needs (what was typed is kept)."""
     await ack()
+    action = parse(BlockAction, body)
+    if action is None or action.view is None:
+        return
+    view = action.view
     rt = runtime_of(context)
     async with rt.after_ack():
-        view = body["view"]
-        chosen = (body["actions"][0].get("selected_option") or {}).get("value")
-        modal = feedback_blocks.log_modal(view.get("private_metadata") or "", chosen)
+        modal = feedback_blocks.log_modal(view.private_metadata, action.selected or None)
         try:
-            await rt.slack.views_update(
-                view_id=view["id"], hash=view.get("hash"), view=modal.to_dict()
-            )
+            await rt.slack.views_update(view_id=view.id, hash=view.hash, view=modal.to_dict())
         except SlackApiError as exc:  # e.g. hash_conflict: the person changed it again
             log.info("modal not redrawn", extra={"error": exc.response.get("error")})
 
 
 async def on_log_submitted(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Check the form (errors next to the fields), then store and confirm after the ack."""
+    submission = parse(ViewSubmission, body)
+    if submission is None:
+        await ack()  # nothing to check it against: the modal just closes
+        return
     rt = runtime_of(context)
-    values = body["view"]["state"]["values"]
-    account_id = parse_int(_selected(values, VocId.ACCOUNT)) or 0
-    draft = Draft(
-        account=str(account_id),
-        text=_typed(values, VocId.TEXT),
-        type=_choice(InsightType, _selected(values, VocId.TYPE), InsightType.OTHER),
-        source=_choice(InsightSource, _selected(values, VocId.SOURCE), InsightSource.CALL),
-        sentiment=_choice(Sentiment, _selected(values, VocId.SENTIMENT), None),
-        feature=_typed(values, VocId.FEATURE).strip() or None,
-        competitor=_typed(values, VocId.COMPETITOR).strip() or None,
-    )
+    view = submission.view
+    account_id = parse_int(view.selected(VocId.ACCOUNT)) or 0
+    draft = _draft(view, account_id)
     problems = voc_command.draft_errors(draft.type, draft.text, draft.feature, draft.competitor)
     errors = {str(_FIELDS[field]): message for field, message in problems.items()}
     if not account_id:
         errors[VocId.ACCOUNT] = "Choose the account: type part of its name."
-    if not _selected(values, VocId.TYPE):
+    if not view.selected(VocId.TYPE):
         errors[VocId.TYPE] = "Choose what kind of feedback this is."
-    shown = {block.get("block_id") for block in body["view"].get("blocks") or []}
+    shown = view.block_ids
     for block in [b for b in errors if shown and b not in shown]:  # say it next to the type
         errors[VocId.TYPE] = errors.pop(block)
     if errors:
@@ -124,8 +139,8 @@ async def on_log_submitted(ack: AsyncAck, body: dict[str, Any], context: AsyncBo
         return
     await ack()
     async with rt.after_ack():
-        user = body["user"]["id"]
-        reply = _to_origin(rt, user, _metadata(body))
+        user = submission.user_id
+        reply = _to_origin(rt, user, _metadata(view))
         try:
             logged = await insights.log_insight(
                 rt, account_id=account_id, draft=draft, user_id=user, now=rt.now()
@@ -140,30 +155,35 @@ async def on_edit_themes(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
+    action = parse(BlockAction, body)
+    if action is None:
+        return
     rt = runtime_of(context)
     async with rt.after_ack():
-        insight_id = parse_int(body["actions"][0].get("value")) or 0
+        insight_id = parse_int(action.value) or 0
         loaded = await insights.load_insight(rt, insight_id)
         if loaded is None:
             await _ephemeral(respond)(
                 report_blocks.notice("That insight no longer exists."), "Gone"
             )
             return
-        metadata = json.dumps({"insight": insight_id, "response_url": body.get("response_url")})
+        metadata = json.dumps({"insight": insight_id, "response_url": action.response_url})
         view = feedback_blocks.themes_modal(loaded, metadata)
-        await rt.slack.views_open(trigger_id=body["trigger_id"], view=view.to_dict())
+        await rt.slack.views_open(trigger_id=action.trigger_id, view=view.to_dict())
 
 
 async def on_themes_submitted(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     await ack()
+    submission = parse(ViewSubmission, body)
+    if submission is None:
+        return
     rt = runtime_of(context)
     async with rt.after_ack():
-        user = body["user"]["id"]
-        metadata = _metadata(body)
-        field = body["view"]["state"]["values"].get(VocId.THEMES, {}).get(VocId.THEMES) or {}
-        chosen = [o["value"] for o in field.get("selected_options") or []]
+        user = submission.user_id
+        metadata = _metadata(submission.view)
+        chosen = submission.view.selected_all(VocId.THEMES)
         reply = _to_origin(rt, user, metadata)
         try:
             updated = await insights.set_themes(
@@ -182,55 +202,55 @@ async def on_themes_submitted(
 # the subcommands: each turns its arguments into one service call and an answer
 
 
-async def _log_line(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+async def _log_line(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
     draft = voc_command.parse_line(rest)
     account, contact = await insights.find_speaker(rt, draft.account)
     logged = await insights.log_insight(
         rt,
         account_id=account.id or 0,
         draft=draft,
-        user_id=body["user_id"],
+        user_id=command.user_id,
         now=rt.now(),
         contact_id=contact.id if contact else None,
     )
     await _confirm(reply, logged)
 
 
-async def _help(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+async def _help(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
     await reply(report_blocks.help_blocks(), "What you can do with /voc")
 
 
-async def _account(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+async def _account(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
     found = await reports.account_timeline(rt, rest)
     await reply(report_blocks.timeline_blocks(found, now=rt.now()), "Account timeline")
 
 
-async def _themes(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+async def _themes(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
     report = await reports.themes(rt, voc_command.parse_period(rest), rt.now())
     await reply(report_blocks.themes_blocks(report), "Top themes")
 
 
-async def _requests(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+async def _requests(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
     await reply(report_blocks.requests_blocks(await reports.requests(rt)), "Feature requests")
 
 
-async def _nps(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
+async def _nps(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
     await reply(report_blocks.nps_blocks(await reports.nps(rt, rest, rt.now())), "NPS")
 
 
-async def _send(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
-    summary = await reports.send(rt, args=rest, user_id=body["user_id"], now=rt.now())
+async def _send(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
+    summary = await reports.send(rt, args=rest, user_id=command.user_id, now=rt.now())
     await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
 
 
-async def _ship(rt: Runtime, body: dict[str, Any], rest: str, reply: Reply) -> None:
-    report = await shipping.ship(rt, feature=rest, user_id=body["user_id"], now=rt.now())
+async def _ship(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
+    report = await shipping.ship(rt, feature=rest, user_id=command.user_id, now=rt.now())
     await reply(
         report_blocks.ship_blocks(report), f"{report_blocks.notice_text(report.feature)} shipped"
     )
 
 
-COMMANDS: dict[str, Callable[[Runtime, dict[str, Any], str, Reply], Awaitable[None]]] = {
+COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None]]] = {
     "help": _help,
     "account": _account,
     "themes": _themes,
@@ -241,11 +261,13 @@ COMMANDS: dict[str, Callable[[Runtime, dict[str, Any], str, Reply], Awaitable[No
 }
 
 
-async def _open_log_modal(rt: Runtime, body: dict[str, Any], reply: Reply) -> None:
-    metadata = json.dumps({"response_url": body.get("response_url")})
+async def _open_log_modal(
+    rt: Runtime, trigger_id: str, response_url: str | None, reply: Reply
+) -> None:
+    metadata = json.dumps({"response_url": response_url})
     try:
         await rt.slack.views_open(
-            trigger_id=body["trigger_id"], view=feedback_blocks.log_modal(metadata).to_dict()
+            trigger_id=trigger_id, view=feedback_blocks.log_modal(metadata).to_dict()
         )
     except SlackApiError as exc:  # e.g. expired_trigger_id when Slack was slow to deliver
         log.warning("log modal not opened", extra={"error": exc.response.get("error")})
@@ -292,21 +314,26 @@ def _to_origin(rt: Runtime, user: str, metadata: dict[str, Any]) -> Reply:
     return reply
 
 
-def _metadata(body: dict[str, Any]) -> dict[str, Any]:
+def _metadata(view: View) -> dict[str, Any]:
+    """The JSON object a modal carries in private_metadata; {} when it is not one."""
     try:
-        found = json.loads(body["view"].get("private_metadata") or "{}")
+        found = json.loads(view.private_metadata or "{}")
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
 
 
-def _selected(values: dict[str, Any], block: str) -> str:
-    field = values.get(block, {}).get(block) or {}
-    return str((field.get("selected_option") or {}).get("value") or "")
-
-
-def _typed(values: dict[str, Any], block: str) -> str:
-    return str((values.get(block, {}).get(block) or {}).get("value") or "")
+def _draft(view: View, account_id: int) -> Draft:
+    """The "Log feedback" form's fields as a Draft (checked by the caller)."""
+    return Draft(
+        account=str(account_id),
+        text=view.typed(VocId.TEXT),
+        type=_choice(InsightType, view.selected(VocId.TYPE), InsightType.OTHER),
+        source=_choice(InsightSource, view.selected(VocId.SOURCE), InsightSource.CALL),
+        sentiment=_choice(Sentiment, view.selected(VocId.SENTIMENT), None),
+        feature=view.typed(VocId.FEATURE).strip() or None,
+        competitor=view.typed(VocId.COMPETITOR).strip() or None,
+    )
 
 
 def _choice(kind: Any, value: str, default: Any) -> Any:

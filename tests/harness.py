@@ -1,4 +1,4 @@
-"""End-to-end harness: the app served on a free port, a signed-request sender, a clock."""
+"""End-to-end harness: the app served on a free port, a signed-request sender, `python -m bot`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -20,21 +19,11 @@ from tests.payloads import interactive_body, signed_headers
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+# The emulator has no rate limit unless a test sets one, so tests send DMs well above
+# Slack's pace (`build_runtime(..., sends_per_second=...)`); tests of pacing pass their own.
+TEST_SENDS_PER_SECOND = 1000.0
+TEST_SEND_BURST = 100
 T = TypeVar("T")
-
-
-class FakeClock:
-    """An injected clock: tests move time instead of sleeping."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # a Tuesday
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def advance(self, delta: timedelta) -> datetime:
-        self.current += delta
-        return self.current
 
 
 @dataclass

@@ -10,16 +10,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.core.errors import ConfigError
+
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 DURATION_HINT = "use 90s, 15m, 48h or 4d"
 SCHEDULE_HINT = "use a weekday and a 24-hour time, e.g. mon 09:00"
-
-
-class ConfigError(Exception):
-    """A setting is missing or malformed; the message is one line for the operator."""
 
 
 def parse_duration(text: str | timedelta) -> timedelta:

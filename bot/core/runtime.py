@@ -33,13 +33,13 @@ def utcnow() -> datetime:
 
 @dataclass
 class Runtime:
+    """A process's database, Slack client, pacer and clock; made by `build_runtime` only."""
+
     settings: Settings
     db: Database
     slack: AsyncWebClient
-    clock: Callable[[], datetime] = utcnow
-    pacer: Pacer = field(
-        default_factory=lambda: Pacer(SURVEY_SENDS_PER_SECOND, burst=SURVEY_SEND_BURST)
-    )
+    pacer: Pacer
+    clock: Callable[[], datetime]
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AFTER_ACK_SLOTS))
     pending: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -77,15 +77,29 @@ class Runtime:
         await self.db.dispose()
 
 
-def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> Runtime:
-    """The runtime for a process: one database, one Slack client whose DMs share one pacer."""
-    pacer = Pacer(SURVEY_SENDS_PER_SECOND, burst=SURVEY_SEND_BURST)
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    db: Database | None = None,
+    sends_per_second: float = SURVEY_SENDS_PER_SECOND,
+    send_burst: int = SURVEY_SEND_BURST,
+) -> Runtime:
+    """The runtime for a process: one database, one Slack client whose DMs share one pacer.
+
+    Every caller (the CLI, the demo, the benches, the tests) gets the production client:
+    retries for connection errors, 5xx and 429, the paced methods going through the pacer.
+    What a caller may change is explicit: the `clock`, an existing `db` to share (its
+    engine is then closed by whoever made it, or by `Runtime.close`), and the pace of
+    bulk sends.
+    """
+    pacer = Pacer(sends_per_second, burst=send_burst)
     return Runtime(
         settings=settings,
-        db=Database(settings.database_url),
+        db=db if db is not None else Database(settings.database_url),
         slack=make_client(settings.slack_bot_token, settings.slack_api_url, pacer=pacer),
-        clock=clock,
         pacer=pacer,
+        clock=clock,
     )
 
 

@@ -146,32 +146,24 @@ def make_client(
     token: str | None,
     base_url: str,
     *,
+    pacer: Pacer,
     timeout: int = 30,
-    pacer: Pacer | None = None,
 ) -> AsyncWebClient:
-    """The client every part of the app uses.
+    """The client every part of the app uses (made by `bot.core.runtime.build_runtime`).
 
     The handlers share one attempt counter per request, so the rate-limit handler gets the
-    highest count: under a stretch of 429s it keeps honouring `Retry-After`. With a `pacer`,
-    429s and 5xx retries of `PACED_METHODS` go through it (see the handlers above).
+    highest count: under a stretch of 429s it keeps honouring `Retry-After`. 429s and 5xx
+    retries of `PACED_METHODS` go through the `pacer` (see the handlers above).
     """
     backoff = CappedBackoff()
-    server: AsyncServerErrorRetryHandler
-    limited: AsyncRateLimitErrorRetryHandler
-    if pacer is not None:
-        server = PacedServerErrorHandler(4, backoff, pacer)
-        limited = PacedRateLimitHandler(8, pacer)
-    else:
-        server = AsyncServerErrorRetryHandler(max_retry_count=4, interval_calculator=backoff)
-        limited = AsyncRateLimitErrorRetryHandler(max_retry_count=8)
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=4, interval_calculator=backoff),
-            server,
-            limited,
+            PacedServerErrorHandler(4, backoff, pacer),
+            PacedRateLimitHandler(8, pacer),
         ],
     )
 

@@ -27,8 +27,8 @@ from aiohttp import web
 from blocks.ids import ActionId, BlockId
 from bot.app import build_web_app
 from bot.core.config import Settings
-from bot.core.runtime import Runtime
-from bot.core.slack import Pacer, make_client
+from bot.core.runtime import Runtime, build_runtime
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import Call, SlackEmulator
 from bot.devkit.payloads import (
     block_action,
@@ -42,12 +42,14 @@ from bot.devkit.render import render_blocks, render_view
 from bot.scheduler import drain
 from bot.services.importer import format_report, import_contacts
 from bot.services.surveys import start_relationship_campaign
-from storage.db import Database
 
 START = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # a Tuesday morning
 VOC_CHANNEL = "CVOC"
 ADMIN = "UADMIN"
 WIDTH = 78
+# The emulator has no rate limit: the demo's DMs need not wait for Slack's pace.
+DEMO_SENDS_PER_SECOND = 1000.0
+DEMO_SEND_BURST = 100
 
 
 @dataclass(frozen=True)
@@ -220,19 +222,6 @@ def contacts_csv(people: list[Member]) -> str:
     return "\n".join(lines) + "\n"
 
 
-class ManualClock:
-    """The demo's time: it jumps forward instead of waiting two days."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def advance(self, delta: timedelta) -> None:
-        self.current += delta
-
-
 class Transcript:
     """Prints what each person saw in Slack, from the calls the emulator answered."""
 
@@ -297,7 +286,7 @@ class Demo:
     def __init__(self, workdir: Path, out: TextIO) -> None:
         self.workdir = workdir
         self.out = out
-        self.clock = ManualClock(START)
+        self.clock = FakeClock(START)
         self.secret = secrets.token_hex(16)
         self.people = members()
         self.emulator = SlackEmulator(clock=self.clock)
@@ -348,12 +337,11 @@ class Demo:
                 "voc_admins": [ADMIN],
             },
         )
-        self.rt = Runtime(
-            settings=settings,
-            db=Database(settings.database_url),
-            slack=make_client(settings.slack_bot_token, settings.slack_api_url),
+        self.rt = build_runtime(
+            settings,
             clock=self.clock,
-            pacer=Pacer(1000, burst=100),
+            sends_per_second=DEMO_SENDS_PER_SECOND,
+            send_burst=DEMO_SEND_BURST,
         )
         await self.rt.start()
         await self.rt.db.upgrade()

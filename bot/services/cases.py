@@ -10,7 +10,6 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.cases import (
-    FOLLOW_UP_OUTCOMES,
     CaseCard,
     case_blocks,
     case_text,
@@ -20,6 +19,7 @@ from blocks.surveys import to_dicts
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
+from bot.domain.outcomes import follow_up_errors
 from bot.domain.scales import needs_follow_up
 from bot.services import webhooks
 from storage import cases, responses
@@ -204,10 +204,9 @@ async def log_follow_up(
     rt: Runtime, case_id: int, user_id: str, outcome: str, note: str, now: datetime
 ) -> None:
     """Record what happened; escalations stop, the card shows it."""
-    if outcome not in FOLLOW_UP_OUTCOMES:
-        raise UserError("Choose an outcome: " + ", ".join(FOLLOW_UP_OUTCOMES.values()) + ".")
-    if not note.strip():
-        raise UserError("Write a short note: what happened, and what's next.")
+    errors = follow_up_errors(outcome, note)
+    if errors:
+        raise UserError(" ".join(errors.values()))
     closes = outcome in CLOSING_OUTCOMES
     async with rt.db.transaction() as session:
         found = await cases.log_follow_up(

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from blocks.ids import SURVEY_METADATA_EVENT
 from blocks.surveys import closed_blocks, reminder_text, survey_json, survey_text
 from blocks.surveys import to_dicts as blocks_json
+from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code, find_by_metadata
 from bot.domain.cards import SurveyCard
@@ -58,10 +59,6 @@ class DeliveryReport:
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(**{k: getattr(self, k) + getattr(other, k) for k in vars(self)})
-
-
-class SlackConfigError(Exception):
-    """Slack refused the bot itself; every further call would fail the same way."""
 
 
 def card_for(invitation: Invitation, contact: Contact) -> SurveyCard:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 
-from bot.core.errors import UserError
+from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, error_code
 from bot.services import reach
@@ -24,7 +24,7 @@ NOT_FOUND = frozenset({"users_not_found", "user_not_found", "account_inactive"})
 async def resolve(rt: Runtime, contact: Contact, now: datetime) -> str | None:
     """Fill in the contact's Slack id, zone and locale; return a skip reason when it has none.
 
-    Raises UserError when Slack refuses the bot itself (bad token, missing scope).
+    Raises SlackConfigError when Slack refuses the bot itself (bad token, missing scope).
     """
     try:
         if not contact.slack_user_id:
@@ -42,7 +42,7 @@ async def resolve(rt: Runtime, contact: Contact, now: datetime) -> str | None:
         if code in NOT_FOUND:
             return await _in_shared_channel(rt, contact, now)
         if code in CONFIG_ERRORS:
-            raise UserError(
+            raise SlackConfigError(
                 f"Slack refused the bot ({code}): check SLACK_BOT_TOKEN and the scopes "
                 "users:read and users:read.email in manifest.json"
             ) from exc

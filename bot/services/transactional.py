@@ -16,7 +16,7 @@ import aiohttp
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.errors import UserError
+from bot.core.errors import TryLater, UnknownContact
 from bot.core.runtime import Runtime
 from bot.domain.names import clean_email
 from bot.domain.send_windows import next_transactional_slot
@@ -56,14 +56,6 @@ SURVEYS_BY_EVENT: dict[str, EventSurveys] = {
     "renewal_signed": EventSurveys(Trigger.RENEWAL, (SurveyKind.CES,)),
 }
 EVENTS = tuple(SURVEYS_BY_EVENT)
-
-
-class UnknownContact(UserError):
-    """The event names an email no imported contact has."""
-
-
-class TryLater(UserError):
-    """Slack could not be asked who the contact is; the sender should send the event again."""
 
 
 @dataclass(frozen=True)

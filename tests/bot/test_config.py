@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.config import ConfigError, format_duration, load_settings, parse_duration
+from bot.core.config import format_duration, load_settings, parse_duration
+from bot.core.errors import ConfigError
 
 
 @pytest.mark.parametrize(

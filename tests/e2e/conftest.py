@@ -6,11 +6,19 @@ import pytest
 
 from bot.app import build_web_app
 from bot.core.config import Settings
-from bot.core.runtime import Runtime
-from bot.core.slack import Pacer, make_client
+from bot.core.runtime import Runtime, build_runtime
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from storage.db import Database
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, FakeClock, Served, SlackSender, serve
+from tests.harness import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEST_SEND_BURST,
+    TEST_SENDS_PER_SECOND,
+    Served,
+    SlackSender,
+    serve,
+)
 
 
 @pytest.fixture
@@ -37,14 +45,13 @@ def settings(emulator: SlackEmulator, database_url: str) -> Settings:
 
 @pytest.fixture
 async def rt(settings: Settings, db: Database, clock: FakeClock) -> AsyncIterator[Runtime]:
-    runtime = Runtime(
-        settings=settings,
+    yield build_runtime(
+        settings,
         db=db,
-        slack=make_client(settings.slack_bot_token, settings.slack_api_url),
         clock=clock,
-        pacer=Pacer(1000, burst=100),
+        sends_per_second=TEST_SENDS_PER_SECOND,
+        send_burst=TEST_SEND_BURST,
     )
-    yield runtime
 
 
 @pytest.fixture

@@ -12,15 +12,16 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.core.config import Settings
-from bot.core.runtime import Runtime
-from bot.core.slack import Pacer, make_client
+from bot.core.runtime import build_runtime
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain
 from storage.db import Database
 from storage.models import Contact, Invitation, InvitationStatus, Response
 from tests.harness import (
     BOT_TOKEN,
-    FakeClock,
+    TEST_SEND_BURST,
+    TEST_SENDS_PER_SECOND,
     SlackSender,
     cli_env,
     eventually,
@@ -166,8 +167,13 @@ async def test_killed_mid_send_then_restarted_sends_each_survey_once(
     settings = Settings(
         slack_bot_token=BOT_TOKEN, slack_api_url=emulator.api_url, database_url=database_url
     )
-    slack = make_client(BOT_TOKEN, emulator.api_url)
-    rt = Runtime(settings, db, slack, clock=later, pacer=Pacer(1000, burst=100))
+    rt = build_runtime(
+        settings,
+        db=db,
+        clock=later,
+        sends_per_second=TEST_SENDS_PER_SECOND,
+        send_burst=TEST_SEND_BURST,
+    )
     try:
         await drain(rt)
         async with db.session() as session:

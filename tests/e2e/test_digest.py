@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.config import Settings
-from bot.core.runtime import Runtime
-from bot.core.slack import Pacer, make_client
+from bot.core.runtime import Runtime, build_runtime
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
 from bot.services.digest import DIGEST_LEASE, latest_slot, post_due
 from storage.db import Database
 from storage.models import DigestRun
 from tests.digest_fixture import AS_OF, seed_digest
-from tests.harness import BOT_TOKEN, FakeClock
+from tests.harness import BOT_TOKEN, TEST_SEND_BURST, TEST_SENDS_PER_SECOND
 
 pytestmark = pytest.mark.postgres
 CHANNEL = "CDIGEST"
@@ -42,12 +42,11 @@ def settings(emulator: SlackEmulator, database_url: str) -> Settings:
 
 def _other_runtime(settings: Settings, clock: FakeClock) -> Runtime:
     """A second process: its own engine and Slack client, the same database and clock."""
-    return Runtime(
-        settings=settings,
-        db=Database(settings.database_url),
-        slack=make_client(settings.slack_bot_token, settings.slack_api_url),
+    return build_runtime(
+        settings,
         clock=clock,
-        pacer=Pacer(1000, burst=100),
+        sends_per_second=TEST_SENDS_PER_SECOND,
+        send_burst=TEST_SEND_BURST,
     )
 
 

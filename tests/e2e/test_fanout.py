@@ -8,15 +8,14 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from bot.core.runtime import Runtime
-from bot.core.slack import Pacer, make_client
+from bot.core.errors import SlackConfigError
+from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain
 from bot.services import delivery
-from bot.services.delivery import SlackConfigError, deliver_due
+from bot.services.delivery import deliver_due
 from bot.services.surveys import start_relationship_campaign
 from storage.models import Invitation, InvitationStatus
-from tests.harness import BOT_TOKEN
 from tests.seed import Person, add_people
 
 S = InvitationStatus
@@ -32,10 +31,10 @@ async def _campaign(rt: Runtime, emulator: SlackEmulator, count: int) -> None:
 
 
 def _paced(rt: Runtime, per_second: float) -> Runtime:
-    """The runtime as a process builds it: the client's 429s and retries go through the pacer."""
-    pacer = Pacer(per_second, burst=1)
-    slack = make_client(BOT_TOKEN, rt.settings.slack_api_url, pacer=pacer)
-    return Runtime(rt.settings, rt.db, slack, clock=rt.clock, pacer=pacer)
+    """The same runtime at Slack-like pace (the fixture's is far above it), paced retries."""
+    return build_runtime(
+        rt.settings, db=rt.db, clock=rt.clock, sends_per_second=per_second, send_burst=1
+    )
 
 
 async def _invitations(rt: Runtime) -> list[Invitation]:

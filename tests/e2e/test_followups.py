@@ -9,13 +9,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.core.runtime import Runtime
+from bot.core.runtime import Runtime, build_runtime
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
 from bot.services.surveys import start_relationship_campaign
 from storage.db import Database
 from storage.models import Account, Advocacy, FollowUpCase, Invitation
-from tests.harness import FakeClock, SlackSender, eventually, json_body
+from tests.harness import SlackSender, eventually, json_body
 from tests.payloads import block_action, view_submission
 from tests.seed import Person, add_people
 
@@ -252,7 +253,7 @@ async def test_escalations_survive_a_restart_and_stop_after_three(
     await _tap(slack, emulator, inv, 0)
     await eventually(lambda: emulator.messages(VOC))
 
-    restarted = Runtime(rt.settings, Database(database_url), rt.slack, clock=clock)
+    restarted = build_runtime(rt.settings, db=Database(database_url), clock=clock)
     try:
         clock.advance(rt.settings.escalate_after - timedelta(minutes=1))
         await run_due(restarted)

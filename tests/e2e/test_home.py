@@ -7,9 +7,10 @@ import json
 import pytest
 
 from blocks.ids import VocId
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator, validate_view
 from tests.digest_fixture import AS_OF, seed_digest
-from tests.harness import SIGNING_SECRET, FakeClock, SlackSender, eventually
+from tests.harness import SIGNING_SECRET, SlackSender, eventually
 from tests.payloads import app_home_opened, block_action, signed_json_headers
 
 pytestmark = pytest.mark.postgres

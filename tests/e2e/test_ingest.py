@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.core.runtime import Runtime
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import run_due
 from storage.models import Account, Contact, IngestedEvent, Invitation, InvitationStatus
-from tests.harness import FakeClock
 from tests.seed import Person, add_people
 
 S = InvitationStatus

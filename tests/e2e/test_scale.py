@@ -15,8 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.config import Settings
-from bot.core.runtime import Runtime
-from bot.core.slack import make_client
+from bot.core.runtime import build_runtime
 from bot.devkit.emulator import SlackEmulator
 from bot.services.surveys import start_relationship_campaign
 from storage.db import Database
@@ -45,7 +44,7 @@ async def _campaign(db: Database, emulator: SlackEmulator, count: int) -> None:
             for i in range(count)
         )
     settings = Settings(slack_bot_token=BOT_TOKEN, slack_api_url=emulator.api_url)
-    rt = Runtime(settings, db, make_client(BOT_TOKEN, emulator.api_url))
+    rt = build_runtime(settings, db=db)
     report = await start_relationship_campaign(rt, kind="nps", now=datetime.now(UTC), send_now=True)
     assert report.created == count
 

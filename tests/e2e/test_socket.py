@@ -9,15 +9,14 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 
 from bot.core.config import Settings
-from bot.core.runtime import Runtime
-from bot.core.slack import Pacer, make_client
+from bot.core.runtime import build_runtime
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain
 from bot.services.surveys import start_relationship_campaign
 from bot.socket_mode import run_socket_mode
 from storage.db import Database
 from storage.models import Invitation, Response
-from tests.harness import eventually
+from tests.harness import TEST_SEND_BURST, TEST_SENDS_PER_SECOND, eventually
 from tests.payloads import block_action
 from tests.seed import Person, add_people
 
@@ -26,11 +25,8 @@ async def test_a_tap_over_socket_mode_is_acked_and_recorded(
     emulator: SlackEmulator, settings: Settings, db: Database
 ) -> None:
     settings = settings.model_copy(update={"slack_app_token": "xapp-1-test"})
-    rt = Runtime(
-        settings=settings,
-        db=db,
-        slack=make_client(settings.slack_bot_token, settings.slack_api_url),
-        pacer=Pacer(1000, burst=100),
+    rt = build_runtime(
+        settings, db=db, sends_per_second=TEST_SENDS_PER_SECOND, send_burst=TEST_SEND_BURST
     )
     emulator.add_user("U1", email="ana@acme.test")
     await add_people(db, Person("ana@acme.test"))
@@ -63,8 +59,8 @@ async def test_a_tap_over_socket_mode_is_acked_and_recorded(
     assert not emulator.socket_mode.connections  # the app hung up when told to stop
 
 
-async def test_a_bot_token_cannot_open_a_socket(emulator: SlackEmulator) -> None:
-    client = make_client("xoxb-test-token", emulator.api_url)
+async def test_a_bot_token_cannot_open_a_socket(settings: Settings) -> None:
+    client = build_runtime(settings).slack
     with pytest.raises(SlackApiError) as refused:
         await client.apps_connections_open(app_token="xoxb-test-token")
     assert refused.value.response["error"] == "invalid_auth"

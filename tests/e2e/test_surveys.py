@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.core.runtime import Runtime
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
 from bot.services.surveys import start_relationship_campaign
 from storage.models import Contact, Invitation, InvitationStatus, Response
-from tests.harness import FakeClock, SlackSender, eventually
+from tests.harness import SlackSender, eventually
 from tests.payloads import block_action, view_submission
 from tests.seed import Person, add_people
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.core.runtime import Runtime
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import Call, SlackEmulator
 from bot.domain.voc_command import TEXT_MAX
 from bot.services.shipping import NOTICE_LEASE, ship
@@ -27,7 +28,7 @@ from storage.models import (
     ShipNotice,
     ThemeTag,
 )
-from tests.harness import FakeClock, SlackSender, eventually, json_body
+from tests.harness import SlackSender, eventually, json_body
 from tests.payloads import block_action, block_suggestion, slash_command, view_submission
 
 pytestmark = pytest.mark.postgres

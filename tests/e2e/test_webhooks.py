@@ -16,14 +16,15 @@ from aiohttp import web
 from sqlalchemy import select, update
 
 from blocks.ids import ActionId, BlockId, CallbackId
-from bot.core.runtime import Runtime
+from bot.core.runtime import Runtime, build_runtime
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
 from bot.services import webhooks
 from bot.services.surveys import start_relationship_campaign
 from storage.db import Database
 from storage.models import Account, FollowUpCase, Invitation, OutboxEvent, Response
-from tests.harness import FakeClock, SlackSender, eventually, serve
+from tests.harness import SlackSender, eventually, serve
 from tests.payloads import block_action, view_submission
 from tests.seed import Person, add_people
 
@@ -236,7 +237,7 @@ async def test_two_concurrent_passes_never_send_an_event_twice(
                 now=rt.now(),
             )
     receiver.delay = 0.005
-    other = Runtime(rt.settings, Database(database_url), rt.slack, clock=clock)
+    other = build_runtime(rt.settings, db=Database(database_url), clock=clock)
     try:
         passes = [webhooks.deliver_due(rt, rt.now()), webhooks.deliver_due(other, rt.now())]
         first = await asyncio.gather(*passes)

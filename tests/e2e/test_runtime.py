@@ -1,0 +1,61 @@
+"""`build_runtime` gives every caller the production Slack client: its retries and its pacer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
+
+from bot.core.config import Settings
+from bot.core.runtime import (
+    SURVEY_SEND_BURST,
+    SURVEY_SENDS_PER_SECOND,
+    build_runtime,
+    utcnow,
+)
+from bot.core.slack import PacedRateLimitHandler, PacedServerErrorHandler
+from bot.devkit.emulator import SlackEmulator
+from storage.db import Database
+from tests.harness import eventually
+
+
+async def test_the_client_retries_through_the_runtime_pacer(
+    settings: Settings, db: Database
+) -> None:
+    rt = build_runtime(settings, db=db)
+    handlers = rt.slack.retry_handlers
+    assert [type(h) for h in handlers] == [
+        AsyncConnectionErrorRetryHandler,
+        PacedServerErrorHandler,
+        PacedRateLimitHandler,
+    ]
+    assert all(h.pacer is rt.pacer for h in handlers[1:])  # type: ignore[attr-defined]
+    assert (rt.pacer.max_rate, rt.pacer.burst) == (SURVEY_SENDS_PER_SECOND, SURVEY_SEND_BURST)
+    assert rt.clock is utcnow and rt.db is db
+
+
+async def test_an_override_changes_only_the_pace(settings: Settings, db: Database) -> None:
+    rt = build_runtime(settings, db=db, sends_per_second=500, send_burst=10)
+    assert (rt.pacer.max_rate, rt.pacer.burst) == (500, 10)
+    assert [type(h) for h in rt.slack.retry_handlers][1:] == [
+        PacedServerErrorHandler,
+        PacedRateLimitHandler,
+    ]
+
+
+async def test_a_429_from_slack_pauses_the_shared_pacer(
+    settings: Settings, db: Database, emulator: SlackEmulator
+) -> None:
+    emulator.add_user("U1", email="ana@acme.test")
+    rt = build_runtime(settings, db=db)
+    emulator.fail("chat.postMessage", status=429, retry_after=1)
+    sending = asyncio.create_task(rt.slack.chat_postMessage(channel="U1", text="Hello"))
+    await eventually(lambda: rt.pacer.rate < SURVEY_SENDS_PER_SECOND)  # the 429 is in: slower
+    await rt.pacer.wait()  # another sender: held until Retry-After is over
+    other_sent_at = time.monotonic()
+    await sending
+    limited, retried = emulator.calls_to("chat.postMessage")
+    assert (limited.status, retried.ok) == (429, True)
+    assert retried.at - limited.at >= 0.95  # the retry waited Retry-After at the pacer
+    assert other_sent_at - limited.at >= 0.95  # and so did everyone else
