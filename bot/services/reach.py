@@ -58,8 +58,8 @@ class ChannelProblem:
         what = "is not in" if self.code == "not_in_channel" else "cannot find"
         return (
             f"{self.account}: the bot {what} its shared channel {self.channel} ({self.code}). "
-            f"Invite the bot there (type /invite @vocbot in {self.channel}), or fix the "
-            "account's slack_channel in the CSV, then send again."
+            f"Invite the bot there (in {self.channel}: /invite and the app's name), or fix "
+            "the account's slack_channel in the CSV, then send again."
         )
 
 

@@ -295,7 +295,7 @@ async def test_send_names_who_it_cannot_reach_and_the_digest_counts_them(
     assert "Created 2 invitations" in out
     assert "by DM: 2 (1 in other organisations, through Slack Connect)" in out
     assert out.count("Initech: the bot is not in its shared channel C0INITECHSHRD") == 1
-    assert "/invite @vocbot in C0INITECHSHRD" in out
+    assert "Invite the bot there (in C0INITECHSHRD: /invite and the app's name)" in out
     named = out.split("could not reach 3:")[1]
     for email in ("zed@initech.test", "yan@initech.test", "nobody@hooli.test"):
         assert email in named
@@ -355,3 +355,41 @@ async def test_a_shared_post_whose_sender_died_is_found_by_its_metadata_not_post
         "slack_channel",
     )
     assert len(emulator.messages(SHARED)) == 1
+
+
+async def test_an_expired_shared_survey_closes_its_post_and_refuses_taps(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, clock: FakeClock
+) -> None:
+    emulator.add_user(
+        "U0MIA", email="mia@globex.test", team_id=CUSTOMER_TEAM, dm_error="restricted_action"
+    )
+    emulator.add_channel(SHARED, ["U0MIA"])
+    await add_people(rt.db, Person("mia@globex.test", account="Globex"))
+    await _set_channel(rt, "Globex", SHARED)
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    await drain(rt)
+    clock.advance(rt.settings.reminder_after + timedelta(minutes=1))
+    await drain(rt)
+    assert len(emulator.messages(SHARED)) == 1  # no reminder in the shared channel
+    clock.advance(rt.settings.expire_after)
+
+    await drain(rt)
+
+    [invitation] = await _invitations(rt)
+    assert invitation.status == S.EXPIRED
+    [post] = emulator.messages(SHARED)
+    shown = json.dumps(post["blocks"])
+    assert "closed: 0 of 1 answered" in shown and "survey.shared.rate." not in shown
+    await slack.interactive(
+        _tap(
+            emulator,
+            user="U0MIA",
+            action="survey.shared.rate.8",
+            value=f"{invitation.id}:8",
+            channel=SHARED,
+            ts=post["ts"],
+        )
+    )
+    [note] = await eventually(lambda: _notes(emulator))
+    assert "closed" in note
+    assert await _responses(rt) == []
