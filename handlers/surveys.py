@@ -139,6 +139,16 @@ async def on_opt_out(
         if outcome is not TapOutcome.RECORDED or invitation is None or contact is None:
             await _note(respond, action, outcome)
             return
+        if shared_surveys.is_shared(invitation):  # the post stays; only they hear it is done
+            await respond(
+                text=t(contact.locale, "survey.opted_out"),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            await shared_surveys.refresh_post_at(
+                rt, invitation.dm_channel or "", invitation.message_ts or ""
+            )
+            return
         blocks = closed_blocks(card_for(invitation, contact), reason="opted_out")
         await update_survey_message(rt, invitation, to_dicts(blocks))
 

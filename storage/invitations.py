@@ -188,6 +188,7 @@ async def tap_target(*, session: AsyncSession, invitation_id: int) -> Any | None
             Invitation.sending_since,
             Invitation.dm_channel,
             Invitation.message_ts,
+            Invitation.channel,
             Contact.account_id,
             Contact.slack_user_id,
             Contact.locale,

@@ -17,7 +17,15 @@ from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain
 from bot.services.export import export_responses
 from bot.services.surveys import CampaignReport, Unreachable, start_relationship_campaign
-from storage.models import Account, Contact, FollowUpCase, Invitation, InvitationStatus, Response
+from storage.models import (
+    Account,
+    Advocacy,
+    Contact,
+    FollowUpCase,
+    Invitation,
+    InvitationStatus,
+    Response,
+)
 from tests.harness import SlackSender, cli_env, eventually, vocbot
 from tests.payloads import block_action, view_submission
 from tests.seed import Person, add_people
@@ -49,6 +57,11 @@ async def _contact(rt: Runtime, email: str) -> Contact:
 async def _responses(rt: Runtime) -> list[Response]:
     async with rt.db.session() as session:
         return list((await session.execute(select(Response).order_by(Response.id))).scalars())
+
+
+async def _advocacy_count(rt: Runtime) -> int:
+    async with rt.db.session() as session:
+        return (await session.execute(select(func.count(Advocacy.id)))).scalar_one()
 
 
 def _notes(emulator: SlackEmulator) -> list[str]:
@@ -230,6 +243,41 @@ async def test_a_refused_dm_asks_in_the_shared_channel_and_keeps_each_score_priv
     await eventually(lambda: len(emulator.calls_to("chat.postEphemeral", ok=True)) == 3)
     assert [r.comment for r in await _responses(rt) if r.contact_id == lee.id] == ["Slow"]
     assert "Slow" not in json.dumps(emulator.messages(SHARED))
+
+    mia_invitation = next(i for i in invitations if i.contact_id == mia.id)
+    reference = block_action(
+        user="U0MIA",
+        action_id="advocacy.reference",
+        value=str(mia_invitation.id),
+        channel=SHARED,
+        message_ts=post["ts"],
+        response_url=emulator.new_response_url(),
+        block_id="survey.advocacy",
+        user_team=CUSTOMER_TEAM,
+    )
+    await slack.interactive(reference)
+    assert await eventually(lambda: _advocacy_count(rt)) == 1  # recorded like anyone's
+    await eventually(lambda: len(emulator.calls_to("chat.postEphemeral", ok=True)) == 4)
+    assert emulator.calls_to("chat.postEphemeral")[-1].args["user"] == "U0MIA"
+    channel_now = json.dumps(emulator.messages(SHARED)) + json.dumps(
+        [c.args for c in emulator.calls_to("chat.update")]
+    )
+    assert "*9*" not in channel_now and "Your answer" not in channel_now
+
+    opt_out = block_action(
+        user="U0LEE",
+        action_id="survey.opt_out",
+        value=str(lee_invitation.id),
+        channel=SHARED,
+        message_ts=post["ts"],
+        response_url=emulator.new_response_url(),
+        block_id="survey.actions",
+        user_team=CUSTOMER_TEAM,
+    )
+    await slack.interactive(opt_out)
+    await eventually(lambda: any("any more" in n for n in _notes(emulator)))
+    assert (await _contact(rt, "lee@globex.test")).opted_out
+    assert len(emulator.messages(SHARED)) == 1
     await drain(rt)
     assert len(emulator.calls_to("chat.postMessage", ok=True)) == 2  # the post and the card
     exported = io.StringIO()
@@ -240,8 +288,9 @@ async def test_a_refused_dm_asks_in_the_shared_channel_and_keeps_each_score_priv
 
     clock.advance(timedelta(days=91))  # the next relationship survey
     again = await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
-    assert (again.created, again.in_channel, again.by_dm) == (2, 2, 0)
-    assert "in a shared channel: 2 (their organisation refused the DM last time)" in (
+    assert (again.created, again.in_channel, again.by_dm) == (1, 1, 0)  # Lee opted out
+    assert again.skipped == {"opted out": 1}
+    assert "in a shared channel: 1 (their organisation refused the DM last time)" in (
         again.summary()
     )
 
