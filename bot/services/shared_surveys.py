@@ -12,6 +12,7 @@ score in an ephemeral message, and the channel post only ever shows how many ans
 from __future__ import annotations
 
 import logging
+import weakref
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -278,5 +279,12 @@ def _card(rows: list[tuple[Invitation, Contact]], *, closed: bool = False) -> Sh
     )
 
 
+_OWN_TEAMS: weakref.WeakKeyDictionary[object, str] = weakref.WeakKeyDictionary()
+
+
 async def _own_team(rt: Runtime) -> str:
-    return str((await rt.slack.auth_test()).get("team_id") or "")
+    """Our workspace's team id (`auth.test`), asked once per Slack client."""
+    known = _OWN_TEAMS.get(rt.slack)
+    if known is None:
+        known = _OWN_TEAMS[rt.slack] = str((await rt.slack.auth_test()).get("team_id") or "")
+    return known
