@@ -118,6 +118,9 @@ class Directory:
                 code = error_code(exc)
                 if code in CONFIG_ERRORS:
                     raise UserError(f"Slack refused the bot ({code}): {SCOPES_HINT}") from exc
+                if code not in UNREADABLE:  # e.g. Slack busy: the next contact asks again
+                    del self._channels[channel]
+                    raise
                 known.error = code
         if known.error is not None:
             raise ChannelUnreadable(channel, known.error)

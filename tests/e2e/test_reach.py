@@ -442,3 +442,34 @@ async def test_an_expired_shared_survey_closes_its_post_and_refuses_taps(
     [note] = await eventually(lambda: _notes(emulator))
     assert "closed" in note
     assert await _responses(rt) == []
+
+
+async def test_a_missing_channel_is_reported_once_and_a_busy_slack_is_not_blamed_on_it(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    emulator.add_user("U0MIA", email="mia@globex.test", team_id=CUSTOMER_TEAM)
+    emulator.add_channel(SHARED, ["U0MIA"])
+    emulator.add_channel("C0BUSYSHARED", ["U0MIA"])
+    await add_people(
+        rt.db,
+        Person("ana@gone.test", account="Gone"),
+        Person("bo@gone.test", account="Gone"),
+        Person("cy@busy.test", account="Busy"),
+        Person("mia@globex.test", account="Globex"),
+    )
+    await _set_channel(rt, "Gone", "C0NOSUCHCHAN")
+    await _set_channel(rt, "Busy", "C0BUSYSHARED")
+    await _set_channel(rt, "Globex", SHARED)
+    emulator.fail("conversations.members", error="internal_error", times=1)  # Gone's first ask
+    emulator.fail("conversations.members", error="channel_not_found", times=1)
+
+    report = await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+
+    assert report.created == 1  # Globex goes on
+    assert [who.reason for who in report.unreachable] == [
+        "Slack lookup failed (internal_error)",
+        "shared channel unreadable",
+        "no Slack user",
+    ]
+    [problem] = report.channel_problems
+    assert problem.startswith("Gone: the bot cannot find its shared channel C0NOSUCHCHAN")
