@@ -39,6 +39,13 @@ _EN: dict[str, str] = {
     "modal.label": "What is the main reason for your score?",
     "modal.placeholder": "Optional. Anything you tell us is read by a person.",
     "note.not_yours": "This survey was sent to someone else, so your tap was not recorded.",
+    "shared.asked": (
+        "{people}: we'd love your feedback, it takes one tap. Your score is private: only you "
+        "see it. This channel sees only how many answered."
+    ),
+    "shared.count": "{answered} of {asked} answered",
+    "shared.closed": "This survey has closed: {answered} of {asked} answered. Thank you!",
+    "shared.private": "Only you can see this: your answer is not shown in the channel.",
     "note.answered": "You've already answered this survey. Thank you!",
     "note.closed": "This survey has closed, so your tap was not recorded. Thank you all the same.",
     "note.comment_saved": "Thanks! Your comment was saved.",
@@ -93,6 +100,13 @@ _MS: dict[str, str] = {
     "modal.label": "Apakah sebab utama skor anda?",
     "modal.placeholder": "Pilihan. Setiap komen dibaca oleh seseorang.",
     "note.not_yours": "Tinjauan ini untuk orang lain, jadi ketikan anda tidak direkodkan.",
+    "shared.asked": (
+        "{people}: kami ingin maklum balas anda, hanya satu ketikan. Skor anda sulit: hanya "
+        "anda yang melihatnya. Saluran ini hanya melihat berapa orang telah menjawab."
+    ),
+    "shared.count": "{answered} daripada {asked} telah menjawab",
+    "shared.closed": "Tinjauan ini telah ditutup: {answered} daripada {asked} telah menjawab.",
+    "shared.private": "Hanya anda yang melihat ini: jawapan anda tidak ditunjukkan di saluran.",
     "note.answered": "Anda telah menjawab tinjauan ini. Terima kasih!",
     "note.closed": "Tinjauan ini telah ditutup, jadi ketikan anda tidak direkodkan. Terima kasih.",
     "note.comment_saved": "Terima kasih! Komen anda telah disimpan.",

@@ -112,12 +112,27 @@ def _average(label: str, average: Average, top: int) -> str:
 
 
 def _rate(label: str, rate: ResponseRate) -> str:
-    if rate.sent == 0:
+    if rate.meant == 0:
         return f"{label}: no surveys sent"
     verdict = "on target" if (rate.share or 0) >= RESPONSE_RATE_TARGET else "below target"
+    whom = (
+        f"{rate.sent} invitations"
+        if not rate.unreachable
+        else f"{rate.meant} people we meant to ask, {rate.unreachable} of them unreachable,"
+    )
     return (
-        f"{label}: {format_share(rate.share)} ({rate.answered} of {rate.sent} invitations"
+        f"{label}: {format_share(rate.share)} ({rate.answered} of {whom}"
         f" answered; target ≥ {RESPONSE_RATE_TARGET:.0%}, {verdict})"
+    )
+
+
+def _unreachable_line(rate: ResponseRate) -> str:
+    return (
+        f"Could not reach (90 days): {format_share(rate.unreachable_share)} "
+        f"({rate.unreachable} of {rate.meant}). To reach them: add each person's "
+        "slack_user_id, or their account's Slack Connect channel as slack_channel, to the "
+        "contacts CSV and invite the bot to that channel; `send --unreachable FILE.csv` "
+        "lists who and why."
     )
 
 
@@ -137,6 +152,7 @@ def _headline(digest: Digest) -> _Section:
         f"Responses: {digest.week.responses} last week, {digest.quarter.responses} in 90 days",
         _rate("Response rate, last week", digest.week_rate),
         _rate("Response rate, 90 days", digest.quarter_rate),
+        *([_unreachable_line(digest.quarter_rate)] if digest.quarter_rate.unreachable else []),
         _average("CSAT (90 days)", digest.quarter.csat, 5),
         _average("CES (90 days)", digest.quarter.ces, 7),
     ]

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 class ActionId(StrEnum):
     RATE_PREFIX = "survey.rate."  # followed by the score: one unique id per button
+    SHARED_RATE_PREFIX = "survey.shared.rate."  # the same, on a survey in a shared channel
     TELL_WHY = "survey.tell_why"
     OPT_OUT = "survey.opt_out"
     COMMENT_INPUT = "survey.comment.input"
@@ -36,6 +37,7 @@ class CallbackId(StrEnum):
 
 
 RATE_ACTION = re.compile(r"^survey\.rate\.\d{1,2}$")
+SHARED_RATE_ACTION = re.compile(r"^survey\.shared\.rate\.\d{1,2}$")
 ADVOCACY_ACTION = re.compile(r"^advocacy\.(review|reference|testimonial)$")
 SURVEY_METADATA_EVENT = "voc_survey"
 

@@ -102,9 +102,13 @@ def send(
     now: Annotated[
         bool, typer.Option("--now", help="Due now, not in the Tue–Thu 09–11 local window.")
     ] = False,
+    unreachable: Annotated[
+        Path | None,
+        typer.Option(help="Write every contact it could not reach, with the reason, to this CSV."),
+    ] = None,
 ) -> None:
     """Create relationship survey invitations; the scheduler delivers them."""
-    from bot.services.surveys import start_relationship_campaign
+    from bot.services.surveys import start_relationship_campaign, write_unreachable
 
     settings = _settings("SLACK_BOT_TOKEN")
     report = _run(
@@ -114,6 +118,13 @@ def send(
         ),
     )
     typer.echo(report.summary())
+    if unreachable is not None:
+        try:
+            with unreachable.open("w", encoding="utf-8", newline="") as out:
+                write_unreachable(report, out)
+        except OSError as exc:
+            raise UserError(f"Cannot write {unreachable}: {exc}. Give a writable path.") from None
+        typer.echo(f"Wrote {len(report.unreachable)} unreachable contacts to {unreachable}.")
 
 
 @import_cli.command("contacts")

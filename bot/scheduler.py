@@ -27,6 +27,7 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     for job in (
         delivery.reconcile_stale,
         delivery.deliver_due,
+        delivery.deliver_shared,
         delivery.send_reminders,
         delivery.expire_unanswered,
     ):
@@ -47,7 +48,8 @@ async def drain(rt: Runtime, now: datetime | None = None, *, passes: int = 1000)
     for _ in range(passes):
         report = await run_due(rt, now)
         total = total + report
-        if report.sent + report.failed + report.reconciled + report.requeued + report.webhooks == 0:
+        moved = report.sent + report.failed + report.reconciled + report.requeued + report.shared
+        if moved + report.webhooks == 0:
             break
     return total
 

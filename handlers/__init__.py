@@ -5,13 +5,14 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.core.runtime import Runtime
-from handlers import cases, context, errors, home, surveys, voc_command
+from handlers import cases, context, errors, home, shared_surveys, surveys, voc_command
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Install the runtime middleware, every area's listeners and the error handler."""
     context.install(app, runtime)
     surveys.register(app)
+    shared_surveys.register(app)
     cases.register(app)
     voc_command.register(app)
     home.register(app)

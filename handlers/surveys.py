@@ -16,7 +16,7 @@ from blocks.ids import RATE_ACTION, ActionId, BlockId, CallbackId
 from blocks.surveys import closed_blocks, comment_modal, to_dicts
 from bot.core.runtime import Runtime
 from bot.domain.outcomes import TapOutcome
-from bot.services import advocacy, cases, taps
+from bot.services import advocacy, cases, shared_surveys, taps
 from bot.services.delivery import card_for, update_survey_message
 from handlers.context import parse_int, runtime_of
 from handlers.payloads import BlockAction, ViewSubmission, parse
@@ -111,6 +111,14 @@ async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
             log.info("comment refused", extra={"outcome": outcome})
             return
         offers = await advocacy.offers_for(rt, card.invitation_id)
+        if shared_surveys.is_shared(invitation):  # asked in a shared channel: only they see it
+            await shared_surveys.confirm_privately(
+                rt,
+                card,
+                channel=invitation.dm_channel or "",
+                user_id=submission.user_id,
+                offers=offers,
+            )
         blocks = answered_message(card, offers=offers, review_url=rt.settings.review_url)
         await update_survey_message(rt, invitation, blocks)
         await cases.refresh_card_for_invitation(rt, card.invitation_id, rt.now())
@@ -130,6 +138,16 @@ async def on_opt_out(
         )
         if outcome is not TapOutcome.RECORDED or invitation is None or contact is None:
             await _note(respond, action, outcome)
+            return
+        if shared_surveys.is_shared(invitation):  # the post stays; only they hear it is done
+            await respond(
+                text=t(contact.locale, "survey.opted_out"),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            await shared_surveys.refresh_post_at(
+                rt, invitation.dm_channel or "", invitation.message_ts or ""
+            )
             return
         blocks = closed_blocks(card_for(invitation, contact), reason="opted_out")
         await update_survey_message(rt, invitation, to_dicts(blocks))

@@ -13,12 +13,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.insights import RequestRank, ThemeCount
 from storage.metrics import CompletionRate
-from storage.models import Account, Invitation, Response, SurveyKind
+from storage.models import (
+    UNREACHABLE_REASONS,
+    Account,
+    Invitation,
+    InvitationStatus,
+    Response,
+    SurveyKind,
+)
 from storage.nps import CATEGORIES, ScoreSplit, split_columns, to_split
 
 WEEK = timedelta(days=7)
@@ -59,14 +66,28 @@ class PeriodFigures:
 
 @dataclass(frozen=True)
 class ResponseRate:
-    """Of the invitations sent in a window, how many were answered."""
+    """Of everyone a window's surveys meant to ask, how many answered.
+
+    `sent` reached their person; `unreachable` never could (no Slack user, a shared channel
+    the bot cannot read, a refused DM with nowhere else to go). Both count: a rate over
+    the sent alone looks fine while most accounts were never asked.
+    """
 
     answered: int
     sent: int
+    unreachable: int = 0
+
+    @property
+    def meant(self) -> int:
+        return self.sent + self.unreachable
 
     @property
     def share(self) -> float | None:
-        return self.answered / self.sent if self.sent else None
+        return self.answered / self.meant if self.meant else None
+
+    @property
+    def unreachable_share(self) -> float | None:
+        return self.unreachable / self.meant if self.meant else None
 
 
 @dataclass(frozen=True)
@@ -149,7 +170,25 @@ async def response_rate(*, session: AsyncSession, window: Window) -> ResponseRat
             )
         )
     ).one()
-    return ResponseRate(answered=int(row[1] or 0), sent=int(row[0] or 0))
+    unreachable = await _unreachable(session, window)
+    return ResponseRate(answered=int(row[1] or 0), sent=int(row[0] or 0), unreachable=unreachable)
+
+
+async def _unreachable(session: AsyncSession, window: Window) -> int:
+    """Invitations closed in the window because their person could not be reached."""
+    could_not = or_(
+        Invitation.status == InvitationStatus.FAILED,
+        and_(
+            Invitation.status == InvitationStatus.SKIPPED,
+            Invitation.skip_reason.in_(UNREACHABLE_REASONS),
+        ),
+    )
+    result = await session.execute(
+        select(func.count(Invitation.id)).where(
+            Invitation.closed_at >= window.since, Invitation.closed_at < window.until, could_not
+        )
+    )
+    return int(result.scalar_one() or 0)
 
 
 def months_before(day: date, months: int) -> date:
@@ -277,4 +316,4 @@ class Digest:
 
     @property
     def empty(self) -> bool:
-        return self.quarter.responses == 0 and self.week_rate.sent == 0
+        return self.quarter.responses == 0 and self.quarter_rate.meant == 0

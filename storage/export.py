@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.models import Account, Contact, Invitation, Response
+from storage.models import Account, Contact, DeliveryChannel, Invitation, Response
 
 BATCH = 1000
 
@@ -17,6 +17,8 @@ EXPORT_COLUMNS = (
     Response.answered_at,
     Response.kind,
     Invitation.trigger,
+    # how the survey reached them; rows from before channels were recorded were all DMs
+    func.coalesce(Invitation.channel, DeliveryChannel.SLACK.value).label("channel"),
     Response.score,
     Response.category,
     Response.comment,

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
-from storage.models import Contact, Invitation, InvitationStatus, Trigger
+from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus, Trigger
 
 S = InvitationStatus
 OPEN = (S.SENDING, S.SENT, S.REMINDED)  # in Slack (or about to be) and not yet answered
@@ -77,7 +77,12 @@ async def claim_due(
     """Move up to `limit` due scheduled invitations to `sending`, leased until now + lease."""
     ids = await _claim(
         session,
-        where=and_(Invitation.status == S.SCHEDULED, Invitation.due_at <= now),
+        where=and_(
+            Invitation.status == S.SCHEDULED,
+            Invitation.due_at <= now,
+            # bound for a shared channel: storage/shared_posts.py claims those, several per post
+            Invitation.channel.is_distinct_from(DeliveryChannel.SLACK_CHANNEL),
+        ),
         order=Invitation.due_at,
         limit=limit,
         values={
@@ -190,6 +195,7 @@ async def tap_target(*, session: AsyncSession, invitation_id: int) -> Any | None
             Invitation.sending_since,
             Invitation.dm_channel,
             Invitation.message_ts,
+            Invitation.channel,
             Contact.account_id,
             Contact.slack_user_id,
             Contact.locale,

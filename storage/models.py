@@ -60,6 +60,19 @@ class SkipReason(StrEnum):
     OPTED_OUT = "opted out"
     FATIGUE = "fatigue"
     NO_SLACK_USER = "no Slack user"
+    CHANNEL_UNREADABLE = "shared channel unreadable"  # the bot is not in the account's channel
+
+
+# Skip reasons that mean "we meant to ask but could not reach them" (the digest counts these).
+UNREACHABLE_REASONS = (SkipReason.NO_SLACK_USER, SkipReason.CHANNEL_UNREADABLE)
+
+
+class DeliveryChannel(StrEnum):
+    """How a survey reached its person: their DM, the account's shared channel, or email."""
+
+    SLACK = "slack"
+    SLACK_CHANNEL = "slack_channel"
+    EMAIL = "email"
 
 
 class Segment(StrEnum):
@@ -92,6 +105,7 @@ class Account(SQLModel, table=True):
     customer_since: date | None = None
     health: str | None = Field(default=None, max_length=10)
     csm_user_id: str | None = Field(default=None, max_length=32)
+    slack_channel: str | None = Field(default=None, max_length=32)  # the Slack Connect channel
     created_at: datetime = _now_field()
     updated_at: datetime = _now_field()
 
@@ -106,6 +120,8 @@ class Contact(SQLModel, table=True):
     slack_user_id: str | None = Field(default=None, max_length=32, index=True)
     tz: str | None = Field(default=None, max_length=64)
     locale: str | None = Field(default=None, max_length=16)
+    slack_team_id: str | None = Field(default=None, max_length=32)  # another team: external
+    slack_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     opted_out: bool = False
     opted_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _now_field()
@@ -120,6 +136,7 @@ class Invitation(SQLModel, table=True):
         Index("ix_invitations_status_due", "status", "due_at"),
         Index("ix_invitations_contact_created", "contact_id", "created_at"),
         Index("ix_invitations_sent", "sent_at", "answered_at"),  # the digest's response rate
+        Index("ix_invitations_closed", "closed_at", "status"),  # the digest's unreachable share
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -137,8 +154,9 @@ class Invitation(SQLModel, table=True):
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    dm_channel: str | None = Field(default=None, max_length=32)
+    dm_channel: str | None = Field(default=None, max_length=32)  # or the shared channel
     message_ts: str | None = Field(default=None, max_length=32)
+    channel: str | None = Field(default=None, max_length=16)  # a DeliveryChannel once known
     context: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = _now_field()
 

@@ -22,6 +22,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     # Read in the bot's DMs (an interrupted survey send) and in the digest channel, which
     # may be public or private (an interrupted digest post).
     "conversations.history": {"im:history", "channels:history", "groups:history"},
+    # The members of an account's Slack Connect channel, public or private.
+    "conversations.members": {"channels:read", "groups:read"},
     "users.info": {"users:read"},
     "users.lookupByEmail": {"users:read", "users:read.email"},
     "views.open": set(),

@@ -4,7 +4,8 @@ The demo starts the emulator and the app in one process and plays a week of a fe
 program: it imports 40 contacts in 8 accounts, sends an NPS survey, answers it the way
 people would (tapping the buttons in the DMs, through signed requests to POST /slack/events,
 the same path Slack uses), claims and follows up the unhappy answers in #voc, lets two days
-pass for an escalation, and prints what each person saw, rendered as text.
+pass for an escalation, surveys a customer who talks to us only in a Slack Connect channel,
+and prints what each person saw, rendered as text.
 """
 
 from __future__ import annotations
@@ -68,6 +69,27 @@ class Staff:
 
 
 CSMS = (Staff("UCSM1", "Siti Rahman (CSM)"), Staff("UCSM2", "Daniel Okafor (CSM)"))
+
+# A customer in its own Slack organisation, talking to us in a Slack Connect channel; its
+# admins block DMs from other organisations' apps, so the survey is asked in that channel.
+CONNECT_ACCOUNT = "Kinabalu Freight"
+CONNECT_TEAM = "T0KINABALU"
+CONNECT_CHANNEL = "C0KINABALU"
+CONNECT_PEOPLE = (
+    Member("U9KIN01", "Nadia", "nadia@kinabalu.example", CONNECT_ACCOUNT, "ms-MY", "Asia/Kuching"),
+    Member(
+        "U9KIN02", "Marcus", "marcus@kinabalu.example", CONNECT_ACCOUNT, "en-GB", "Asia/Kuching"
+    ),
+)
+CONNECT_SCORES = (9, 4)
+CONNECT_CSV = (
+    "email,name,account,segment,arr,csm,slack_channel\n"
+    + "".join(
+        f"{p.email},{p.name},{CONNECT_ACCOUNT},mid-market,56000,UCSM1,{CONNECT_CHANNEL}\n"
+        for p in CONNECT_PEOPLE
+    )
+    + f"ops@kinabalu.example,Ops desk,{CONNECT_ACCOUNT},,,,\n"  # in nobody's Slack
+)
 SUPPORT = Staff("USUP", "Mei Tan (support manager)")
 
 # name, segment, plan, ARR, customer since, health, CSM, locale, zone
@@ -250,6 +272,8 @@ class Transcript:
         channel = str(call.args.get("channel") or "")
         if channel == VOC_CHANNEL:
             return "#voc channel"
+        if channel == CONNECT_CHANNEL:
+            return "#kinabalu-freight (Slack Connect)"
         for user_id, name in self.names.items():
             if channel in (user_id, self.emulator.dm_channel(user_id)):
                 return f"DM to {name}"
@@ -266,7 +290,7 @@ class Demo:
         self.secret = secrets.token_hex(16)
         self.people = members()
         self.emulator = SlackEmulator(clock=self.clock)
-        names = {p.user_id: f"{p.name} ({p.account})" for p in self.people}
+        names = {p.user_id: f"{p.name} ({p.account})" for p in (*self.people, *CONNECT_PEOPLE)}
         names |= {s.user_id: s.name for s in (*CSMS, SUPPORT)} | {ADMIN: "Priya (admin)"}
         self.names = names
         self.transcript = Transcript(self.emulator, names, out)
@@ -287,6 +311,18 @@ class Demo:
             )
         for staff in (*CSMS, SUPPORT):
             self.emulator.add_user(staff.user_id, name=staff.name)
+        for person in CONNECT_PEOPLE:
+            self.emulator.add_user(
+                person.user_id,
+                email=person.email,
+                name=person.name,
+                tz=person.tz,
+                locale=person.locale,
+                team_id=CONNECT_TEAM,
+                dm_error="restricted_action",  # their org blocks DMs from outside apps
+            )
+        members = [p.user_id for p in CONNECT_PEOPLE] + [CSMS[0].user_id]
+        self.emulator.add_channel(CONNECT_CHANNEL, members)
         # Every setting spelled out: nothing from the environment or a .env changes the demo.
         defaults = {name: field.default for name, field in Settings.model_fields.items()}
         settings = Settings(
@@ -355,8 +391,16 @@ class Demo:
         await self.runtime.settle()
         return text
 
-    async def tap(self, user: str, channel: str, message: dict[str, Any], action: str) -> None:
-        """Tap the button whose action_id is `action` (or starts with it) in a message."""
+    async def tap(
+        self,
+        user: str,
+        channel: str,
+        message: dict[str, Any],
+        action: str,
+        *,
+        team: str | None = None,
+    ) -> None:
+        """Tap the button whose action_id is `action` in a message; `team`: another org's."""
         button, block_id = _find_button(message, action)
         payload = block_action(
             user=user,
@@ -366,7 +410,10 @@ class Demo:
             message_ts=str(message["ts"]),
             response_url=self.emulator.new_response_url(),
             block_id=block_id,
-            locale=next((p.locale for p in self.people if p.user_id == user), None),
+            locale=next(
+                (p.locale for p in (*self.people, *CONNECT_PEOPLE) if p.user_id == user), None
+            ),
+            user_team=team,
         )
         await self.interact(payload)
 
@@ -496,12 +543,51 @@ async def play(demo: Demo) -> None:
         t.show(replies[0])
 
 
+async def slack_connect(demo: Demo) -> None:
+    """A customer outside our workspace answers from the Slack Connect channel we share."""
+    rt, t, clock = demo.runtime, demo.transcript, demo.clock
+    say = t.say
+    t.step(f"6 · {CONNECT_ACCOUNT} talks to us only in a Slack Connect channel")
+    say(
+        "Its people are in their own Slack organisation: no member lookup finds them. The CSV "
+        f"names the account's shared channel ({CONNECT_CHANNEL}), and the bot is in it."
+    )
+    report = await import_contacts(db=rt.db, csv_text=CONNECT_CSV, now=clock())
+    say(f"$ python -m bot import contacts kinabalu.csv\n{format_report(report)}")
+    say(f'$ python -m bot send nps --account "{CONNECT_ACCOUNT}" --now')
+    campaign = await start_relationship_campaign(
+        rt, kind="nps", now=clock(), account=CONNECT_ACCOUNT, send_now=True
+    )
+    say(campaign.summary())
+    t.new_calls()
+    await demo.run_due()
+    calls = t.new_calls()
+    say(
+        "\nTheir organisation refuses DMs from our app, so the survey is asked in the shared "
+        "channel, addressed to them. Nobody's score is ever shown there:"
+    )
+    post = next(c for c in calls if c.method == "chat.postMessage")
+    t.show(post)
+    for person, score in zip(CONNECT_PEOPLE, CONNECT_SCORES, strict=True):
+        [message] = demo.emulator.messages(CONNECT_CHANNEL)
+        action = f"{ActionId.SHARED_RATE_PREFIX}{score}"
+        await demo.tap(person.user_id, CONNECT_CHANNEL, message, action, team=CONNECT_TEAM)
+    await demo.run_due()
+    calls = t.new_calls()
+    say("\nWhat Nadia saw after her tap, and the channel's post after both answered:")
+    t.show(next(c for c in calls if c.method == "chat.postEphemeral"), to="Nadia, only")
+    t.show([c for c in calls if c.method == "chat.update"][-1])
+    card = _card_for(demo.emulator.messages(VOC_CHANNEL), CONNECT_ACCOUNT)
+    say("\nMarcus's 4 is a detractor like anyone's: a card in #voc for Siti.")
+    t.box("#voc channel", "message", render_blocks(card.get("blocks")))
+
+
 async def feedback(demo: Demo) -> None:
     """CSMs log what they hear on calls; an admin ships the most-asked feature."""
     t = demo.transcript
     siti, daniel = CSMS[0].user_id, CSMS[1].user_id
 
-    t.step("6 · CSMs log what customers say on calls with /voc")
+    t.step("7 · CSMs log what customers say on calls with /voc")
     t.new_calls()
     await demo.command(
         siti, "olivia@acme.example: dispatchers want single sign-on with Azure AD #feature:SSO"
@@ -531,7 +617,7 @@ async def feedback(demo: Demo) -> None:
     await demo.command(daniel, "themes 30d")
     t.show(_last(t.new_calls(), "response_url"), to="Daniel Okafor (CSM)")
 
-    t.step("7 · Priya ships SSO: everyone who asked hears it's live")
+    t.step("8 · Priya ships SSO: everyone who asked hears it's live")
     await demo.command(ADMIN, "ship SSO")
     calls = t.new_calls()
     t.show(_last(calls, "response_url"), to="Priya (admin)")
@@ -546,7 +632,7 @@ async def feedback(demo: Demo) -> None:
 async def weekly(demo: Demo) -> Path | None:
     """Monday 09:00: the scheduler posts the weekly digest; returns the chart's path."""
     t, clock = demo.transcript, demo.clock
-    t.step("8 · Monday 09:00: the weekly digest arrives in #voc")
+    t.step("9 · Monday 09:00: the weekly digest arrives in #voc")
     monday = clock() + timedelta(days=(7 - clock().weekday()) % 7 or 7)
     clock.advance(monday.replace(hour=9, minute=0) - clock())
     t.new_calls()
@@ -616,6 +702,7 @@ async def run_demo(
     async with Demo(folder, out) as demo:
         if scenario is None:
             await play(demo)
+            await slack_connect(demo)
             await feedback(demo)
             await weekly(demo)
         else:

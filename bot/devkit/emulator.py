@@ -76,6 +76,7 @@ class _User:
     deleted: bool
     is_bot: bool
     dm_error: str | None
+    team_id: str | None = None  # None: the bot's own workspace; else another organisation
 
 
 @dataclass
@@ -137,6 +138,7 @@ class SlackEmulator:
         self._users: dict[str, _User] = {}
         self._dms: dict[str, str] = {}
         self._dm_users: dict[str, str] = {}
+        self._channel_members: dict[str, list[str]] = {}  # channels whose members are known
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._reactions: set[tuple[str, str, str]] = set()
         self._triggers: set[str] = set()
@@ -167,6 +169,7 @@ class SlackEmulator:
             "chat.getPermalink": self._get_permalink,
             "conversations.open": self._open,
             "conversations.history": self._history,
+            "conversations.members": self._members,
             "users.lookupByEmail": self._lookup_by_email,
             "users.info": self._users_info,
             "views.open": self._views_open,
@@ -245,12 +248,36 @@ class SlackEmulator:
         deleted: bool = False,
         is_bot: bool = False,
         dm_error: str | None = None,
+        team_id: str | None = None,
     ) -> None:
-        """Add (or replace) a workspace member."""
+        """Add (or replace) a workspace member, or with `team_id` someone of another team.
+
+        Someone of another team (Slack Connect) is not found by `users.lookupByEmail`;
+        `users.info` shows them with their `team_id` and `profile.email`. A DM to them is
+        refused (`invalid_user_combination`) unless they share a channel with the bot;
+        `dm_error` refuses it anyway (e.g. `restricted_action`: their org blocks app DMs).
+        """
         ZoneInfo(tz)  # fail here, not inside a request, on a bad zone name
         if is_bot and dm_error is None:
             dm_error = "cannot_dm_bot"
-        self._users[user_id] = _User(user_id, email, name, tz, locale, deleted, is_bot, dm_error)
+        team = None if team_id == self.team_id else team_id
+        self._users[user_id] = _User(
+            user_id, email, name, tz, locale, deleted, is_bot, dm_error, team
+        )
+
+    def add_channel(self, channel: str, members: list[str], *, bot_member: bool = True) -> None:
+        """A channel with known members, e.g. a Slack Connect channel shared with a customer.
+
+        Without `bot_member` the bot is not in it: reading its members answers
+        `not_in_channel`, and so does posting in it.
+        """
+        _conversation(channel)
+        listed = [member for member in members if member != self.bot_user_id]
+        self._channel_members[channel] = [self.bot_user_id, *listed] if bot_member else listed
+
+    def remove_channel(self, channel: str) -> None:
+        """Forget a channel: Slack then answers `channel_not_found` for it."""
+        self._channel_members.pop(channel, None)
 
     def dm_channel(self, user_id: str) -> str:
         """The stable `D…` id of the app's DM with a user."""
@@ -429,12 +456,23 @@ class SlackEmulator:
             raise _ApiError("account_inactive")
         if user.dm_error:
             raise _ApiError(user.dm_error)
+        if user.team_id is not None and not self._shares_channel_with_bot(user_id):
+            raise _ApiError("invalid_user_combination")
         return self.dm_channel(user_id)
+
+    def _shares_channel_with_bot(self, user_id: str) -> bool:
+        return any(
+            user_id in members and self.bot_user_id in members
+            for members in self._channel_members.values()
+        )
 
     def _post_target(self, channel: Any) -> str:
         if isinstance(channel, str) and channel[:1] in ("U", "W"):
             return self._dm_to(channel, unknown="channel_not_found")
         channel = _conversation(channel)
+        members = self._channel_members.get(channel)
+        if members is not None and self.bot_user_id not in members:
+            raise _ApiError("not_in_channel")
         if channel in self._dm_users:
             self._dm_to(self._dm_users[channel], unknown="channel_not_found")
         return channel
@@ -480,7 +518,7 @@ class SlackEmulator:
         offset = datetime.now(ZoneInfo(user.tz)).utcoffset()
         shown: dict[str, Any] = {
             "id": user.id,
-            "team_id": self.team_id,
+            "team_id": user.team_id or self.team_id,
             "name": user.name or user.id.lower(),
             "real_name": user.name,
             "deleted": user.deleted,
@@ -596,9 +634,28 @@ class SlackEmulator:
     def _lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
         email = str(args.get("email") or "").lower()
         for user in self._users.values():
-            if email and (user.email or "").lower() == email:
+            if email and (user.email or "").lower() == email and user.team_id is None:
                 return {"user": self._user_object(user, locale=False)}
         raise _ApiError("users_not_found")
+
+    def _members(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = _conversation(args.get("channel"))
+        members = self._channel_members.get(channel)
+        if members is None:
+            raise _ApiError("channel_not_found")
+        if self.bot_user_id not in members:
+            raise _ApiError("not_in_channel")
+        start = _decode_cursor(args.get("cursor"))
+        try:
+            limit = max(1, min(1000, int(args.get("limit") or 100)))
+        except ValueError:
+            raise _ApiError("invalid_limit") from None
+        page = members[start : start + limit]
+        more = start + limit < len(members)
+        return {
+            "members": list(page),
+            "response_metadata": {"next_cursor": _encode_cursor(start + limit) if more else ""},
+        }
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self._users.get(str(args.get("user")))

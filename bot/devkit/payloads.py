@@ -25,9 +25,18 @@ def block_action(
     response_url: str,
     block_id: str = "survey.rating",
     locale: str | None = None,
+    user_team: str | None = None,
 ) -> dict[str, Any]:
-    """A `block_actions` payload for a button tapped in a message."""
-    user_info: dict[str, Any] = {"id": user, "username": user.lower(), "team_id": TEAM["id"]}
+    """A `block_actions` payload for a button tapped in a message.
+
+    Args:
+        user_team: the tapper's team when it is another organisation (Slack Connect).
+    """
+    user_info: dict[str, Any] = {
+        "id": user,
+        "username": user.lower(),
+        "team_id": user_team or TEAM["id"],
+    }
     if locale:
         user_info["locale"] = locale
     return {

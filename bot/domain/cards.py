@@ -19,6 +19,22 @@ class SurveyCard:
 
 
 @dataclass(frozen=True)
+class SharedSurveyCard:
+    """A survey asked in an account's shared channel: who was asked and how many answered.
+
+    It never holds a score: the channel sees only the count.
+    """
+
+    invitation_ids: tuple[int, ...]
+    people: tuple[str, ...]  # Slack user ids, in the order of `invitation_ids`
+    kind: str
+    trigger: str
+    locale: str | None = None
+    answered: int = 0
+    closed: bool = False
+
+
+@dataclass(frozen=True)
 class CaseCard:
     """What a #voc card shows: the answer, the account, and the follow-up so far."""
 

@@ -13,9 +13,10 @@ from bot.core.slack import error_code
 from bot.domain.cards import SurveyCard
 from bot.domain.outcomes import TapOutcome
 from bot.domain.scales import is_promoter
+from bot.services import shared_surveys
 from bot.services.delivery import update_survey_message
 from storage import cases, invitations, responses
-from storage.models import Account, Contact
+from storage.models import Account, Contact, DeliveryChannel
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,10 @@ async def accept(
     card = SurveyCard(
         invitation_id, target.kind, target.trigger, target.locale, response.score, response.comment
     )
+    if target.channel == DeliveryChannel.SLACK_CHANNEL:  # asked in a shared channel: privately
+        await shared_surveys.confirm_privately(
+            rt, card, channel=target.dm_channel or "", user_id=user_id, offers=offers
+        )
     await update_survey_message(rt, target, answered_message(card, offers=offers, review_url=None))
     return TapOutcome.RECORDED
 

@@ -26,8 +26,9 @@ from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code, find_by_metadata
 from bot.domain.cards import SurveyCard
+from bot.services import shared_surveys
 from storage import invitations
-from storage.models import Contact, Invitation, InvitationStatus, SkipReason
+from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus, SkipReason
 
 log = logging.getLogger(__name__)
 S = InvitationStatus
@@ -53,6 +54,8 @@ class DeliveryReport:
     escalated: int = 0
     webhooks: int = 0
     digests: int = 0
+    rerouted: int = 0  # DMs refused to customers of another organisation: asked in their channel
+    shared: int = 0  # people asked in a shared channel post
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(**{k: getattr(self, k) + getattr(other, k) for k in vars(self)})
@@ -178,6 +181,9 @@ async def _deliver_one(
             unfurl_links=False,
         )
     except SlackApiError as exc:
+        if await shared_surveys.reroute(rt, invitation, contact, error_code(exc), now):
+            report.rerouted += 1
+            return
         await _on_send_error(rt, invitation, error_code(exc), now, report)
         return
     except (TimeoutError, aiohttp.ClientError) as exc:
@@ -187,8 +193,14 @@ async def _deliver_one(
         return
     values = {"status": S.SENT, "sent_at": rt.now(), "dm_channel": posted["channel"]}
     values |= {"message_ts": posted["ts"], "lease_until": None, "error": None}
+    values |= {"channel": DeliveryChannel.SLACK}
     await _finish(rt, invitation.id, values, now, from_statuses=(S.SENDING,))
     report.sent += 1
+
+
+async def deliver_shared(rt: Runtime, now: datetime) -> DeliveryReport:
+    """Post the surveys due in shared channels (see bot/services/shared_surveys.py)."""
+    return DeliveryReport(shared=await shared_surveys.deliver_due(rt, now))
 
 
 async def _on_send_error(
@@ -235,6 +247,7 @@ async def reconcile_stale(rt: Runtime, now: datetime) -> DeliveryReport:
             channel, ts = found
             values = {"status": S.SENT, "sent_at": invitation.sending_since or now}
             values |= {"dm_channel": channel, "message_ts": ts, "lease_until": None}
+            values |= {"channel": invitation.channel or DeliveryChannel.SLACK}
             await _finish(rt, invitation.id, values, now, from_statuses=(S.SENDING,))
             report.reconciled += 1
         else:
@@ -247,6 +260,8 @@ async def reconcile_stale(rt: Runtime, now: datetime) -> DeliveryReport:
 async def _find_sent_message(
     rt: Runtime, invitation: Invitation, contact: Contact
 ) -> tuple[str, str] | None:
+    if invitation.channel == DeliveryChannel.SLACK_CHANNEL:
+        return await shared_surveys.find_post(rt, invitation)
     channel = invitation.dm_channel
     if not channel:
         opened = await rt.slack.conversations_open(users=contact.slack_user_id)
@@ -274,8 +289,8 @@ async def send_reminders(rt: Runtime, now: datetime) -> DeliveryReport:
         )
     report = DeliveryReport()
     for invitation, contact in due:
-        if contact.opted_out or not invitation.dm_channel:
-            continue
+        if contact.opted_out or not invitation.dm_channel or _in_shared_channel(invitation):
+            continue  # a shared post is not reminded: one person's nudge would be everyone's
         await rt.pacer.wait()  # the same method and cap as the surveys themselves
         try:
             await rt.slack.chat_postMessage(
@@ -293,8 +308,14 @@ async def expire_unanswered(rt: Runtime, now: datetime) -> DeliveryReport:
         expired = await invitations.claim_expiries(
             session=session, now=now, expire_after=rt.settings.expire_after
         )
+    posts: set[tuple[str, str]] = set()
     for invitation, contact in expired:
+        if _in_shared_channel(invitation):
+            posts.add((invitation.dm_channel or "", invitation.message_ts or ""))
+            continue
         await update_survey_message(rt, invitation, closed_blocks_for(invitation, contact))
+    for channel, ts in posts:
+        await shared_surveys.refresh_post_at(rt, channel, ts)
     return DeliveryReport(expired=len(expired))
 
 
@@ -313,8 +334,12 @@ class SurveyMessage(Protocol):
 
 
 async def update_survey_message(rt: Runtime, invitation: SurveyMessage, blocks: list[dict]) -> bool:
-    """Replace the survey DM's blocks; False (logged) when Slack refuses."""
-    if not invitation.dm_channel or not invitation.message_ts:
+    """Replace the survey DM's blocks; False (logged) when Slack refuses.
+
+    A survey asked in a shared channel is never redrawn with one person's answer: its post
+    shows only how many answered (bot/services/shared_surveys.py).
+    """
+    if not invitation.dm_channel or not invitation.message_ts or _in_shared_channel(invitation):
         return False
     try:
         await rt.slack.chat_update(
@@ -351,6 +376,10 @@ async def _release_all(rt: Runtime, claimed: list[Invitation], now: datetime) ->
         assert invitation.id is not None
         values = {"status": S.SCHEDULED, "lease_until": None, "attempts": invitation.attempts - 1}
         await _finish(rt, invitation.id, values, now)
+
+
+def _in_shared_channel(invitation: object) -> bool:
+    return getattr(invitation, "channel", None) == DeliveryChannel.SLACK_CHANNEL
 
 
 def _fields(invitation: Invitation, error: str) -> dict[str, object]:

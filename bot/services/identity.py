@@ -1,4 +1,8 @@
-"""Finding a contact in Slack: user id by email, then time zone and locale."""
+"""Finding a contact in Slack: user id by email, then time zone and locale.
+
+A contact no member lookup finds may be a customer in their account's shared channel:
+bot/services/reach.py looks there (campaigns use it directly, with one view per campaign).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from slack_sdk.errors import SlackApiError
 from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, error_code
-from storage.models import Contact, SkipReason
+from bot.services import reach
+from storage.models import Account, Contact, SkipReason
 
 log = logging.getLogger(__name__)
 NOT_FOUND = frozenset({"users_not_found", "user_not_found", "account_inactive"})
@@ -35,7 +40,7 @@ async def resolve(rt: Runtime, contact: Contact, now: datetime) -> str | None:
     except SlackApiError as exc:
         code = error_code(exc)
         if code in NOT_FOUND:
-            return SkipReason.NO_SLACK_USER
+            return await _in_shared_channel(rt, contact, now)
         if code in CONFIG_ERRORS:
             raise SlackConfigError(
                 f"Slack refused the bot ({code}): check SLACK_BOT_TOKEN and the scopes "
@@ -45,3 +50,13 @@ async def resolve(rt: Runtime, contact: Contact, now: datetime) -> str | None:
         return f"Slack lookup failed ({code})"
     contact.updated_at = now
     return None
+
+
+async def _in_shared_channel(rt: Runtime, contact: Contact, now: datetime) -> str | None:
+    """Look for the contact among their account's Slack Connect channel members."""
+    async with rt.db.session() as session:
+        account = await session.get(Account, contact.account_id)
+    if account is None or not account.slack_channel:
+        return SkipReason.NO_SLACK_USER
+    contact.slack_user_id = None  # a stale id from an earlier lookup is not theirs any more
+    return await reach.resolve(rt, contact, account, reach.Directory(rt), now)

@@ -25,7 +25,8 @@ from storage.db import Database
 from storage.models import Health
 
 REQUIRED_COLUMNS = ("email", "account")
-CONTACT_COLUMNS = {"name": "name", "slack_user_id": "slack_user_id"}  # column → attribute
+# column → attribute
+CONTACT_COLUMNS = {"name": "name", "slack_user_id": "slack_user_id", "locale": "locale"}
 ACCOUNT_COLUMNS = {
     "segment": "segment",
     "industry": "industry",
@@ -34,12 +35,15 @@ ACCOUNT_COLUMNS = {
     "customer_since": "customer_since",
     "health": "health",
     "csm": "csm_user_id",
+    "slack_channel": "slack_channel",
 }
 COLUMNS = (*REQUIRED_COLUMNS, *CONTACT_COLUMNS, *ACCOUNT_COLUMNS)  # README.md's order
 
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
 _AMOUNT = re.compile(r"\$?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SLACK_CHANNEL = re.compile(r"[CG][A-Z0-9]{8,}")
+_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?")
 
 
 @dataclass(frozen=True)
@@ -255,6 +259,29 @@ def _slack_user(column: str) -> Callable[[str, date], str]:
     return parse
 
 
+def _slack_channel(text: str, _today: date) -> str:
+    if not _SLACK_CHANNEL.fullmatch(text):
+        raise _Invalid(
+            f'slack_channel "{text}" is not a Slack channel id; write one like C0ACMESHARED '
+            "(in Slack: the channel's name → About → the Channel ID at the bottom)"
+        )
+    return text
+
+
+def _locale(text: str, _today: date) -> str:
+    """A language tag: language, optional script and region, e.g. ms-MY, en-GB, zh-Hant-TW."""
+    value = text.replace("_", "-")
+    parts = value.split("-")
+    value = "-".join([parts[0].lower(), *(_tag_case(part) for part in parts[1:])])
+    if not _LOCALE.fullmatch(value):
+        raise _Invalid(f'locale "{text}" is not a language tag; write one like en-GB or ms-MY')
+    return value
+
+
+def _tag_case(part: str) -> str:
+    return part.title() if len(part) == 4 else part.upper()
+
+
 def _one_of(column: str, text: str, value: str, choices: list[str]) -> str:
     if value not in choices:
         raise _Invalid(f'{column} "{text}" is not one of {", ".join(choices)}')
@@ -377,4 +404,6 @@ _PARSERS: dict[str, Callable[[str, date], Any]] = {
     "customer_since": _customer_since,
     "health": _health,
     "csm": _slack_user("csm"),
+    "slack_channel": _slack_channel,
+    "locale": _locale,
 }

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TextIO
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import eligibility
 from bot.domain.names import InvalidEmail, name_key, parse_email, segment_named
 from bot.domain.send_windows import next_relationship_slot
-from bot.services import identity
-from storage import audience, invitations
-from storage.models import Account, Contact, InvitationStatus, SurveyKind
+from bot.services import reach
+from storage import audience, invitations, shared_posts
+from storage.models import UNREACHABLE_REASONS, Account, Contact, InvitationStatus, SurveyKind
+
+NAMED_UNREACHABLE = 20  # `send` names this many contacts it could not reach, then counts
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A contact the campaign meant to ask but has no way to reach, and why."""
+
+    email: str
+    account: str
+    reason: str
 
 
 @dataclass
@@ -21,6 +34,11 @@ class CampaignReport:
     created: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     first_due: datetime | None = None
+    by_dm: int = 0  # invitations that go to the person's DM
+    external: int = 0  # of those, people of another organisation (Slack Connect)
+    in_channel: int = 0  # customers whose DM was refused last time: their shared channel
+    unreachable: list[Unreachable] = field(default_factory=list)
+    channel_problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [f"Created {self.created} invitation{'s' if self.created != 1 else ''}."]
@@ -29,7 +47,47 @@ class CampaignReport:
         total = sum(self.skipped.values())
         lines.append(f"Skipped {total}" + (":" if total else "."))
         lines += [f"  {reason}: {count}" for reason, count in sorted(self.skipped.items())]
-        return "\n".join(lines)
+        return "\n".join(lines + self.reach_lines())
+
+    def reach_lines(self) -> list[str]:
+        """How the campaign reaches people, per channel, and who it cannot reach."""
+        lines = [
+            "Reach:",
+            f"  by DM: {self.by_dm}"
+            + (
+                f" ({self.external} in other organisations, through Slack Connect)"
+                if self.external
+                else ""
+            ),
+            f"  in a shared channel: {self.in_channel}"
+            + (" (their organisation refused the DM last time)" if self.in_channel else "")
+            + "; any other customer whose DM is refused is asked in their account's channel",
+            "  by email: 0 (not available yet)",
+        ]
+        if self.channel_problems:
+            lines.append(f"Shared channels the bot cannot read: {len(self.channel_problems)}")
+            lines += [f"  {problem}" for problem in self.channel_problems]
+        if self.unreachable:
+            lines.append(f"could not reach {len(self.unreachable)}:")
+            named = self.unreachable[:NAMED_UNREACHABLE]
+            lines += [f"  {who.email} ({who.account}): {who.reason}" for who in named]
+            if len(self.unreachable) > len(named):
+                lines.append(
+                    f"  … and {len(self.unreachable) - len(named)} more "
+                    "(--unreachable FILE.csv writes them all)"
+                )
+            lines.append(
+                "  To reach them: add their slack_user_id, or the account's Slack Connect "
+                "channel as slack_channel, to the contacts CSV and import it again."
+            )
+        return lines
+
+
+def write_unreachable(report: CampaignReport, out: TextIO) -> None:
+    """Every contact the campaign could not reach, as CSV: email, account, reason."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["email", "account", "reason"])
+    writer.writerows([who.email, who.account, who.reason] for who in report.unreachable)
 
 
 def parse_kind(text: str) -> SurveyKind:
@@ -64,8 +122,13 @@ async def start_relationship_campaign(
     survey = parse_kind(kind)
     targets = await _targets(rt, segment=segment, account=account, email=email)
     report = CampaignReport()
-    for contact, _account in targets:
-        reason = await _skip_reason(rt, contact, now=now)
+    directory = reach.Directory(rt)
+    async with rt.db.session() as session:
+        in_channel_before = await shared_posts.asked_in_channel_last_time(session=session)
+    for contact, contact_account in targets:
+        reason = await _skip_reason(
+            rt, contact, contact_account, directory, now=now
+        )
         due = now if send_now or reason else next_relationship_slot(now, contact.tz)
         async with rt.db.transaction() as session:
             session.add(contact)
@@ -81,9 +144,18 @@ async def start_relationship_campaign(
             )
         if reason:
             report.skipped[reason] += 1
+            if reason in UNREACHABLE_REASONS or reason.startswith("Slack lookup failed"):
+                report.unreachable.append(Unreachable(contact.email, contact_account.name, reason))
         else:
             report.created += 1
             report.first_due = min(filter(None, (report.first_due, due)))
+            external = reach.is_external(contact, await directory.own_team())
+            if external and contact.id in in_channel_before:
+                report.in_channel += 1
+            else:
+                report.by_dm += 1
+                report.external += external
+    report.channel_problems = [str(problem) for problem in directory.problems.values()]
     return report
 
 
@@ -109,8 +181,10 @@ async def _targets(
     raise UserError(f"No contacts{what}. Import them first: vocbot import contacts FILE.csv")
 
 
-async def _skip_reason(rt: Runtime, contact: Contact, *, now: datetime) -> str | None:
-    """Opted out, fatigue (a relationship survey in the last 90 days), or no Slack user."""
+async def _skip_reason(
+    rt: Runtime, contact: Contact, account: Account, directory: reach.Directory, *, now: datetime
+) -> str | None:
+    """Opted out, fatigue (a relationship survey in the last 90 days), or no way to reach them."""
     async with rt.db.session() as session:
         last = await invitations.last_surveyed_at(
             session=session, contact_id=_id(contact), relationship=True
@@ -118,7 +192,7 @@ async def _skip_reason(rt: Runtime, contact: Contact, *, now: datetime) -> str |
     reason = eligibility.skip_reason(
         opted_out=contact.opted_out, last_surveyed=last, relationship=True, now=now
     )
-    return reason or await identity.resolve(rt, contact, now)
+    return reason or await reach.resolve(rt, contact, account, directory, now)
 
 
 def _parse_email(text: str) -> str:

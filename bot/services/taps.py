@@ -111,6 +111,7 @@ async def record_tap(
         due_at=now,
         dm_channel=values["dm_channel"],
         message_ts=values["message_ts"],
+        channel=target.channel,
         answered_at=now,
     )
     card = SurveyCard(invitation_id, target.kind, target.trigger, target.locale, score)

@@ -198,7 +198,7 @@ async def _lock_contact(session: AsyncSession, resolved: Contact) -> Contact:
     if locked is None:
         raise UnknownContact(f"no contact with email {resolved.email}; import it first")
     # Fill in only what was missing: another process may have changed the row meanwhile.
-    for name in ("slack_user_id", "tz", "locale"):
+    for name in ("slack_user_id", "tz", "locale", "slack_team_id", "slack_checked_at"):
         if getattr(locked, name) is None and getattr(resolved, name) is not None:
             setattr(locked, name, getattr(resolved, name))
             locked.updated_at = resolved.updated_at

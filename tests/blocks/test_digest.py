@@ -134,6 +134,29 @@ def test_no_answers_but_surveys_sent_reads_plainly() -> None:
     assert "CSAT (90 days): no answers" in text and "nan" not in text.lower()
 
 
+def test_the_rate_counts_everyone_meant_to_be_asked_and_names_the_unreachable_share() -> None:
+    text = digest_text(_digest(quarter_rate=ResponseRate(34, 108, unreachable=62)))
+    assert (
+        "Response rate, 90 days: 20% (34 of 170 people we meant to ask, 62 of them "
+        "unreachable, answered; target ≥ 20%, on target)"
+    ) in text
+    assert "Could not reach (90 days): 36% (62 of 170). To reach them:" in text
+    assert "slack_channel" in text and "invite the bot" in text
+    assert "Could not reach" not in digest_text(_digest())
+
+
+def test_only_unreachable_people_is_not_an_empty_digest() -> None:
+    nothing = PeriodFigures(W, ScoreSplit(), Average(), Average(), 0)
+    unreached = ResponseRate(0, 0, unreachable=5)
+    text = digest_text(
+        _digest(week=nothing, quarter=nothing, previous_week=nothing, previous_quarter=nothing,
+                week_rate=unreached, quarter_rate=unreached)
+    )  # fmt: skip
+    assert "Nothing to report" not in text
+    assert "Response rate, 90 days: 0% (0 of 5 people we meant to ask" in text
+    assert "Could not reach (90 days): 100% (5 of 5)" in text
+
+
 @pytest.mark.parametrize("value,shown", [(20.0, "+20"), (-4.6, "-5"), (0.2, "0"), (None, "—")])
 def test_nps_format(value: float | None, shown: str) -> None:
     assert format_nps(value) == shown

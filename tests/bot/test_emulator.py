@@ -447,3 +447,43 @@ async def test_ephemeral_and_reactions(emulator: SlackEmulator, client: AsyncWeb
     await client.reactions_add(channel="C1", timestamp=posted["ts"], name="white_check_mark")
     again = client.reactions_add(channel="C1", timestamp=posted["ts"], name="white_check_mark")
     assert (await _error(again)).response["error"] == "already_reacted"
+
+
+async def test_slack_connect_users_channels_and_dm_refusal(
+    emulator: SlackEmulator, client: AsyncWebClient
+) -> None:
+    emulator.add_user("UEXT1", email="Mia@Customer.test", team_id="TCUST", locale="ms-MY")
+    emulator.add_user("UEXT2", email="lee@customer.test", team_id="TCUST")
+    emulator.add_user(
+        "UEXT3", email="ola@customer.test", team_id="TCUST", dm_error="restricted_action"
+    )
+
+    nobody = await _error(client.users_lookupByEmail(email="mia@customer.test"))
+    assert nobody.response["error"] == "users_not_found"  # only members are found by email
+    info = (await client.users_info(user="UEXT1", include_locale=True))["user"]
+    assert (info["team_id"], info["profile"]["email"], info["locale"]) == (
+        "TCUST",
+        "Mia@Customer.test",
+        "ms-MY",
+    )
+
+    async def post_error(channel: str) -> str:
+        return (await _error(client.chat_postMessage(channel=channel, text="hi"))).response["error"]
+
+    assert await post_error("UEXT1") == "invalid_user_combination"  # shares no channel yet
+    emulator.add_channel("C0SHARED1", ["UEXT1", "UEXT3"])
+    emulator.add_channel("C0NOTBOT1", ["UEXT2"], bot_member=False)
+    assert (await client.chat_postMessage(channel="UEXT1", text="hi"))["ok"]
+    assert await post_error("UEXT2") == "invalid_user_combination"
+    assert await post_error("UEXT3") == "restricted_action"
+    assert await post_error("C0NOTBOT1") == "not_in_channel"
+
+    members = await client.conversations_members(channel="C0SHARED1", limit=2)
+    assert members["members"] == ["UBOT", "UEXT1"]
+    cursor = members["response_metadata"]["next_cursor"]
+    rest = await client.conversations_members(channel="C0SHARED1", limit=2, cursor=cursor)
+    assert rest["members"] == ["UEXT3"] and rest["response_metadata"]["next_cursor"] == ""
+    unread = await _error(client.conversations_members(channel="C0NOTBOT1"))
+    assert unread.response["error"] == "not_in_channel"
+    missing = await _error(client.conversations_members(channel="C0GONE001"))
+    assert missing.response["error"] == "channel_not_found"

@@ -55,6 +55,7 @@ async def test_csv_has_every_response_with_its_account(db: Database) -> None:
     assert (row["arr"], row["customer_since"]) == ("50000.0", "2025-06-01")
     assert (row["kind"], row["score"], row["category"]) == ("nps", "9", "promoter")
     assert row["trigger"] == "relationship" and row["contact_email"] == "someone@initech.test"
+    assert {r["channel"] for r in rows} == {"slack"}  # DMs, recorded before channels were
     assert row["answered_at"] == "2026-11-20T17:00:00+00:00"
     assert [int(r["response_id"]) for r in rows] == sorted(int(r["response_id"]) for r in rows)
     hooli = next(r for r in rows if r["account"] == "Hooli")

@@ -176,6 +176,36 @@ async def test_import_creates_accounts_and_contacts(db: Database) -> None:
     assert (await _account(db, "globex")).segment == "smb"
 
 
+async def test_shared_channel_and_locale_are_imported(db: Database) -> None:
+    report = await _import(
+        db,
+        HEADER,
+        _line("ana@acme.test", slack_channel="C0ACMESHARED", locale="ms_my"),
+        _line("bo@acme.test", locale="en-GB"),
+        _line("cy@globex.test", "Globex", slack_channel="G0GLOBEX01"),
+    )
+    assert not report.errors
+    assert (await _account(db, "acme")).slack_channel == "C0ACMESHARED"
+    assert (await _account(db, "globex")).slack_channel == "G0GLOBEX01"
+    assert (await _contact(db, "ana@acme.test")).locale == "ms-MY"
+    assert (await _contact(db, "bo@acme.test")).locale == "en-GB"
+    assert (await _contact(db, "cy@globex.test")).locale is None
+
+
+async def test_two_shared_channels_for_one_account_name_both_lines(db: Database) -> None:
+    report = await _import(
+        db,
+        HEADER,
+        _line("ana@acme.test", slack_channel="C0ACMESHARED"),
+        _line("bo@acme.test", slack_channel="C0ACMEOTHER"),
+    )
+    assert _messages(report) == [
+        'line 3: account "Acme" has slack_channel "C0ACMEOTHER" here but "C0ACMESHARED" on '
+        "line 2; give it one value (or leave one empty)"
+    ]
+    assert await _counts(db) == (0, 0)
+
+
 async def test_reimport_updates_without_duplicates(db: Database) -> None:
     lines = [HEADER, _line(segment="smb"), _line("bo@acme.test"), _line("cy@globex.test", "Globex")]
     await _import(db, *lines)
@@ -298,6 +328,11 @@ async def test_accepted_spellings(
         ({"slack_user_id": "u012ab3cd"}, 'slack_user_id "u012ab3cd" is not a Slack user id'),
         ({"csm": "@bo"}, 'csm "@bo" is not a Slack user id'),
         ({"plan": "P" * 101}, "plan is longer than 100 characters"),
+        ({"slack_channel": "#acme"}, 'slack_channel "#acme" is not a Slack channel id'),
+        ({"slack_channel": "U0ACMESHARED"}, 'slack_channel "U0ACMESHARED" is not a Slack channel'),
+        ({"slack_channel": "C0AB"}, 'slack_channel "C0AB" is not a Slack channel id'),
+        ({"locale": "Malay"}, 'locale "Malay" is not a language tag'),
+        ({"locale": "en-GB-x"}, 'locale "en-GB-x" is not a language tag'),
     ],
 )
 async def test_each_rule_names_the_line(db: Database, cells: dict[str, str], message: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.devkit.demo import SCORES, Demo, feedback, play, run_demo, weekly
+from bot.devkit.demo import SCORES, Demo, feedback, play, run_demo, slack_connect, weekly
 from storage.models import FollowUpCase, Invitation, Response
 
 
@@ -69,3 +69,24 @@ def test_python_m_bot_demo_finishes_offline_within_a_minute(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert "Priya starts the quarterly NPS survey" in done.stdout
     assert str(tmp_path) in done.stdout
+
+
+async def test_the_demo_shows_a_customer_answering_from_a_slack_connect_channel(
+    tmp_path: Path,
+) -> None:
+    async def scenario(demo: Demo) -> None:
+        await play(demo)
+        await slack_connect(demo)
+
+    out = io.StringIO()
+    await run_demo(out, tmp_path, scenario)
+    text = out.getvalue()
+    connect = text.split("talks to us only in a Slack Connect channel")[1]
+    assert "could not reach 1:\n  ops@kinabalu.example" in connect
+    assert "#kinabalu-freight (Slack Connect) · message\n" in connect
+    assert "@Nadia, @Marcus" in connect
+    assert "2 of 2 answered" in connect
+    assert "Nadia, only · only visible to you" in connect
+    assert "NPS 4 · DETRACTOR" in connect and "Kinabalu Freight" in connect
+    channel_views = [part for part in connect.split("▸ ") if part.startswith("#kinabalu")]
+    assert channel_views and all("Your answer" not in view for view in channel_views)

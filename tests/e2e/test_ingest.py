@@ -16,7 +16,7 @@ from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import run_due
-from storage.models import Contact, IngestedEvent, Invitation, InvitationStatus
+from storage.models import Account, Contact, IngestedEvent, Invitation, InvitationStatus
 from tests.seed import Person, add_people
 
 S = InvitationStatus
@@ -423,3 +423,18 @@ async def test_run_due_delivers_the_scheduled_surveys_as_dms(
     assert "How satisfied were you with the support you received?" in shown
     assert "How easy was it to get your issue resolved?" in shown
     assert {i.status for i in await _invitations(rt)} == {S.SENT}
+
+
+async def test_a_customer_in_the_accounts_shared_channel_is_found_for_an_event(
+    rt: Runtime, hooks: Hooks, emulator: SlackEmulator
+) -> None:
+    emulator.add_user("U0MIA", email=ANA, team_id="TCUSTOMER", tz="Asia/Kuala_Lumpur")
+    emulator.add_channel("C0ACMESHARED", ["U0MIA"])
+    await add_people(rt.db, Person(ANA))
+    async with rt.db.transaction() as session:
+        await session.execute(update(Account).values(slack_channel="C0ACMESHARED"))
+    status, answer = await hooks.send()
+    assert status == 202 and answer["skipped"] is None and answer["scheduled"]
+    async with rt.db.session() as session:
+        contact = (await session.execute(select(Contact))).scalar_one()
+    assert (contact.slack_user_id, contact.slack_team_id) == ("U0MIA", "TCUSTOMER")
