@@ -5,7 +5,8 @@ campaign learned), by `users.lookupByEmail` (members and guests of our workspace
 then among the members of the account's Slack Connect channel (`conversations.members`,
 page by page; `users.info` for each, matching `profile.email` without regard to case).
 What Slack says (user id, team, zone, locale) is kept on the contact and asked again at
-each campaign. A shared channel the bot cannot read is reported once per account, with
+a campaign once it is a day old (`CAMPAIGN_FRESHNESS`); an event's survey asks only for
+what is missing. A shared channel the bot cannot read is reported once per account, with
 the fix, and the campaign goes on for the other accounts.
 """
 
@@ -15,12 +16,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.core.errors import UserError
+from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, error_code
 from storage.models import Account, Contact, SkipReason
@@ -31,6 +32,9 @@ NOT_FOUND = frozenset({"users_not_found", "user_not_found", "account_inactive"})
 UNREADABLE = frozenset({"not_in_channel", "channel_not_found"})
 MEMBERS_PAGE = 500  # conversations.members per call (Slack allows up to 1,000)
 INFO_AT_ONCE = 8  # users.info calls in flight while scanning a channel's members
+# A campaign asks Slack again about a contact checked longer ago than this: names, zones
+# and channels change, but two campaigns on one day need not ask about everyone twice.
+CAMPAIGN_FRESHNESS = timedelta(days=1)
 SCOPES_HINT = (
     "check SLACK_BOT_TOKEN and the scopes users:read, users:read.email, channels:read and "
     "groups:read in manifest.json"
@@ -117,7 +121,7 @@ class Directory:
             except SlackApiError as exc:
                 code = error_code(exc)
                 if code in CONFIG_ERRORS:
-                    raise UserError(f"Slack refused the bot ({code}): {SCOPES_HINT}") from exc
+                    raise _refused(code) from exc
                 if code not in UNREADABLE:  # e.g. Slack busy: the next contact asks again
                     del self._channels[channel]
                     raise
@@ -144,17 +148,29 @@ class Directory:
         except SlackApiError as exc:
             code = error_code(exc)
             if code in CONFIG_ERRORS:
-                raise UserError(f"Slack refused the bot ({code}): {SCOPES_HINT}") from exc
+                raise _refused(code) from exc
             return None
 
 
 async def resolve(
-    rt: Runtime, contact: Contact, account: Account, directory: Directory, now: datetime
+    rt: Runtime,
+    contact: Contact,
+    account: Account,
+    directory: Directory,
+    now: datetime,
+    *,
+    fresh_for: timedelta | None = CAMPAIGN_FRESHNESS,
 ) -> str | None:
     """Fill in the contact's Slack identity; return a skip reason when Slack has no way to them.
 
-    Raises UserError when Slack refuses the bot itself (bad token, missing scope).
+    Args:
+        fresh_for: a contact whose user and zone are known and were checked less than this
+            long ago is not asked about again; None: never again once known.
+
+    Raises SlackConfigError when Slack refuses the bot itself (bad token, missing scope).
     """
+    if _known(contact, now, fresh_for):
+        return None
     try:
         user = await _by_id(rt, contact) or await _by_email(rt, contact)
         if user is None and account.slack_channel:
@@ -172,10 +188,19 @@ async def resolve(
     except SlackApiError as exc:
         code = error_code(exc)
         if code in CONFIG_ERRORS:
-            raise UserError(f"Slack refused the bot ({code}): {SCOPES_HINT}") from exc
+            raise _refused(code) from exc
         log.warning("slack lookup failed", extra={"contact_id": contact.id, "error": code})
         return f"Slack lookup failed ({code})"
     return None
+
+
+async def resolve_for_event(rt: Runtime, contact: Contact, now: datetime) -> str | None:
+    """`resolve` for one event's survey: Slack is asked only for what is not known yet."""
+    async with rt.db.session() as session:
+        account = await session.get(Account, contact.account_id)
+    if account is None:
+        return SkipReason.NO_SLACK_USER
+    return await resolve(rt, contact, account, Directory(rt), now, fresh_for=None)
 
 
 def is_external(contact: Contact, own_team: str) -> bool:
@@ -208,6 +233,19 @@ async def _by_email(rt: Runtime, contact: Contact) -> dict[str, Any] | None:
         raise
     user = dict(info["user"])
     return None if user.get("deleted") else user
+
+
+def _refused(code: str) -> SlackConfigError:
+    return SlackConfigError(f"Slack refused the bot ({code}): {SCOPES_HINT}")
+
+
+def _known(contact: Contact, now: datetime, fresh_for: timedelta | None) -> bool:
+    if not (contact.slack_user_id and contact.tz):
+        return False
+    if fresh_for is None:
+        return True
+    checked = contact.slack_checked_at
+    return checked is not None and now - checked < fresh_for
 
 
 def _remember(contact: Contact, user: dict[str, Any], own_team: str, now: datetime) -> None:

@@ -21,7 +21,7 @@ from bot.core.runtime import Runtime
 from bot.domain import eligibility
 from bot.domain.names import clean_email
 from bot.domain.send_windows import next_transactional_slot
-from bot.services import identity
+from bot.services import reach
 from storage import audience, events, invitations
 from storage.models import (
     Contact,
@@ -208,7 +208,7 @@ async def _lock_contact(session: AsyncSession, resolved: Contact) -> Contact:
 async def _resolve(rt: Runtime, contact: Contact, now: datetime) -> str | None:
     """Fill in the contact's Slack id, zone and locale; a skip reason when it has no user."""
     try:
-        reason = await identity.resolve(rt, contact, now)
+        reason = await reach.resolve_for_event(rt, contact, now)
     except (TimeoutError, aiohttp.ClientError) as exc:
         raise TryLater(f"Slack could not be reached ({exc!r}): {_AGAIN}") from exc
     if reason is not None and reason not in _SKIP_REASONS:

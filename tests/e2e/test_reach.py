@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
@@ -57,6 +57,11 @@ async def _contact(rt: Runtime, email: str) -> Contact:
 async def _responses(rt: Runtime) -> list[Response]:
     async with rt.db.session() as session:
         return list((await session.execute(select(Response).order_by(Response.id))).scalars())
+
+
+async def _forget_invitations(rt: Runtime) -> None:
+    async with rt.db.transaction() as session:
+        await session.execute(delete(Invitation))
 
 
 async def _advocacy_count(rt: Runtime) -> int:
@@ -473,3 +478,26 @@ async def test_a_missing_channel_is_reported_once_and_a_busy_slack_is_not_blamed
     ]
     [problem] = report.channel_problems
     assert problem.startswith("Gone: the bot cannot find its shared channel C0NOSUCHCHAN")
+
+
+async def test_a_campaign_asks_slack_again_about_a_contact_only_once_a_day_has_passed(
+    rt: Runtime, emulator: SlackEmulator, clock: FakeClock
+) -> None:
+    emulator.add_user("U0MIA", email="mia@globex.test", team_id=CUSTOMER_TEAM, tz="Europe/Paris")
+    emulator.add_channel(SHARED, ["U0MIA"])
+    await add_people(rt.db, Person("mia@globex.test", account="Globex"))
+    await _set_channel(rt, "Globex", SHARED)
+    await start_relationship_campaign(rt, kind="nps", now=rt.now())
+    asked = len(emulator.calls_to("users.info"))
+    emulator.add_user("U0MIA", email="mia@globex.test", team_id=CUSTOMER_TEAM, tz="Asia/Tokyo")
+
+    await _forget_invitations(rt)  # so fatigue does not skip the contact before any lookup
+    report = await start_relationship_campaign(rt, kind="nps", now=rt.now() + timedelta(hours=2))
+    assert report.created == 1
+    assert len(emulator.calls_to("users.info")) == asked  # checked two hours ago: still fresh
+    assert (await _contact(rt, "mia@globex.test")).tz == "Europe/Paris"
+
+    await _forget_invitations(rt)
+    await start_relationship_campaign(rt, kind="nps", now=rt.now() + timedelta(days=2))
+    assert len(emulator.calls_to("users.info")) > asked
+    assert (await _contact(rt, "mia@globex.test")).tz == "Asia/Tokyo"
