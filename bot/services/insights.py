@@ -16,6 +16,7 @@ from bot.domain.names import InvalidEmail, name_key, parse_email
 from bot.domain.reports import LoggedInsight
 from bot.domain.scales import HAPPY, MIDDLE, UNHAPPY
 from bot.domain.voc_command import NAME_MAX, Draft
+from bot.services import sharing
 from storage import accounts, feedback, responses
 from storage.models import (
     Account,
@@ -145,6 +146,7 @@ async def log_insight(
         )
         insight_id = await feedback.add_insight(session=session, insight=insight, themes=tagged)
     log.info("insight logged", extra={"insight_id": insight_id, "type": str(draft.type)})
+    await sharing.share_insight(rt, insight_id=insight_id, now=now)
     return _logged(insight, account.name, sorted(tagged), request)
 
 
