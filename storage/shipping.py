@@ -165,6 +165,20 @@ async def contact_locales(
     return {int(contact_id): locale for contact_id, locale in rows.all()}
 
 
+async def shipped_between(
+    *, session: AsyncSession, start: datetime, end: datetime
+) -> list[tuple[int, datetime]]:
+    """(request id, shipped at) of the requests shipped in [start, end]."""
+    rows = await session.execute(
+        select(FeatureRequest.id, FeatureRequest.shipped_at).where(
+            FeatureRequest.status == RequestStatus.SHIPPED,
+            FeatureRequest.shipped_at >= start,
+            FeatureRequest.shipped_at <= end,
+        )
+    )
+    return [(int(request_id), shipped_at) for request_id, shipped_at in rows.all()]
+
+
 async def requests_with_due_questions(*, session: AsyncSession, now: datetime) -> list[int]:
     """Requests that have an unsent "did it solve it?" question due by `now`."""
     rows = await session.execute(

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 NOTICE_LEASE = timedelta(minutes=5)
 NOTICE_METADATA_EVENT = "voc_ship_notice"
 ASK_AFTER = timedelta(days=7)  # the customers who asked hear "did it solve it?" this long after
+ASK_WINDOW = timedelta(days=30)  # a request shipped longer ago than this is not asked any more
 LINK = re.compile(r"https?://[^\s<>|]{3,490}")
 Message = tuple[str, list[Block] | None]  # a DM's text and optional blocks
 ADMIN_ONLY = "Only VoC admins can {what}. Ask one of them, or ask to be added to VOC_ADMINS."
@@ -49,8 +50,8 @@ async def ship(
 
     A notice row per person (unique per request and kind) is claimed with a lease before its
     DM, so a repeated or concurrent `/voc ship` never DMs anyone twice; a DM Slack refuses
-    keeps its error and is not retried. The customers who asked are also owed one question
-    a week later (`ask_due`): did it solve what they needed?
+    keeps its error and is not retried. A week later `ask_due` asks the customers who asked
+    one question: did it solve what they needed?
     """
     require_admin(rt, user_id, "mark features shipped")
     link = parse_link(url)
@@ -62,15 +63,6 @@ async def ship(
         )
         people = await shipping.recipients(session=session, request_id=request.id)
         await shipping.add_notices(session=session, request_id=request.id, people=people, now=now)
-        customers = {user: contact for user, contact in people.items() if contact is not None}
-        await shipping.add_notices(
-            session=session,
-            request_id=request.id,
-            people=customers,
-            now=now,
-            kind=NoticeKind.ASKED,
-            due_at=now + ASK_AFTER,
-        )
         stored = await session.get(FeatureRequest, request.id)
         link = stored.ship_url if stored else link
     report = await _send(
@@ -121,7 +113,26 @@ async def plan(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> Shi
 
 
 async def ask_due(rt: Runtime, now: datetime) -> int:
-    """Ask each customer whose request shipped a week ago whether it solved their need, once."""
+    """Ask each customer whose request shipped a week ago whether it solved their need, once.
+
+    The question rows are added when they fall due (one per customer, request and kind), so
+    a request shipped more than `ASK_WINDOW` before that is never asked.
+    """
+    async with rt.db.transaction() as session:
+        shipped = await shipping.shipped_between(
+            session=session, start=now - ASK_AFTER - ASK_WINDOW, end=now - ASK_AFTER
+        )
+        for request_id, shipped_at in shipped:
+            people = await shipping.recipients(session=session, request_id=request_id)
+            customers = {user: contact for user, contact in people.items() if contact is not None}
+            await shipping.add_notices(
+                session=session,
+                request_id=request_id,
+                people=customers,
+                now=now,
+                kind=NoticeKind.ASKED,
+                due_at=shipped_at + ASK_AFTER,
+            )
     async with rt.db.session() as session:
         due = await shipping.requests_with_due_questions(session=session, now=now)
     asked = 0

@@ -10,6 +10,7 @@ from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
 from storage.models import Insight
 from tests.e2e.test_followups import VOC, _card_json, _survey, _tap
+from tests.e2e.test_home import _home_of, _open_home
 from tests.e2e.test_voc import ask, rows, seed
 from tests.harness import SlackSender, eventually
 from tests.payloads import view_submission
@@ -109,3 +110,17 @@ async def test_nothing_is_shared_when_the_channel_is_unset(
     await seed(rt.db)
     assert (await ask(slack, emulator, "Globex Corp: the docs are out of date")).ok
     assert [c for c in emulator.calls_to("chat.postMessage")] == []
+
+
+async def test_the_csms_app_home_flags_the_case_with_its_phrase(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    invitation = await _survey(rt, emulator)
+    await _tap(slack, emulator, invitation, 2)
+    await eventually(lambda: emulator.messages(VOC))
+    await slack.interactive(_comment(invitation.id or 0, "Kami mungkin beralih ke pesaing"))
+    await eventually(lambda: "pesaing" in _card_json(emulator))
+    assert await _open_home(slack, "UCSM") == 200
+    view = await eventually(lambda: _home_of(emulator, "UCSM"))
+    shown = json.dumps(view["blocks"], ensure_ascii=False)
+    assert 'Churn risk (\\"beralih\\")' in shown
