@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from blocks.ids import ActionId, BlockId, CallbackId
+from blocks.reading import reading_line
 from blocks.surveys import to_dicts
 from blocks.text import escape, quote, shorten
 from bot.domain.cards import CaseCard
@@ -182,8 +183,9 @@ def _comment(card: CaseCard) -> Block:
     if card.comment is None or not card.comment.strip():
         return ContextBlock(elements=[PlainTextObject(text="No comment yet")])
     heading = "*Comment*\n"
-    said = _fit(card.comment, _SECTION_MAX - len(heading), quote)
-    return SectionBlock(text=MarkdownTextObject(text=heading + said))
+    reading = reading_line(card.comment)
+    said = _fit(card.comment, _SECTION_MAX - len(heading) - len(reading or "") - 1, quote)
+    return SectionBlock(text=MarkdownTextObject(text=f"{heading}{said}\n{reading}"))
 
 
 def _status(card: CaseCard) -> str:

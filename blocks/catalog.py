@@ -60,6 +60,15 @@ _EN: dict[str, str] = {
     "advocacy.done.testimonial": "giving a testimonial",
     "advocacy.and": "and",
     "ship.live": "You asked for *{feature}* — it's live. Thank you for asking!",
+    "ship.how_to": "Here's how to use it: {url}",
+    "plan.told": "You asked for *{feature}* — it's planned. We'll tell you when it's live.",
+    "solved.question": "You asked for *{feature}*, which went live a week ago. "
+    "Did it solve what you needed?",
+    "solved.yes": "Yes",
+    "solved.not_quite": "Not quite",
+    "solved.send": "Send",
+    "solved.what_missing": "What is still missing?",
+    "solved.thanks": "Thank you for telling us.",
     "error.not_saved": (
         "Sorry, that did not save: something went wrong on our side. Please try again."
     ),
@@ -124,6 +133,20 @@ _MS: dict[str, str] = {
         "Anda pernah meminta *{feature}*: kini ia sudah tersedia. "
         "Terima kasih kerana memberitahu kami!"
     ),
+    "ship.how_to": "Cara menggunakannya: {url}",
+    "plan.told": (
+        "Anda pernah meminta *{feature}*: ia kini dalam perancangan. "
+        "Kami akan memberitahu anda apabila ia tersedia."
+    ),
+    "solved.question": (
+        "Anda pernah meminta *{feature}*, yang tersedia seminggu lalu. "
+        "Adakah ia menyelesaikan keperluan anda?"
+    ),
+    "solved.yes": "Ya",
+    "solved.not_quite": "Belum sepenuhnya",
+    "solved.send": "Hantar",
+    "solved.what_missing": "Apa yang masih kurang?",
+    "solved.thanks": "Terima kasih kerana memberitahu kami.",
     "error.not_saved": ("Maaf, ia tidak disimpan: berlaku masalah di pihak kami. Sila cuba lagi."),
 }
 

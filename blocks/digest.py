@@ -194,6 +194,49 @@ def _themes(title: str, themes: list[ThemeCount], of_what: str) -> _Section:
     return _Section(title, lines)
 
 
+def _theme_trends(digest: Digest) -> _Section | None:
+    """Each top theme's share against the 90 days before, and the segment it comes from."""
+    if not digest.theme_trends:
+        return None
+    lines = []
+    for trend in digest.theme_trends:
+        text = f"{trend.theme}: {format_share(trend.share)}"
+        if trend.previous_share is not None and trend.share is not None:
+            points = round((trend.share - trend.previous_share) * 100)
+            text += f" (was {format_share(trend.previous_share)}, {points:+d} pts)"
+        if trend.segment_share is not None:
+            where = shorten(trend.segment or "no segment", LABEL_MAX)
+            text += f" · mostly {where} ({format_share(trend.segment_share)} of mentions)"
+        lines.append(_same(text))
+    return _Section("Themes against the 90 days before", lines)
+
+
+_SIGNAL_TITLES = {"churn risk": "Churn risk", "expansion": "Expansion"}
+
+
+def _signals(digest: Digest) -> _Section | None:
+    """Last week's churn-risk and expansion flags, with the words behind them, and sentiment."""
+    moods = digest.week_sentiment
+    if not digest.signals and not moods:
+        return None
+    lines = []
+    if moods:
+        counts = " · ".join(
+            f"{moods.get(mood, 0)} {mood}" for mood in ("positive", "neutral", "negative")
+        )
+        lines.append(_same(f"Sentiment of last week's feedback: {counts}"))
+    for kind, title in _SIGNAL_TITLES.items():
+        heard = [signal for signal in digest.signals if signal.kind == kind]
+        if not heard:
+            continue
+        shown = ", ".join(
+            f'{shorten(signal.account, LABEL_MAX)} ("{signal.phrase}")' for signal in heard[:6]
+        )
+        more = f" and {len(heard) - 6} more" if len(heard) > 6 else ""
+        lines.append(_same(f"{title}: {len(heard)} account(s): {shown}{more}"))
+    return _Section("Signals heard last week", lines)
+
+
 def _follow_up(digest: Digest) -> _Section:
     completion = digest.completion
     rate = completion.overall
@@ -247,6 +290,7 @@ def _sections(digest: Digest) -> list[_Section]:
         *(_breakdown(name, groups) for name, groups in digest.breakdowns.items()),
         _themes("Top themes (90 days)", digest.themes, "comments"),
         _themes("Among detractors (90 days)", digest.detractor_themes, "detractor comments"),
+        *(section for section in (_theme_trends(digest), _signals(digest)) if section),
         _follow_up(digest),
         _requests(digest),
         _verbatims(digest),

@@ -19,6 +19,7 @@ from slack_sdk.models.views import View
 
 from blocks.digest import format_nps
 from blocks.ids import ActionId
+from blocks.reading import signal_labels
 from blocks.text import escape, shorten
 from storage.home import AccountNps, CaseCounts, HomeCase
 from storage.nps import ScoreSplit
@@ -54,9 +55,12 @@ def _case_line(case: HomeCase, user_id: str, now: datetime) -> str:
         else "unclaimed"
     )
     account = escape(shorten(case.account, NAME_MAX))
+    signals = "".join(
+        f" · :triangular_flag_on_post: {label}" for label in signal_labels(case.comment)
+    )
     return (
         f"{flag}*{account}*: {case.kind.upper()} {case.score}, answered "
-        f"{_age(case.opened_at, now)}, {owner}"
+        f"{_age(case.opened_at, now)}, {owner}{signals}"
     )
 
 

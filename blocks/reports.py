@@ -36,6 +36,8 @@ HELP = (
     ("`/voc nps enterprise`", "NPS for everyone, a segment or an account"),
     ("`/voc send nps smb`", "admins: start a survey (nps, csat or ces; optional segment)"),
     ("`/voc ship SSO`", "admins: mark a request shipped and tell everyone who asked"),
+    ("`/voc ship SSO https://…`", "admins: the same, with a link on how to use it"),
+    ("`/voc plan SSO`", "admins: mark a request planned and tell everyone who asked"),
 )
 TAGS_HELP = (
     "Types: #feature #bug #pricing #competitor #praise #docs #service #other · "

@@ -5,7 +5,16 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.core.runtime import Runtime
-from handlers import cases, context, errors, home, shared_surveys, surveys, voc_command
+from handlers import (
+    cases,
+    context,
+    errors,
+    home,
+    requests,
+    shared_surveys,
+    surveys,
+    voc_command,
+)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
@@ -16,4 +25,5 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     cases.register(app)
     voc_command.register(app)
     home.register(app)
+    requests.register(app)
     errors.register(app)

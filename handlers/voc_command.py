@@ -17,6 +17,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from blocks import feedback as feedback_blocks
 from blocks import reports as report_blocks
+from blocks import requests as request_blocks
 from blocks.ids import EDIT_THEMES_ACTION, ActionId, VocId
 from blocks.surveys import to_dicts
 from bot.core.errors import UserError, VocError
@@ -231,7 +232,9 @@ async def _themes(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -
 
 
 async def _requests(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    await reply(report_blocks.requests_blocks(await reports.requests(rt)), "Feature requests")
+    ranked = report_blocks.requests_blocks(await reports.requests(rt))
+    shipped = request_blocks.outcome_blocks(await shipping.outcomes(rt))
+    await reply(ranked + shipped, "Feature requests")
 
 
 async def _nps(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
@@ -244,10 +247,21 @@ async def _send(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> 
 
 
 async def _ship(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    report = await shipping.ship(rt, feature=rest, user_id=command.user_id, now=rt.now())
+    feature, link = shipping.split_feature_and_link(rest)
+    report = await shipping.ship(
+        rt, feature=feature, user_id=command.user_id, now=rt.now(), url=link
+    )
     await reply(
         report_blocks.ship_blocks(report), f"{report_blocks.notice_text(report.feature)} shipped"
     )
+
+
+async def _plan(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
+    report = await shipping.plan(rt, feature=rest, user_id=command.user_id, now=rt.now())
+    shown = request_blocks.plan_blocks(
+        report.feature, report.newly_shipped, report.sent, report.already, report.failed
+    )
+    await reply(shown, f"{report_blocks.notice_text(report.feature)} planned")
 
 
 COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None]]] = {
@@ -258,6 +272,7 @@ COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None
     "nps": _nps,
     "send": _send,
     "ship": _ship,
+    "plan": _plan,
 }
 
 

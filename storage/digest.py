@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.insights import RequestRank, ThemeCount
+from storage.insights import HeardSignal, RequestRank, ThemeCount, ThemeTrend
 from storage.metrics import CompletionRate
 from storage.models import (
     UNREACHABLE_REASONS,
@@ -313,6 +313,9 @@ class Digest:
     requests: list[RequestRank]
     verbatims: list[Verbatim]
     trend: list[WeekNps] = field(default_factory=list)
+    theme_trends: list[ThemeTrend] = field(default_factory=list)  # top themes vs 90 days before
+    signals: list[HeardSignal] = field(default_factory=list)  # churn / expansion, last week
+    week_sentiment: dict[str, int] = field(default_factory=dict)  # last week's insights
 
     @property
     def empty(self) -> bool:

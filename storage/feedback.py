@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -120,4 +120,15 @@ async def insert_ignoring_duplicates(
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     result = await session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_share(*, session: AsyncSession, insight_id: int, now: datetime) -> bool:
+    """Mark the insight shared to INSIGHTS_CHANNEL; False when it already was."""
+    result = await session.execute(
+        update(Insight)
+        .where(Insight.id == insight_id, Insight.shared_at.is_(None))
+        .values(shared_at=now)
+        .execution_options(synchronize_session=False)
+    )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ class HomeCase:
     overdue: bool
     channel: str | None
     message_ts: str | None
+    comment: str | None = None  # the survey comment, for its churn / expansion flags
 
 
 @dataclass(frozen=True)
@@ -66,15 +67,17 @@ async def open_cases(
             flag,
             C.channel,
             C.message_ts,
+            Response.comment,
         )
         .join(Account, Account.id == C.account_id)
+        .outerjoin(Response, Response.id == C.response_id)
         .where(_mine(user_id))
         .order_by(flag.desc(), C.opened_at, C.id)
         .limit(limit)
     )
     cases = [
-        HomeCase(i, name, kind, score, opened, claimed, bool(late), channel, ts)
-        for i, name, kind, score, opened, claimed, late, channel, ts in rows.all()
+        HomeCase(i, name, kind, score, opened, claimed, bool(late), channel, ts, comment)
+        for i, name, kind, score, opened, claimed, late, channel, ts, comment in rows.all()
     ]
     counts = (
         await session.execute(

@@ -106,3 +106,67 @@ async def top_requests(
         RequestRank(int(i), name, status, int(n), float(total), int(m))
         for i, name, status, n, total, m in rows.all()
     ]
+
+
+@dataclass(frozen=True)
+class ThemeTrend:
+    """A top theme's share this period against the period before, and where it is heard."""
+
+    theme: str
+    share: float | None
+    previous_share: float | None
+    segment: str | None  # the segment most of its mentions come from
+    segment_share: float | None  # that segment's part of the theme's mentions
+
+
+@dataclass(frozen=True)
+class HeardText:
+    """An insight's words with its account, for reading signals and sentiment."""
+
+    account: str
+    segment: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class HeardSignal:
+    """A churn-risk or expansion flag raised by one insight, and the phrase that raised it."""
+
+    kind: str
+    account: str
+    phrase: str
+
+
+async def theme_segments(
+    *, session: AsyncSession, since: datetime, until: datetime, themes: list[str]
+) -> dict[str, list[tuple[str | None, int]]]:
+    """Theme → (segment, insights carrying it) for the insights created in [since, until)."""
+    if not themes:
+        return {}
+    hits = func.count(distinct(ThemeTag.insight_id))
+    rows = await session.execute(
+        select(ThemeTag.theme, Account.segment, hits)
+        .join(Insight, Insight.id == ThemeTag.insight_id)
+        .join(Account, Account.id == Insight.account_id)
+        .where(ThemeTag.theme.in_(themes), Insight.created_at >= since, Insight.created_at < until)
+        .group_by(ThemeTag.theme, Account.segment)
+        .order_by(hits.desc(), Account.segment)
+    )
+    found: dict[str, list[tuple[str | None, int]]] = {}
+    for theme, segment, count in rows.all():
+        found.setdefault(theme, []).append((segment, int(count)))
+    return found
+
+
+async def heard_texts(
+    *, session: AsyncSession, since: datetime, until: datetime, limit: int
+) -> list[HeardText]:
+    """The words of the newest insights created in [since, until), at most `limit`."""
+    rows = await session.execute(
+        select(Account.name, Account.segment, Insight.text)
+        .join(Account, Account.id == Insight.account_id)
+        .where(Insight.created_at >= since, Insight.created_at < until)
+        .order_by(Insight.created_at.desc(), Insight.id.desc())
+        .limit(limit)
+    )
+    return [HeardText(name, segment, text) for name, segment, text in rows.all()]

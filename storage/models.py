@@ -337,6 +337,9 @@ class FeatureRequest(SQLModel, table=True):
     created_by: str | None = Field(default=None, max_length=32)
     shipped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     shipped_by: str | None = Field(default=None, max_length=32)
+    planned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    planned_by: str | None = Field(default=None, max_length=32)
+    ship_url: str | None = Field(default=None, max_length=500)  # "here's how to use it"
 
 
 class Insight(SQLModel, table=True):
@@ -363,6 +366,7 @@ class Insight(SQLModel, table=True):
     competitor: str | None = Field(default=None, max_length=200)
     logged_by: str | None = Field(default=None, max_length=32)  # Slack user id
     created_at: datetime = _now_field()
+    shared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # INSIGHTS_CHANNEL
 
 
 class ThemeTag(SQLModel, table=True):
@@ -381,12 +385,28 @@ class ThemeTag(SQLModel, table=True):
     created_at: datetime = _now_field()
 
 
+class NoticeKind(StrEnum):
+    """What a request notice tells or asks its person."""
+
+    SHIPPED = "shipped"  # "it's live"
+    PLANNED = "planned"  # "it's planned"
+    ASKED = "asked"  # a week after shipping: "did it solve what you needed?"
+
+
+class SolvedAnswer(StrEnum):
+    YES = "yes"
+    NOT_QUITE = "not_quite"
+
+
 class ShipNotice(SQLModel, table=True):
-    """The "it's live" DM owed to one person for one shipped request; the key makes it once."""
+    """A DM owed to one person about one request; (request, person, kind) makes it once.
+
+    `kind` is a `NoticeKind`; an "asked" notice is due at `due_at` and keeps the answer.
+    """
 
     __tablename__ = "ship_notices"
     __table_args__ = (
-        UniqueConstraint("feature_request_id", "user_id", name="uq_ship_notices_user"),
+        UniqueConstraint("feature_request_id", "user_id", "kind", name="uq_ship_notices_kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -397,6 +417,11 @@ class ShipNotice(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=200)
+    kind: str = Field(default=NoticeKind.SHIPPED, max_length=10)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answer: str | None = Field(default=None, max_length=10)  # a SolvedAnswer
+    answer_comment: str | None = None
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class DigestRun(SQLModel, table=True):

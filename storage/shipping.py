@@ -2,23 +2,52 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.feedback import insert_ignoring_duplicates
-from storage.models import Account, Contact, FeatureRequest, Insight, RequestStatus, ShipNotice
+from storage.models import (
+    Account,
+    Contact,
+    FeatureRequest,
+    Insight,
+    NoticeKind,
+    RequestStatus,
+    ShipNotice,
+)
 
 
 async def mark_shipped(
-    *, session: AsyncSession, request_id: int, user_id: str, now: datetime
+    *, session: AsyncSession, request_id: int, user_id: str, now: datetime, url: str | None = None
 ) -> bool:
     """Mark the request shipped; False when it already was (the first ship time stays)."""
     result = await session.execute(
         update(FeatureRequest)
         .where(FeatureRequest.id == request_id, FeatureRequest.status != RequestStatus.SHIPPED)
         .values(status=RequestStatus.SHIPPED, shipped_at=now, shipped_by=user_id)
+        .execution_options(synchronize_session=False)
+    )
+    if url:
+        await session.execute(
+            update(FeatureRequest)
+            .where(FeatureRequest.id == request_id)
+            .values(ship_url=url)
+            .execution_options(synchronize_session=False)
+        )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_planned(
+    *, session: AsyncSession, request_id: int, user_id: str, now: datetime
+) -> bool:
+    """Mark an open request planned; False when it was planned or shipped already."""
+    result = await session.execute(
+        update(FeatureRequest)
+        .where(FeatureRequest.id == request_id, FeatureRequest.status == RequestStatus.OPEN)
+        .values(status=RequestStatus.PLANNED, planned_at=now, planned_by=user_id)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -49,9 +78,15 @@ async def recipients(*, session: AsyncSession, request_id: int) -> dict[str, int
 
 
 async def add_notices(
-    *, session: AsyncSession, request_id: int, people: dict[str, int | None], now: datetime
+    *,
+    session: AsyncSession,
+    request_id: int,
+    people: dict[str, int | None],
+    now: datetime,
+    kind: str = NoticeKind.SHIPPED,
+    due_at: datetime | None = None,
 ) -> None:
-    """One notice row per person; the unique key ignores people who already have one."""
+    """One notice row per person and kind; the unique key ignores people who have one."""
     for user_id, contact_id in people.items():
         await insert_ignoring_duplicates(
             session,
@@ -61,12 +96,19 @@ async def add_notices(
                 "user_id": user_id,
                 "contact_id": contact_id,
                 "created_at": now,
+                "kind": kind,
+                "due_at": due_at,
             },
         )
 
 
 async def claim_notices(
-    *, session: AsyncSession, request_id: int, now: datetime, lease: timedelta
+    *,
+    session: AsyncSession,
+    request_id: int,
+    now: datetime,
+    lease: timedelta,
+    kind: str = NoticeKind.SHIPPED,
 ) -> list[tuple[ShipNotice, bool]]:
     """Take the unsent, unfailed notices nobody else holds; the conditional UPDATE decides.
 
@@ -75,6 +117,8 @@ async def claim_notices(
     """
     takeable = and_(
         ShipNotice.feature_request_id == request_id,
+        ShipNotice.kind == kind,
+        or_(ShipNotice.due_at.is_(None), ShipNotice.due_at <= now),
         ShipNotice.sent_at.is_(None),
         ShipNotice.error.is_(None),
         or_(ShipNotice.lease_until.is_(None), ShipNotice.lease_until < now),
@@ -119,3 +163,99 @@ async def contact_locales(
         select(Contact.id, Contact.locale).where(Contact.id.in_(contact_ids))
     )
     return {int(contact_id): locale for contact_id, locale in rows.all()}
+
+
+async def shipped_between(
+    *, session: AsyncSession, start: datetime, end: datetime
+) -> list[tuple[int, datetime]]:
+    """(request id, shipped at) of the requests shipped in [start, end]."""
+    rows = await session.execute(
+        select(FeatureRequest.id, FeatureRequest.shipped_at).where(
+            FeatureRequest.status == RequestStatus.SHIPPED,
+            FeatureRequest.shipped_at >= start,
+            FeatureRequest.shipped_at <= end,
+        )
+    )
+    return [(int(request_id), shipped_at) for request_id, shipped_at in rows.all()]
+
+
+async def requests_with_due_questions(*, session: AsyncSession, now: datetime) -> list[int]:
+    """Requests that have an unsent "did it solve it?" question due by `now`."""
+    rows = await session.execute(
+        select(ShipNotice.feature_request_id)
+        .where(
+            ShipNotice.kind == NoticeKind.ASKED,
+            ShipNotice.due_at <= now,
+            ShipNotice.sent_at.is_(None),
+            ShipNotice.error.is_(None),
+        )
+        .distinct()
+    )
+    return [int(request_id) for request_id in rows.scalars()]
+
+
+async def record_answer(
+    *,
+    session: AsyncSession,
+    notice_id: int,
+    user_id: str,
+    answer: str,
+    comment: str | None,
+    now: datetime,
+) -> bool:
+    """Keep the first answer of the question's own person; False for a repeat or a stranger."""
+    result = await session.execute(
+        update(ShipNotice)
+        .where(
+            ShipNotice.id == notice_id,
+            ShipNotice.kind == NoticeKind.ASKED,
+            ShipNotice.user_id == user_id,
+            ShipNotice.answered_at.is_(None),
+        )
+        .values(answer=answer, answer_comment=comment, answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class RequestOutcome:
+    """A shipped request and what the customers who asked said a week later."""
+
+    name: str
+    shipped_at: datetime | None
+    url: str | None
+    asked: int  # questions sent
+    yes: int
+    not_quite: int
+    comments: tuple[str, ...]  # "not quite" comments, newest first
+
+
+async def shipped_outcomes(*, session: AsyncSession, limit: int = 10) -> list[RequestOutcome]:
+    """The most recently shipped requests with their week-later answers."""
+    shipped = await session.execute(
+        select(FeatureRequest)
+        .where(FeatureRequest.status == RequestStatus.SHIPPED)
+        .order_by(FeatureRequest.shipped_at.desc(), FeatureRequest.id.desc())
+        .limit(limit)
+    )
+    outcomes: list[RequestOutcome] = []
+    for request in shipped.scalars():
+        notices = await session.execute(
+            select(ShipNotice)
+            .where(ShipNotice.feature_request_id == request.id, ShipNotice.kind == NoticeKind.ASKED)
+            .order_by(ShipNotice.answered_at.desc())
+        )
+        asked = list(notices.scalars())
+        outcomes.append(
+            RequestOutcome(
+                name=request.name,
+                shipped_at=request.shipped_at,
+                url=request.ship_url,
+                asked=sum(1 for n in asked if n.sent_at is not None),
+                yes=sum(1 for n in asked if n.answer == "yes"),
+                not_quite=sum(1 for n in asked if n.answer == "not_quite"),
+                comments=tuple(n.answer_comment for n in asked if n.answer_comment),
+            )
+        )
+    return outcomes

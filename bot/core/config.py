@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=0, le=65535)
     voc_channel: str | None = None
     digest_channel: str | None = None
+    insights_channel: str | None = None  # optional: every /voc note and themed comment
     voc_admins: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
     escalate_after: Duration = timedelta(hours=48)
     reminder_after: Duration = timedelta(days=4)
@@ -94,6 +95,11 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("use a URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("insights_channel")
+    @classmethod
+    def _blank_insights_channel_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
     @field_validator("database_url")
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from bot.core.config import parse_weekly_schedule
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code, find_by_metadata
+from bot.services import digest_insights
 from bot.services.digest_chart import nps_trend_png
 from storage import digest_runs
 from storage.digest import (
@@ -89,7 +90,7 @@ async def compute_digest(session: AsyncSession, *, as_of: datetime, today: date)
     figures = await period_figures(
         session=session, windows=periods + week_windows(as_of, TREND_WEEKS)
     )
-    return Digest(
+    digest = Digest(
         as_of=as_of,
         today=today,
         week=figures[0],
@@ -116,6 +117,11 @@ async def compute_digest(session: AsyncSession, *, as_of: datetime, today: date)
         verbatims=await recent_verbatims(session=session, window=week, limit=VERBATIMS_SHOWN),
         trend=[WeekNps(f.window.since, f.nps) for f in figures[len(periods) :]],
     )
+    signals, moods = await digest_insights.heard_last_week(session, week=week)
+    trends = await digest_insights.theme_trends(
+        session, current=digest.themes, this=quarter, before=periods[3]
+    )
+    return replace(digest, theme_trends=trends, signals=signals, week_sentiment=moods)
 
 
 async def build_digest(rt: Runtime, as_of: datetime) -> Digest:

@@ -16,6 +16,7 @@ from bot.domain.names import InvalidEmail, name_key, parse_email
 from bot.domain.reports import LoggedInsight
 from bot.domain.scales import HAPPY, MIDDLE, UNHAPPY
 from bot.domain.voc_command import NAME_MAX, Draft
+from bot.services import sharing
 from storage import accounts, feedback, responses
 from storage.models import (
     Account,
@@ -137,7 +138,7 @@ async def log_insight(
             source=draft.source,
             type=draft.type,
             text=draft.text,
-            sentiment=draft.mood,
+            sentiment=draft.sentiment or _text_sentiment(draft.text) or draft.mood,
             feature_request_id=request.id if request else None,
             competitor=(draft.competitor or "").strip() or None,
             logged_by=user_id,
@@ -145,6 +146,7 @@ async def log_insight(
         )
         insight_id = await feedback.add_insight(session=session, insight=insight, themes=tagged)
     log.info("insight logged", extra={"insight_id": insight_id, "type": str(draft.type)})
+    await sharing.share_insight(rt, insight_id=insight_id, now=now)
     return _logged(insight, account.name, sorted(tagged), request)
 
 
@@ -204,7 +206,7 @@ async def record_comment(
         source=InsightSource.SURVEY,
         type=_comment_type(tagged),
         text=comment,
-        sentiment=_comment_sentiment(response),
+        sentiment=_comment_sentiment(response, comment),
         created_at=now,
     )
     try:
@@ -228,6 +230,7 @@ async def _update_comment_insight(
         return
     insight.text = comment
     insight.type = _comment_type(tagged)
+    insight.sentiment = _text_sentiment(comment) or insight.sentiment
     if all(tag.set_by is None for tag in tags):  # a person's choice outlives the rules
         await feedback.replace_themes(
             session=session, insight_id=insight.id or 0, themes=tagged, set_by=None, now=now
@@ -258,8 +261,15 @@ def _comment_type(tagged: set[Theme]) -> InsightType:
     return InsightType.OTHER
 
 
-def _comment_sentiment(response: Response) -> Sentiment:
-    return CATEGORY_SENTIMENT.get(response.category, Sentiment.NEGATIVE)
+def _comment_sentiment(response: Response, text: str) -> Sentiment:
+    """What the words say when they lean one way, else what the score says."""
+    return _text_sentiment(text) or CATEGORY_SENTIMENT.get(response.category, Sentiment.NEGATIVE)
+
+
+def _text_sentiment(text: str) -> Sentiment | None:
+    """The rules' sentiment of `text`, or None when the words lean neither way."""
+    sentiment = themes.read(text).sentiment
+    return None if sentiment == Sentiment.NEUTRAL else sentiment
 
 
 def _logged(

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 
-from blocks.catalog import t
+from blocks import requests as requests_blocks
+from blocks.surveys import to_dicts
 from blocks.text import escape, shorten
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
@@ -15,13 +19,17 @@ from bot.core.slack import find_by_metadata
 from bot.domain.names import name_key
 from bot.domain.reports import ShipReport
 from storage import feedback, shipping
-from storage.models import FeatureRequest, ShipNotice
+from storage.models import FeatureRequest, NoticeKind, RequestStatus, ShipNotice, SolvedAnswer
 
 log = logging.getLogger(__name__)
 # Long enough for one DM round; a process killed mid-send leaves notices a later ship retries
 # (after looking in the person's DM for the message, by its metadata, so none is doubled).
 NOTICE_LEASE = timedelta(minutes=5)
 NOTICE_METADATA_EVENT = "voc_ship_notice"
+ASK_AFTER = timedelta(days=7)  # the customers who asked hear "did it solve it?" this long after
+ASK_WINDOW = timedelta(days=30)  # a request shipped longer ago than this is not asked any more
+LINK = re.compile(r"https?://[^\s<>|]{3,490}")
+Message = tuple[str, list[Block] | None]  # a DM's text and optional blocks
 ADMIN_ONLY = "Only VoC admins can {what}. Ask one of them, or ask to be added to VOC_ADMINS."
 
 
@@ -30,39 +38,201 @@ def require_admin(rt: Runtime, user_id: str, what: str) -> None:
         raise UserError(ADMIN_ONLY.format(what=what))
 
 
-def live_text(feature: str, locale: str | None = None) -> str:
-    """The DM: "You asked for X — it's live", in the contact's language."""
-    return t(locale, "ship.live", feature=escape(shorten(feature, 200)))
+def live_text(feature: str, locale: str | None = None, url: str | None = None) -> str:
+    """The DM: "You asked for X — it's live" (and how to use it), in the contact's language."""
+    return requests_blocks.live_text(feature, url, locale)
 
 
-async def ship(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> ShipReport:
+async def ship(
+    rt: Runtime, *, feature: str, user_id: str, now: datetime, url: str | None = None
+) -> ShipReport:
     """Mark a feature request shipped and DM each contact and CSM linked to it, once.
 
-    A notice row per person (unique per request) is claimed with a lease before its DM, so a
-    repeated or concurrent `/voc ship` never DMs anyone twice; a DM Slack refuses keeps its
-    error and is not retried.
+    A notice row per person (unique per request and kind) is claimed with a lease before its
+    DM, so a repeated or concurrent `/voc ship` never DMs anyone twice; a DM Slack refuses
+    keeps its error and is not retried. A week later `ask_due` asks the customers who asked
+    one question: did it solve what they needed?
     """
     require_admin(rt, user_id, "mark features shipped")
+    link = parse_link(url)
     request = await _find_request(rt, feature)
     assert request.id is not None
     async with rt.db.transaction() as session:
         newly = await shipping.mark_shipped(
-            session=session, request_id=request.id, user_id=user_id, now=now
+            session=session, request_id=request.id, user_id=user_id, now=now, url=link
         )
         people = await shipping.recipients(session=session, request_id=request.id)
         await shipping.add_notices(session=session, request_id=request.id, people=people, now=now)
+        stored = await session.get(FeatureRequest, request.id)
+        link = stored.ship_url if stored else link
+    report = await _send(
+        rt,
+        request,
+        kind=NoticeKind.SHIPPED,
+        people=len(people),
+        now=now,
+        message=lambda _notice, locale: (live_text(request.name, locale, link), None),
+    )
+    report.newly_shipped = newly
+    log.info(
+        "feature shipped",
+        extra={"request_id": request.id, "sent": report.sent, "failed": len(report.failed)},
+    )
+    return report
+
+
+async def plan(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> ShipReport:
+    """Mark an open request planned and tell everyone who asked for it "it's planned", once."""
+    require_admin(rt, user_id, "mark features planned")
+    request = await _find_request(rt, feature)
+    assert request.id is not None
+    if request.status == RequestStatus.SHIPPED:
+        raise UserError(
+            f"*{escape(shorten(request.name, 80))}* is already shipped; "
+            "nothing to plan. `/voc requests` lists open ones."
+        )
+    async with rt.db.transaction() as session:
+        newly = await shipping.mark_planned(
+            session=session, request_id=request.id, user_id=user_id, now=now
+        )
+        people = await shipping.recipients(session=session, request_id=request.id)
+        await shipping.add_notices(
+            session=session, request_id=request.id, people=people, now=now, kind=NoticeKind.PLANNED
+        )
+    report = await _send(
+        rt,
+        request,
+        kind=NoticeKind.PLANNED,
+        people=len(people),
+        now=now,
+        message=lambda _notice, locale: (requests_blocks.planned_text(request.name, locale), None),
+    )
+    report.newly_shipped = newly
+    log.info("feature planned", extra={"request_id": request.id, "sent": report.sent})
+    return report
+
+
+async def ask_due(rt: Runtime, now: datetime) -> int:
+    """Ask each customer whose request shipped a week ago whether it solved their need, once.
+
+    The question rows are added when they fall due (one per customer, request and kind), so
+    a request shipped more than `ASK_WINDOW` before that is never asked.
+    """
+    async with rt.db.transaction() as session:
+        shipped = await shipping.shipped_between(
+            session=session, start=now - ASK_AFTER - ASK_WINDOW, end=now - ASK_AFTER
+        )
+        for request_id, shipped_at in shipped:
+            people = await shipping.recipients(session=session, request_id=request_id)
+            customers = {user: contact for user, contact in people.items() if contact is not None}
+            await shipping.add_notices(
+                session=session,
+                request_id=request_id,
+                people=customers,
+                now=now,
+                kind=NoticeKind.ASKED,
+                due_at=shipped_at + ASK_AFTER,
+            )
+    async with rt.db.session() as session:
+        due = await shipping.requests_with_due_questions(session=session, now=now)
+    asked = 0
+    for request_id in due:
+        async with rt.db.session() as session:
+            request = await session.get(FeatureRequest, request_id)
+        if request is None:
+            continue
+        name = request.name
+
+        def question(notice: ShipNotice, locale: str | None, name: str = name) -> Message:
+            blocks = requests_blocks.question_blocks(notice.id or 0, name, locale)
+            return requests_blocks.question_text(name, locale), blocks
+
+        report = await _send(
+            rt, request, kind=NoticeKind.ASKED, people=0, now=now, message=question
+        )
+        asked += report.sent
+    return asked
+
+
+async def answer(
+    rt: Runtime, *, notice_id: int, user_id: str, said: str, comment: str | None, now: datetime
+) -> tuple[bool, str, str | None]:
+    """Record one person's answer to the week-later question; a second answer is ignored.
+
+    Returns (recorded, feature name, locale) so the question can be redrawn answered.
+    """
+    if said not in {answer.value for answer in SolvedAnswer}:
+        raise UserError("That answer is not one of the buttons. Tap Yes or Not quite.")
+    text = (comment or "").strip() or None
+    async with rt.db.transaction() as session:
+        recorded = await shipping.record_answer(
+            session=session,
+            notice_id=notice_id,
+            user_id=user_id,
+            answer=said,
+            comment=text,
+            now=now,
+        )
+        notice = await session.get(ShipNotice, notice_id)
+        request = await session.get(FeatureRequest, notice.feature_request_id) if notice else None
+        locales = await shipping.contact_locales(
+            session=session, contact_ids=[notice.contact_id] if notice and notice.contact_id else []
+        )
+    locale = locales.get(notice.contact_id or 0) if notice else None
+    log.info("request question answered", extra={"notice_id": notice_id, "recorded": recorded})
+    return recorded, request.name if request else "?", locale
+
+
+async def outcomes(rt: Runtime) -> list[shipping.RequestOutcome]:
+    """Recently shipped requests with the customers' week-later answers."""
+    async with rt.db.session() as session:
+        return await shipping.shipped_outcomes(session=session)
+
+
+def parse_link(url: str | None) -> str | None:
+    """The "how to use it" link of `/voc ship FEATURE URL`: an http(s) address, or None."""
+    if url is None or not url.strip():
+        return None
+    link = url.strip().strip("<>")
+    if not LINK.fullmatch(link):
+        raise UserError(
+            f'"{escape(shorten(link, 80))}" is not a link. Write it like '
+            "`/voc ship SSO https://docs.example.com/sso`."
+        )
+    return link
+
+
+def split_feature_and_link(rest: str) -> tuple[str, str | None]:
+    """`SSO https://…` → ("SSO", "https://…"); a last word that is a link is the link."""
+    words = rest.strip().split()
+    if len(words) > 1 and words[-1].strip("<>").lower().startswith(("http://", "https://")):
+        return " ".join(words[:-1]), words[-1]
+    return rest.strip(), None
+
+
+async def _send(
+    rt: Runtime,
+    request: FeatureRequest,
+    *,
+    kind: str,
+    people: int,
+    now: datetime,
+    message: Callable[[ShipNotice, str | None], Message],
+) -> ShipReport:
+    """Claim the unsent notices of one kind and DM each person their message, once."""
+    assert request.id is not None
     async with rt.db.transaction() as session:
         claimed = await shipping.claim_notices(
-            session=session, request_id=request.id, now=now, lease=NOTICE_LEASE
+            session=session, request_id=request.id, now=now, lease=NOTICE_LEASE, kind=kind
         )
-    report = ShipReport(request.name, newly, already=len(people) - len(claimed))
+    report = ShipReport(request.name, False, already=max(0, people - len(claimed)))
     async with rt.db.session() as session:
         locales = await shipping.contact_locales(
             session=session, contact_ids=[n.contact_id for n, _ in claimed if n.contact_id]
         )
     for notice, retried in claimed:
-        text = live_text(request.name, locales.get(notice.contact_id or 0))
-        error = await _dm(rt, notice, text, look_first=retried)
+        text, blocks = message(notice, locales.get(notice.contact_id or 0))
+        error = await _dm(rt, notice, text, look_first=retried, blocks=blocks)
         async with rt.db.transaction() as session:
             await shipping.finish_notice(
                 session=session, notice_id=notice.id or 0, now=rt.now(), error=error
@@ -71,14 +241,17 @@ async def ship(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> Shi
             report.failed[notice.user_id] = error
         else:
             report.sent += 1
-    log.info(
-        "feature shipped",
-        extra={"request_id": request.id, "sent": report.sent, "failed": len(report.failed)},
-    )
     return report
 
 
-async def _dm(rt: Runtime, notice: ShipNotice, text: str, *, look_first: bool) -> str | None:
+async def _dm(
+    rt: Runtime,
+    notice: ShipNotice,
+    text: str,
+    *,
+    look_first: bool,
+    blocks: list[Block] | None = None,
+) -> str | None:
     """DM one person; a notice whose earlier sender died is looked for in the DM first."""
     user_id = notice.user_id
     try:
@@ -87,6 +260,7 @@ async def _dm(rt: Runtime, notice: ShipNotice, text: str, *, look_first: bool) -
         await rt.slack.chat_postMessage(
             channel=user_id,
             text=text,
+            blocks=to_dicts(blocks) if blocks else None,
             metadata={"event_type": NOTICE_METADATA_EVENT, "event_payload": {"notice": notice.id}},
         )
     except SlackApiError as exc:

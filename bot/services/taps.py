@@ -16,6 +16,7 @@ from bot.domain.outcomes import TapOutcome
 from bot.domain.scales import category, scale_for
 from bot.services import cases, webhooks
 from bot.services.insights import record_comment
+from bot.services.sharing import share_comment
 from storage import invitations, responses
 from storage.models import Contact, Invitation, InvitationStatus, SkipReason
 
@@ -178,6 +179,8 @@ async def save_comment(
         )
         await record_comment(session, invitation_id=invitation_id, comment=text, now=now)
         invitation = await session.get(Invitation, invitation_id)
+    if text is not None:
+        await share_comment(rt, invitation_id=invitation_id, now=now)
     updated = SurveyCard(card.invitation_id, card.kind, card.trigger, card.locale, card.score, text)
     return outcome, updated, invitation
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.themes import RULES, tag, tag_insight
-from storage.models import InsightType, Theme
+from bot.domain.lexicon import ENTRIES
+from bot.domain.themes import read, tag, tag_insight
+from storage.models import InsightType, Sentiment, Theme
 
 T = Theme
 
@@ -69,7 +70,48 @@ def test_a_type_adds_its_theme() -> None:
 def test_every_theme_has_a_rule_and_phrases_are_in_key_form() -> None:
     from bot.domain.names import name_key
 
-    assert {rule.theme for rule in RULES} == set(Theme)
-    for rule in RULES:
-        for phrase in rule.phrases + rule.unless:
-            assert name_key(phrase.rstrip("*")) == phrase.rstrip("*"), phrase
+    assert {theme for entry in ENTRIES for theme in entry.themes} == set(Theme)
+    for entry in ENTRIES:
+        for word in entry.words:
+            assert name_key(word.rstrip("*")) == word.rstrip("*"), entry.phrase
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sistem asyik hang bila buka laporan", {T.PERFORMANCE}),
+        ("Dashboards take ages to open on Mondays", {T.PERFORMANCE}),
+        ("The screen freezes whenever I print an invoice", {T.PERFORMANCE}),
+        ("Honestly the onboarding was not confusing at all", {T.ONBOARDING}),
+        ("The annual contract does not work for a startup like us", {T.PRICING}),
+        ("We are switching to Freshdesk when the contract ends", {T.COMPETITOR}),
+        ("great but expensive", {T.PRAISE, T.PRICING}),
+        ("Sistem lambat-lambat bila ramai guna", {T.PERFORMANCE}),
+        ("Laporan jualan tidak dikemaskini dengan betul", {T.PRODUCT_BUG}),
+        ("Support is slooow, days for a simple question", {T.SLOW_SUPPORT}),
+        ("Dashbaord is confusing for new staff", {T.USABILITY}),
+    ],
+)
+def test_the_misreadings_reported_in_issue_16(text: str, expected: set[Theme]) -> None:
+    assert tag(text) == expected
+
+
+def test_negation_contrast_and_sentiment() -> None:
+    assert read("It is not slow at all").sentiment == Sentiment.POSITIVE
+    assert read("Not great, honestly").sentiment == Sentiment.NEGATIVE
+    assert read("Great product but expensive").sentiment == Sentiment.NEUTRAL
+    assert read("Tiada dokumentasi untuk eksport").themes == {T.DOCUMENTATION}
+
+
+def test_signals_keep_the_phrase_that_raised_them() -> None:
+    churn = read("We are switching to Freshdesk when the contract ends").signals
+    assert [(s.kind, s.phrase) for s in churn] == [("churn risk", "switching to")]
+    grow = read("Jabatan kewangan pun nak guna").signals
+    assert [(s.kind, s.phrase) for s in grow] == [("expansion", "pun nak guna")]
+
+
+def test_a_lone_weak_word_is_marked_weak() -> None:
+    reading = read("Lambat nak buka")
+    assert reading.themes == {T.PERFORMANCE}
+    assert reading.weak == {T.PERFORMANCE}
+    assert read("Sistem sangat perlahan").weak == set()
