@@ -413,3 +413,48 @@ class DigestRun(SQLModel, table=True):
     posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     error: str | None = Field(default=None, max_length=200)
+
+
+class AutopilotStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class Autopilot(SQLModel, table=True):
+    """A relationship survey that repeats by itself every `every_days` (bot/services/autopilot.py).
+
+    `anchor` is the first day of period 0; `next_plan_at` is when a scheduler pass next
+    looks for contacts whose slot is near (claimed with storage/claims.py).
+    """
+
+    __tablename__ = "autopilots"
+    __table_args__ = (Index("ix_autopilots_plan", "status", "next_plan_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=8)
+    segment: str | None = Field(default=None, max_length=20)
+    every_days: int
+    anchor: date
+    status: str = Field(default=AutopilotStatus.ACTIVE, max_length=10)
+    next_plan_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _now_field()
+    updated_at: datetime = _now_field()
+
+
+class AutopilotAsk(SQLModel, table=True):
+    """One contact's turn in one period of an autopilot; the key makes it once per period."""
+
+    __tablename__ = "autopilot_asks"
+    __table_args__ = (
+        UniqueConstraint("autopilot_id", "contact_id", "period", name="uq_autopilot_asks_period"),
+        Index("ix_autopilot_asks_period", "autopilot_id", "period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    autopilot_id: int = Field(foreign_key="autopilots.id")
+    contact_id: int = Field(foreign_key="contacts.id")
+    period: int
+    invitation_id: int | None = Field(default=None, foreign_key="invitations.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
