@@ -146,6 +146,24 @@ def import_contacts(
         raise typer.Exit(1)
 
 
+@import_cli.command("responses")
+def import_responses(
+    file: Annotated[Path, typer.Argument(help="CSV exported from Delighted, SurveyMonkey, …")],
+) -> None:
+    """Past answers from another survey tool; any bad row → nothing imported, exit 1."""
+    from bot.services.history import import_responses as run_import
+
+    settings = _settings()
+    try:
+        csv_text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"Cannot read {file}: {exc}. Give the path of a UTF-8 CSV file.") from None
+    report = _run(settings, lambda rt: run_import(db=rt.db, csv_text=csv_text))
+    typer.echo(report.summary(), err=bool(report.errors))
+    if report.errors:
+        raise typer.Exit(1)
+
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (also done on start)."""

@@ -137,6 +137,7 @@ class Invitation(SQLModel, table=True):
         Index("ix_invitations_contact_created", "contact_id", "created_at"),
         Index("ix_invitations_sent", "sent_at", "answered_at"),  # the digest's response rate
         Index("ix_invitations_closed", "closed_at", "status"),  # the digest's unreachable share
+        UniqueConstraint("import_key", name="uq_invitations_import_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -159,6 +160,8 @@ class Invitation(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=16)  # a DeliveryChannel once known
     context: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = _now_field()
+    # an answer imported from another tool: a re-import finds it (bot/services/history.py)
+    import_key: str | None = Field(default=None, max_length=64)
 
 
 class Response(SQLModel, table=True):

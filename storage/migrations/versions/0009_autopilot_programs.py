@@ -1,4 +1,4 @@
-"""Autopilot programs: relationship surveys that repeat by themselves
+"""Autopilot programs and imported history: surveys that repeat by themselves, past answers
 
 Revision ID: 0009
 Revises: 0006
@@ -7,7 +7,8 @@ Create Date: 2026-11-30 06:50:00
 `autopilots` holds each rolling cadence (kind, segment, every N days, the first day of
 period 0, and when a scheduler pass next plans it); `autopilot_asks` holds one row per
 contact and period, whose unique key keeps every contact at one survey per period
-whatever the number of processes.
+whatever the number of processes. `invitations.import_key` marks an answer imported from
+another survey tool, so importing the same file again changes nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("import_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
+        )
+        batch_op.create_unique_constraint("uq_invitations_import_key", ["import_key"])
     op.create_table(
         "autopilots",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -66,3 +72,6 @@ def downgrade() -> None:
     op.drop_table("autopilot_asks")
     op.drop_index("ix_autopilots_plan", table_name="autopilots")
     op.drop_table("autopilots")
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_invitations_import_key", type_="unique")
+        batch_op.drop_column("import_key")
