@@ -36,6 +36,7 @@ HELP = (
     ("`/voc nps enterprise`", "NPS for everyone, a segment or an account"),
     ("`/voc send nps smb`", "admins: start a survey (nps, csat or ces; optional segment)"),
     ("`/voc ship SSO`", "admins: mark a request shipped and tell everyone who asked"),
+    ("`/voc autopilot nps 90d smb`", "admins: ask NPS every 90 days, a few each day (list, pause)"),
 )
 TAGS_HELP = (
     "Types: #feature #bug #pricing #competitor #praise #docs #service #other · "

@@ -242,3 +242,36 @@ def _parse_id(text: str | int) -> int:
 def _id(row: Autopilot) -> int:
     assert row.id is not None
     return row.id
+
+
+async def command(rt: Runtime, *, args: str, user_id: str) -> str:
+    """`/voc autopilot [list] | nps|csat [90d] [segment] | pause|resume|stop ID`, for admins."""
+    from bot.services.shipping import require_admin
+
+    require_admin(rt, user_id, "run the autopilot")
+    verb, *rest = args.split() or ["list"]
+    verb = verb.lower()
+    if verb == "list":
+        views = await list_autopilots(rt)
+        return "\n".join(view.line() for view in views) or (
+            "No autopilot yet. Start one: `/voc autopilot nps 90d [segment]`"
+        )
+    if verb in ("pause", "resume", "stop"):
+        if len(rest) != 1:
+            raise UserError(f"Say which autopilot: `/voc autopilot {verb} 1`")
+        return await change(rt, autopilot_id=rest[0], action=verb)
+    if verb in AUTOPILOT_KINDS:
+        every = next((word for word in rest if cadence.parse_every(word) is not None), None)
+        segment = " ".join(word for word in rest if word != every) or None
+        view = await turn_on(
+            rt,
+            kind=verb,
+            every=every or f"{cadence.DEFAULT_EVERY_DAYS}d",
+            segment=segment,
+            by=user_id,
+        )
+        return f"Autopilot on: {view.line()}"
+    raise UserError(
+        "Try `/voc autopilot nps 90d [segment]`, `/voc autopilot list` or "
+        "`/voc autopilot pause|resume|stop 1`"
+    )

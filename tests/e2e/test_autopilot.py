@@ -18,7 +18,8 @@ from bot.scheduler import drain
 from bot.services import autopilot
 from bot.services.surveys import start_relationship_campaign
 from storage.models import Invitation
-from tests.harness import cli_env, vocbot
+from tests.e2e.test_voc import ask, shown
+from tests.harness import SlackSender, cli_env, vocbot
 from tests.seed import Person, add_people
 
 pytestmark = pytest.mark.postgres
@@ -152,3 +153,22 @@ async def test_the_autopilot_commands(
     code, out, err = await vocbot(env, "autopilot", "csat", "--every", "1d", cwd=tmp_path)
     assert code == 1
     assert "error: Every 1 days is out of range" in err
+
+
+async def test_admins_run_the_autopilot_from_slack(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    rt.settings.voc_admins = ["UADMIN"]
+
+    async def said(text: str, user: str = "UADMIN") -> str:
+        return shown(await ask(slack, emulator, text, user=user))
+
+    assert "Only VoC admins can run the autopilot" in await said("autopilot nps", user="UCSM")
+    assert "No autopilot yet" in await said("autopilot")
+    assert "#1 NPS every 60 days for segment smb" in await said("autopilot nps 60d smb")
+    assert "#2 CSAT every 90 days for everyone" in await said("autopilot csat")
+    assert "active" in await said("autopilot list")
+    assert "Autopilot #1 is paused." in await said("autopilot pause 1")
+    assert "not a segment" in await said("autopilot nps huge")
+    assert "Say which autopilot" in await said("autopilot stop")
+    assert [view.status for view in await autopilot.list_autopilots(rt)] == ["paused", "active"]
