@@ -61,6 +61,7 @@ class SkipReason(StrEnum):
     FATIGUE = "fatigue"
     NO_SLACK_USER = "no Slack user"
     CHANNEL_UNREADABLE = "shared channel unreadable"  # the bot is not in the account's channel
+    ALREADY_SCHEDULED = "already scheduled"  # a survey of the family waits to go out
 
 
 # Skip reasons that mean "we meant to ask but could not reach them" (the digest counts these).

@@ -172,3 +172,16 @@ async def test_admins_run_the_autopilot_from_slack(
     assert "not a segment" in await said("autopilot nps huge")
     assert "Say which autopilot" in await said("autopilot stop")
     assert [view.status for view in await autopilot.list_autopilots(rt)] == ["paused", "active"]
+
+
+async def test_send_names_who_it_skipped_and_says_already_scheduled(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    await _people(rt, emulator)
+    await autopilot.turn_on(rt, kind="nps", every="14d")
+    await autopilot.plan_due(rt, rt.now())  # Ben's turn is tomorrow: scheduled
+
+    report = await start_relationship_campaign(rt, kind="nps", now=rt.now())
+
+    assert report.created == 1
+    assert "  already scheduled: 1 (ben@acme.test)" in report.summary()
