@@ -127,6 +127,14 @@ def send(
         typer.echo(f"Wrote {len(report.unreachable)} unreachable contacts to {unreachable}.")
 
 
+def _read_csv(file: Path) -> str:
+    """The text of a UTF-8 CSV file (a byte-order mark is dropped), or a clear error."""
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"Cannot read {file}: {exc}. Give the path of a UTF-8 CSV file.") from None
+
+
 @import_cli.command("contacts")
 def import_contacts(
     file: Annotated[Path, typer.Argument(help="CSV with a header row.")],
@@ -136,10 +144,7 @@ def import_contacts(
     from bot.services.importer import import_contacts as run_import
 
     settings = _settings()
-    try:
-        csv_text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"Cannot read {file}: {exc}. Give the path of a UTF-8 CSV file.") from None
+    csv_text = _read_csv(file)
     report = _run(settings, lambda rt: run_import(db=rt.db, csv_text=csv_text, now=rt.now()))
     typer.echo(format_report(report), err=bool(report.errors))
     if report.errors:
@@ -154,10 +159,7 @@ def import_responses(
     from bot.services.history import import_responses as run_import
 
     settings = _settings()
-    try:
-        csv_text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"Cannot read {file}: {exc}. Give the path of a UTF-8 CSV file.") from None
+    csv_text = _read_csv(file)
     report = _run(settings, lambda rt: run_import(db=rt.db, csv_text=csv_text))
     typer.echo(report.summary(), err=bool(report.errors))
     if report.errors:
