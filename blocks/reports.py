@@ -38,6 +38,7 @@ HELP = (
     ("`/voc ship SSO`", "admins: mark a request shipped and tell everyone who asked"),
     ("`/voc ship SSO https://…`", "admins: the same, with a link on how to use it"),
     ("`/voc plan SSO`", "admins: mark a request planned and tell everyone who asked"),
+    ("`/voc autopilot nps 90d smb`", "admins: ask NPS every 90 days, a few each day (list, pause)"),
 )
 TAGS_HELP = (
     "Types: #feature #bug #pricing #competitor #praise #docs #service #other · "

@@ -127,6 +127,14 @@ def send(
         typer.echo(f"Wrote {len(report.unreachable)} unreachable contacts to {unreachable}.")
 
 
+def _read_csv(file: Path) -> str:
+    """The text of a UTF-8 CSV file (a byte-order mark is dropped), or a clear error."""
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"Cannot read {file}: {exc}. Give the path of a UTF-8 CSV file.") from None
+
+
 @import_cli.command("contacts")
 def import_contacts(
     file: Annotated[Path, typer.Argument(help="CSV with a header row.")],
@@ -136,12 +144,24 @@ def import_contacts(
     from bot.services.importer import import_contacts as run_import
 
     settings = _settings()
-    try:
-        csv_text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"Cannot read {file}: {exc}. Give the path of a UTF-8 CSV file.") from None
+    csv_text = _read_csv(file)
     report = _run(settings, lambda rt: run_import(db=rt.db, csv_text=csv_text, now=rt.now()))
     typer.echo(format_report(report), err=bool(report.errors))
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@import_cli.command("responses")
+def import_responses(
+    file: Annotated[Path, typer.Argument(help="CSV exported from Delighted, SurveyMonkey, …")],
+) -> None:
+    """Past answers from another survey tool; any bad row → nothing imported, exit 1."""
+    from bot.services.history import import_responses as run_import
+
+    settings = _settings()
+    csv_text = _read_csv(file)
+    report = _run(settings, lambda rt: run_import(db=rt.db, csv_text=csv_text))
+    typer.echo(report.summary(), err=bool(report.errors))
     if report.errors:
         raise typer.Exit(1)
 
@@ -199,6 +219,70 @@ def export_responses(
 
     settings = _settings()
     _run(settings, lambda rt: run_export(db=rt.db, out=sys.stdout, format=format))
+
+
+autopilot_cli = typer.Typer(
+    help="Relationship surveys that repeat by themselves (README.md, Programs).",
+    no_args_is_help=True,
+)
+cli.add_typer(autopilot_cli, name="autopilot")
+EveryOption = Annotated[str, typer.Option("--every", help="The period: 90d, 12w or 3m.")]
+SegmentOption = Annotated[
+    str | None, typer.Option(help="Only this segment: enterprise, mid-market or smb.")
+]
+
+
+def _turn_on(kind: str, every: str, segment: str | None) -> None:
+    from bot.services.autopilot import turn_on
+
+    view = _run(_settings(), lambda rt: turn_on(rt, kind=kind, every=every, segment=segment))
+    typer.echo(f"Autopilot on: {view.line()}")
+    typer.echo("Each contact is asked once per period, Tue-Thu 09-11 their time, spread evenly.")
+
+
+@autopilot_cli.command("nps")
+def autopilot_nps(every: EveryOption = "90d", segment: SegmentOption = None) -> None:
+    """Ask NPS of everyone (or a segment) once every period, a few each send day."""
+    _turn_on("nps", every, segment)
+
+
+@autopilot_cli.command("csat")
+def autopilot_csat(every: EveryOption = "90d", segment: SegmentOption = None) -> None:
+    """Ask CSAT of everyone (or a segment) once every period, a few each send day."""
+    _turn_on("csat", every, segment)
+
+
+@autopilot_cli.command("list")
+def autopilot_list() -> None:
+    """Every autopilot with what it has asked so far."""
+    from bot.services.autopilot import list_autopilots
+
+    views = _run(_settings(), list_autopilots)
+    typer.echo("\n".join(view.line() for view in views) or "No autopilot yet: autopilot nps")
+
+
+def _change(autopilot_id: str, action: str) -> None:
+    from bot.services.autopilot import change
+
+    typer.echo(_run(_settings(), lambda rt: change(rt, autopilot_id=autopilot_id, action=action)))
+
+
+@autopilot_cli.command("pause")
+def autopilot_pause(autopilot_id: Annotated[str, typer.Argument(help="Its number.")]) -> None:
+    """Stop asking for now; what has not gone out is held back."""
+    _change(autopilot_id, "pause")
+
+
+@autopilot_cli.command("resume")
+def autopilot_resume(autopilot_id: Annotated[str, typer.Argument(help="Its number.")]) -> None:
+    """Ask again from the next slots on."""
+    _change(autopilot_id, "resume")
+
+
+@autopilot_cli.command("stop")
+def autopilot_stop(autopilot_id: Annotated[str, typer.Argument(help="Its number.")]) -> None:
+    """End it for good; what has not gone out is cancelled."""
+    _change(autopilot_id, "stop")
 
 
 def main() -> None:

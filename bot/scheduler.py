@@ -13,17 +13,18 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime, settle_tasks
-from bot.services import cases, delivery, digest, shipping, webhooks
+from bot.services import autopilot, cases, delivery, digest, shipping, webhooks
 from bot.services.delivery import DeliveryReport
 
 log = logging.getLogger(__name__)
 
 
 async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
-    """One pass of every job: reconcile crashed sends, deliver, remind, expire, webhooks,
-    the weekly digest when it is due, and the week-later question on shipped requests."""
+    """One pass of every job: plan the autopilot's turns, reconcile crashed sends, deliver,
+    remind, expire, webhooks, the weekly digest when it is due, and the week-later question
+    on shipped requests."""
     moment = now or rt.now()
-    report = DeliveryReport()
+    report = DeliveryReport(planned=await autopilot.plan_due(rt, moment))
     for job in (
         delivery.reconcile_stale,
         delivery.deliver_due,

@@ -25,7 +25,7 @@ from bot.core.runtime import Runtime
 from bot.domain import voc_command
 from bot.domain.reports import LoggedInsight
 from bot.domain.voc_command import Draft
-from bot.services import insights, reports, shipping
+from bot.services import autopilot, insights, reports, shipping
 from handlers.context import parse_int, runtime_of
 from handlers.payloads import (
     BlockAction,
@@ -264,6 +264,11 @@ async def _plan(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> 
     await reply(shown, f"{report_blocks.notice_text(report.feature)} planned")
 
 
+async def _autopilot(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
+    summary = await autopilot.command(rt, args=rest, user_id=command.user_id)
+    await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
+
+
 COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None]]] = {
     "help": _help,
     "account": _account,
@@ -273,6 +278,7 @@ COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None
     "send": _send,
     "ship": _ship,
     "plan": _plan,
+    "autopilot": _autopilot,
 }
 
 

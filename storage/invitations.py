@@ -63,6 +63,20 @@ async def last_surveyed_at(
     return (await session.execute(query)).scalar_one()
 
 
+async def has_scheduled(
+    *, session: AsyncSession, contact_id: int, relationship: bool, now: datetime
+) -> bool:
+    """Whether a survey of this family is scheduled for the contact, due now or later."""
+    family = Invitation.trigger == Trigger.RELATIONSHIP
+    query = select(func.count(Invitation.id)).where(
+        Invitation.contact_id == contact_id,
+        Invitation.status == S.SCHEDULED,
+        Invitation.due_at >= now,
+        family if relationship else ~family,
+    )
+    return bool((await session.execute(query)).scalar_one())
+
+
 async def surveyed_since(
     *, session: AsyncSession, contact_id: int, relationship: bool, since: datetime
 ) -> bool:

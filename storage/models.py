@@ -61,6 +61,7 @@ class SkipReason(StrEnum):
     FATIGUE = "fatigue"
     NO_SLACK_USER = "no Slack user"
     CHANNEL_UNREADABLE = "shared channel unreadable"  # the bot is not in the account's channel
+    ALREADY_SCHEDULED = "already scheduled"  # a survey of the family waits to go out
 
 
 # Skip reasons that mean "we meant to ask but could not reach them" (the digest counts these).
@@ -137,6 +138,7 @@ class Invitation(SQLModel, table=True):
         Index("ix_invitations_contact_created", "contact_id", "created_at"),
         Index("ix_invitations_sent", "sent_at", "answered_at"),  # the digest's response rate
         Index("ix_invitations_closed", "closed_at", "status"),  # the digest's unreachable share
+        UniqueConstraint("import_key", name="uq_invitations_import_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -159,6 +161,8 @@ class Invitation(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=16)  # a DeliveryChannel once known
     context: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = _now_field()
+    # an answer imported from another tool: a re-import finds it (bot/services/history.py)
+    import_key: str | None = Field(default=None, max_length=64)
 
 
 class Response(SQLModel, table=True):
@@ -438,3 +442,48 @@ class DigestRun(SQLModel, table=True):
     posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     error: str | None = Field(default=None, max_length=200)
+
+
+class AutopilotStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class Autopilot(SQLModel, table=True):
+    """A relationship survey that repeats by itself every `every_days` (bot/services/autopilot.py).
+
+    `anchor` is the first day of period 0; `next_plan_at` is when a scheduler pass next
+    looks for contacts whose slot is near (claimed with storage/claims.py).
+    """
+
+    __tablename__ = "autopilots"
+    __table_args__ = (Index("ix_autopilots_plan", "status", "next_plan_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=8)
+    segment: str | None = Field(default=None, max_length=20)
+    every_days: int
+    anchor: date
+    status: str = Field(default=AutopilotStatus.ACTIVE, max_length=10)
+    next_plan_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _now_field()
+    updated_at: datetime = _now_field()
+
+
+class AutopilotAsk(SQLModel, table=True):
+    """One contact's turn in one period of an autopilot; the key makes it once per period."""
+
+    __tablename__ = "autopilot_asks"
+    __table_args__ = (
+        UniqueConstraint("autopilot_id", "contact_id", "period", name="uq_autopilot_asks_period"),
+        Index("ix_autopilot_asks_period", "autopilot_id", "period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    autopilot_id: int = Field(foreign_key="autopilots.id")
+    contact_id: int = Field(foreign_key="contacts.id")
+    period: int
+    invitation_id: int | None = Field(default=None, foreign_key="invitations.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -56,6 +56,7 @@ class DeliveryReport:
     digests: int = 0
     rerouted: int = 0  # DMs refused to customers of another organisation: asked in their channel
     shared: int = 0  # people asked in a shared channel post
+    planned: int = 0  # invitations the autopilot created (bot/services/autopilot.py)
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(**{k: getattr(self, k) + getattr(other, k) for k in vars(self)})

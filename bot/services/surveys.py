@@ -15,9 +15,17 @@ from bot.domain.names import InvalidEmail, name_key, parse_email, segment_named
 from bot.domain.send_windows import next_relationship_slot
 from bot.services import reach
 from storage import audience, invitations, shared_posts
-from storage.models import UNREACHABLE_REASONS, Account, Contact, InvitationStatus, SurveyKind
+from storage.models import (
+    UNREACHABLE_REASONS,
+    Account,
+    Contact,
+    InvitationStatus,
+    SkipReason,
+    SurveyKind,
+)
 
 NAMED_UNREACHABLE = 20  # `send` names this many contacts it could not reach, then counts
+NAMED_SKIPPED = 5  # and this many of those skipped for each other reason
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class CampaignReport:
     external: int = 0  # of those, people of another organisation (Slack Connect)
     in_channel: int = 0  # customers whose DM was refused last time: their shared channel
     unreachable: list[Unreachable] = field(default_factory=list)
+    skipped_who: dict[str, list[str]] = field(default_factory=dict)  # reason → emails
     channel_problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -46,8 +55,19 @@ class CampaignReport:
             lines[0] += f" First delivery due {self.first_due:%a %d %b %H:%M} UTC."
         total = sum(self.skipped.values())
         lines.append(f"Skipped {total}" + (":" if total else "."))
-        lines += [f"  {reason}: {count}" for reason, count in sorted(self.skipped.items())]
+        lines += [
+            f"  {reason}: {count}" + self._named(reason)
+            for reason, count in sorted(self.skipped.items())
+        ]
         return "\n".join(lines + self.reach_lines())
+
+    def _named(self, reason: str) -> str:
+        """The first few people skipped for this reason (unreachable ones are listed below)."""
+        who = self.skipped_who.get(reason, [])
+        if not who:
+            return ""
+        more = f" and {len(who) - NAMED_SKIPPED} more" if len(who) > NAMED_SKIPPED else ""
+        return f" ({', '.join(who[:NAMED_SKIPPED])}{more})"
 
     def reach_lines(self) -> list[str]:
         """How the campaign reaches people, per channel, and who it cannot reach."""
@@ -144,6 +164,8 @@ async def start_relationship_campaign(
             report.skipped[reason] += 1
             if reason in UNREACHABLE_REASONS or reason.startswith("Slack lookup failed"):
                 report.unreachable.append(Unreachable(contact.email, contact_account.name, reason))
+            else:
+                report.skipped_who.setdefault(reason, []).append(contact.email)
         else:
             report.created += 1
             report.first_due = min(filter(None, (report.first_due, due)))
@@ -190,6 +212,12 @@ async def _skip_reason(
     reason = eligibility.skip_reason(
         opted_out=contact.opted_out, last_surveyed=last, relationship=True, now=now
     )
+    if reason == SkipReason.FATIGUE:
+        async with rt.db.session() as session:
+            if await invitations.has_scheduled(
+                session=session, contact_id=_id(contact), relationship=True, now=now
+            ):
+                return SkipReason.ALREADY_SCHEDULED  # e.g. the autopilot's turn is near
     return reason or await reach.resolve(rt, contact, account, directory, now)
 
 

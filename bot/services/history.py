@@ -1,0 +1,117 @@
+"""`import responses FILE.csv`: past answers from another survey tool, all or nothing.
+
+The layout is recognised from the header (bot/domain/history_layouts.py) and said back.
+Each answer becomes an answered invitation with its response, dated when it was given, so
+it feeds trends, the digest chart, the "previous score" on cards and fatigue; nothing is
+sent and no case is opened. A key made of who, what, score and when is stored on the
+invitation, so importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from bot.domain import history_layouts
+from bot.domain.history_layouts import Answer, BadCell, Layout
+from bot.domain.scales import category
+from bot.services.importer import RowError, _records
+from storage import history
+from storage.db import Database
+from storage.models import SurveyKind, Trigger
+
+# SurveyMonkey puts a second header row under the questions
+_SUBHEADER = {"response", "open-ended response"}
+
+
+@dataclass
+class HistoryReport:
+    layout: str = ""
+    imported: int = 0
+    already: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.errors:
+            lines = len({error.line for error in self.errors})
+            head = (
+                f"Nothing was imported: {lines} row{'s' * (lines != 1)} "
+                f"{'has' if lines == 1 else 'have'} problems. Fix them and run the import again:"
+            )
+            return "\n".join([head, *(f"  {error}" for error in self.errors)])
+        return (
+            f"Read {self.layout}. Imported {self.imported} past answer"
+            f"{'s' * (self.imported != 1)}; {self.already} were already here. "
+            "They count in trends and fatigue; nothing was sent."
+        )
+
+
+async def import_responses(*, db: Database, csv_text: str) -> HistoryReport:
+    """Check every row, then write the new answers in one transaction (or nothing)."""
+    records, errors = _records(csv_text)
+    if not records:
+        return HistoryReport(errors=errors or [RowError(1, "the file is empty")])
+    header_line, header = records[0]
+    layout = history_layouts.detect(header)
+    if layout is None:
+        message = f"this header is not one I know; use {history_layouts.SUPPORTED}"
+        return HistoryReport(errors=[RowError(header_line, message)])
+    report = HistoryReport(layout=layout.name, errors=errors)
+    answers = _answers(layout, records[1:], report)
+    if report.errors:
+        return report
+    async with db.transaction() as session:
+        contacts = await history.contacts_by_email(
+            session=session, emails={answer.email for _line, answer in answers}
+        )
+        report.errors = [
+            RowError(line, f"no contact has the email {answer.email}; import contacts first")
+            for line, answer in answers
+            if answer.email not in contacts
+        ]
+        if report.errors:
+            return report
+        keyed = {_key(answer): answer for _line, answer in answers}
+        known = await history.known_keys(session=session, keys=set(keyed))
+        for key, answer in keyed.items():
+            if key in known:
+                continue
+            contact_id, account_id = contacts[answer.email]
+            await history.add_answer(
+                session=session,
+                contact_id=contact_id,
+                account_id=account_id,
+                kind=answer.kind,
+                trigger=Trigger.RELATIONSHIP if answer.kind == SurveyKind.NPS else Trigger.SUPPORT,
+                score=answer.score,
+                category=category(answer.kind, answer.score),
+                comment=answer.comment,
+                answered_at=answer.answered_at,
+                import_key=key,
+                source=layout.name,
+            )
+        report.imported = len(keyed) - len(known)
+        report.already = len(answers) - report.imported
+    return report
+
+
+def _answers(
+    layout: Layout, records: list[tuple[int, list[str]]], report: HistoryReport
+) -> list[tuple[int, Answer]]:
+    answers: list[tuple[int, Answer]] = []
+    for line, cells in records:
+        if {cell.strip().lower() for cell in cells if cell.strip()} <= _SUBHEADER:
+            continue
+        try:
+            answers.append((line, history_layouts.read(layout, cells)))
+        except BadCell as exc:
+            report.errors.append(RowError(line, str(exc)))
+    if not answers and not report.errors:
+        report.errors.append(RowError(2, "the file has only a header; add one answer per line"))
+    return answers
+
+
+def _key(answer: Answer) -> str:
+    """Who, what, which score and when: the same answer in a second import has the same key."""
+    text = f"{answer.email}|{answer.kind}|{answer.score}|{answer.answered_at.isoformat()}"
+    return "import:" + hashlib.sha256(text.encode()).hexdigest()[:40]
