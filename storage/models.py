@@ -413,3 +413,19 @@ class DigestRun(SQLModel, table=True):
     posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     error: str | None = Field(default=None, max_length=200)
+
+
+class SurveyLink(SQLModel, table=True):
+    """One emailed link to a survey page: only the SHA-256 of its random token is kept.
+
+    A survey email's link row is written just before the message's data goes to the SMTP
+    server, so a row means "the email may have left" (bot/services/email_survey.py).
+    """
+
+    __tablename__ = "survey_links"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    invitation_id: int = Field(foreign_key="invitations.id", index=True)
+    purpose: str = Field(max_length=10)  # "survey" or "reminder"
+    created_at: datetime = Field(sa_type=UTCDateTime)
