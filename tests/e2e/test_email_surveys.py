@@ -16,6 +16,7 @@ from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
 from bot.services.surveys import start_relationship_campaign
+from bot.services.transactional import schedule_for_event
 from storage.models import Contact, Invitation, InvitationStatus, OutboxEvent, Response
 from tests.mail import (
     SMTP_PASSWORD,
@@ -76,6 +77,11 @@ async def _contact(rt: Runtime, email: str) -> Contact:
     async with rt.db.session() as session:
         found = await session.execute(select(Contact).where(Contact.email == email))
         return found.scalar_one()
+
+
+async def _invitations(rt: Runtime) -> list[Invitation]:
+    async with rt.db.session() as session:
+        return list((await session.execute(select(Invitation))).scalars())
 
 
 async def _invitation(rt: Runtime) -> Invitation:
@@ -278,3 +284,25 @@ async def test_requests_per_link_are_limited(
         async with browser.get(link) as response:
             statuses.append(response.status)
     assert statuses[:30] == [200] * 30 and statuses[-1] == 429
+
+
+async def test_an_event_for_a_contact_slack_cannot_reach_is_surveyed_by_email(
+    mail_rt: Runtime, smtp: SmtpServer
+) -> None:
+    await add_people(mail_rt.db, Person(ANA, tz="UTC"))
+    answer = await schedule_for_event(
+        mail_rt,
+        event="ticket_closed",
+        email=ANA,
+        occurred_at=mail_rt.now(),
+        context={"ticket_id": "T-1"},
+        event_id="evt-1",
+        now=mail_rt.now(),
+    )
+    assert answer.body["scheduled"] and not answer.body["skipped"]
+    stored = await _invitations(mail_rt)
+    assert [invitation.channel for invitation in stored] == ["email", "email"]  # CSAT and CES
+    await drain(mail_rt, max(invitation.due_at for invitation in stored))
+    texts = sorted(text_part(message) for message in smtp.messages)
+    assert len(texts) == 2
+    assert any("How satisfied were you with the support you received?" in t for t in texts)
