@@ -320,14 +320,7 @@ async def _send_survey(
     try:
         await smtp.mail(parseaddr(rt.settings.email_from or "")[1])
         await smtp.rcpt(contact.email)
-        async with rt.db.transaction() as session:  # from here on, the email may have left
-            await survey_links.add_link(
-                session=session,
-                token_hash=hash_token(token),
-                invitation_id=invitation.id,
-                purpose=SURVEY,
-                now=now,
-            )
+        await _write_link(rt, invitation.id, token, SURVEY, now)  # now the email may leave
         await smtp.data(message.as_bytes())
     except aiosmtplib.SMTPResponseException as exc:
         await _refused(rt, smtp, invitation, token, exc, now, report)
@@ -410,14 +403,7 @@ async def send_reminders(rt: Runtime, due: list[tuple[Invitation, Contact]], now
             for invitation, contact in due:
                 assert invitation.id is not None
                 token = new_token()
-                async with rt.db.transaction() as session:
-                    await survey_links.add_link(
-                        session=session,
-                        token_hash=hash_token(token),
-                        invitation_id=invitation.id,
-                        purpose=REMINDER,
-                        now=now,
-                    )
+                await _write_link(rt, invitation.id, token, REMINDER, now)
                 await pacer.wait()
                 message = compose(rt.settings, invitation, contact, token, reminder=True)
                 try:
@@ -429,6 +415,20 @@ async def send_reminders(rt: Runtime, due: list[tuple[Invitation, Contact]], now
     except SmtpUnavailable as exc:
         log.error("reminder emails not sent: %s", exc)
     return sent
+
+
+async def _write_link(
+    rt: Runtime, invitation_id: int, token: str, purpose: str, now: datetime
+) -> None:
+    """Store the link's hash, bound to its invitation, before the email can leave."""
+    async with rt.db.transaction() as session:
+        await survey_links.add_link(
+            session=session,
+            token_hash=hash_token(token),
+            invitation_id=invitation_id,
+            purpose=purpose,
+            now=now,
+        )
 
 
 async def _release(rt: Runtime, claimed: list[Invitation], now: datetime) -> None:
