@@ -306,3 +306,23 @@ async def test_an_event_for_a_contact_slack_cannot_reach_is_surveyed_by_email(
     texts = sorted(text_part(message) for message in smtp.messages)
     assert len(texts) == 2
     assert any("How satisfied were you with the support you received?" in t for t in texts)
+
+
+async def test_a_permanent_refusal_fails_with_the_reason_and_a_temporary_one_is_retried(
+    mail_rt: Runtime, smtp: SmtpServer, clock: FakeClock
+) -> None:
+    gone, busy = "gone@acme.test", "busy@acme.test"
+    smtp.captured.refuse = {gone: "550 5.1.1 No such mailbox", busy: "451 4.3.0 Try later"}
+    await _emailed(mail_rt, Person(gone), Person(busy))
+    by_email = {i.contact_id: i for i in await _invitations(mail_rt)}
+    failed, waiting = (
+        by_email[(await _contact(mail_rt, gone)).id or 0],
+        by_email[(await _contact(mail_rt, busy)).id or 0],
+    )
+    assert failed.status == S.FAILED and failed.error == "SMTP 550: 5.1.1 No such mailbox"
+    assert waiting.status == S.SCHEDULED and "451" in (waiting.error or "")
+    assert smtp.messages == []
+    smtp.captured.refuse = {gone: "550 5.1.1 No such mailbox"}
+    clock.advance(timedelta(minutes=5))
+    await drain(mail_rt)
+    assert len(smtp.captured.to(busy)) == 1 and smtp.captured.to(gone) == []
