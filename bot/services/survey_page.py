@@ -45,6 +45,7 @@ class SurveyPage:
     score: int | None = None  # the recorded answer, once answered
     invitation_id: int | None = None
     offers: list[str] = field(default_factory=list)  # what a promoter may still say yes to
+    review_url: str | None = None  # where a promoter may leave a review (REVIEW_URL)
 
     @property
     def scores(self) -> range:
@@ -79,7 +80,10 @@ async def _page(
     }
     if score is not None:
         offers = await _open_offers(rt, invitation, score)
-        return SurveyPage(PageState.ANSWERED, score=score, offers=offers, **base)  # type: ignore[arg-type]
+        review = rt.settings.review_url if is_promoter(invitation.kind, score) else None
+        return SurveyPage(  # type: ignore[arg-type]
+            PageState.ANSWERED, score=score, offers=offers, review_url=review, **base
+        )
     sent = invitation.sent_at or invitation.sending_since
     expired = sent is not None and now - sent >= rt.settings.expire_after
     if invitation.status not in taps.ANSWERABLE or expired or contact.opted_out:
@@ -91,7 +95,8 @@ async def _open_offers(rt: Runtime, invitation: Invitation, score: int) -> list[
     if not is_promoter(invitation.kind, score):
         return []
     taken = await advocacy.offers_for(rt, invitation.id or 0)
-    return [offer for offer in OFFERS if offer not in taken]
+    # The review is a plain link to REVIEW_URL on the page (bot/services/survey_page.py).
+    return [offer for offer in OFFERS if offer not in taken and offer != "review"]
 
 
 async def answer(

@@ -171,8 +171,10 @@ async def test_keyboard_only_submission_and_the_promoter_asks(
         chrome.execute_script, "return document.documentElement.getAttribute('lang')"
     )
     assert lang == "ms"
+    review = await _in_thread(chrome.find_element, By.CSS_SELECTOR, "a.review")
+    assert await _in_thread(review.get_attribute, "href") == "https://reviews.example/acme"
     asks = await _in_thread(chrome.find_elements, By.CSS_SELECTOR, ".advocacy button")
-    assert len(asks) >= 2
+    assert len(asks) == 2  # a reference, a testimonial
     await _in_thread(asks[0].click)
     notice = await _in_thread(_wait_for, chrome, ".notice")
     assert "Terima kasih" in await _in_thread(lambda: notice.text)
