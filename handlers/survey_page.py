@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 CSRF_COOKIE = "voc_csrf"
 PER_TOKEN = 30  # requests a minute for one link
-PER_ADDRESS = 120  # requests a minute from one address
+PER_ADDRESS = 300  # requests a minute from one address (a whole office may share one)
 WINDOW = 60.0
 HEADERS = {
     "Content-Security-Policy": (
@@ -194,7 +194,7 @@ def _csrf_ok(request: web.Request, form: Any) -> bool:
 
 def _limited(request: web.Request) -> web.Response | None:
     limits = request.app[LIMITS]
-    address = request.remote or "?"
+    address = _address(request)
     if limits["address"].allow(address) and limits["token"].allow(_token(request)):
         return None
     return _html("message.html", None, {"message": t(None, "page.busy")}, status=429)
@@ -233,6 +233,12 @@ def _html(
 
     body = _env.get_template(template).render(lang=language(locale), t=say, **context)
     return web.Response(text=body, status=status, content_type="text/html", headers=HEADERS)
+
+
+def _address(request: web.Request) -> str:
+    """The client's address: behind a platform's proxy, the hop it appended last."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return forwarded.split(",")[-1].strip() or request.remote or "?"
 
 
 def _token(request: web.Request) -> str:

@@ -17,6 +17,7 @@ from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
 from bot.services.surveys import start_relationship_campaign
 from bot.services.transactional import schedule_for_event
+from handlers.survey_page import PER_ADDRESS
 from storage.models import Contact, Invitation, InvitationStatus, OutboxEvent, Response
 from tests.mail import (
     SMTP_PASSWORD,
@@ -284,6 +285,12 @@ async def test_requests_per_link_are_limited(
         async with browser.get(link) as response:
             statuses.append(response.status)
     assert statuses[:30] == [200] * 30 and statuses[-1] == 429
+    base = link.split("/s/")[0]
+    headers = {"X-Forwarded-For": "198.51.100.7"}
+    for i in range(PER_ADDRESS + 1):  # one address trying many tokens
+        async with browser.get(f"{base}/s/guess-{i}", headers=headers) as response:
+            statuses.append(response.status)
+    assert statuses[-2:] == [404, 429]
 
 
 async def test_an_event_for_a_contact_slack_cannot_reach_is_surveyed_by_email(
