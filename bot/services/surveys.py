@@ -92,7 +92,8 @@ class CampaignReport:
                 )
             lines.append(
                 "  To reach them: add their slack_user_id, or the account's Slack Connect "
-                "channel as slack_channel, to the contacts CSV and import it again."
+                "channel as slack_channel, to the contacts CSV and import it again"
+                + ("." if self.email_on else ", or set SMTP_URL to ask them by email.")
             )
         return lines
 
