@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from blocks import web_catalog
+
 DEFAULT_LOCALE = "en"
 
 _EN: dict[str, str] = {
@@ -150,6 +152,8 @@ _MS: dict[str, str] = {
     "error.not_saved": ("Maaf, ia tidak disimpan: berlaku masalah di pihak kami. Sila cuba lagi."),
 }
 
+_EN.update(web_catalog.EN)  # the survey email and page (blocks/web_catalog.py)
+_MS.update(web_catalog.MS)
 CATALOG: dict[str, dict[str, str]] = {"en": _EN, "ms": _MS}
 
 

@@ -131,8 +131,8 @@ def _unreachable_line(rate: ResponseRate) -> str:
         f"Could not reach (90 days): {format_share(rate.unreachable_share)} "
         f"({rate.unreachable} of {rate.meant}). To reach them: add each person's "
         "slack_user_id, or their account's Slack Connect channel as slack_channel, to the "
-        "contacts CSV and invite the bot to that channel; `send --unreachable FILE.csv` "
-        "lists who and why."
+        "contacts CSV and invite the bot to that channel, or set SMTP_URL to ask them by "
+        "email; `send --unreachable FILE.csv` lists who and why."
     )
 
 

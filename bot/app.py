@@ -15,7 +15,7 @@ from sqlalchemy import text
 import handlers
 from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
-from handlers import ingest
+from handlers import ingest, survey_page
 from handlers.context import WEB_RUNTIME
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ def build_web_app(rt: Runtime, *, scheduler: bool = True) -> web.Application:
     web_app.router.add_post("/slack/events", _slack_events)
     web_app.router.add_get("/healthz", _healthz)
     web_app.router.add_post("/hooks/events", ingest.events_endpoint)
+    survey_page.register(web_app)  # the page behind survey emails' links
     web_app.on_startup.append(_migrate)
     if scheduler:
         web_app.cleanup_ctx.append(_scheduler)

@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime, settle_tasks
-from bot.services import autopilot, cases, delivery, digest, shipping, webhooks
+from bot.services import autopilot, cases, delivery, digest, email_survey, shipping, webhooks
 from bot.services.delivery import DeliveryReport
 
 log = logging.getLogger(__name__)
@@ -36,12 +36,27 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
             report = report + await job(rt, moment)
         except SlackConfigError:
             break  # already logged; the next tick tries again once the token is fixed
+    report = report + await _email(rt, moment)
     report.cards = await cases.post_pending_cards(rt, moment)
     report.escalated = await cases.escalate_due(rt, moment)
     report.webhooks = await webhooks.deliver_due(rt, moment)
     report.digests = await digest.post_due(rt, moment)
     await shipping.ask_due(rt, moment)  # "did it solve it?" a week after a request shipped
     return report
+
+
+async def _email(rt: Runtime, now: datetime) -> DeliveryReport:
+    """The surveys bound for email (bot/services/email_survey.py), counted like the DMs."""
+    settled = await email_survey.reconcile_stale(rt, now)
+    emailed = await email_survey.deliver_due(rt, now)
+    return DeliveryReport(
+        sent=emailed.sent,
+        failed=emailed.failed,
+        retry_later=emailed.retry_later,
+        reconciled=settled.reconciled,
+        requeued=settled.requeued,
+        emailed=emailed.sent,
+    )
 
 
 async def drain(rt: Runtime, now: datetime | None = None, *, passes: int = 1000) -> DeliveryReport:

@@ -33,6 +33,7 @@ async def create_invitation(
     status: str = S.SCHEDULED,
     skip_reason: str | None = None,
     context: dict[str, Any] | None = None,
+    channel: str | None = None,
 ) -> Invitation:
     invitation = Invitation(
         contact_id=contact_id,
@@ -42,6 +43,7 @@ async def create_invitation(
         skip_reason=skip_reason,
         due_at=due_at,
         context=context,
+        channel=channel,
         created_at=now,
         closed_at=now if status == S.SKIPPED else None,
     )
@@ -85,18 +87,27 @@ async def surveyed_since(
     return last is not None and last >= since
 
 
+def _by_email(email: bool) -> ColumnElement[bool]:
+    """Email surveys (`email=True`) or DMs; shared-channel posts are claimed elsewhere."""
+    if email:
+        return Invitation.channel == DeliveryChannel.EMAIL
+    # bound for a shared channel: storage/shared_posts.py claims those, several per post
+    return and_(
+        Invitation.channel.is_distinct_from(DeliveryChannel.SLACK_CHANNEL),
+        Invitation.channel.is_distinct_from(DeliveryChannel.EMAIL),
+    )
+
+
 async def claim_due(
-    *, session: AsyncSession, now: datetime, lease: timedelta, limit: int
+    *, session: AsyncSession, now: datetime, lease: timedelta, limit: int, email: bool = False
 ) -> list[tuple[Invitation, Contact]]:
-    """Move up to `limit` due scheduled invitations to `sending`, leased until now + lease."""
+    """Move up to `limit` due scheduled invitations to `sending`, leased until now + lease.
+
+    DMs by default; `email=True` claims the surveys bound for email instead.
+    """
     ids = await _claim(
         session,
-        where=and_(
-            Invitation.status == S.SCHEDULED,
-            Invitation.due_at <= now,
-            # bound for a shared channel: storage/shared_posts.py claims those, several per post
-            Invitation.channel.is_distinct_from(DeliveryChannel.SLACK_CHANNEL),
-        ),
+        where=and_(Invitation.status == S.SCHEDULED, Invitation.due_at <= now, _by_email(email)),
         order=Invitation.due_at,
         limit=limit,
         values={
@@ -110,12 +121,19 @@ async def claim_due(
 
 
 async def claim_stale_sending(
-    *, session: AsyncSession, now: datetime, lease: timedelta, limit: int
+    *, session: AsyncSession, now: datetime, lease: timedelta, limit: int, email: bool = False
 ) -> list[tuple[Invitation, Contact]]:
     """Take over `sending` rows whose lease ran out (their sender died) to reconcile them."""
     ids = await _claim(
         session,
-        where=and_(Invitation.status == S.SENDING, Invitation.lease_until < now),
+        where=and_(
+            Invitation.status == S.SENDING,
+            Invitation.lease_until < now,
+            # email rows are settled by bot/services/email_survey.py, never by asking Slack
+            (Invitation.channel == DeliveryChannel.EMAIL)
+            if email
+            else Invitation.channel.is_distinct_from(DeliveryChannel.EMAIL),
+        ),
         order=Invitation.lease_until,
         limit=limit,
         values={"lease_until": now + lease},

@@ -487,3 +487,19 @@ class AutopilotAsk(SQLModel, table=True):
     period: int
     invitation_id: int | None = Field(default=None, foreign_key="invitations.id", index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SurveyLink(SQLModel, table=True):
+    """One emailed link to a survey page: only the SHA-256 of its random token is kept.
+
+    A survey email's link row is written just before the message's data goes to the SMTP
+    server, so a row means "the email may have left" (bot/services/email_survey.py).
+    """
+
+    __tablename__ = "survey_links"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    invitation_id: int = Field(foreign_key="invitations.id", index=True)
+    purpose: str = Field(max_length=10)  # "survey" or "reminder"
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -56,6 +56,19 @@ def _split_ids(value: object) -> object:
     return value
 
 
+def _blank_is_unset(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by `***`, safe to show or log."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
+
+
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
@@ -88,6 +101,11 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     log_level: str = "INFO"
+    # Email for contacts Slack cannot reach (bot/services/email_survey.py); on when SMTP_URL is set.
+    public_url: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
+    smtp_url: Annotated[str | None, BeforeValidator(_blank_is_unset)] = Field(None, repr=False)
+    email_from: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
+    product_name: str | None = None
 
     @field_validator("slack_api_url")
     @classmethod
@@ -147,6 +165,44 @@ class Settings(BaseSettings):
             raise ValueError("use the app-level token, which starts with xapp-")
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(
+                "use the address respondents' browsers reach, e.g. https://voc.acme.com"
+            )
+        return value.rstrip("/") if value else value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        scheme, sep, rest = value.partition("://")
+        host = rest.rpartition("@")[2].split("/")[0]
+        if scheme not in ("smtp", "smtps") or not sep or not host.split(":")[0]:
+            raise ValueError(
+                "use smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465"
+            )
+        return value
+
+    @field_validator("email_from")
+    @classmethod
+    def _email_from(cls, value: str | None) -> str | None:
+        from email.utils import parseaddr
+
+        if value is not None and "@" not in parseaddr(value)[1]:
+            raise ValueError('use an address such as "Acme Feedback <feedback@acme.com>"')
+        return value
+
+    @model_validator(mode="after")
+    def _email_needs_its_settings(self) -> Settings:
+        if self.smtp_url and not (self.email_from and self.public_url):
+            missing = "EMAIL_FROM" if not self.email_from else "PUBLIC_URL"
+            raise ValueError(f"email is on (SMTP_URL is set) but {missing} is not set")
+        return self
+
     @model_validator(mode="after")
     def _digest_defaults_to_voc(self) -> Settings:
         if not self.digest_channel:
@@ -175,5 +231,7 @@ def load_settings(**overrides: object) -> Settings:
         name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
         given = error.get("input")
         reason = str(error.get("msg", "")).removeprefix("Value error, ")
+        if name == "SMTP_URL" and isinstance(given, str):
+            given = redact_url(given)  # never show the password
         shown = f"={given!r}" if isinstance(given, str | int) else ""
         raise ConfigError(f"{name}{shown} is not valid: {reason}") from None

@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,6 +32,7 @@ from bot.core.config import Settings
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import Call, SlackEmulator
+from bot.devkit.mailbox import Mailbox
 from bot.devkit.payloads import (
     block_action,
     form_body,
@@ -582,6 +585,87 @@ async def slack_connect(demo: Demo) -> None:
     t.box("#voc channel", "message", render_blocks(card.get("blocks")))
 
 
+EMAIL_PERSON = ("farah@tawau-logistics.example", "Farah Aziz", "Tawau Logistics", "ms-MY")
+EMAIL_SCORE = 9
+
+
+async def by_email(demo: Demo) -> None:
+    """A contact in nobody's Slack gets the survey by email and answers on the page.
+
+    The email goes through a local SMTP server (bot/devkit/mailbox.py); the page is opened
+    and submitted over HTTP like a browser would. The email is kept as `survey-email.eml`
+    and the pages as `survey-page.html` and `survey-thanks.html` in the demo's folder.
+    """
+    rt, t, clock = demo.runtime, demo.transcript, demo.clock
+    say = t.say
+    address, name, account, locale = EMAIL_PERSON
+    t.step(f"6b · {name} of {account} is in nobody's Slack: the survey goes by email")
+    csv_text = f"email,name,account,segment,locale\n{address},{name},{account},smb,{locale}\n"
+    report = await import_contacts(db=rt.db, csv_text=csv_text, now=clock())
+    say(f"$ python -m bot import contacts tawau.csv\n{format_report(report)}")
+    async with Mailbox() as mailbox:
+        settings = rt.settings
+        settings.smtp_url, settings.email_from = (
+            mailbox.url,
+            "Fleetline Feedback <nps@fleetline.example>",
+        )
+        settings.public_url, settings.product_name = (
+            demo.url.removesuffix("/slack/events"),
+            "Fleetline",
+        )
+        try:
+            say(f"With SMTP_URL set: $ python -m bot send nps --email {address} --now")
+            campaign = await start_relationship_campaign(
+                rt, kind="nps", now=clock(), email=address, send_now=True
+            )
+            say(campaign.summary())
+            await demo.run_due()
+        finally:
+            settings.smtp_url = None  # the rest of the demo is Slack only
+    [message] = mailbox.messages
+    (demo.workdir / "survey-email.eml").write_bytes(mailbox.raw[0])
+    text = message.get_body(preferencelist=("plain",))
+    t.box(
+        f"{name}'s inbox", f"email · {message['Subject']}", str(text.get_content() if text else "")
+    )
+    link = next(
+        line.split(": ", 1)[1]
+        for line in str(text.get_content() if text else "").splitlines()
+        if line.strip().startswith(f"{EMAIL_SCORE}:")
+    )
+    page, thanks = await _answer_on_page(link, EMAIL_SCORE, "Penghantaran sentiasa tepat masa.")
+    (demo.workdir / "survey-page.html").write_text(page, encoding="utf-8")
+    (demo.workdir / "survey-thanks.html").write_text(thanks, encoding="utf-8")
+    say(
+        f"\n{name} clicks {EMAIL_SCORE}: the page opens with {EMAIL_SCORE} chosen (opening it "
+        "records nothing). She adds a comment and sends it; the page answers:"
+    )
+    t.box("survey page", "after sending", _visible_text(thanks))
+
+
+async def _answer_on_page(link: str, score: int, comment: str) -> tuple[str, str]:
+    """Open the link and submit its form the way a browser does (cookie and CSRF token)."""
+    jar = aiohttp.CookieJar(unsafe=True)  # the page is on 127.0.0.1
+    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+        async with browser.get(link) as response:
+            page = await response.text()
+        csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        form = {"csrf": csrf, "score": str(score), "comment": comment}
+        async with browser.post(link, data=form) as response:
+            return page, await response.text()
+
+
+def _visible_text(html: str) -> str:
+    """The page's headings and paragraphs as plain text, for the transcript."""
+
+    body = html.split('<main id="main">', 1)[-1]
+    lines = [
+        unescape(re.sub(r"<[^>]+>", "", chunk)).strip()
+        for chunk in re.split(r"</(?:h1|h2|p|button)>", body)
+    ]
+    return "\n".join(line for line in lines if line)
+
+
 async def feedback(demo: Demo) -> None:
     """CSMs log what they hear on calls; an admin ships the most-asked feature."""
     t = demo.transcript
@@ -703,6 +787,7 @@ async def run_demo(
         if scenario is None:
             await play(demo)
             await slack_connect(demo)
+            await by_email(demo)
             await feedback(demo)
             await weekly(demo)
         else:

@@ -30,7 +30,7 @@ async def offers_for(rt: Runtime, invitation_id: int) -> list[str]:
 
 
 async def accept(
-    rt: Runtime, *, invitation_id: int, user_id: str, offer: str, now: datetime
+    rt: Runtime, *, invitation_id: int, user_id: str | None, offer: str, now: datetime
 ) -> TapOutcome:
     """Store a promoter's yes (once), tell the account's CSM, and thank them in the DM."""
     async with rt.db.session() as session:
@@ -38,7 +38,7 @@ async def accept(
         response = await responses.get_for_invitation(session=session, invitation_id=invitation_id)
     if target is None or response is None or offer not in OFFERS:
         return TapOutcome.UNKNOWN
-    if target.slack_user_id != user_id:
+    if user_id is not None and target.slack_user_id != user_id:  # None: a page link proved it
         return TapOutcome.NOT_YOURS
     if not is_promoter(target.kind, response.score):
         return TapOutcome.CLOSED

@@ -26,7 +26,7 @@ from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code, find_by_metadata
 from bot.domain.cards import SurveyCard
-from bot.services import shared_surveys
+from bot.services import email_survey, shared_surveys
 from storage import invitations
 from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus, SkipReason
 
@@ -57,6 +57,7 @@ class DeliveryReport:
     rerouted: int = 0  # DMs refused to customers of another organisation: asked in their channel
     shared: int = 0  # people asked in a shared channel post
     planned: int = 0  # invitations the autopilot created (bot/services/autopilot.py)
+    emailed: int = 0  # surveys emailed to contacts Slack cannot reach
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(**{k: getattr(self, k) + getattr(other, k) for k in vars(self)})
@@ -289,6 +290,8 @@ async def send_reminders(rt: Runtime, now: datetime) -> DeliveryReport:
             expire_after=settings.expire_after,
         )
     report = DeliveryReport()
+    by_email = [(i, c) for i, c in due if i.channel == DeliveryChannel.EMAIL and not c.opted_out]
+    report.reminded += await email_survey.send_reminders(rt, by_email, now)
     for invitation, contact in due:
         if contact.opted_out or not invitation.dm_channel or _in_shared_channel(invitation):
             continue  # a shared post is not reminded: one person's nudge would be everyone's

@@ -13,12 +13,13 @@ from bot.core.runtime import Runtime
 from bot.domain import eligibility
 from bot.domain.names import InvalidEmail, name_key, parse_email, segment_named
 from bot.domain.send_windows import next_relationship_slot
-from bot.services import reach
+from bot.services import email_survey, reach
 from storage import audience, invitations, shared_posts
 from storage.models import (
     UNREACHABLE_REASONS,
     Account,
     Contact,
+    DeliveryChannel,
     InvitationStatus,
     SkipReason,
     SurveyKind,
@@ -45,6 +46,8 @@ class CampaignReport:
     by_dm: int = 0  # invitations that go to the person's DM
     external: int = 0  # of those, people of another organisation (Slack Connect)
     in_channel: int = 0  # customers whose DM was refused last time: their shared channel
+    by_email: int = 0  # contacts Slack cannot reach, asked by email (SMTP_URL is set)
+    email_on: bool = False
     unreachable: list[Unreachable] = field(default_factory=list)
     skipped_who: dict[str, list[str]] = field(default_factory=dict)  # reason → emails
     channel_problems: list[str] = field(default_factory=list)
@@ -82,7 +85,12 @@ class CampaignReport:
             f"  in a shared channel: {self.in_channel}"
             + (" (their organisation refused the DM last time)" if self.in_channel else "")
             + "; any other customer whose DM is refused is asked in their account's channel",
-            "  by email: 0 (not available yet)",
+            f"  by email: {self.by_email}"
+            + (
+                " (contacts Slack cannot reach)"
+                if self.email_on
+                else " (off: set SMTP_URL, EMAIL_FROM and PUBLIC_URL to email them)"
+            ),
         ]
         if self.channel_problems:
             lines.append(f"Shared channels the bot cannot read: {len(self.channel_problems)}")
@@ -98,7 +106,8 @@ class CampaignReport:
                 )
             lines.append(
                 "  To reach them: add their slack_user_id, or the account's Slack Connect "
-                "channel as slack_channel, to the contacts CSV and import it again."
+                "channel as slack_channel, to the contacts CSV and import it again"
+                + ("." if self.email_on else ", or set SMTP_URL to ask them by email.")
             )
         return lines
 
@@ -141,12 +150,15 @@ async def start_relationship_campaign(
     """
     survey = parse_kind(kind)
     targets = await _targets(rt, segment=segment, account=account, email=email)
-    report = CampaignReport()
+    report = CampaignReport(email_on=email_survey.enabled(rt.settings))
     directory = reach.Directory(rt)
     async with rt.db.session() as session:
         in_channel_before = await shared_posts.asked_in_channel_last_time(session=session)
     for contact, contact_account in targets:
         reason = await _skip_reason(rt, contact, contact_account, directory, now=now)
+        channel = None
+        if reason in UNREACHABLE_REASONS and email_survey.enabled(rt.settings):
+            reason, channel = None, DeliveryChannel.EMAIL  # Slack cannot reach them: email
         due = now if send_now or reason else next_relationship_slot(now, contact.tz)
         async with rt.db.transaction() as session:
             session.add(contact)
@@ -159,6 +171,7 @@ async def start_relationship_campaign(
                 now=now,
                 status=InvitationStatus.SKIPPED if reason else InvitationStatus.SCHEDULED,
                 skip_reason=reason,
+                channel=channel,
             )
         if reason:
             report.skipped[reason] += 1
@@ -166,6 +179,10 @@ async def start_relationship_campaign(
                 report.unreachable.append(Unreachable(contact.email, contact_account.name, reason))
             else:
                 report.skipped_who.setdefault(reason, []).append(contact.email)
+        elif channel == DeliveryChannel.EMAIL:
+            report.created += 1
+            report.first_due = min(filter(None, (report.first_due, due)))
+            report.by_email += 1
         else:
             report.created += 1
             report.first_due = min(filter(None, (report.first_due, due)))

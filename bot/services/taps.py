@@ -39,7 +39,7 @@ async def record_tap(
     *,
     invitation_id: int,
     score: int,
-    user_id: str,
+    user_id: str | None,
     channel: str | None,
     message_ts: str | None,
     now: datetime,
@@ -49,6 +49,7 @@ async def record_tap(
     The conditional UPDATE decides the winner inside the database, and the unique key on
     responses backs it up, so double taps, Slack retries and other processes all lose.
     One short transaction: this runs for every tap, right after the ack.
+    `user_id` None means the survey page's link token already proved who answers.
     """
     async with rt.db.session() as session:  # read outside the write lock
         target = await invitations.tap_target(session=session, invitation_id=invitation_id)
@@ -126,9 +127,9 @@ async def _lost_race(session: AsyncSession, invitation_id: int) -> TapOutcome:
 
 
 def _refusal(
-    rt: Runtime, target: Any, user_id: str, score: int, now: datetime
+    rt: Runtime, target: Any, user_id: str | None, score: int, now: datetime
 ) -> TapOutcome | None:
-    if target.slack_user_id != user_id:
+    if user_id is not None and target.slack_user_id != user_id:
         return TapOutcome.NOT_YOURS
     if target.status == S.ANSWERED:
         return TapOutcome.ANSWERED
@@ -141,16 +142,19 @@ def _refusal(
 
 
 async def answered_card(
-    rt: Runtime, *, invitation_id: int, user_id: str
+    rt: Runtime, *, invitation_id: int, user_id: str | None
 ) -> tuple[TapOutcome, SurveyCard | None]:
-    """The respondent's answered survey (for "Tell us why"), or why they cannot comment."""
+    """The respondent's answered survey (for "Tell us why"), or why they cannot comment.
+
+    `user_id` None: the survey page's link token proved who it is.
+    """
     async with rt.db.session() as session:
         found = await invitations.get_with_contact(session=session, invitation_id=invitation_id)
         response = await responses.get_for_invitation(session=session, invitation_id=invitation_id)
     if found is None:
         return TapOutcome.UNKNOWN, None
     invitation, contact = found
-    if contact.slack_user_id != user_id:
+    if user_id is not None and contact.slack_user_id != user_id:
         return TapOutcome.NOT_YOURS, None
     if response is None:
         return TapOutcome.CLOSED, None
@@ -166,7 +170,7 @@ async def answered_card(
 
 
 async def save_comment(
-    rt: Runtime, *, invitation_id: int, user_id: str, comment: str | None, now: datetime
+    rt: Runtime, *, invitation_id: int, user_id: str | None, comment: str | None, now: datetime
 ) -> tuple[TapOutcome, SurveyCard | None, Invitation | None]:
     """Store the optional "why" exactly as typed; blank text is no comment."""
     outcome, card = await answered_card(rt, invitation_id=invitation_id, user_id=user_id)
@@ -186,15 +190,18 @@ async def save_comment(
 
 
 async def opt_out(
-    rt: Runtime, *, invitation_id: int, user_id: str, now: datetime
+    rt: Runtime, *, invitation_id: int, user_id: str | None, now: datetime
 ) -> tuple[TapOutcome, Invitation | None, Contact | None]:
-    """ "Don't ask me again": the contact is never surveyed again; open surveys close."""
+    """ "Don't ask me again": the contact is never surveyed again; open surveys close.
+
+    `user_id` None: an email's unsubscribe link token proved who it is.
+    """
     async with rt.db.session() as session:
         found = await invitations.get_with_contact(session=session, invitation_id=invitation_id)
     if found is None:
         return TapOutcome.UNKNOWN, None, None
     invitation, contact = found
-    if contact.slack_user_id != user_id:
+    if user_id is not None and contact.slack_user_id != user_id:
         return TapOutcome.NOT_YOURS, invitation, contact
     async with rt.db.transaction() as session:
         stored = await session.get(Contact, contact.id)

@@ -21,10 +21,12 @@ from bot.core.runtime import Runtime
 from bot.domain import eligibility
 from bot.domain.names import clean_email
 from bot.domain.send_windows import next_transactional_slot
-from bot.services import reach
+from bot.services import email_survey, reach
 from storage import audience, events, invitations
 from storage.models import (
+    UNREACHABLE_REASONS,
     Contact,
+    DeliveryChannel,
     IngestedEvent,
     InvitationStatus,
     SkipReason,
@@ -123,7 +125,10 @@ async def schedule_for_event(
     too_old = is_too_old(event, occurred_at, now)
     # Slack is asked before the transaction, so no lock is held while it answers.
     lookup = None if too_old or contact.opted_out else await _resolve(rt, contact, now)
-    plan = _Plan(event, occurred_at, invitation_context(event, context), too_old, lookup)
+    channel = None
+    if lookup in UNREACHABLE_REASONS and email_survey.enabled(rt.settings):
+        lookup, channel = None, DeliveryChannel.EMAIL  # Slack cannot reach them: email
+    plan = _Plan(event, occurred_at, invitation_context(event, context), too_old, lookup, channel)
     try:
         body = await _store(rt, contact, plan, event_id, now)
     except IntegrityError:
@@ -142,6 +147,7 @@ class _Plan:
     context: dict[str, Any]
     too_old: bool
     lookup_reason: str | None  # "no Slack user", from the lookup before the transaction
+    channel: str | None = None  # DeliveryChannel.EMAIL when Slack cannot reach them
 
 
 async def _store(
@@ -177,6 +183,7 @@ async def _create_invitations(
             status=InvitationStatus.SKIPPED if reason else InvitationStatus.SCHEDULED,
             skip_reason=reason,
             context=plan.context,
+            channel=plan.channel,
         )
         scheduled.append(scheduled_entry(invitation.id, kind, due))
     return answer_body([] if reason else scheduled, reason)

@@ -1,0 +1,144 @@
+"""The survey page behind an email's links: what a token opens, and answering through it.
+
+A link token opens one invitation. Reading never records anything (mail scanners open
+every link); answering goes through bot/services/taps.py exactly as a Slack tap does, so a
+response is recorded once, the webhook is queued and an unhappy score gets its #voc card.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from blocks.advocacy import OFFERS
+from bot.core.runtime import Runtime
+from bot.domain.outcomes import TapOutcome
+from bot.domain.scales import is_promoter, scale_for
+from bot.services import advocacy, cases, email_survey, taps
+from storage import responses, survey_links
+from storage.models import Contact, Invitation, InvitationStatus
+
+log = logging.getLogger(__name__)
+S = InvitationStatus
+COMMENT_MAX = 3000
+
+
+class PageState(StrEnum):
+    OPEN = "open"  # unanswered and not expired: the form
+    ANSWERED = "answered"
+    CLOSED = "closed"  # expired, opted out, failed
+    UNKNOWN = "unknown"  # no such link
+
+
+@dataclass(frozen=True)
+class SurveyPage:
+    """What the page may show: the question, the scale, the first name, and the state."""
+
+    state: PageState
+    locale: str | None = None
+    kind: str = "nps"
+    trigger: str = "relationship"
+    question: str = ""
+    first_name: str | None = None
+    score: int | None = None  # the recorded answer, once answered
+    invitation_id: int | None = None
+    offers: list[str] = field(default_factory=list)  # what a promoter may still say yes to
+    review_url: str | None = None  # where a promoter may leave a review (REVIEW_URL)
+
+    @property
+    def scores(self) -> range:
+        return scale_for(self.kind).scores
+
+
+async def open_link(rt: Runtime, token: str, now: datetime) -> SurveyPage:
+    """The page a token opens; reading it changes nothing."""
+    async with rt.db.session() as session:
+        found = await survey_links.find(session=session, token_hash=email_survey.hash_token(token))
+        if found is None:
+            return SurveyPage(PageState.UNKNOWN)
+        invitation, contact = found
+        response = await responses.get_for_invitation(
+            session=session, invitation_id=invitation.id or 0
+        )
+    return await _page(rt, invitation, contact, response.score if response else None, now)
+
+
+async def _page(
+    rt: Runtime, invitation: Invitation, contact: Contact, score: int | None, now: datetime
+) -> SurveyPage:
+    base = {
+        "locale": contact.locale,
+        "kind": invitation.kind,
+        "trigger": invitation.trigger,
+        "question": email_survey.survey_question(
+            rt.settings, contact.locale, invitation.kind, invitation.trigger
+        ),
+        "first_name": email_survey.first_name(contact),
+        "invitation_id": invitation.id,
+    }
+    if score is not None:
+        offers = await _open_offers(rt, invitation, score)
+        review = rt.settings.review_url if is_promoter(invitation.kind, score) else None
+        return SurveyPage(  # type: ignore[arg-type]
+            PageState.ANSWERED, score=score, offers=offers, review_url=review, **base
+        )
+    sent = invitation.sent_at or invitation.sending_since
+    expired = sent is not None and now - sent >= rt.settings.expire_after
+    if invitation.status not in taps.ANSWERABLE or expired or contact.opted_out:
+        return SurveyPage(PageState.CLOSED, **base)  # type: ignore[arg-type]
+    return SurveyPage(PageState.OPEN, **base)  # type: ignore[arg-type]
+
+
+async def _open_offers(rt: Runtime, invitation: Invitation, score: int) -> list[str]:
+    if not is_promoter(invitation.kind, score):
+        return []
+    taken = await advocacy.offers_for(rt, invitation.id or 0)
+    # The review is a plain link to REVIEW_URL on the page (bot/services/survey_page.py).
+    return [offer for offer in OFFERS if offer not in taken and offer != "review"]
+
+
+async def answer(
+    rt: Runtime, token: str, *, score: int, comment: str | None, now: datetime
+) -> tuple[TapOutcome, SurveyPage]:
+    """Record the page's answer (once) and its comment; then the page to show."""
+    page = await open_link(rt, token, now)
+    if page.state is PageState.UNKNOWN or page.invitation_id is None:
+        return TapOutcome.UNKNOWN, page
+    result = await taps.record_tap(
+        rt,
+        invitation_id=page.invitation_id,
+        score=score,
+        user_id=None,  # the link token proved who answers
+        channel=None,
+        message_ts=None,
+        now=now,
+    )
+    if result.outcome is TapOutcome.RECORDED:
+        if comment and comment.strip():
+            await taps.save_comment(
+                rt, invitation_id=page.invitation_id, user_id=None, comment=comment, now=now
+            )
+        if result.case_id is not None:
+            await cases.post_card(rt, result.case_id, rt.now())
+    return result.outcome, await open_link(rt, token, now)
+
+
+async def say_yes(rt: Runtime, token: str, *, offer: str, now: datetime) -> SurveyPage:
+    """A promoter's yes to a reference or a testimonial, from the thank-you page."""
+    page = await open_link(rt, token, now)
+    if page.state is PageState.ANSWERED and page.invitation_id is not None:
+        await advocacy.accept(
+            rt, invitation_id=page.invitation_id, user_id=None, offer=offer, now=now
+        )
+    return await open_link(rt, token, now)
+
+
+async def unsubscribe(rt: Runtime, token: str, now: datetime) -> bool:
+    """Opt the link's contact out of every survey; False for an unknown token."""
+    page = await open_link(rt, token, now)
+    if page.invitation_id is None:
+        return False
+    outcome, _, _ = await taps.opt_out(rt, invitation_id=page.invitation_id, user_id=None, now=now)
+    return outcome is TapOutcome.RECORDED
