@@ -207,6 +207,8 @@ def _history(card: CaseCard) -> list[MarkdownTextObject]:
     if card.escalations > 0:
         times = "time" if card.escalations == 1 else "times"
         elements.append(MarkdownTextObject(text=f"Escalated {card.escalations} {times}"))
+    if card.follow_ups > 1:
+        elements.append(MarkdownTextObject(text=f"{card.follow_ups} follow-ups logged"))
     return elements
 
 

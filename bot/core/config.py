@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     voc_channel: str | None = None
     digest_channel: str | None = None
     voc_admins: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
+    voc_staff: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
     escalate_after: Duration = timedelta(hours=48)
     reminder_after: Duration = timedelta(days=4)
     expire_after: Duration = timedelta(days=14)

@@ -21,7 +21,7 @@ from bot.core.runtime import Runtime
 from bot.core.slack import error_code
 from bot.domain.outcomes import follow_up_errors
 from bot.domain.scales import needs_follow_up
-from bot.services import webhooks
+from bot.services import roles, webhooks
 from storage import cases, responses
 from storage.models import CaseReview, FollowUpCase, SurveyKind
 
@@ -88,6 +88,7 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
         previous = await responses.previous_score(
             session=session, contact_id=contact.id, kind=case.kind, before=response.answered_at
         )
+        follow_ups = await cases.follow_up_count(session=session, case_id=case_id)
     card = CaseCard(
         case_id=case_id,
         kind=case.kind,
@@ -112,6 +113,7 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
         logged_by=case.logged_by,
         logged_at=case.logged_at,
         escalations=case.escalations,
+        follow_ups=follow_ups,
     )
     return card, case
 
@@ -179,8 +181,11 @@ async def refresh_card(rt: Runtime, case_id: int, now: datetime) -> None:
         log.warning("card update failed", extra={"case": case_id, "error": error_code(exc)})
 
 
-async def claim_case(rt: Runtime, case_id: int, user_id: str, now: datetime) -> str | None:
-    """Claim for `user_id`; returns the owner when someone else already has it."""
+async def claim_case(
+    rt: Runtime, case_id: int, user_id: str, now: datetime, team_id: str = ""
+) -> str | None:
+    """Claim for `user_id` (staff only); returns the owner when someone else already has it."""
+    await roles.require_staff(rt, user_id, team_id)
     async with rt.db.transaction() as session:
         won = await cases.claim(session=session, case_id=case_id, user_id=user_id, now=now)
         case = None if won else await session.get(FollowUpCase, case_id)
@@ -192,21 +197,53 @@ async def claim_case(rt: Runtime, case_id: int, user_id: str, now: datetime) -> 
     return None
 
 
-async def release_case(rt: Runtime, case_id: int, user_id: str, now: datetime) -> bool:
+async def require_change(
+    rt: Runtime, case_id: int, user_id: str, team_id: str = "", locale: str | None = None
+) -> CaseCard:
+    """The case's card when `user_id` may log on, release or reopen it; else UserError."""
+    loaded = await load_card(rt, case_id)
+    if loaded is None:
+        raise UserError("This follow-up no longer exists.")
+    card, _case = loaded
+    await roles.require_case_change(
+        rt,
+        user_id,
+        team_id,
+        claimed_by=card.claimed_by,
+        csm_user_id=card.csm_user_id,
+        locale=locale,
+    )
+    return card
+
+
+async def release_case(
+    rt: Runtime, case_id: int, user_id: str, now: datetime, team_id: str = ""
+) -> bool:
+    """Release the claim (its owner, the account's CSM or an admin); False when unclaimed."""
+    card = await require_change(rt, case_id, user_id, team_id)
+    if card.claimed_by is None:
+        return False
     async with rt.db.transaction() as session:
-        released = await cases.release(session=session, case_id=case_id, user_id=user_id)
+        released = await cases.release(session=session, case_id=case_id, owner=card.claimed_by)
     if released:
         await refresh_card(rt, case_id, now)
     return released
 
 
 async def log_follow_up(
-    rt: Runtime, case_id: int, user_id: str, outcome: str, note: str, now: datetime
+    rt: Runtime,
+    case_id: int,
+    user_id: str,
+    outcome: str,
+    note: str,
+    now: datetime,
+    team_id: str = "",
 ) -> None:
-    """Record what happened; escalations stop, the card shows it."""
+    """Record what happened (each log kept); escalations stop, the card shows it."""
     errors = follow_up_errors(outcome, note)
     if errors:
         raise UserError(" ".join(errors.values()))
+    await require_change(rt, case_id, user_id, team_id)
     closes = outcome in CLOSING_OUTCOMES
     async with rt.db.transaction() as session:
         found = await cases.log_follow_up(
