@@ -14,6 +14,7 @@ from bot.core.runtime import Runtime
 from bot.core.slack import find_by_metadata
 from bot.domain.names import name_key
 from bot.domain.reports import ShipReport
+from bot.services import audit
 from storage import feedback, shipping
 from storage.models import FeatureRequest, ShipNotice
 
@@ -54,6 +55,10 @@ async def ship(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> Shi
     async with rt.db.transaction() as session:
         claimed = await shipping.claim_notices(
             session=session, request_id=request.id, now=now, lease=NOTICE_LEASE
+        )
+    if newly:
+        await audit.record(
+            rt, actor=user_id, action="ship", now=now, detail=f"request {request.id}"
         )
     report = ShipReport(request.name, newly, already=len(people) - len(claimed))
     async with rt.db.session() as session:
