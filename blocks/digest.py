@@ -25,6 +25,7 @@ from storage.digest import (
     ResponseRate,
 )
 from storage.insights import ThemeCount
+from storage.metrics import CompletionRate, Rate
 from storage.nps import MIN_ANSWERS, ScoreSplit
 
 RESPONSE_RATE_TARGET = 0.2
@@ -206,7 +207,40 @@ def _follow_up(digest: Digest) -> _Section:
             f" cases in 90 days; target ≥ {COMPLETION_TARGET:.0%}, {verdict})"
         )
     second = f"Open cases: {completion.open_cases}, overdue: {completion.overdue_cases}"
-    return _Section("Follow-ups", [_same(first), _same(second)])
+    return _Section("Follow-ups", [_same(first), _same(second), *csm_lines(completion)])
+
+
+def format_wait(seconds: int | None) -> str:
+    """A follow-up's wait, read at a glance: 45m, 10h, 2d 12h; "none yet" without one."""
+    if seconds is None:
+        return "none yet"
+    hours, minutes = divmod(seconds // 60, 60)
+    if hours == 0:
+        return f"{minutes}m"
+    if hours < 48:
+        return f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+def csm_line(csm: str | None, rate: Rate, median_seconds: int | None) -> _Line:
+    """One CSM's completion within 48h against the target, and their median first follow-up."""
+    verdict = "on target" if (rate.share or 0) >= COMPLETION_TARGET else "below target"
+    figures = (
+        f"{format_share(rate.share)} within 48h ({rate.done} of {rate.total}, {verdict})"
+        f" · median first follow-up {format_wait(median_seconds)}"
+    )
+    if csm is None:
+        return _same(f"No CSM: {figures}")
+    return _Line(f"{csm}: {figures}", f"<@{csm}>: {figures}")
+
+
+def csm_lines(completion: CompletionRate) -> list[_Line]:
+    """Per CSM, lowest completion first (where a manager looks first)."""
+    ranked = sorted(
+        completion.by_csm.items(), key=lambda item: (item[1].share or 0, item[0] or "~")
+    )
+    return [csm_line(csm, rate, completion.median_seconds.get(csm)) for csm, rate in ranked]
 
 
 def _requests(digest: Digest) -> _Section:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_sdk.models.blocks import (
@@ -17,10 +17,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from blocks.digest import format_nps
+from blocks.digest import csm_line, csm_lines, format_nps
 from blocks.ids import ActionId
 from blocks.text import escape, shorten
 from storage.home import AccountNps, CaseCounts, HomeCase
+from storage.metrics import CompletionRate
 from storage.nps import ScoreSplit
 
 HOME_BLOCKS_MAX = 100
@@ -37,6 +38,10 @@ class HomeTab:
     accounts: list[AccountNps]
     book: ScoreSplit  # every answer from the accounts the person owns
     owned: int  # accounts the person is CSM of
+    # follow-ups of cases opened in the last 90 days, per CSM (None: not staff)
+    completion: CompletionRate | None = None
+    admin: bool = False  # admins also see the whole team's follow-ups
+    links: dict[int, str] = field(default_factory=dict)  # case id → its card's permalink
 
 
 def _age(opened_at: datetime, now: datetime) -> str:
@@ -100,6 +105,7 @@ def home_view(home: HomeTab) -> View:
     counts = home.counts
     summary = f"*Your follow-ups*: {counts.open} open, {counts.overdue} overdue"
     blocks.append(SectionBlock(text=MarkdownTextObject(text=summary)))
+    blocks += _accountability(home)
     if home.cases:
         blocks.append(_lines_section([_case_line(c, home.user_id, home.now) for c in home.cases]))
         if counts.open > len(home.cases):
@@ -131,6 +137,27 @@ def home_view(home: HomeTab) -> View:
         )
     )
     return View(type="home", blocks=blocks[:HOME_BLOCKS_MAX])
+
+
+def _accountability(home: HomeTab) -> list[Block]:
+    """The person's own 48h completion and median first follow-up; for admins, the team's."""
+    completion = home.completion
+    if completion is None:
+        return []
+    blocks: list[Block] = []
+    if home.user_id in completion.by_csm:
+        mine = csm_line(
+            None,
+            completion.by_csm[home.user_id],
+            completion.median_seconds.get(home.user_id),
+        ).plain.removeprefix("No CSM: ")
+        blocks.append(_context(f"Your accounts' cases (90 days): {mine}"))
+    if home.admin:
+        lines = [line.mrkdwn for line in csm_lines(completion)]
+        title = "*Team follow-ups (90 days), per CSM* (target: 80% within 48h)"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=title)))
+        blocks.append(_lines_section(lines or ["No cases in the last 90 days."]))
+    return blocks
 
 
 def _context(text: str) -> ContextBlock:
