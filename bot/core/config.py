@@ -16,6 +16,17 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+# Never echoed in an error: tokens, secrets, and the database URL (it holds a password).
+SECRET_SETTINGS = frozenset(
+    {
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "database_url",
+        "ingest_token",
+        "webhook_secret",
+    }
+)
 DURATION_HINT = "use 90s, 15m, 48h or 4d"
 SCHEDULE_HINT = "use a weekday and a 24-hour time, e.g. mon 09:00"
 
@@ -170,5 +181,6 @@ def load_settings(**overrides: object) -> Settings:
         name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
         given = error.get("input")
         reason = str(error.get("msg", "")).removeprefix("Value error, ")
-        shown = f"={given!r}" if isinstance(given, str | int) else ""
+        secret = name.lower() in SECRET_SETTINGS
+        shown = f"={given!r}" if isinstance(given, str | int) and not secret else ""
         raise ConfigError(f"{name}{shown} is not valid: {reason}") from None

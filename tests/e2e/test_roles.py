@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
-from storage.models import CaseLog, Contact, FollowUpCase, Insight
+from storage.models import CaseLog, Contact, FollowUpCase, Insight, Response
 from tests.e2e.test_followups import VOC, _card_action, _cases, _survey, _tap
 from tests.e2e.test_voc import CSM, ask, rows, seed, shown
 from tests.harness import SIGNING_SECRET, SlackSender, eventually
@@ -229,3 +230,46 @@ async def test_a_replayed_voc_request_stores_one_insight(
 
 async def _insights(rt: Runtime, count: int = 1) -> bool:
     return len(await rows(rt.db, Insight)) >= count
+
+
+def _comment(invitation_id: int, text: str) -> dict:
+    return view_submission(
+        user="U1",
+        callback_id="survey.comment",
+        private_metadata=str(invitation_id),
+        values={"survey.comment": {"survey.comment.input": {"type": "plain_text_input",
+                                                            "value": text}}},
+    )  # fmt: skip
+
+
+async def _stored_comment(rt: Runtime) -> str | None:
+    async with rt.db.session() as session:
+        return (await session.execute(select(Response.comment))).scalars().first()
+
+
+async def test_comments_are_capped_and_editable_until_the_survey_expires(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, clock: FakeClock
+) -> None:
+    inv = await _survey(rt, emulator)
+    await _tap(slack, emulator, inv, 8)
+    await eventually(lambda: emulator.calls_to("chat.update"))
+    await slack.interactive(_comment(inv.id or 0, "x" * 3001))
+    await slack.interactive(_comment(inv.id or 0, "first thoughts"))
+    assert await eventually(lambda: _has_comment(rt, "first thoughts"))
+    clock.advance(rt.settings.expire_after - timedelta(minutes=1))
+    await slack.interactive(_comment(inv.id or 0, "second thoughts"))
+    assert await eventually(lambda: _has_comment(rt, "second thoughts"))
+    await eventually(
+        lambda: "second thoughts" in json.dumps(emulator.calls_to("chat.update")[-1].args)
+    )
+    clock.advance(timedelta(minutes=2))
+    updates = len(emulator.calls_to("chat.update"))
+    await slack.interactive(_comment(inv.id or 0, "rewritten forever"))
+    await slack.interactive(_comment(inv.id or 0, "y" * 3001))
+    await asyncio.sleep(0.3)
+    assert await _stored_comment(rt) == "second thoughts"
+    assert len(emulator.calls_to("chat.update")) == updates
+
+
+async def _has_comment(rt: Runtime, text: str) -> bool:
+    return await _stored_comment(rt) == text
