@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -23,7 +24,7 @@ class Who:
     team_id: str  # "" when the payload did not say (then taken as our own workspace)
     own_team: str  # our workspace's team id, from auth.test ("" when unknown)
     admin: bool
-    staff: bool  # in VOC_STAFF
+    staff: bool  # in VOC_STAFF or SUPPORT_MANAGERS
     csm: bool  # the CSM of some account
 
 
@@ -49,15 +50,15 @@ def logs_feedback(role: Role) -> bool:
 
 
 def changes_case(
-    role: Role, user_id: str, *, claimed_by: str | None, csm_user_id: str | None
+    role: Role, user_id: str, *, claimed_by: str | None, deputies: Collection[str | None]
 ) -> bool:
     """Log an outcome on, release or reopen a case.
 
-    Staff may act on an unclaimed case; once claimed, only its owner, the account's CSM
-    or an admin may.
+    Staff may act on an unclaimed case; once claimed, only its owner, its deputies (the
+    account's CSM; for low CSAT and CES, the support managers) or an admin may.
     """
     if not reads_accounts(role):
         return False
     if role is Role.ADMIN or claimed_by is None:
         return True
-    return user_id in (claimed_by, csm_user_id)
+    return user_id == claimed_by or user_id in deputies

@@ -120,8 +120,7 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
 
 async def post_card(rt: Runtime, case_id: int, now: datetime) -> bool:
     """Post the case's card to VOC_CHANNEL once; False when it is not (yet) posted."""
-    channel = rt.settings.voc_channel
-    if not channel:
+    if not rt.settings.voc_channel:
         log.warning("VOC_CHANNEL is not set: follow-up card not posted", extra={"case": case_id})
         return False
     async with rt.db.transaction() as session:
@@ -132,6 +131,7 @@ async def post_card(rt: Runtime, case_id: int, now: datetime) -> bool:
     if loaded is None:
         return False
     card, _case = loaded
+    channel = card_channel(rt, card.review) or rt.settings.voc_channel
     try:
         posted = await rt.slack.chat_postMessage(
             channel=channel,
@@ -210,10 +210,25 @@ async def require_change(
         user_id,
         team_id,
         claimed_by=card.claimed_by,
-        csm_user_id=card.csm_user_id,
+        deputies=deputies(rt, card),
         locale=locale,
     )
     return card
+
+
+def deputies(rt: Runtime, card: CaseCard) -> list[str | None]:
+    """Who answers for a case besides its owner: the support managers for low CSAT and
+    CES, the account's CSM for NPS detractors."""
+    if card.review == CaseReview.SUPPORT and rt.settings.support_managers:
+        return list(rt.settings.support_managers)
+    return [card.csm_user_id]
+
+
+def card_channel(rt: Runtime, review: str) -> str | None:
+    """Where a case's card goes: SUPPORT_CHANNEL for support reviews, else VOC_CHANNEL."""
+    if review == CaseReview.SUPPORT and rt.settings.support_channel:
+        return rt.settings.support_channel
+    return rt.settings.voc_channel
 
 
 async def release_case(
@@ -273,13 +288,14 @@ async def escalate_due(rt: Runtime, now: datetime) -> int:
         if loaded is None:
             continue
         card, case = loaded
-        mention = card.claimed_by or card.csm_user_id
+        mention, *others = [card.claimed_by] if card.claimed_by else deputies(rt, card)
         text = escalation_text(
             card,
             step=step,
             max_steps=MAX_ESCALATIONS,
             mention=mention,
             overdue_by=now - card.answered_at,
+            others=[o for o in others if o],
         )
         try:
             await rt.slack.chat_postMessage(

@@ -6,6 +6,7 @@ Every read command, case action and theme edit asks `require` (or `role`) here f
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from weakref import WeakKeyDictionary
 
 from slack_sdk.errors import SlackApiError
@@ -41,7 +42,7 @@ async def role(rt: Runtime, user_id: str, team_id: str = "") -> Role:
         team_id=team_id,
         own_team=await own_team(rt),
         admin=rt.settings.is_admin(user_id),
-        staff=user_id in rt.settings.voc_staff,
+        staff=user_id in rt.settings.voc_staff or user_id in rt.settings.support_managers,
         csm=csm,
     )
     return role_of(who)
@@ -82,10 +83,10 @@ async def require_case_change(
     team_id: str,
     *,
     claimed_by: str | None,
-    csm_user_id: str | None,
+    deputies: Collection[str | None],
     locale: str | None = None,
 ) -> None:
     """Refuse, with who owns it, a change to a case someone else owns."""
     found = await require_staff(rt, user_id, team_id, locale)
-    if not changes_case(found, user_id, claimed_by=claimed_by, csm_user_id=csm_user_id):
+    if not changes_case(found, user_id, claimed_by=claimed_by, deputies=deputies):
         raise UserError(t(locale, "role.not_owner", owner=claimed_by or ""))

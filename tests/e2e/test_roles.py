@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.scheduler import run_due
 from storage.models import CaseLog, Contact, FollowUpCase, Insight, Response
 from tests.e2e.test_followups import VOC, _card_action, _cases, _survey, _tap
 from tests.e2e.test_voc import CSM, ask, rows, seed, shown
@@ -273,3 +274,38 @@ async def test_comments_are_capped_and_editable_until_the_survey_expires(
 
 async def _has_comment(rt: Runtime, text: str) -> bool:
     return await _stored_comment(rt) == text
+
+
+async def test_low_csat_goes_to_the_support_channel_and_its_managers(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, clock: FakeClock
+) -> None:
+    rt.settings.support_channel = "CSUPPORT"
+    rt.settings.support_managers = ["USUP1", "USUP2"]
+    inv = await _survey(rt, emulator, "csat")
+    await _tap(slack, emulator, inv, 1)
+    await eventually(lambda: emulator.messages("CSUPPORT"))
+    assert emulator.messages(VOC) == []
+    clock.advance(rt.settings.escalate_after + timedelta(minutes=1))
+    await run_due(rt)
+    [reply] = [c.args["text"] for c in emulator.calls_to("chat.postMessage", ok=True)
+               if c.args.get("thread_ts")]  # fmt: skip
+    assert "<@USUP1>" in reply and "<@USUP2>" in reply and "<@UCSM>" not in reply
+    [case] = await _cases(rt.db)
+    card = emulator.messages("CSUPPORT")[0]
+    claim = block_action(
+        user="USUP1",
+        action_id="case.claim",
+        value=str(case.id),
+        channel="CSUPPORT",
+        message_ts=card["ts"],
+        response_url=emulator.new_response_url(),
+        block_id="case.actions",
+    )
+    await slack.interactive(claim)  # a support manager is staff without VOC_STAFF
+    await eventually(lambda: _claimed_by(rt, "USUP1"))
+    await slack.interactive(_follow_up("UCSM", case.id or 0, "recovered", "not my review"))
+    await slack.interactive(_follow_up("USUP2", case.id or 0, "recovered", "refund issued"))
+    await eventually(lambda: _has_logs(rt, 1))
+    await eventually(lambda: [c for c in emulator.calls_to("chat.postMessage")
+                              if c.args.get("channel") == "UCSM"])  # fmt: skip
+    assert await _history(rt) == [("USUP2", "recovered", "refund issued")]
