@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk.models.blocks import (
@@ -27,6 +27,7 @@ from storage.nps import ScoreSplit
 HOME_BLOCKS_MAX = 100
 SECTION_MAX = 3000
 NAME_MAX = 80
+ACTIONABLE_MAX = 20  # cases shown with their own buttons (two blocks each); the rest as lines
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class HomeTab:
     # follow-ups of cases opened in the last 90 days, per CSM (None: not staff)
     completion: CompletionRate | None = None
     admin: bool = False  # admins also see the whole team's follow-ups
-    links: dict[int, str] = field(default_factory=dict)  # case id → its card's permalink
+    workspace_url: str = ""  # e.g. https://acme.slack.com/, for links to the cards
 
 
 def _age(opened_at: datetime, now: datetime) -> str:
@@ -107,7 +108,11 @@ def home_view(home: HomeTab) -> View:
     blocks.append(SectionBlock(text=MarkdownTextObject(text=summary)))
     blocks += _accountability(home)
     if home.cases:
-        blocks.append(_lines_section([_case_line(c, home.user_id, home.now) for c in home.cases]))
+        for case in home.cases[:ACTIONABLE_MAX]:
+            blocks += _case_blocks(case, home)
+        rest = home.cases[ACTIONABLE_MAX:]
+        if rest:
+            blocks.append(_lines_section([_case_line(c, home.user_id, home.now) for c in rest]))
         if counts.open > len(home.cases):
             more = f"…and {counts.open - len(home.cases)} more in the #voc channel."
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
@@ -137,6 +142,30 @@ def home_view(home: HomeTab) -> View:
         )
     )
     return View(type="home", blocks=blocks[:HOME_BLOCKS_MAX])
+
+
+def card_link(workspace_url: str, channel: str | None, ts: str | None) -> str | None:
+    """The permalink of a case's card in its channel; None until it is posted."""
+    if not workspace_url or not channel or not ts:
+        return None
+    return f"{workspace_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def _case_blocks(case: HomeCase, home: HomeTab) -> list[Block]:
+    """One open case: what it is, a link to its card, and Claim / Log follow-up."""
+    line = _case_line(case, home.user_id, home.now)
+    link = card_link(home.workspace_url, case.channel, case.message_ts)
+    if link:
+        line += f" · <{link}|Open the card>"
+    value = str(case.id)
+    buttons = [ButtonElement(text="Log follow-up", action_id=ActionId.LOG_FOLLOW_UP, value=value)]
+    if not case.claimed_by:
+        claim = ButtonElement(text="Claim", action_id=ActionId.CLAIM, value=value, style="primary")
+        buttons.insert(0, claim)
+    return [
+        SectionBlock(text=MarkdownTextObject(text=line)),
+        ActionsBlock(block_id=f"home.case.{case.id}", elements=buttons),
+    ]
 
 
 def _accountability(home: HomeTab) -> list[Block]:

@@ -17,7 +17,7 @@ from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
 from bot.domain.outcomes import FollowUpField, TapOutcome, follow_up_errors
-from bot.services import advocacy, cases
+from bot.services import advocacy, cases, home
 from handlers.context import parse_int, runtime_of
 from handlers.payloads import BlockAction, ViewSubmission, parse
 
@@ -47,10 +47,12 @@ async def on_claim(
                 rt, _case_id(action), action.user_id, rt.now(), action.team_id
             )
         except UserError as exc:
-            await _ephemeral(respond, str(exc))
+            await _answer(rt, action, respond, str(exc))
             return
         if owner:
-            await _ephemeral(respond, claim_refused_text(owner))
+            await _answer(rt, action, respond, claim_refused_text(owner))
+            return
+        await _after_home(rt, action)
 
 
 async def on_release(
@@ -67,12 +69,13 @@ async def on_release(
                 rt, _case_id(action), action.user_id, rt.now(), action.team_id
             )
         except UserError as exc:
-            await _ephemeral(respond, str(exc))
+            await _answer(rt, action, respond, str(exc))
             return
         if not released:
-            await _ephemeral(
-                respond, "Nobody has claimed this follow-up, so there is no claim to release."
-            )
+            text = "Nobody has claimed this follow-up, so there is no claim to release."
+            await _answer(rt, action, respond, text)
+            return
+        await _after_home(rt, action)
 
 
 async def on_log(
@@ -89,7 +92,7 @@ async def on_log(
                 rt, _case_id(action), action.user_id, action.team_id, action.user.locale
             )
         except UserError as exc:
-            await _ephemeral(respond, str(exc))
+            await _answer(rt, action, respond, str(exc))
             return
         await rt.slack.views_open(
             trigger_id=action.trigger_id, view=follow_up_modal(card).to_dict()
@@ -144,6 +147,20 @@ async def on_advocacy(
 def _follow_up_errors(outcome: str, note: str) -> dict[str, str]:
     """The domain's follow-up rule, keyed by the modal's block ids for Slack to show."""
     return {str(_BLOCKS[field]): text for field, text in follow_up_errors(outcome, note).items()}
+
+
+async def _answer(rt: Runtime, action: BlockAction, respond: AsyncRespond, text: str) -> None:
+    """An ephemeral note where the button was; from App Home (no response_url), a DM."""
+    if action.response_url:
+        await _ephemeral(respond, text)
+    else:
+        await _tell(rt, action.user_id, text)
+
+
+async def _after_home(rt: Runtime, action: BlockAction) -> None:
+    """A button on App Home: show the Home tab again with the change."""
+    if not action.response_url and action.view is not None:
+        await home.publish_home(rt, action.user_id, rt.now())
 
 
 async def _ephemeral(respond: AsyncRespond, text: str) -> None:

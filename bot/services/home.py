@@ -54,6 +54,7 @@ async def load_home(rt: Runtime, user_id: str, now: datetime) -> HomeTab:
         owned,
         completion=completion,
         admin=found is Role.ADMIN,
+        workspace_url=await roles.workspace_url(rt),
     )
 
 

@@ -18,19 +18,30 @@ from bot.core.runtime import Runtime
 from bot.domain.roles import Role, Who, changes_case, logs_feedback, reads_accounts, role_of
 from storage import accounts
 
-_OWN_TEAM: WeakKeyDictionary[AsyncWebClient, str] = WeakKeyDictionary()
+_WHO_WE_ARE: WeakKeyDictionary[AsyncWebClient, dict[str, str]] = WeakKeyDictionary()
+
+
+async def _auth(rt: Runtime) -> dict[str, str]:
+    """`auth.test`'s team id and workspace URL, asked once per Slack client."""
+    known = _WHO_WE_ARE.get(rt.slack)
+    if known is None:
+        try:
+            answer = await rt.slack.auth_test()
+        except SlackApiError as exc:
+            raise TryLater("Slack did not answer who we are; try again in a minute.") from exc
+        known = {"team_id": str(answer.get("team_id") or ""), "url": str(answer.get("url") or "")}
+        _WHO_WE_ARE[rt.slack] = known
+    return known
 
 
 async def own_team(rt: Runtime) -> str:
-    """Our workspace's team id (`auth.test`), asked once per Slack client."""
-    known = _OWN_TEAM.get(rt.slack)
-    if known is None:
-        try:
-            known = str((await rt.slack.auth_test()).get("team_id") or "")
-        except SlackApiError as exc:
-            raise TryLater("Slack did not answer who we are; try again in a minute.") from exc
-        _OWN_TEAM[rt.slack] = known
-    return known
+    """Our workspace's team id; people of another team are external."""
+    return (await _auth(rt))["team_id"]
+
+
+async def workspace_url(rt: Runtime) -> str:
+    """Our workspace's address, e.g. https://acme.slack.com/ ("" when Slack gave none)."""
+    return (await _auth(rt))["url"]
 
 
 async def role(rt: Runtime, user_id: str, team_id: str = "") -> Role:

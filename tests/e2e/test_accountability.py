@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from blocks.digest import digest_blocks, digest_text
 from bot.core.runtime import Runtime
@@ -15,7 +16,7 @@ from bot.services.digest import build_digest
 from storage.db import Database
 from storage.models import Account, Contact, FollowUpCase, Invitation, Response
 from tests.harness import SIGNING_SECRET, SlackSender, eventually
-from tests.payloads import app_home_opened, signed_json_headers
+from tests.payloads import app_home_opened, block_action, signed_json_headers
 
 pytestmark = pytest.mark.postgres
 AS_OF = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -103,3 +104,32 @@ async def test_app_home_shows_my_figures_and_admins_the_team(
     assert ANN.replace("UANN:", "<@UANN>:") in team and BEN.replace("UBEN:", "<@UBEN>:") in team
     outsider = await _home(slack, emulator, "UNOBODY")
     assert "Account 0" not in outsider and "within 48h" not in outsider
+
+
+async def test_app_home_cases_have_buttons_and_a_link_overdue_first(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    await _seed(rt.db)
+    async with rt.db.transaction() as session:
+        [open_case] = (
+            await session.execute(select(FollowUpCase).where(FollowUpCase.logged_at.is_(None)))
+        ).scalars().all()  # fmt: skip
+        open_case.channel, open_case.message_ts = "CVOC", "1790000000.000100"
+    view = json.loads(await _home(slack, emulator, "UBEN"))
+    blocks = view["blocks"]
+    [line] = [b for b in blocks if "Open the card" in json.dumps(b)]
+    assert "https://acme.slack.com/archives/CVOC/p1790000000000100" in line["text"]["text"]
+    assert ":warning: *overdue*" in line["text"]["text"]
+    [actions] = [b for b in blocks if b.get("block_id") == f"home.case.{open_case.id}"]
+    assert [e["action_id"] for e in actions["elements"]] == ["case.claim", "case.log"]
+
+    tap = block_action(user="UBEN", action_id="case.claim", value=str(open_case.id),
+                       channel="D0HOME", message_ts="", response_url="",
+                       block_id=actions["block_id"])  # fmt: skip
+    tap["container"] = {"type": "view", "view_id": "VHOME"}
+    tap["view"] = {"id": "VHOME", "callback_id": ""}
+    del tap["message"], tap["response_url"]
+    publishes = len(emulator.calls_to("views.publish"))
+    assert (await slack.interactive(tap))[0] == 200
+    await eventually(lambda: len(emulator.calls_to("views.publish")) > publishes)
+    assert "claimed by you" in json.dumps(emulator.calls_to("views.publish")[-1].args)
