@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime, settle_tasks
-from bot.services import cases, delivery, digest, webhooks
+from bot.services import cases, delivery, digest, privacy, webhooks
 from bot.services.delivery import DeliveryReport
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     """One pass of every job: reconcile crashed sends, deliver, remind, expire, webhooks,
-    and the weekly digest when it is due."""
+    the weekly digest when it is due, and blanking verbatims past RETAIN_COMMENTS."""
     moment = now or rt.now()
     report = DeliveryReport()
     for job in (
@@ -39,6 +39,7 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     report.escalated = await cases.escalate_due(rt, moment)
     report.webhooks = await webhooks.deliver_due(rt, moment)
     report.digests = await digest.post_due(rt, moment)
+    await privacy.drop_old_verbatims(rt, moment)
     return report
 
 

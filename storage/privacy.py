@@ -29,6 +29,7 @@ from storage.models import (
 )
 
 ERASED = "[erased]"
+EXPIRED = "[removed after the retention period]"
 
 
 @dataclass(frozen=True)
@@ -225,3 +226,21 @@ async def _case_ids(session: AsyncSession, contact_id: int) -> list[int]:
         select(FollowUpCase.id).where(FollowUpCase.contact_id == contact_id)
     )
     return [i for i in result.scalars() if i is not None]
+
+
+async def drop_verbatims(*, session: AsyncSession, before: datetime) -> int:
+    """Blank survey comments answered before `before`, and the insights taken from them
+    or logged before then; scores, types and themes stay. How many rows changed."""
+    comments = await session.execute(
+        update(Response)
+        .where(Response.comment.is_not(None), Response.answered_at < before)
+        .values(comment=None)
+        .execution_options(synchronize_session=False)
+    )
+    texts = await session.execute(
+        update(Insight)
+        .where(Insight.text != EXPIRED, Insight.created_at < before)
+        .values(text=EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(comments.rowcount or 0) + int(texts.rowcount or 0)  # type: ignore[attr-defined]

@@ -87,6 +87,7 @@ class Settings(BaseSettings):
     digest_channel: str | None = None
     voc_admins: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
     voc_staff: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
+    retain_comments: Duration | None = None  # e.g. 730d: older verbatims are blanked
     support_channel: str | None = None  # low CSAT/CES cards; default: VOC_CHANNEL
     support_managers: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
     escalate_after: Duration = timedelta(hours=48)

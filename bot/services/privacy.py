@@ -9,6 +9,7 @@ asked and when, never with the email.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, datetime
 from typing import Any, TextIO
 
@@ -17,6 +18,8 @@ from bot.core.runtime import Runtime
 from bot.domain.names import parse_email
 from bot.services.audit import CLI, record_in
 from storage import privacy
+
+log = logging.getLogger(__name__)
 
 
 async def forget(rt: Runtime, email: str, *, actor: str = CLI) -> dict[str, int]:
@@ -48,6 +51,18 @@ async def export_contact(rt: Runtime, email: str, out: TextIO, *, actor: str = C
     json.dump(document, out, ensure_ascii=False, indent=2, default=_plain)
     out.write("\n")
     return sum(len(rows) for rows in found.values())
+
+
+async def drop_old_verbatims(rt: Runtime, now: datetime) -> int:
+    """Scheduler job: with RETAIN_COMMENTS set, blank verbatims older than that."""
+    keep = rt.settings.retain_comments
+    if keep is None:
+        return 0
+    async with rt.db.transaction() as session:
+        dropped = await privacy.drop_verbatims(session=session, before=now - keep)
+    if dropped:
+        log.info("old verbatims blanked", extra={"rows": dropped})
+    return dropped
 
 
 def forget_lines(email: str, changed: dict[str, int]) -> list[str]:

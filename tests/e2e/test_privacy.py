@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,12 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from bot.core.runtime import Runtime
+from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.scheduler import run_due
 from bot.services.digest import build_digest
 from storage.db import Database
-from storage.models import Contact, Response
+from storage.models import Contact, Insight, Response
 from storage.privacy import text_columns
 from tests.e2e.test_followups import VOC, _cases, _survey, _tap
 from tests.e2e.test_roles import _follow_up
@@ -118,3 +121,19 @@ async def test_forget_erases_the_person_and_keeps_the_figures(
     assert actions == [["cli", "export", "contact"], ["cli", "forget", "contact"]]
     assert EMAIL not in out and NAME not in out
     assert EMAIL not in err and NAME not in err
+
+
+async def test_retain_comments_blanks_old_verbatims_and_keeps_scores(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, clock: FakeClock
+) -> None:
+    await _person_everywhere(rt, emulator, slack)
+    rt.settings.retain_comments = timedelta(days=730)
+    await run_due(rt)
+    assert await _commented(rt)
+    clock.advance(timedelta(days=731))
+    await run_due(rt)
+    async with rt.db.session() as session:
+        [response] = (await session.execute(select(Response))).scalars().all()
+        texts = set((await session.execute(select(Insight.text))).scalars())
+    assert (response.comment, response.score) == (None, 2)
+    assert texts == {"[removed after the retention period]"}
