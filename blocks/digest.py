@@ -243,6 +243,24 @@ def csm_lines(completion: CompletionRate) -> list[_Line]:
     return [csm_line(csm, rate, completion.median_seconds.get(csm)) for csm, rate in ranked]
 
 
+CSAT_BY_TITLES = {"agent": "CSAT by agent (90 days)", "issue_type": "CSAT by issue type (90 days)"}
+
+
+def _csat_by(digest: Digest) -> list[_Section]:
+    """CSAT per support agent and per issue type, lowest first; none without ticket data."""
+    sections = []
+    for key, groups in digest.csat_by.items():
+        if not groups:
+            continue
+        ranked = sorted(groups.items(), key=lambda item: (item[1].value or 0, item[0]))
+        lines = [
+            _same(_average(shorten(label, LABEL_MAX), average, 5))
+            for label, average in ranked[:GROUPS_SHOWN]
+        ]
+        sections.append(_Section(CSAT_BY_TITLES.get(key, f"CSAT by {key}"), lines))
+    return sections
+
+
 def _requests(digest: Digest) -> _Section:
     if not digest.requests:
         return _Section("Top feature requests by ARR", [_same("no feature requests yet")])
@@ -282,6 +300,7 @@ def _sections(digest: Digest) -> list[_Section]:
         _themes("Top themes (90 days)", digest.themes, "comments"),
         _themes("Among detractors (90 days)", digest.detractor_themes, "detractor comments"),
         _follow_up(digest),
+        *_csat_by(digest),
         _requests(digest),
         _verbatims(digest),
     ]

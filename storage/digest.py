@@ -313,6 +313,8 @@ class Digest:
     requests: list[RequestRank]
     verbatims: list[Verbatim]
     trend: list[WeekNps] = field(default_factory=list)
+    # CSAT of the last 90 days by the ticket's context: "agent" and "issue_type" → label → CSAT
+    csat_by: dict[str, dict[str, Average]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:

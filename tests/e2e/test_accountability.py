@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +15,7 @@ from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.services.digest import build_digest
+from bot.services.export import export_responses
 from storage.db import Database
 from storage.models import Account, Contact, FollowUpCase, Invitation, Response
 from tests.harness import SIGNING_SECRET, SlackSender, eventually
@@ -133,3 +136,45 @@ async def test_app_home_cases_have_buttons_and_a_link_overdue_first(
     assert (await slack.interactive(tap))[0] == 200
     await eventually(lambda: len(emulator.calls_to("views.publish")) > publishes)
     assert "claimed by you" in json.dumps(emulator.calls_to("views.publish")[-1].args)
+
+
+TICKETS = [("Ali", "billing", 5), ("Ali", "login", 4), ("Bea", "billing", 2)]
+
+
+async def _seed_tickets(db: Database) -> None:
+    async with db.transaction() as session:
+        account = Account(name="Tickets", name_key="tickets")
+        session.add(account)
+        await session.flush()
+        contact = Contact(email="t@example.test", account_id=account.id or 0)
+        session.add(contact)
+        await session.flush()
+        for n, (agent, issue, score) in enumerate(TICKETS):
+            at = AS_OF - timedelta(days=2, hours=n)
+            invitation = Invitation(contact_id=contact.id or 0, kind="csat", trigger="support",
+                                    status="answered", due_at=at, answered_at=at,
+                                    context={"event": "ticket_solved", "agent": agent,
+                                             "issue_type": issue})  # fmt: skip
+            session.add(invitation)
+            await session.flush()
+            session.add(Response(invitation_id=invitation.id or 0, contact_id=contact.id or 0,
+                                 account_id=account.id or 0, kind="csat", score=score,
+                                 category="satisfied" if score >= 4 else "dissatisfied",
+                                 answered_at=at))  # fmt: skip
+
+
+async def test_csat_by_agent_and_issue_type_in_the_digest_and_the_export(rt: Runtime) -> None:
+    await _seed_tickets(rt.db)
+    text = digest_text(await build_digest(rt, AS_OF))
+    # Bea 2 → 2.0; Ali 5, 4 → 4.5; billing 5, 2 → 3.5; login 4 → 4.0 (lowest first)
+    assert (
+        "CSAT by agent (90 days)\n-----------------------\n"
+        "  Bea: 2.0 of 5 from 1 answers\n  Ali: 4.5 of 5 from 2 answers\n"
+    ) in text
+    assert "  billing: 3.5 of 5 from 2 answers\n  login: 4.0 of 5 from 1 answers\n" in text
+    out = io.StringIO()
+    await export_responses(db=rt.db, out=out, format="csv")
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["agent"], r["issue_type"], r["score"]) for r in rows] == [
+        (agent, issue, str(score)) for agent, issue, score in TICKETS
+    ]
