@@ -70,6 +70,16 @@ def _split_ids(value: object) -> object:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
+def _optional_duration(text: object) -> timedelta | None:
+    """A duration, or None when unset or left blank (as in .env.example)."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    return parse_duration(text)  # type: ignore[arg-type]
+
+
+OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional_duration)]
+
+
 class Settings(BaseSettings):
     """Every setting in README.md's "Settings"; names match the environment variables."""
 
@@ -87,7 +97,7 @@ class Settings(BaseSettings):
     digest_channel: str | None = None
     voc_admins: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
     voc_staff: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
-    retain_comments: Duration | None = None  # e.g. 730d: older verbatims are blanked
+    retain_comments: OptionalDuration = None  # e.g. 730d: older verbatims are blanked
     support_channel: str | None = None  # low CSAT/CES cards; default: VOC_CHANNEL
     support_managers: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
     escalate_after: Duration = timedelta(hours=48)
