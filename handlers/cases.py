@@ -44,7 +44,7 @@ async def on_claim(
     async with rt.after_ack():
         try:
             owner = await cases.claim_case(
-                rt, _case_id(action), action.user_id, rt.now(), action.team_id
+                rt, _case_id(action), action.user_id, rt.now(), action.user_team
             )
         except UserError as exc:
             await _answer(rt, action, respond, str(exc))
@@ -66,7 +66,7 @@ async def on_release(
     async with rt.after_ack():
         try:
             released = await cases.release_case(
-                rt, _case_id(action), action.user_id, rt.now(), action.team_id
+                rt, _case_id(action), action.user_id, rt.now(), action.user_team
             )
         except UserError as exc:
             await _answer(rt, action, respond, str(exc))
@@ -89,7 +89,7 @@ async def on_log(
     async with rt.after_ack():
         try:
             card = await cases.require_change(
-                rt, _case_id(action), action.user_id, action.team_id, action.user.locale
+                rt, _case_id(action), action.user_id, action.user_team, action.user.locale
             )
         except UserError as exc:
             await _answer(rt, action, respond, str(exc))
@@ -117,7 +117,7 @@ async def on_follow_up(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
         case_id = parse_int(submission.private_metadata) or 0
         try:
             await cases.log_follow_up(
-                rt, case_id, submission.user_id, outcome, note, rt.now(), submission.team.id
+                rt, case_id, submission.user_id, outcome, note, rt.now(), submission.user_team
             )
         except UserError as exc:  # e.g. claimed by someone else meanwhile: tell them in a DM
             log.info("follow-up not logged", extra={"case": case_id})

@@ -24,6 +24,7 @@ from bot.core.errors import UserError, VocError
 from bot.core.runtime import Runtime
 from bot.domain import voc_command
 from bot.domain.reports import LoggedInsight
+from bot.domain.roles import logs_feedback
 from bot.domain.voc_command import Draft
 from bot.services import insights, replays, reports, roles, shipping
 from handlers.context import parse_int, runtime_of
@@ -101,6 +102,11 @@ async def on_log_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBol
     rt = runtime_of(context)
     async with rt.after_ack():
         reply = _to_origin(rt, action.user_id, {})
+        try:
+            await roles.require_member(rt, action.user_id, action.user_team, action.user.locale)
+        except UserError as exc:
+            await reply(report_blocks.notice(str(exc)), str(exc))
+            return
         await _open_log_modal(rt, action.trigger_id, action.response_url, reply)
 
 
@@ -110,7 +116,11 @@ async def on_account_typed(ack: AsyncAck, body: dict[str, Any], context: AsyncBo
     if suggestion is None:
         await ack(options=[])
         return
-    accounts = await insights.suggest_accounts(runtime_of(context), suggestion.value)
+    rt = runtime_of(context)
+    if not logs_feedback(await roles.role(rt, suggestion.user.id, suggestion.user_team)):
+        await ack(options=[])  # another organisation's people see no account names
+        return
+    accounts = await insights.suggest_accounts(rt, suggestion.value)
     await ack(options=feedback_blocks.account_options(accounts))
 
 
@@ -157,7 +167,7 @@ async def on_log_submitted(ack: AsyncAck, body: dict[str, Any], context: AsyncBo
         user = submission.user_id
         reply = _to_origin(rt, user, _metadata(view))
         try:
-            await roles.require_member(rt, user, submission.team.id, submission.user.locale)
+            await roles.require_member(rt, user, submission.user_team, submission.user.locale)
             logged = await insights.log_insight(
                 rt, account_id=account_id, draft=draft, user_id=user, now=rt.now()
             )
@@ -177,7 +187,7 @@ async def on_edit_themes(
     rt = runtime_of(context)
     async with rt.after_ack():
         try:
-            await roles.require_staff(rt, action.user_id, action.team_id, action.user.locale)
+            await roles.require_staff(rt, action.user_id, action.user_team, action.user.locale)
         except UserError as exc:
             await _ephemeral(respond)(report_blocks.notice(str(exc)), str(exc))
             return
@@ -207,7 +217,7 @@ async def on_themes_submitted(
         chosen = submission.view.selected_all(VocId.THEMES)
         reply = _to_origin(rt, user, metadata)
         try:
-            await roles.require_staff(rt, user, submission.team.id, submission.user.locale)
+            await roles.require_staff(rt, user, submission.user_team, submission.user.locale)
             updated = await insights.set_themes(
                 rt,
                 insight_id=parse_int(metadata.get("insight")) or 0,

@@ -18,7 +18,13 @@ from storage.models import CaseLog, Contact, FollowUpCase, Insight, Response
 from tests.e2e.test_followups import VOC, _card_action, _cases, _survey, _tap
 from tests.e2e.test_voc import CSM, ask, rows, seed, shown
 from tests.harness import SIGNING_SECRET, SlackSender, eventually
-from tests.payloads import block_action, signed_headers, slash_command, view_submission
+from tests.payloads import (
+    block_action,
+    block_suggestion,
+    signed_headers,
+    slash_command,
+    view_submission,
+)
 
 pytestmark = pytest.mark.postgres
 OUTSIDER = "UNOBODY"  # a member of our workspace who is not staff
@@ -309,3 +315,27 @@ async def test_low_csat_goes_to_the_support_channel_and_its_managers(
     await eventually(lambda: [c for c in emulator.calls_to("chat.postMessage")
                               if c.args.get("channel") == "UCSM"])  # fmt: skip
     assert await _history(rt) == [("USUP2", "recovered", "refund issued")]
+
+
+async def test_a_slack_connect_guest_cannot_claim_or_see_account_names(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    rt.settings.voc_admins = [GUEST]  # even named as an admin by mistake: another team
+    inv = await _survey(rt, emulator)
+    await _tap(slack, emulator, inv, 2)
+    await eventually(lambda: emulator.messages(VOC))
+    [case] = await _cases(rt.db)
+    claim = _card_action(emulator, GUEST, "case.claim", case.id or 0)
+    claim["user"]["team_id"] = "TCUSTOMER"
+    await slack.interactive(claim)
+    [refusal] = await eventually(lambda: emulator.calls_to("response_url"))
+    assert "only for the team" in refusal.args["text"]
+    assert (await _cases(rt.db))[0].claimed_by is None
+    typed = block_suggestion(user=GUEST, action_id="voc.account", block_id="voc.account",
+                             value="Ac")  # fmt: skip
+    typed["user"]["team_id"] = "TCUSTOMER"
+    status, body = await slack.interactive(typed)
+    assert status == 200 and "Acme" not in body
+    typed["user"]["team_id"] = "T0001"
+    typed["user"]["id"] = OUTSIDER
+    assert "Acme" in (await slack.interactive(typed))[1]  # a member logging feedback does
