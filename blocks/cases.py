@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from slack_sdk.models.blocks import (
@@ -28,6 +28,7 @@ from blocks.text import escape, quote, shorten
 from bot.domain.cards import CaseCard
 from bot.domain.outcomes import FOLLOW_UP_NOTE_MAX, FOLLOW_UP_OUTCOMES
 from bot.domain.scales import category
+from storage.models import CaseReview
 
 __all__ = [
     "case_blocks",
@@ -104,9 +105,18 @@ def follow_up_modal(card: CaseCard) -> View:
 
 
 def escalation_text(
-    card: CaseCard, *, step: int, max_steps: int, mention: str | None, overdue_by: timedelta
+    card: CaseCard,
+    *,
+    step: int,
+    max_steps: int,
+    mention: str | None,
+    overdue_by: timedelta,
+    others: Sequence[str] = (),
 ) -> str:
-    """The thread reply on an overdue card; `overdue_by` is the time since the answer."""
+    """The thread reply on an overdue card; `overdue_by` is the time since the answer.
+
+    `others` are mentioned too (e.g. every support manager of a low CSAT or CES case).
+    """
     hours = int(overdue_by.total_seconds() // 3600)
     when = f"Reminder {step} of {max_steps}: no follow-up logged {hours}h after the answer."
     if mention is None:
@@ -116,9 +126,12 @@ def escalation_text(
         )
     if card.claimed_by is not None:
         ask = "You claimed this case: please *Log follow-up* with the outcome."
+    elif card.review == CaseReview.SUPPORT and others:
+        ask = "This support case is unclaimed: please *Claim* it or *Log follow-up*."
     else:
         ask = "This case on your account is unclaimed: please *Claim* it or *Log follow-up*."
-    return f"{_user(mention)} {when} {ask}"
+    who = " ".join(_user(user) for user in (mention, *others))
+    return f"{who} {when} {ask}"
 
 
 def claim_refused_text(owner: str) -> str:
@@ -209,6 +222,8 @@ def _history(card: CaseCard) -> list[MarkdownTextObject]:
     if card.escalations > 0:
         times = "time" if card.escalations == 1 else "times"
         elements.append(MarkdownTextObject(text=f"Escalated {card.escalations} {times}"))
+    if card.follow_ups > 1:
+        elements.append(MarkdownTextObject(text=f"{card.follow_ups} follow-ups logged"))
     return elements
 
 

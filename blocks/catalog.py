@@ -74,6 +74,13 @@ _EN: dict[str, str] = {
     "error.not_saved": (
         "Sorry, that did not save: something went wrong on our side. Please try again."
     ),
+    "role.refused": (
+        "Sorry, this is only for the customer team. Ask your admin to add you to VOC_STAFF."
+    ),
+    "role.external": "Sorry, this is only for the team that runs these surveys.",
+    "role.not_owner": (
+        "This follow-up is <@{owner}>'s. Only they, the account's CSM or an admin can change it."
+    ),
 }
 
 _MS: dict[str, str] = {
@@ -150,6 +157,13 @@ _MS: dict[str, str] = {
     "solved.what_missing": "Apa yang masih kurang?",
     "solved.thanks": "Terima kasih kerana memberitahu kami.",
     "error.not_saved": ("Maaf, ia tidak disimpan: berlaku masalah di pihak kami. Sila cuba lagi."),
+    "role.refused": (
+        "Maaf, ini hanya untuk pasukan pelanggan. Minta pentadbir menambah anda ke VOC_STAFF."
+    ),
+    "role.external": "Maaf, ini hanya untuk pasukan yang menjalankan tinjauan ini.",
+    "role.not_owner": (
+        "Susulan ini milik <@{owner}>. Hanya mereka, CSM akaun atau pentadbir boleh mengubahnya."
+    ),
 }
 
 _EN.update(web_catalog.EN)  # the survey email and page (blocks/web_catalog.py)

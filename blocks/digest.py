@@ -25,6 +25,7 @@ from storage.digest import (
     ResponseRate,
 )
 from storage.insights import ThemeCount
+from storage.metrics import CompletionRate, Rate
 from storage.nps import MIN_ANSWERS, ScoreSplit
 
 RESPONSE_RATE_TARGET = 0.2
@@ -249,7 +250,58 @@ def _follow_up(digest: Digest) -> _Section:
             f" cases in 90 days; target ≥ {COMPLETION_TARGET:.0%}, {verdict})"
         )
     second = f"Open cases: {completion.open_cases}, overdue: {completion.overdue_cases}"
-    return _Section("Follow-ups", [_same(first), _same(second)])
+    return _Section("Follow-ups", [_same(first), _same(second), *csm_lines(completion)])
+
+
+def format_wait(seconds: int | None) -> str:
+    """A follow-up's wait, read at a glance: 45m, 10h, 2d 12h; "none yet" without one."""
+    if seconds is None:
+        return "none yet"
+    hours, minutes = divmod(seconds // 60, 60)
+    if hours == 0:
+        return f"{minutes}m"
+    if hours < 48:
+        return f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+def csm_line(csm: str | None, rate: Rate, median_seconds: int | None) -> _Line:
+    """One CSM's completion within 48h against the target, and their median first follow-up."""
+    verdict = "on target" if (rate.share or 0) >= COMPLETION_TARGET else "below target"
+    figures = (
+        f"{format_share(rate.share)} within 48h ({rate.done} of {rate.total}, {verdict})"
+        f" · median first follow-up {format_wait(median_seconds)}"
+    )
+    if csm is None:
+        return _same(f"No CSM: {figures}")
+    return _Line(f"{csm}: {figures}", f"<@{csm}>: {figures}")
+
+
+def csm_lines(completion: CompletionRate) -> list[_Line]:
+    """Per CSM, lowest completion first (where a manager looks first)."""
+    ranked = sorted(
+        completion.by_csm.items(), key=lambda item: (item[1].share or 0, item[0] or "~")
+    )
+    return [csm_line(csm, rate, completion.median_seconds.get(csm)) for csm, rate in ranked]
+
+
+CSAT_BY_TITLES = {"agent": "CSAT by agent (90 days)", "issue_type": "CSAT by issue type (90 days)"}
+
+
+def _csat_by(digest: Digest) -> list[_Section]:
+    """CSAT per support agent and per issue type, lowest first; none without ticket data."""
+    sections = []
+    for key, groups in digest.csat_by.items():
+        if not groups:
+            continue
+        ranked = sorted(groups.items(), key=lambda item: (item[1].value or 0, item[0]))
+        lines = [
+            _same(_average(shorten(label, LABEL_MAX), average, 5))
+            for label, average in ranked[:GROUPS_SHOWN]
+        ]
+        sections.append(_Section(CSAT_BY_TITLES.get(key, f"CSAT by {key}"), lines))
+    return sections
 
 
 def _requests(digest: Digest) -> _Section:
@@ -292,6 +344,7 @@ def _sections(digest: Digest) -> list[_Section]:
         _themes("Among detractors (90 days)", digest.detractor_themes, "detractor comments"),
         *(section for section in (_theme_trends(digest), _signals(digest)) if section),
         _follow_up(digest),
+        *_csat_by(digest),
         _requests(digest),
         _verbatims(digest),
     ]

@@ -17,16 +17,18 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from blocks.digest import format_nps
+from blocks.digest import csm_line, csm_lines, format_nps
 from blocks.ids import ActionId
 from blocks.reading import signal_labels
 from blocks.text import escape, shorten
 from storage.home import AccountNps, CaseCounts, HomeCase
+from storage.metrics import CompletionRate
 from storage.nps import ScoreSplit
 
 HOME_BLOCKS_MAX = 100
 SECTION_MAX = 3000
 NAME_MAX = 80
+ACTIONABLE_MAX = 20  # cases shown with their own buttons (two blocks each); the rest as lines
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ class HomeTab:
     accounts: list[AccountNps]
     book: ScoreSplit  # every answer from the accounts the person owns
     owned: int  # accounts the person is CSM of
+    # follow-ups of cases opened in the last 90 days, per CSM (None: not staff)
+    completion: CompletionRate | None = None
+    admin: bool = False  # admins also see the whole team's follow-ups
+    workspace_url: str = ""  # e.g. https://acme.slack.com/, for links to the cards
 
 
 def _age(opened_at: datetime, now: datetime) -> str:
@@ -104,8 +110,13 @@ def home_view(home: HomeTab) -> View:
     counts = home.counts
     summary = f"*Your follow-ups*: {counts.open} open, {counts.overdue} overdue"
     blocks.append(SectionBlock(text=MarkdownTextObject(text=summary)))
+    blocks += _accountability(home)
     if home.cases:
-        blocks.append(_lines_section([_case_line(c, home.user_id, home.now) for c in home.cases]))
+        for case in home.cases[:ACTIONABLE_MAX]:
+            blocks += _case_blocks(case, home)
+        rest = home.cases[ACTIONABLE_MAX:]
+        if rest:
+            blocks.append(_lines_section([_case_line(c, home.user_id, home.now) for c in rest]))
         if counts.open > len(home.cases):
             more = f"…and {counts.open - len(home.cases)} more in the #voc channel."
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
@@ -135,6 +146,51 @@ def home_view(home: HomeTab) -> View:
         )
     )
     return View(type="home", blocks=blocks[:HOME_BLOCKS_MAX])
+
+
+def card_link(workspace_url: str, channel: str | None, ts: str | None) -> str | None:
+    """The permalink of a case's card in its channel; None until it is posted."""
+    if not workspace_url or not channel or not ts:
+        return None
+    return f"{workspace_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def _case_blocks(case: HomeCase, home: HomeTab) -> list[Block]:
+    """One open case: what it is, a link to its card, and Claim / Log follow-up."""
+    line = _case_line(case, home.user_id, home.now)
+    link = card_link(home.workspace_url, case.channel, case.message_ts)
+    if link:
+        line += f" · <{link}|Open the card>"
+    value = str(case.id)
+    buttons = [ButtonElement(text="Log follow-up", action_id=ActionId.LOG_FOLLOW_UP, value=value)]
+    if not case.claimed_by:
+        claim = ButtonElement(text="Claim", action_id=ActionId.CLAIM, value=value, style="primary")
+        buttons.insert(0, claim)
+    return [
+        SectionBlock(text=MarkdownTextObject(text=line)),
+        ActionsBlock(block_id=f"home.case.{case.id}", elements=buttons),
+    ]
+
+
+def _accountability(home: HomeTab) -> list[Block]:
+    """The person's own 48h completion and median first follow-up; for admins, the team's."""
+    completion = home.completion
+    if completion is None:
+        return []
+    blocks: list[Block] = []
+    if home.user_id in completion.by_csm:
+        mine = csm_line(
+            None,
+            completion.by_csm[home.user_id],
+            completion.median_seconds.get(home.user_id),
+        ).plain.removeprefix("No CSM: ")
+        blocks.append(_context(f"Your accounts' cases (90 days): {mine}"))
+    if home.admin:
+        lines = [line.mrkdwn for line in csm_lines(completion)]
+        title = "*Team follow-ups (90 days), per CSM* (target: 80% within 48h)"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=title)))
+        blocks.append(_lines_section(lines or ["No cases in the last 90 days."]))
+    return blocks
 
 
 def _context(text: str) -> ContextBlock:

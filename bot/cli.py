@@ -108,15 +108,25 @@ def send(
     ] = None,
 ) -> None:
     """Create relationship survey invitations; the scheduler delivers them."""
-    from bot.services.surveys import start_relationship_campaign, write_unreachable
+    from bot.services.audit import CLI, record
+    from bot.services.surveys import (
+        CampaignReport,
+        start_relationship_campaign,
+        write_unreachable,
+    )
 
     settings = _settings("SLACK_BOT_TOKEN")
-    report = _run(
-        settings,
-        lambda rt: start_relationship_campaign(
+
+    async def work(rt: Runtime) -> CampaignReport:
+        report = await start_relationship_campaign(
             rt, kind=kind, now=rt.now(), segment=segment, account=account, email=email, send_now=now
-        ),
-    )
+        )
+        chosen = " ".join(f"{k}={v}" for k, v in (("segment", segment), ("account", account)) if v)
+        detail = f"{kind} {chosen}{' one contact' if email else ''}".strip()
+        await record(rt, actor=CLI, action="send", now=rt.now(), detail=detail)
+        return report
+
+    report = _run(settings, work)
     typer.echo(report.summary())
     if unreachable is not None:
         try:
@@ -283,6 +293,36 @@ def autopilot_resume(autopilot_id: Annotated[str, typer.Argument(help="Its numbe
 def autopilot_stop(autopilot_id: Annotated[str, typer.Argument(help="Its number.")]) -> None:
     """End it for good; what has not gone out is cancelled."""
     _change(autopilot_id, "stop")
+
+
+@cli.command()
+def forget(email: Annotated[str, typer.Argument(help="The person's email.")]) -> None:
+    """Erase a person everywhere (an erasure request); their scores stay, anonymous."""
+    from bot.services.privacy import forget as run_forget
+    from bot.services.privacy import forget_lines
+
+    changed = _run(_settings(), lambda rt: run_forget(rt, email))
+    for line in forget_lines(email.strip().lower(), changed):
+        typer.echo(line)
+
+
+@export_cli.command("contact")
+def export_contact(email: Annotated[str, typer.Argument(help="The person's email.")]) -> None:
+    """Everything held about one person, as JSON on stdout (an access request)."""
+    from bot.services.privacy import export_contact as run_export
+
+    _run(_settings(), lambda rt: run_export(rt, email, sys.stdout))
+
+
+@cli.command()
+def audit(
+    limit: Annotated[int, typer.Option(help="How many of the latest entries.")] = 200,
+) -> None:
+    """List admin actions (send, ship, forget, export contact): when, who, what."""
+    from bot.services.audit import audit_lines, latest
+
+    for line in audit_lines(_run(_settings(), lambda rt: latest(rt, limit))):
+        typer.echo(line)
 
 
 def main() -> None:

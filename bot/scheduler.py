@@ -13,7 +13,16 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime, settle_tasks
-from bot.services import autopilot, cases, delivery, digest, email_survey, shipping, webhooks
+from bot.services import (
+    autopilot,
+    cases,
+    delivery,
+    digest,
+    email_survey,
+    privacy,
+    shipping,
+    webhooks,
+)
 from bot.services.delivery import DeliveryReport
 
 log = logging.getLogger(__name__)
@@ -21,8 +30,8 @@ log = logging.getLogger(__name__)
 
 async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     """One pass of every job: plan the autopilot's turns, reconcile crashed sends, deliver,
-    remind, expire, webhooks, the weekly digest when it is due, and the week-later question
-    on shipped requests."""
+    remind, expire, webhooks, the weekly digest when it is due, the week-later question on
+    shipped requests, and blanking verbatims past RETAIN_COMMENTS."""
     moment = now or rt.now()
     report = DeliveryReport(planned=await autopilot.plan_due(rt, moment))
     for job in (
@@ -42,6 +51,7 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     report.webhooks = await webhooks.deliver_due(rt, moment)
     report.digests = await digest.post_due(rt, moment)
     await shipping.ask_due(rt, moment)  # "did it solve it?" a week after a request shipped
+    await privacy.drop_old_verbatims(rt, moment)
     return report
 
 

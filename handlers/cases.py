@@ -9,12 +9,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 
 from blocks.cases import claim_refused_text, follow_up_modal
 from blocks.ids import ADVOCACY_ACTION, ActionId, BlockId, CallbackId
 from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.core.slack import error_code
 from bot.domain.outcomes import FollowUpField, TapOutcome, follow_up_errors
-from bot.services import advocacy, cases
+from bot.services import advocacy, cases, home
 from handlers.context import parse_int, runtime_of
 from handlers.payloads import BlockAction, ViewSubmission, parse
 
@@ -40,12 +43,16 @@ async def on_claim(
     rt = runtime_of(context)
     async with rt.after_ack():
         try:
-            owner = await cases.claim_case(rt, _case_id(action), action.user_id, rt.now())
+            owner = await cases.claim_case(
+                rt, _case_id(action), action.user_id, rt.now(), action.user_team
+            )
         except UserError as exc:
-            await _ephemeral(respond, str(exc))
+            await _answer(rt, action, respond, str(exc))
             return
         if owner:
-            await _ephemeral(respond, claim_refused_text(owner))
+            await _answer(rt, action, respond, claim_refused_text(owner))
+            return
+        await _after_home(rt, action)
 
 
 async def on_release(
@@ -57,8 +64,18 @@ async def on_release(
         return
     rt = runtime_of(context)
     async with rt.after_ack():
-        if not await cases.release_case(rt, _case_id(action), action.user_id, rt.now()):
-            await _ephemeral(respond, "Only the person who claimed this follow-up can release it.")
+        try:
+            released = await cases.release_case(
+                rt, _case_id(action), action.user_id, rt.now(), action.user_team
+            )
+        except UserError as exc:
+            await _answer(rt, action, respond, str(exc))
+            return
+        if not released:
+            text = "Nobody has claimed this follow-up, so there is no claim to release."
+            await _answer(rt, action, respond, text)
+            return
+        await _after_home(rt, action)
 
 
 async def on_log(
@@ -70,11 +87,13 @@ async def on_log(
         return
     rt = runtime_of(context)
     async with rt.after_ack():
-        loaded = await cases.load_card(rt, _case_id(action))
-        if loaded is None:
-            await _ephemeral(respond, "This follow-up no longer exists.")
+        try:
+            card = await cases.require_change(
+                rt, _case_id(action), action.user_id, action.user_team, action.user.locale
+            )
+        except UserError as exc:
+            await _answer(rt, action, respond, str(exc))
             return
-        card, _case = loaded
         await rt.slack.views_open(
             trigger_id=action.trigger_id, view=follow_up_modal(card).to_dict()
         )
@@ -97,9 +116,12 @@ async def on_follow_up(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
     async with rt.after_ack():
         case_id = parse_int(submission.private_metadata) or 0
         try:
-            await cases.log_follow_up(rt, case_id, submission.user_id, outcome, note, rt.now())
-        except UserError as exc:
-            log.warning("follow-up not logged", extra={"case": case_id, "reason": str(exc)})
+            await cases.log_follow_up(
+                rt, case_id, submission.user_id, outcome, note, rt.now(), submission.user_team
+            )
+        except UserError as exc:  # e.g. claimed by someone else meanwhile: tell them in a DM
+            log.info("follow-up not logged", extra={"case": case_id})
+            await _tell(rt, submission.user_id, str(exc))
 
 
 async def on_advocacy(
@@ -127,8 +149,29 @@ def _follow_up_errors(outcome: str, note: str) -> dict[str, str]:
     return {str(_BLOCKS[field]): text for field, text in follow_up_errors(outcome, note).items()}
 
 
+async def _answer(rt: Runtime, action: BlockAction, respond: AsyncRespond, text: str) -> None:
+    """An ephemeral note where the button was; from App Home (no response_url), a DM."""
+    if action.response_url:
+        await _ephemeral(respond, text)
+    else:
+        await _tell(rt, action.user_id, text)
+
+
+async def _after_home(rt: Runtime, action: BlockAction) -> None:
+    """A button on App Home: show the Home tab again with the change."""
+    if not action.response_url and action.view is not None:
+        await home.publish_home(rt, action.user_id, rt.now())
+
+
 async def _ephemeral(respond: AsyncRespond, text: str) -> None:
     await respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+async def _tell(rt: Runtime, user_id: str, text: str) -> None:
+    try:
+        await rt.slack.chat_postMessage(channel=user_id, text=text)
+    except SlackApiError as exc:
+        log.warning("refusal not sent", extra={"error": error_code(exc)})
 
 
 def _case_id(action: BlockAction) -> int:

@@ -24,6 +24,12 @@ class _Payload(BaseModel):
 class SlackUser(_Payload):
     id: str
     locale: str | None = None  # only when the app asks Slack for it
+    team_id: str | None = None  # the person's own team: another one in Slack Connect
+
+
+def _home_team(user: SlackUser, team: Team) -> str:
+    """The team the person belongs to (theirs in Slack Connect), else the payload's."""
+    return user.team_id or team.id
 
 
 class Team(_Payload):
@@ -113,6 +119,10 @@ class BlockAction(_Payload):
         return self.team.id
 
     @property
+    def user_team(self) -> str:
+        return _home_team(self.user, self.team)
+
+    @property
     def channel_id(self) -> str | None:
         return self.container.channel_id
 
@@ -155,6 +165,10 @@ class ViewSubmission(_Payload):
         return self.view.callback_id
 
     @property
+    def user_team(self) -> str:
+        return _home_team(self.user, self.team)
+
+    @property
     def private_metadata(self) -> str:
         return self.view.private_metadata
 
@@ -175,8 +189,13 @@ class BlockSuggestion(_Payload):
     """A `block_suggestion` payload: what someone typed into an external select."""
 
     user: SlackUser
+    team: Team = Field(default_factory=Team)
     action_id: str = ""
     value: str = ""
+
+    @property
+    def user_team(self) -> str:
+        return _home_team(self.user, self.team)
 
 
 class AppHomeOpened(_Payload):

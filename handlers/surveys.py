@@ -85,7 +85,7 @@ async def on_tell_why(
     rt = runtime_of(context)
     async with rt.after_ack():
         outcome, card = await taps.answered_card(
-            rt, invitation_id=parse_int(action.value) or 0, user_id=action.user_id
+            rt, invitation_id=parse_int(action.value) or 0, user_id=action.user_id, now=rt.now()
         )
         if card is None:
             await _note(respond, action, outcome)

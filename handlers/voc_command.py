@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -24,8 +25,9 @@ from bot.core.errors import UserError, VocError
 from bot.core.runtime import Runtime
 from bot.domain import voc_command
 from bot.domain.reports import LoggedInsight
+from bot.domain.roles import logs_feedback
 from bot.domain.voc_command import Draft
-from bot.services import autopilot, insights, reports, shipping
+from bot.services import autopilot, insights, replays, reports, roles, shipping
 from handlers.context import parse_int, runtime_of
 from handlers.payloads import (
     BlockAction,
@@ -53,18 +55,32 @@ def register(app: AsyncApp) -> None:
 
 
 async def on_voc(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    request: AsyncBoltRequest,
 ) -> None:
-    """Ack at once; everything else (database, Slack) happens after."""
+    """Ack at once; everything else (database, Slack) happens after.
+
+    An identically signed replay of a request already handled is acked and ignored.
+    """
     await ack()
     command = parse(SlashCommand, body)
     if command is None:
         return
     rt = runtime_of(context)
     async with rt.after_ack():
+        if not await replays.first_time(rt, *_signed(request), rt.now()):
+            log.info("replayed /voc request ignored")
+            return
         reply = _ephemeral(respond)
         verb, rest = voc_command.split_command(command.text)
         try:
+            if verb in STAFF_VERBS:
+                await roles.require_staff(rt, command.user_id, command.team_id)
+            else:
+                await roles.require_member(rt, command.user_id, command.team_id)
             if not verb and not rest:
                 await _open_log_modal(rt, command.trigger_id, command.response_url, reply)
             else:
@@ -87,6 +103,11 @@ async def on_log_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBol
     rt = runtime_of(context)
     async with rt.after_ack():
         reply = _to_origin(rt, action.user_id, {})
+        try:
+            await roles.require_member(rt, action.user_id, action.user_team, action.user.locale)
+        except UserError as exc:
+            await reply(report_blocks.notice(str(exc)), str(exc))
+            return
         await _open_log_modal(rt, action.trigger_id, action.response_url, reply)
 
 
@@ -96,7 +117,11 @@ async def on_account_typed(ack: AsyncAck, body: dict[str, Any], context: AsyncBo
     if suggestion is None:
         await ack(options=[])
         return
-    accounts = await insights.suggest_accounts(runtime_of(context), suggestion.value)
+    rt = runtime_of(context)
+    if not logs_feedback(await roles.role(rt, suggestion.user.id, suggestion.user_team)):
+        await ack(options=[])  # another organisation's people see no account names
+        return
+    accounts = await insights.suggest_accounts(rt, suggestion.value)
     await ack(options=feedback_blocks.account_options(accounts))
 
 
@@ -143,6 +168,7 @@ async def on_log_submitted(ack: AsyncAck, body: dict[str, Any], context: AsyncBo
         user = submission.user_id
         reply = _to_origin(rt, user, _metadata(view))
         try:
+            await roles.require_member(rt, user, submission.user_team, submission.user.locale)
             logged = await insights.log_insight(
                 rt, account_id=account_id, draft=draft, user_id=user, now=rt.now()
             )
@@ -161,6 +187,11 @@ async def on_edit_themes(
         return
     rt = runtime_of(context)
     async with rt.after_ack():
+        try:
+            await roles.require_staff(rt, action.user_id, action.user_team, action.user.locale)
+        except UserError as exc:
+            await _ephemeral(respond)(report_blocks.notice(str(exc)), str(exc))
+            return
         insight_id = parse_int(action.value) or 0
         loaded = await insights.load_insight(rt, insight_id)
         if loaded is None:
@@ -187,6 +218,7 @@ async def on_themes_submitted(
         chosen = submission.view.selected_all(VocId.THEMES)
         reply = _to_origin(rt, user, metadata)
         try:
+            await roles.require_staff(rt, user, submission.user_team, submission.user.locale)
             updated = await insights.set_themes(
                 rt,
                 insight_id=parse_int(metadata.get("insight")) or 0,
@@ -269,6 +301,8 @@ async def _autopilot(rt: Runtime, command: SlashCommand, rest: str, reply: Reply
     await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
 
 
+# Subcommands that show account data: staff only (bot/domain/roles.py).
+STAFF_VERBS = frozenset({"account", "themes", "requests", "nps"})
 COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None]]] = {
     "help": _help,
     "account": _account,
@@ -333,6 +367,14 @@ def _to_origin(rt: Runtime, user: str, metadata: dict[str, Any]) -> Reply:
             log.warning("could not confirm", extra={"error": exc.response.get("error")})
 
     return reply
+
+
+def _signed(request: AsyncBoltRequest) -> tuple[str, str]:
+    """The request's Slack timestamp and signature ("" over Socket Mode)."""
+    headers = request.headers
+    timestamp = (headers.get("x-slack-request-timestamp") or [""])[0]
+    signature = (headers.get("x-slack-signature") or [""])[0]
+    return str(timestamp), str(signature)
 
 
 def _metadata(view: View) -> dict[str, Any]:

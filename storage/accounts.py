@@ -104,3 +104,11 @@ def _apply(row: Account | Contact, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
         if value is not None:
             setattr(row, name, value)
+
+
+async def is_csm(*, session: AsyncSession, user_id: str) -> bool:
+    """Whether `user_id` is the CSM of some account (named in the contacts CSV)."""
+    result = await session.execute(
+        select(Account.id).where(Account.csm_user_id == user_id).limit(1)
+    )
+    return result.scalar_one_or_none() is not None

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
-from storage.models import Account, Advocacy, Contact, FollowUpCase, Response
+from storage.models import Account, Advocacy, CaseLog, Contact, FollowUpCase, Response
 
 C = FollowUpCase
 
@@ -93,10 +93,10 @@ async def claim(*, session: AsyncSession, case_id: int, user_id: str, now: datet
     )
 
 
-async def release(*, session: AsyncSession, case_id: int, user_id: str) -> bool:
-    """The owner gives the case back."""
+async def release(*, session: AsyncSession, case_id: int, owner: str) -> bool:
+    """Give the case back, if `owner` still has it (who may is `bot/domain/roles.py`'s rule)."""
     return await _change(
-        session, case_id, and_(C.claimed_by == user_id), {"claimed_by": None, "claimed_at": None}
+        session, case_id, and_(C.claimed_by == owner), {"claimed_by": None, "claimed_at": None}
     )
 
 
@@ -122,8 +122,25 @@ async def log_follow_up(
         case.claimed_by, case.claimed_at = user_id, now
     case.closed_at = now if closes else None
     case.next_escalation_at = None
+    session.add(
+        CaseLog(case_id=case_id, user_id=user_id, outcome=outcome, note=note, logged_at=now)
+    )
     await session.flush()
     return True
+
+
+async def follow_up_count(*, session: AsyncSession, case_id: int) -> int:
+    """How many follow-ups were logged on the case."""
+    result = await session.execute(select(func.count(CaseLog.id)).where(CaseLog.case_id == case_id))
+    return int(result.scalar_one())
+
+
+async def history(*, session: AsyncSession, case_id: int) -> list[CaseLog]:
+    """Every follow-up logged on the case, oldest first."""
+    result = await session.execute(
+        select(CaseLog).where(CaseLog.case_id == case_id).order_by(CaseLog.id)
+    )
+    return list(result.scalars())
 
 
 async def claim_escalations(

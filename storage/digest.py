@@ -316,6 +316,8 @@ class Digest:
     theme_trends: list[ThemeTrend] = field(default_factory=list)  # top themes vs 90 days before
     signals: list[HeardSignal] = field(default_factory=list)  # churn / expansion, last week
     week_sentiment: dict[str, int] = field(default_factory=dict)  # last week's insights
+    # CSAT of the last 90 days by the ticket's context: "agent" and "issue_type" → label → CSAT
+    csat_by: dict[str, dict[str, Average]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.csat import context_field
 from storage.models import Account, Contact, DeliveryChannel, Invitation, Response
 
 BATCH = 1000
@@ -33,6 +34,9 @@ EXPORT_COLUMNS = (
     Account.customer_since,
     Account.health,
     Account.csm_user_id,
+    # from the ticket event that asked (transactional surveys)
+    context_field("agent").label("agent"),
+    context_field("issue_type").label("issue_type"),
 )
 FIELDS = tuple(column.key for column in EXPORT_COLUMNS)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from statistics import median
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +32,8 @@ class CompletionRate:
     by_csm: dict[str | None, Rate] = field(default_factory=dict)
     open_cases: int = 0
     overdue_cases: int = 0
+    # the median time from the answer to the first follow-up, per CSM (cases followed up)
+    median_seconds: dict[str | None, int] = field(default_factory=dict)
 
 
 async def follow_up_completion(
@@ -64,4 +67,24 @@ async def follow_up_completion(
         ).where(still_open)
     )
     open_cases, overdue = counts.one()
-    return CompletionRate(overall, by_csm, int(open_cases or 0), int(overdue or 0))
+    medians = await _median_seconds(session, since=since, until=until)
+    return CompletionRate(overall, by_csm, int(open_cases or 0), int(overdue or 0), medians)
+
+
+async def _median_seconds(
+    session: AsyncSession, *, since: datetime, until: datetime
+) -> dict[str | None, int]:
+    """Per CSM, the median seconds to the first follow-up of cases opened in [since, until)."""
+    rows = await session.execute(
+        select(Account.csm_user_id, FollowUpCase.follow_up_seconds)
+        .join(Account, Account.id == FollowUpCase.account_id)
+        .where(
+            FollowUpCase.opened_at >= since,
+            FollowUpCase.opened_at < until,
+            FollowUpCase.follow_up_seconds.is_not(None),
+        )
+    )
+    seconds: dict[str | None, list[int]] = {}
+    for csm, value in rows.all():
+        seconds.setdefault(csm, []).append(int(value))
+    return {csm: int(median(values)) for csm, values in seconds.items()}

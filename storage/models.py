@@ -503,3 +503,38 @@ class SurveyLink(SQLModel, table=True):
     invitation_id: int = Field(foreign_key="invitations.id", index=True)
     purpose: str = Field(max_length=10)  # "survey" or "reminder"
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CaseLog(SQLModel, table=True):
+    """Every follow-up logged on a case, kept: who, when, what came of it and the note."""
+
+    __tablename__ = "case_logs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    user_id: str = Field(max_length=32)
+    outcome: str = Field(max_length=20)
+    note: str
+    logged_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CommandSeen(SQLModel, table=True):
+    """A signed `/voc` request already handled; its key refuses an identical replay."""
+
+    __tablename__ = "commands_seen"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)  # sha256 of the timestamp and signature
+    seen_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """An admin action (send, autopilot, ship, forget, export contact): who and when."""
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=64)  # a Slack user id, or "cli"
+    action: str = Field(max_length=40)
+    detail: str | None = Field(default=None, max_length=300)  # never personal data

@@ -16,6 +16,17 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+# Never echoed in an error: tokens, secrets, and the database URL (it holds a password).
+SECRET_SETTINGS = frozenset(
+    {
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "database_url",
+        "ingest_token",
+        "webhook_secret",
+    }
+)
 DURATION_HINT = "use 90s, 15m, 48h or 4d"
 SCHEDULE_HINT = "use a weekday and a 24-hour time, e.g. mon 09:00"
 
@@ -72,6 +83,16 @@ def redact_url(url: str) -> str:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
+def _optional_duration(text: object) -> timedelta | None:
+    """A duration, or None when unset or left blank (as in .env.example)."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    return parse_duration(text)  # type: ignore[arg-type]
+
+
+OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional_duration)]
+
+
 class Settings(BaseSettings):
     """Every setting in README.md's "Settings"; names match the environment variables."""
 
@@ -89,6 +110,10 @@ class Settings(BaseSettings):
     digest_channel: str | None = None
     insights_channel: str | None = None  # optional: every /voc note and themed comment
     voc_admins: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
+    voc_staff: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
+    retain_comments: OptionalDuration = None  # e.g. 730d: older verbatims are blanked
+    support_channel: str | None = None  # low CSAT/CES cards; default: VOC_CHANNEL
+    support_managers: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
     escalate_after: Duration = timedelta(hours=48)
     reminder_after: Duration = timedelta(days=4)
     expire_after: Duration = timedelta(days=14)
@@ -231,7 +256,8 @@ def load_settings(**overrides: object) -> Settings:
         name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
         given = error.get("input")
         reason = str(error.get("msg", "")).removeprefix("Value error, ")
+        secret = name.lower() in SECRET_SETTINGS
         if name == "SMTP_URL" and isinstance(given, str):
             given = redact_url(given)  # never show the password
-        shown = f"={given!r}" if isinstance(given, str | int) else ""
+        shown = f"={given!r}" if isinstance(given, str | int) and not secret else ""
         raise ConfigError(f"{name}{shown} is not valid: {reason}") from None

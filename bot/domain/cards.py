@@ -61,3 +61,4 @@ class CaseCard:
     logged_by: str | None = None
     logged_at: datetime | None = None
     escalations: int = 0
+    follow_ups: int = 0  # follow-ups logged so far (each kept in case_logs)

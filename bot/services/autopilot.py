@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import cadence, eligibility
+from bot.services import audit
 from bot.services.surveys import parse_kind, parse_segment
 from storage import autopilot as store
 from storage import invitations
@@ -98,6 +99,13 @@ async def turn_on(
             now=now,
             created_by=by,
         )
+        await audit.record_in(
+            session,
+            actor=by or audit.CLI,
+            action="autopilot",
+            now=now,
+            detail=f"#{row.id} {survey.value} every {every_days}d, {segment_value or 'everyone'}",
+        )
     return _view(row, Counter())
 
 
@@ -109,7 +117,9 @@ async def list_autopilots(rt: Runtime) -> list[AutopilotView]:
         ]
 
 
-async def change(rt: Runtime, *, autopilot_id: str | int, action: str) -> str:
+async def change(
+    rt: Runtime, *, autopilot_id: str | int, action: str, by: str | None = None
+) -> str:
     """Pause, resume or stop one autopilot; what has not gone out is skipped when it stops
     or pauses. Returns the sentence to show."""
     target = _parse_id(autopilot_id)
@@ -126,6 +136,13 @@ async def change(rt: Runtime, *, autopilot_id: str | int, action: str) -> str:
         if row.status not in allowed:
             raise UserError(f"Autopilot #{target} is {row.status}; it cannot {action}.")
         await store.set_status(session=session, autopilot_id=target, status=wanted, now=now)
+        await audit.record_in(
+            session,
+            actor=by or audit.CLI,
+            action=f"autopilot {action}",
+            now=now,
+            detail=f"#{target}",
+        )
         skipped = 0
         if wanted != AutopilotStatus.ACTIVE:
             reason = PAUSED_REASON if wanted == AutopilotStatus.PAUSED else STOPPED_REASON
@@ -259,7 +276,7 @@ async def command(rt: Runtime, *, args: str, user_id: str) -> str:
     if verb in ("pause", "resume", "stop"):
         if len(rest) != 1:
             raise UserError(f"Say which autopilot: `/voc autopilot {verb} 1`")
-        return await change(rt, autopilot_id=rest[0], action=verb)
+        return await change(rt, autopilot_id=rest[0], action=verb, by=user_id)
     if verb in AUTOPILOT_KINDS:
         every = next((word for word in rest if cadence.parse_every(word) is not None), None)
         segment = " ".join(word for word in rest if word != every) or None

@@ -21,7 +21,7 @@ from bot.core.runtime import Runtime
 from bot.core.slack import error_code
 from bot.domain.outcomes import follow_up_errors
 from bot.domain.scales import needs_follow_up
-from bot.services import webhooks
+from bot.services import roles, webhooks
 from storage import cases, responses
 from storage.models import CaseReview, FollowUpCase, SurveyKind
 
@@ -88,6 +88,7 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
         previous = await responses.previous_score(
             session=session, contact_id=contact.id, kind=case.kind, before=response.answered_at
         )
+        follow_ups = await cases.follow_up_count(session=session, case_id=case_id)
     card = CaseCard(
         case_id=case_id,
         kind=case.kind,
@@ -112,14 +113,14 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
         logged_by=case.logged_by,
         logged_at=case.logged_at,
         escalations=case.escalations,
+        follow_ups=follow_ups,
     )
     return card, case
 
 
 async def post_card(rt: Runtime, case_id: int, now: datetime) -> bool:
     """Post the case's card to VOC_CHANNEL once; False when it is not (yet) posted."""
-    channel = rt.settings.voc_channel
-    if not channel:
+    if not rt.settings.voc_channel:
         log.warning("VOC_CHANNEL is not set: follow-up card not posted", extra={"case": case_id})
         return False
     async with rt.db.transaction() as session:
@@ -130,6 +131,7 @@ async def post_card(rt: Runtime, case_id: int, now: datetime) -> bool:
     if loaded is None:
         return False
     card, _case = loaded
+    channel = card_channel(rt, card.review) or rt.settings.voc_channel
     try:
         posted = await rt.slack.chat_postMessage(
             channel=channel,
@@ -179,8 +181,11 @@ async def refresh_card(rt: Runtime, case_id: int, now: datetime) -> None:
         log.warning("card update failed", extra={"case": case_id, "error": error_code(exc)})
 
 
-async def claim_case(rt: Runtime, case_id: int, user_id: str, now: datetime) -> str | None:
-    """Claim for `user_id`; returns the owner when someone else already has it."""
+async def claim_case(
+    rt: Runtime, case_id: int, user_id: str, now: datetime, team_id: str = ""
+) -> str | None:
+    """Claim for `user_id` (staff only); returns the owner when someone else already has it."""
+    await roles.require_staff(rt, user_id, team_id)
     async with rt.db.transaction() as session:
         won = await cases.claim(session=session, case_id=case_id, user_id=user_id, now=now)
         case = None if won else await session.get(FollowUpCase, case_id)
@@ -192,21 +197,68 @@ async def claim_case(rt: Runtime, case_id: int, user_id: str, now: datetime) -> 
     return None
 
 
-async def release_case(rt: Runtime, case_id: int, user_id: str, now: datetime) -> bool:
+async def require_change(
+    rt: Runtime, case_id: int, user_id: str, team_id: str = "", locale: str | None = None
+) -> CaseCard:
+    """The case's card when `user_id` may log on, release or reopen it; else UserError."""
+    loaded = await load_card(rt, case_id)
+    if loaded is None:
+        raise UserError("This follow-up no longer exists.")
+    card, _case = loaded
+    await roles.require_case_change(
+        rt,
+        user_id,
+        team_id,
+        claimed_by=card.claimed_by,
+        deputies=deputies(rt, card),
+        locale=locale,
+    )
+    return card
+
+
+def deputies(rt: Runtime, card: CaseCard) -> list[str | None]:
+    """Who answers for a case besides its owner: the support managers for low CSAT and
+    CES, the account's CSM for NPS detractors."""
+    if card.review == CaseReview.SUPPORT and rt.settings.support_managers:
+        return list(rt.settings.support_managers)
+    return [card.csm_user_id]
+
+
+def card_channel(rt: Runtime, review: str) -> str | None:
+    """Where a case's card goes: SUPPORT_CHANNEL for support reviews, else VOC_CHANNEL."""
+    if review == CaseReview.SUPPORT and rt.settings.support_channel:
+        return rt.settings.support_channel
+    return rt.settings.voc_channel
+
+
+async def release_case(
+    rt: Runtime, case_id: int, user_id: str, now: datetime, team_id: str = ""
+) -> bool:
+    """Release the claim (its owner, the account's CSM or an admin); False when unclaimed."""
+    card = await require_change(rt, case_id, user_id, team_id)
+    if card.claimed_by is None:
+        return False
     async with rt.db.transaction() as session:
-        released = await cases.release(session=session, case_id=case_id, user_id=user_id)
+        released = await cases.release(session=session, case_id=case_id, owner=card.claimed_by)
     if released:
         await refresh_card(rt, case_id, now)
     return released
 
 
 async def log_follow_up(
-    rt: Runtime, case_id: int, user_id: str, outcome: str, note: str, now: datetime
+    rt: Runtime,
+    case_id: int,
+    user_id: str,
+    outcome: str,
+    note: str,
+    now: datetime,
+    team_id: str = "",
 ) -> None:
-    """Record what happened; escalations stop, the card shows it."""
+    """Record what happened (each log kept); escalations stop, the card shows it."""
     errors = follow_up_errors(outcome, note)
     if errors:
         raise UserError(" ".join(errors.values()))
+    await require_change(rt, case_id, user_id, team_id)
     closes = outcome in CLOSING_OUTCOMES
     async with rt.db.transaction() as session:
         found = await cases.log_follow_up(
@@ -236,13 +288,14 @@ async def escalate_due(rt: Runtime, now: datetime) -> int:
         if loaded is None:
             continue
         card, case = loaded
-        mention = card.claimed_by or card.csm_user_id
+        mention, *others = [card.claimed_by] if card.claimed_by else deputies(rt, card)
         text = escalation_text(
             card,
             step=step,
             max_steps=MAX_ESCALATIONS,
             mention=mention,
             overdue_by=now - card.answered_at,
+            others=[o for o in others if o],
         )
         try:
             await rt.slack.chat_postMessage(

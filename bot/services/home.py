@@ -10,9 +10,13 @@ from slack_sdk.errors import SlackApiError
 from blocks.home import HomeTab, home_view
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
+from bot.domain.roles import Role, reads_accounts
+from bot.services import roles
 from storage import home
 from storage.digest import QUARTER, Window
-from storage.metrics import FOLLOW_UP_WITHIN
+from storage.home import CaseCounts
+from storage.metrics import FOLLOW_UP_WITHIN, follow_up_completion
+from storage.nps import ScoreSplit
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,24 @@ async def load_home(rt: Runtime, user_id: str, now: datetime) -> HomeTab:
             window=Window(now - QUARTER, now),
             limit=ACCOUNTS_SHOWN,
         )
-    return HomeTab(user_id, now, cases, counts, accounts, book, owned)
+        completion = await follow_up_completion(
+            session=session, since=now - QUARTER, until=now, now=now
+        )
+    found = await roles.role(rt, user_id)
+    if not reads_accounts(found):  # not staff: no account figures at all
+        return HomeTab(user_id, now, [], CaseCounts(0, 0), [], ScoreSplit(), 0)
+    return HomeTab(
+        user_id,
+        now,
+        cases,
+        counts,
+        accounts,
+        book,
+        owned,
+        completion=completion,
+        admin=found is Role.ADMIN,
+        workspace_url=await roles.workspace_url(rt),
+    )
 
 
 async def publish_home(rt: Runtime, user_id: str, now: datetime) -> bool:

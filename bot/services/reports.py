@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain.reports import Event, NpsReport, ThemesReport, Timeline
-from bot.services import surveys
+from bot.services import audit, surveys
 from bot.services.insights import find_account
 from bot.services.shipping import require_admin
 from storage import timeline
@@ -119,6 +119,7 @@ async def send(rt: Runtime, *, args: str, user_id: str, now: datetime) -> str:
     report = await surveys.start_relationship_campaign(
         rt, kind=kind, now=now, segment=segment.strip() or None
     )
+    await audit.record(rt, actor=user_id, action="send", now=now, detail=args.strip())
     return report.summary()
 
 

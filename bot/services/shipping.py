@@ -18,6 +18,7 @@ from bot.core.runtime import Runtime
 from bot.core.slack import find_by_metadata
 from bot.domain.names import name_key
 from bot.domain.reports import ShipReport
+from bot.services import audit
 from storage import feedback, shipping
 from storage.models import FeatureRequest, NoticeKind, RequestStatus, ShipNotice, SolvedAnswer
 
@@ -74,6 +75,10 @@ async def ship(
         message=lambda _notice, locale: (live_text(request.name, locale, link), None),
     )
     report.newly_shipped = newly
+    if newly:
+        await audit.record(
+            rt, actor=user_id, action="ship", now=now, detail=f"request {request.id}"
+        )
     log.info(
         "feature shipped",
         extra={"request_id": request.id, "sent": report.sent, "failed": len(report.failed)},

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from blocks.surveys import COMMENT_MAX
 from bot.core.runtime import Runtime
 from bot.domain.cards import SurveyCard
 from bot.domain.outcomes import TapOutcome
@@ -135,18 +136,24 @@ def _refusal(
         return TapOutcome.ANSWERED
     if target.status not in ANSWERABLE or not scale_for(target.kind).contains(score):
         return TapOutcome.CLOSED
-    sent = target.sent_at or target.sending_since
-    if sent and now - sent >= rt.settings.expire_after:
+    if _expired(rt, target, now):
         return TapOutcome.CLOSED  # past expiry even if the expiry job has not run yet
     return None
 
 
+def _expired(rt: Runtime, target: Any, now: datetime) -> bool:
+    """Whether the survey is past EXPIRE_AFTER from when it was sent."""
+    sent = target.sent_at or target.sending_since
+    return bool(sent and now - sent >= rt.settings.expire_after)
+
+
 async def answered_card(
-    rt: Runtime, *, invitation_id: int, user_id: str | None
+    rt: Runtime, *, invitation_id: int, user_id: str | None, now: datetime | None = None
 ) -> tuple[TapOutcome, SurveyCard | None]:
     """The respondent's answered survey (for "Tell us why"), or why they cannot comment.
 
-    `user_id` None: the survey page's link token proved who it is.
+    `user_id` None: the survey page's link token proved who it is. With `now`, a survey
+    past its expiry (EXPIRE_AFTER from sending) is closed to comments.
     """
     async with rt.db.session() as session:
         found = await invitations.get_with_contact(session=session, invitation_id=invitation_id)
@@ -156,7 +163,7 @@ async def answered_card(
     invitation, contact = found
     if user_id is not None and contact.slack_user_id != user_id:
         return TapOutcome.NOT_YOURS, None
-    if response is None:
+    if response is None or (now is not None and _expired(rt, invitation, now)):
         return TapOutcome.CLOSED, None
     card = SurveyCard(
         invitation_id,
@@ -173,10 +180,12 @@ async def save_comment(
     rt: Runtime, *, invitation_id: int, user_id: str | None, comment: str | None, now: datetime
 ) -> tuple[TapOutcome, SurveyCard | None, Invitation | None]:
     """Store the optional "why" exactly as typed; blank text is no comment."""
-    outcome, card = await answered_card(rt, invitation_id=invitation_id, user_id=user_id)
+    outcome, card = await answered_card(rt, invitation_id=invitation_id, user_id=user_id, now=now)
     if outcome is not TapOutcome.RECORDED or card is None:
         return outcome, None, None
     text = comment if comment and comment.strip() else None
+    if text is not None and len(text) > COMMENT_MAX:  # the modal stops there; a forged one too
+        return TapOutcome.CLOSED, None, None
     async with rt.db.transaction() as session:
         await responses.set_comment(
             session=session, invitation_id=invitation_id, comment=text, now=now

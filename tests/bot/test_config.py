@@ -111,3 +111,22 @@ def test_cli_stops_with_one_line(tmp_path: Path) -> None:
     )
     assert serve.returncode == 2
     assert serve.stderr.strip().startswith("error: SLACK_BOT_TOKEN is not set")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("slack_bot_token", "xoxp-very-secret"),
+        ("slack_app_token", "xoxb-not-an-app-token"),
+        ("database_url", "mysql://voc:hunter2@db/voc"),
+    ],
+)
+def test_config_errors_never_echo_a_secret(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(**{name: value})
+    assert value not in str(caught.value) and name.upper() in str(caught.value)
+
+
+def test_retain_comments_blank_is_unset() -> None:
+    assert load_settings(retain_comments="").retain_comments is None
+    assert load_settings(retain_comments="730d").retain_comments == timedelta(days=730)

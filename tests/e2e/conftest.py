@@ -20,6 +20,9 @@ from tests.harness import (
     serve,
 )
 
+# Customer-team members who are neither admins nor any account's CSM (bot/domain/roles.py).
+STAFF = ["UA", "UB", "UOWNER", "ULOG", "UOTHER"]
+
 
 @pytest.fixture
 def clock() -> FakeClock:
@@ -40,6 +43,7 @@ def settings(emulator: SlackEmulator, database_url: str) -> Settings:
         slack_api_url=emulator.api_url,
         database_url=database_url,
         voc_channel="CVOC",
+        voc_staff=STAFF,
     )
 
 

@@ -48,7 +48,8 @@ async def test_a_csm_sees_their_cases_their_accounts_and_log_feedback(
     assert "*Your accounts' NPS (90 days)*: +30 (n=20) across 2 accounts" in shown
     assert "Acme: +50 (n=14)" in shown and "Initech: -17 (n=6)" in shown
     assert "Globex" not in shown.split("Your accounts' NPS")[1]  # UCSM2's account
-    [button] = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    [button] = [e for b in view["blocks"] if b.get("block_id") == "home.actions"
+                for e in b["elements"]]  # fmt: skip
     assert (button["action_id"], button["text"]["text"]) == ("voc_log_feedback", "Log feedback")
 
 
@@ -91,7 +92,8 @@ async def test_the_log_feedback_button_opens_the_voc_form(
     await seed_digest(rt.db)
     assert await _open_home(slack, "UCSM1") == 200
     view = await eventually(lambda: _home_of(emulator, "UCSM1"))
-    [button] = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    [button] = [e for b in view["blocks"] if b.get("block_id") == "home.actions"
+                for e in b["elements"]]  # fmt: skip
     tap = block_action(
         user="UCSM1",
         action_id=button["action_id"],

@@ -1,0 +1,86 @@
+"""Privacy requests about one person: export what is held (access) and forget (erasure).
+
+Forgetting keeps each answer's score, kind and account, anonymous, so the program's
+figures (NPS, CSAT, CES, follow-up rates) do not move; everything that names the person
+(`storage/privacy.py` finds it) is erased. Both are recorded in the audit log with who
+asked and when, never with the email.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime
+from typing import Any, TextIO
+
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.domain.names import parse_email
+from bot.services.audit import CLI, record_in
+from storage import privacy
+
+log = logging.getLogger(__name__)
+
+
+async def forget(rt: Runtime, email: str, *, actor: str = CLI) -> dict[str, int]:
+    """Erase the person with this email everywhere; what changed, per table."""
+    now = rt.now()
+    async with rt.db.transaction() as session:
+        person = await _person(session, email)
+        changed = await privacy.erase(session=session, person=person, now=now)
+        await record_in(
+            session, actor=actor, action="forget", now=now, detail=f"contact {person.contact_id}"
+        )
+    return changed
+
+
+async def export_contact(rt: Runtime, email: str, out: TextIO, *, actor: str = CLI) -> int:
+    """Write everything held about the person as one JSON document; how many rows."""
+    now = rt.now()
+    async with rt.db.transaction() as session:
+        person = await _person(session, email)
+        found = await privacy.rows_naming(session=session, person=person)
+        await record_in(
+            session,
+            actor=actor,
+            action="export contact",
+            now=now,
+            detail=f"contact {person.contact_id}",
+        )
+    document = {"email": person.email, "exported_at": now.isoformat(), "tables": found}
+    json.dump(document, out, ensure_ascii=False, indent=2, default=_plain)
+    out.write("\n")
+    return sum(len(rows) for rows in found.values())
+
+
+async def drop_old_verbatims(rt: Runtime, now: datetime) -> int:
+    """Scheduler job: with RETAIN_COMMENTS set, blank verbatims older than that."""
+    keep = rt.settings.retain_comments
+    if keep is None:
+        return 0
+    async with rt.db.transaction() as session:
+        dropped = await privacy.drop_verbatims(session=session, before=now - keep)
+    if dropped:
+        log.info("old verbatims blanked", extra={"rows": dropped})
+    return dropped
+
+
+def forget_lines(email: str, changed: dict[str, int]) -> list[str]:
+    """What `forget` prints: one line per kind of change."""
+    lines = [f"Forgot {email}; scores are kept, anonymous, for the figures."]
+    lines += [f"  {what}: {count}" for what, count in sorted(changed.items())]
+    return lines
+
+
+async def _person(session: Any, email: str) -> privacy.Person:
+    address = parse_email(email)
+    person = await privacy.find_person(session=session, email=address)
+    if person is None:
+        raise UserError(f"No contact has the email {address}. Check the spelling.")
+    return person
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
