@@ -186,7 +186,7 @@ async def main(taps: int, concurrency: int, rounds: int, database_url: str) -> i
     finally:
         for server in reversed(servers):
             server.terminate()
-            server.wait(timeout=30)
+            server.communicate(timeout=30)  # reads what it prints: a full pipe would block it
     print(f"{rounds} rounds of {taps} taps at concurrency {concurrency} ({label(database_url)})")
     print(f"{'server':<8}{'p50 ms':>10}{'p99 ms':>10}   (median over rounds)")
     for name in ("serve", "floor"):

@@ -28,6 +28,10 @@ Unit = Callable[[AsyncSession], Awaitable[Any]]
 
 MAX_BATCH = 64  # units per transaction
 MAX_WAIT = 0.002  # seconds the first unit of a batch waits for company
+# Batches committing at once: SQLite has one writer anyway; PostgreSQL runs a few side by
+# side, so a batch waiting on its round trips does not hold up the next.
+BATCHES = {"sqlite": 1}
+DEFAULT_BATCHES = 4
 
 
 @dataclass
@@ -42,11 +46,18 @@ class GroupCommit:
     """Runs units of work in shared transactions; see the module docstring."""
 
     def __init__(
-        self, db: Database, *, max_batch: int = MAX_BATCH, max_wait: float = MAX_WAIT
+        self,
+        db: Database,
+        *,
+        max_batch: int = MAX_BATCH,
+        max_wait: float = MAX_WAIT,
+        batches: int | None = None,
     ) -> None:
         self.db = db
         self.max_batch = max_batch
         self.max_wait = max_wait
+        self.batches = batches or BATCHES.get(db.dialect, DEFAULT_BATCHES)
+        self._committing: set[asyncio.Task[None]] = set()
         self._queue: list[_Pending] = []
         self._wake: asyncio.Future[None] | None = None  # set when a waiting batch fills up
         self._flusher: asyncio.Task[None] | None = None
@@ -75,8 +86,12 @@ class GroupCommit:
                 self._wake = asyncio.get_running_loop().create_future()
                 await asyncio.wait([self._wake], timeout=self.max_wait)
                 self._wake = None
+            while len(self._committing) >= self.batches:  # the queue fills meanwhile
+                await asyncio.wait(set(self._committing), return_when=asyncio.FIRST_COMPLETED)
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
-            await self._commit(batch)
+            task = asyncio.create_task(self._commit(batch))
+            self._committing.add(task)
+            task.add_done_callback(self._committing.discard)
 
     async def _commit(self, batch: list[_Pending]) -> None:
         try:

@@ -62,9 +62,9 @@ async def test_a_failing_unit_gets_its_error_and_the_others_still_commit(db: Dat
     assert await _names(db) == ["B1", "B2", "B3", "Taken"]
 
 
-async def test_more_units_than_a_batch_all_commit_in_order(db: Database) -> None:
-    commits = GroupCommit(db, max_batch=3)
+async def test_more_units_than_a_batch_all_commit(db: Database) -> None:
+    commits = GroupCommit(db, max_batch=3, batches=2)
     names = [f"C{n:02d}" for n in range(10)]
     ids = await asyncio.gather(*(commits.run(_add(name)) for name in names))
-    assert ids == sorted(ids)  # batches run in arrival order
+    assert len(set(ids)) == 10
     assert await _names(db) == names
