@@ -126,9 +126,7 @@ async def start_relationship_campaign(
     async with rt.db.session() as session:
         in_channel_before = await shared_posts.asked_in_channel_last_time(session=session)
     for contact, contact_account in targets:
-        reason = await _skip_reason(
-            rt, contact, contact_account, directory, now=now
-        )
+        reason = await _skip_reason(rt, contact, contact_account, directory, now=now)
         due = now if send_now or reason else next_relationship_slot(now, contact.tz)
         async with rt.db.transaction() as session:
             session.add(contact)
