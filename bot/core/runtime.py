@@ -24,7 +24,8 @@ SURVEY_SENDS_PER_SECOND = 20.0
 # the next one, and a burst on top of that pair met 429s (Slack's burst size is unstated).
 SURVEY_SEND_BURST = 1
 # Work done after acking Slack runs a few at a time, so a burst of taps is acked first
-# (Slack allows 3 s) and recorded right behind; see `Runtime.after_ack`.
+# (Slack allows 3 s); see `Runtime.after_ack`. Taps are recorded before taking a slot,
+# batched by `Runtime.commits`, and only their Slack calls wait for one.
 AFTER_ACK_SLOTS = 4
 
 
