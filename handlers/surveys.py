@@ -46,17 +46,18 @@ async def on_rate(
     if action is None:
         return
     rt = runtime_of(context)
-    async with rt.after_ack():
-        await _record_rating(rt, action, respond)
+    async with rt.acked():  # recorded at once, in one transaction with the taps around it
+        result = await _record_rating(rt, action)
+        async with rt.after_ack():  # then the Slack calls, a few at a time
+            await _show_rating(rt, action, respond, result)
 
 
-async def _record_rating(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
+async def _record_rating(rt: Runtime, action: BlockAction) -> taps.TapResult:
     parsed = _rating(action.value)
     if parsed is None:
-        await _note(respond, action, TapOutcome.UNKNOWN)
-        return
+        return taps.TapResult(TapOutcome.UNKNOWN)
     invitation_id, score = parsed
-    result = await taps.record_tap(
+    return await taps.record_tap(
         rt,
         invitation_id=invitation_id,
         score=score,
@@ -65,6 +66,11 @@ async def _record_rating(rt: Runtime, action: BlockAction, respond: AsyncRespond
         message_ts=action.message_ts,
         now=rt.now(),
     )
+
+
+async def _show_rating(
+    rt: Runtime, action: BlockAction, respond: AsyncRespond, result: taps.TapResult
+) -> None:
     if result.outcome is not TapOutcome.RECORDED or result.card is None:
         await _note(respond, action, result.outcome)
         return

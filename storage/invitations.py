@@ -273,3 +273,26 @@ async def _claim(
         .execution_options(synchronize_session=False)
     )
     return [row[0] for row in result.all()]
+
+
+async def renew_leases(
+    *, session: AsyncSession, ids: Sequence[int], now: datetime, until: datetime
+) -> list[int]:
+    """Extend the leases, not yet run out at `now`, of invitations still `sending`; their ids.
+
+    A lease that ran out is not renewed: another process may already be reconciling it.
+    """
+    if not ids:
+        return []
+    result = await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id.in_(ids),
+            Invitation.status == S.SENDING,
+            Invitation.lease_until >= now,
+        )
+        .values(lease_until=until)
+        .returning(Invitation.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.scalars())

@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     reminder_after: Duration = timedelta(days=4)
     expire_after: Duration = timedelta(days=14)
     scheduler_tick: Duration = timedelta(seconds=30)
-    send_lease: Duration = timedelta(minutes=5)
+    send_lease: Duration = timedelta(seconds=40)
     digest_schedule: str = "mon 09:00"
     digest_tz: str = "UTC"
     ingest_token: str | None = None

@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.config import Settings
 from bot.core.slack import Pacer, make_client
 from storage.db import Database
+from storage.group_commit import GroupCommit
 
 # chat.postMessage to distinct DMs: at most this, less when Slack answers 429 (see Pacer).
 SURVEY_SENDS_PER_SECOND = 20.0
@@ -23,7 +24,8 @@ SURVEY_SENDS_PER_SECOND = 20.0
 # the next one, and a burst on top of that pair met 429s (Slack's burst size is unstated).
 SURVEY_SEND_BURST = 1
 # Work done after acking Slack runs a few at a time, so a burst of taps is acked first
-# (Slack allows 3 s) and recorded right behind; see `Runtime.after_ack`.
+# (Slack allows 3 s); see `Runtime.after_ack`. Taps are recorded before taking a slot,
+# batched by `Runtime.commits`, and only their Slack calls wait for one.
 AFTER_ACK_SLOTS = 4
 
 
@@ -40,6 +42,7 @@ class Runtime:
     slack: AsyncWebClient
     pacer: Pacer
     clock: Callable[[], datetime]
+    commits: GroupCommit  # taps recorded together, one transaction per few (group_commit.py)
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AFTER_ACK_SLOTS))
     pending: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -47,16 +50,25 @@ class Runtime:
         return self.clock()
 
     @asynccontextmanager
-    async def after_ack(self) -> AsyncIterator[None]:
-        """Run a listener's work after its ack: a few at a time, and known to shutdown."""
+    async def acked(self) -> AsyncIterator[None]:
+        """Work done after an ack, known to shutdown (`settle`) but not waiting for a slot.
+
+        For database work that `commits` already batches: a burst of taps is recorded
+        as it arrives, not behind the Slack calls that follow each tap.
+        """
         task = asyncio.current_task()
         if task is not None:
             self.pending.add(task)
         try:
-            async with self.slots:
-                yield
+            yield
         finally:
             self.pending.discard(task)  # type: ignore[arg-type]
+
+    @asynccontextmanager
+    async def after_ack(self) -> AsyncIterator[None]:
+        """Run a listener's work after its ack: a few at a time, and known to shutdown."""
+        async with self.acked(), self.slots:
+            yield
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait for acked work still running (taps being recorded) before closing."""
@@ -94,12 +106,14 @@ def build_runtime(
     bulk sends.
     """
     pacer = Pacer(sends_per_second, burst=send_burst)
+    database = db if db is not None else Database(settings.database_url)
     return Runtime(
         settings=settings,
-        db=db if db is not None else Database(settings.database_url),
+        db=database,
         slack=make_client(settings.slack_bot_token, settings.slack_api_url, pacer=pacer),
         pacer=pacer,
         clock=clock,
+        commits=GroupCommit(database),
     )
 
 

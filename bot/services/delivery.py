@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -39,6 +40,7 @@ CLAIM = 2 * SENDERS  # rows claimed at a time, just ahead of the senders
 PASS_LIMIT = 1000  # DMs per pass (~1 min at 20/s), so the pass's other jobs get their turn
 MAX_ATTEMPTS = 5
 HISTORY_SLACK = timedelta(hours=1)  # look well before `sending_since`: clocks drift
+RENEWALS_PER_LEASE = 4  # held leases are renewed this often within one `SEND_LEASE`
 
 
 @dataclass
@@ -80,9 +82,19 @@ async def deliver_due(rt: Runtime, now: datetime, *, limit: int = PASS_LIMIT) ->
     the senders, so their leases stay fresh. When the pass stops early (Slack refused the
     bot, or an unexpected error) the senders finish what they hold and every claimed row
     not yet posted goes back to `scheduled`; the error is raised after that.
+
+    While the pass runs, the leases of the rows it holds are renewed every quarter of
+    `SEND_LEASE`, so the lease can be short: if this process dies, its rows are reconciled
+    about one lease later. A row is posted only while its last renewal is less than half a
+    lease old; otherwise it goes back to `scheduled` rather than risk a second DM.
     """
     fanout = _Fanout(rt, now, limit)
-    await asyncio.gather(*(fanout.sender() for _ in range(SENDERS)))
+    renewing = asyncio.create_task(fanout.renew_while_sending())
+    try:
+        await asyncio.gather(*(fanout.sender() for _ in range(SENDERS)))
+    finally:
+        fanout.finished.set()
+        await renewing
     if fanout.stopped_by is not None:
         await _release_all(rt, fanout.unsent + [invitation for invitation, *_ in fanout.queue], now)
         raise fanout.stopped_by
@@ -100,6 +112,10 @@ class _Fanout:
         self.queue: deque[tuple[Invitation, Contact, float]] = deque()
         self.stopped_by: Exception | None = None
         self.unsent: list[Invitation] = []  # taken by a sender, refused before posting
+        self.finished = asyncio.Event()
+        # Claimed and not yet settled: id -> monotonic time its lease was last taken or renewed.
+        self.held: dict[int, float] = {}
+        self._lease = rt.settings.send_lease.total_seconds()
         self._claimed = 0
         self._exhausted = False
         self._started = time.monotonic()
@@ -107,16 +123,52 @@ class _Fanout:
 
     async def sender(self) -> None:
         while (item := await self._next()) is not None:
-            invitation, contact, claimed_at = item
-            fresh_until = claimed_at + self.rt.settings.send_lease.total_seconds() / 2
+            invitation, contact, _claimed_at = item
             try:
-                await _deliver_one(self.rt, invitation, contact, self.now, self.report, fresh_until)
+                await _deliver_one(
+                    self.rt, invitation, contact, self.now, self.report, self._fresh(invitation)
+                )
             except SlackConfigError as exc:
                 self._stop(exc)
                 self.unsent.append(invitation)  # refused before posting
             except Exception as exc:  # the row stays `sending`: reconciliation settles it
                 log.exception("survey send failed", extra=_fields(invitation, repr(exc)))
                 self._stop(exc)
+            finally:
+                self.held.pop(invitation.id or 0, None)
+
+    def _fresh(self, invitation: Invitation) -> Callable[[], bool]:
+        """Whether the row's lease, taken or last renewed, still has half its length."""
+        key = invitation.id or 0
+        return lambda: time.monotonic() < self.held.get(key, 0.0) + self._lease / 2
+
+    async def renew_while_sending(self) -> None:
+        """Renew the held leases every quarter lease until the pass ends."""
+        while not self.finished.is_set():
+            try:
+                await asyncio.wait_for(self.finished.wait(), self._lease / RENEWALS_PER_LEASE)
+                return
+            except TimeoutError:
+                pass
+            at = time.monotonic()
+            try:
+                async with self.rt.db.transaction() as session:
+                    renewed = await invitations.renew_leases(
+                        session=session,
+                        ids=sorted(self.held),
+                        now=self._lease_until(at) - self.rt.settings.send_lease,
+                        until=self._lease_until(at),
+                    )
+            except Exception:  # not renewed: the senders see the lease age and hand rows back
+                log.warning("survey lease renewal failed", exc_info=True)
+                continue
+            for key in renewed:
+                if key in self.held:
+                    self.held[key] = at
+
+    def _lease_until(self, at: float) -> datetime:
+        """`now` + the time this pass has been running + one lease (the pass's `now` is fixed)."""
+        return self.now + timedelta(seconds=at - self._started + self._lease)
 
     def _stop(self, exc: Exception) -> None:
         if self.stopped_by is None:
@@ -150,6 +202,7 @@ class _Fanout:
         self._claimed += len(claimed)
         self._exhausted = len(claimed) < wanted
         at = time.monotonic()
+        self.held.update((invitation.id or 0, at) for invitation, _ in claimed)
         self.queue.extend((invitation, contact, at) for invitation, contact in claimed)
 
 
@@ -159,7 +212,7 @@ async def _deliver_one(
     contact: Contact,
     now: datetime,
     report: DeliveryReport,
-    fresh_until: float,
+    fresh: Callable[[], bool],
 ) -> None:
     assert invitation.id is not None
     if contact.opted_out or not contact.slack_user_id:
@@ -168,9 +221,9 @@ async def _deliver_one(
         return
     card = card_for(invitation, contact)
     await rt.pacer.wait()
-    if time.monotonic() > fresh_until:
-        # Waited so long (Slack kept pausing us) that the lease could run out mid-send and
-        # another worker reconcile it: hand the row back instead of risking a second DM.
+    if not fresh():
+        # Waited so long (Slack kept pausing us, or renewals failed) that the lease could run
+        # out mid-send and another worker reconcile it: hand the row back, never a second DM.
         await _release_all(rt, [invitation], now)
         report.requeued += 1
         return

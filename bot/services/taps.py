@@ -49,77 +49,102 @@ async def record_tap(
 
     The conditional UPDATE decides the winner inside the database, and the unique key on
     responses backs it up, so double taps, Slack retries and other processes all lose.
-    One short transaction: this runs for every tap, right after the ack.
+    Taps arriving together share one transaction (`Runtime.commits`, storage/group_commit.py);
+    each still reads, decides and writes its own rows, and returns only once committed.
     `user_id` None means the survey page's link token already proved who answers.
     """
-    async with rt.db.session() as session:  # read outside the write lock
-        target = await invitations.tap_target(session=session, invitation_id=invitation_id)
-    if target is None:
-        return TapResult(TapOutcome.UNKNOWN)
-    refusal = _refusal(rt, target, user_id, score, now)
-    if refusal:
-        return TapResult(refusal)
-    values: dict[str, object] = {"status": S.ANSWERED, "answered_at": now}
-    values |= {"lease_until": None, "dm_channel": target.dm_channel or channel}
-    values |= {"message_ts": target.message_ts or message_ts}
+    tap = _Tap(rt, invitation_id, score, user_id, channel, message_ts, now)
     try:
-        async with rt.db.transaction() as session:
-            won = await invitations.transition(
-                session=session,
-                invitation_id=invitation_id,
-                from_statuses=ANSWERABLE,
-                values=values,
-            )
-            if not won:  # a double tap, a retry, another process, or expiry came first
-                return TapResult(await _lost_race(session, invitation_id))
-            response_id = await responses.record_response(
-                session=session,
-                invitation_id=invitation_id,
-                contact_id=target.contact_id,
-                account_id=target.account_id,
-                kind=target.kind,
-                score=score,
-                category=category(target.kind, score),
-                now=now,
-            )
-            await webhooks.response_created(
-                session,
-                settings=rt.settings,
-                response_id=response_id,
-                invitation_id=invitation_id,
-                kind=target.kind,
-                score=score,
-                category=category(target.kind, score),
-                now=now,
-            )
-            case_id = await cases.open_case_if_unhappy(
-                session,
-                rt=rt,
-                response_id=response_id,
-                invitation_id=invitation_id,
-                contact_id=target.contact_id,
-                account_id=target.account_id,
-                kind=target.kind,
-                score=score,
-                now=now,
-            )
+        result = await rt.commits.run(tap.record)
     except IntegrityError:
         return TapResult(TapOutcome.ANSWERED)
-    invitation = Invitation(
-        id=invitation_id,
-        contact_id=target.contact_id,
-        kind=target.kind,
-        trigger=target.trigger,
-        status=S.ANSWERED,
-        due_at=now,
-        dm_channel=values["dm_channel"],
-        message_ts=values["message_ts"],
-        channel=target.channel,
-        answered_at=now,
-    )
-    card = SurveyCard(invitation_id, target.kind, target.trigger, target.locale, score)
-    log.info("response recorded", extra={"invitation_id": invitation_id, "score": score})
-    return TapResult(TapOutcome.RECORDED, card, response_id, invitation, case_id)
+    if result.outcome is TapOutcome.RECORDED:
+        log.info("response recorded", extra={"invitation_id": invitation_id, "score": score})
+    return result
+
+
+@dataclass
+class _Tap:
+    """One tap, as a unit of work for a shared transaction (it touches only the session)."""
+
+    rt: Runtime
+    invitation_id: int
+    score: int
+    user_id: str | None
+    channel: str | None
+    message_ts: str | None
+    now: datetime
+
+    async def record(self, session: AsyncSession) -> TapResult:
+        invitation_id, score, now = self.invitation_id, self.score, self.now
+        target = await invitations.tap_target(session=session, invitation_id=invitation_id)
+        if target is None:
+            return TapResult(TapOutcome.UNKNOWN)
+        refusal = _refusal(self.rt, target, self.user_id, score, now)
+        if refusal:
+            return TapResult(refusal)
+        values: dict[str, object] = {"status": S.ANSWERED, "answered_at": now}
+        values |= {"lease_until": None, "dm_channel": target.dm_channel or self.channel}
+        values |= {"message_ts": target.message_ts or self.message_ts}
+        won = await invitations.transition(
+            session=session,
+            invitation_id=invitation_id,
+            from_statuses=ANSWERABLE,
+            values=values,
+        )
+        if not won:  # a double tap, a retry, another process, or expiry came first
+            return TapResult(await _lost_race(session, invitation_id))
+        response_id = await self._respond(session, target)
+        case_id = await cases.open_case_if_unhappy(
+            session,
+            rt=self.rt,
+            response_id=response_id,
+            invitation_id=invitation_id,
+            contact_id=target.contact_id,
+            account_id=target.account_id,
+            kind=target.kind,
+            score=score,
+            now=now,
+        )
+        invitation = Invitation(
+            id=invitation_id,
+            contact_id=target.contact_id,
+            kind=target.kind,
+            trigger=target.trigger,
+            status=S.ANSWERED,
+            due_at=now,
+            dm_channel=values["dm_channel"],
+            message_ts=values["message_ts"],
+            channel=target.channel,
+            answered_at=now,
+        )
+        card = SurveyCard(invitation_id, target.kind, target.trigger, target.locale, score)
+        return TapResult(TapOutcome.RECORDED, card, response_id, invitation, case_id)
+
+    async def _respond(self, session: AsyncSession, target: Any) -> int:
+        """The response row and its webhook, in the tap's transaction."""
+        kind, score, now = target.kind, self.score, self.now
+        response_id = await responses.record_response(
+            session=session,
+            invitation_id=self.invitation_id,
+            contact_id=target.contact_id,
+            account_id=target.account_id,
+            kind=kind,
+            score=score,
+            category=category(kind, score),
+            now=now,
+        )
+        await webhooks.response_created(
+            session,
+            settings=self.rt.settings,
+            response_id=response_id,
+            invitation_id=self.invitation_id,
+            kind=kind,
+            score=score,
+            category=category(kind, score),
+            now=now,
+        )
+        return response_id
 
 
 async def _lost_race(session: AsyncSession, invitation_id: int) -> TapOutcome:
