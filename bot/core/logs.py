@@ -7,15 +7,27 @@ import logging
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
+def one_line(value: object) -> str:
+    """The value as text with CR and LF escaped, so no value can start a forged log line."""
+    return str(value).replace("\r", "\\r").replace("\n", "\\n")
+
+
 class FieldsFormatter(logging.Formatter):
-    """`… WARNING bot.services.delivery: survey failed invitation_id=7 slack_error=…`."""
+    """`… WARNING bot.services.delivery: survey failed invitation_id=7 slack_error=…`.
+
+    The message and every field are kept on one line; only a traceback spans lines.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
         if not fields:
             return line
-        shown = " ".join(f"{key}={value}" for key, value in fields.items())
+        shown = " ".join(f"{key}={one_line(value)}" for key, value in fields.items())
         first, newline, rest = line.partition("\n")
         return f"{first} {shown}{newline}{rest}"
 
