@@ -63,7 +63,11 @@ class Settings(BaseSettings):
     """Every setting in README.md's "Settings"; names match the environment variables."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,  # `NAME=` as .env.example writes it means "not set"
     )
 
     slack_bot_token: str | None = None
@@ -169,5 +173,17 @@ def load_settings(**overrides: object) -> Settings:
         name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
         given = error.get("input")
         reason = str(error.get("msg", "")).removeprefix("Value error, ")
-        shown = f"={given!r}" if isinstance(given, str | int) else ""
+        shown = f"={shown_value(name, given)!r}" if isinstance(given, str | int) else ""
         raise ConfigError(f"{name}{shown} is not valid: {reason}") from None
+
+
+_SECRET_NAMES = ("TOKEN", "SECRET", "PASSWORD", "KEY")
+_URL_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def shown_value(name: str, value: object) -> str:
+    """A setting's value as an error message may show it: secrets hidden, URL passwords too."""
+    text = str(value)
+    if any(part in name.upper() for part in _SECRET_NAMES):
+        return f"<{len(text)} characters, hidden>"
+    return _URL_PASSWORD.sub(r"\1***@", text)
