@@ -45,10 +45,23 @@ def _run(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
             await rt.start()
             await rt.db.upgrade()
             return await work(rt)
+        except Exception:
+            await asyncio.sleep(0.1)  # a failed connection's driver thread still answers
+            raise
         finally:
             await rt.close()
 
     return asyncio.run(main())
+
+
+def _preflight(settings: Settings) -> None:
+    """Open the database and migrate it before a long-running command starts its loop, so a
+    bad DATABASE_URL stops it with one line (see `main`)."""
+
+    async def nothing(_rt: Runtime) -> None:
+        return None
+
+    _run(settings, nothing)
 
 
 @cli.command()
@@ -60,6 +73,7 @@ def serve(
     from bot.app import run_server
 
     settings = _settings("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    _preflight(settings)
     listen = settings.port if port is None else port
     asyncio.run(run_server(build_runtime(settings), port=listen, scheduler=not no_scheduler))
 
@@ -70,6 +84,7 @@ def socket() -> None:
     from bot.socket_mode import run_socket_mode
 
     settings = _settings("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    _preflight(settings)
     asyncio.run(run_socket_mode(build_runtime(settings)))
 
 
@@ -79,6 +94,7 @@ def worker() -> None:
     from bot.scheduler import run_worker
 
     settings = _settings("SLACK_BOT_TOKEN")
+    _preflight(settings)
     asyncio.run(run_worker(build_runtime(settings)))
 
 
@@ -208,3 +224,22 @@ def main() -> None:
     except VocError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2 if isinstance(exc, ConfigError) else 1)
+    except Exception as exc:
+        failure = _startup_failure(exc)
+        if failure is None:
+            raise
+        typer.echo(f"error: {failure}", err=True)
+        sys.exit(2)
+
+
+def _startup_failure(exc: Exception) -> ConfigError | None:
+    """A database or Slack that cannot be reached, as one line (bot/core/diagnose.py)."""
+    from bot.core.diagnose import startup_failure
+
+    try:
+        settings = load_settings()
+    except ConfigError:
+        return None
+    return startup_failure(
+        exc, database_url=settings.database_url, slack_url=settings.slack_api_url
+    )
