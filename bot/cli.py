@@ -65,6 +65,16 @@ def _preflight(settings: Settings) -> None:
 
 
 @cli.command()
+def emulator(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
+) -> None:
+    """The local Slack emulator, for trying `serve` and `send` without a Slack workspace."""
+    from bot.devkit import emulator_server
+
+    asyncio.run(emulator_server.run(sys.stdout, port=port))
+
+
+@cli.command()
 def serve(
     port: Annotated[int | None, typer.Option(help="Overrides $PORT; 0 picks a free port.")] = None,
     no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Only serve HTTP.")] = False,
