@@ -55,13 +55,13 @@ def _run(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
 
 
 def _preflight(settings: Settings) -> None:
-    """Open the database and migrate it before a long-running command starts its loop, so a
-    bad DATABASE_URL stops it with one line (see `main`)."""
+    """Open and migrate the database and check the token with Slack before a long-running
+    command starts its loop, so a bad DATABASE_URL or token stops it with one line (see
+    `main`); says which workspace and bot it is, and warns about VOC_CHANNEL."""
+    from bot.services.startup import check_slack
 
-    async def nothing(_rt: Runtime) -> None:
-        return None
-
-    _run(settings, nothing)
+    identity = _run(settings, check_slack)
+    typer.echo(identity.line(), err=True)
 
 
 @cli.command()

@@ -36,6 +36,9 @@ def configure(level: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(FieldsFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    quiet = max(logging.WARNING, logging.getLogger().level)
+    logging.getLogger("alembic").setLevel(quiet)
+    # slack-sdk says each retry at INFO; what failed in the end is logged by the app.
+    logging.getLogger("slack_sdk").setLevel(quiet)
     # "skipped: maximum number of running instances" just means a long pass is still going.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)

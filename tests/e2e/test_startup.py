@@ -58,3 +58,17 @@ def test_a_wrong_password_is_named_and_not_shown(tmp_path: Path) -> None:
     result = _upgrade(tmp_path, url.render_as_string(hide_password=False))
     _one_line(result, "refused user", "password")
     assert "not-the-password" not in result.stderr
+
+
+def test_an_unreachable_slack_is_one_line(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env |= {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": "http://127.0.0.1:1/api/"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "worker"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    _one_line(result, "cannot reach Slack at http://127.0.0.1:1/api/", "SLACK_API_URL")
