@@ -58,7 +58,9 @@ def _sqlite_failure(exc: BaseException, database: str) -> ConfigError | None:
     return None
 
 
-def _server_failure(exc: BaseException, host: str, port: int | None, user: str) -> ConfigError:
+def _server_failure(
+    exc: BaseException, host: str, port: int | None, user: str
+) -> ConfigError | None:
     where = f"{host}:{port}" if port else host
     for cause in _chain(exc):
         name = type(cause).__name__
@@ -76,6 +78,8 @@ def _server_failure(exc: BaseException, host: str, port: int | None, user: str) 
             return ConfigError(
                 f"DATABASE_URL: the host {host!r} is unknown: check the host name in DATABASE_URL"
             )
+    if not any(isinstance(cause, OSError) for cause in _chain(exc)):
+        return None  # the database answered: not a connection problem
     return ConfigError(
         f"DATABASE_URL: cannot reach the database at {where} ({_reason(exc)}): check the host "
         "and port, and that the server is running and accepts connections"
