@@ -14,8 +14,10 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 import handlers
+from bot.core import metrics
 from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
+from bot.services import operations
 from handlers import gate, ingest
 from handlers.context import WEB_RUNTIME
 
@@ -49,6 +51,7 @@ def build_web_app(rt: Runtime, *, scheduler: bool = True) -> web.Application:
     web_app[REJECTIONS] = gate.RejectionLog()
     web_app.router.add_post("/slack/events", _slack_events)
     web_app.router.add_get("/healthz", _healthz)
+    web_app.router.add_get("/metrics", _metrics)
     web_app.router.add_post("/hooks/events", ingest.events_endpoint)
     web_app.on_startup.append(_migrate)
     if scheduler:
@@ -102,7 +105,15 @@ async def _healthz(request: web.Request) -> web.Response:
     except Exception as exc:  # the point of a health check is to say so, not to crash
         log.error("health check: database unreachable", extra={"error": repr(exc)})
         return web.json_response({"ok": False, "database": "unreachable"}, status=503)
-    return web.json_response({"ok": True, "database": "ok"})
+    age = metrics.last_pass_age()
+    last_pass = None if age is None else round(age, 1)
+    return web.json_response({"ok": True, "database": "ok", "last_pass_seconds_ago": last_pass})
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    """Prometheus text format: see README.md's "Running it"."""
+    body = await operations.metrics_text(request.app[WEB_RUNTIME])
+    return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
 
 async def _migrate(web_app: web.Application) -> None:

@@ -21,6 +21,8 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core import metrics
+
 # The recipient cannot get a DM; retrying will not help.
 RECIPIENT_ERRORS = frozenset(
     {
@@ -80,8 +82,12 @@ def outcome_unknown(code: str) -> bool:
     return code in OUTCOME_UNKNOWN_ERRORS or code.startswith("http_5")
 
 
+def _method(request: HttpRequest) -> str:
+    return request.url.rsplit("/", 1)[-1]
+
+
 def _once_only(request: HttpRequest) -> bool:
-    return request.url.rsplit("/", 1)[-1] in ONCE_ONLY_METHODS
+    return _method(request) in ONCE_ONLY_METHODS
 
 
 # Bulk sends share one pace: a 429 or a retry of these waits its turn at the `Pacer`.
@@ -103,6 +109,20 @@ class PacedRateLimitHandler(AsyncRateLimitErrorRetryHandler):
     def __init__(self, max_retry_count: int, pacer: Pacer) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.pacer = pacer
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is not None and response.status_code == 429:
+            metrics.slack_error("429", _method(request))
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
 
     async def prepare_for_next_attempt_async(
         self,
@@ -163,6 +183,8 @@ class PacedServerErrorHandler(AsyncServerErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
+        if response is not None and response.status_code >= 500:
+            metrics.slack_error("5xx", _method(request))
         if _once_only(request):
             return False
         return await super()._can_retry_async(
