@@ -11,20 +11,18 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
 
 import handlers
-from bot.core import metrics
+from bot.core.logs import Throttled
 from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
-from bot.services import operations
-from handlers import gate, ingest
+from handlers import gate, ingest, monitoring
 from handlers.context import WEB_RUNTIME
 
 log = logging.getLogger(__name__)
 BOLT = web.AppKey("bolt", AsyncApp)
 VERIFIER = web.AppKey("verifier", SignatureVerifier)
-REJECTIONS = web.AppKey("rejections", gate.RejectionLog)
+REJECTIONS = web.AppKey("rejections", Throttled)
 # The access log names the request, never its headers (User-Agent, Referer …).
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'
 SHUTDOWN_GRACE = 10.0
@@ -48,10 +46,10 @@ def build_web_app(rt: Runtime, *, scheduler: bool = True) -> web.Application:
     web_app[WEB_RUNTIME] = rt
     web_app[BOLT] = build_bolt_app(rt)
     web_app[VERIFIER] = SignatureVerifier(rt.settings.slack_signing_secret or "")
-    web_app[REJECTIONS] = gate.RejectionLog()
+    web_app[REJECTIONS] = gate.rejection_log()
     web_app.router.add_post("/slack/events", _slack_events)
-    web_app.router.add_get("/healthz", _healthz)
-    web_app.router.add_get("/metrics", _metrics)
+    web_app.router.add_get("/healthz", monitoring.healthz)
+    web_app.router.add_get("/metrics", monitoring.metrics)
     web_app.router.add_post("/hooks/events", ingest.events_endpoint)
     web_app.on_startup.append(_migrate)
     if scheduler:
@@ -95,25 +93,6 @@ async def _slack_events(request: web.Request) -> web.Response:
         log.warning("refused a malformed Slack payload", extra={"error": type(exc).__name__})
         return web.Response(status=400, text="malformed payload")
     return await to_aiohttp_response(response)
-
-
-async def _healthz(request: web.Request) -> web.Response:
-    rt = request.app[WEB_RUNTIME]
-    try:
-        async with rt.db.session() as session:
-            await session.execute(text("select 1"))
-    except Exception as exc:  # the point of a health check is to say so, not to crash
-        log.error("health check: database unreachable", extra={"error": repr(exc)})
-        return web.json_response({"ok": False, "database": "unreachable"}, status=503)
-    age = metrics.last_pass_age()
-    last_pass = None if age is None else round(age, 1)
-    return web.json_response({"ok": True, "database": "ok", "last_pass_seconds_ago": last_pass})
-
-
-async def _metrics(request: web.Request) -> web.Response:
-    """Prometheus text format: see README.md's "Running it"."""
-    body = await operations.metrics_text(request.app[WEB_RUNTIME])
-    return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
 
 async def _migrate(web_app: web.Application) -> None:

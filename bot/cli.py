@@ -34,7 +34,7 @@ cli.add_typer(export_cli, name="export")
 def _settings(*required: str) -> Settings:
     settings = load_settings()
     settings.require(*required)
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     return settings
 
 

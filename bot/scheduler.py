@@ -97,8 +97,11 @@ async def run_worker(rt: Runtime) -> None:
     import asyncio
     import signal
 
+    from handlers import monitoring
+
     await rt.start()
     await rt.db.upgrade()
+    metrics_server = await monitoring.start(rt, rt.settings.metrics_port)
     scheduler = build_scheduler(rt)
     scheduler.start()
     stop = asyncio.Event()
@@ -110,4 +113,6 @@ async def run_worker(rt: Runtime) -> None:
         await stop.wait()
     finally:
         await stop_scheduler(scheduler)
+        if metrics_server is not None:
+            await metrics_server.cleanup()
         await rt.close()

@@ -13,12 +13,13 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
+
+from bot.core.logs import Throttled
 
 log = logging.getLogger(__name__)
 
@@ -28,45 +29,32 @@ STALE_AFTER = 300  # seconds: Slack's own limit on a request's timestamp
 WARN_EVERY = 60.0  # seconds between two warnings about rejected requests
 
 
-class RejectionLog:
-    """Says at most once per `every` seconds that requests were refused, and how many."""
-
-    def __init__(self, every: float = WARN_EVERY, clock: Callable[[], float] = time.monotonic):
-        self.every = every
-        self._clock = clock
-        self._last = -float("inf")
-        self._since = 0
-
-    def refused(self, reason: str) -> None:
-        self._since += 1
-        now = self._clock()
-        if now - self._last < self.every:
-            return
-        log.warning(
-            "refused unsigned Slack requests: check SLACK_SIGNING_SECRET matches the app's "
-            "Signing Secret (Basic Information page)",
-            extra={"reason": reason, "refused": self._since},
-        )
-        self._last = now
-        self._since = 0
+def rejection_log() -> Throttled:
+    """Says at most once a minute that requests were refused, and what to check."""
+    return Throttled(
+        log,
+        "refused unsigned Slack requests: check SLACK_SIGNING_SECRET matches the app's "
+        "Signing Secret (Basic Information page)",
+        every=WARN_EVERY,
+    )
 
 
 async def signed_bolt_request(
-    request: web.Request, verifier: SignatureVerifier, rejections: RejectionLog
+    request: web.Request, verifier: SignatureVerifier, rejections: Throttled
 ) -> AsyncBoltRequest | web.Response:
     """The request for Bolt when it is Slack's and readable; otherwise the answer to give."""
     if (request.content_length or 0) > MAX_BODY:
-        rejections.refused("too large")
+        rejections.happened(reason="too large")
         return web.Response(status=413, text="too large")
     body = await _read_capped(request)
     if body is None:
-        rejections.refused("too large")
+        rejections.happened(reason="too large")
         return web.Response(status=413, text="too large")
     headers = request.headers
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")
     if not _signed(verifier, body, timestamp, signature):
-        rejections.refused("bad signature or stale timestamp")
+        rejections.happened(reason="bad signature or stale timestamp")
         return web.Response(status=401, text="invalid signature")
     try:
         text = body.decode("utf-8")

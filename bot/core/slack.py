@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import random
 import time
@@ -22,6 +23,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import metrics
+from bot.core.logs import Throttled
 
 # The recipient cannot get a DM; retrying will not help.
 RECIPIENT_ERRORS = frozenset(
@@ -89,6 +91,12 @@ def _method(request: HttpRequest) -> str:
 def _once_only(request: HttpRequest) -> bool:
     return _method(request) in ONCE_ONLY_METHODS
 
+
+# An outage shows in the log, once a minute, not only in the metrics.
+_SLACK_DOWN = Throttled(
+    logging.getLogger(__name__),
+    "Slack answers with server errors: posts wait and are retried; see status.slack.com",
+)
 
 # Bulk sends share one pace: a 429 or a retry of these waits its turn at the `Pacer`.
 PACED_METHODS = frozenset({"chat.postMessage"})
@@ -185,6 +193,7 @@ class PacedServerErrorHandler(AsyncServerErrorRetryHandler):
     ) -> bool:
         if response is not None and response.status_code >= 500:
             metrics.slack_error("5xx", _method(request))
+            _SLACK_DOWN.happened(status=response.status_code, method=_method(request))
         if _once_only(request):
             return False
         return await super()._can_retry_async(

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.app import ACCESS_LOG_FORMAT
-from bot.core.logs import FieldsFormatter
+from bot.core.logs import FieldsFormatter, Throttled
 from tests.harness import SIGNING_SECRET, SlackSender
 from tests.payloads import signed_headers, signed_json_headers
 
@@ -173,3 +173,16 @@ def test_log_values_never_carry_raw_newlines() -> None:
 
 def test_the_access_log_names_the_request_not_its_headers() -> None:
     assert "%{" not in ACCESS_LOG_FORMAT and "%r" in ACCESS_LOG_FORMAT
+
+
+def test_a_throttled_warning_is_said_once_a_minute_with_the_count(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = [0.0]
+    throttled = Throttled(logging.getLogger("t"), "Slack answers 5xx", clock=lambda: now[0])
+    for second in range(0, 130, 10):  # 13 server errors over two minutes
+        now[0] = float(second)
+        throttled.happened(status=503)
+    said = [r for r in caplog.records if r.getMessage() == "Slack answers 5xx"]
+    assert [r.levelno for r in said] == [logging.WARNING] * 3
+    assert [r.times for r in said] == [1, 6, 6]  # type: ignore[attr-defined]
