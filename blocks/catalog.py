@@ -63,6 +63,7 @@ _EN: dict[str, str] = {
     "error.not_saved": (
         "Sorry, that did not save: something went wrong on our side. Please try again."
     ),
+    "scale.out_of": "out of {high}",
 }
 
 _MS: dict[str, str] = {
@@ -125,6 +126,7 @@ _MS: dict[str, str] = {
         "Terima kasih kerana memberitahu kami!"
     ),
     "error.not_saved": ("Maaf, ia tidak disimpan: berlaku masalah di pihak kami. Sila cuba lagi."),
+    "scale.out_of": "daripada {high}",
 }
 
 CATALOG: dict[str, dict[str, str]] = {"en": _EN, "ms": _MS}

@@ -350,7 +350,8 @@ async def expire_unanswered(rt: Runtime, now: datetime) -> DeliveryReport:
         if _in_shared_channel(invitation):
             posts.add((invitation.dm_channel or "", invitation.message_ts or ""))
             continue
-        await update_survey_message(rt, invitation, closed_blocks_for(invitation, contact))
+        blocks = closed_blocks_for(invitation, contact)
+        await update_survey_message(rt, invitation, blocks, locale=contact.locale)
     for channel, ts in posts:
         await shared_surveys.refresh_post_at(rt, channel, ts)
     return DeliveryReport(expired=len(expired))
@@ -370,8 +371,12 @@ class SurveyMessage(Protocol):
     message_ts: str | None
 
 
-async def update_survey_message(rt: Runtime, invitation: SurveyMessage, blocks: list[dict]) -> bool:
+async def update_survey_message(
+    rt: Runtime, invitation: SurveyMessage, blocks: list[dict], *, locale: str | None = None
+) -> bool:
     """Replace the survey DM's blocks; False (logged) when Slack refuses.
+
+    `locale` is the person's, so the notification text matches the blocks' language.
 
     A survey asked in a shared channel is never redrawn with one person's answer: its post
     shows only how many answered (bot/services/shared_surveys.py).
@@ -383,7 +388,9 @@ async def update_survey_message(rt: Runtime, invitation: SurveyMessage, blocks: 
             channel=invitation.dm_channel,
             ts=invitation.message_ts,
             blocks=blocks,
-            text=survey_text(SurveyCard(invitation.id or 0, invitation.kind, invitation.trigger)),
+            text=survey_text(
+                SurveyCard(invitation.id or 0, invitation.kind, invitation.trigger, locale)
+            ),
         )
         return True
     except SlackApiError as exc:

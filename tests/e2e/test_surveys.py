@@ -106,6 +106,21 @@ async def test_a_tap_is_recorded_and_the_dm_updated_in_place(
     assert stored is not None and stored.status == S.ANSWERED
 
 
+async def test_the_updated_dm_notification_is_in_the_persons_language(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    emulator.add_user("U1", email="ana@acme.test", locale="ms-MY")
+    await add_people(rt.db, Person("ana@acme.test"))
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    await drain(rt)
+    [invitation] = await _invitations(rt)
+    posted = emulator.calls_to("chat.postMessage", ok=True)[0].args["text"]
+    assert (await slack.interactive(_tap(emulator, invitation, 3)))[0] == 200
+    [update] = await eventually(lambda: emulator.calls_to("chat.update", ok=True))
+    assert update.args["text"] == posted  # the Malay fallback text, not the English one
+    assert "recommend" not in update.args["text"]
+
+
 async def test_twenty_concurrent_taps_record_one_response(
     rt: Runtime, emulator: SlackEmulator, slack: SlackSender
 ) -> None:
