@@ -13,11 +13,12 @@ import hmac
 import json
 import logging
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession
+from standardwebhooks.webhooks import Webhook
 
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
@@ -57,17 +58,33 @@ def event_body(*, event_id: str, type: str, created_at: datetime, data: dict[str
     return json.dumps(envelope, separators=(",", ":")).encode()
 
 
+def standard_signature(secret: str, event_id: str, timestamp: str, body: bytes) -> str:
+    """The Standard Webhooks `webhook-signature`: `v1,<base64 HMAC-SHA256>` of
+    `<id>.<timestamp>.<body>`. A `whsec_…` secret is base64, as that standard writes it;
+    any other WEBHOOK_SECRET is used as raw bytes (the receiver uses the same bytes)."""
+    key: str | bytes = secret if secret.startswith("whsec_") else secret.encode()
+    at = datetime.fromtimestamp(int(timestamp), UTC)
+    return Webhook(key).sign(msg_id=event_id, timestamp=at, data=body.decode())
+
+
 def request_headers(
     *, event_id: str, body: bytes, timestamp: str, secret: str | None
 ) -> dict[str, str]:
-    """Content type, event id and timestamp, and the signature when there is a secret."""
+    """Content type, event id and timestamp, and the signatures when there is a secret.
+
+    Both header sets are sent: the Standard Webhooks ones (`webhook-id`,
+    `webhook-timestamp`, `webhook-signature`) and, for one more release, the `X-VoC-*` ones.
+    """
     headers = {
         "Content-Type": "application/json",
         "X-VoC-Event-Id": event_id,
         "X-VoC-Timestamp": timestamp,
+        "webhook-id": event_id,
+        "webhook-timestamp": timestamp,
     }
     if secret:
         headers["X-VoC-Signature"] = sign(secret, timestamp, body)
+        headers["webhook-signature"] = standard_signature(secret, event_id, timestamp, body)
     return headers
 
 
