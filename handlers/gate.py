@@ -55,7 +55,7 @@ async def signed_bolt_request(
     signature = headers.get("X-Slack-Signature", "")
     if not _signed(verifier, body, timestamp, signature):
         rejections.happened(reason="bad signature or stale timestamp")
-        return web.Response(status=401, text="invalid signature")
+        return web.json_response({"error": "invalid request"}, status=401)
     try:
         text = body.decode("utf-8")
         _check_shape(text, request.content_type)

@@ -12,6 +12,11 @@ from bot.devkit.emulator import SlackEmulator
 from bot.services.startup import check_slack
 
 
+@pytest.fixture(autouse=True)
+def _warnings_shown(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)  # another test may have configured logging quieter
+
+
 def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
 
