@@ -29,6 +29,8 @@ cli.add_typer(import_cli, name="import")
 cli.add_typer(db_cli, name="db")
 export_cli = typer.Typer(help="Take data out.", no_args_is_help=True)
 cli.add_typer(export_cli, name="export")
+webhooks_cli = typer.Typer(help="Outgoing webhooks given up on.", no_args_is_help=True)
+cli.add_typer(webhooks_cli, name="webhooks")
 
 
 def _settings(*required: str) -> Settings:
@@ -225,6 +227,24 @@ def export_responses(
 
     settings = _settings()
     _run(settings, lambda rt: run_export(db=rt.db, out=sys.stdout, format=format))
+
+
+@webhooks_cli.command("failed")
+def webhooks_failed() -> None:
+    """List the webhooks given up on after WEBHOOK_GIVE_UP."""
+    from bot.services.webhooks import dead_letters
+
+    typer.echo(_run(_settings(), dead_letters))
+
+
+@webhooks_cli.command("retry")
+def webhooks_retry(
+    webhook_id: Annotated[int, typer.Argument(help="The id `failed` shows.")],
+) -> None:
+    """Send a given-up webhook again (due at once)."""
+    from bot.services.webhooks import retry_dead_letter
+
+    typer.echo(_run(_settings(), lambda rt: retry_dead_letter(rt, webhook_id)))
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ async def snapshot(*, session: AsyncSession, now: datetime) -> OpsSnapshot:
     pending = (
         await session.execute(
             select(func.count(), func.min(OutboxEvent.created_at)).where(
-                OutboxEvent.delivered_at.is_(None)
+                OutboxEvent.delivered_at.is_(None), OutboxEvent.dead_at.is_(None)
             )
         )
     ).one()

@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     review_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    webhook_give_up: Duration = timedelta(days=3)  # then an event is a dead letter
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # worker / socket /metrics

@@ -3,7 +3,9 @@
 An event is written to the outbox in the same transaction as what it reports, so it exists
 exactly when the fact does. A scheduler pass leases due events, POSTs each to WEBHOOK_URL
 and marks it delivered on a 2xx answer; anything else makes it due again after a capped
-exponential backoff. It never gives up, so receivers de-duplicate on the event id.
+exponential backoff, until WEBHOOK_GIVE_UP after it was written: then it is a dead letter,
+listed by `webhooks failed` and sent again by `webhooks retry ID`. Receivers de-duplicate
+on the event id.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
 from bot.core.config import Settings
+from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from storage import outbox
 from storage.models import FollowUpCase
@@ -208,12 +211,47 @@ async def _deliver_one(
     async with rt.db.transaction() as session:
         if error is None:
             await outbox.mark_delivered(session=session, id=event.id, now=rt.now())
+        elif now - event.created_at >= rt.settings.webhook_give_up:
+            await outbox.give_up(session=session, id=event.id, error=error, now=now)
         else:
             due_at = now + backoff(attempts)
             await outbox.reschedule(session=session, id=event.id, error=error, due_at=due_at)
     if error is not None:
         _log_failure(event, attempts, error)
+        if now - event.created_at >= rt.settings.webhook_give_up:
+            log.error(
+                "webhook given up: `python -m bot webhooks failed` lists it, "
+                "`python -m bot webhooks retry ID` sends it again",
+                extra={"event_id": event.event_id, "webhook_id": event.id},
+            )
     return error is None
+
+
+async def dead_letters(rt: Runtime) -> str:
+    """`webhooks failed`: the events given up on, one line each."""
+    async with rt.db.session() as session:
+        dead = await outbox.dead_letters(session=session)
+    if not dead:
+        return "No webhook was given up on."
+    lines = [f"{len(dead)} webhook{'s' if len(dead) != 1 else ''} given up on:"]
+    for event in dead:
+        lines.append(
+            f"  {event.id}  {event.type}  created {event.created_at:%Y-%m-%d %H:%M} UTC  "
+            f"{event.attempts} attempts  last error: {event.last_error}"
+        )
+    lines.append("Send one again: python -m bot webhooks retry ID")
+    return "\n".join(lines)
+
+
+async def retry_dead_letter(rt: Runtime, webhook_id: int) -> str:
+    """`webhooks retry ID`: make a dead letter due now; the next scheduler pass sends it."""
+    async with rt.db.transaction() as session:
+        revived = await outbox.revive(session=session, id=webhook_id, now=rt.now())
+    if not revived:
+        raise UserError(
+            f"No given-up webhook has id {webhook_id}: `python -m bot webhooks failed` lists them."
+        )
+    return f"Webhook {webhook_id} is due again; the next scheduler pass (or run-due) sends it."
 
 
 async def _post(
