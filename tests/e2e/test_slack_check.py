@@ -14,7 +14,8 @@ from bot.services.startup import check_slack
 
 @pytest.fixture(autouse=True)
 def _warnings_shown(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING)  # another test may have configured logging quieter
+    # another test (the demo) may have quieted the "bot" loggers for the whole process
+    caplog.set_level(logging.WARNING, logger="bot.services.startup")
 
 
 def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
