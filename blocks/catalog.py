@@ -81,6 +81,7 @@ _EN: dict[str, str] = {
     "role.not_owner": (
         "This follow-up is <@{owner}>'s. Only they, the account's CSM or an admin can change it."
     ),
+    "scale.out_of": "out of {high}",
 }
 
 _MS: dict[str, str] = {
@@ -164,6 +165,7 @@ _MS: dict[str, str] = {
     "role.not_owner": (
         "Susulan ini milik <@{owner}>. Hanya mereka, CSM akaun atau pentadbir boleh mengubahnya."
     ),
+    "scale.out_of": "daripada {high}",
 }
 
 _EN.update(web_catalog.EN)  # the survey email and page (blocks/web_catalog.py)

@@ -167,6 +167,8 @@ def _group_line(group: GroupNps, dimension: str) -> _Line:
     else:
         figure = f"{format_nps(split.nps)} (n={split.total})"
     label = shorten(group.label, LABEL_MAX)
+    if dimension == "health":
+        label = label.capitalize()  # "Yellow", as the #voc cards write it
     if dimension == "csm" and label.startswith(("U", "W")) and label.isalnum():
         return _Line(f"{label}: {figure}", f"<@{label}>: {figure}")
     return _same(f"{label}: {figure}")

@@ -40,6 +40,7 @@ RATE_ACTION = re.compile(r"^survey\.rate\.\d{1,2}$")
 SHARED_RATE_ACTION = re.compile(r"^survey\.shared\.rate\.\d{1,2}$")
 ADVOCACY_ACTION = re.compile(r"^advocacy\.(review|reference|testimonial)$")
 SURVEY_METADATA_EVENT = "voc_survey"
+CASE_CARD_METADATA_EVENT = "voc_case_card"
 
 
 class VocId(StrEnum):

@@ -140,7 +140,7 @@ def _score_label(card: SurveyCard) -> str:
         return t(card.locale, f"scale.{card.kind}.low")
     if card.score == scale.high:
         return t(card.locale, f"scale.{card.kind}.high")
-    return f"{card.score} / {scale.high}"
+    return t(card.locale, "scale.out_of", high=scale.high)
 
 
 def _opt_out_button(card: SurveyCard) -> ButtonElement:

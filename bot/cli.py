@@ -29,12 +29,14 @@ cli.add_typer(import_cli, name="import")
 cli.add_typer(db_cli, name="db")
 export_cli = typer.Typer(help="Take data out.", no_args_is_help=True)
 cli.add_typer(export_cli, name="export")
+webhooks_cli = typer.Typer(help="Outgoing webhooks given up on.", no_args_is_help=True)
+cli.add_typer(webhooks_cli, name="webhooks")
 
 
 def _settings(*required: str) -> Settings:
     settings = load_settings()
     settings.require(*required)
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     return settings
 
 
@@ -45,10 +47,33 @@ def _run(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
             await rt.start()
             await rt.db.upgrade()
             return await work(rt)
+        except Exception:
+            await asyncio.sleep(0.1)  # a failed connection's driver thread still answers
+            raise
         finally:
             await rt.close()
 
     return asyncio.run(main())
+
+
+def _preflight(settings: Settings) -> None:
+    """Open and migrate the database and check the token with Slack before a long-running
+    command starts its loop, so a bad DATABASE_URL or token stops it with one line (see
+    `main`); says which workspace and bot it is, and warns about VOC_CHANNEL."""
+    from bot.services.startup import check_slack
+
+    identity = _run(settings, check_slack)
+    typer.echo(identity.line(), err=True)
+
+
+@cli.command()
+def emulator(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
+) -> None:
+    """The local Slack emulator, for trying `serve` and `send` without a Slack workspace."""
+    from bot.devkit import emulator_server
+
+    asyncio.run(emulator_server.run(sys.stdout, port=port))
 
 
 @cli.command()
@@ -60,6 +85,7 @@ def serve(
     from bot.app import run_server
 
     settings = _settings("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    _preflight(settings)
     listen = settings.port if port is None else port
     asyncio.run(run_server(build_runtime(settings), port=listen, scheduler=not no_scheduler))
 
@@ -70,6 +96,7 @@ def socket() -> None:
     from bot.socket_mode import run_socket_mode
 
     settings = _settings("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    _preflight(settings)
     asyncio.run(run_socket_mode(build_runtime(settings)))
 
 
@@ -79,6 +106,7 @@ def worker() -> None:
     from bot.scheduler import run_worker
 
     settings = _settings("SLACK_BOT_TOKEN")
+    _preflight(settings)
     asyncio.run(run_worker(build_runtime(settings)))
 
 
@@ -325,6 +353,24 @@ def audit(
         typer.echo(line)
 
 
+@webhooks_cli.command("failed")
+def webhooks_failed() -> None:
+    """List the webhooks given up on after WEBHOOK_GIVE_UP."""
+    from bot.services.webhooks import dead_letters
+
+    typer.echo(_run(_settings(), dead_letters))
+
+
+@webhooks_cli.command("retry")
+def webhooks_retry(
+    webhook_id: Annotated[int, typer.Argument(help="The id `failed` shows.")],
+) -> None:
+    """Send a given-up webhook again (due at once)."""
+    from bot.services.webhooks import retry_dead_letter
+
+    typer.echo(_run(_settings(), lambda rt: retry_dead_letter(rt, webhook_id)))
+
+
 def main() -> None:
     """Entry point: user-caused errors become one line on stderr."""
     try:
@@ -332,3 +378,22 @@ def main() -> None:
     except VocError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2 if isinstance(exc, ConfigError) else 1)
+    except Exception as exc:
+        failure = _startup_failure(exc)
+        if failure is None:
+            raise
+        typer.echo(f"error: {failure}", err=True)
+        sys.exit(2)
+
+
+def _startup_failure(exc: Exception) -> ConfigError | None:
+    """A database or Slack that cannot be reached, as one line (bot/core/diagnose.py)."""
+    from bot.core.diagnose import startup_failure
+
+    try:
+        settings = load_settings()
+    except ConfigError:
+        return None
+    return startup_failure(
+        exc, database_url=settings.database_url, slack_url=settings.slack_api_url
+    )

@@ -7,10 +7,12 @@ tick: each pass claims rows atomically, and a restart loses nothing.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core import metrics
 from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime, settle_tasks
 from bot.services import (
@@ -82,11 +84,14 @@ async def drain(rt: Runtime, now: datetime | None = None, *, passes: int = 1000)
 
 
 async def tick(rt: Runtime) -> None:
+    started = time.monotonic()
     try:
         report = await drain(rt)
     except Exception:
         log.exception("scheduled pass failed")  # keep ticking; the rows are still due
         return
+    finally:
+        metrics.scheduler_pass(time.monotonic() - started)
     if any(vars(report).values()):
         log.info("scheduled pass", extra=vars(report))
 
@@ -119,8 +124,11 @@ async def run_worker(rt: Runtime) -> None:
     import asyncio
     import signal
 
+    from handlers import monitoring
+
     await rt.start()
     await rt.db.upgrade()
+    metrics_server = await monitoring.start(rt, rt.settings.metrics_port)
     scheduler = build_scheduler(rt)
     scheduler.start()
     stop = asyncio.Event()
@@ -132,4 +140,6 @@ async def run_worker(rt: Runtime) -> None:
         await stop.wait()
     finally:
         await stop_scheduler(scheduler)
+        if metrics_server is not None:
+            await metrics_server.cleanup()
         await rt.close()

@@ -10,6 +10,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot.app import SHUTDOWN_GRACE, build_bolt_app
 from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
+from handlers import monitoring
 
 
 async def run_socket_mode(
@@ -27,6 +28,7 @@ async def run_socket_mode(
             loop.add_signal_handler(sig, stop.set)
     await rt.start()
     await rt.db.upgrade()
+    metrics_server = await monitoring.start(rt, rt.settings.metrics_port)
     # Bolt's handler calls apps.connections.open with the app's own client, so the
     # websocket URL comes from SLACK_API_URL too (the local emulator in tests).
     handler = AsyncSocketModeHandler(build_bolt_app(rt), rt.settings.slack_app_token)
@@ -42,4 +44,6 @@ async def run_socket_mode(
         if jobs:
             await stop_scheduler(jobs)
         await rt.settle(SHUTDOWN_GRACE)
+        if metrics_server is not None:
+            await metrics_server.cleanup()
         await rt.close()

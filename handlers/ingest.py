@@ -125,7 +125,7 @@ def parse_event(body: bytes, *, now: datetime) -> EventIn:
     """The validated event, or BadField naming the first field that is wrong."""
     try:
         document = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
-    except ValueError:  # also bad UTF-8
+    except (ValueError, RecursionError):  # also bad UTF-8, and JSON nested past Python's limit
         raise BadField("body", f"the body is not JSON: {_BODY_HINT}") from None
     if not isinstance(document, dict):
         raise BadField("body", f"the body is not a JSON object: {_BODY_HINT}")

@@ -76,7 +76,7 @@ async def _show_rating(
         return
     assert result.invitation is not None
     blocks = answered_message(result.card, offers=[], review_url=rt.settings.review_url)
-    await update_survey_message(rt, result.invitation, blocks)
+    await update_survey_message(rt, result.invitation, blocks, locale=result.card.locale)
     if result.case_id is not None:
         await cases.post_card(rt, result.case_id, rt.now())
 
@@ -126,7 +126,7 @@ async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
                 offers=offers,
             )
         blocks = answered_message(card, offers=offers, review_url=rt.settings.review_url)
-        await update_survey_message(rt, invitation, blocks)
+        await update_survey_message(rt, invitation, blocks, locale=card.locale)
         await cases.refresh_card_for_invitation(rt, card.invitation_id, rt.now())
 
 
@@ -156,7 +156,7 @@ async def on_opt_out(
             )
             return
         blocks = closed_blocks(card_for(invitation, contact), reason="opted_out")
-        await update_survey_message(rt, invitation, to_dicts(blocks))
+        await update_survey_message(rt, invitation, to_dicts(blocks), locale=contact.locale)
 
 
 async def _note(respond: AsyncRespond, action: BlockAction, outcome: TapOutcome) -> None:

@@ -69,6 +69,12 @@ async def claim_card_post(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def card_attempted(*, session: AsyncSession, case_id: int) -> bool:
+    """True when someone already tried to post this case's card (it may be in Slack)."""
+    result = await session.execute(select(C.card_lease_until).where(C.id == case_id))
+    return result.scalar_one_or_none() is not None
+
+
 async def pending_cards(*, session: AsyncSession, now: datetime, limit: int) -> list[int]:
     """Cases whose card was never posted (Slack was down, or the poster died)."""
     result = await session.execute(

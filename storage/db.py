@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATION_LOCK_KEY = 0x566F4342  # "VoCB": the advisory lock migrations hold on PostgreSQL
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -77,12 +79,46 @@ class Database:
             yield session
 
     async def upgrade(self) -> None:
-        """Apply every pending Alembic migration."""
-        async with self.engine.begin() as connection:
-            await connection.run_sync(_upgrade)
+        """Apply every pending Alembic migration, one process at a time.
+
+        Processes starting together wait for each other: PostgreSQL through an advisory
+        lock held for the migration's transaction, SQLite through a lock file beside the
+        database. The one that comes second finds nothing left to do.
+        """
+        if self.dialect == "postgresql":
+            async with self.engine.begin() as connection:
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+                await connection.run_sync(_upgrade)
+            return
+        async with _file_lock(_sqlite_lock_path(self.engine.url.database)):
+            async with self.engine.begin() as connection:
+                await connection.run_sync(_upgrade)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _sqlite_lock_path(database: str | None) -> Path | None:
+    """`voc.db.migrate-lock` beside a file database; None for an in-memory one."""
+    if not database or database == ":memory:" or "mode=memory" in database:
+        return None
+    return Path(database.removeprefix("file:").split("?")[0] + ".migrate-lock")
+
+
+@asynccontextmanager
+async def _file_lock(path: Path | None) -> AsyncIterator[None]:
+    """An exclusive lock on `path` (waited for in a thread); nothing when path is None."""
+    if path is None or not path.parent.is_dir():
+        yield  # an in-memory database, or a missing folder the connect will report
+        return
+    with path.open("a") as handle:
+        await asyncio.to_thread(fcntl.flock, handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

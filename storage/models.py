@@ -274,6 +274,7 @@ class OutboxEvent(SQLModel, table=True):
     attempts: int = 0
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=300)
+    dead_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # given up on
 
 
 class InsightSource(StrEnum):

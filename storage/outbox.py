@@ -38,6 +38,7 @@ async def claim_due(
     """
     due = and_(
         E.delivered_at.is_(None),
+        E.dead_at.is_(None),
         E.due_at <= now,
         or_(E.lease_until.is_(None), E.lease_until < now),
     )
@@ -74,6 +75,39 @@ async def reschedule(*, session: AsyncSession, id: int, error: str, due_at: date
         )
         .execution_options(synchronize_session=False)
     )
+
+
+async def give_up(*, session: AsyncSession, id: int, error: str, now: datetime) -> None:
+    """Count the last failed attempt and stop delivering the event (a dead letter)."""
+    await session.execute(
+        update(E)
+        .where(E.id == id, E.delivered_at.is_(None))
+        .values(attempts=E.attempts + 1, last_error=error[:ERROR_LENGTH], dead_at=now)
+        .values(lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def dead_letters(*, session: AsyncSession, limit: int = 200) -> list[E]:
+    """Events given up on, oldest first."""
+    result = await session.execute(
+        select(E)
+        .where(E.dead_at.is_not(None), E.delivered_at.is_(None))
+        .order_by(E.id)
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def revive(*, session: AsyncSession, id: int, now: datetime) -> bool:
+    """Make a dead letter due now with a fresh count of attempts; False when there is none."""
+    result = await session.execute(
+        update(E)
+        .where(E.id == id, E.dead_at.is_not(None), E.delivered_at.is_(None))
+        .values(dead_at=None, due_at=now, attempts=0, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def account_ref(*, session: AsyncSession, account_id: int) -> dict[str, Any]:

@@ -243,3 +243,13 @@ def test_the_check_finds_a_cycle_hidden_in_a_function(tmp_path: Path) -> None:
         },
     )
     assert cycles(root) == [["bot.app", "handlers.ingest"]]
+
+
+def test_web_processes_do_not_load_matplotlib() -> None:
+    """Only the digest's chart needs it (bot/services/digest_chart.py imports it when drawing)."""
+    import subprocess
+    import sys
+
+    code = "import sys, bot.app, bot.socket_mode, bot.cli; print('matplotlib' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr

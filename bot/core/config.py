@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
@@ -16,17 +16,6 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-# Never echoed in an error: tokens, secrets, and the database URL (it holds a password).
-SECRET_SETTINGS = frozenset(
-    {
-        "slack_bot_token",
-        "slack_signing_secret",
-        "slack_app_token",
-        "database_url",
-        "ingest_token",
-        "webhook_secret",
-    }
-)
 DURATION_HINT = "use 90s, 15m, 48h or 4d"
 SCHEDULE_HINT = "use a weekday and a 24-hour time, e.g. mon 09:00"
 
@@ -97,7 +86,11 @@ class Settings(BaseSettings):
     """Every setting in README.md's "Settings"; names match the environment variables."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,  # `NAME=` as .env.example writes it means "not set"
     )
 
     slack_bot_token: str | None = None
@@ -125,12 +118,15 @@ class Settings(BaseSettings):
     review_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    webhook_give_up: Duration = timedelta(days=3)  # then an event is a dead letter
     log_level: str = "INFO"
     # Email for contacts Slack cannot reach (bot/services/email_survey.py); on when SMTP_URL is set.
     public_url: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
     smtp_url: Annotated[str | None, BeforeValidator(_blank_is_unset)] = Field(None, repr=False)
     email_from: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
     product_name: str | None = None
+    log_format: Literal["text", "json"] = "text"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)  # worker / socket /metrics
 
     @field_validator("slack_api_url")
     @classmethod
@@ -256,8 +252,16 @@ def load_settings(**overrides: object) -> Settings:
         name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
         given = error.get("input")
         reason = str(error.get("msg", "")).removeprefix("Value error, ")
-        secret = name.lower() in SECRET_SETTINGS
-        if name == "SMTP_URL" and isinstance(given, str):
-            given = redact_url(given)  # never show the password
-        shown = f"={given!r}" if isinstance(given, str | int) and not secret else ""
+        shown = f"={shown_value(name, given)!r}" if isinstance(given, str | int) else ""
         raise ConfigError(f"{name}{shown} is not valid: {reason}") from None
+
+
+_SECRET_NAMES = ("TOKEN", "SECRET", "PASSWORD", "KEY")
+
+
+def shown_value(name: str, value: object) -> str:
+    """A setting's value as an error message may show it: secrets hidden, URL passwords too."""
+    text = str(value)
+    if any(part in name.upper() for part in _SECRET_NAMES):
+        return f"<{len(text)} characters, hidden>"
+    return redact_url(text)

@@ -2,28 +2,95 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+from collections.abc import Callable
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
+def one_line(value: object) -> str:
+    """The value as text with CR and LF escaped, so no value can start a forged log line."""
+    return str(value).replace("\r", "\\r").replace("\n", "\\n")
+
+
 class FieldsFormatter(logging.Formatter):
-    """`… WARNING bot.services.delivery: survey failed invitation_id=7 slack_error=…`."""
+    """`… WARNING bot.services.delivery: survey failed invitation_id=7 slack_error=…`.
+
+    The message and every field are kept on one line; only a traceback spans lines.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
         if not fields:
             return line
-        shown = " ".join(f"{key}={value}" for key, value in fields.items())
+        shown = " ".join(f"{key}={one_line(value)}" for key, value in fields.items())
         first, newline, rest = line.partition("\n")
         return f"{first} {shown}{newline}{rest}"
 
 
-def configure(level: str) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line (`LOG_FORMAT=json`): time, level, logger, message, the fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD:
+                entry[key] = value if isinstance(value, int | float | bool | None) else str(value)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class Throttled:
+    """A WARNING said at most once per `every` seconds, with how many times it happened since."""
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        message: str,
+        *,
+        every: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.logger = logger
+        self.message = message
+        self.every = every
+        self._clock = clock
+        self._last = -float("inf")
+        self._since = 0
+
+    def happened(self, **fields: object) -> None:
+        self._since += 1
+        now = self._clock()
+        if now - self._last < self.every:
+            return
+        self.logger.warning(self.message, extra={**fields, "times": self._since})
+        self._last = now
+        self._since = 0
+
+
+def configure(level: str, fmt: str = "text") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(FieldsFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(FieldsFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    quiet = max(logging.WARNING, logging.getLogger().level)
+    logging.getLogger("alembic").setLevel(quiet)
+    # slack-sdk says each retry at INFO; what failed in the end is logged by the app.
+    logging.getLogger("slack_sdk").setLevel(quiet)
     # "skipped: maximum number of running instances" just means a long pass is still going.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)

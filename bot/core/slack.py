@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import random
 import time
@@ -20,6 +21,9 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core import metrics
+from bot.core.logs import Throttled
 
 # The recipient cannot get a DM; retrying will not help.
 RECIPIENT_ERRORS = frozenset(
@@ -65,6 +69,35 @@ class CappedBackoff(RetryIntervalCalculator):
         return interval * (0.5 + random.random() / 2)
 
 
+# Slack failed or dropped the answer, so it may have stored the message all the same: a post
+# that got one of these is looked up by its metadata before it is posted again.
+OUTCOME_UNKNOWN_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable"})
+
+# Posts are never re-sent inside the call after a 5xx or a dropped connection (Slack may
+# already have them); the caller's claim and lease decide, after a look-up (see
+# bot/services/delivery.py). A 429 is still retried in the call: Slack stored nothing.
+ONCE_ONLY_METHODS = frozenset({"chat.postMessage"})
+
+
+def outcome_unknown(code: str) -> bool:
+    """True when a failed call may have been carried out (a 5xx or a lost answer)."""
+    return code in OUTCOME_UNKNOWN_ERRORS or code.startswith("http_5")
+
+
+def _method(request: HttpRequest) -> str:
+    return request.url.rsplit("/", 1)[-1]
+
+
+def _once_only(request: HttpRequest) -> bool:
+    return _method(request) in ONCE_ONLY_METHODS
+
+
+# An outage shows in the log, once a minute, not only in the metrics.
+_SLACK_DOWN = Throttled(
+    logging.getLogger(__name__),
+    "Slack answers with server errors: posts wait and are retried; see status.slack.com",
+)
+
 # Bulk sends share one pace: a 429 or a retry of these waits its turn at the `Pacer`.
 PACED_METHODS = frozenset({"chat.postMessage"})
 
@@ -85,6 +118,20 @@ class PacedRateLimitHandler(AsyncRateLimitErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self.pacer = pacer
 
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is not None and response.status_code == 429:
+            metrics.slack_error("429", _method(request))
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
     async def prepare_for_next_attempt_async(
         self,
         *,
@@ -104,11 +151,30 @@ class PacedRateLimitHandler(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+class OnceOnlyConnectionErrorHandler(AsyncConnectionErrorRetryHandler):
+    """slack-sdk's connection-error handler, except for `ONCE_ONLY_METHODS` (never re-sent)."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if _once_only(request):
+            return False
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 class PacedServerErrorHandler(AsyncServerErrorRetryHandler):
     """slack-sdk's 500/503 handler; a paced method's retry also waits its turn at the pacer.
 
     The backoff sleep holds only the sender that got the error; the retry is one more
     request under the same pace, so retries never push the app over Slack's cap.
+    `ONCE_ONLY_METHODS` are not retried here at all: Slack may have stored the post.
     """
 
     def __init__(
@@ -116,6 +182,23 @@ class PacedServerErrorHandler(AsyncServerErrorRetryHandler):
     ) -> None:
         super().__init__(max_retry_count=max_retry_count, interval_calculator=interval_calculator)
         self.pacer = pacer
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is not None and response.status_code >= 500:
+            metrics.slack_error("5xx", _method(request))
+            _SLACK_DOWN.happened(status=response.status_code, method=_method(request))
+        if _once_only(request):
+            return False
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
 
     async def prepare_for_next_attempt_async(
         self,
@@ -153,7 +236,8 @@ def make_client(
 
     The handlers share one attempt counter per request, so the rate-limit handler gets the
     highest count: under a stretch of 429s it keeps honouring `Retry-After`. 429s and 5xx
-    retries of `PACED_METHODS` go through the `pacer` (see the handlers above).
+    retries of `PACED_METHODS` go through the `pacer` (see the handlers above); posts
+    (`ONCE_ONLY_METHODS`) get no 5xx or connection-error retry.
     """
     backoff = CappedBackoff()
     return AsyncWebClient(
@@ -161,7 +245,7 @@ def make_client(
         base_url=base_url,
         timeout=timeout,
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=4, interval_calculator=backoff),
+            OnceOnlyConnectionErrorHandler(max_retry_count=4, interval_calculator=backoff),
             PacedServerErrorHandler(4, backoff, pacer),
             PacedRateLimitHandler(8, pacer),
         ],

@@ -705,11 +705,11 @@ async def feedback(demo: Demo) -> None:
     await demo.command(ADMIN, "ship SSO")
     calls = t.new_calls()
     t.show(_last(calls, "response_url"), to="Priya (admin)")
-    for dm in calls:
-        if dm.method == "chat.postMessage" and dm.args.get("channel") in (
-            demo.people[0].user_id,
-            demo.people[5].user_id,
-        ):
+    notices = [dm for dm in calls if dm.method == "chat.postMessage"]
+    shown = (demo.people[0].user_id, demo.people[5].user_id)
+    t.say(f"{len(notices)} DMs went out, each in its reader's language. Two of them:")
+    for dm in notices:
+        if dm.args.get("channel") in shown:
             t.show(dm)
 
 

@@ -150,6 +150,7 @@ class SlackEmulator:
         self._chaos: dict[str, _Chaos] = {}
         self._buckets: dict[str, _Bucket] = {}
         self._hangs: dict[str, asyncio.Event] = {}
+        self._lost: dict[str, _Chaos] = {}
         self._latency: dict[str, float] = {}
         self._in_flight: dict[str, int] = {}
         self.peak_in_flight: dict[str, int] = {}
@@ -338,6 +339,21 @@ class SlackEmulator:
             raise ValueError("random faults need an HTTP error status")
         self._chaos[method] = _Chaos(status, probability, random.Random(seed))
 
+    def lose_answers(
+        self, method: str, *, probability: float, status: int = 503, seed: int = 0
+    ) -> None:
+        """Carry out a seeded-random share of `method` calls, then answer `status` anyway.
+
+        What a proxy's 503 or a dropped connection looks like: Slack stored the message but
+        the caller never heard. `probability=0` stops it.
+        """
+        if status < 500:
+            raise ValueError("a lost answer is a server error status")
+        if probability <= 0:
+            self._lost.pop(method, None)
+            return
+        self._lost[method] = _Chaos(status, probability, random.Random(seed))
+
     def delay(self, method: str, seconds: float) -> None:
         """Answer every `method` call `seconds` late, as a distant server would."""
         self._latency[method] = seconds
@@ -385,6 +401,10 @@ class SlackEmulator:
             body = {"ok": False, "error": exc.error, **exc.extra}
         call.ok = body["ok"]
         self.calls.append(call)
+        lost = self._lost.get(method)
+        if lost is not None and body["ok"] and lost.rng.random() < lost.probability:
+            call.status, call.ok = lost.status, False  # stored above; the answer goes missing
+            return _fault_answer(_Fault(lost.status, None))
         hang = self._hangs.pop(method, None)
         if hang is not None:
             hang.set()

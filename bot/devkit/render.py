@@ -7,6 +7,20 @@ from typing import Any
 
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<([@#!])([^|>]+)>")
+_EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
+# The shortcodes the app's messages use, as Slack draws them.
+_EMOJI = {
+    "large_green_circle": "🟢",
+    "large_yellow_circle": "🟡",
+    "red_circle": "🔴",
+    "rocket": "🚀",
+    "warning": "⚠️",
+    "white_check_mark": "✅",
+    "rotating_light": "🚨",
+    "bar_chart": "📊",
+    "speech_balloon": "💬",
+    "telephone_receiver": "📞",
+}
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 
 
@@ -29,10 +43,12 @@ def render_view(view: dict[str, Any]) -> str:
 
 
 def unescape(text: str) -> str:
-    """Slack's mrkdwn as a person sees it: links by their label, mentions by id, no bold marks."""
+    """Slack's mrkdwn as a person sees it: links by their label, mentions by id, no bold marks,
+    emoji drawn."""
     text = _BOLD.sub(lambda m: m.group(1), text)
     text = _LINK.sub(lambda m: m.group(2), text)
     text = _MENTION.sub(lambda m: ("@" if m.group(1) in "@!" else "#") + m.group(2), text)
+    text = _EMOJI_CODE.sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

@@ -66,7 +66,8 @@ async def accept(
         await shared_surveys.confirm_privately(
             rt, card, channel=target.dm_channel or "", user_id=user_id, offers=offers
         )
-    await update_survey_message(rt, target, answered_message(card, offers=offers, review_url=None))
+    blocks = answered_message(card, offers=offers, review_url=None)
+    await update_survey_message(rt, target, blocks, locale=card.locale)
     return TapOutcome.RECORDED
 
 

@@ -15,10 +15,11 @@ from blocks.cases import (
     case_text,
     escalation_text,
 )
+from blocks.ids import CASE_CARD_METADATA_EVENT
 from blocks.surveys import to_dicts
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.core.slack import error_code
+from bot.core.slack import error_code, find_by_metadata
 from bot.domain.outcomes import follow_up_errors
 from bot.domain.scales import needs_follow_up
 from bot.services import roles, webhooks
@@ -124,6 +125,7 @@ async def post_card(rt: Runtime, case_id: int, now: datetime) -> bool:
         log.warning("VOC_CHANNEL is not set: follow-up card not posted", extra={"case": case_id})
         return False
     async with rt.db.transaction() as session:
+        retried = await cases.card_attempted(session=session, case_id=case_id)
         mine = await cases.claim_card_post(
             session=session, case_id=case_id, now=now, lease=CARD_LEASE
         )
@@ -133,21 +135,39 @@ async def post_card(rt: Runtime, case_id: int, now: datetime) -> bool:
     card, _case = loaded
     channel = card_channel(rt, card.review) or rt.settings.voc_channel
     try:
-        posted = await rt.slack.chat_postMessage(
-            channel=channel,
-            text=case_text(card),
-            blocks=to_dicts(case_blocks(card, now=now)),
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-    except SlackApiError as exc:  # the lease runs out and the next pass tries again
+        ts = await _find_card(rt, channel, card) if retried else None
+        if ts is None:
+            posted = await rt.slack.chat_postMessage(
+                channel=channel,
+                text=case_text(card),
+                blocks=to_dicts(case_blocks(card, now=now)),
+                metadata=card_metadata(case_id),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            channel, ts = posted["channel"], posted["ts"]
+    except SlackApiError as exc:  # the lease runs out and the next pass looks, then posts
         log.error("follow-up card not posted", extra={"case": case_id, "error": error_code(exc)})
         return False
     async with rt.db.transaction() as session:
-        await cases.set_card(
-            session=session, case_id=case_id, channel=posted["channel"], ts=posted["ts"]
-        )
+        await cases.set_card(session=session, case_id=case_id, channel=channel, ts=str(ts))
     return True
+
+
+def card_metadata(case_id: int) -> dict[str, object]:
+    """Names the case on its card, so a card whose answer was lost is found, not reposted."""
+    return {"event_type": CASE_CARD_METADATA_EVENT, "event_payload": {"case_id": case_id}}
+
+
+async def _find_card(rt: Runtime, channel: str, card: CaseCard) -> str | None:
+    return await find_by_metadata(
+        rt.slack,
+        channel=channel,
+        since=card.answered_at - timedelta(hours=1),
+        event_type=CASE_CARD_METADATA_EVENT,
+        key="case_id",
+        value=card.case_id,
+    )
 
 
 async def post_pending_cards(rt: Runtime, now: datetime) -> int:

@@ -25,7 +25,13 @@ from blocks.surveys import closed_blocks, reminder_text, survey_json, survey_tex
 from blocks.surveys import to_dicts as blocks_json
 from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime
-from bot.core.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code, find_by_metadata
+from bot.core.slack import (
+    CONFIG_ERRORS,
+    RECIPIENT_ERRORS,
+    error_code,
+    find_by_metadata,
+    outcome_unknown,
+)
 from bot.domain.cards import SurveyCard
 from bot.services import email_survey, shared_surveys
 from storage import invitations
@@ -227,6 +233,8 @@ async def _deliver_one(
         await _release_all(rt, [invitation], now)
         report.requeued += 1
         return
+    if await _posted_before(rt, invitation, contact, now, report):
+        return
     try:
         posted = await rt.slack.chat_postMessage(
             channel=contact.slack_user_id,
@@ -253,6 +261,34 @@ async def _deliver_one(
     report.sent += 1
 
 
+async def _posted_before(
+    rt: Runtime, invitation: Invitation, contact: Contact, now: datetime, report: DeliveryReport
+) -> bool:
+    """After a lost answer (a 5xx) the DM may be in Slack: look it up before posting again.
+
+    True when it was found and recorded as `sent`. A failed look-up leaves the row
+    `sending`, so reconciliation looks again once the lease runs out.
+    """
+    if not invitation.error or not outcome_unknown(invitation.error):
+        return False
+    assert invitation.id is not None
+    try:
+        found = await _find_sent_message(rt, invitation, contact)
+    except (SlackApiError, TimeoutError, aiohttp.ClientError) as exc:
+        log.warning("survey look-up failed", extra=_fields(invitation, repr(exc)))
+        report.retry_later += 1
+        return True
+    if found is None:
+        return False
+    channel, ts = found
+    values = {"status": S.SENT, "sent_at": invitation.sending_since or now, "dm_channel": channel}
+    values |= {"message_ts": ts, "lease_until": None, "error": None}
+    values |= {"channel": DeliveryChannel.SLACK}
+    await _finish(rt, invitation.id, values, now, from_statuses=(S.SENDING,))
+    report.reconciled += 1
+    return True
+
+
 async def deliver_shared(rt: Runtime, now: datetime) -> DeliveryReport:
     """Post the surveys due in shared channels (see bot/services/shared_surveys.py)."""
     return DeliveryReport(shared=await shared_surveys.deliver_due(rt, now))
@@ -274,7 +310,8 @@ async def _on_send_error(
         await _finish(rt, invitation.id, {"status": S.FAILED, "error": code}, now)
         report.failed += 1
         return
-    # Refused before posting (429 or 5xx past the client's retries): try again later.
+    # Refused (429 past the client's retries) or a lost answer (5xx: Slack may have the DM,
+    # so the next claim looks it up before posting, see `_posted_before`): try again later.
     backoff = timedelta(minutes=2 ** max(0, invitation.attempts - 1))
     values = {"status": S.SCHEDULED, "due_at": now + backoff, "lease_until": None, "error": code}
     await _finish(rt, invitation.id, values, now)
@@ -370,7 +407,8 @@ async def expire_unanswered(rt: Runtime, now: datetime) -> DeliveryReport:
         if _in_shared_channel(invitation):
             posts.add((invitation.dm_channel or "", invitation.message_ts or ""))
             continue
-        await update_survey_message(rt, invitation, closed_blocks_for(invitation, contact))
+        blocks = closed_blocks_for(invitation, contact)
+        await update_survey_message(rt, invitation, blocks, locale=contact.locale)
     for channel, ts in posts:
         await shared_surveys.refresh_post_at(rt, channel, ts)
     return DeliveryReport(expired=len(expired))
@@ -390,8 +428,12 @@ class SurveyMessage(Protocol):
     message_ts: str | None
 
 
-async def update_survey_message(rt: Runtime, invitation: SurveyMessage, blocks: list[dict]) -> bool:
+async def update_survey_message(
+    rt: Runtime, invitation: SurveyMessage, blocks: list[dict], *, locale: str | None = None
+) -> bool:
     """Replace the survey DM's blocks; False (logged) when Slack refuses.
+
+    `locale` is the person's, so the notification text matches the blocks' language.
 
     A survey asked in a shared channel is never redrawn with one person's answer: its post
     shows only how many answered (bot/services/shared_surveys.py).
@@ -403,7 +445,9 @@ async def update_survey_message(rt: Runtime, invitation: SurveyMessage, blocks: 
             channel=invitation.dm_channel,
             ts=invitation.message_ts,
             blocks=blocks,
-            text=survey_text(SurveyCard(invitation.id or 0, invitation.kind, invitation.trigger)),
+            text=survey_text(
+                SurveyCard(invitation.id or 0, invitation.kind, invitation.trigger, locale)
+            ),
         )
         return True
     except SlackApiError as exc:

@@ -5,13 +5,7 @@ from __future__ import annotations
 import io
 import math
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display on a server; must precede any figure
-
-from matplotlib.figure import Figure  # noqa: E402
-
-from storage.digest import WeekNps  # noqa: E402
+from storage.digest import WeekNps
 
 PROMOTER_GREEN = "#2eb67d"
 INK = "#1d1c1d"
@@ -19,7 +13,13 @@ MUTED = "#9a9a9a"
 
 
 def nps_trend_png(trend: list[WeekNps], *, title: str = "NPS per week") -> bytes:
-    """A line of weekly NPS; weeks with no answer are gaps, weeks under 5 answers hollow."""
+    """A line of weekly NPS; weeks with no answer are gaps, weeks under 5 answers hollow.
+
+    matplotlib is imported here, when a chart is drawn, so web processes never load it.
+    A `Figure` made directly draws off-screen (no pyplot, no display needed).
+    """
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(8, 3.2), dpi=100)
     axes = figure.subplots()
     labels = [week.week_start.strftime("%d %b") for week in trend]

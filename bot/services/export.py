@@ -12,6 +12,17 @@ from storage.db import Database
 from storage.export import FIELDS, stream_responses
 
 FORMATS = ("csv", "jsonl")
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: formula-like text gets a leading `'`."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -21,7 +32,11 @@ def _plain(value: Any) -> Any:
 
 
 async def export_responses(*, db: Database, out: TextIO, format: str) -> int:
-    """Write every response to `out` row by row; returns how many were written."""
+    """Write every response to `out` row by row; returns how many were written.
+
+    CSV cells that a spreadsheet would run as a formula are prefixed with `'`; JSON lines
+    keep every value exactly as stored.
+    """
     if format not in FORMATS:
         raise UserError(f"Unknown format {format!r}: use --format csv or --format jsonl.")
     writer = csv.writer(out, lineterminator="\n") if format == "csv" else None
@@ -31,7 +46,7 @@ async def export_responses(*, db: Database, out: TextIO, format: str) -> int:
     async for row in stream_responses(engine=db.engine):
         values = {key: _plain(value) for key, value in row.items()}
         if writer is not None:
-            writer.writerow(["" if v is None else v for v in values.values()])
+            writer.writerow([cell(v) for v in values.values()])
         else:
             out.write(json.dumps(values, ensure_ascii=False) + "\n")
         count += 1

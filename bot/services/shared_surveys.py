@@ -24,7 +24,7 @@ from blocks.catalog import t
 from blocks.ids import SURVEY_METADATA_EVENT
 from blocks.shared_surveys import MAX_PEOPLE, shared_survey_blocks, shared_survey_text
 from bot.core.runtime import Runtime
-from bot.core.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code
+from bot.core.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code, outcome_unknown
 from bot.domain.cards import SharedSurveyCard, SurveyCard
 from bot.domain.outcomes import TapOutcome
 from bot.services import taps
@@ -113,6 +113,9 @@ async def _post(
             unfurl_links=False,
         )
     except SlackApiError as exc:
+        if outcome_unknown(error_code(exc)):  # Slack may have the post: as for a lost answer
+            log.warning("shared survey outcome unknown", extra={"error": error_code(exc)})
+            return 0
         await _refused(rt, rows, error_code(exc), now)
         return 0
     except (TimeoutError, aiohttp.ClientError) as exc:

@@ -3,7 +3,9 @@
 An event is written to the outbox in the same transaction as what it reports, so it exists
 exactly when the fact does. A scheduler pass leases due events, POSTs each to WEBHOOK_URL
 and marks it delivered on a 2xx answer; anything else makes it due again after a capped
-exponential backoff. It never gives up, so receivers de-duplicate on the event id.
+exponential backoff, until WEBHOOK_GIVE_UP after it was written: then it is a dead letter,
+listed by `webhooks failed` and sent again by `webhooks retry ID`. Receivers de-duplicate
+on the event id.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import hmac
 import json
 import logging
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession
+from standardwebhooks.webhooks import Webhook
 
 from bot.core.config import Settings
+from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from storage import outbox
 from storage.models import FollowUpCase
@@ -57,17 +61,33 @@ def event_body(*, event_id: str, type: str, created_at: datetime, data: dict[str
     return json.dumps(envelope, separators=(",", ":")).encode()
 
 
+def standard_signature(secret: str, event_id: str, timestamp: str, body: bytes) -> str:
+    """The Standard Webhooks `webhook-signature`: `v1,<base64 HMAC-SHA256>` of
+    `<id>.<timestamp>.<body>`. A `whsec_…` secret is base64, as that standard writes it;
+    any other WEBHOOK_SECRET is used as raw bytes (the receiver uses the same bytes)."""
+    key: str | bytes = secret if secret.startswith("whsec_") else secret.encode()
+    at = datetime.fromtimestamp(int(timestamp), UTC)
+    return Webhook(key).sign(msg_id=event_id, timestamp=at, data=body.decode())
+
+
 def request_headers(
     *, event_id: str, body: bytes, timestamp: str, secret: str | None
 ) -> dict[str, str]:
-    """Content type, event id and timestamp, and the signature when there is a secret."""
+    """Content type, event id and timestamp, and the signatures when there is a secret.
+
+    Both header sets are sent: the Standard Webhooks ones (`webhook-id`,
+    `webhook-timestamp`, `webhook-signature`) and, for one more release, the `X-VoC-*` ones.
+    """
     headers = {
         "Content-Type": "application/json",
         "X-VoC-Event-Id": event_id,
         "X-VoC-Timestamp": timestamp,
+        "webhook-id": event_id,
+        "webhook-timestamp": timestamp,
     }
     if secret:
         headers["X-VoC-Signature"] = sign(secret, timestamp, body)
+        headers["webhook-signature"] = standard_signature(secret, event_id, timestamp, body)
     return headers
 
 
@@ -191,12 +211,47 @@ async def _deliver_one(
     async with rt.db.transaction() as session:
         if error is None:
             await outbox.mark_delivered(session=session, id=event.id, now=rt.now())
+        elif now - event.created_at >= rt.settings.webhook_give_up:
+            await outbox.give_up(session=session, id=event.id, error=error, now=now)
         else:
             due_at = now + backoff(attempts)
             await outbox.reschedule(session=session, id=event.id, error=error, due_at=due_at)
     if error is not None:
         _log_failure(event, attempts, error)
+        if now - event.created_at >= rt.settings.webhook_give_up:
+            log.error(
+                "webhook given up: `python -m bot webhooks failed` lists it, "
+                "`python -m bot webhooks retry ID` sends it again",
+                extra={"event_id": event.event_id, "webhook_id": event.id},
+            )
     return error is None
+
+
+async def dead_letters(rt: Runtime) -> str:
+    """`webhooks failed`: the events given up on, one line each."""
+    async with rt.db.session() as session:
+        dead = await outbox.dead_letters(session=session)
+    if not dead:
+        return "No webhook was given up on."
+    lines = [f"{len(dead)} webhook{'s' if len(dead) != 1 else ''} given up on:"]
+    for event in dead:
+        lines.append(
+            f"  {event.id}  {event.type}  created {event.created_at:%Y-%m-%d %H:%M} UTC  "
+            f"{event.attempts} attempts  last error: {event.last_error}"
+        )
+    lines.append("Send one again: python -m bot webhooks retry ID")
+    return "\n".join(lines)
+
+
+async def retry_dead_letter(rt: Runtime, webhook_id: int) -> str:
+    """`webhooks retry ID`: make a dead letter due now; the next scheduler pass sends it."""
+    async with rt.db.transaction() as session:
+        revived = await outbox.revive(session=session, id=webhook_id, now=rt.now())
+    if not revived:
+        raise UserError(
+            f"No given-up webhook has id {webhook_id}: `python -m bot webhooks failed` lists them."
+        )
+    return f"Webhook {webhook_id} is due again; the next scheduler pass (or run-due) sends it."
 
 
 async def _post(

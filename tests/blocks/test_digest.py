@@ -176,3 +176,9 @@ def test_stays_within_block_kit_limits_however_many_groups() -> None:
     assert validate_blocks(blocks, limit=50) == []
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
     assert "…and 292 more groups" in json.dumps(blocks, ensure_ascii=False)
+
+
+def test_health_reads_as_the_cards_write_it() -> None:
+    digest = _digest(breakdowns={"health": [GroupNps("yellow", ScoreSplit(9, 3, 2))]})
+    text = digest_text(digest)
+    assert "Yellow: +50 (n=14)" in text and "yellow:" not in text

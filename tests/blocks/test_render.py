@@ -62,3 +62,9 @@ def test_a_case_card_shows_the_comment_escaped_and_its_buttons() -> None:
     text = render_blocks(to_dicts(case_blocks(card, now=card.answered_at)))
     assert "Acme & Sons" in text and "<!channel> slow" in text
     assert "[Claim]" in text
+
+
+def test_the_apps_emoji_are_drawn_not_shown_as_shortcodes() -> None:
+    assert unescape("Health :large_yellow_circle: Yellow") == "Health 🟡 Yellow"
+    assert unescape(":rocket: shipped") == "🚀 shipped"
+    assert unescape("time 09:30:00 :not_an_app_emoji:") == "time 09:30:00 :not_an_app_emoji:"

@@ -80,3 +80,12 @@ def test_malay_locale_is_used_and_others_fall_back_to_english() -> None:
     french = json.dumps(to_dicts(survey_blocks(SurveyCard(1, "nps", "relationship", "fr-FR"))))
     assert "mengesyorkan" in malay
     assert "How likely" in french
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown"), [("en-US", "*3* (out of 10)"), ("ms-MY", "*3* (daripada 10)")]
+)
+def test_a_middle_score_reads_as_out_of_the_scale(locale: str, shown: str) -> None:
+    blocks = to_dicts(answered_blocks(SurveyCard(7, "nps", "relationship", locale, score=3)))
+    assert shown in json.dumps(blocks, ensure_ascii=False)
+    assert "3 / 10" not in json.dumps(blocks)

@@ -130,3 +130,44 @@ def test_config_errors_never_echo_a_secret(name: str, value: str) -> None:
 def test_retain_comments_blank_is_unset() -> None:
     assert load_settings(retain_comments="").retain_comments is None
     assert load_settings(retain_comments="730d").retain_comments == timedelta(days=730)
+
+
+def test_the_example_env_file_as_copied_starts(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text())
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_blank_values_are_unset(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SLACK_APP_TOKEN=\nVOC_CHANNEL=\nESCALATE_AFTER=\n")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "")
+    settings = load_settings()
+    assert settings.slack_app_token is None and settings.slack_bot_token is None
+    assert settings.voc_channel is None
+    assert settings.escalate_after == timedelta(hours=48)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "secret"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxp-1234-very-secret", "very-secret"),
+        ("SLACK_APP_TOKEN", "xoxb-not-app-secret", "not-app-secret"),
+        ("DATABASE_URL", "postgres://voc:hunter2@db.internal/voc", "hunter2"),
+    ],
+)
+def test_config_errors_never_print_a_secret(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, secret: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(name)
+    assert secret not in str(caught.value)

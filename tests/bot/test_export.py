@@ -76,6 +76,31 @@ async def test_jsonl_is_one_object_per_line(db: Database) -> None:
     assert next(o for o in objects if o["account"] == "Hooli")["segment"] is None
 
 
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+async def test_csv_cells_that_look_like_formulas_are_neutralised(db: Database, start: str) -> None:
+    await seed_digest(db)
+    comment = f'{start}HYPERLINK("http://evil.test","click")'
+    account = f"{start}cmd|' /C calc'!A0"
+    async with db.transaction() as session:
+        await session.execute(
+            update(Response)
+            .where(Response.comment == "Love the new dashboards")
+            .values(comment=comment)
+        )
+        await session.execute(update(Account).where(Account.name == "Initech").values(name=account))
+    out = io.StringIO()
+    await export_responses(db=db, out=out, format="csv")
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert "'" + comment in {r["comment"] for r in rows}
+    assert {r["account"] for r in rows} >= {"'" + account}
+    assert not any(value.startswith(start) for r in rows for value in r.values())
+    jsonl = io.StringIO()
+    await export_responses(db=db, out=jsonl, format="jsonl")
+    objects = [json.loads(line) for line in jsonl.getvalue().splitlines()]
+    assert comment in {o["comment"] for o in objects}  # JSON lines stay exact
+    assert account in {o["account"] for o in objects}
+
+
 async def test_unknown_format_is_a_user_error(db: Database) -> None:
     with pytest.raises(UserError, match="--format csv"):
         await export_responses(db=db, out=io.StringIO(), format="xml")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -10,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from bot.core.config import Settings
 from bot.services import webhooks
@@ -37,9 +39,24 @@ def test_headers_signed_with_a_secret_and_unsigned_without() -> None:
         "X-VoC-Event-Id": "e1",
         "X-VoC-Timestamp": "17",
         "X-VoC-Signature": webhooks.sign(SECRET, "17", body),
+        "webhook-id": "e1",
+        "webhook-timestamp": "17",
+        "webhook-signature": webhooks.standard_signature(SECRET, "e1", "17", body),
     }
     unsigned = webhooks.request_headers(event_id="e1", body=body, timestamp="17", secret=None)
     assert "X-VoC-Signature" not in unsigned and unsigned["X-VoC-Event-Id"] == "e1"
+    assert "webhook-signature" not in unsigned and unsigned["webhook-id"] == "e1"
+
+
+@pytest.mark.parametrize("secret", ["whsec_" + base64.b64encode(b"k" * 24).decode(), SECRET])
+def test_a_standard_webhooks_receiver_verifies_the_event(secret: str) -> None:
+    body = webhooks.event_body(event_id="e1", type="case.opened", created_at=NOW, data={"a": 1})
+    stamp = str(int(datetime.now(UTC).timestamp()))
+    headers = webhooks.request_headers(event_id="e1", body=body, timestamp=stamp, secret=secret)
+    key: str | bytes = secret if secret.startswith("whsec_") else secret.encode()
+    assert Webhook(key).verify(body, headers)["id"] == "e1"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(b"another key").verify(body, headers)
 
 
 def test_backoff_doubles_from_30_seconds_and_stops_at_an_hour() -> None:

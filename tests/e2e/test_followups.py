@@ -308,6 +308,22 @@ async def test_a_card_that_could_not_be_posted_is_posted_later(
     assert len(emulator.messages(VOC)) == 1
 
 
+async def test_a_card_whose_answer_was_lost_is_found_not_posted_again(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, clock: FakeClock
+) -> None:
+    inv = await _survey(rt, emulator)
+    emulator.lose_answers("chat.postMessage", probability=1.0)
+    await _tap(slack, emulator, inv, 1)
+    await eventually(lambda: emulator.messages(VOC))
+    emulator.lose_answers("chat.postMessage", probability=0)
+    clock.advance(timedelta(minutes=6))
+    await run_due(rt)
+    await run_due(rt)
+    assert len(emulator.messages(VOC)) == 1
+    [case] = await _cases(rt.db)
+    assert case.message_ts == emulator.messages(VOC)[0]["ts"]
+
+
 async def test_promoters_are_offered_advocacy_and_a_yes_reaches_the_csm_once(
     rt: Runtime, emulator: SlackEmulator, slack: SlackSender
 ) -> None:

@@ -167,6 +167,7 @@ async def test_a_bad_field_is_named_and_nothing_is_stored(
         (b'{"event": "ticket_closed", "email": ', "not JSON"),
         (b'{"event": "ticket_closed", "context": {"x": NaN}}', "not JSON"),
         (b"\xff\xfe", "not JSON"),
+        (b"[" * 30000 + b"]" * 30000, "not JSON"),  # nested past what a parser recurses
         (b'["ticket_closed"]', "not a JSON object"),
     ],
 )

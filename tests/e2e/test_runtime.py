@@ -14,7 +14,11 @@ from bot.core.runtime import (
     build_runtime,
     utcnow,
 )
-from bot.core.slack import PacedRateLimitHandler, PacedServerErrorHandler
+from bot.core.slack import (
+    OnceOnlyConnectionErrorHandler,
+    PacedRateLimitHandler,
+    PacedServerErrorHandler,
+)
 from bot.devkit.emulator import SlackEmulator
 from storage.db import Database
 from tests.harness import eventually
@@ -26,10 +30,11 @@ async def test_the_client_retries_through_the_runtime_pacer(
     rt = build_runtime(settings, db=db)
     handlers = rt.slack.retry_handlers
     assert [type(h) for h in handlers] == [
-        AsyncConnectionErrorRetryHandler,
+        OnceOnlyConnectionErrorHandler,  # slack-sdk's, except that posts are never re-sent
         PacedServerErrorHandler,
         PacedRateLimitHandler,
     ]
+    assert issubclass(OnceOnlyConnectionErrorHandler, AsyncConnectionErrorRetryHandler)
     assert all(h.pacer is rt.pacer for h in handlers[1:])  # type: ignore[attr-defined]
     assert (rt.pacer.max_rate, rt.pacer.burst) == (SURVEY_SENDS_PER_SECOND, SURVEY_SEND_BURST)
     assert rt.clock is utcnow and rt.db is db

@@ -106,6 +106,21 @@ async def test_a_tap_is_recorded_and_the_dm_updated_in_place(
     assert stored is not None and stored.status == S.ANSWERED
 
 
+async def test_the_updated_dm_notification_is_in_the_persons_language(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    emulator.add_user("U1", email="ana@acme.test", locale="ms-MY")
+    await add_people(rt.db, Person("ana@acme.test"))
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    await drain(rt)
+    [invitation] = await _invitations(rt)
+    posted = emulator.calls_to("chat.postMessage", ok=True)[0].args["text"]
+    assert (await slack.interactive(_tap(emulator, invitation, 3)))[0] == 200
+    [update] = await eventually(lambda: emulator.calls_to("chat.update", ok=True))
+    assert update.args["text"] == posted  # the Malay fallback text, not the English one
+    assert "recommend" not in update.args["text"]
+
+
 async def test_twenty_concurrent_taps_record_one_response(
     rt: Runtime, emulator: SlackEmulator, slack: SlackSender
 ) -> None:
@@ -283,19 +298,62 @@ async def test_permanent_slack_errors_mark_the_invitation_failed(
 
 
 async def test_rate_limits_and_server_errors_are_retried(
-    rt: Runtime, emulator: SlackEmulator
+    rt: Runtime, emulator: SlackEmulator, clock: FakeClock
 ) -> None:
     emulator.add_user("U1", email="ana@acme.test")
     await add_people(rt.db, Person("ana@acme.test"))
     await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
     emulator.fail("chat.postMessage", status=429, retry_after=1)
     emulator.fail("chat.postMessage", status=503)
-    await drain(rt)
+    await drain(rt)  # the 429 is retried in the call; after the 503 the row waits its backoff
+    clock.advance(timedelta(minutes=2))
+    await drain(rt)  # looked up by its metadata (not there), then posted
+    assert len(emulator.calls_to("conversations.history")) == 1
     calls = emulator.calls_to("chat.postMessage")
     assert [c.ok for c in calls] == [False, False, True]
     [invitation] = await _invitations(rt)
     assert invitation.status == S.SENT
     assert len(emulator.messages("U1")) == 1
+
+
+@pytest.mark.parametrize("status", [503, 500])
+async def test_lost_answers_never_send_a_second_dm(
+    rt: Runtime, emulator: SlackEmulator, clock: FakeClock, status: int
+) -> None:
+    people = [Person(f"p{i}@acme.test") for i in range(30)]
+    for i, person in enumerate(people):
+        emulator.add_user(f"U{i}", email=person.email)
+    await add_people(rt.db, *people)
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    emulator.lose_answers("chat.postMessage", probability=0.2, status=status, seed=7)
+    for _ in range(12):  # a day of passes: backoffs and leases run out in between
+        await drain(rt)
+        clock.advance(timedelta(minutes=10))
+    emulator.lose_answers("chat.postMessage", probability=0)
+    await drain(rt)
+    lost = [c for c in emulator.calls_to("chat.postMessage") if c.status == status]
+    assert lost, "the emulator lost no answer: the test proves nothing"
+    assert [len(emulator.messages(f"U{i}")) for i in range(30)] == [1] * 30
+    rows = await _invitations(rt)
+    assert {row.status for row in rows} == {S.SENT}
+    assert all(row.message_ts for row in rows)
+
+
+async def test_a_dropped_connection_is_not_retried_in_the_call(
+    rt: Runtime, emulator: SlackEmulator, clock: FakeClock
+) -> None:
+    emulator.add_user("U1", email="ana@acme.test")
+    await add_people(rt.db, Person("ana@acme.test"))
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    emulator.lose_answers("chat.postMessage", probability=1.0)
+    await drain(rt)
+    assert len(emulator.calls_to("chat.postMessage")) == 1  # no blind re-post in the call
+    emulator.lose_answers("chat.postMessage", probability=0)
+    clock.advance(timedelta(minutes=10))
+    await drain(rt)
+    [row] = await _invitations(rt)
+    assert row.status == S.SENT and len(emulator.messages("U1")) == 1
+    assert len(emulator.calls_to("chat.postMessage")) == 1  # found by its metadata
 
 
 async def test_lasting_outage_puts_the_invitation_back_for_later(

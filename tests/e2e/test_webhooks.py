@@ -16,6 +16,7 @@ from aiohttp import web
 from sqlalchemy import select, update
 
 from blocks.ids import ActionId, BlockId, CallbackId
+from bot.core.errors import UserError
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
@@ -211,6 +212,39 @@ async def test_a_failing_receiver_gets_the_same_event_again_after_the_backoff(
     assert (event.attempts, event.last_error, event.delivered_at) == (2, None, rt.now())
     await run_due(rt)
     assert len(receiver.requests) == 3
+
+
+async def test_an_event_failing_past_webhook_give_up_is_a_dead_letter_until_retried(
+    rt: Runtime,
+    emulator: SlackEmulator,
+    slack: SlackSender,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    inv = await _survey(rt, emulator)
+    receiver.fail_next = 1000
+    await _tap(slack, emulator, inv, 8)
+    await eventually(lambda: _count(rt.db, 1))
+    await run_due(rt)
+    clock.advance(timedelta(days=3))  # WEBHOOK_GIVE_UP's default
+    await run_due(rt)
+    [event] = await _outbox(rt.db)
+    assert event.dead_at == rt.now() and event.delivered_at is None
+    tried = len(receiver.requests)
+    clock.advance(timedelta(days=1))
+    await run_due(rt)
+    assert len(receiver.requests) == tried  # given up: not sent again by itself
+    listing = await webhooks.dead_letters(rt)
+    assert listing.startswith("1 webhook given up on:") and "HTTP 500" in listing
+    assert f"  {event.id}  response.created" in listing
+
+    receiver.fail_next = 0
+    said = await webhooks.retry_dead_letter(rt, event.id or 0)
+    assert said.startswith(f"Webhook {event.id} is due again")
+    assert (await run_due(rt)).webhooks == 1
+    assert await webhooks.dead_letters(rt) == "No webhook was given up on."
+    with pytest.raises(UserError, match="webhooks failed"):
+        await webhooks.retry_dead_letter(rt, event.id or 0)
 
 
 async def test_nothing_is_enqueued_without_a_webhook_url(

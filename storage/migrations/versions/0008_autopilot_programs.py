@@ -1,7 +1,7 @@
 """Autopilot programs and imported history: surveys that repeat by themselves, past answers
 
-Revision ID: 0009
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-30 06:50:00
 
 `autopilots` holds each rolling cadence (kind, segment, every N days, the first day of
@@ -19,8 +19,8 @@ from alembic import op
 
 from storage.models import UTCDateTime
 
-revision = "0009"
-down_revision = "0008"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """Request lifecycle (planned, shipped with a link, asked a week later) and shared insights
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-30 07:00:00
 
@@ -18,7 +18,7 @@ from alembic import op
 
 from storage.models import UTCDateTime
 
-revision = "0008"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None

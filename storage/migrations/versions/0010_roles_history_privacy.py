@@ -1,7 +1,7 @@
 """Case history, replayed-command keys and the audit log
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30 07:00:00
 
 `case_logs` keeps every follow-up logged on a case; `commands_seen` holds one key per
@@ -17,8 +17,8 @@ from alembic import op
 
 from storage.models import UTCDateTime
 
-revision = "0007"
-down_revision = "0011"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

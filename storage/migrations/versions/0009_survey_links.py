@@ -1,7 +1,7 @@
 """Survey links: the hashed tokens of the links in survey emails
 
-Revision ID: 0011
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30 07:00:00
 
 Each row binds one random link token (kept only as its SHA-256) to one invitation; a
@@ -16,8 +16,8 @@ from alembic import op
 
 from storage.models import UTCDateTime
 
-revision = "0011"
-down_revision = "0009"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

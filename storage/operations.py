@@ -1,0 +1,52 @@
+"""Counts an operator watches (`GET /metrics`): surveys by state, backlogs, escalations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import FollowUpCase, Invitation, InvitationStatus, OutboxEvent
+
+
+@dataclass(frozen=True)
+class OpsSnapshot:
+    invitations: dict[tuple[str, str, str], int]  # (status, kind, channel) -> count
+    due_backlog: int  # scheduled and due, not yet claimed
+    outbox_backlog: int  # webhooks not yet delivered
+    outbox_oldest: datetime | None  # when the oldest undelivered webhook was written
+    escalations: int  # escalation steps taken, all cases
+
+
+async def snapshot(*, session: AsyncSession, now: datetime) -> OpsSnapshot:
+    rows = await session.execute(
+        select(Invitation.status, Invitation.kind, Invitation.channel, func.count()).group_by(
+            Invitation.status, Invitation.kind, Invitation.channel
+        )
+    )
+    invitations = {
+        (str(status), str(kind), str(channel or "")): int(count)
+        for status, kind, channel, count in rows
+    }
+    due = await session.scalar(
+        select(func.count())
+        .select_from(Invitation)
+        .where(Invitation.status == InvitationStatus.SCHEDULED, Invitation.due_at <= now)
+    )
+    pending = (
+        await session.execute(
+            select(func.count(), func.min(OutboxEvent.created_at)).where(
+                OutboxEvent.delivered_at.is_(None), OutboxEvent.dead_at.is_(None)
+            )
+        )
+    ).one()
+    escalations = await session.scalar(select(func.coalesce(func.sum(FollowUpCase.escalations), 0)))
+    return OpsSnapshot(
+        invitations=invitations,
+        due_backlog=int(due or 0),
+        outbox_backlog=int(pending[0] or 0),
+        outbox_oldest=pending[1],
+        escalations=int(escalations or 0),
+    )

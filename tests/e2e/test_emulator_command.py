@@ -1,0 +1,38 @@
+"""`python -m bot emulator`: a local Slack the other commands can be pointed at."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+
+async def test_the_emulator_command_serves_slack_until_stopped(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "emulator",
+        "--port",
+        "0",
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        first = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
+        assert first.startswith("Slack emulator listening: SLACK_API_URL=http://127.0.0.1:")
+        api_url = first.strip().split("=", 1)[1]
+        client = AsyncWebClient(token="xoxb-local", base_url=api_url)
+        found = await client.users_lookupByEmail(email="ana@example.com")
+        posted = await client.chat_postMessage(channel=found["user"]["id"], text="hello")
+        assert posted["ok"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 20) == 0

@@ -1,0 +1,103 @@
+"""`GET /metrics` and `/healthz` as an operator's monitoring reads them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.core.runtime import Runtime
+from bot.devkit.emulator import SlackEmulator
+from bot.scheduler import tick
+from bot.services.surveys import start_relationship_campaign
+from tests.harness import cli_env, eventually, start_vocbot
+from tests.seed import Person, add_people
+
+pytestmark = pytest.mark.postgres
+
+
+async def _get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text()
+
+
+def _value(text: str, sample: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{sample} not in /metrics")
+
+
+async def test_metrics_show_surveys_slack_errors_backlogs_and_passes(
+    rt: Runtime, emulator: SlackEmulator, app_url: str
+) -> None:
+    emulator.add_user("U1", email="ana@acme.test")
+    emulator.add_user("U2", email="ben@acme.test")
+    await add_people(rt.db, Person("ana@acme.test"), Person("ben@acme.test"))
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    status, before = await _get(app_url + "/metrics")
+    assert status == 200
+    assert _value(before, "voc_due_backlog") == 2
+    errors = 'voc_slack_errors_total{kind="429",method="chat.postMessage"}'
+    already = _value(before, errors) if errors in before else 0.0
+    emulator.fail("chat.postMessage", status=429, retry_after=1)
+    await tick(rt)
+    _, after = await _get(app_url + "/metrics")
+    assert _value(after, 'voc_surveys{channel="slack",kind="nps",status="sent"}') == 2
+    assert _value(after, "voc_due_backlog") == 0
+    assert _value(after, errors) == already + 1
+    assert _value(after, "voc_webhook_backlog") == 0
+    assert _value(after, "voc_escalations") == 0
+    assert _value(after, "voc_pacer_rate") > 0
+    assert _value(after, "voc_scheduler_pass_seconds_count") >= 1
+    status, health = await _get(app_url + "/healthz")
+    assert status == 200 and '"last_pass_seconds_ago": ' in health
+    assert '"last_pass_seconds_ago": null' not in health
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_worker_serves_metrics_on_metrics_port_and_logs_json(
+    emulator: SlackEmulator, database_url: str, tmp_path: Path
+) -> None:
+    port = _free_port()
+    env = cli_env(
+        api_url=emulator.api_url,
+        database_url=database_url,
+        home=tmp_path,
+        METRICS_PORT=str(port),
+        LOG_FORMAT="json",
+        LOG_LEVEL="INFO",
+        SCHEDULER_TICK="1s",
+    )
+    process = await start_vocbot(env, tmp_path, "worker", stdout=asyncio.subprocess.DEVNULL)
+    try:
+        body = await eventually(lambda: _scrape(f"http://127.0.0.1:{port}/metrics"), timeout=30)
+        assert "voc_due_backlog 0.0" in body
+        health = await eventually(lambda: _scrape(f"http://127.0.0.1:{port}/healthz"))
+        assert '"ok": true' in health
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    lines = [line for line in err.decode().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    assert any(r["message"] == "worker started" for r in records)
+
+
+async def _scrape(url: str) -> str | None:
+    try:
+        status, text = await _get(url)
+    except aiohttp.ClientError:
+        return None
+    return text if status == 200 else None
