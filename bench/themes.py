@@ -1,6 +1,6 @@
 """How well the theme, sentiment and signal rules read the labelled feedback set.
 
-Reads tests/data/themes_eval.txt (the same file tests/bot/test_theme_eval.py holds the bar
+Reads tests/data/themes_eval.txt (the same file tests/bot/domain/test_theme_eval.py holds the bar
 on), prints every comment the rules got wrong, then per-theme precision / recall / F1 and
 the micro figures last.
 

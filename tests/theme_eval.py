@@ -1,6 +1,6 @@
 """The labelled feedback in tests/data/themes_eval.txt, and how well the rules read it.
 
-Shared by tests/bot/test_theme_eval.py (which holds the bar) and bench/themes.py (which
+Shared by tests/bot/domain/test_theme_eval.py (which holds the bar) and bench/themes.py (which
 prints the figures and the misses).
 """
 

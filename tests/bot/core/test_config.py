@@ -133,7 +133,7 @@ def test_retain_comments_blank_is_unset() -> None:
 
 
 def test_the_example_env_file_as_copied_starts(tmp_path: Path) -> None:
-    example = Path(__file__).resolve().parents[2] / ".env.example"
+    example = Path(__file__).resolve().parents[3] / ".env.example"
     (tmp_path / ".env").write_text(example.read_text())
     result = subprocess.run(
         [sys.executable, "-m", "bot", "db", "upgrade"],

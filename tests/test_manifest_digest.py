@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-MANIFEST = Path(__file__).resolve().parents[2] / "manifest.json"
+MANIFEST = Path(__file__).resolve().parents[1] / "manifest.json"
 
 
 def test_home_tab_event_and_scopes_for_the_digest() -> None:
