@@ -774,6 +774,10 @@ def _last(calls: list[Call], method: str) -> Call:
     return [c for c in calls if c.method == method][-1]
 
 
+# The transcript is the demo's output; these loggers speak only of errors while it plays.
+NOISY_LOGGERS = ("bot", "slack_bolt", "slack_sdk", "aiohttp", "apscheduler")
+
+
 async def run_demo(
     out: TextIO, workdir: Path | None = None, scenario: Callable[[Demo], Any] | None = None
 ) -> Path:
@@ -781,17 +785,23 @@ async def run_demo(
     folder = workdir or Path(tempfile.mkdtemp(prefix="vocbot-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "demo.db").unlink(missing_ok=True)  # each run starts from an empty program
-    for noisy in ("bot", "slack_bolt", "slack_sdk", "aiohttp", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    async with Demo(folder, out) as demo:
-        if scenario is None:
-            await play(demo)
-            await slack_connect(demo)
-            await by_email(demo)
-            await feedback(demo)
-            await weekly(demo)
-        else:
-            await scenario(demo)
+    noisy = [logging.getLogger(name) for name in NOISY_LOGGERS]
+    levels = [logger.level for logger in noisy]
+    for logger in noisy:
+        logger.setLevel(logging.ERROR)
+    try:
+        async with Demo(folder, out) as demo:
+            if scenario is None:
+                await play(demo)
+                await slack_connect(demo)
+                await by_email(demo)
+                await feedback(demo)
+                await weekly(demo)
+            else:
+                await scenario(demo)
+    finally:  # a demo run inside another program (the tests) leaves its logging as it was
+        for logger, level in zip(noisy, levels, strict=True):
+            logger.setLevel(level)
     out.write(f"\nThe demo's database and files are in {folder}\n")
     return folder
 
