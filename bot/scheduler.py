@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.core import metrics
 from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime, settle_tasks
+from bot.domain.reports import DeliveryReport
 from bot.services import (
     autopilot,
     cases,
@@ -25,7 +26,6 @@ from bot.services import (
     shipping,
     webhooks,
 )
-from bot.services.delivery import DeliveryReport
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +59,9 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
 
 async def _email(rt: Runtime, now: datetime) -> DeliveryReport:
     """The surveys bound for email (bot/services/email_survey.py), counted like the DMs."""
-    settled = await email_survey.reconcile_stale(rt, now)
-    emailed = await email_survey.deliver_due(rt, now)
-    return DeliveryReport(
-        sent=emailed.sent,
-        failed=emailed.failed,
-        retry_later=emailed.retry_later,
-        reconciled=settled.reconciled,
-        requeued=settled.requeued,
-        emailed=emailed.sent,
-    )
+    report = await email_survey.reconcile_stale(rt, now) + await email_survey.deliver_due(rt, now)
+    report.emailed = report.sent
+    return report
 
 
 async def drain(rt: Runtime, now: datetime | None = None, *, passes: int = 1000) -> DeliveryReport:

@@ -62,3 +62,27 @@ class ShipReport:
     sent: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # user id → Slack error
     already: int = 0  # people told by an earlier /voc ship
+
+
+@dataclass
+class DeliveryReport:
+    """What one scheduler pass did, by job; passes add up with `+`."""
+
+    sent: int = 0
+    failed: int = 0
+    retry_later: int = 0
+    reconciled: int = 0
+    requeued: int = 0
+    reminded: int = 0
+    expired: int = 0
+    cards: int = 0
+    escalated: int = 0
+    webhooks: int = 0
+    digests: int = 0
+    rerouted: int = 0  # DMs refused to customers of another organisation: asked in their channel
+    shared: int = 0  # people asked in a shared channel post
+    planned: int = 0  # invitations the autopilot created (bot/services/autopilot.py)
+    emailed: int = 0  # surveys emailed to contacts Slack cannot reach
+
+    def __add__(self, other: DeliveryReport) -> DeliveryReport:
+        return DeliveryReport(**{k: getattr(self, k) + getattr(other, k) for k in vars(self)})

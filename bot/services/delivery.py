@@ -13,7 +13,6 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -33,6 +32,7 @@ from bot.core.slack import (
     outcome_unknown,
 )
 from bot.domain.cards import SurveyCard
+from bot.domain.reports import DeliveryReport
 from bot.services import email_survey, shared_surveys
 from storage import invitations
 from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus, SkipReason
@@ -47,28 +47,6 @@ PASS_LIMIT = 1000  # DMs per pass (~1 min at 20/s), so the pass's other jobs get
 MAX_ATTEMPTS = 5
 HISTORY_SLACK = timedelta(hours=1)  # look well before `sending_since`: clocks drift
 RENEWALS_PER_LEASE = 4  # held leases are renewed this often within one `SEND_LEASE`
-
-
-@dataclass
-class DeliveryReport:
-    sent: int = 0
-    failed: int = 0
-    retry_later: int = 0
-    reconciled: int = 0
-    requeued: int = 0
-    reminded: int = 0
-    expired: int = 0
-    cards: int = 0
-    escalated: int = 0
-    webhooks: int = 0
-    digests: int = 0
-    rerouted: int = 0  # DMs refused to customers of another organisation: asked in their channel
-    shared: int = 0  # people asked in a shared channel post
-    planned: int = 0  # invitations the autopilot created (bot/services/autopilot.py)
-    emailed: int = 0  # surveys emailed to contacts Slack cannot reach
-
-    def __add__(self, other: DeliveryReport) -> DeliveryReport:
-        return DeliveryReport(**{k: getattr(self, k) + getattr(other, k) for k in vars(self)})
 
 
 def card_for(invitation: Invitation, contact: Contact) -> SurveyCard:

@@ -30,6 +30,7 @@ from blocks.catalog import language, question, t
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.core.slack import Pacer
+from bot.domain.reports import DeliveryReport
 from bot.domain.scales import scale_for
 from storage import invitations, survey_links
 from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus
@@ -257,23 +258,13 @@ async def connect(settings: Settings) -> AsyncIterator[aiosmtplib.SMTP]:
             smtp.close()
 
 
-@dataclass
-class EmailReport:
-    sent: int = 0
-    failed: int = 0
-    retry_later: int = 0
-    reconciled: int = 0
-    requeued: int = 0
-    reminded: int = 0
-
-
-async def deliver_due(rt: Runtime, now: datetime, *, limit: int = PASS_LIMIT) -> EmailReport:
+async def deliver_due(rt: Runtime, now: datetime, *, limit: int = PASS_LIMIT) -> DeliveryReport:
     """Email the due surveys bound for email, once each, on one SMTP connection.
 
     When the server cannot be reached or refuses the login, one error line names the host
     (never the password) and every claimed invitation goes back to `scheduled`, still due.
     """
-    report = EmailReport()
+    report = DeliveryReport()
     if not enabled(rt.settings):
         return report
     async with rt.db.transaction() as session:
@@ -308,7 +299,7 @@ async def _send_survey(
     invitation: Invitation,
     contact: Contact,
     now: datetime,
-    report: EmailReport,
+    report: DeliveryReport,
 ) -> None:
     assert invitation.id is not None
     if contact.opted_out:
@@ -337,7 +328,7 @@ async def _refused(
     token: str,
     exc: aiosmtplib.SMTPResponseException,
     now: datetime,
-    report: EmailReport,
+    report: DeliveryReport,
 ) -> None:
     """The server said no to one message: permanent (5xx) fails it, temporary (4xx) waits."""
     assert invitation.id is not None
@@ -360,9 +351,9 @@ async def _refused(
     report.retry_later += 1
 
 
-async def reconcile_stale(rt: Runtime, now: datetime) -> EmailReport:
+async def reconcile_stale(rt: Runtime, now: datetime) -> DeliveryReport:
     """Settle email surveys whose sender died: a link row means it may have left → `sent`."""
-    report = EmailReport()
+    report = DeliveryReport()
     async with rt.db.transaction() as session:
         stale = await invitations.claim_stale_sending(
             session=session, now=now, lease=rt.settings.send_lease, limit=PASS_LIMIT, email=True

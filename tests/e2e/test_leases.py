@@ -14,7 +14,8 @@ from sqlalchemy import select
 from bot.core.config import Settings
 from bot.core.runtime import build_runtime, utcnow
 from bot.devkit.emulator import SlackEmulator
-from bot.services.delivery import DeliveryReport, deliver_due, reconcile_stale
+from bot.domain.reports import DeliveryReport
+from bot.services.delivery import deliver_due, reconcile_stale
 from bot.services.surveys import start_relationship_campaign
 from storage import invitations
 from storage.db import Database
