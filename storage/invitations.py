@@ -79,14 +79,6 @@ async def has_scheduled(
     return bool((await session.execute(query)).scalar_one())
 
 
-async def surveyed_since(
-    *, session: AsyncSession, contact_id: int, relationship: bool, since: datetime
-) -> bool:
-    """Whether the contact got (or is due) a survey of this family since `since`."""
-    last = await last_surveyed_at(session=session, contact_id=contact_id, relationship=relationship)
-    return last is not None and last >= since
-
-
 def _by_email(email: bool) -> ColumnElement[bool]:
     """Email surveys (`email=True`) or DMs; shared-channel posts are claimed elsewhere."""
     if email:
