@@ -461,6 +461,7 @@ async def _answered_survey(
         )
         await slack.interactive(submission)
         await eventually(lambda: rows(rt.db, Insight))
+    await rt.settle()  # the DM updates that follow the answer are done too
     return invitation
 
 
@@ -755,6 +756,7 @@ async def test_a_changed_comment_retags_and_a_cleared_one_drops_its_insight(
         )
         assert (await slack.interactive(submission))[0] == 200
         await eventually(lambda: emulator.calls_to("chat.update")[before:])
+        await rt.settle()
 
     await comment("Too expensive for us")
     [changed] = await rows(rt.db, Insight)
