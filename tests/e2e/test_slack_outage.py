@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from slack_sdk.errors import SlackApiError
 
+from bot.core import metrics
 from bot.core.runtime import Runtime
 from bot.core.slack import Pacer, make_client
 from bot.devkit.clock import FakeClock
@@ -27,6 +28,11 @@ def _warnings_shown(caplog: pytest.LogCaptureFixture) -> None:
 
 def _said(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == "bot.core.slack_health"]
+
+
+def _five_hundreds() -> float:
+    labels = {"kind": "5xx", "method": "chat.postMessage"}
+    return metrics.REGISTRY.get_sample_value("voc_slack_errors_total", labels) or 0.0
 
 
 async def _post(rt: Runtime) -> bool:
@@ -57,6 +63,7 @@ async def test_five_minutes_of_5xx_warn_once_a_minute_with_the_count_then_say_th
     emulator.add_channel("CVOC", ["U1"])
     assert await _post(rt)
     assert _said(caplog) == []  # healthy: nothing to say
+    counted = _five_hundreds()
     emulator.fail("chat.postMessage", status=503, times=30)
     for _ in range(30):  # a failed post every 10 s for five minutes
         clock.advance(timedelta(seconds=10))
@@ -69,6 +76,7 @@ async def test_five_minutes_of_5xx_warn_once_a_minute_with_the_count_then_say_th
         f"Slack is still failing after {n} min" for n in (1, 2, 3, 4)
     ]
     assert [r.failed_calls for r in repeats] == [6, 6, 6, 6]  # type: ignore[attr-defined]
+    assert _five_hundreds() == counted + 30  # /metrics counts each one
 
     for _ in range(5):  # the end is said once, after 30 s without a failure
         clock.advance(timedelta(seconds=10))
