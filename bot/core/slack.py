@@ -95,8 +95,9 @@ def _once_only(request: HttpRequest) -> bool:
 class OutageWatch(AsyncRetryHandler):
     """First of the client's handlers: sees every answer and never asks for a retry.
 
-    It counts Slack's 429s and 5xx for /metrics and tells `SlackHealth` whether Slack
-    answered, so an outage shows in the log (bot/core/slack_health.py). slack-sdk asks the
+    It counts each of Slack's 429s and 5xx for /metrics, and tells `SlackHealth` whether
+    Slack answered, so an outage shows in the log (bot/core/slack_health.py): a call whose
+    first try failed is one failed call, however often it is retried. slack-sdk asks the
     handlers in order, so the first one hears of every answer and every failed connection,
     the last attempt's too.
     """
@@ -117,13 +118,13 @@ class OutageWatch(AsyncRetryHandler):
         status = _status(response, error)
         if status == 429:
             metrics.slack_error("429", method)
-        if status is not None and status >= 500:
+        elif status is not None and status >= 500:
             metrics.slack_error("5xx", method)
-            self.health.failed(method, str(status))
-        elif status is None:
-            self.health.failed(method, f"no answer ({type(error).__name__})")
-        else:
+        first_try = state.current_attempt == 0  # a call's own retries are not more failed calls
+        if status is not None and status < 500:
             self.health.answered()
+        elif first_try:
+            self.health.failed(method, str(status or f"no answer ({type(error).__name__})"))
         return False
 
 

@@ -6,6 +6,10 @@ one WARNING naming the method and the status; while the failures go on, one WARN
 minute at most says how many there were since the last line; when Slack answers again (and
 no failure came for `SETTLE`), one WARNING says how long it lasted. The time source is the
 runtime's clock, so the tests pass minutes of an outage in an instant.
+
+Before Slack has answered once, a single failure is not yet called an outage: a process
+whose start-up check (`auth.test`) fails says so in one line of its own (bot/cli.py); the
+second failure in a row is.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class SlackHealth:
         self._last_said: datetime | None = None
         self._unsaid = 0  # failures since the last line
         self.failures = 0  # failures in this outage
+        self._answered_once = False
 
     def failed(self, method: str, status: str) -> None:
         """A call got a 5xx or no answer: `status` is `503` or `no answer (TimeoutError)`."""
@@ -47,6 +52,9 @@ class SlackHealth:
         self._unsaid += 1
         if self.down_since is None:
             self.down_since = now
+            if not self._answered_once:
+                return  # one failure at start: the start-up check speaks for it
+        if self._last_said is None:
             self._say(
                 now,
                 f"Slack is failing: {method} got {status}; "
@@ -54,7 +62,7 @@ class SlackHealth:
                 method=method,
                 status=status,
             )
-        elif self._last_said is None or now - self._last_said >= REPEAT:
+        elif now - self._last_said >= REPEAT:
             self._say(
                 now,
                 f"Slack is still failing after {span(now - self.down_since)}: "
@@ -66,15 +74,17 @@ class SlackHealth:
 
     def answered(self) -> None:
         """A call got an answer that was not a server error (a 4xx or 429 counts too)."""
+        self._answered_once = True
         if self.down_since is None or self._last_failure is None:
             return
         now = self._clock()
         if now - self._last_failure < SETTLE:
             return
-        log.warning(
-            f"Slack answers again after {span(now - self.down_since)}",
-            extra={"failed_calls": self.failures},
-        )
+        if self._last_said is not None:  # an outage that was said to start is said to end
+            log.warning(
+                f"Slack answers again after {span(now - self.down_since)}",
+                extra={"failed_calls": self.failures},
+            )
         self.down_since = self._last_failure = self._last_said = None
         self.failures = self._unsaid = 0
 
