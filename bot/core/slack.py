@@ -157,18 +157,6 @@ class PacedRateLimitHandler(AsyncRateLimitErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self.pacer = pacer
 
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
-
     async def prepare_for_next_attempt_async(
         self,
         *,
