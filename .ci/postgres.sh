@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (if needed) and starts Debian's PostgreSQL, then prints a URL for the tests.
 # Usage: source-free; prints `postgresql+asyncpg://voc:voc@127.0.0.1:PORT/voc_test` on stdout.
+# VOC_CI_DB names another database than voc_test (its schema is dropped by each test).
 set -euo pipefail
 log() { echo "[postgres] $*" >&2; }
 
@@ -33,6 +34,11 @@ DO \$\$ BEGIN
   END IF;
 END \$\$;
 SQL
-su postgres -c "psql -p $port -tAc \"select 1 from pg_database where datname='voc_test'\"" | grep -q 1 \
-  || su postgres -c "createdb -p $port -O voc voc_test" >&2
-echo "postgresql+asyncpg://voc:voc@127.0.0.1:$port/voc_test"
+db=${VOC_CI_DB:-voc_test}
+if ! [[ "$db" =~ ^[a-z_][a-z0-9_]*$ ]]; then
+  log "VOC_CI_DB=$db: use lower-case letters, digits and _"
+  exit 2
+fi
+su postgres -c "psql -p $port -tAc \"select 1 from pg_database where datname='$db'\"" | grep -q 1 \
+  || su postgres -c "createdb -p $port -O voc $db" >&2
+echo "postgresql+asyncpg://voc:voc@127.0.0.1:$port/$db"

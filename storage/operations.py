@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import FollowUpCase, Invitation, InvitationStatus, OutboxEvent
@@ -50,3 +50,17 @@ async def snapshot(*, session: AsyncSession, now: datetime) -> OpsSnapshot:
         outbox_oldest=pending[1],
         escalations=int(escalations or 0),
     )
+
+
+async def probe_read(*, session: AsyncSession) -> None:
+    """The smallest question the database can answer."""
+    await session.execute(text("SELECT 1"))
+
+
+async def probe_write(*, session: AsyncSession) -> None:
+    """A write that changes nothing (it deletes no row), so it fails only where the database
+    cannot be written: a read-only SQLite file, a read-only PostgreSQL transaction or role.
+
+    It takes no row lock, so it never waits for a migration; the caller rolls it back.
+    """
+    await session.execute(text("DELETE FROM alembic_version WHERE 1 = 0"))

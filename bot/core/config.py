@@ -1,14 +1,22 @@
-"""Settings: the only place that reads the environment (and `.env`)."""
+"""Settings: the only place that reads the environment (and `.env`, with python-dotenv)."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from bot.core.errors import ConfigError
 
@@ -16,6 +24,7 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+DOTENV = Path(".env")  # in the folder a command runs in
 DURATION_HINT = "use 90s, 15m, 48h or 4d"
 SCHEDULE_HINT = "use a weekday and a 24-hour time, e.g. mon 09:00"
 
@@ -82,12 +91,22 @@ def _optional_duration(text: object) -> timedelta | None:
 OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional_duration)]
 
 
+def read_dotenv(path: Path = DOTENV) -> dict[str, str]:
+    """The settings a `.env` file holds (python-dotenv parses it), by lower-case name.
+
+    Blank values are left out: `NAME=`, as .env.example writes it, means "not set". No
+    file is no settings.
+    """
+    if not path.is_file():
+        return {}
+    values = dotenv_values(path, encoding="utf-8")
+    return {name.lower(): value for name, value in values.items() if value and value.strip()}
+
+
 class Settings(BaseSettings):
     """Every setting in README.md's "Settings"; names match the environment variables."""
 
     model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
         env_ignore_empty=True,  # `NAME=` as .env.example writes it means "not set"
@@ -127,6 +146,20 @@ class Settings(BaseSettings):
     product_name: str | None = None
     log_format: Literal["text", "json"] = "text"
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # worker / socket /metrics
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Where a setting comes from, first found wins: the arguments, the environment,
+        then `.env` in the current folder (`read_dotenv`)."""
+        dotenv = InitSettingsSource(settings_cls, read_dotenv())
+        return init_settings, env_settings, dotenv
 
     @field_validator("slack_api_url")
     @classmethod

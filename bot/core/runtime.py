@@ -110,7 +110,9 @@ def build_runtime(
     return Runtime(
         settings=settings,
         db=database,
-        slack=make_client(settings.slack_bot_token, settings.slack_api_url, pacer=pacer),
+        slack=make_client(
+            settings.slack_bot_token, settings.slack_api_url, pacer=pacer, clock=clock
+        ),
         pacer=pacer,
         clock=clock,
         commits=GroupCommit(database),

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import random
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -23,7 +23,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import metrics
-from bot.core.logs import Throttled
+from bot.core.slack_health import SlackHealth
 
 # The recipient cannot get a DM; retrying will not help.
 RECIPIENT_ERRORS = frozenset(
@@ -92,11 +92,50 @@ def _once_only(request: HttpRequest) -> bool:
     return _method(request) in ONCE_ONLY_METHODS
 
 
-# An outage shows in the log, once a minute, not only in the metrics.
-_SLACK_DOWN = Throttled(
-    logging.getLogger(__name__),
-    "Slack answers with server errors: posts wait and are retried; see status.slack.com",
-)
+class OutageWatch(AsyncRetryHandler):
+    """First of the client's handlers: sees every answer and never asks for a retry.
+
+    It counts each of Slack's 429s and 5xx for /metrics, and tells `SlackHealth` whether
+    Slack answered, so an outage shows in the log (bot/core/slack_health.py): a call whose
+    first try failed is one failed call, however often it is retried. slack-sdk asks the
+    handlers in order, so the first one hears of every answer and every failed connection,
+    the last attempt's too.
+    """
+
+    def __init__(self, health: SlackHealth) -> None:
+        super().__init__(max_retry_count=0)
+        self.health = health
+
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        method = _method(request)
+        status = _status(response, error)
+        if status == 429:
+            metrics.slack_error("429", method)
+        elif status is not None and status >= 500:
+            metrics.slack_error("5xx", method)
+        first_try = state.current_attempt == 0  # a call's own retries are not more failed calls
+        if status is not None and status < 500:
+            self.health.answered()
+        elif first_try:
+            self.health.failed(method, str(status or f"no answer ({type(error).__name__})"))
+        return False
+
+
+def _status(response: HttpResponse | None, error: Exception | None) -> int | None:
+    """The HTTP status Slack answered with; None when no answer came (a connection error)."""
+    if response is not None:
+        return response.status_code
+    if isinstance(error, SlackApiError):  # an answer whose body was not JSON
+        return int(error.response.status_code)
+    return None
+
 
 # Bulk sends share one pace: a 429 or a retry of these waits its turn at the `Pacer`.
 PACED_METHODS = frozenset({"chat.postMessage"})
@@ -117,20 +156,6 @@ class PacedRateLimitHandler(AsyncRateLimitErrorRetryHandler):
     def __init__(self, max_retry_count: int, pacer: Pacer) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.pacer = pacer
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if response is not None and response.status_code == 429:
-            metrics.slack_error("429", _method(request))
-        return await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
 
     async def prepare_for_next_attempt_async(
         self,
@@ -191,9 +216,6 @@ class PacedServerErrorHandler(AsyncServerErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if response is not None and response.status_code >= 500:
-            metrics.slack_error("5xx", _method(request))
-            _SLACK_DOWN.happened(status=response.status_code, method=_method(request))
         if _once_only(request):
             return False
         return await super()._can_retry_async(
@@ -230,9 +252,12 @@ def make_client(
     base_url: str,
     *,
     pacer: Pacer,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     timeout: int = 30,
 ) -> AsyncWebClient:
     """The client every part of the app uses (made by `bot.core.runtime.build_runtime`).
+
+    `OutageWatch` hears every answer first: it counts errors and logs an outage by `clock`.
 
     The handlers share one attempt counter per request, so the rate-limit handler gets the
     highest count: under a stretch of 429s it keeps honouring `Retry-After`. 429s and 5xx
@@ -245,6 +270,7 @@ def make_client(
         base_url=base_url,
         timeout=timeout,
         retry_handlers=[
+            OutageWatch(SlackHealth(clock)),
             OnceOnlyConnectionErrorHandler(max_retry_count=4, interval_calculator=backoff),
             PacedServerErrorHandler(4, backoff, pacer),
             PacedRateLimitHandler(8, pacer),

@@ -53,6 +53,7 @@ WIDTH = 78
 # The emulator has no rate limit: the demo's DMs need not wait for Slack's pace.
 DEMO_SENDS_PER_SECOND = 1000.0
 DEMO_SEND_BURST = 100
+WEEKEND_TICK = timedelta(hours=6)  # how often the demo's scheduler runs between Thursday and Monday
 
 
 @dataclass(frozen=True)
@@ -541,7 +542,10 @@ async def play(demo: Demo) -> None:
     replies = [
         c for c in t.new_calls() if c.method == "chat.postMessage" and c.args.get("thread_ts")
     ]
-    say(f"{len(replies)} cases had no follow-up after 48 hours; each got one reminder. One:")
+    say(
+        f"{len(replies)} cases had no follow-up after 48 hours; each got the first of three "
+        "reminders, a day apart (step 9 shows the rest). One:"
+    )
     if replies:
         t.show(replies[0])
 
@@ -718,8 +722,12 @@ async def weekly(demo: Demo) -> Path | None:
     t, clock = demo.transcript, demo.clock
     t.step("9 · Monday 09:00: the weekly digest arrives in #voc")
     monday = clock() + timedelta(days=(7 - clock().weekday()) % 7 or 7)
-    clock.advance(monday.replace(hour=9, minute=0) - clock())
+    monday = monday.replace(hour=9, minute=0)
     t.new_calls()
+    while clock() + WEEKEND_TICK < monday:  # the scheduler runs all weekend, as in production
+        clock.advance(WEEKEND_TICK)
+        await demo.run_due()
+    clock.advance(monday - clock())
     await demo.run_due()
     calls = t.new_calls()
     reminders = [
@@ -737,6 +745,7 @@ async def weekly(demo: Demo) -> Path | None:
         f"Over the weekend the scheduler also sent {len(reminders)} survey reminders (one each, "
         f"to those who had not answered) and {len(escalations)} further escalations."
     )
+    _escalation_thread(demo, "Dunmore Health")
     digests = [c for c in calls if c.method == "chat.postMessage" and c.args.get("metadata")]
     for posted in digests:
         t.show(posted)
@@ -747,6 +756,22 @@ async def weekly(demo: Demo) -> Path | None:
     chart.write_bytes(list(files.values())[-1])
     say(f"\n  …and in its thread, the chart of NPS per week: {chart}")
     return chart
+
+
+def _escalation_thread(demo: Demo, account: str) -> None:
+    """The replies in an unclaimed case's thread: the whole escalation ladder, step by step."""
+    card = _card_for(demo.emulator.messages(VOC_CHANNEL), account)
+    replies = [
+        m
+        for m in demo.emulator.messages(VOC_CHANNEL)
+        if m.get("thread_ts") == card["ts"] and m["ts"] != card["ts"]
+    ]
+    demo.transcript.say(
+        f"\nNobody followed up the {account} card: its thread holds the whole ladder, one "
+        "reminder a day. After the third the case stays open, counted as overdue below."
+    )
+    for reply in replies:
+        demo.transcript.box("#voc channel", "thread reply", render_blocks(None, reply["text"]))
 
 
 def _find_button(message: dict[str, Any], action: str) -> tuple[dict[str, Any], str]:

@@ -8,11 +8,16 @@ from typing import Any
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<([@#!])([^|>]+)>")
 _EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
-# The shortcodes the app's messages use, as Slack draws them.
+# The shortcodes the app's messages use, as Slack draws them (tests/blocks/test_render.py
+# checks that every shortcode in the product's code is here).
 _EMOJI = {
     "large_green_circle": "🟢",
     "large_yellow_circle": "🟡",
     "red_circle": "🔴",
+    "white_circle": "⚪",
+    "triangular_flag_on_post": "🚩",
+    "calendar": "📅",
+    "chart_with_upwards_trend": "📈",
     "rocket": "🚀",
     "warning": "⚠️",
     "white_check_mark": "✅",

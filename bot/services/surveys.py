@@ -57,7 +57,8 @@ class CampaignReport:
         if self.created and self.first_due:
             lines[0] += f" First delivery due {self.first_due:%a %d %b %H:%M} UTC."
         total = sum(self.skipped.values())
-        lines.append(f"Skipped {total}" + (":" if total else "."))
+        if total:  # nobody skipped: nothing to say
+            lines.append(f"Skipped {total}:")
         lines += [
             f"  {reason}: {count}" + self._named(reason)
             for reason, count in sorted(self.skipped.items())

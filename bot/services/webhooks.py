@@ -3,9 +3,9 @@
 An event is written to the outbox in the same transaction as what it reports, so it exists
 exactly when the fact does. A scheduler pass leases due events, POSTs each to WEBHOOK_URL
 and marks it delivered on a 2xx answer; anything else makes it due again after a capped
-exponential backoff, until WEBHOOK_GIVE_UP after it was written: then it is a dead letter,
-listed by `webhooks failed` and sent again by `webhooks retry ID`. Receivers de-duplicate
-on the event id.
+exponential backoff with jitter, until WEBHOOK_GIVE_UP after it was written: then it is a
+dead letter, listed by `webhooks failed` and sent again by `webhooks retry ID`. Receivers
+de-duplicate on the event id.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import hashlib
 import hmac
 import json
 import logging
+import random
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -39,14 +41,23 @@ TIMEOUT = aiohttp.ClientTimeout(total=10)
 LEASE = timedelta(minutes=5)  # longer than BATCH sends of 10 s: nobody else takes them meanwhile
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
+# Each wait is drawn within ±20% of `backoff`'s schedule, so the events that failed together
+# (a receiver that was down) do not all come back in the same second.
+JITTER = 0.2
 LOUD_AFTER = 10  # attempts; past this a failing receiver is logged as an error
 _warned: set[str] = set()
+_random = random.Random()
 
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the `attempts`-th failure: 30 s, 1 m, 2 m … at most 1 h."""
     exponent = min(max(attempts - 1, 0), 16)  # bounded: attempts grow forever
     return min(FIRST_RETRY * 2**exponent, MAX_RETRY)
+
+
+def retry_wait(attempts: int, draw: Callable[[], float]) -> timedelta:
+    """`backoff(attempts)` moved by up to ±JITTER; `draw()` gives a number in [0, 1)."""
+    return backoff(attempts) * (1 - JITTER + 2 * JITTER * draw())
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -184,8 +195,13 @@ async def case_closed(
     return await enqueue(session, settings=settings, type=CASE_CLOSED, payload=data, now=now)
 
 
-async def deliver_due(rt: Runtime, now: datetime) -> int:
-    """Scheduler job: lease due events, POST each one; returns how many were delivered."""
+async def deliver_due(
+    rt: Runtime, now: datetime, *, draw: Callable[[], float] = _random.random
+) -> int:
+    """Scheduler job: lease due events, POST each one; returns how many were delivered.
+
+    `draw` is the random source of the retry jitter (tests pass a seeded one).
+    """
     url = rt.settings.webhook_url
     if not url:
         return 0
@@ -196,12 +212,17 @@ async def deliver_due(rt: Runtime, now: datetime) -> int:
     delivered = 0
     async with aiohttp.ClientSession(timeout=TIMEOUT) as http:
         for event in claimed:
-            delivered += await _deliver_one(rt, http, url, event, now)
+            delivered += await _deliver_one(rt, http, url, event, now, draw)
     return delivered
 
 
 async def _deliver_one(
-    rt: Runtime, http: aiohttp.ClientSession, url: str, event: Any, now: datetime
+    rt: Runtime,
+    http: aiohttp.ClientSession,
+    url: str,
+    event: Any,
+    now: datetime,
+    draw: Callable[[], float],
 ) -> bool:
     body = event_body(
         event_id=event.event_id, type=event.type, created_at=event.created_at, data=event.payload
@@ -214,7 +235,7 @@ async def _deliver_one(
         elif now - event.created_at >= rt.settings.webhook_give_up:
             await outbox.give_up(session=session, id=event.id, error=error, now=now)
         else:
-            due_at = now + backoff(attempts)
+            due_at = now + retry_wait(attempts, draw)
             await outbox.reschedule(session=session, id=event.id, error=error, due_at=due_at)
     if error is not None:
         _log_failure(event, attempts, error)

@@ -68,3 +68,20 @@ def test_the_apps_emoji_are_drawn_not_shown_as_shortcodes() -> None:
     assert unescape("Health :large_yellow_circle: Yellow") == "Health 🟡 Yellow"
     assert unescape(":rocket: shipped") == "🚀 shipped"
     assert unescape("time 09:30:00 :not_an_app_emoji:") == "time 09:30:00 :not_an_app_emoji:"
+
+
+def test_every_emoji_shortcode_the_product_writes_is_drawn() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    shortcode = re.compile(r"(?<![\w:/]):([a-z][a-z0-9_+-]*):(?![\w/])")
+    sources = [
+        path
+        for folder in ("blocks", "bot", "handlers")
+        for path in (root / folder).rglob("*.py")
+        if "devkit" not in path.parts
+    ]
+    used = {code for path in sources for code in shortcode.findall(path.read_text())}
+    assert {"white_circle", "large_yellow_circle"} <= used
+    assert [code for code in sorted(used) if unescape(f":{code}:") == f":{code}:"] == []

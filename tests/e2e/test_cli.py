@@ -69,7 +69,7 @@ async def test_import_send_deliver_and_tap_as_the_readme_says(
 
     code, out, err = await vocbot(env, "send", "nps", "--now", cwd=tmp_path)
     assert code == 0, err
-    assert "Created 3 invitations" in out and "Skipped 0" in out
+    assert "Created 3 invitations" in out and "Skipped" not in out  # nobody was skipped
 
     code, out, err = await vocbot(env, "run-due", cwd=tmp_path)
     assert code == 0, err

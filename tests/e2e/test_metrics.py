@@ -93,6 +93,12 @@ async def test_worker_serves_metrics_on_metrics_port_and_logs_json(
     records = [json.loads(line) for line in lines if line.startswith("{")]
     assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
     assert any(r["message"] == "worker started" for r in records)
+    # the start-up check: the token is tested with auth.test, VOC_CHANNEL is looked at
+    assert "Connected to Slack workspace Acme as @vocbot." in lines
+    assert any(
+        r["level"] == "WARNING" and "VOC_CHANNEL is not set" in r["message"] for r in records
+    )
+    assert [c.method for c in emulator.calls][:1] == ["auth.test"]
 
 
 async def _scrape(url: str) -> str | None:

@@ -16,6 +16,7 @@ from bot.core.runtime import (
 )
 from bot.core.slack import (
     OnceOnlyConnectionErrorHandler,
+    OutageWatch,
     PacedRateLimitHandler,
     PacedServerErrorHandler,
 )
@@ -30,12 +31,13 @@ async def test_the_client_retries_through_the_runtime_pacer(
     rt = build_runtime(settings, db=db)
     handlers = rt.slack.retry_handlers
     assert [type(h) for h in handlers] == [
+        OutageWatch,  # hears every answer first: counts errors, logs an outage; never retries
         OnceOnlyConnectionErrorHandler,  # slack-sdk's, except that posts are never re-sent
         PacedServerErrorHandler,
         PacedRateLimitHandler,
     ]
     assert issubclass(OnceOnlyConnectionErrorHandler, AsyncConnectionErrorRetryHandler)
-    assert all(h.pacer is rt.pacer for h in handlers[1:])  # type: ignore[attr-defined]
+    assert all(h.pacer is rt.pacer for h in handlers[2:])  # type: ignore[attr-defined]
     assert (rt.pacer.max_rate, rt.pacer.burst) == (SURVEY_SENDS_PER_SECOND, SURVEY_SEND_BURST)
     assert rt.clock is utcnow and rt.db is db
 
@@ -43,7 +45,7 @@ async def test_the_client_retries_through_the_runtime_pacer(
 async def test_an_override_changes_only_the_pace(settings: Settings, db: Database) -> None:
     rt = build_runtime(settings, db=db, sends_per_second=500, send_burst=10)
     assert (rt.pacer.max_rate, rt.pacer.burst) == (500, 10)
-    assert [type(h) for h in rt.slack.retry_handlers][1:] == [
+    assert [type(h) for h in rt.slack.retry_handlers][2:] == [
         PacedServerErrorHandler,
         PacedRateLimitHandler,
     ]

@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from bot.services import webhooks
 from bot.services.surveys import start_relationship_campaign
 from storage.db import Database
 from storage.models import Account, FollowUpCase, Invitation, OutboxEvent, Response
-from tests.harness import SlackSender, eventually, serve
+from tests.harness import SlackSender, cli_env, eventually, serve, vocbot
 from tests.payloads import block_action, view_submission
 from tests.seed import Person, add_people
 
@@ -192,16 +193,20 @@ async def test_a_failing_receiver_gets_the_same_event_again_after_the_backoff(
     assert (await run_due(rt)).webhooks == 0
     [event] = await _outbox(rt.db)
     assert (event.attempts, event.last_error, event.delivered_at) == (1, "HTTP 500", None)
-    assert event.due_at == rt.now() + timedelta(seconds=30)
+    first_wait = event.due_at - rt.now()  # 30 s, give or take the jitter
+    assert timedelta(seconds=24) <= first_wait <= timedelta(seconds=36)
     await run_due(rt)
     assert len(receiver.requests) == 1  # not due yet
 
-    clock.advance(timedelta(seconds=30))
+    clock.advance(first_wait)
     assert (await run_due(rt)).webhooks == 0
     assert len(receiver.requests) == 2
-    clock.advance(timedelta(seconds=59))
+    [event] = await _outbox(rt.db)
+    second_wait = event.due_at - rt.now()  # a minute, give or take the jitter
+    assert timedelta(seconds=48) <= second_wait <= timedelta(seconds=72)
+    clock.advance(second_wait - timedelta(seconds=1))
     await run_due(rt)
-    assert len(receiver.requests) == 2  # the second wait is a minute
+    assert len(receiver.requests) == 2  # not before its due time
     clock.advance(timedelta(seconds=1))
     assert (await run_due(rt)).webhooks == 1
 
@@ -313,3 +318,16 @@ async def test_a_closing_outcome_sends_case_closed(
 
 async def _count(db: Database, expected: int) -> bool:
     return len(await _outbox(db)) == expected
+
+
+async def test_the_webhooks_commands_list_and_retry_by_id(
+    emulator: SlackEmulator, database_url: str, tmp_path: Path
+) -> None:
+    env = cli_env(api_url=emulator.api_url, database_url=database_url, home=tmp_path)
+    code, out, err = await vocbot(env, "webhooks", "failed", cwd=tmp_path)
+    assert (code, out.strip()) == (0, "No webhook was given up on."), err
+    code, out, err = await vocbot(env, "webhooks", "retry", "42", cwd=tmp_path)
+    assert code == 1
+    assert err.strip() == (
+        "error: No given-up webhook has id 42: `python -m bot webhooks failed` lists them."
+    )

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.config import format_duration, load_settings, parse_duration
+from bot.core.config import (
+    Settings,
+    format_duration,
+    load_settings,
+    parse_duration,
+    read_dotenv,
+)
 from bot.core.errors import ConfigError
 
 
@@ -56,6 +62,26 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert settings.is_admin("U2") and not settings.is_admin("U3")
     assert settings.reminder_after == timedelta(minutes=15)
     assert settings.escalate_after == timedelta(seconds=90)
+
+
+def test_dotenv_is_read_with_python_dotenv_and_the_environment_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text(
+        "# the #voc channel\n"
+        'export VOC_CHANNEL="C1"  # quoted, with a comment\n'
+        "DIGEST_CHANNEL=C2\n"
+        "SLACK_APP_TOKEN=\n"
+        "NOT_A_SETTING=x\n"
+    )
+    assert Settings.model_config.get("env_file") is None  # read_dotenv reads it, not pydantic
+    assert read_dotenv() == {"voc_channel": "C1", "digest_channel": "C2", "not_a_setting": "x"}
+    assert read_dotenv(tmp_path / "missing.env") == {}
+    monkeypatch.setenv("DIGEST_CHANNEL", "C3")
+    monkeypatch.setenv("VOC_CHANNEL", "")  # blank: unset, so .env's value stands
+    settings = load_settings()
+    assert (settings.voc_channel, settings.digest_channel) == ("C1", "C3")
+    assert load_settings(voc_channel="C4").voc_channel == "C4"
 
 
 @pytest.mark.parametrize(

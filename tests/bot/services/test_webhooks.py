@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -66,6 +67,19 @@ def test_backoff_doubles_from_30_seconds_and_stops_at_an_hour() -> None:
     assert all(a <= b for a, b in zip(waits, waits[1:], strict=False))
     assert webhooks.backoff(0) == timedelta(seconds=30)
     assert webhooks.backoff(10_000) == timedelta(hours=1)  # never overflows: it never gives up
+
+
+def test_retry_waits_are_spread_within_a_fifth_of_the_schedule() -> None:
+    assert webhooks.retry_wait(1, lambda: 0.0) == timedelta(seconds=24)
+    assert webhooks.retry_wait(1, lambda: 0.5) == timedelta(seconds=30)
+    assert webhooks.retry_wait(10_000, lambda: 0.999999) < timedelta(hours=1.2)
+    draw = random.Random(7).random
+    waits = [webhooks.retry_wait(2, draw) for _ in range(50)]  # 50 events failing together
+    assert all(timedelta(seconds=48) <= w <= timedelta(seconds=72) for w in waits)
+    assert len(set(waits)) == 50  # none comes back at the same moment as another
+    assert max(waits) - min(waits) > timedelta(seconds=15)
+    again = random.Random(7).random
+    assert [webhooks.retry_wait(2, again) for _ in range(50)] == waits  # seeded: repeatable
 
 
 def test_body_is_the_envelope_with_an_iso_time() -> None:
