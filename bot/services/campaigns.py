@@ -34,15 +34,18 @@ class CampaignView:
 
     def line(self) -> str:
         f = self.figures
-        due = f"due {f.next_due:%Y-%m-%d %H:%M}" if f.next_due else "nothing due"
-        if f.next_due and f.last_due and f.last_due != f.next_due:
-            due += f" to {f.last_due:%Y-%m-%d %H:%M}"
+        waiting = "none waiting"
+        if f.scheduled and f.next_due:
+            waiting = f"{f.scheduled} waiting, due {f.next_due:%Y-%m-%d %H:%M}"
+            if f.last_due and f.last_due != f.next_due:
+                waiting += f" to {f.last_due:%Y-%m-%d %H:%M}"
+            waiting += " UTC"
         skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(f.skipped.items()))
         state = f" ({self.status})" if self.status else ""
         return (
             f"{self.id}  {self.kind.upper()} {self.audience}{state}, created "
-            f"{self.created:%Y-%m-%d %H:%M} UTC: {f.created} invitations, {f.scheduled} "
-            f"{due} UTC, {f.sent} sent, {f.answered} answered"
+            f"{self.created:%Y-%m-%d %H:%M} UTC: {f.created} invitations, {waiting}, "
+            f"{f.sent} sent, {f.answered} answered"
             + (f", {f.failed} failed" if f.failed else "")
             + f", skipped {sum(f.skipped.values())}"
             + (f" ({skipped})" if skipped else "")

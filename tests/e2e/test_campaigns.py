@@ -70,7 +70,7 @@ async def test_campaigns_lists_each_send_and_autopilot_run(
     assert (code, err) == (0, "")
     first, second = out.strip().splitlines()
     assert first.startswith("1  NPS everyone, created 2026-11-24 09:30 UTC: 3 invitations")
-    assert "0 nothing due UTC, 2 sent, 0 answered, skipped 1 (opted out 1)" in first
+    assert "3 invitations, none waiting, 2 sent, 0 answered, skipped 1 (opted out 1)" in first
     assert second.startswith("A1  CSAT autopilot every 30d, everyone (active)")
 
 

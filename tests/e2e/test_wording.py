@@ -170,3 +170,10 @@ async def test_the_wording_commands(
 
     code, out, _ = await vocbot(env, "wording", "reset", "csat", "--lang", "ms", cwd=tmp_path)
     assert code == 0 and "asks the default again" in out
+
+    # the question kept with the survey names her: `forget` drops it with the rest
+    code, out, _ = await vocbot(env, "forget", "ana@acme.test", cwd=tmp_path)
+    assert code == 0 and "invitations (question asked): 1" in out
+    async with rt.db.session() as session:
+        [invitation] = (await session.execute(select(Invitation))).scalars()
+    assert "Aina" not in json.dumps(invitation.context)
