@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
@@ -104,15 +105,11 @@ async def cancel(rt: Runtime, *, campaign: str, by: str, now: datetime) -> str:
     async with rt.db.transaction() as session:
         cancelled = await store.cancel_scheduled(session=session, where=where, now=now)
         after = await store.figures(session=session, where=where)
-        if cancelled:
-            await audit.record_in(
-                session, actor=by, action="campaign cancel", detail=str(found), now=now
-            )
-    if not cancelled:
-        raise UserError(
+        refusal = (
             f"Campaign {found} has nothing left to cancel: {after.sent} already went out, "
             f"{sum(after.skipped.values())} skipped. See them with `campaigns`."
         )
+        await _record_or_refuse(session, cancelled, found, "cancel", by, now, refusal)
     line = f"Campaign {found}: cancelled {cancelled}; {after.sent} had already gone out."
     if found.autopilot:
         line += f" The autopilot keeps planning later periods: `autopilot stop {found.number}`."
@@ -138,15 +135,11 @@ async def reschedule(rt: Runtime, *, campaign: str, at: str, by: str, now: datet
             if await store.move(session=session, invitation_id=invitation_id, due_at=due):
                 exact += _local(due, tz) == moment
                 moved += 1
-        if moved:
-            await audit.record_in(
-                session, actor=by, action="campaign reschedule", detail=str(found), now=now
-            )
-    if not moved:
-        raise UserError(
+        refusal = (
             f"Campaign {found} has nothing left to reschedule: it has all gone out or been "
             "cancelled. See it with `campaigns`."
         )
+        await _record_or_refuse(session, moved, found, "reschedule", by, now, refusal)
     line = f"Campaign {found}: rescheduled {moved} to {moment:%a %d %b %Y %H:%M}, their local time"
     if moved - exact:
         line += (
@@ -154,6 +147,22 @@ async def reschedule(rt: Runtime, *, campaign: str, at: str, by: str, now: datet
             "moved to their next slot after it"
         )
     return line + "."
+
+
+async def _record_or_refuse(
+    session: AsyncSession,
+    count: int,
+    found: CampaignId,
+    action: str,
+    by: str,
+    now: datetime,
+    refusal: str,
+) -> None:
+    """Audit a change that touched invitations; `refusal` as a UserError when none."""
+    if not count:
+        raise UserError(refusal)
+    detail = str(found)
+    await audit.record_in(session, actor=by, action=f"campaign {action}", detail=detail, now=now)
 
 
 def _local(due: datetime, tz: str | None) -> datetime:

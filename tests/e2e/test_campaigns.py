@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
@@ -16,6 +16,7 @@ from bot.scheduler import drain
 from bot.services import autopilot
 from bot.services.surveys import start_relationship_campaign
 from storage.models import Contact, Invitation, InvitationStatus
+from tests.e2e.test_autopilot import _dms, _invitations
 from tests.e2e.test_voc import ask, shown
 from tests.harness import SlackSender, cli_env, vocbot
 from tests.seed import Person, add_people
@@ -34,16 +35,6 @@ async def _people(rt: Runtime, emulator: SlackEmulator) -> None:
     for user, email, _ in PEOPLE:
         emulator.add_user(user, email=email)
     await add_people(rt.db, *(Person(email, user) for user, email, _ in PEOPLE))
-
-
-def _dms(emulator: SlackEmulator) -> list[str]:
-    posts = emulator.calls_to("chat.postMessage", ok=True)
-    return sorted(c.args["channel"] for c in posts if c.args["channel"].startswith("U"))
-
-
-async def _invitations(rt: Runtime) -> list[Invitation]:
-    async with rt.db.session() as session:
-        return list((await session.execute(select(Invitation).order_by(Invitation.id))).scalars())
 
 
 async def test_campaigns_lists_each_send_and_autopilot_run(
