@@ -10,7 +10,7 @@ A trigger with a question of its own (after a ticket, onboarding, training, rene
 from __future__ import annotations
 
 import logging
-import shlex
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -214,34 +214,32 @@ async def command(rt: Runtime, *, args: str, user_id: str) -> str:
     from bot.services.shipping import require_admin
 
     require_admin(rt, user_id, "change the question wording")
-    try:
-        words = shlex.split(args.replace("“", '"').replace("”", '"'))
-    except ValueError:
-        raise UserError(f"Close the quotes around the question. {USAGE}") from None
-    verb = words[0].lower() if words else "show"
-    rest, lang = _lang_option(words[1:])
+    typed = _as_typed(args).replace("“", '"').replace("”", '"').strip()  # Slack's curly quotes
     now = rt.now()
-    if verb == "show" and not rest:
+    if typed.lower() in ("", "show"):
         return await show(rt)
-    if verb == "set" and len(rest) >= 2:
-        text = " ".join(rest[1:])
-        return await set_wording(rt, kind=rest[0], lang=lang, template=text, by=user_id, now=now)
-    if verb == "reset" and len(rest) == 1:
-        return await reset_wording(rt, kind=rest[0], lang=lang, by=user_id, now=now)
+    if found := _SET.match(typed):
+        kind, lang, text = found.group(1), found.group(2) or "en", _unquote(found.group(3))
+        return await set_wording(rt, kind=kind, lang=lang, template=text, by=user_id, now=now)
+    if found := _RESET.match(typed):
+        kind, lang = found.group(1), found.group(2) or "en"
+        return await reset_wording(rt, kind=kind, lang=lang, by=user_id, now=now)
     raise UserError(f"Try {USAGE.replace('`wording', '`/voc wording')}")
 
 
-def _lang_option(words: list[str]) -> tuple[list[str], str]:
-    """The words without `--lang L` (default en), and L."""
-    rest, lang, index = [], "en", 0
-    while index < len(words):
-        word = words[index]
-        if word in ("--lang", "-l") and index + 1 < len(words):
-            lang, index = words[index + 1], index + 2
-            continue
-        if word.startswith("--lang="):
-            lang = word.partition("=")[2]
-        else:
-            rest.append(word)
-        index += 1
-    return rest, lang
+_LANG = r"(?:\s+--lang(?:=|\s+)(\S+))?"
+_SET = re.compile(r"^set\s+(\S+)" + _LANG + r"\s+(.+)$", re.IGNORECASE | re.DOTALL)
+_RESET = re.compile(r"^reset\s+(\S+)" + _LANG + r"\s*$", re.IGNORECASE)
+
+
+def _unquote(text: str) -> str:
+    """The question without the quotes around it, if it has them."""
+    stripped = text.strip()
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'":
+        return stripped[1:-1]
+    return stripped
+
+
+def _as_typed(text: str) -> str:
+    """A slash command's text as typed: Slack sends `&`, `<` and `>` as entities."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -69,6 +69,13 @@ async def test_an_admins_wording_is_asked_in_the_next_dm_filled_per_contact(
     assert "NPS (en) now asks" in answer and "For example" in answer
     assert "which I don't know" in await said('wording set nps "Hi {name}?"')
     assert "(set)" in await said("wording show")
+    # Slack sends & < > as entities and may curl the quotes; an apostrophe needs no quotes
+    typed = await said("wording set csat --lang ms “Q&amp;A: what's {product} like?”")
+    assert "CSAT (ms) now asks: Q&amp;A: what's {product} like?" in typed  # escaped once
+    async with rt.db.session() as session:
+        stored = (await session.execute(select(QuestionWording.template))).scalars().all()
+    assert "Q&A: what's {product} like?" in stored
+    assert "asks the default again" in await said("wording reset csat --lang=ms")
 
     await _survey(rt)
 
