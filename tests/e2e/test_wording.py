@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import aiohttp
 import pytest
 from sqlalchemy import select, update
 
@@ -13,13 +14,17 @@ from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain
 from bot.services.surveys import start_relationship_campaign
+from bot.services.wording import set_wording
 from storage.models import Account, Contact, Invitation, QuestionWording
+from tests.e2e.test_email_surveys import _emailed, browser, mail_rt, smtp
 from tests.e2e.test_voc import ask, shown
 from tests.harness import SlackSender, cli_env, eventually, vocbot
+from tests.mail import SmtpServer, html_part, score_links, text_part
 from tests.payloads import block_action
 from tests.seed import Person, add_people
 
 pytestmark = pytest.mark.postgres
+__all__ = ["browser", "mail_rt", "smtp"]  # the email tests' fixtures, used here too
 TEMPLATE = "How likely are you to recommend {product} to a colleague, {first_name}? ({csm_name})"
 
 
@@ -184,3 +189,22 @@ async def test_the_wording_commands(
     async with rt.db.session() as session:
         [invitation] = (await session.execute(select(Invitation))).scalars()
     assert "Aina" not in json.dumps(invitation.context)
+
+
+async def test_the_email_and_its_page_ask_the_wording_unescaped_in_text_escaped_in_html(
+    mail_rt: Runtime, smtp: SmtpServer, browser: aiohttp.ClientSession
+) -> None:
+    await set_wording(
+        mail_rt,
+        kind="nps",
+        lang="en",
+        template="{first_name}, would you recommend {product} & us?",
+        by="cli",
+        now=mail_rt.now(),
+    )
+    await _emailed(mail_rt, Person("ana@acme.test"), name="Ana <b>Lim</b>")
+    [message] = smtp.messages
+    assert "Ana, would you recommend Acme Cloud & us?" in text_part(message)
+    assert "Ana, would you recommend Acme Cloud &amp; us?" in html_part(message)
+    async with browser.get(score_links(message)[9]) as page:
+        assert "Ana, would you recommend Acme Cloud &amp; us?" in await page.text()
