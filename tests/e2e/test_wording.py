@@ -208,3 +208,52 @@ async def test_the_email_and_its_page_ask_the_wording_unescaped_in_text_escaped_
     assert "Ana, would you recommend Acme Cloud &amp; us?" in html_part(message)
     async with browser.get(score_links(message)[9]) as page:
         assert "Ana, would you recommend Acme Cloud &amp; us?" in await page.text()
+
+
+async def test_the_shared_channel_post_asks_the_wording_and_names_no_one(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    rt.settings.product_name = "Globex <!here>"
+    for user, email in (("U0MIA", "mia@globex.test"), ("U0LEE", "lee@globex.test")):
+        emulator.add_user(user, email=email, team_id="TCUSTOMER", dm_error="restricted_action")
+    emulator.add_channel("C0SHARED", ["U0MIA", "U0LEE"])
+    await add_people(
+        rt.db,
+        Person("mia@globex.test", account="Globex"),
+        Person("lee@globex.test", account="Globex"),
+    )
+    async with rt.db.transaction() as session:
+        await session.execute(update(Account).values(slack_channel="C0SHARED"))
+        await session.execute(update(Contact).values(name="Mia Tan"))
+    await set_wording(
+        rt,
+        kind="nps",
+        lang="en",
+        template="{first_name}: recommend {product}?",
+        by="cli",
+        now=rt.now(),
+    )
+    await _survey(rt)
+
+    [post] = emulator.messages("C0SHARED")
+    question = "everyone: recommend Globex &lt;!here&gt;?"
+    assert post["text"] == question and post["blocks"][0]["text"]["text"] == f"*{question}*"
+    assert "Mia" not in json.dumps(post)
+    [mia, lee] = sorted(i.id or 0 for i in await _all_invitations(rt))
+    tap = block_action(
+        user="U0MIA",
+        action_id="survey.shared.rate.9",
+        value=f"{mia},{lee}:9",
+        channel="C0SHARED",
+        message_ts=post["ts"],
+        response_url=emulator.new_response_url(),
+        user_team="TCUSTOMER",
+    )
+    assert (await slack.interactive(tap))[0] == 200
+    [redrawn] = await eventually(lambda: emulator.calls_to("chat.update", ok=True))
+    assert redrawn.args["text"] == question  # the count changes, the question stays
+
+
+async def _all_invitations(rt: Runtime) -> list[Invitation]:
+    async with rt.db.session() as session:
+        return list((await session.execute(select(Invitation))).scalars())
