@@ -49,13 +49,13 @@ HISTORY_SLACK = timedelta(hours=1)  # look well before `sending_since`: clocks d
 RENEWALS_PER_LEASE = 4  # held leases are renewed this often within one `SEND_LEASE`
 
 
-def card_for(invitation: Invitation, contact: Contact, *, wording: str | None = None) -> SurveyCard:
-    """The survey card; `wording` the question filled in at send time, else the one the
+def card_for(invitation: Invitation, contact: Contact, *, asked: str | None = None) -> SurveyCard:
+    """The survey card; `asked` the question filled in at send time, else the one the
     invitation was sent with (kept in its context), else the catalog's."""
     assert invitation.id is not None
-    wording = wording or (invitation.context or {}).get("question")
+    asked = asked or (invitation.context or {}).get("question")
     return SurveyCard(
-        invitation.id, invitation.kind, invitation.trigger, contact.locale, question=wording
+        invitation.id, invitation.kind, invitation.trigger, contact.locale, question=asked
     )
 
 
@@ -217,7 +217,7 @@ async def _deliver_one(
         await _finish(rt, invitation.id, {"status": S.SKIPPED, "skip_reason": reason}, now)
         return
     asked = await wordings.for_contact(invitation, contact)
-    card = card_for(invitation, contact, wording=asked)
+    card = card_for(invitation, contact, asked=asked)
     await rt.pacer.wait()
     if not fresh():
         # Waited so long (Slack kept pausing us, or renewals failed) that the lease could run
@@ -248,14 +248,9 @@ async def _deliver_one(
         return
     values = {"status": S.SENT, "sent_at": rt.now(), "dm_channel": posted["channel"]}
     values |= {"message_ts": posted["ts"], "lease_until": None, "error": None}
-    values |= {"channel": DeliveryChannel.SLACK, "context": with_question(invitation, asked)}
+    values |= {"channel": DeliveryChannel.SLACK, "context": wording.keep(invitation.context, card)}
     await _finish(rt, invitation.id, values, now, from_statuses=(S.SENDING,))
     report.sent += 1
-
-
-def with_question(invitation: Invitation, asked: str) -> dict[str, object]:
-    """The invitation's context plus the question it was sent with, for later redraws."""
-    return {**(invitation.context or {}), "question": asked}
 
 
 async def _posted_before(

@@ -126,7 +126,7 @@ async def _post(
     values |= {"message_ts": posted["ts"], "lease_until": None, "error": None}
     async with rt.db.transaction() as session:
         for invitation, _contact in rows:
-            context = {**(invitation.context or {}), "question": card.question}
+            context = wording.keep(invitation.context, card)
             await invitations.transition(
                 session=session,
                 invitation_id=invitation.id or 0,

@@ -14,15 +14,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from blocks.catalog import has_own_question, language, question_template, t
+from blocks.catalog import has_own_question, language, question, question_template, t
 from blocks.text import escape as slack_escape
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import question_text
+from bot.domain.cards import SharedSurveyCard, SurveyCard
 from bot.domain.names import first_name
 from bot.services import audit
 from storage import wordings
@@ -108,6 +110,16 @@ def default_question(settings: Settings, locale: str | None, kind: str, trigger:
     product = settings.product_name or t(locale, "wording.product")
     template = question_template(locale, kind, trigger)
     return question_text.fill(template, {"product": product}, escape=plain)
+
+
+def keep(
+    context: dict[str, Any] | None, card: SurveyCard | SharedSurveyCard
+) -> dict[str, Any] | None:
+    """An invitation's context with the question its message asked, for later redraws;
+    unchanged when that was the catalog's own wording (nothing to keep)."""
+    if card.question is None or card.question == question(card.locale, card.kind, card.trigger):
+        return context
+    return {**(context or {}), "question": card.question}
 
 
 async def load(rt: Runtime) -> Wordings:
