@@ -74,7 +74,7 @@ class Wordings:
         values = {
             "first_name": person
             or t(locale, "wording.first_name.many" if many else "wording.first_name"),
-            "product": self.rt.settings.product_name or t(locale, "wording.product"),
+            "product": _product(self.rt.settings, locale),
             "csm_name": "",
         }
         if "{csm_name}" in template:
@@ -107,9 +107,13 @@ class Wordings:
 
 def default_question(settings: Settings, locale: str | None, kind: str, trigger: str) -> str:
     """The default question, unescaped, naming PRODUCT_NAME where the wording has {product}."""
-    product = settings.product_name or t(locale, "wording.product")
     template = question_template(locale, kind, trigger)
-    return question_text.fill(template, {"product": product}, escape=plain)
+    return question_text.fill(template, {"product": _product(settings, locale)}, escape=plain)
+
+
+def _product(settings: Settings, locale: str | None) -> str:
+    """PRODUCT_NAME, or a neutral "us" in the person's language."""
+    return settings.product_name or t(locale, "wording.product")
 
 
 def keep(
