@@ -173,3 +173,25 @@ async def test_admins_see_and_change_campaigns_from_slack(
     assert {i.due_at for i in await _invitations(rt)} == {datetime(2030, 12, 11, 9, tzinfo=UTC)}
     assert "cancelled 3; 0 had already gone out" in await said("campaigns cancel 1")
     assert "No campaign 7" in await said("campaigns cancel 7")
+
+
+async def test_cancel_takes_back_an_autopilots_scheduled_turns(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, clock: FakeClock
+) -> None:
+    rt.settings.voc_admins = ["UADMIN"]
+    await _people(rt, emulator)
+    await autopilot.turn_on(rt, kind="csat", every="14d")
+    while not (planned := len(await _invitations(rt))):  # until the first turns are planned
+        await autopilot.plan_due(rt, clock.current)
+        clock.advance(timedelta(hours=6))
+
+    async def said(text: str) -> str:
+        return shown(await ask(slack, emulator, text, user="UADMIN"))
+
+    taken_back = await said("campaigns cancel A1")
+    assert {(i.status, i.skip_reason) for i in await _invitations(rt)} == {(S.SKIPPED, "cancelled")}
+    assert f"Campaign A1: cancelled {planned}; 0 had already gone out." in taken_back
+    assert "autopilot stop 1" in taken_back
+    assert "An autopilot picks each contact's day itself" in await said(
+        "campaigns reschedule A1 2030-12-10 09:30"
+    )
