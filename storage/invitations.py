@@ -222,7 +222,7 @@ async def tap_target(*, session: AsyncSession, invitation_id: int) -> Any | None
             Invitation.dm_channel,
             Invitation.message_ts,
             Invitation.channel,
-            Invitation.context,
+            Invitation.question,
             Contact.account_id,
             Contact.slack_user_id,
             Contact.locale,

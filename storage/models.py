@@ -165,6 +165,8 @@ class Invitation(SQLModel, table=True):
     # an answer imported from another tool: a re-import finds it (bot/services/history.py)
     import_key: str | None = Field(default=None, max_length=64)
     campaign_id: int | None = Field(default=None, foreign_key="campaigns.id", index=True)
+    # the question asked, when not the catalog's own wording (bot/services/wording.py)
+    question: str | None = Field(default=None, max_length=3000)
 
 
 class Response(SQLModel, table=True):

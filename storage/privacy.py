@@ -150,6 +150,12 @@ async def erase(*, session: AsyncSession, person: Person, now: datetime) -> dict
             update(CaseLog).where(CaseLog.case_id.in_(case_ids)).values(note=ERASED),
         )
     await run(
+        "invitations (question asked)",  # it may name them (bot/services/wording.py)
+        update(Invitation)
+        .where(Invitation.contact_id == pid, Invitation.question.is_not(None))
+        .values(question=None),
+    )
+    await run(
         "invitations (DM channel)",
         update(Invitation)
         .where(Invitation.contact_id == pid, Invitation.dm_channel.is_not(None))
@@ -168,30 +174,9 @@ async def erase(*, session: AsyncSession, person: Person, now: datetime) -> dict
             .where(ShipNotice.id == notice_id)
             .values(user_id=f"erased-{notice_id}"),
         )
-    asked = await _forget_questions(session, pid)
-    if asked:
-        changed["invitations (question asked)"] = asked
     for label, count in (await _scrub(session, person)).items():
         changed[label] = changed.get(label, 0) + count
     return changed
-
-
-async def _forget_questions(session: AsyncSession, contact_id: int) -> int:
-    """Drop the question each survey was sent with: it may name them (bot/services/wording.py)."""
-    rows = await session.execute(
-        select(Invitation.id, Invitation.context).where(
-            Invitation.contact_id == contact_id, Invitation.context.is_not(None)
-        )
-    )
-    dropped = 0
-    for invitation_id, context in rows.all():
-        if isinstance(context, dict) and "question" in context:
-            kept = {key: value for key, value in context.items() if key != "question"}
-            await session.execute(
-                update(Invitation).where(Invitation.id == invitation_id).values(context=kept)
-            )
-            dropped += 1
-    return dropped
 
 
 async def _scrub(session: AsyncSession, person: Person) -> dict[str, int]:

@@ -66,7 +66,7 @@ async def accept(
         target.locale,
         response.score,
         response.comment,
-        question=(target.context or {}).get("question"),
+        question=target.question,
     )
     if target.channel == DeliveryChannel.SLACK_CHANNEL:  # asked in a shared channel: privately
         await shared_surveys.confirm_privately(

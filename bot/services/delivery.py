@@ -51,9 +51,9 @@ RENEWALS_PER_LEASE = 4  # held leases are renewed this often within one `SEND_LE
 
 def card_for(invitation: Invitation, contact: Contact, *, asked: str | None = None) -> SurveyCard:
     """The survey card; `asked` the question filled in at send time, else the one the
-    invitation was sent with (kept in its context), else the catalog's."""
+    invitation was sent with, else the catalog's."""
     assert invitation.id is not None
-    asked = asked or (invitation.context or {}).get("question")
+    asked = asked or invitation.question
     return SurveyCard(
         invitation.id, invitation.kind, invitation.trigger, contact.locale, question=asked
     )
@@ -248,7 +248,7 @@ async def _deliver_one(
         return
     values = {"status": S.SENT, "sent_at": rt.now(), "dm_channel": posted["channel"]}
     values |= {"message_ts": posted["ts"], "lease_until": None, "error": None}
-    values |= {"channel": DeliveryChannel.SLACK, "context": wording.keep(invitation.context, card)}
+    values |= {"channel": DeliveryChannel.SLACK, "question": wording.kept(card)}
     await _finish(rt, invitation.id, values, now, from_statuses=(S.SENDING,))
     report.sent += 1
 

@@ -126,12 +126,11 @@ async def _post(
     values |= {"message_ts": posted["ts"], "lease_until": None, "error": None}
     async with rt.db.transaction() as session:
         for invitation, _contact in rows:
-            context = wording.keep(invitation.context, card)
             await invitations.transition(
                 session=session,
                 invitation_id=invitation.id or 0,
                 from_statuses=(S.SENDING,),
-                values=values | {"context": context},
+                values=values | {"question": wording.kept(card)},
             )
     return len(rows)
 
@@ -296,7 +295,7 @@ def _card(
         locale=locales.pop() if len(locales) == 1 else None,  # one language, or English
         answered=sum(invitation.status == S.ANSWERED for invitation, _ in rows),
         closed=closed,
-        question=question or (first.context or {}).get("question"),
+        question=question or first.question,
     )
 
 

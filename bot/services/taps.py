@@ -118,9 +118,13 @@ class _Tap:
             channel=target.channel,
             answered_at=now,
         )
-        asked = (target.context or {}).get("question")  # the wording it was sent with
         card = SurveyCard(
-            invitation_id, target.kind, target.trigger, target.locale, score, question=asked
+            invitation_id,
+            target.kind,
+            target.trigger,
+            target.locale,
+            score,
+            question=target.question,
         )
         return TapResult(TapOutcome.RECORDED, card, response_id, invitation, case_id)
 
@@ -200,7 +204,7 @@ async def answered_card(
         contact.locale,
         response.score,
         response.comment,
-        question=(invitation.context or {}).get("question"),
+        question=invitation.question,
     )
     return TapOutcome.RECORDED, card
 

@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -116,14 +115,12 @@ def _product(settings: Settings, locale: str | None) -> str:
     return settings.product_name or t(locale, "wording.product")
 
 
-def keep(
-    context: dict[str, Any] | None, card: SurveyCard | SharedSurveyCard
-) -> dict[str, Any] | None:
-    """An invitation's context with the question its message asked, for later redraws;
-    unchanged when that was the catalog's own wording (nothing to keep)."""
-    if card.question is None or card.question == question(card.locale, card.kind, card.trigger):
-        return context
-    return {**(context or {}), "question": card.question}
+def kept(card: SurveyCard | SharedSurveyCard) -> str | None:
+    """The question a message asked, to keep on its invitations for later redraws; None
+    when it was the catalog's own wording (nothing to keep)."""
+    if card.question == question(card.locale, card.kind, card.trigger):
+        return None
+    return card.question
 
 
 async def load(rt: Runtime) -> Wordings:

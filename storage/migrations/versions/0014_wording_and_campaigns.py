@@ -7,7 +7,8 @@ Create Date: 2026-11-30 09:00:00
 `question_wordings` holds one template per survey kind and language (placeholders filled
 per contact at send time); `campaigns` holds one row per `send`, and
 `invitations.campaign_id` names the campaign an invitation belongs to, so a campaign can be
-listed, cancelled or rescheduled.
+listed, cancelled or rescheduled; `invitations.question` keeps the question a survey asked
+when it was not the default wording, so its message looks the same when redrawn.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("invitations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("campaign_id", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("question", sqlmodel.sql.sqltypes.AutoString(length=3000), nullable=True)
+        )
         batch_op.create_index(batch_op.f("ix_invitations_campaign_id"), ["campaign_id"])
         batch_op.create_foreign_key(
             "fk_invitations_campaign_id", "campaigns", ["campaign_id"], ["id"]
@@ -57,6 +61,7 @@ def downgrade() -> None:
     with op.batch_alter_table("invitations", schema=None) as batch_op:
         batch_op.drop_constraint("fk_invitations_campaign_id", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_invitations_campaign_id"))
+        batch_op.drop_column("question")
         batch_op.drop_column("campaign_id")
     op.drop_table("campaigns")
     op.drop_table("question_wordings")
