@@ -82,6 +82,10 @@ _EN: dict[str, str] = {
         "This follow-up is <@{owner}>'s. Only they, the account's CSM or an admin can change it."
     ),
     "scale.out_of": "out of {high}",
+    "wording.first_name": "there",
+    "wording.first_name.many": "everyone",
+    "wording.product": "us",
+    "wording.csm_name": "your account manager",
 }
 
 _MS: dict[str, str] = {
@@ -166,6 +170,10 @@ _MS: dict[str, str] = {
         "Susulan ini milik <@{owner}>. Hanya mereka, CSM akaun atau pentadbir boleh mengubahnya."
     ),
     "scale.out_of": "daripada {high}",
+    "wording.first_name": "anda",
+    "wording.first_name.many": "semua",
+    "wording.product": "kami",
+    "wording.csm_name": "pengurus akaun anda",
 }
 
 _EN.update(web_catalog.EN)  # the survey email and page (blocks/web_catalog.py)
@@ -189,3 +197,16 @@ def question(locale: str | None, kind: str, trigger: str) -> str:
     """The survey question for a kind, specialised by trigger where we have a wording."""
     specific = f"question.{kind}.{trigger}"
     return t(locale, specific if specific in _EN else f"question.{kind}")
+
+
+def question_template(locale: str | None, kind: str, trigger: str) -> str:
+    """The default question as a template (bot/domain/question_text.py): the relationship
+    NPS names `{product}`; the others have no placeholder."""
+    if kind == "nps" and trigger == "relationship":
+        return CATALOG[language(locale)]["question.nps.named"]
+    return question(locale, kind, trigger).replace("{", "{{").replace("}", "}}")
+
+
+def has_own_question(kind: str, trigger: str) -> bool:
+    """Whether this trigger asks its own question (e.g. after a ticket), not the kind's."""
+    return f"question.{kind}.{trigger}" in _EN

@@ -39,6 +39,11 @@ HELP = (
     ("`/voc ship SSO https://…`", "admins: the same, with a link on how to use it"),
     ("`/voc plan SSO`", "admins: mark a request planned and tell everyone who asked"),
     ("`/voc autopilot nps 90d smb`", "admins: ask NPS every 90 days, a few each day (list, pause)"),
+    (
+        '`/voc wording set nps --lang en "…{first_name}…"`',
+        "admins: your own question (show, reset)",
+    ),
+    ("`/voc campaigns`", "admins: every send and autopilot run (cancel 3, reschedule 3 DATE TIME)"),
 )
 TAGS_HELP = (
     "Types: #feature #bug #pricing #competitor #praise #docs #service #other · "

@@ -22,7 +22,7 @@ MAX_PEOPLE = 30  # people addressed by one post; a button's value holds their in
 
 def shared_survey_text(card: SharedSurveyCard) -> str:
     """The notification text: the question, never a score."""
-    return question(card.locale, card.kind, card.trigger)
+    return card.question or question(card.locale, card.kind, card.trigger)
 
 
 def shared_survey_blocks(card: SharedSurveyCard) -> list[dict]:

@@ -30,7 +30,7 @@ COMMENT_MAX = 3000
 
 def survey_text(card: SurveyCard) -> str:
     """The notification text of the survey message (shown where blocks are not)."""
-    return question(card.locale, card.kind, card.trigger)
+    return card.question or question(card.locale, card.kind, card.trigger)
 
 
 def survey_blocks(card: SurveyCard) -> list[Block]:
@@ -159,14 +159,15 @@ def _opt_out_button(card: SurveyCard) -> ButtonElement:
 
 def survey_json(card: SurveyCard) -> list[dict]:
     """`survey_blocks` serialised, from a cache: every send of a campaign looks the same."""
-    return _fill(_survey_template(card.kind, card.trigger, card.locale), card.invitation_id)
+    template = _survey_template(card.kind, card.trigger, card.locale, card.question)
+    return _fill(template, card.invitation_id)
 
 
 def answered_json(card: SurveyCard) -> list[dict]:
     """`answered_blocks` serialised; cached while there is no comment (the tap's hot path)."""
     if card.comment is not None:
         return to_dicts(answered_blocks(card))
-    template = _answered_template(card.kind, card.trigger, card.locale, card.score)
+    template = _answered_template(card.kind, card.trigger, card.locale, card.score, card.question)
     return _fill(template, card.invitation_id)
 
 
@@ -175,13 +176,16 @@ _PLACEHOLDER = 987_654_321_987_654
 
 
 @lru_cache(maxsize=512)
-def _survey_template(kind: str, trigger: str, locale: str | None) -> str:
-    return json.dumps(to_dicts(survey_blocks(SurveyCard(_PLACEHOLDER, kind, trigger, locale))))
+def _survey_template(kind: str, trigger: str, locale: str | None, wording: str | None) -> str:
+    card = SurveyCard(_PLACEHOLDER, kind, trigger, locale, question=wording)
+    return json.dumps(to_dicts(survey_blocks(card)))
 
 
 @lru_cache(maxsize=2048)
-def _answered_template(kind: str, trigger: str, locale: str | None, score: int | None) -> str:
-    card = SurveyCard(_PLACEHOLDER, kind, trigger, locale, score)
+def _answered_template(
+    kind: str, trigger: str, locale: str | None, score: int | None, wording: str | None
+) -> str:
+    card = SurveyCard(_PLACEHOLDER, kind, trigger, locale, score, question=wording)
     return json.dumps(to_dicts(answered_blocks(card)))
 
 

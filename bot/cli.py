@@ -371,6 +371,103 @@ def webhooks_retry(
     typer.echo(_run(_settings(), lambda rt: retry_dead_letter(rt, webhook_id)))
 
 
+wording_cli = typer.Typer(
+    help="The question each survey asks, per kind and language (README.md, Question wording).",
+    no_args_is_help=True,
+)
+cli.add_typer(wording_cli, name="wording")
+LangOption = Annotated[str, typer.Option("--lang", help="en or ms.")]
+
+
+@wording_cli.command("set")
+def wording_set(
+    kind: Annotated[str, typer.Argument(help="nps, csat or ces")],
+    template: Annotated[
+        str, typer.Argument(help="The question; {first_name}, {product}, {csm_name} filled in.")
+    ],
+    lang: LangOption = "en",
+) -> None:
+    """Ask this question for KIND in this language from the next survey on."""
+    from bot.services.audit import CLI
+    from bot.services.wording import set_wording
+
+    typer.echo(
+        _run(
+            _settings(),
+            lambda rt: set_wording(
+                rt, kind=kind, lang=lang, template=template, by=CLI, now=rt.now()
+            ),
+        )
+    )
+
+
+@wording_cli.command("show")
+def wording_show() -> None:
+    """The question each kind asks in each language, and whether it is the default."""
+    from bot.services.wording import show
+
+    typer.echo(_run(_settings(), show))
+
+
+@wording_cli.command("reset")
+def wording_reset(
+    kind: Annotated[str, typer.Argument(help="nps, csat or ces")], lang: LangOption = "en"
+) -> None:
+    """Go back to the default question for KIND in this language."""
+    from bot.services.audit import CLI
+    from bot.services.wording import reset_wording
+
+    typer.echo(
+        _run(_settings(), lambda rt: reset_wording(rt, kind=kind, lang=lang, by=CLI, now=rt.now()))
+    )
+
+
+campaigns_cli = typer.Typer(
+    help="Every send and autopilot run: list, cancel, reschedule (README.md, Campaigns).",
+    invoke_without_command=True,
+)
+cli.add_typer(campaigns_cli, name="campaigns")
+CampaignArg = Annotated[str, typer.Argument(help="Its id in `campaigns`: 3, or A1 (autopilot).")]
+
+
+@campaigns_cli.callback()
+def campaigns_list(ctx: typer.Context) -> None:
+    """Each campaign: created, due, sent, answered, skipped by reason."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot.services.campaigns import list_campaigns, listing
+
+    typer.echo(listing(_run(_settings(), list_campaigns)))
+
+
+@campaigns_cli.command("cancel")
+def campaigns_cancel(campaign: CampaignArg) -> None:
+    """Take back what has not gone out; what is being sent right now finishes."""
+    from bot.services.audit import CLI
+    from bot.services.campaigns import cancel
+
+    typer.echo(_run(_settings(), lambda rt: cancel(rt, campaign=campaign, by=CLI, now=rt.now())))
+
+
+@campaigns_cli.command("reschedule")
+def campaigns_reschedule(
+    campaign: CampaignArg,
+    at: Annotated[
+        str, typer.Option("--at", help='"2026-12-08 09:30": each contact\'s local time.')
+    ],
+) -> None:
+    """Move what has not gone out; each contact stays inside Tue–Thu 09:00–11:00."""
+    from bot.services.audit import CLI
+    from bot.services.campaigns import reschedule
+
+    typer.echo(
+        _run(
+            _settings(),
+            lambda rt: reschedule(rt, campaign=campaign, at=at, by=CLI, now=rt.now()),
+        )
+    )
+
+
 def main() -> None:
     """Entry point: user-caused errors become one line on stderr."""
     try:

@@ -27,7 +27,16 @@ from bot.domain import voc_command
 from bot.domain.reports import LoggedInsight
 from bot.domain.roles import logs_feedback
 from bot.domain.voc_command import Draft
-from bot.services import autopilot, insights, replays, reports, roles, shipping
+from bot.services import (
+    autopilot,
+    campaigns,
+    insights,
+    replays,
+    reports,
+    roles,
+    shipping,
+    wording,
+)
 from handlers.context import parse_int, runtime_of
 from handlers.payloads import (
     BlockAction,
@@ -301,6 +310,16 @@ async def _autopilot(rt: Runtime, command: SlashCommand, rest: str, reply: Reply
     await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
 
 
+async def _wording(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
+    summary = await wording.command(rt, args=rest, user_id=command.user_id)
+    await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
+
+
+async def _campaigns(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
+    summary = await campaigns.command(rt, args=rest, user_id=command.user_id)
+    await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
+
+
 # Subcommands that show account data: staff only (bot/domain/roles.py).
 STAFF_VERBS = frozenset({"account", "themes", "requests", "nps"})
 COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None]]] = {
@@ -313,6 +332,8 @@ COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None
     "ship": _ship,
     "plan": _plan,
     "autopilot": _autopilot,
+    "wording": _wording,
+    "campaigns": _campaigns,
 }
 
 

@@ -34,6 +34,7 @@ async def create_invitation(
     skip_reason: str | None = None,
     context: dict[str, Any] | None = None,
     channel: str | None = None,
+    campaign_id: int | None = None,
 ) -> Invitation:
     invitation = Invitation(
         contact_id=contact_id,
@@ -44,6 +45,7 @@ async def create_invitation(
         due_at=due_at,
         context=context,
         channel=channel,
+        campaign_id=campaign_id,
         created_at=now,
         closed_at=now if status == S.SKIPPED else None,
     )
@@ -220,6 +222,7 @@ async def tap_target(*, session: AsyncSession, invitation_id: int) -> Any | None
             Invitation.dm_channel,
             Invitation.message_ts,
             Invitation.channel,
+            Invitation.question,
             Contact.account_id,
             Contact.slack_user_id,
             Contact.locale,

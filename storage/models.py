@@ -62,6 +62,7 @@ class SkipReason(StrEnum):
     NO_SLACK_USER = "no Slack user"
     CHANNEL_UNREADABLE = "shared channel unreadable"  # the bot is not in the account's channel
     ALREADY_SCHEDULED = "already scheduled"  # a survey of the family waits to go out
+    CANCELLED = "cancelled"  # `campaigns cancel`: taken back before it went out
 
 
 # Skip reasons that mean "we meant to ask but could not reach them" (the digest counts these).
@@ -163,6 +164,9 @@ class Invitation(SQLModel, table=True):
     created_at: datetime = _now_field()
     # an answer imported from another tool: a re-import finds it (bot/services/history.py)
     import_key: str | None = Field(default=None, max_length=64)
+    campaign_id: int | None = Field(default=None, foreign_key="campaigns.id", index=True)
+    # the question asked, when not the catalog's own wording (bot/services/wording.py)
+    question: str | None = Field(default=None, max_length=3000)
 
 
 class Response(SQLModel, table=True):
@@ -539,3 +543,29 @@ class AuditEntry(SQLModel, table=True):
     actor: str = Field(max_length=64)  # a Slack user id, or "cli"
     action: str = Field(max_length=40)
     detail: str | None = Field(default=None, max_length=300)  # never personal data
+
+
+class QuestionWording(SQLModel, table=True):
+    """An admin's own question text for a survey kind and language (bot/services/wording.py)."""
+
+    __tablename__ = "question_wordings"
+    __table_args__ = (UniqueConstraint("kind", "language", name="uq_question_wordings"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=8)
+    language: str = Field(max_length=8)
+    template: str = Field(max_length=3000)
+    updated_by: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Campaign(SQLModel, table=True):
+    """One `send`: the invitations it created carry its id (bot/services/campaigns.py)."""
+
+    __tablename__ = "campaigns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=8)
+    audience: str = Field(max_length=200)  # "everyone", "segment smb", "account Acme", …
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -150,6 +150,12 @@ async def erase(*, session: AsyncSession, person: Person, now: datetime) -> dict
             update(CaseLog).where(CaseLog.case_id.in_(case_ids)).values(note=ERASED),
         )
     await run(
+        "invitations (question asked)",  # it may name them (bot/services/wording.py)
+        update(Invitation)
+        .where(Invitation.contact_id == pid, Invitation.question.is_not(None))
+        .values(question=None),
+    )
+    await run(
         "invitations (DM channel)",
         update(Invitation)
         .where(Invitation.contact_id == pid, Invitation.dm_channel.is_not(None))

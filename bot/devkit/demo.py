@@ -5,7 +5,8 @@ program: it imports 40 contacts in 8 accounts, sends an NPS survey, answers it t
 people would (tapping the buttons in the DMs, through signed requests to POST /slack/events,
 the same path Slack uses), claims and follows up the unhappy answers in #voc, lets two days
 pass for an escalation, surveys a customer who talks to us only in a Slack Connect channel,
-and prints what each person saw, rendered as text.
+imports eleven weeks of answers from the survey tool used before (`import responses`, so
+the digest's chart has twelve weeks of trend), and prints what each person saw, as text.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from bot.devkit.payloads import (
 )
 from bot.devkit.render import render_blocks, render_view
 from bot.scheduler import drain
+from bot.services.history import import_responses
 from bot.services.importer import format_report, import_contacts
 from bot.services.surveys import start_relationship_campaign
 
@@ -721,8 +723,7 @@ async def weekly(demo: Demo) -> Path | None:
     """Monday 09:00: the scheduler posts the weekly digest; returns the chart's path."""
     t, clock = demo.transcript, demo.clock
     t.step("9 · Monday 09:00: the weekly digest arrives in #voc")
-    monday = clock() + timedelta(days=(7 - clock().weekday()) % 7 or 7)
-    monday = monday.replace(hour=9, minute=0)
+    monday = _digest_monday(clock())
     t.new_calls()
     while clock() + WEEKEND_TICK < monday:  # the scheduler runs all weekend, as in production
         clock.advance(WEEKEND_TICK)
@@ -774,6 +775,43 @@ def _escalation_thread(demo: Demo, account: str) -> None:
         demo.transcript.box("#voc channel", "thread reply", render_blocks(None, reply["text"]))
 
 
+HISTORY_WEEKS = 11  # before the survey's week: with it, the chart's 12 weeks all have points
+HISTORY_PER_WEEK = 7
+
+
+def _digest_monday(now: datetime) -> datetime:
+    """The next Monday 09:00, when the scheduler posts the weekly digest."""
+    monday = now + timedelta(days=(7 - now.weekday()) % 7 or 7)
+    return monday.replace(hour=9, minute=0, second=0, microsecond=0)
+
+
+def history_csv(people: list[Member], digest_at: datetime) -> str:
+    """Past NPS answers from the tool used before, in the generic layout, one batch a week
+    for the `HISTORY_WEEKS` weeks before the survey's week: a score that climbs slowly."""
+    lines = ["email,kind,score,comment,answered_at"]
+    for week in range(HISTORY_WEEKS):
+        when = digest_at - timedelta(weeks=HISTORY_WEEKS + 1 - week) + timedelta(hours=26)
+        promoters, detractors = 1 + week // 4, 3 - week // 6
+        for k in range(HISTORY_PER_WEEK):
+            person = people[(week * HISTORY_PER_WEEK + k) % len(people)]
+            score = 9 + k % 2 if k < promoters else 3 + k % 4 if k >= 7 - detractors else 7 + k % 2
+            lines.append(
+                f"{person.email},nps,{score},,{when + timedelta(minutes=k):%Y-%m-%d %H:%M}"
+            )
+    return "\n".join(lines) + "\n"
+
+
+async def history(demo: Demo) -> None:
+    """Priya brings the answers of the survey tool used before: the chart has a real trend."""
+    path = demo.workdir / "history.csv"
+    path.write_text(history_csv(demo.people, _digest_monday(demo.clock())))
+    report = await import_responses(db=demo.runtime.db, csv_text=path.read_text())
+    demo.transcript.say(
+        f"\nPriya also brings {HISTORY_WEEKS} weeks of answers from the tool used before: "
+        f"$ python -m bot import responses {path.name}: {report.summary()}"
+    )
+
+
 def _find_button(message: dict[str, Any], action: str) -> tuple[dict[str, Any], str]:
     for block in message.get("blocks") or []:
         for element in _elements(block):
@@ -821,6 +859,7 @@ async def run_demo(
                 await slack_connect(demo)
                 await by_email(demo)
                 await feedback(demo)
+                await history(demo)
                 await weekly(demo)
             else:
                 await scenario(demo)

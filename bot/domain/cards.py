@@ -16,6 +16,7 @@ class SurveyCard:
     locale: str | None = None
     score: int | None = None
     comment: str | None = None
+    question: str | None = None  # the filled-in, escaped wording; None: the catalog's
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class SharedSurveyCard:
     locale: str | None = None
     answered: int = 0
     closed: bool = False
+    question: str | None = None  # the filled-in, escaped wording; None: the catalog's
 
 
 @dataclass(frozen=True)

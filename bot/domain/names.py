@@ -71,3 +71,9 @@ def _without_marks(text: str) -> str:
 
 def _is_separator(char: str) -> bool:
     return char.isspace() or unicodedata.category(char).startswith("P")
+
+
+def first_name(name: str | None) -> str | None:
+    """The first word of a person's name; None when the name is unknown or blank."""
+    words = (name or "").split()
+    return words[0] if words else None

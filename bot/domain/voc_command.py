@@ -26,6 +26,7 @@ from storage.models import InsightSource, InsightType, Sentiment
 
 USAGE = "/voc Acme: they want SSO #feature"
 VERBS = ("help", "account", "themes", "requests", "nps", "send", "ship", "plan", "autopilot")
+VERBS += ("wording", "campaigns")  # admins: bot/services/wording.py, bot/services/campaigns.py
 _BARE_VERBS = ("help", "requests")  # they take nothing, so "Help Scout: …" is a one-liner
 NAME_MAX = 200  # feature request and competitor names (the columns' size)
 TEXT_MAX = 12_000  # a sanity cap on stored text; Slack caps a command's text lower

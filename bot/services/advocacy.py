@@ -60,7 +60,13 @@ async def accept(
                     session=session, response_id=response.id or 0, offer=offer, now=rt.now()
                 )
     card = SurveyCard(
-        invitation_id, target.kind, target.trigger, target.locale, response.score, response.comment
+        invitation_id,
+        target.kind,
+        target.trigger,
+        target.locale,
+        response.score,
+        response.comment,
+        question=target.question,
     )
     if target.channel == DeliveryChannel.SLACK_CHANNEL:  # asked in a shared channel: privately
         await shared_surveys.confirm_privately(

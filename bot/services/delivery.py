@@ -33,7 +33,7 @@ from bot.core.slack import (
 )
 from bot.domain.cards import SurveyCard
 from bot.domain.reports import DeliveryReport
-from bot.services import email_survey, shared_surveys
+from bot.services import email_survey, shared_surveys, wording
 from storage import invitations
 from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus, SkipReason
 
@@ -49,9 +49,14 @@ HISTORY_SLACK = timedelta(hours=1)  # look well before `sending_since`: clocks d
 RENEWALS_PER_LEASE = 4  # held leases are renewed this often within one `SEND_LEASE`
 
 
-def card_for(invitation: Invitation, contact: Contact) -> SurveyCard:
+def card_for(invitation: Invitation, contact: Contact, *, asked: str | None = None) -> SurveyCard:
+    """The survey card; `asked` the question filled in at send time, else the one the
+    invitation was sent with, else the catalog's."""
     assert invitation.id is not None
-    return SurveyCard(invitation.id, invitation.kind, invitation.trigger, contact.locale)
+    asked = asked or invitation.question
+    return SurveyCard(
+        invitation.id, invitation.kind, invitation.trigger, contact.locale, question=asked
+    )
 
 
 def survey_metadata(invitation_id: int) -> dict[str, object]:
@@ -72,7 +77,7 @@ async def deliver_due(rt: Runtime, now: datetime, *, limit: int = PASS_LIMIT) ->
     about one lease later. A row is posted only while its last renewal is less than half a
     lease old; otherwise it goes back to `scheduled` rather than risk a second DM.
     """
-    fanout = _Fanout(rt, now, limit)
+    fanout = _Fanout(rt, now, limit, await wording.load(rt))
     renewing = asyncio.create_task(fanout.renew_while_sending())
     try:
         await asyncio.gather(*(fanout.sender() for _ in range(SENDERS)))
@@ -88,8 +93,9 @@ async def deliver_due(rt: Runtime, now: datetime, *, limit: int = PASS_LIMIT) ->
 class _Fanout:
     """One delivery pass: a queue of claimed rows that `SENDERS` sender tasks drain."""
 
-    def __init__(self, rt: Runtime, now: datetime, limit: int) -> None:
+    def __init__(self, rt: Runtime, now: datetime, limit: int, wordings: wording.Wordings) -> None:
         self.rt = rt
+        self.wordings = wordings
         self.now = now
         self.limit = limit
         self.report = DeliveryReport()
@@ -110,7 +116,13 @@ class _Fanout:
             invitation, contact, _claimed_at = item
             try:
                 await _deliver_one(
-                    self.rt, invitation, contact, self.now, self.report, self._fresh(invitation)
+                    self.rt,
+                    invitation,
+                    contact,
+                    self.now,
+                    self.report,
+                    self._fresh(invitation),
+                    self.wordings,
                 )
             except SlackConfigError as exc:
                 self._stop(exc)
@@ -197,13 +209,15 @@ async def _deliver_one(
     now: datetime,
     report: DeliveryReport,
     fresh: Callable[[], bool],
+    wordings: wording.Wordings,
 ) -> None:
     assert invitation.id is not None
     if contact.opted_out or not contact.slack_user_id:
         reason = SkipReason.OPTED_OUT if contact.opted_out else SkipReason.NO_SLACK_USER
         await _finish(rt, invitation.id, {"status": S.SKIPPED, "skip_reason": reason}, now)
         return
-    card = card_for(invitation, contact)
+    asked = await wordings.for_contact(invitation, contact)
+    card = card_for(invitation, contact, asked=asked)
     await rt.pacer.wait()
     if not fresh():
         # Waited so long (Slack kept pausing us, or renewals failed) that the lease could run
@@ -234,7 +248,7 @@ async def _deliver_one(
         return
     values = {"status": S.SENT, "sent_at": rt.now(), "dm_channel": posted["channel"]}
     values |= {"message_ts": posted["ts"], "lease_until": None, "error": None}
-    values |= {"channel": DeliveryChannel.SLACK}
+    values |= {"channel": DeliveryChannel.SLACK, "question": wording.kept(card)}
     await _finish(rt, invitation.id, values, now, from_statuses=(S.SENDING,))
     report.sent += 1
 

@@ -26,12 +26,14 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from blocks.catalog import language, question, t
+from blocks.catalog import language, t
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.core.slack import Pacer
+from bot.domain import names
 from bot.domain.reports import DeliveryReport
 from bot.domain.scales import scale_for
+from bot.services import wording
 from storage import invitations, survey_links
 from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus
 
@@ -104,14 +106,7 @@ def product(settings: Settings) -> str:
 
 def first_name(contact: Contact) -> str | None:
     """The contact's first name, the only thing about them a survey email or page shows."""
-    return (contact.name or "").split()[0] if (contact.name or "").strip() else None
-
-
-def survey_question(settings: Settings, locale: str | None, kind: str, trigger: str) -> str:
-    """The question, naming the product for NPS when PRODUCT_NAME is set."""
-    if kind == "nps" and trigger == "relationship" and settings.product_name:
-        return t(locale, "question.nps.named", product=settings.product_name)
-    return question(locale, kind, trigger)
+    return names.first_name(contact.name)
 
 
 def compose(
@@ -120,9 +115,14 @@ def compose(
     contact: Contact,
     token: str,
     *,
+    asked: str | None = None,
     reminder: bool = False,
 ) -> EmailMessage:
-    """The survey email: text and HTML, in the contact's language, one link per score."""
+    """The survey email: text and HTML, in the contact's language, one link per score.
+
+    `asked` is the question filled in for the contact (bot/services/wording.py), unescaped;
+    without it, the default question.
+    """
     locale = contact.locale
     name = product(settings)
     message = EmailMessage()
@@ -137,7 +137,10 @@ def compose(
     message["List-Unsubscribe"] = f"<{unsubscribe_url(settings, token)}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
-    parts = _parts(settings, invitation, contact, token, reminder=reminder)
+    asked = asked or wording.default_question(
+        settings, contact.locale, invitation.kind, invitation.trigger
+    )
+    parts = _parts(settings, invitation, contact, token, asked=asked, reminder=reminder)
     message.set_content(_text(parts))
     message.add_alternative(_html(parts), subtype="html")
     return message
@@ -158,7 +161,13 @@ class _Parts:
 
 
 def _parts(
-    settings: Settings, invitation: Invitation, contact: Contact, token: str, *, reminder: bool
+    settings: Settings,
+    invitation: Invitation,
+    contact: Contact,
+    token: str,
+    *,
+    asked: str,
+    reminder: bool,
 ) -> _Parts:
     locale = contact.locale
     scale = scale_for(invitation.kind)
@@ -176,7 +185,7 @@ def _parts(
         if name
         else t(locale, "email.greeting.anonymous"),
         intro=t(locale, "email.reminder" if reminder else "email.intro"),
-        question=survey_question(settings, locale, invitation.kind, invitation.trigger),
+        question=asked,
         pick=t(locale, "email.pick"),
         links=[(score, page_url(settings, token, score)) for score in scale.scores],
         legend=legend,
@@ -307,7 +316,8 @@ async def _send_survey(
         await _finish(rt, invitation.id, values | {"lease_until": None})
         return
     token = new_token()
-    message = compose(rt.settings, invitation, contact, token)
+    asked = await wording.question_for(rt, invitation, contact, escape=wording.plain)
+    message = compose(rt.settings, invitation, contact, token, asked=asked)
     try:
         await smtp.mail(parseaddr(rt.settings.email_from or "")[1])
         await smtp.rcpt(contact.email)
@@ -396,7 +406,10 @@ async def send_reminders(rt: Runtime, due: list[tuple[Invitation, Contact]], now
                 token = new_token()
                 await _write_link(rt, invitation.id, token, REMINDER, now)
                 await pacer.wait()
-                message = compose(rt.settings, invitation, contact, token, reminder=True)
+                asked = await wording.question_for(rt, invitation, contact, escape=wording.plain)
+                message = compose(
+                    rt.settings, invitation, contact, token, asked=asked, reminder=True
+                )
                 try:
                     await smtp.send_message(message)
                     sent += 1

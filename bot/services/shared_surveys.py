@@ -27,7 +27,7 @@ from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code, outcome_unknown
 from bot.domain.cards import SharedSurveyCard, SurveyCard
 from bot.domain.outcomes import TapOutcome
-from bot.services import taps
+from bot.services import taps, wording
 from bot.services.taps import TapResult
 from storage import invitations, shared_posts
 from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus
@@ -99,7 +99,7 @@ async def deliver_due(rt: Runtime, now: datetime) -> int:
 async def _post(
     rt: Runtime, channel: str, rows: list[tuple[Invitation, Contact]], now: datetime
 ) -> int:
-    card = _card(rows)
+    card = _card(rows, question=await _question(rt, rows))
     await rt.pacer.wait()
     try:
         posted = await rt.slack.chat_postMessage(
@@ -130,7 +130,7 @@ async def _post(
                 session=session,
                 invitation_id=invitation.id or 0,
                 from_statuses=(S.SENDING,),
-                values=values,
+                values=values | {"question": wording.kept(card)},
             )
     return len(rows)
 
@@ -268,7 +268,23 @@ async def refresh_post_at(rt: Runtime, channel: str, message_ts: str) -> bool:
 _OPEN = (S.SENDING, S.SENT, S.REMINDED)
 
 
-def _card(rows: list[tuple[Invitation, Contact]], *, closed: bool = False) -> SharedSurveyCard:
+async def _question(rt: Runtime, rows: list[tuple[Invitation, Contact]]) -> str:
+    """The post's question: addressed to everyone it asks, so no one's first name."""
+    first, contact = rows[0]
+    locales = {person.locale for _, person in rows}
+    return await (await wording.load(rt)).question(
+        kind=first.kind,
+        trigger=first.trigger,
+        locale=locales.pop() if len(locales) == 1 else None,
+        name=None,
+        account_id=contact.account_id,
+        many=True,
+    )
+
+
+def _card(
+    rows: list[tuple[Invitation, Contact]], *, closed: bool = False, question: str | None = None
+) -> SharedSurveyCard:
     first, _contact = rows[0]
     locales = {person.locale for _, person in rows}
     return SharedSurveyCard(
@@ -279,6 +295,7 @@ def _card(rows: list[tuple[Invitation, Contact]], *, closed: bool = False) -> Sh
         locale=locales.pop() if len(locales) == 1 else None,  # one language, or English
         answered=sum(invitation.status == S.ANSWERED for invitation, _ in rows),
         closed=closed,
+        question=question or first.question,
     )
 
 

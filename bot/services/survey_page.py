@@ -16,7 +16,7 @@ from blocks.advocacy import OFFERS
 from bot.core.runtime import Runtime
 from bot.domain.outcomes import TapOutcome
 from bot.domain.scales import is_promoter, scale_for
-from bot.services import advocacy, cases, email_survey, taps
+from bot.services import advocacy, cases, email_survey, taps, wording
 from storage import responses, survey_links
 from storage.models import Contact, Invitation, InvitationStatus
 
@@ -72,9 +72,7 @@ async def _page(
         "locale": contact.locale,
         "kind": invitation.kind,
         "trigger": invitation.trigger,
-        "question": email_survey.survey_question(
-            rt.settings, contact.locale, invitation.kind, invitation.trigger
-        ),
+        "question": await wording.question_for(rt, invitation, contact, escape=wording.plain),
         "first_name": email_survey.first_name(contact),
         "invitation_id": invitation.id,
     }

@@ -13,7 +13,7 @@ from bot.core.runtime import Runtime
 from bot.domain import eligibility
 from bot.domain.names import InvalidEmail, name_key, parse_email, segment_named
 from bot.domain.send_windows import next_relationship_slot
-from bot.services import email_survey, reach
+from bot.services import campaigns, email_survey, reach
 from storage import audience, invitations, shared_posts
 from storage.models import (
     UNREACHABLE_REASONS,
@@ -51,6 +51,7 @@ class CampaignReport:
     unreachable: list[Unreachable] = field(default_factory=list)
     skipped_who: dict[str, list[str]] = field(default_factory=dict)  # reason → emails
     channel_problems: list[str] = field(default_factory=list)
+    campaign_id: int | None = None  # bot/services/campaigns.py
 
     def summary(self) -> str:
         lines = [f"Created {self.created} invitation{'s' if self.created != 1 else ''}."]
@@ -63,7 +64,15 @@ class CampaignReport:
             f"  {reason}: {count}" + self._named(reason)
             for reason, count in sorted(self.skipped.items())
         ]
-        return "\n".join(lines + self.reach_lines())
+        return "\n".join(lines + self.reach_lines() + self.campaign_lines())
+
+    def campaign_lines(self) -> list[str]:
+        if self.campaign_id is None or not self.created:
+            return []
+        return [
+            f"Campaign {self.campaign_id}: `campaigns` shows it; `campaigns cancel "
+            f"{self.campaign_id}` takes back what has not gone out."
+        ]
 
     def _named(self, reason: str) -> str:
         """The first few people skipped for this reason (unreachable ones are listed below)."""
@@ -152,6 +161,9 @@ async def start_relationship_campaign(
     survey = parse_kind(kind)
     targets = await _targets(rt, segment=segment, account=account, email=email)
     report = CampaignReport(email_on=email_survey.enabled(rt.settings))
+    report.campaign_id = await campaigns.new_campaign(
+        rt, kind=survey, audience=_audience(segment, account, email), by=None, now=now
+    )
     directory = reach.Directory(rt)
     async with rt.db.session() as session:
         in_channel_before = await shared_posts.asked_in_channel_last_time(session=session)
@@ -173,6 +185,7 @@ async def start_relationship_campaign(
                 status=InvitationStatus.SKIPPED if reason else InvitationStatus.SCHEDULED,
                 skip_reason=reason,
                 channel=channel,
+                campaign_id=report.campaign_id,
             )
         if reason:
             report.skipped[reason] += 1
@@ -195,6 +208,15 @@ async def start_relationship_campaign(
                 report.external += external
     report.channel_problems = [str(problem) for problem in directory.problems.values()]
     return report
+
+
+def _audience(segment: str | None, account: str | None, email: str | None) -> str:
+    """Whom a `send` asked, as `campaigns` shows it (an email is never shown)."""
+    if email:
+        return "one contact"
+    if account:
+        return f"account {account.strip()}"
+    return f"segment {parse_segment(segment)}" if segment else "everyone"
 
 
 async def _targets(

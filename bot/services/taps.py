@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -118,7 +118,14 @@ class _Tap:
             channel=target.channel,
             answered_at=now,
         )
-        card = SurveyCard(invitation_id, target.kind, target.trigger, target.locale, score)
+        card = SurveyCard(
+            invitation_id,
+            target.kind,
+            target.trigger,
+            target.locale,
+            score,
+            question=target.question,
+        )
         return TapResult(TapOutcome.RECORDED, card, response_id, invitation, case_id)
 
     async def _respond(self, session: AsyncSession, target: Any) -> int:
@@ -197,6 +204,7 @@ async def answered_card(
         contact.locale,
         response.score,
         response.comment,
+        question=invitation.question,
     )
     return TapOutcome.RECORDED, card
 
@@ -219,7 +227,7 @@ async def save_comment(
         invitation = await session.get(Invitation, invitation_id)
     if text is not None:
         await share_comment(rt, invitation_id=invitation_id, now=now)
-    updated = SurveyCard(card.invitation_id, card.kind, card.trigger, card.locale, card.score, text)
+    updated = replace(card, comment=text)
     return outcome, updated, invitation
 
 
