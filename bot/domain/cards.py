@@ -16,6 +16,7 @@ class SurveyCard:
     locale: str | None = None
     score: int | None = None
     comment: str | None = None
+    theme: str | None = None  # what a detractor chose as disappointing them most
 
 
 @dataclass(frozen=True)
