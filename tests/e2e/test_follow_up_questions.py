@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -29,7 +28,10 @@ from storage.models import (
     Response,
     ThemeTag,
 )
-from tests.e2e.test_ingest import ANA, TOKEN, Hooks
+from tests.e2e import test_ingest
+from tests.e2e.test_ingest import ANA, Hooks
+from tests.e2e.test_reach import CUSTOMER_TEAM, SHARED
+from tests.e2e.test_reach import _set_channel as set_channel
 from tests.harness import SlackSender, eventually
 from tests.payloads import block_action, select_action, view_submission
 from tests.seed import Person, add_people
@@ -40,14 +42,7 @@ pytestmark = pytest.mark.postgres
 CSAT_Q = "How satisfied were you with the support you received?"
 CES_Q = "How easy was it to get your issue resolved?"
 NOTE_ANSWERED = "You've already answered this survey. Thank you!"
-
-
-@pytest.fixture
-async def hooks(rt: Runtime, app_url: str) -> AsyncIterator[Hooks]:
-    rt.settings.ingest_token = TOKEN
-    sender = Hooks(app_url)
-    yield sender
-    await sender.close()
+hooks = test_ingest.hooks  # the fixture that posts events as another system would
 
 
 async def _invitations(rt: Runtime) -> list[Invitation]:
@@ -322,3 +317,61 @@ async def test_a_passive_or_promoter_is_not_asked_what_disappointed_them(
     await slack.interactive(_choose(emulator, invitation, "pricing"))  # a forged menu
     await eventually(lambda: _notes(emulator))
     assert (await _responses(rt))[0].chosen_theme is None
+
+
+async def test_dont_ask_me_again_while_the_ces_is_open_closes_it_under_the_csat_answer(
+    rt: Runtime, emulator: SlackEmulator, hooks: Hooks, slack: SlackSender
+) -> None:
+    csat, _ = await _ticket_closed(rt, emulator, hooks)
+    ts, dm = csat.message_ts or "", csat.dm_channel or ""
+    await slack.interactive(_tap(emulator, csat, ts, 5))
+    await eventually(lambda: _updates(emulator, dm))
+    ces = (await _invitations(rt))[1]
+    opt_out = block_action(
+        user="U1",
+        action_id="survey.opt_out",
+        value=str(ces.id),  # the button under the open question names it
+        channel=dm,
+        message_ts=ts,
+        response_url=emulator.new_response_url(),
+        block_id="survey.actions",
+    )
+    assert f'"value": "{ces.id}"' in _dm(emulator, dm)
+    await slack.interactive(opt_out)
+    await eventually(lambda: len(_updates(emulator, dm)) == 2)
+    shown = _dm(emulator, dm)
+    assert "*5*" in shown and CES_Q in shown and "won't send you any more" in shown
+    assert "survey.rate." not in shown
+    assert [i.status for i in await _invitations(rt)] == [S.ANSWERED, S.EXPIRED]
+    assert len(await _responses(rt)) == 1
+
+
+async def test_a_csat_answered_in_a_shared_channel_gets_its_ces_there_on_its_own(
+    rt: Runtime, emulator: SlackEmulator, hooks: Hooks, slack: SlackSender
+) -> None:
+    emulator.add_user("U0MIA", email=ANA, team_id=CUSTOMER_TEAM, dm_error="restricted_action")
+    emulator.add_channel(SHARED, ["U0MIA"])
+    await add_people(rt.db, Person(ANA, account="Globex"))
+    await set_channel(rt, "Globex", SHARED)
+    assert (await hooks.send(event="ticket_closed"))[0] == 202
+    await drain(rt)
+    [post] = emulator.messages(SHARED)
+    csat, ces = await _invitations(rt)
+    assert (csat.channel, ces.status) == ("slack_channel", S.WAITING)
+
+    tap = block_action(
+        user="U0MIA",
+        action_id="survey.shared.rate.4",
+        value=f"{csat.id}:4",
+        channel=SHARED,
+        message_ts=post["ts"],
+        response_url=emulator.new_response_url(),
+        user_team=CUSTOMER_TEAM,
+    )
+    await slack.interactive(tap)
+    await eventually(lambda: emulator.calls_to("chat.postEphemeral", ok=True))
+    ces = (await _invitations(rt))[1]
+    assert (ces.status, ces.channel, ces.dm_channel) == (S.SCHEDULED, "slack_channel", SHARED)
+    await drain(rt)
+    assert CES_Q in json.dumps([m["blocks"] for m in emulator.messages(SHARED)])
+    assert len(emulator.messages(SHARED)) == 2
