@@ -43,9 +43,9 @@ THEME_CHOICES: tuple[Theme, ...] = (
 
 @dataclass(frozen=True)
 class Question:
-    """One question of a survey: a scored kind, or the theme choice (`kind` None)."""
+    """One scored question of a survey (a detractor's theme choice is `asks_theme`)."""
 
-    kind: SurveyKind | None
+    kind: SurveyKind
     follows: int | None  # the position of the question it is asked after; None: the first
 
 
@@ -62,7 +62,7 @@ def plan(trigger: str, kinds: tuple[str, ...]) -> tuple[Question, ...]:
         for index, kind in enumerate(kinds)
     )
     if chained:
-        check_chain(tuple(q.kind for q in questions if q.kind is not None))
+        check_chain(tuple(q.kind for q in questions))
     return questions
 
 

@@ -72,12 +72,17 @@ async def chain_card(
         shown = [(i, c) for i, c in rows if i.status in SHOWN]
         if len(rows) < 2 or not shown:
             return None
-        steps = [await _step(session, invitation, contact.locale) for invitation, contact in shown]
-    first, *rest = steps
-    return ChainCard((first, *(s if s.comment is None else _no_comment(s) for s in rest)), closed)
+        steps = [
+            await _step(session, invitation, contact.locale, comment=n == 0)
+            for n, (invitation, contact) in enumerate(shown)
+        ]
+    return ChainCard(tuple(steps), closed)
 
 
-async def _step(session: AsyncSession, invitation: Invitation, locale: str | None) -> SurveyCard:
+async def _step(
+    session: AsyncSession, invitation: Invitation, locale: str | None, *, comment: bool
+) -> SurveyCard:
+    """One question as the message shows it; only the first carries the comment."""
     assert invitation.id is not None
     response = await responses.get_for_invitation(session=session, invitation_id=invitation.id)
     return SurveyCard(
@@ -86,9 +91,5 @@ async def _step(session: AsyncSession, invitation: Invitation, locale: str | Non
         invitation.trigger,
         locale,
         response.score if response else None,
-        response.comment if response else None,
+        response.comment if response and comment else None,
     )
-
-
-def _no_comment(card: SurveyCard) -> SurveyCard:
-    return SurveyCard(card.invitation_id, card.kind, card.trigger, card.locale, card.score)
