@@ -77,7 +77,7 @@ async def _show_rating(
         await _note(respond, action, result.outcome)
         return
     assert result.invitation is not None
-    chain = await followups.chain_card(rt, result.card.invitation_id) if result.chained else None
+    chain = await followups.chain_card(rt, result.invitation) if result.chained else None
     blocks = survey_message(result.card, chain=chain, offers=[], review_url=rt.settings.review_url)
     await update_survey_message(rt, result.invitation, blocks, locale=result.card.locale)
     if result.case_id is not None:
@@ -128,7 +128,7 @@ async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
                 user_id=submission.user_id,
                 offers=offers,
             )
-        chain = await followups.chain_card(rt, card.invitation_id)
+        chain = await followups.chain_card(rt, invitation)
         blocks = survey_message(card, chain=chain, offers=offers, review_url=rt.settings.review_url)
         await update_survey_message(rt, invitation, blocks, locale=card.locale)
         await cases.refresh_card_for_invitation(rt, card.invitation_id, rt.now())
@@ -185,7 +185,7 @@ async def on_opt_out(
                 rt, invitation.dm_channel or "", invitation.message_ts or ""
             )
             return
-        chain = await followups.chain_card(rt, invitation.id or 0, closed="opted_out")
+        chain = await followups.chain_card(rt, invitation, closed="opted_out")
         closed = closed_blocks(card_for(invitation, contact), reason="opted_out")
         blocks = chain_blocks(chain) if chain else to_dicts(closed)
         await update_survey_message(rt, invitation, blocks, locale=contact.locale)

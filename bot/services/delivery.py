@@ -386,7 +386,7 @@ async def expire_unanswered(rt: Runtime, now: datetime) -> DeliveryReport:
         if _in_shared_channel(invitation):
             posts.add((invitation.dm_channel or "", invitation.message_ts or ""))
             continue
-        chain = await followups.chain_card(rt, invitation.id or 0, closed="expired")
+        chain = await followups.chain_card(rt, invitation, closed="expired")
         blocks = chain_blocks(chain) if chain else closed_blocks_for(invitation, contact)
         await update_survey_message(rt, invitation, blocks, locale=contact.locale)
     await followups.close_unasked(rt, now)  # a follow-up whose first question closed

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.runtime import Runtime
 from bot.domain.cards import SurveyCard
-from bot.domain.questions import MAX_QUESTIONS, ChainCard
+from bot.domain.questions import IN_ONE_MESSAGE, MAX_QUESTIONS, ChainCard
 from storage import invitations, responses
 from storage.models import DeliveryChannel, Invitation, InvitationStatus, SkipReason
 
@@ -62,9 +62,15 @@ async def close_unasked(rt: Runtime, now: datetime) -> int:
 
 
 async def chain_card(
-    rt: Runtime, invitation_id: int, *, closed: str | None = None
+    rt: Runtime, invitation: Invitation, *, closed: str | None = None
 ) -> ChainCard | None:
-    """The message `invitation_id` is in, when it asks several questions; else None."""
+    """The message `invitation` is in, when it asks several questions; else None.
+
+    A survey whose trigger never asks follow-ups is answered at once, without a query.
+    """
+    if invitation.trigger not in IN_ONE_MESSAGE or invitation.id is None:
+        return None
+    invitation_id = invitation.id
     async with rt.db.session() as session:
         rows = await invitations.chain(
             session=session, invitation_id=invitation_id, longest=MAX_QUESTIONS

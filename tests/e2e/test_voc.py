@@ -461,6 +461,13 @@ async def _answered_survey(
         )
         await slack.interactive(submission)
         await eventually(lambda: rows(rt.db, Insight))
+        # the comment's own DM update too, so a later step does not mistake it for its own
+        dm = invitation.dm_channel
+        await eventually(
+            lambda: (
+                len([c for c in emulator.calls_to("chat.update") if c.args["channel"] == dm]) >= 2
+            )
+        )
     return invitation
 
 
