@@ -86,6 +86,20 @@ _EN: dict[str, str] = {
     "wording.first_name.many": "everyone",
     "wording.product": "us",
     "wording.csm_name": "your account manager",
+    "followup.theme.question": "What disappointed you most?",
+    "followup.theme.placeholder": "Choose one (optional)",
+    "followup.theme.chosen": "What disappointed you most: *{theme}*",
+    "followup.theme.hint": "Optional: choose one, then tell us more if you like.",
+    "theme.product_bug": "Bugs or errors",
+    "theme.missing_feature": "A missing feature",
+    "theme.usability": "Hard to use",
+    "theme.performance": "Speed or reliability",
+    "theme.slow_support": "Slow support",
+    "theme.unhelpful_support": "Support did not solve it",
+    "theme.onboarding": "Getting started",
+    "theme.documentation": "Documentation",
+    "theme.pricing": "Price or value",
+    "theme.integrations": "Integrations",
 }
 
 _MS: dict[str, str] = {
@@ -174,6 +188,20 @@ _MS: dict[str, str] = {
     "wording.first_name.many": "semua",
     "wording.product": "kami",
     "wording.csm_name": "pengurus akaun anda",
+    "followup.theme.question": "Apakah yang paling mengecewakan anda?",
+    "followup.theme.placeholder": "Pilih satu (pilihan)",
+    "followup.theme.chosen": "Perkara yang paling mengecewakan anda: *{theme}*",
+    "followup.theme.hint": "Pilihan: pilih satu, kemudian beritahu kami lebih lanjut jika mahu.",
+    "theme.product_bug": "Pepijat atau ralat",
+    "theme.missing_feature": "Ciri yang tiada",
+    "theme.usability": "Sukar digunakan",
+    "theme.performance": "Kelajuan atau kebolehpercayaan",
+    "theme.slow_support": "Sokongan yang lambat",
+    "theme.unhelpful_support": "Sokongan tidak menyelesaikannya",
+    "theme.onboarding": "Proses permulaan",
+    "theme.documentation": "Dokumentasi",
+    "theme.pricing": "Harga atau nilai",
+    "theme.integrations": "Integrasi",
 }
 
 _EN.update(web_catalog.EN)  # the survey email and page (blocks/web_catalog.py)

@@ -19,6 +19,7 @@ class ActionId(StrEnum):
     NOTE_INPUT = "case.note"
     ADVOCACY_PREFIX = "advocacy."  # followed by the offer: review, reference or testimonial
     LOG_FEEDBACK = "voc_log_feedback"  # App Home button: opens the /voc "Log feedback" form
+    THEME_CHOICE = "survey.theme"  # a detractor's "what disappointed you most?" menu
 
 
 class BlockId(StrEnum):
@@ -29,6 +30,8 @@ class BlockId(StrEnum):
     OUTCOME = "case.outcome"
     NOTE = "case.note"
     ADVOCACY = "survey.advocacy"
+    THEME = "survey.theme"
+    ANSWER_PREFIX = "survey.answer."  # followed by the invitation id: one per question answered
 
 
 class CallbackId(StrEnum):

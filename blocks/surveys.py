@@ -35,6 +35,15 @@ def survey_text(card: SurveyCard) -> str:
 
 def survey_blocks(card: SurveyCard) -> list[Block]:
     """The unanswered survey: the question, one button per score, and the opt-out."""
+    return [
+        SectionBlock(text=MarkdownTextObject(text=f"*{survey_text(card)}*")),
+        *rating_blocks(card),
+        ActionsBlock(block_id=BlockId.SURVEY_ACTIONS, elements=[opt_out_button(card)]),
+    ]
+
+
+def rating_blocks(card: SurveyCard) -> list[Block]:
+    """One button per score of the card's scale, and the legend under them."""
     scale = scale_for(card.kind)
     buttons = [
         ButtonElement(
@@ -53,25 +62,22 @@ def survey_blocks(card: SurveyCard) -> list[Block]:
         high_label=t(card.locale, f"scale.{card.kind}.high"),
     )
     return [
-        SectionBlock(text=MarkdownTextObject(text=f"*{survey_text(card)}*")),
         ActionsBlock(block_id=BlockId.RATING, elements=buttons),
         ContextBlock(elements=[MarkdownTextObject(text=legend)]),
-        ActionsBlock(block_id=BlockId.SURVEY_ACTIONS, elements=[_opt_out_button(card)]),
     ]
+
+
+def answer_text(card: SurveyCard) -> str:
+    """ "Thank you! Your answer: *4* (out of 5)." for an answered card."""
+    return t(card.locale, "survey.answered", score=card.score, label=_score_label(card))
 
 
 def answered_blocks(card: SurveyCard) -> list[Block]:
     """The same message after the tap: the chosen score, and "Tell us why" until a comment."""
     assert card.score is not None
-    label = _score_label(card)
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"*{survey_text(card)}*")),
-        SectionBlock(
-            block_id=BlockId.RATING,
-            text=MarkdownTextObject(
-                text=t(card.locale, "survey.answered", score=card.score, label=label)
-            ),
-        ),
+        SectionBlock(block_id=BlockId.RATING, text=MarkdownTextObject(text=answer_text(card))),
     ]
     if card.comment is None:
         blocks.append(
@@ -84,7 +90,7 @@ def answered_blocks(card: SurveyCard) -> list[Block]:
                         value=str(card.invitation_id),
                         style="primary",
                     ),
-                    _opt_out_button(card),
+                    opt_out_button(card),
                 ],
             )
         )
@@ -143,7 +149,7 @@ def _score_label(card: SurveyCard) -> str:
     return t(card.locale, "scale.out_of", high=scale.high)
 
 
-def _opt_out_button(card: SurveyCard) -> ButtonElement:
+def opt_out_button(card: SurveyCard) -> ButtonElement:
     return ButtonElement(
         text=t(card.locale, "survey.opt_out"),
         action_id=ActionId.OPT_OUT,

@@ -1,4 +1,5 @@
-"""Listeners for the survey DM: rating taps, "Tell us why", its modal, and the opt-out."""
+"""Listeners for the survey DM: rating taps, a detractor's theme choice, "Tell us why", its
+modal, and the opt-out."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from blocks.advocacy import answered_message
 from blocks.catalog import t
 from blocks.ids import RATE_ACTION, ActionId, BlockId, CallbackId
+from blocks.questions import chain_blocks, survey_message
 from blocks.surveys import closed_blocks, comment_modal, to_dicts
 from bot.core.runtime import Runtime
 from bot.domain.outcomes import TapOutcome
-from bot.services import advocacy, cases, shared_surveys, taps
+from bot.services import advocacy, cases, followups, shared_surveys, taps, theme_choice
 from bot.services.delivery import card_for, update_survey_message
 from handlers.context import parse_int, runtime_of
 from handlers.payloads import BlockAction, ViewSubmission, parse
@@ -35,6 +36,7 @@ def register(app: AsyncApp) -> None:
     app.action(RATE_ACTION)(on_rate)
     app.action(ActionId.TELL_WHY)(on_tell_why)
     app.action(ActionId.OPT_OUT)(on_opt_out)
+    app.action(ActionId.THEME_CHOICE)(on_theme)
     app.view(CallbackId.COMMENT_MODAL)(on_comment)
 
 
@@ -75,7 +77,8 @@ async def _show_rating(
         await _note(respond, action, result.outcome)
         return
     assert result.invitation is not None
-    blocks = answered_message(result.card, offers=[], review_url=rt.settings.review_url)
+    chain = await followups.chain_card(rt, result.invitation) if result.chained else None
+    blocks = survey_message(result.card, chain=chain, offers=[], review_url=rt.settings.review_url)
     await update_survey_message(rt, result.invitation, blocks, locale=result.card.locale)
     if result.case_id is not None:
         await cases.post_card(rt, result.case_id, rt.now())
@@ -125,9 +128,36 @@ async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
                 user_id=submission.user_id,
                 offers=offers,
             )
-        blocks = answered_message(card, offers=offers, review_url=rt.settings.review_url)
+        chain = await followups.chain_card(rt, invitation)
+        blocks = survey_message(card, chain=chain, offers=offers, review_url=rt.settings.review_url)
         await update_survey_message(rt, invitation, blocks, locale=card.locale)
         await cases.refresh_card_for_invitation(rt, card.invitation_id, rt.now())
+
+
+async def on_theme(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    """A detractor chose what disappointed them most: tag the answer, show the choice."""
+    await ack()
+    action = parse(BlockAction, body)
+    if action is None:
+        return
+    rt = runtime_of(context)
+    invitation_id, _, theme = action.selected.partition(":")
+    async with rt.after_ack():
+        outcome, card, invitation = await theme_choice.choose_theme(
+            rt,
+            invitation_id=parse_int(invitation_id) or 0,
+            user_id=action.user_id,
+            value=theme,
+            now=rt.now(),
+        )
+        if card is None or invitation is None:
+            await _note(respond, action, outcome)
+            return
+        offers = await advocacy.offers_for(rt, card.invitation_id)
+        blocks = survey_message(card, chain=None, offers=offers, review_url=rt.settings.review_url)
+        await update_survey_message(rt, invitation, blocks, locale=card.locale)
 
 
 async def on_opt_out(
@@ -155,8 +185,10 @@ async def on_opt_out(
                 rt, invitation.dm_channel or "", invitation.message_ts or ""
             )
             return
-        blocks = closed_blocks(card_for(invitation, contact), reason="opted_out")
-        await update_survey_message(rt, invitation, to_dicts(blocks), locale=contact.locale)
+        chain = await followups.chain_card(rt, invitation, closed="opted_out")
+        closed = closed_blocks(card_for(invitation, contact), reason="opted_out")
+        blocks = chain_blocks(chain) if chain else to_dicts(closed)
+        await update_survey_message(rt, invitation, blocks, locale=contact.locale)
 
 
 async def _note(respond: AsyncRespond, action: BlockAction, outcome: TapOutcome) -> None:

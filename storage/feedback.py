@@ -77,6 +77,19 @@ async def replace_themes(
     await session.flush()
 
 
+async def add_theme(
+    *, session: AsyncSession, insight_id: int, theme: str, set_by: str | None, now: datetime
+) -> None:
+    """Tag the insight with `theme` set by `set_by`; a tag it already has changes hands."""
+    tags = await themes_of(session=session, insight_id=insight_id)
+    found = next((tag for tag in tags if tag.theme == theme), None)
+    if found is not None:
+        found.set_by = set_by
+    else:
+        session.add(ThemeTag(insight_id=insight_id, theme=theme, set_by=set_by, created_at=now))
+    await session.flush()
+
+
 async def request_by_key(*, session: AsyncSession, key: str) -> FeatureRequest | None:
     query = select(FeatureRequest).where(FeatureRequest.name_key == key)
     return (await session.execute(query)).scalar_one_or_none()

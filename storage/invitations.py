@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.claims import claimable
 from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus, Trigger
@@ -35,8 +36,10 @@ async def create_invitation(
     context: dict[str, Any] | None = None,
     channel: str | None = None,
     campaign_id: int | None = None,
+    follows_invitation_id: int | None = None,
 ) -> Invitation:
     invitation = Invitation(
+        follows_invitation_id=follows_invitation_id,
         contact_id=contact_id,
         kind=kind,
         trigger=trigger,
@@ -143,6 +146,7 @@ async def claim_reminders(
         session,
         where=and_(
             Invitation.status == S.SENT,
+            Invitation.follows_invitation_id.is_(None),  # one reminder for a whole survey
             Invitation.sent_at <= now - remind_after,
             Invitation.sent_at > now - expire_after,
         ),
@@ -223,6 +227,7 @@ async def tap_target(*, session: AsyncSession, invitation_id: int) -> Any | None
             Invitation.message_ts,
             Invitation.channel,
             Invitation.question,
+            Invitation.follows_invitation_id,
             Contact.account_id,
             Contact.slack_user_id,
             Contact.locale,
@@ -236,10 +241,10 @@ async def tap_target(*, session: AsyncSession, invitation_id: int) -> Any | None
 async def skip_pending_for_contact(
     *, session: AsyncSession, contact_id: int, reason: str, now: datetime
 ) -> None:
-    """Skip every scheduled invitation of a contact (e.g. after an opt-out)."""
+    """Skip every scheduled (or waiting) invitation of a contact (e.g. after an opt-out)."""
     await session.execute(
         update(Invitation)
-        .where(Invitation.contact_id == contact_id, Invitation.status == S.SCHEDULED)
+        .where(Invitation.contact_id == contact_id, Invitation.status.in_((S.SCHEDULED, S.WAITING)))
         .values(status=S.SKIPPED, skip_reason=reason, closed_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -291,3 +296,62 @@ async def renew_leases(
         .execution_options(synchronize_session=False)
     )
     return list(result.scalars())
+
+
+async def open_follow_up(
+    *, session: AsyncSession, parent_id: int, values: dict[str, Any]
+) -> int | None:
+    """Move the question waiting on `parent_id` out of `waiting` with `values`; its id."""
+    result = await session.execute(
+        update(Invitation)
+        .where(Invitation.follows_invitation_id == parent_id, Invitation.status == S.WAITING)
+        .values(**values)
+        .returning(Invitation.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalars().first()
+
+
+async def close_unasked_follow_ups(*, session: AsyncSession, reason: str, now: datetime) -> int:
+    """Skip follow-ups whose first question closed unanswered: they are never asked."""
+    parent = aliased(Invitation)
+    closed = (
+        select(parent.id)
+        .where(
+            parent.id == Invitation.follows_invitation_id,
+            parent.status.in_((S.EXPIRED, S.FAILED, S.SKIPPED)),
+        )
+        .exists()
+    )
+    result = await session.execute(
+        update(Invitation)
+        .where(Invitation.status == S.WAITING, closed)
+        .values(status=S.SKIPPED, skip_reason=reason, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def chain(
+    *, session: AsyncSession, invitation_id: int, longest: int
+) -> list[tuple[Invitation, Contact]]:
+    """The questions of the survey message `invitation_id` is in, first to last.
+
+    One row when it is a survey of one question; at most `longest` rows.
+    """
+    root = await session.get(Invitation, invitation_id)
+    for _ in range(longest):
+        if root is None or root.follows_invitation_id is None:
+            break
+        root = await session.get(Invitation, root.follows_invitation_id)
+    if root is None or root.id is None:
+        return []
+    ids = [root.id]
+    while len(ids) < longest:
+        after = await session.scalar(
+            select(Invitation.id).where(Invitation.follows_invitation_id == ids[-1])
+        )
+        if after is None:
+            break
+        ids.append(after)
+    return await with_contacts(session=session, ids=ids)

@@ -54,6 +54,7 @@ class InvitationStatus(StrEnum):
     EXPIRED = "expired"
     FAILED = "failed"
     SKIPPED = "skipped"
+    WAITING = "waiting"  # a follow-up question, asked once its first question is answered
 
 
 class SkipReason(StrEnum):
@@ -63,6 +64,7 @@ class SkipReason(StrEnum):
     CHANNEL_UNREADABLE = "shared channel unreadable"  # the bot is not in the account's channel
     ALREADY_SCHEDULED = "already scheduled"  # a survey of the family waits to go out
     CANCELLED = "cancelled"  # `campaigns cancel`: taken back before it went out
+    FIRST_UNANSWERED = "first question unanswered"  # a follow-up never asked: see questions.py
 
 
 # Skip reasons that mean "we meant to ask but could not reach them" (the digest counts these).
@@ -167,6 +169,8 @@ class Invitation(SQLModel, table=True):
     campaign_id: int | None = Field(default=None, foreign_key="campaigns.id", index=True)
     # the question asked, when not the catalog's own wording (bot/services/wording.py)
     question: str | None = Field(default=None, max_length=3000)
+    # a follow-up question: asked in the same message once this invitation is answered
+    follows_invitation_id: int | None = Field(default=None, index=True)
 
 
 class Response(SQLModel, table=True):
@@ -191,6 +195,7 @@ class Response(SQLModel, table=True):
     comment: str | None = None
     commented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     answered_at: datetime = Field(sa_type=UTCDateTime)
+    chosen_theme: str | None = Field(default=None, max_length=40)  # "what disappointed you most"
 
 
 class CaseReview(StrEnum):
@@ -378,8 +383,15 @@ class Insight(SQLModel, table=True):
     shared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # INSIGHTS_CHANNEL
 
 
+# `ThemeTag.set_by` of a theme the respondent chose in the survey itself (never a user id).
+SET_BY_RESPONDENT = "respondent"
+
+
 class ThemeTag(SQLModel, table=True):
-    """One theme on one insight; `set_by` is None for keyword rules, a user id when changed."""
+    """One theme on one insight: `set_by` None for keyword rules, a user id when changed.
+
+    `SET_BY_RESPONDENT` marks the theme a detractor chose in the survey (bot/services/followups.py).
+    """
 
     __tablename__ = "theme_tags"
     __table_args__ = (

@@ -70,3 +70,14 @@ async def previous_score(
         .limit(1)
     )
     return result.scalar_one_or_none()
+
+
+async def choose_theme(*, session: AsyncSession, invitation_id: int, theme: str) -> bool:
+    """Keep the theme a respondent chose, unless one was chosen before; True when kept."""
+    result = await session.execute(
+        update(Response)
+        .where(Response.invitation_id == invitation_id, Response.chosen_theme.is_(None))
+        .values(chosen_theme=theme)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -69,6 +69,41 @@ def block_action(
     }
 
 
+def select_action(
+    *,
+    user: str,
+    action_id: str,
+    block_id: str,
+    selected: str,
+    channel: str,
+    message_ts: str,
+    response_url: str,
+) -> dict[str, Any]:
+    """A `block_actions` payload for an option chosen in a message's static select menu."""
+    payload = block_action(
+        user=user,
+        action_id=action_id,
+        value=selected,
+        channel=channel,
+        message_ts=message_ts,
+        response_url=response_url,
+        block_id=block_id,
+    )
+    payload["actions"] = [
+        {
+            "type": "static_select",
+            "action_id": action_id,
+            "block_id": block_id,
+            "selected_option": {
+                "text": {"type": "plain_text", "text": selected},
+                "value": selected,
+            },
+            "action_ts": f"{time.time():.6f}",
+        }
+    ]
+    return payload
+
+
 def view_submission(
     *, user: str, callback_id: str, private_metadata: str, values: dict[str, Any]
 ) -> dict[str, Any]:

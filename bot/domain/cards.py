@@ -17,6 +17,7 @@ class SurveyCard:
     score: int | None = None
     comment: str | None = None
     question: str | None = None  # the filled-in, escaped wording; None: the catalog's
+    theme: str | None = None  # what a detractor chose as disappointing them most
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from blocks.ids import SURVEY_METADATA_EVENT
+from blocks.questions import chain_blocks
 from blocks.surveys import closed_blocks, reminder_text, survey_json, survey_text
 from blocks.surveys import to_dicts as blocks_json
 from bot.core.errors import SlackConfigError
@@ -33,7 +34,7 @@ from bot.core.slack import (
 )
 from bot.domain.cards import SurveyCard
 from bot.domain.reports import DeliveryReport
-from bot.services import email_survey, shared_surveys, wording
+from bot.services import email_survey, followups, shared_surveys, wording
 from storage import invitations
 from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus, SkipReason
 
@@ -399,8 +400,10 @@ async def expire_unanswered(rt: Runtime, now: datetime) -> DeliveryReport:
         if _in_shared_channel(invitation):
             posts.add((invitation.dm_channel or "", invitation.message_ts or ""))
             continue
-        blocks = closed_blocks_for(invitation, contact)
+        chain = await followups.chain_card(rt, invitation, closed="expired")
+        blocks = chain_blocks(chain) if chain else closed_blocks_for(invitation, contact)
         await update_survey_message(rt, invitation, blocks, locale=contact.locale)
+    await followups.close_unasked(rt, now)  # a follow-up whose first question closed
     for channel, ts in posts:
         await shared_surveys.refresh_post_at(rt, channel, ts)
     return DeliveryReport(expired=len(expired))

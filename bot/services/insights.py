@@ -19,6 +19,7 @@ from bot.domain.voc_command import NAME_MAX, Draft
 from bot.services import sharing
 from storage import accounts, feedback, responses
 from storage.models import (
+    SET_BY_RESPONDENT,
     Account,
     Contact,
     FeatureRequest,
@@ -222,20 +223,65 @@ async def _update_comment_insight(
     session: AsyncSession, insight: Insight, comment: str | None, tagged: set[Theme], now: datetime
 ) -> None:
     tags = await feedback.themes_of(session=session, insight_id=insight.id or 0)
-    if comment is None:
+    chosen = {tag.theme for tag in tags if tag.set_by == SET_BY_RESPONDENT}
+    if comment is None and not chosen:
         await feedback.replace_themes(
             session=session, insight_id=insight.id or 0, themes=[], set_by=None, now=now
         )
         await session.delete(insight)
         return
-    insight.text = comment
-    insight.type = _comment_type(tagged)
-    insight.sentiment = _text_sentiment(comment) or insight.sentiment
-    if all(tag.set_by is None for tag in tags):  # a person's choice outlives the rules
-        await feedback.replace_themes(
-            session=session, insight_id=insight.id or 0, themes=tagged, set_by=None, now=now
-        )
+    insight.text = comment or ""  # a chosen theme keeps the insight without a comment
+    insight.type = _comment_type(tagged | {Theme(theme) for theme in chosen})
+    insight.sentiment = _text_sentiment(comment or "") or insight.sentiment
+    # a person's choice outlives the rules; the respondent's own choice stays beside them
+    if all(tag.set_by in (None, SET_BY_RESPONDENT) for tag in tags):
+        await _retag(session, insight.id or 0, tagged, chosen, now)
     await session.flush()
+
+
+async def _retag(
+    session: AsyncSession, insight_id: int, tagged: set[Theme], chosen: set[str], now: datetime
+) -> None:
+    """The rules' themes, and the respondent's chosen ones marked as theirs."""
+    rules = {str(theme) for theme in tagged} - chosen
+    await feedback.replace_themes(
+        session=session, insight_id=insight_id, themes=rules, set_by=None, now=now
+    )
+    for theme in sorted(chosen):
+        await feedback.add_theme(
+            session=session, insight_id=insight_id, theme=theme, set_by=SET_BY_RESPONDENT, now=now
+        )
+
+
+async def tag_chosen_theme(
+    session: AsyncSession, *, response: Response, theme: Theme, now: datetime
+) -> None:
+    """Tag the response's insight with the theme its respondent chose ("what disappointed
+    you most"), creating the insight when there is no comment yet, so the digest counts it."""
+    insight = await feedback.insight_for_response(session=session, response_id=response.id or 0)
+    if insight is None:
+        fresh = Insight(
+            account_id=response.account_id,
+            contact_id=response.contact_id,
+            response_id=response.id,
+            source=InsightSource.SURVEY,
+            type=_comment_type({theme}),
+            text="",  # no comment yet: a comment later becomes its text
+            sentiment=CATEGORY_SENTIMENT.get(response.category, Sentiment.NEGATIVE),
+            created_at=now,
+        )
+        try:
+            async with session.begin_nested():  # a comment may have added it meanwhile
+                await feedback.add_insight(session=session, insight=fresh, themes=[])
+            insight = fresh
+        except IntegrityError:
+            insight = await feedback.insight_for_response(
+                session=session, response_id=response.id or 0
+            )
+    assert insight is not None and insight.id is not None
+    await feedback.add_theme(
+        session=session, insight_id=insight.id, theme=theme, set_by=SET_BY_RESPONDENT, now=now
+    )
 
 
 async def _request_for(

@@ -15,7 +15,7 @@ from bot.core.runtime import Runtime
 from bot.domain.cards import SurveyCard
 from bot.domain.outcomes import TapOutcome
 from bot.domain.scales import category, scale_for
-from bot.services import cases, webhooks
+from bot.services import cases, followups, webhooks
 from bot.services.insights import record_comment
 from bot.services.sharing import share_comment
 from storage import invitations, responses
@@ -33,6 +33,7 @@ class TapResult:
     response_id: int | None = None
     invitation: Invitation | None = None
     case_id: int | None = None
+    chained: bool = False  # one of several questions in its message (bot/domain/questions.py)
 
 
 async def record_tap(
@@ -95,6 +96,9 @@ class _Tap:
         if not won:  # a double tap, a retry, another process, or expiry came first
             return TapResult(await _lost_race(session, invitation_id))
         response_id = await self._respond(session, target)
+        asked_next = await followups.ask_next(
+            session, invitation_id=invitation_id, channel=target.channel, values=values, now=now
+        )
         case_id = await cases.open_case_if_unhappy(
             session,
             rt=self.rt,
@@ -126,7 +130,8 @@ class _Tap:
             score,
             question=target.question,
         )
-        return TapResult(TapOutcome.RECORDED, card, response_id, invitation, case_id)
+        chained = asked_next or target.follows_invitation_id is not None
+        return TapResult(TapOutcome.RECORDED, card, response_id, invitation, case_id, chained)
 
     async def _respond(self, session: AsyncSession, target: Any) -> int:
         """The response row and its webhook, in the tap's transaction."""
@@ -205,6 +210,7 @@ async def answered_card(
         response.score,
         response.comment,
         question=invitation.question,
+        theme=response.chosen_theme,
     )
     return TapOutcome.RECORDED, card
 

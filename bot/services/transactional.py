@@ -2,7 +2,8 @@
 
 An event names a contact by email. Its surveys are due at once, or at 08:00 local when the
 event lands in the 21:00–08:00 quiet hours. The surveys of one event count as one for the
-7-day transactional fatigue rule, so a closed ticket always gets both its CSAT and its CES.
+7-day transactional fatigue rule, so a closed ticket always gets both its CSAT and its CES:
+in one DM, the CES asked in place once the CSAT is answered (bot/domain/questions.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import TryLater, UnknownContact
 from bot.core.runtime import Runtime
-from bot.domain import eligibility
+from bot.domain import eligibility, questions
 from bot.domain.names import clean_email
 from bot.domain.send_windows import next_transactional_slot
 from bot.services import email_survey, reach
@@ -28,6 +29,7 @@ from storage.models import (
     Contact,
     DeliveryChannel,
     IngestedEvent,
+    Invitation,
     InvitationStatus,
     SkipReason,
     SurveyKind,
@@ -35,6 +37,7 @@ from storage.models import (
 )
 
 log = logging.getLogger(__name__)
+S = InvitationStatus
 _AGAIN = "send the event again later"
 _SKIP_REASONS = frozenset(SkipReason)
 
@@ -166,26 +169,35 @@ async def _store(
 async def _create_invitations(
     session: AsyncSession, contact: Contact, plan: _Plan, now: datetime
 ) -> dict[str, Any]:
-    """One invitation per survey kind of the event: scheduled, or skipped with the reason."""
+    """One invitation per survey kind of the event: scheduled, or skipped with the reason.
+
+    A follow-up question (bot/domain/questions.py) waits for the one it follows and is
+    asked in place in the same DM; an emailed survey sends each question as before.
+    """
     reason = TOO_OLD if plan.too_old else await _skip_reason(session, contact, now)
     reason = reason or plan.lookup_reason
     due = now if reason else due_at(plan.occurred_at, now, contact.tz)
     surveys = surveys_for(plan.event)
-    scheduled: list[dict[str, Any]] = []
-    for kind in surveys.kinds:
+    chained = not reason and plan.channel is None
+    created: list[Invitation] = []
+    for question in questions.plan(surveys.trigger, surveys.kinds):
+        follows = created[question.follows] if chained and question.follows is not None else None
+        status = S.SKIPPED if reason else S.WAITING if follows else S.SCHEDULED
         invitation = await invitations.create_invitation(
             session=session,
             contact_id=_id(contact),
-            kind=kind,
+            kind=str(question.kind),
             trigger=surveys.trigger,
             due_at=due,
             now=now,
-            status=InvitationStatus.SKIPPED if reason else InvitationStatus.SCHEDULED,
+            status=status,
             skip_reason=reason,
             context=plan.context,
             channel=plan.channel,
+            follows_invitation_id=follows.id if follows else None,
         )
-        scheduled.append(scheduled_entry(invitation.id, kind, due))
+        created.append(invitation)
+    scheduled = [scheduled_entry(i.id, i.kind, due) for i in created]
     return answer_body([] if reason else scheduled, reason)
 
 

@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain.questions import plan
 from bot.services.transactional import (
     EVENTS,
+    SURVEYS_BY_EVENT,
     TOO_OLD,
     answer_body,
     due_at,
@@ -109,3 +111,12 @@ def test_the_answer_lists_scheduled_surveys_or_says_why_none() -> None:
     assert entry == {"invitation_id": 7, "kind": "csat", "due_at": "2026-11-25T00:00:00+00:00"}
     assert answer_body([entry], None) == {"scheduled": [entry], "skipped": None}
     assert answer_body([], TOO_OLD) == {"scheduled": [], "skipped": "too old"}
+
+
+def test_every_events_questions_keep_the_one_message_rules() -> None:
+    """bot/domain/questions.py refuses a chain it would not ask; every event passes."""
+    for event in SURVEYS_BY_EVENT.values():
+        asked = plan(event.trigger, event.kinds)
+        assert [q.kind for q in asked] == list(event.kinds)
+    closed = plan(SURVEYS_BY_EVENT["ticket_closed"].trigger, ("csat", "ces"))
+    assert [q.follows for q in closed] == [None, 0]
