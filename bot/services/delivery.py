@@ -19,6 +19,7 @@ from typing import Protocol
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
+from blocks.exit_survey import exit_blocks
 from blocks.ids import SURVEY_METADATA_EVENT
 from blocks.surveys import closed_blocks, reminder_text, survey_json, survey_text
 from blocks.surveys import to_dicts as blocks_json
@@ -32,6 +33,7 @@ from bot.core.slack import (
     outcome_unknown,
 )
 from bot.domain.cards import SurveyCard
+from bot.domain.exit_survey import EXIT_KIND
 from bot.domain.reports import DeliveryReport
 from bot.services import email_survey, shared_surveys
 from storage import invitations
@@ -52,6 +54,13 @@ RENEWALS_PER_LEASE = 4  # held leases are renewed this often within one `SEND_LE
 def card_for(invitation: Invitation, contact: Contact) -> SurveyCard:
     assert invitation.id is not None
     return SurveyCard(invitation.id, invitation.kind, invitation.trigger, contact.locale)
+
+
+def dm_blocks(card: SurveyCard) -> list[dict]:
+    """The survey DM's blocks: the scored survey, or the exit survey (blocks/exit_survey.py)."""
+    if card.kind == EXIT_KIND:
+        return blocks_json(exit_blocks(card))
+    return survey_json(card)
 
 
 def survey_metadata(invitation_id: int) -> dict[str, object]:
@@ -217,12 +226,15 @@ async def _deliver_one(
         posted = await rt.slack.chat_postMessage(
             channel=contact.slack_user_id,
             text=survey_text(card),
-            blocks=survey_json(card),
+            blocks=dm_blocks(card),
             metadata=survey_metadata(invitation.id),
             unfurl_links=False,
         )
     except SlackApiError as exc:
-        if await shared_surveys.reroute(rt, invitation, contact, error_code(exc), now):
+        shareable = invitation.kind != EXIT_KIND  # an exit survey is never asked in a channel
+        if shareable and await shared_surveys.reroute(
+            rt, invitation, contact, error_code(exc), now
+        ):
             report.rerouted += 1
             return
         await _on_send_error(rt, invitation, error_code(exc), now, report)
