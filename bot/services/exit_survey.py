@@ -96,7 +96,10 @@ async def record_answer(
         if not answered:
             return ExitResult(TapOutcome.ANSWERED)
         notice = await _store(session, invitation, contact, reasons, text, now)
-    log.info("exit answer recorded", extra={"invitation_id": invitation_id, "reasons": reasons})
+    chosen_names = [reason.value for reason in reasons]
+    log.info(
+        "exit answer recorded", extra={"invitation_id": invitation_id, "reasons": chosen_names}
+    )
     card = _card(invitation, contact)
     return ExitResult(TapOutcome.RECORDED, card, invitation, reasons, text, notice)
 

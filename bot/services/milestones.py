@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.errors import TryLater
+from bot.core.errors import SlackConfigError, TryLater
 from bot.core.runtime import Runtime
 from bot.domain import milestones as rules
 from bot.domain.exit_survey import EXIT_KIND
@@ -66,7 +66,7 @@ async def _ask(rt: Runtime, ask: MilestoneAsk, now: datetime) -> int:
         return 0
     try:
         lookup, channel = await _reach(rt, contact, ask, now)
-    except TryLater as exc:  # the lease runs out and a later pass asks again
+    except (TryLater, SlackConfigError) as exc:  # the lease runs out; a later pass asks again
         log.warning("milestone ask put off", extra={"ask_id": ask.id, "error": str(exc)})
         return 0
     try:

@@ -50,6 +50,7 @@ _AGAIN = "send the event again later"
 _SKIP_REASONS = frozenset(SkipReason)
 
 TOO_OLD = "too old"
+NO_CONTACTS = "no contacts"  # an account event for an account with no one to ask
 MAX_AGE = timedelta(hours=24)
 MAX_AGE_BY_EVENT = {
     "renewal_signed": timedelta(days=7),
@@ -348,7 +349,8 @@ async def _record_asks(
     reason = TOO_OLD if plan.too_old else (SkipReason.OPTED_OUT if contact.opted_out else None)
     if reason:
         return answer_body([], reason)
-    return answer_body(await _add_asks(session, contact, plan, now), None)
+    entries, planned = await _add_asks(session, contact, plan, now)
+    return answer_body(entries, _nothing_new(entries, planned))
 
 
 async def _account_asks(
@@ -361,24 +363,39 @@ async def _account_asks(
         account.customer_since = plan.occurred_at.date()
         account.updated_at = now
     members = await asks.contacts_of_account(session=session, account_id=_account_id(account))
+    reachable = [member for member in members if not member.opted_out]
+    if not reachable:
+        return answer_body([], NO_CONTACTS)
     scheduled: list[dict[str, Any]] = []
-    for member in members:
-        if not member.opted_out:
-            scheduled += await _add_asks(session, member, plan, now, named=True)
-    return answer_body(scheduled, None if members else "no contacts")
+    planned = 0
+    for member in reachable:
+        entries, count = await _add_asks(session, member, plan, now, named=True)
+        scheduled += entries
+        planned += count
+    return answer_body(scheduled, _nothing_new(scheduled, planned))
+
+
+def _nothing_new(entries: list[dict[str, Any]], planned: int) -> str | None:
+    """Why a later event scheduled nothing: all of it was already planned, or its days
+    have all gone by; None when it scheduled something."""
+    if entries:
+        return None
+    return SkipReason.ALREADY_SCHEDULED if planned else TOO_OLD
 
 
 async def _add_asks(
     session: AsyncSession, contact: Contact, plan: _Plan, now: datetime, *, named: bool = False
-) -> list[dict[str, Any]]:
-    """Record the event's asks for one contact; an ask it already has is left alone."""
+) -> tuple[list[dict[str, Any]], int]:
+    """Record the event's asks for one contact (an ask it already has is left alone): the
+    answer's entries for the new ones, and how many the event plans in all."""
     entries = []
-    for planned in planned_asks(plan.event, plan.occurred_at, plan.days, contact.tz, now):
+    wanted = planned_asks(plan.event, plan.occurred_at, plan.days, contact.tz, now)
+    for planned in wanted:
         if await _add_planned(session, contact, planned, now) is not None:
             entry = {"kind": str(planned.kind), "day": planned.day}
             entry |= {"due_at": planned.due_at.isoformat()}
             entries.append(entry | ({"email": contact.email} if named else {}))
-    return entries
+    return entries, len(wanted)
 
 
 async def plan_customer_since(

@@ -159,8 +159,10 @@ async def test_the_same_milestone_again_asks_nothing_new(
     first = await hooks.send(event="activated", occurred_at="2026-11-24T09:00:00Z")
     again = await hooks.send(event="activated", occurred_at="2026-11-20T09:00:00Z")
     assert len(first[1]["scheduled"]) == 3
-    assert again == (202, {"scheduled": [], "skipped": None})
+    assert again == (202, {"scheduled": [], "skipped": "already scheduled"})
     assert len(await _asks(rt)) == 3
+    years_ago = await hooks.send(event="onboarding_started", occurred_at="2024-01-02T09:00:00Z")
+    assert years_ago == (202, {"scheduled": [], "skipped": "too old"})  # its days have gone by
 
 
 async def test_the_contacts_import_plans_a_recent_customer_since_and_not_an_old_one(
@@ -345,7 +347,7 @@ async def test_churned_asks_why_and_the_answer_reaches_the_csm_and_the_themes(
         ("bo@acme.test", "exit"),
     ]
     again = await hooks.send(event="churned", email=ANA, occurred_at=NOW.isoformat())
-    assert again == (202, {"scheduled": [], "skipped": None})  # once per contact per churn
+    assert again == (202, {"scheduled": [], "skipped": "already scheduled"})  # once per churn
     await drain(rt)
     await drain(rt)
     exits = [i for i in await _invitations(rt) if i.kind == "exit"]
