@@ -101,6 +101,7 @@ _EN: dict[str, str] = {
     "exit.need_reason": "Choose at least one reason.",
     "exit.thanks": "Thank you for telling us. We've passed it on to your account team.",
     "exit.your_reasons": "Your reasons: {reasons}",
+    "exit.reminder": "A gentle reminder: we'd still like to know why you're leaving (above).",
 }
 
 _MS: dict[str, str] = {
@@ -212,6 +213,7 @@ _MS: dict[str, str] = {
         "akaun anda."
     ),
     "exit.your_reasons": "Sebab anda: {reasons}",
+    "exit.reminder": "Peringatan mesra: kami masih ingin tahu mengapa anda pergi (di atas).",
 }
 
 _EN.update(web_catalog.EN)  # the survey email and page (blocks/web_catalog.py)

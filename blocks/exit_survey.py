@@ -100,6 +100,11 @@ def answered_blocks(
     ]
 
 
+def exit_reminder_text(locale: str | None) -> str:
+    """The one reminder of an unanswered exit survey (not "one tap": it is a short form)."""
+    return t(locale, "exit.reminder")
+
+
 def need_reason_error(locale: str | None) -> dict[str, str]:
     """The modal's error when no reason was chosen."""
     return {BlockId.EXIT_REASONS: t(locale, "exit.need_reason")}

@@ -22,6 +22,7 @@ from bot.services import (
     delivery,
     digest,
     email_survey,
+    exit_survey,
     milestones,
     privacy,
     shipping,
@@ -52,6 +53,7 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
             break  # already logged; the next tick tries again once the token is fixed
     report = report + await _email(rt, moment)
     report.cards = await cases.post_pending_cards(rt, moment)
+    await exit_survey.notify_pending(rt, moment)  # exit answers the CSM has not been sent yet
     report.escalated = await cases.escalate_due(rt, moment)
     report.webhooks = await webhooks.deliver_due(rt, moment)
     report.digests = await digest.post_due(rt, moment)

@@ -77,9 +77,9 @@ async def on_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltConte
             comment=submission.view.typed(BlockId.EXIT_COMMENT, ActionId.EXIT_COMMENT),
             now=rt.now(),
         )
-        if result.card is None or result.invitation is None or result.notice is None:
+        if result.card is None or result.invitation is None or result.answer_id is None:
             log.info("exit answer refused", extra={"outcome": result.outcome})
             return
         blocks = to_dicts(answered_blocks(result.card, result.reasons, result.comment))
         await update_survey_message(rt, result.invitation, blocks, locale=result.card.locale)
-        await exit_survey.notify_csm(rt, result.notice, rt.now())
+        await exit_survey.notify_csm(rt, result.answer_id, rt.now())

@@ -136,12 +136,65 @@ async def exit_answer_for(*, session: AsyncSession, invitation_id: int) -> ExitA
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def mark_csm_notified(*, session: AsyncSession, answer_id: int, now: datetime) -> bool:
-    """Mark the answer's CSM notice as taken; False when another process took it first."""
-    result = await session.execute(
+async def claim_exit_notices(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    lease: timedelta,
+    answer_ids: Sequence[int] | None = None,
+    limit: int = 50,
+) -> list[tuple[ExitAnswer, bool]]:
+    """Take exit answers whose CSM copy is not posted, refused or held by another process.
+
+    Returns (answer, retried) pairs: `retried` when an earlier claim's lease ran out, so the
+    copy may already be in Slack (the process died between posting and recording it).
+    """
+    takeable = and_(
+        ExitAnswer.csm_notified_at.is_(None),
+        ExitAnswer.csm_error.is_(None),
+        or_(ExitAnswer.csm_lease_until.is_(None), ExitAnswer.csm_lease_until < now),
+    )
+    if answer_ids is not None:
+        takeable = and_(takeable, ExitAnswer.id.in_(answer_ids))
+    query = select(ExitAnswer.id, ExitAnswer.csm_lease_until).where(takeable).limit(limit)
+    claimed: list[tuple[ExitAnswer, bool]] = []
+    for answer_id, earlier_lease in (await session.execute(query.order_by(ExitAnswer.id))).all():
+        result = await session.execute(
+            update(ExitAnswer)
+            .where(ExitAnswer.id == answer_id, takeable)
+            .values(csm_lease_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            answer = await session.get(ExitAnswer, answer_id, populate_existing=True)
+            assert answer is not None
+            claimed.append((answer, earlier_lease is not None))
+    return claimed
+
+
+async def finish_exit_notice(
+    *, session: AsyncSession, answer_id: int, now: datetime, error: str | None
+) -> None:
+    """Record the CSM's copy as posted, or the Slack error that refused it (not retried)."""
+    values: dict[str, object] = {"csm_lease_until": None}
+    values |= {"csm_error": error[:200]} if error else {"csm_notified_at": now}
+    await session.execute(
         update(ExitAnswer)
-        .where(ExitAnswer.id == answer_id, ExitAnswer.csm_notified_at.is_(None))
-        .values(csm_notified_at=now)
+        .where(ExitAnswer.id == answer_id)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def notice_parts(
+    *, session: AsyncSession, answer: ExitAnswer
+) -> tuple[Contact, Account] | None:
+    """The contact and account an exit answer is about."""
+    row = (
+        await session.execute(
+            select(Contact, Account)
+            .join(Account, Account.id == Contact.account_id)
+            .where(Contact.id == answer.contact_id)
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row else None

@@ -583,4 +583,7 @@ class ExitAnswer(SQLModel, table=True):
     comment: str | None = None
     insight_id: int | None = Field(default=None, foreign_key="insights.id")
     answered_at: datetime = Field(sa_type=UTCDateTime)
+    # the CSM's copy (bot/services/exit_survey.py): posted at, leased while posting, refused
     csm_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    csm_lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    csm_error: str | None = Field(default=None, max_length=200)

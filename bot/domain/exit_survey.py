@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from storage.models import Theme
@@ -63,3 +64,4 @@ class ExitNotice:
     reasons: tuple[ExitReason, ...]
     comment: str | None
     csm_user_id: str | None
+    answered_at: datetime

@@ -19,7 +19,7 @@ from typing import Protocol
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from blocks.exit_survey import exit_blocks
+from blocks.exit_survey import exit_blocks, exit_reminder_text
 from blocks.ids import SURVEY_METADATA_EVENT
 from blocks.surveys import closed_blocks, reminder_text, survey_json, survey_text
 from blocks.surveys import to_dicts as blocks_json
@@ -378,7 +378,10 @@ async def send_reminders(rt: Runtime, now: datetime) -> DeliveryReport:
         await rt.pacer.wait()  # the same method and cap as the surveys themselves
         try:
             await rt.slack.chat_postMessage(
-                channel=invitation.dm_channel, text=reminder_text(contact.locale)
+                channel=invitation.dm_channel,
+                text=exit_reminder_text(contact.locale)
+                if invitation.kind == EXIT_KIND
+                else reminder_text(contact.locale),
             )
             report.reminded += 1
         except SlackApiError as exc:  # at most once: a lost reminder is better than two

@@ -448,6 +448,25 @@ async def test_someone_else_cannot_answer_an_exit_survey(
     assert emulator.messages("UCSM") == []
 
 
+async def test_an_unanswered_exit_survey_is_reminded_once_in_its_own_words(
+    rt: Runtime,
+    hooks: Hooks,  # noqa: F811
+    emulator: SlackEmulator,
+    clock: FakeClock,
+) -> None:
+    await _churn_setup(rt, emulator)
+    await hooks.send(event="churned", email=ANA, occurred_at=NOW.isoformat())
+    await drain(rt)
+    [exit_survey] = [i for i in await _invitations(rt) if i.kind == "exit"]
+    for _ in range(3):
+        clock.advance(timedelta(days=2, hours=1))
+        await drain(rt)
+    reminders = emulator.messages(exit_survey.dm_channel or "")[1:]
+    assert [m["text"] for m in reminders] == [
+        "A gentle reminder: we'd still like to know why you're leaving (above)."
+    ]
+
+
 # bad input
 
 
@@ -498,3 +517,44 @@ async def test_bad_milestone_events_are_refused_and_store_nothing(
         assert (await session.execute(select(func.count(IngestedEvent.id)))).scalar_one() == 0
         acme = (await session.execute(select(Account).where(Account.name == "Acme"))).scalar_one()
     assert acme.customer_since is None
+
+
+async def test_a_csm_copy_lost_on_the_way_is_found_and_one_refused_goes_out_later_once(
+    rt: Runtime,
+    hooks: Hooks,  # noqa: F811
+    emulator: SlackEmulator,
+    slack: SlackSender,
+    clock: FakeClock,
+) -> None:
+    await _churn_setup(rt, emulator)
+    await hooks.send(event="churned", email=DROP, account="Acme", occurred_at=NOW.isoformat())
+    await drain(rt)
+    first, second = [i for i in await _invitations(rt) if i.kind == "exit"]
+
+    # Slack stores Ana's copy but the answer is lost: it is looked for, not posted again.
+    emulator.lose_answers("chat.postMessage", probability=1.0)
+    await _open_and_answer(slack, emulator, first, "U1", _reasons("price"))
+    await eventually(lambda: emulator.messages("UCSM"))
+    emulator.lose_answers("chat.postMessage", probability=0)
+    # Slack is down when Bo answers: nothing reaches the CSM yet.
+    refused_before = len(emulator.calls_to("chat.postMessage", ok=False))
+    emulator.fail("chat.postMessage", status=500, times=20)
+    await _open_and_answer(slack, emulator, second, "U2", _reasons("support"))
+    await eventually(lambda: len(emulator.calls_to("chat.postMessage", ok=False)) > refused_before)
+    emulator.fail("chat.postMessage", status=500, times=0)
+    await asyncio.sleep(0.2)
+    assert len(emulator.messages("UCSM")) == 1
+
+    await drain(rt)  # the leases have not run out: nothing moves
+    assert len(emulator.messages("UCSM")) == 1
+    clock.advance(timedelta(minutes=3))
+    await drain(rt)
+    await drain(rt)
+    copies = emulator.messages("UCSM")
+    assert len(copies) == 2
+    assert "Price" in json.dumps(copies[0]["blocks"]) and "Support" in json.dumps(
+        copies[1]["blocks"]
+    )
+    async with rt.db.session() as session:
+        stored = (await session.execute(select(ExitAnswer).order_by(ExitAnswer.id))).scalars()
+        assert [(a.csm_notified_at is not None, a.csm_error) for a in stored] == [(True, None)] * 2

@@ -55,6 +55,8 @@ def upgrade() -> None:
         sa.Column("insight_id", sa.Integer(), nullable=True),
         sa.Column("answered_at", UTCDateTime(), nullable=False),
         sa.Column("csm_notified_at", UTCDateTime(), nullable=True),
+        sa.Column("csm_lease_until", UTCDateTime(), nullable=True),
+        sa.Column("csm_error", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"]),
         sa.ForeignKeyConstraint(["contact_id"], ["contacts.id"]),
         sa.ForeignKeyConstraint(["insight_id"], ["insights.id"]),
