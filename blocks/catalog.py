@@ -100,6 +100,26 @@ _EN: dict[str, str] = {
     "theme.documentation": "Documentation",
     "theme.pricing": "Price or value",
     "theme.integrations": "Integrations",
+    "question.exit": "Why are you leaving?",
+    "question.csat.milestone": "How satisfied are you with us so far?",
+    "exit.intro": "We're sorry to see you go. Would you tell us why? It helps us do better.",
+    "exit.open": "Tell us why",
+    "exit.modal.title": "Why you're leaving",
+    "exit.modal.reasons": "What made you decide to leave? Choose all that apply.",
+    "exit.modal.comment": "Anything else you'd like us to know?",
+    "exit.modal.placeholder": "Optional. A person reads every answer.",
+    "exit.reason.price": "Price",
+    "exit.reason.missing_features": "Missing features",
+    "exit.reason.hard_to_use": "Hard to use",
+    "exit.reason.product_quality": "Product quality or reliability",
+    "exit.reason.support": "Support",
+    "exit.reason.competitor": "Switched to a competitor",
+    "exit.reason.no_longer_needed": "No longer needed",
+    "exit.reason.other": "Other",
+    "exit.need_reason": "Choose at least one reason.",
+    "exit.thanks": "Thank you for telling us. We've passed it on to your account team.",
+    "exit.your_reasons": "Your reasons: {reasons}",
+    "exit.reminder": "A gentle reminder: we'd still like to know why you're leaving (above).",
 }
 
 _MS: dict[str, str] = {
@@ -202,6 +222,34 @@ _MS: dict[str, str] = {
     "theme.documentation": "Dokumentasi",
     "theme.pricing": "Harga atau nilai",
     "theme.integrations": "Integrasi",
+    "question.exit": "Mengapa anda meninggalkan kami?",
+    "question.csat.milestone": "Sejauh manakah anda berpuas hati dengan kami setakat ini?",
+    "exit.intro": (
+        "Kami sedih melihat anda pergi. Boleh beritahu kami sebabnya? "
+        "Ia membantu kami menjadi lebih baik."
+    ),
+    "exit.open": "Beritahu kami sebabnya",
+    "exit.modal.title": "Sebab anda pergi",
+    "exit.modal.reasons": (
+        "Apakah yang membuat anda memutuskan untuk pergi? Pilih semua yang berkenaan."
+    ),
+    "exit.modal.comment": "Ada apa-apa lagi yang anda ingin kami tahu?",
+    "exit.modal.placeholder": "Pilihan. Setiap jawapan dibaca oleh seseorang.",
+    "exit.reason.price": "Harga",
+    "exit.reason.missing_features": "Ciri yang tiada",
+    "exit.reason.hard_to_use": "Sukar digunakan",
+    "exit.reason.product_quality": "Kualiti atau kebolehpercayaan produk",
+    "exit.reason.support": "Sokongan",
+    "exit.reason.competitor": "Beralih kepada pesaing",
+    "exit.reason.no_longer_needed": "Tidak diperlukan lagi",
+    "exit.reason.other": "Lain-lain",
+    "exit.need_reason": "Pilih sekurang-kurangnya satu sebab.",
+    "exit.thanks": (
+        "Terima kasih kerana memberitahu kami. Kami telah menyampaikannya kepada pasukan "
+        "akaun anda."
+    ),
+    "exit.your_reasons": "Sebab anda: {reasons}",
+    "exit.reminder": "Peringatan mesra: kami masih ingin tahu mengapa anda pergi (di atas).",
 }
 
 _EN.update(web_catalog.EN)  # the survey email and page (blocks/web_catalog.py)

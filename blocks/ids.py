@@ -20,6 +20,9 @@ class ActionId(StrEnum):
     ADVOCACY_PREFIX = "advocacy."  # followed by the offer: review, reference or testimonial
     LOG_FEEDBACK = "voc_log_feedback"  # App Home button: opens the /voc "Log feedback" form
     THEME_CHOICE = "survey.theme"  # a detractor's "what disappointed you most?" menu
+    EXIT_OPEN = "exit.open"  # the exit survey's button: opens its modal
+    EXIT_REASONS = "exit.reasons"
+    EXIT_COMMENT = "exit.comment"
 
 
 class BlockId(StrEnum):
@@ -32,11 +35,15 @@ class BlockId(StrEnum):
     ADVOCACY = "survey.advocacy"
     THEME = "survey.theme"
     ANSWER_PREFIX = "survey.answer."  # followed by the invitation id: one per question answered
+    EXIT_ACTIONS = "exit.actions"
+    EXIT_REASONS = "exit.reasons"
+    EXIT_COMMENT = "exit.comment"
 
 
 class CallbackId(StrEnum):
     COMMENT_MODAL = "survey.comment"
     FOLLOW_UP_MODAL = "case.follow_up"
+    EXIT_MODAL = "exit.modal"
 
 
 RATE_ACTION = re.compile(r"^survey\.rate\.\d{1,2}$")
@@ -44,6 +51,7 @@ SHARED_RATE_ACTION = re.compile(r"^survey\.shared\.rate\.\d{1,2}$")
 ADVOCACY_ACTION = re.compile(r"^advocacy\.(review|reference|testimonial)$")
 SURVEY_METADATA_EVENT = "voc_survey"
 CASE_CARD_METADATA_EVENT = "voc_case_card"
+EXIT_ANSWER_METADATA_EVENT = "voc_exit_answer"  # the CSM's copy of an exit-survey answer
 
 
 class VocId(StrEnum):

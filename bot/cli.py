@@ -183,7 +183,12 @@ def import_contacts(
 
     settings = _settings()
     csv_text = _read_csv(file)
-    report = _run(settings, lambda rt: run_import(db=rt.db, csv_text=csv_text, now=rt.now()))
+    report = _run(
+        settings,
+        lambda rt: run_import(
+            db=rt.db, csv_text=csv_text, now=rt.now(), milestone_days=settings.milestone_days
+        ),
+    )
     typer.echo(format_report(report), err=bool(report.errors))
     if report.errors:
         raise typer.Exit(1)

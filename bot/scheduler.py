@@ -22,6 +22,8 @@ from bot.services import (
     delivery,
     digest,
     email_survey,
+    exit_survey,
+    milestones,
     privacy,
     shipping,
     webhooks,
@@ -31,11 +33,13 @@ log = logging.getLogger(__name__)
 
 
 async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
-    """One pass of every job: plan the autopilot's turns, reconcile crashed sends, deliver,
+    """One pass of every job: plan the autopilot's turns, ask the milestone surveys now due
+    (bot/services/milestones.py), reconcile crashed sends, deliver,
     remind, expire, webhooks, the weekly digest when it is due, the week-later question on
     shipped requests, and blanking verbatims past RETAIN_COMMENTS."""
     moment = now or rt.now()
-    report = DeliveryReport(planned=await autopilot.plan_due(rt, moment))
+    planned = await autopilot.plan_due(rt, moment) + await milestones.ask_due(rt, moment)
+    report = DeliveryReport(planned=planned)
     for job in (
         delivery.reconcile_stale,
         delivery.deliver_due,
@@ -49,6 +53,7 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
             break  # already logged; the next tick tries again once the token is fixed
     report = report + await _email(rt, moment)
     report.cards = await cases.post_pending_cards(rt, moment)
+    await exit_survey.notify_pending(rt, moment)  # exit answers the CSM has not been sent yet
     report.escalated = await cases.escalate_due(rt, moment)
     report.webhooks = await webhooks.deliver_due(rt, moment)
     report.digests = await digest.post_due(rt, moment)

@@ -9,6 +9,7 @@ from handlers import (
     cases,
     context,
     errors,
+    exit_survey,
     home,
     requests,
     shared_surveys,
@@ -26,4 +27,5 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     voc_command.register(app)
     home.register(app)
     requests.register(app)
+    exit_survey.register(app)
     errors.register(app)

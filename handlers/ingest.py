@@ -23,8 +23,9 @@ from handlers.context import WEB_RUNTIME
 MAX_BODY = 64 * 1024
 MAX_CONTEXT_KEYS = 20
 MAX_EVENT_ID = 200
+MAX_ACCOUNT = 200
 FUTURE_TOLERANCE = timedelta(hours=1)  # senders' clocks drift; an hour ahead is still "now"
-FIELDS = ("event", "email", "occurred_at", "context", "event_id")
+FIELDS = ("event", "email", "occurred_at", "context", "event_id", "account")
 EXAMPLE_TIME = "2026-11-24T09:30:00Z"
 HINTS = {
     "event": "send one of " + ", ".join(transactional.EVENTS),
@@ -35,10 +36,14 @@ HINTS = {
         "numbers or booleans"
     ),
     "event_id": f"send a string of 1 to {MAX_EVENT_ID} characters, e.g. ticket-4821-closed",
+    "account": (
+        "send the account's CRM id or its name as imported, e.g. Acme, and no email "
+        f"(only for {' and '.join(transactional.ACCOUNT_EVENTS)})"
+    ),
 }
 _BODY_HINT = (
     "send an object with event, email, occurred_at (with a zone) and optionally context "
-    "and event_id"
+    "and event_id (customer_since and churned may send account instead of email)"
 )
 _USAGE = "send Authorization: Bearer <INGEST_TOKEN>"
 
@@ -57,10 +62,11 @@ class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     event: str
-    email: str
+    email: str | None = None  # required unless `account` names the account (ACCOUNT_EVENTS)
     occurred_at: datetime
     context: dict[str, Any] | None = None
     event_id: str | None = None
+    account: str | None = None
 
     @field_validator("event", mode="before")
     @classmethod
@@ -111,6 +117,15 @@ class EventIn(BaseModel):
                 raise ValueError(f"context.{key} is {_shown(item)}: {HINTS['context']}")
         return value
 
+    @field_validator("account", mode="before")
+    @classmethod
+    def _account(cls, value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not 0 < len(value.strip()) <= MAX_ACCOUNT:
+            raise ValueError(f"account {_shown(value)} is not valid: {HINTS['account']}")
+        return value.strip()
+
     @field_validator("event_id", mode="before")
     @classmethod
     def _event_id(cls, value: Any) -> str | None:
@@ -133,6 +148,7 @@ def parse_event(body: bytes, *, now: datetime) -> EventIn:
         payload = EventIn.model_validate(document)
     except ValidationError as exc:
         raise _first_bad_field(exc) from None
+    _check_who(payload)
     if payload.occurred_at > now + FUTURE_TOLERANCE:
         raise BadField(
             "occurred_at",
@@ -140,6 +156,21 @@ def parse_event(body: bytes, *, now: datetime) -> EventIn:
             "send the time the event happened",
         )
     return payload
+
+
+def _check_who(payload: EventIn) -> None:
+    """Exactly one of email and account; account only for the events that take one."""
+    if payload.account is None:
+        if payload.email is None:
+            raise BadField("email", f"email is missing: {HINTS['email']}")
+        return
+    if payload.event not in transactional.ACCOUNT_EVENTS:
+        raise BadField(
+            "account",
+            f"{payload.event} is about one contact: send its email instead of account",
+        )
+    if payload.email is not None:
+        raise BadField("account", "send email or account, not both")
 
 
 async def events_endpoint(request: web.Request) -> web.Response:
@@ -160,15 +191,26 @@ async def events_endpoint(request: web.Request) -> web.Response:
 
 async def _schedule(rt: Runtime, payload: EventIn) -> web.Response:
     try:
-        answer = await transactional.schedule_for_event(
-            rt,
-            event=payload.event,
-            email=payload.email,
-            occurred_at=payload.occurred_at,
-            context=payload.context,
-            event_id=payload.event_id,
-            now=rt.now(),
-        )
+        if payload.account is not None:
+            answer = await transactional.schedule_for_account(
+                rt,
+                event=payload.event,
+                account=payload.account,
+                occurred_at=payload.occurred_at,
+                context=payload.context,
+                event_id=payload.event_id,
+                now=rt.now(),
+            )
+        else:
+            answer = await transactional.schedule_for_event(
+                rt,
+                event=payload.event,
+                email=payload.email or "",
+                occurred_at=payload.occurred_at,
+                context=payload.context,
+                event_id=payload.event_id,
+                now=rt.now(),
+            )
     except UnknownContact as exc:
         return _error(404, str(exc))
     except (TryLater, SlackConfigError) as exc:  # Slack refused or was unreachable: nothing stored

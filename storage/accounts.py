@@ -16,6 +16,14 @@ async def find_account_by_key(*, session: AsyncSession, key: str) -> Account | N
     return result.scalar_one_or_none()
 
 
+async def find_account_by_crm_id(*, session: AsyncSession, crm_id: str) -> Account | None:
+    """The account with this CRM id (the first, should two share one)."""
+    result = await session.execute(
+        select(Account).where(Account.crm_id == crm_id).order_by(Account.id).limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
 async def get_contact_by_email(*, session: AsyncSession, email: str) -> Contact | None:
     """The contact with this (already lower-case) email."""
     result = await session.execute(select(Contact).where(Contact.email == email))

@@ -43,6 +43,8 @@ class Trigger(StrEnum):
     ONBOARDING = "onboarding"
     TRAINING = "training"
     RENEWAL = "renewal"
+    MILESTONE = "milestone"  # day N after onboarding_started, activated or customer_since
+    CHURN = "churn"  # the exit survey
 
 
 class InvitationStatus(StrEnum):
@@ -581,3 +583,49 @@ class Campaign(SQLModel, table=True):
     audience: str = Field(max_length=200)  # "everyone", "segment smb", "account Acme", …
     created_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MilestoneAsk(SQLModel, table=True):
+    """A survey a milestone owes one contact, due at `due_at` (bot/services/milestones.py).
+
+    `key` (bot/domain/milestones.py) is unique per contact, so each day of a milestone, a
+    renewal's CES and a churn's exit survey are asked once across processes and restarts;
+    a scheduler pass claims due rows (`lease_until`) and links the invitation it made.
+    """
+
+    __tablename__ = "milestone_asks"
+    __table_args__ = (
+        UniqueConstraint("contact_id", "key", name="uq_milestone_asks_key"),
+        Index("ix_milestone_asks_due", "invitation_id", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contacts.id")
+    milestone: str = Field(max_length=20)
+    day: int
+    anchor: date
+    key: str = Field(max_length=40)
+    kind: str = Field(max_length=8)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    invitation_id: int | None = Field(default=None, foreign_key="invitations.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ExitAnswer(SQLModel, table=True):
+    """A churning customer's answer to the exit survey: the reasons chosen and the comment."""
+
+    __tablename__ = "exit_answers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    invitation_id: int = Field(foreign_key="invitations.id", unique=True)
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    account_id: int = Field(foreign_key="accounts.id")
+    reasons: list[str] = Field(default_factory=list, sa_type=JSON)
+    comment: str | None = None
+    insight_id: int | None = Field(default=None, foreign_key="insights.id")
+    answered_at: datetime = Field(sa_type=UTCDateTime)
+    # the CSM's copy (bot/services/exit_survey.py): posted at, leased while posting, refused
+    csm_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    csm_lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    csm_error: str | None = Field(default=None, max_length=200)

@@ -59,6 +59,27 @@ def parse_weekly_schedule(text: str) -> tuple[int, int, int]:
     return _WEEKDAYS.index(match.group(1).lower()), hour, minute
 
 
+MILESTONE_DAYS_HINT = "use up to 6 day numbers from 1 to 365 separated by commas, e.g. 30,60,90"
+
+
+def parse_milestone_days(value: object) -> tuple[int, ...]:
+    """`30,60,90` as distinct days from 1 to 365, at most 6, sorted (bot/domain/milestones.py)."""
+    if isinstance(value, str):
+        parts = [part.strip() for part in value.split(",")]
+        if not all(part.isdigit() for part in parts):
+            raise ValueError(MILESTONE_DAYS_HINT)
+        days = [int(part) for part in parts]
+    elif isinstance(value, list | tuple) and all(isinstance(day, int) for day in value):
+        days = list(value)
+    else:
+        raise ValueError(MILESTONE_DAYS_HINT)
+    if not 0 < len(days) <= 6 or len(set(days)) != len(days):
+        raise ValueError(MILESTONE_DAYS_HINT)
+    if not all(1 <= day <= 365 for day in days):
+        raise ValueError(MILESTONE_DAYS_HINT)
+    return tuple(sorted(days))
+
+
 def _split_ids(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
@@ -146,6 +167,12 @@ class Settings(BaseSettings):
     product_name: str | None = None
     log_format: Literal["text", "json"] = "text"
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # worker / socket /metrics
+    # days after onboarding_started / activated / customer_since that ask a survey
+    milestone_days: Annotated[tuple[int, ...], NoDecode, BeforeValidator(parse_milestone_days)] = (
+        30,
+        60,
+        90,
+    )
 
     @classmethod
     def settings_customise_sources(

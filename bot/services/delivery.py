@@ -19,6 +19,7 @@ from typing import Protocol
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
+from blocks.exit_survey import exit_blocks, exit_reminder_text
 from blocks.ids import SURVEY_METADATA_EVENT
 from blocks.questions import chain_blocks
 from blocks.surveys import closed_blocks, reminder_text, survey_json, survey_text
@@ -33,6 +34,7 @@ from bot.core.slack import (
     outcome_unknown,
 )
 from bot.domain.cards import SurveyCard
+from bot.domain.exit_survey import EXIT_KIND
 from bot.domain.reports import DeliveryReport
 from bot.services import email_survey, followups, shared_surveys, wording
 from storage import invitations
@@ -58,6 +60,13 @@ def card_for(invitation: Invitation, contact: Contact, *, asked: str | None = No
     return SurveyCard(
         invitation.id, invitation.kind, invitation.trigger, contact.locale, question=asked
     )
+
+
+def dm_blocks(card: SurveyCard) -> list[dict]:
+    """The survey DM's blocks: the scored survey, or the exit survey (blocks/exit_survey.py)."""
+    if card.kind == EXIT_KIND:
+        return blocks_json(exit_blocks(card))
+    return survey_json(card)
 
 
 def survey_metadata(invitation_id: int) -> dict[str, object]:
@@ -232,12 +241,15 @@ async def _deliver_one(
         posted = await rt.slack.chat_postMessage(
             channel=contact.slack_user_id,
             text=survey_text(card),
-            blocks=survey_json(card),
+            blocks=dm_blocks(card),
             metadata=survey_metadata(invitation.id),
             unfurl_links=False,
         )
     except SlackApiError as exc:
-        if await shared_surveys.reroute(rt, invitation, contact, error_code(exc), now):
+        shareable = invitation.kind != EXIT_KIND  # an exit survey is never asked in a channel
+        if shareable and await shared_surveys.reroute(
+            rt, invitation, contact, error_code(exc), now
+        ):
             report.rerouted += 1
             return
         await _on_send_error(rt, invitation, error_code(exc), now, report)
@@ -381,7 +393,10 @@ async def send_reminders(rt: Runtime, now: datetime) -> DeliveryReport:
         await rt.pacer.wait()  # the same method and cap as the surveys themselves
         try:
             await rt.slack.chat_postMessage(
-                channel=invitation.dm_channel, text=reminder_text(contact.locale)
+                channel=invitation.dm_channel,
+                text=exit_reminder_text(contact.locale)
+                if invitation.kind == EXIT_KIND
+                else reminder_text(contact.locale),
             )
             report.reminded += 1
         except SlackApiError as exc:  # at most once: a lost reminder is better than two

@@ -20,6 +20,7 @@ from bot.domain.names import (
     parse_email,
     segment_named,
 )
+from bot.services import transactional
 from storage import accounts
 from storage.db import Database
 from storage.models import Health
@@ -79,13 +80,29 @@ class _Invalid(ValueError):
     """A cell is wrong; the message says what to write instead."""
 
 
-async def import_contacts(*, db: Database, csv_text: str, now: datetime) -> ImportReport:
-    """Check the whole file, then write it in one transaction, or write nothing and say why."""
+async def import_contacts(
+    *,
+    db: Database,
+    csv_text: str,
+    now: datetime,
+    milestone_days: tuple[int, ...] = (),
+) -> ImportReport:
+    """Check the whole file, then write it in one transaction, or write nothing and say why.
+
+    With `milestone_days` (MILESTONE_DAYS), contacts of an account whose `customer_since`
+    is recent get their day-N surveys planned in the same transaction
+    (bot/services/transactional.py); an old customer_since plans nothing.
+    """
     rows, errors = _parse(csv_text, today=now.date())
     if errors:
         return ImportReport(errors=sorted(errors, key=lambda error: error.line))
     async with db.transaction() as session:
-        return await _write(session, rows, now)
+        report, contact_ids = await _write(session, rows, now)
+        if milestone_days:
+            await transactional.plan_customer_since(
+                session, contact_ids=contact_ids, days=milestone_days, now=now
+            )
+        return report
 
 
 def format_report(report: ImportReport) -> str:
@@ -358,8 +375,11 @@ def _conflict(row: _Row, first: _Row, column: str) -> RowError:
     )
 
 
-async def _write(session: AsyncSession, rows: list[_Row], now: datetime) -> ImportReport:
+async def _write(
+    session: AsyncSession, rows: list[_Row], now: datetime
+) -> tuple[ImportReport, list[int]]:
     report = ImportReport()
+    contact_ids: list[int] = []
     account_ids: dict[str, int] = {}
     for key, (name, fields) in _accounts(rows).items():
         account, created = await accounts.upsert_account(
@@ -370,16 +390,17 @@ async def _write(session: AsyncSession, rows: list[_Row], now: datetime) -> Impo
         report.accounts_created += created
         report.accounts_updated += not created
     for row in rows:
-        _contact, created = await accounts.upsert_contact(
+        contact, created = await accounts.upsert_contact(
             session=session,
             email=row.email,
             account_id=account_ids[row.key],
             fields=row.contact_fields,
             now=now,
         )
+        contact_ids.append(contact.id or 0)
         report.contacts_created += created
         report.contacts_updated += not created
-    return report
+    return report, contact_ids
 
 
 def _accounts(rows: list[_Row]) -> dict[str, tuple[str, dict[str, Any]]]:

@@ -219,6 +219,35 @@ async def record_comment(
             await _update_comment_insight(session, twin, comment, tagged, now)
 
 
+async def record_exit_answer(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    contact_id: int,
+    chosen: set[Theme],
+    reasons: str,
+    comment: str | None,
+    now: datetime,
+) -> int:
+    """An exit-survey answer as an insight, inside the answer's transaction; its id.
+
+    Tagged with the themes of the reasons chosen and those the comment's words carry, the
+    same rules as any survey comment, so the digest counts why customers leave.
+    """
+    text = comment or f"Exit survey: {reasons}"
+    tagged = chosen | themes.tag(comment or "")
+    insight = Insight(
+        account_id=account_id,
+        contact_id=contact_id,
+        source=InsightSource.SURVEY,
+        type=_comment_type(tagged),
+        text=text,
+        sentiment=(_text_sentiment(comment) if comment else None) or Sentiment.NEGATIVE,
+        created_at=now,
+    )
+    return await feedback.add_insight(session=session, insight=insight, themes=tagged)
+
+
 async def _update_comment_insight(
     session: AsyncSession, insight: Insight, comment: str | None, tagged: set[Theme], now: datetime
 ) -> None:

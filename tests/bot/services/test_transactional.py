@@ -44,12 +44,17 @@ def test_each_event_maps_to_its_trigger_and_kinds(
     assert (surveys.trigger, surveys.kinds) == (trigger, kinds)
 
 
-def test_exactly_the_four_events_of_the_spec_are_known() -> None:
+def test_exactly_the_events_of_the_spec_are_known() -> None:
     assert set(EVENTS) == {
         "ticket_closed",
         "onboarding_completed",
         "training_attended",
         "renewal_signed",
+        # issue 14's milestones: day-N surveys and the exit survey
+        "onboarding_started",
+        "activated",
+        "customer_since",
+        "churned",
     }
     with pytest.raises(KeyError):
         surveys_for("ticket_opened")
@@ -67,6 +72,9 @@ def test_exactly_the_four_events_of_the_spec_are_known() -> None:
         ("renewal_signed", timedelta(days=7), False),
         ("renewal_signed", timedelta(days=7, seconds=1), True),
         ("ticket_closed", -timedelta(minutes=30), False),  # a sender's clock a little ahead
+        ("churned", timedelta(days=7), False),
+        ("churned", timedelta(days=7, seconds=1), True),
+        ("activated", timedelta(days=3650), False),  # a milestone's date is never too old
     ],
 )
 def test_too_old_is_24_hours_or_7_days_for_a_renewal(
