@@ -436,6 +436,7 @@ class SurveyMessage(Protocol):
     trigger: str
     dm_channel: str | None
     message_ts: str | None
+    question: str | None  # the wording it was asked with, when not the catalog's
 
 
 async def update_survey_message(
@@ -443,7 +444,8 @@ async def update_survey_message(
 ) -> bool:
     """Replace the survey DM's blocks; False (logged) when Slack refuses.
 
-    `locale` is the person's, so the notification text matches the blocks' language.
+    `locale` is the person's, so the notification text matches the blocks' language; the
+    text asks the question the survey was sent with.
 
     A survey asked in a shared channel is never redrawn with one person's answer: its post
     shows only how many answered (bot/services/shared_surveys.py).
@@ -456,7 +458,13 @@ async def update_survey_message(
             ts=invitation.message_ts,
             blocks=blocks,
             text=survey_text(
-                SurveyCard(invitation.id or 0, invitation.kind, invitation.trigger, locale)
+                SurveyCard(
+                    invitation.id or 0,
+                    invitation.kind,
+                    invitation.trigger,
+                    locale,
+                    question=invitation.question,
+                )
             ),
         )
         return True

@@ -121,6 +121,7 @@ class _Tap:
             message_ts=values["message_ts"],
             channel=target.channel,
             answered_at=now,
+            question=target.question,
         )
         card = SurveyCard(
             invitation_id,

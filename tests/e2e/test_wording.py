@@ -118,6 +118,7 @@ async def test_an_admins_wording_is_asked_in_the_next_dm_filled_per_contact(
     assert "recommend Acme Cloud to a colleague, &lt;!channel&gt;" in json.dumps(
         update_call.args["blocks"]
     )
+    assert "recommend Acme Cloud to a colleague" in update_call.args["text"]  # the notification
 
     assert "asks the default again" in await said("wording reset nps --lang en")
     async with rt.db.session() as session:
