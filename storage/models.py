@@ -539,3 +539,12 @@ class AuditEntry(SQLModel, table=True):
     actor: str = Field(max_length=64)  # a Slack user id, or "cli"
     action: str = Field(max_length=40)
     detail: str | None = Field(default=None, max_length=300)  # never personal data
+
+
+class SendPace(SQLModel, table=True):
+    """The next moment (Unix seconds) a paced Slack call may go out, shared by processes."""
+
+    __tablename__ = "send_pace"
+
+    name: str = Field(primary_key=True, max_length=64)
+    next_at: float

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.acks import AcksFirst
 from bot.core.config import Settings
+from bot.core.pace import SharedPace
 from bot.core.slack import Pacer, make_client
 from storage.db import Database
 from storage.group_commit import GroupCommit
@@ -121,8 +122,9 @@ def build_runtime(
     engine is then closed by whoever made it, or by `Runtime.close`), and the pace of
     bulk sends.
     """
-    pacer = Pacer(sends_per_second, burst=send_burst)
     database = db if db is not None else Database(settings.database_url)
+    # every process sharing the database shares the DMs' pace (bot/core/pace.py)
+    pacer = Pacer(sends_per_second, burst=send_burst, shared=SharedPace(database))
     return Runtime(
         settings=settings,
         db=database,
