@@ -17,20 +17,27 @@ from storage.models import SendPace
 
 
 async def reserve(
-    *, session: AsyncSession, name: str, now: float, interval: float, not_before: float = 0.0
-) -> float:
-    """The moment reserved for one call of pace `name`, at or after `now` and `not_before`."""
+    *,
+    session: AsyncSession,
+    name: str,
+    now: float,
+    interval: float,
+    count: int = 1,
+    not_before: float = 0.0,
+) -> list[float]:
+    """`count` moments, `interval` apart, for calls of pace `name`, at or after `now` and
+    `not_before`; nobody else gets any of them."""
     start = max(now, not_before)
     earliest = case((SendPace.next_at > start, SendPace.next_at), else_=literal(start))
     statement = (
         update(SendPace)
         .where(SendPace.name == name)
-        .values(next_at=earliest + interval)
+        .values(next_at=earliest + count * interval)
         .returning(SendPace.next_at)
         .execution_options(synchronize_session=False)
     )
-    moment = (await session.execute(statement)).scalar_one_or_none()
-    if moment is None:  # the pace's first use
+    end = (await session.execute(statement)).scalar_one_or_none()
+    if end is None:  # the pace's first use
         await insert_ignoring_duplicates(session, SendPace, {"name": name, "next_at": start})
-        moment = (await session.execute(statement)).scalar_one()
-    return moment - interval
+        end = (await session.execute(statement)).scalar_one()
+    return [end - (count - i) * interval for i in range(count)]
