@@ -328,16 +328,18 @@ class Pacer:
             await self._wait_alone()
 
     async def _wait_shared(self) -> bool:
-        now = self._clock()
-        self._climb(now)
-        pause = max(0.0, self._paused_until - now)
         assert self.shared is not None
-        delay = await self.shared.delay(1 / self.rate, pause=pause)
-        if delay is None:
-            return False
-        if delay > 0:
-            await self._sleep(delay)
-        return True
+        while True:
+            now = self._clock()
+            self._climb(now)
+            pause = max(0.0, self._paused_until - now)
+            delay = await self.shared.delay(1 / self.rate, pause=pause)
+            if delay is None:
+                return False
+            if delay > 0:
+                await self._sleep(delay)
+            if self._clock() >= self._paused_until:  # no 429 came back while we waited
+                return True
 
     async def _wait_alone(self) -> None:
         while True:
