@@ -1,7 +1,7 @@
 """Runs the Slack emulator in its own process for benchmarks; prints its API URL.
 
-On SIGTERM it prints one JSON line: DMs per user, and how many calls were refused (and with
-which HTTP status).
+On SIGTERM it prints one JSON line: DMs per user, how many calls were refused (and with
+which HTTP status), and when each DM was posted.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ async def main(options: argparse.Namespace) -> None:
     per_user = Counter(c.args["channel"] for c in posts if c.ok)
     refused = Counter(str(c.status) for c in posts if not c.ok)
     summary = {"dms": dict(per_user), "refused": sum(refused.values()), "by_status": refused}
+    summary["posted_at"] = sorted(c.at for c in posts if c.ok)  # monotonic seconds
     if options.trace:
         Path(options.trace).write_text(json.dumps([(c.at, c.status) for c in posts]))
     print(json.dumps(summary), flush=True)

@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 import handlers
+from bot.core.heap import collect_when_quiet, settle_heap
 from bot.core.logs import Throttled
 from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
@@ -69,6 +70,8 @@ async def run_server(rt: Runtime, *, port: int, scheduler: bool = True) -> None:
     await site.start()
     bound = runner.addresses[0][1]
     print(f"VoC bot listening on http://0.0.0.0:{bound}/slack/events", flush=True)
+    settle_heap()
+    collector = asyncio.create_task(collect_when_quiet(lambda: rt.acks.acking_now > 0))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -78,22 +81,24 @@ async def run_server(rt: Runtime, *, port: int, scheduler: bool = True) -> None:
         await site.stop()  # no new requests; finish the work already acked
         await rt.settle(SHUTDOWN_GRACE)
     finally:
+        collector.cancel()
         await runner.cleanup()
 
 
 async def _slack_events(request: web.Request) -> web.Response:
     """Bolt sees only signed, readable requests (handlers/gate.py); nothing here answers 5xx."""
-    checked = await gate.signed_bolt_request(
-        request, request.app[VERIFIER], request.app[REJECTIONS]
-    )
-    if isinstance(checked, web.Response):
-        return checked
-    try:
-        response = await request.app[BOLT].async_dispatch(checked)
-    except Exception as exc:  # a signed payload of a shape Bolt cannot take
-        log.warning("refused a malformed Slack payload", extra={"error": type(exc).__name__})
-        return web.Response(status=400, text="malformed payload")
-    return await to_aiohttp_response(response)
+    with request.app[WEB_RUNTIME].acks.acking():  # work after acks waits meanwhile
+        checked = await gate.signed_bolt_request(
+            request, request.app[VERIFIER], request.app[REJECTIONS]
+        )
+        if isinstance(checked, web.Response):
+            return checked
+        try:
+            response = await request.app[BOLT].async_dispatch(checked)
+        except Exception as exc:  # a signed payload of a shape Bolt cannot take
+            log.warning("refused a malformed Slack payload", extra={"error": type(exc).__name__})
+            return web.Response(status=400, text="malformed payload")
+        return await to_aiohttp_response(response)
 
 
 async def _migrate(web_app: web.Application) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 from bot.core.runtime import Runtime
 
@@ -17,11 +19,24 @@ WEB_RUNTIME = web.AppKey("runtime", Runtime)
 
 
 def install(app: AsyncApp, runtime: Runtime) -> None:
-    async def attach_runtime(context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]) -> Any:
-        context[RUNTIME_KEY] = runtime
-        return await next()
+    app.use(_AttachRuntime(runtime))
 
-    app.middleware(attach_runtime)
+
+class _AttachRuntime(AsyncMiddleware):
+    """Puts the runtime in every request's context (a class: Bolt inspects no signature)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002  Bolt's own name
+    ) -> BoltResponse | None:
+        req.context[RUNTIME_KEY] = self.runtime
+        return await next()
 
 
 def runtime_of(context: AsyncBoltContext) -> Runtime:

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import time
-from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -58,9 +56,11 @@ async def signed_bolt_request(
         return web.json_response({"error": "invalid request"}, status=401)
     try:
         text = body.decode("utf-8")
-        _check_shape(text, request.content_type)
-        # Bolt reads the payload's ids here: a signed payload of a wrong shape fails now
-        return AsyncBoltRequest(body=text, query=request.query_string, headers=dict(headers))
+        # Bolt parses the body here, once, and reads the payload's ids: a signed payload of
+        # a wrong shape fails now; the parsed document is then checked, not parsed again.
+        checked = AsyncBoltRequest(body=text, query=request.query_string, headers=dict(headers))
+        _check_shape(checked.body, text, request.content_type)
+        return checked
     except Exception as exc:  # any way a body can be unreadable: the sender's fault, not ours
         log.info("refused a signed request that is not a Slack payload", extra=_why(exc))
         return web.Response(status=400, text="not a Slack payload")
@@ -96,42 +96,30 @@ async def _read_capped(request: web.Request) -> bytes | None:
     return b"".join(chunks)
 
 
-def _check_shape(text: str, content_type: str) -> None:
-    """Raise ValueError unless the body is JSON or a form whose `payload` is a JSON object."""
-    if content_type == "application/json" or text.lstrip().startswith("{"):
-        _json_object(text)
+def _check_shape(document: object, text: str, content_type: str) -> None:
+    """Raise ValueError unless a JSON body, or a form's `payload`, is a Slack payload object.
+
+    `document` is the body as Bolt parsed it: the JSON body, the form's `payload` as JSON,
+    or the form's fields (a slash command) which need no check.
+    """
+    is_json = content_type == "application/json" or text.lstrip().startswith("{")
+    if not is_json and not ("payload" in text and document):
         return
-    fields = parse_qs(text, keep_blank_values=True)
-    for payload in fields.get("payload", []):
-        _json_object(payload)
-
-
-def _json_object(text: str) -> None:
-    """Every JSON body Slack sends (an event, an interaction) is an object with a `type`."""
-    if _depth(text) > MAX_DEPTH:
+    if _depth(document) > MAX_DEPTH:
         raise ValueError("nested too deep")
-    document = json.loads(text)
     if not isinstance(document, dict) or not isinstance(document.get("type"), str):
         raise ValueError("not a Slack payload object")
 
 
-def _depth(text: str) -> int:
-    """How deep brackets nest, counted without parsing (strings are skipped)."""
-    deepest = depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
+def _depth(document: object) -> int:
+    """How deep objects and arrays nest in a parsed JSON document (stops past MAX_DEPTH)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(document, 1)]
+    while stack and deepest <= MAX_DEPTH:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
             deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
+            stack.extend((child, depth + 1) for child in node if isinstance(child, dict | list))
     return deepest

@@ -7,9 +7,15 @@ another in a single transaction and commits once. Each unit still decides its ow
 with its own statements (a conditional UPDATE stays per row), and its caller gets its own
 result only after the commit.
 
+Units of one kind can also share their statements (`run_many`): the batch hands all the
+items of one `many` function to a single call, which answers each item in order (one
+`UPDATE … WHERE id IN (…) RETURNING` for all, one multi-row `INSERT`), so a batch costs a
+few statements rather than a few per unit.
+
 A unit must keep its effects inside the session: if any unit raises, the whole batch rolls
-back and every unit runs again alone, in its own transaction, so one bad unit costs the
-others nothing but a retry and its caller gets its own exception.
+back and every unit runs again alone (a `many` item as a batch of one), in its own
+transaction, so one bad unit costs the others nothing but a retry and its caller gets its
+own exception.
 """
 
 from __future__ import annotations
@@ -24,7 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db import Database
 
 T = TypeVar("T")
+ItemT = TypeVar("ItemT")  # an item of a `many` batch
 Unit = Callable[[AsyncSession], Awaitable[Any]]
+# Answers a list of items in one go, one result per item, in order.
+Many = Callable[[AsyncSession, list[ItemT]], Awaitable[list[T]]]
 
 MAX_BATCH = 64  # units per transaction
 MAX_WAIT = 0.002  # seconds the first unit of a batch waits for company
@@ -34,9 +43,11 @@ BATCHES = {"sqlite": 1}
 DEFAULT_BATCHES = 4
 
 
-@dataclass
+@dataclass(eq=False)
 class _Pending:
-    unit: Unit
+    unit: Unit  # the work alone (for an item of a `many` batch: a batch of one)
+    many: Many[Any, Any] | None = None  # items with the same `many` share one call
+    item: Any = None
     done: asyncio.Future[Any] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -64,7 +75,17 @@ class GroupCommit:
 
     async def run(self, unit: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `unit` in the next batch's transaction; its result once that commits."""
-        pending = _Pending(unit)
+        return await self._enqueue(_Pending(unit))
+
+    async def run_many(self, item: ItemT, many: Many[ItemT, T]) -> T:
+        """Answer `item` in the next batch's transaction, in one `many` call with its peers."""
+
+        async def alone(session: AsyncSession) -> T:
+            return (await many(session, [item]))[0]
+
+        return await self._enqueue(_Pending(alone, many=many, item=item))
+
+    async def _enqueue(self, pending: _Pending) -> Any:
         self._queue.append(pending)
         if len(self._queue) >= self.max_batch and self._wake and not self._wake.done():
             self._wake.set_result(None)
@@ -96,16 +117,16 @@ class GroupCommit:
     async def _commit(self, batch: list[_Pending]) -> None:
         try:
             async with self.db.transaction() as session:
-                results = [await pending.unit(session) for pending in batch]
+                results = await _run_batch(session, batch)
         except Exception:
             await asyncio.gather(*(self._commit_alone(pending) for pending in batch))
             return
         except BaseException as exc:
             _fail(batch, exc)
             raise
-        for pending, result in zip(batch, results, strict=True):
+        for pending in batch:
             if not pending.done.done():
-                pending.done.set_result(result)
+                pending.done.set_result(results[id(pending)])
 
     async def _commit_alone(self, pending: _Pending) -> None:
         try:
@@ -117,6 +138,24 @@ class GroupCommit:
             return
         if not pending.done.done():
             pending.done.set_result(result)
+
+
+async def _run_batch(session: AsyncSession, batch: list[_Pending]) -> dict[int, Any]:
+    """Each unit's result by its `id()`; the items of one `many` in one call, in order."""
+    groups: dict[object, list[_Pending]] = {}
+    for pending in batch:
+        groups.setdefault(pending.many or id(pending), []).append(pending)
+    results: dict[int, Any] = {}
+    for group in groups.values():
+        many = group[0].many
+        if many is None:
+            answers = [await group[0].unit(session)]
+        else:
+            answers = await many(session, [pending.item for pending in group])
+            if len(answers) != len(group):
+                raise RuntimeError(f"{many} answered {len(answers)} of {len(group)} items")
+        results.update(zip(map(id, group), answers, strict=True))
+    return results
 
 
 def _fail(batch: list[_Pending], exc: BaseException) -> None:

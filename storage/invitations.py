@@ -7,11 +7,12 @@ writer, and the status guard in the WHERE clause makes a second claim a no-op.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -214,6 +215,13 @@ async def get_with_contact(
 
 async def tap_target(*, session: AsyncSession, invitation_id: int) -> Any | None:
     """The columns a tap needs, in one light query: invitation state and its contact."""
+    return (await tap_targets(session=session, ids=[invitation_id])).get(invitation_id)
+
+
+async def tap_targets(*, session: AsyncSession, ids: Collection[int]) -> dict[int, Any]:
+    """`tap_target` for several invitations in one query, by invitation id (absent: unknown)."""
+    if not ids:
+        return {}
     result = await session.execute(
         select(
             Invitation.id,
@@ -233,9 +241,62 @@ async def tap_target(*, session: AsyncSession, invitation_id: int) -> Any | None
             Contact.locale,
         )
         .join(Contact, Contact.id == Invitation.contact_id)
-        .where(Invitation.id == invitation_id)
+        .where(Invitation.id.in_(sorted(set(ids))))
     )
-    return result.one_or_none()
+    return {row.id: row for row in result.all()}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An invitation to mark answered, with where its survey message is (kept when known)."""
+
+    invitation_id: int
+    answered_at: datetime
+    dm_channel: str | None = None
+    message_ts: str | None = None
+
+
+async def answer_many(
+    *, session: AsyncSession, answers: Sequence[Answer], from_statuses: Sequence[str]
+) -> set[int]:
+    """Mark each invitation still in one of `from_statuses` answered, in one UPDATE.
+
+    The status guard is per row, as in `transition`: a row another transaction answered or
+    closed first is left alone. Returns the ids that changed (the taps that won). A message's
+    channel and ts are only filled in where the row has none.
+    """
+    if not answers:
+        return set()
+    ids = [answer.invitation_id for answer in answers]
+    if len(set(ids)) != len(ids):
+        raise ValueError("one answer per invitation: the first tap of a batch wins")
+    values: dict[str, Any] = {
+        "status": S.ANSWERED,
+        "lease_until": None,
+        "answered_at": _per_row(answers, "answered_at", Invitation.answered_at),
+    }
+    for name in ("dm_channel", "message_ts"):
+        column = getattr(Invitation, name)
+        known = [a for a in answers if getattr(a, name) is not None]
+        if known:
+            values[name] = func.coalesce(column, _per_row(known, name, column))
+    result = await session.execute(
+        update(Invitation)
+        .where(Invitation.id.in_(ids), Invitation.status.in_(from_statuses))
+        .values(**values)
+        .returning(Invitation.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.scalars())
+
+
+def _per_row(answers: Sequence[Answer], name: str, column: Any) -> ColumnElement[Any]:
+    """`CASE id WHEN … THEN …`: each row's own value of `name`, typed as `column`."""
+    return case(
+        {a.invitation_id: literal(getattr(a, name), column.type) for a in answers},
+        value=Invitation.id,
+        else_=column,
+    )
 
 
 async def skip_pending_for_contact(

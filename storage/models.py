@@ -629,3 +629,12 @@ class ExitAnswer(SQLModel, table=True):
     csm_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     csm_lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     csm_error: str | None = Field(default=None, max_length=200)
+
+
+class SendPace(SQLModel, table=True):
+    """The next moment (Unix seconds) a paced Slack call may go out, shared by processes."""
+
+    __tablename__ = "send_pace"
+
+    name: str = Field(primary_key=True, max_length=64)
+    next_at: float

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
@@ -22,20 +24,35 @@ async def record_response(
     now: datetime,
 ) -> int:
     """Insert the one response of an invitation (the unique key refuses a second); its id."""
+    row = NewResponse(invitation_id, contact_id, account_id, kind, score, category, now)
+    return (await record_responses(session=session, rows=[row]))[invitation_id]
+
+
+@dataclass(frozen=True)
+class NewResponse:
+    invitation_id: int
+    contact_id: int
+    account_id: int
+    kind: str
+    score: int
+    category: str
+    answered_at: datetime
+
+
+async def record_responses(*, session: AsyncSession, rows: Sequence[NewResponse]) -> dict[int, int]:
+    """Insert the responses in one multi-row INSERT; each one's id by its invitation id.
+
+    The unique key on `invitation_id` refuses a second response to an invitation, and with
+    it the whole statement.
+    """
+    if not rows:
+        return {}
     result = await session.execute(
         insert(Response)
-        .values(
-            invitation_id=invitation_id,
-            contact_id=contact_id,
-            account_id=account_id,
-            kind=kind,
-            score=score,
-            category=category,
-            answered_at=now,
-        )
-        .returning(Response.id)
+        .values([asdict(row) for row in rows])
+        .returning(Response.invitation_id, Response.id)
     )
-    return result.scalar_one()
+    return {invitation_id: response_id for invitation_id, response_id in result.all()}
 
 
 async def get_for_invitation(*, session: AsyncSession, invitation_id: int) -> Response | None:

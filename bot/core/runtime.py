@@ -13,7 +13,9 @@ from typing import Any
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.acks import AcksFirst
 from bot.core.config import Settings
+from bot.core.pace import SharedPace
 from bot.core.slack import Pacer, make_client
 from storage.db import Database
 from storage.group_commit import GroupCommit
@@ -27,6 +29,8 @@ SURVEY_SEND_BURST = 1
 # (Slack allows 3 s); see `Runtime.after_ack`. Taps are recorded before taking a slot,
 # batched by `Runtime.commits`, and only their Slack calls wait for one.
 AFTER_ACK_SLOTS = 4
+# And it waits while other requests are being acked, this long at most (bot/core/acks.py).
+AFTER_ACK_DEFER = 5.0
 
 
 def utcnow() -> datetime:
@@ -44,6 +48,7 @@ class Runtime:
     clock: Callable[[], datetime]
     commits: GroupCommit  # taps recorded together, one transaction per few (group_commit.py)
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AFTER_ACK_SLOTS))
+    acks: AcksFirst = field(default_factory=lambda: AcksFirst(AFTER_ACK_DEFER))
     pending: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def now(self) -> datetime:
@@ -51,11 +56,29 @@ class Runtime:
 
     @asynccontextmanager
     async def acked(self) -> AsyncIterator[None]:
-        """Work done after an ack, known to shutdown (`settle`) but not waiting for a slot.
+        """Work done after an ack that can wait: known to shutdown (`settle`), no slot.
 
-        For database work that `commits` already batches: a burst of taps is recorded
-        as it arrives, not behind the Slack calls that follow each tap.
+        It starts once no other request is being acked (at most `AFTER_ACK_DEFER` later,
+        bot/core/acks.py), so a burst of taps is acked first. For database work that
+        `commits` already batches: a burst of taps is recorded together, not behind the
+        Slack calls that follow each tap.
         """
+        async with self._tracked():
+            await self.acks.quiet()
+            yield
+
+    @asynccontextmanager
+    async def after_ack(self) -> AsyncIterator[None]:
+        """Run a listener's work after its ack: a few at a time, and known to shutdown.
+
+        It does not wait for other acks: it may open a modal, whose `trigger_id` Slack
+        honours for 3 s only.
+        """
+        async with self._tracked(), self.slots:
+            yield
+
+    @asynccontextmanager
+    async def _tracked(self) -> AsyncIterator[None]:
         task = asyncio.current_task()
         if task is not None:
             self.pending.add(task)
@@ -63,12 +86,6 @@ class Runtime:
             yield
         finally:
             self.pending.discard(task)  # type: ignore[arg-type]
-
-    @asynccontextmanager
-    async def after_ack(self) -> AsyncIterator[None]:
-        """Run a listener's work after its ack: a few at a time, and known to shutdown."""
-        async with self.acked(), self.slots:
-            yield
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait for acked work still running (taps being recorded) before closing."""
@@ -105,8 +122,9 @@ def build_runtime(
     engine is then closed by whoever made it, or by `Runtime.close`), and the pace of
     bulk sends.
     """
-    pacer = Pacer(sends_per_second, burst=send_burst)
     database = db if db is not None else Database(settings.database_url)
+    # every process sharing the database shares the DMs' pace (bot/core/pace.py)
+    pacer = Pacer(sends_per_second, burst=send_burst, shared=SharedPace(database))
     return Runtime(
         settings=settings,
         db=database,

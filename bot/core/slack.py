@@ -23,6 +23,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import metrics
+from bot.core.pace import SharedPace
 from bot.core.slack_health import SlackHealth
 
 # The recipient cannot get a DM; retrying will not help.
@@ -312,7 +313,9 @@ class Pacer:
         floor: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SharedPace | None = None,
     ) -> None:
+        self.shared = shared
         self.max_rate = per_second
         self.rate = per_second
         self.floor = min(floor, per_second)
@@ -339,21 +342,45 @@ class Pacer:
         self._last = max(self._last, self._paused_until)
 
     async def wait(self) -> None:
-        """Return when the caller may send; callers go one at a time, in order."""
+        """Return when the caller may send; callers go one at a time, in order.
+
+        With a `shared` pace the moment is reserved there (bot/core/pace.py), so every
+        process sharing it keeps to this rate together; without, or when the database
+        cannot answer, this process paces itself.
+        """
         async with self._lock:
-            while True:
-                now = self._clock()
-                if now < self._paused_until:
-                    await self._sleep(self._paused_until - now)
-                    continue
-                self._climb(now)
-                saved = max(0.0, now - self._last) * self.rate
-                self._tokens = min(self.burst, self._tokens + saved)
-                self._last = now
-                if self._tokens > 1 - 1e-9:  # float error must not make a wait of ~0 s
-                    self._tokens -= 1
-                    return
-                await self._sleep((1 - self._tokens) / self.rate)
+            if self.shared is not None and await self._wait_shared():
+                return
+            await self._wait_alone()
+
+    async def _wait_shared(self) -> bool:
+        assert self.shared is not None
+        while True:
+            now = self._clock()
+            self._climb(now)
+            pause = max(0.0, self._paused_until - now)
+            delay = await self.shared.delay(1 / self.rate, pause=pause)
+            if delay is None:
+                return False
+            if delay > 0:
+                await self._sleep(delay)
+            if self._clock() >= self._paused_until:  # no 429 came back while we waited
+                return True
+
+    async def _wait_alone(self) -> None:
+        while True:
+            now = self._clock()
+            if now < self._paused_until:
+                await self._sleep(self._paused_until - now)
+                continue
+            self._climb(now)
+            saved = max(0.0, now - self._last) * self.rate
+            self._tokens = min(self.burst, self._tokens + saved)
+            self._last = now
+            if self._tokens > 1 - 1e-9:  # float error must not make a wait of ~0 s
+                self._tokens -= 1
+                return
+            await self._sleep((1 - self._tokens) / self.rate)
 
     def _climb(self, now: float) -> None:
         quiet_since = self._limited_at + self.QUIET

@@ -81,6 +81,8 @@ async def metrics_text(rt: Runtime) -> bytes:
     _gauge(registry, "voc_webhook_oldest_age_seconds", "Age of the oldest undelivered", oldest)
     _gauge(registry, "voc_escalations", "Escalation steps taken, all cases", ops.escalations)
     _gauge(registry, "voc_pacer_rate", "Survey posts per second allowed now", rt.pacer.rate)
+    acked = len(rt.pending)
+    _gauge(registry, "voc_acked_work_running", "Acked Slack requests still being worked on", acked)
     return generate_latest(metrics.REGISTRY) + generate_latest(registry)
 
 

@@ -50,13 +50,14 @@ async def record_tap(
 
     The conditional UPDATE decides the winner inside the database, and the unique key on
     responses backs it up, so double taps, Slack retries and other processes all lose.
-    Taps arriving together share one transaction (`Runtime.commits`, storage/group_commit.py);
-    each still reads, decides and writes its own rows, and returns only once committed.
-    `user_id` None means the survey page's link token already proved who answers.
+    Taps arriving together share one transaction and its statements (`Runtime.commits`,
+    storage/group_commit.py, and `_record_taps`); each is still judged on its own rows, and
+    returns only once committed. `user_id` None means the survey page's link token already
+    proved who answers.
     """
     tap = _Tap(rt, invitation_id, score, user_id, channel, message_ts, now)
     try:
-        result = await rt.commits.run(tap.record)
+        result = await rt.commits.run_many(tap, _record_taps)
     except IntegrityError:
         return TapResult(TapOutcome.ANSWERED)
     if result.outcome is TapOutcome.RECORDED:
@@ -66,7 +67,7 @@ async def record_tap(
 
 @dataclass
 class _Tap:
-    """One tap, as a unit of work for a shared transaction (it touches only the session)."""
+    """One tap, as an item of a shared transaction (`_record_taps` touches only the session)."""
 
     rt: Runtime
     invitation_id: int
@@ -76,93 +77,141 @@ class _Tap:
     message_ts: str | None
     now: datetime
 
-    async def record(self, session: AsyncSession) -> TapResult:
-        invitation_id, score, now = self.invitation_id, self.score, self.now
-        target = await invitations.tap_target(session=session, invitation_id=invitation_id)
-        if target is None:
-            return TapResult(TapOutcome.UNKNOWN)
-        refusal = _refusal(self.rt, target, self.user_id, score, now)
-        if refusal:
-            return TapResult(refusal)
-        values: dict[str, object] = {"status": S.ANSWERED, "answered_at": now}
-        values |= {"lease_until": None, "dm_channel": target.dm_channel or self.channel}
-        values |= {"message_ts": target.message_ts or self.message_ts}
-        won = await invitations.transition(
-            session=session,
-            invitation_id=invitation_id,
-            from_statuses=ANSWERABLE,
-            values=values,
+    def answer(self, target: Any) -> invitations.Answer:
+        """The invitation's answered state; the message's place as stored, else as tapped."""
+        return invitations.Answer(
+            self.invitation_id,
+            self.now,
+            target.dm_channel or self.channel,
+            target.message_ts or self.message_ts,
         )
-        if not won:  # a double tap, a retry, another process, or expiry came first
-            return TapResult(await _lost_race(session, invitation_id))
-        response_id = await self._respond(session, target)
-        asked_next = await followups.ask_next(
-            session, invitation_id=invitation_id, channel=target.channel, values=values, now=now
+
+
+async def _record_taps(session: AsyncSession, taps: list[_Tap]) -> list[TapResult]:
+    """Record a batch of taps with a few statements for all, each tap judged on its own.
+
+    One query reads every target; the rules (`_refusal`) run per tap; the first acceptable
+    tap on an invitation is its candidate, and one conditional UPDATE marks every candidate
+    answered where the row is still open, so the database still decides each winner. A
+    later tap on the same invitation in the batch is a double tap: "already answered" when
+    the first won. The winners' responses go in one INSERT; cases and webhooks follow per row.
+    """
+    targets = await invitations.tap_targets(session=session, ids=[t.invitation_id for t in taps])
+    candidates: dict[int, _Tap] = {}
+    refused: dict[int, TapOutcome] = {}  # by id() of the tap
+    for tap in taps:
+        target = targets.get(tap.invitation_id)
+        outcome = (
+            TapOutcome.UNKNOWN
+            if target is None
+            else _refusal(tap.rt, target, tap.user_id, tap.score, tap.now)
         )
-        case_id = await cases.open_case_if_unhappy(
-            session,
-            rt=self.rt,
-            response_id=response_id,
-            invitation_id=invitation_id,
-            contact_id=target.contact_id,
-            account_id=target.account_id,
-            kind=target.kind,
-            score=score,
-            now=now,
-        )
-        invitation = Invitation(
-            id=invitation_id,
-            contact_id=target.contact_id,
-            kind=target.kind,
-            trigger=target.trigger,
-            status=S.ANSWERED,
-            due_at=now,
-            dm_channel=values["dm_channel"],
-            message_ts=values["message_ts"],
-            channel=target.channel,
-            answered_at=now,
-            question=target.question,
-        )
-        card = SurveyCard(
-            invitation_id,
+        if outcome is not None:
+            refused[id(tap)] = outcome
+        else:
+            candidates.setdefault(tap.invitation_id, tap)
+    won = await invitations.answer_many(
+        session=session,
+        answers=[tap.answer(targets[key]) for key, tap in candidates.items()],
+        from_statuses=ANSWERABLE,
+    )
+    winners = [(tap, targets[key]) for key, tap in candidates.items() if key in won]
+    recorded = await _respond(session, winners)
+    lost = await _lost_races(session, set(candidates) - won)
+    results = []
+    for tap in taps:
+        key = tap.invitation_id
+        if id(tap) in refused:
+            results.append(TapResult(refused[id(tap)]))
+        elif key in lost:  # a retry, another process or expiry came first
+            results.append(TapResult(lost[key]))
+        elif candidates[key] is tap:
+            results.append(recorded[key])
+        else:  # a double tap within the batch: the first one won
+            results.append(TapResult(TapOutcome.ANSWERED))
+    return results
+
+
+async def _respond(session: AsyncSession, winners: list[tuple[_Tap, Any]]) -> dict[int, TapResult]:
+    """The winners' responses in one INSERT, then each one's case and webhooks; by id."""
+    rows = [
+        responses.NewResponse(
+            tap.invitation_id,
+            target.contact_id,
+            target.account_id,
             target.kind,
-            target.trigger,
-            target.locale,
-            score,
-            question=target.question,
+            tap.score,
+            category(target.kind, tap.score),
+            tap.now,
         )
-        chained = asked_next or target.follows_invitation_id is not None
-        return TapResult(TapOutcome.RECORDED, card, response_id, invitation, case_id, chained)
-
-    async def _respond(self, session: AsyncSession, target: Any) -> int:
-        """The response row and its webhook, in the tap's transaction."""
-        kind, score, now = target.kind, self.score, self.now
-        response_id = await responses.record_response(
-            session=session,
-            invitation_id=self.invitation_id,
-            contact_id=target.contact_id,
-            account_id=target.account_id,
-            kind=kind,
-            score=score,
-            category=category(kind, score),
-            now=now,
-        )
-        await webhooks.response_created(
-            session,
-            settings=self.rt.settings,
-            response_id=response_id,
-            invitation_id=self.invitation_id,
-            kind=kind,
-            score=score,
-            category=category(kind, score),
-            now=now,
-        )
-        return response_id
+        for tap, target in winners
+    ]
+    response_ids = await responses.record_responses(session=session, rows=rows)
+    recorded = {}
+    for tap, target in winners:
+        response_id = response_ids[tap.invitation_id]
+        recorded[tap.invitation_id] = await _follow_up(session, tap, target, response_id)
+    return recorded
 
 
-async def _lost_race(session: AsyncSession, invitation_id: int) -> TapOutcome:
-    target = await invitations.tap_target(session=session, invitation_id=invitation_id)
-    return TapOutcome.ANSWERED if target and target.status == S.ANSWERED else TapOutcome.CLOSED
+async def _follow_up(session: AsyncSession, tap: _Tap, target: Any, response_id: int) -> TapResult:
+    """A recorded tap's webhook, case (for an unhappy score) and next question, in its
+    transaction: the next question (bot/services/followups.py) takes over the DM."""
+    kind, score, now = target.kind, tap.score, tap.now
+    await webhooks.response_created(
+        session,
+        settings=tap.rt.settings,
+        response_id=response_id,
+        invitation_id=tap.invitation_id,
+        kind=kind,
+        score=score,
+        category=category(kind, score),
+        now=now,
+    )
+    case_id = await cases.open_case_if_unhappy(
+        session,
+        rt=tap.rt,
+        response_id=response_id,
+        invitation_id=tap.invitation_id,
+        contact_id=target.contact_id,
+        account_id=target.account_id,
+        kind=kind,
+        score=score,
+        now=now,
+    )
+    answer = tap.answer(target)
+    asked_next = await followups.ask_next(
+        session,
+        invitation_id=tap.invitation_id,
+        channel=target.channel,
+        values={"dm_channel": answer.dm_channel, "message_ts": answer.message_ts},
+        now=now,
+    )
+    invitation = Invitation(
+        id=tap.invitation_id,
+        contact_id=target.contact_id,
+        kind=kind,
+        trigger=target.trigger,
+        status=S.ANSWERED,
+        due_at=now,
+        dm_channel=answer.dm_channel,
+        message_ts=answer.message_ts,
+        channel=target.channel,
+        answered_at=now,
+        question=target.question,
+    )
+    card = SurveyCard(
+        tap.invitation_id, kind, target.trigger, target.locale, score, question=target.question
+    )
+    chained = asked_next or target.follows_invitation_id is not None
+    return TapResult(TapOutcome.RECORDED, card, response_id, invitation, case_id, chained)
+
+
+async def _lost_races(session: AsyncSession, ids: set[int]) -> dict[int, TapOutcome]:
+    """Why each invitation's candidate lost: answered first by someone else, or closed."""
+    now_rows = await invitations.tap_targets(session=session, ids=ids)
+    answered = {key for key, row in now_rows.items() if row.status == S.ANSWERED}
+    return {key: TapOutcome.ANSWERED if key in answered else TapOutcome.CLOSED for key in ids}
 
 
 def _refusal(

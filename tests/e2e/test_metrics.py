@@ -54,6 +54,7 @@ async def test_metrics_show_surveys_slack_errors_backlogs_and_passes(
     assert _value(after, "voc_webhook_backlog") == 0
     assert _value(after, "voc_escalations") == 0
     assert _value(after, "voc_pacer_rate") > 0
+    assert _value(after, "voc_acked_work_running") == 0
     assert _value(after, "voc_scheduler_pass_seconds_count") >= 1
     status, health = await _get(app_url + "/healthz")
     assert status == 200 and '"last_pass_seconds_ago": ' in health

@@ -1,0 +1,87 @@
+"""The survey DMs' pace shared by every process, through the database (storage/pace.py).
+
+Each process's `Pacer` (bot/core/slack.py) keeps its own rate, cut on a 429; with a
+`SharedPace` it no longer sends when its own bucket allows but at a moment it reserved in
+the database, one interval after the previous moment any process reserved. Two `worker`s
+then send at the cap together instead of each at the cap, and a 429 met by one pushes the
+next moment past its `Retry-After` for all of them.
+
+A process reserves a few moments at once (`HOLD` seconds' worth), so the database's round
+trip is paid once per few sends rather than inside every one; a moment the process is
+already late for by more than an interval is dropped rather than sent late, where it would
+bunch up with another process's next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+
+from bot.core.logs import Throttled
+from storage import pace
+from storage.db import Database
+
+SURVEY_PACE = "chat.postMessage"  # the row for the survey DMs' cap
+HOLD = 0.25  # seconds of moments reserved at a time
+
+_UNREACHABLE = Throttled(
+    logging.getLogger(__name__),
+    "shared send pace unavailable (database error): pacing this process on its own",
+)
+
+
+class SharedPace:
+    """Reserves send moments in the database; `clock` is Unix time, common to processes."""
+
+    def __init__(
+        self, db: Database, *, name: str = SURVEY_PACE, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.db = db
+        self.name = name
+        self.clock = clock
+        self._held: deque[float] = deque()  # moments reserved and not yet used
+
+    async def delay(self, interval: float, *, pause: float = 0.0) -> float | None:
+        """Seconds to wait before this call; None when the database cannot say.
+
+        `interval` is 1 / the caller's rate; `pause` is how long it must not send at all
+        (a `Retry-After`), which the reservation passes on to every process.
+        """
+        if pause > 0:
+            self._held.clear()
+        self._drop_late(interval)
+        if not self._held:
+            moments = await self._reserve(interval, pause)
+            if moments is None:
+                return None
+            self._held.extend(moments)
+            self._drop_late(interval)
+        if not self._held:  # reserved ones already late (a stalled loop): take a fresh one
+            moments = await self._reserve(interval, pause, count=1)
+            if moments is None:
+                return None
+            self._held.extend(moments)
+        return max(0.0, self._held.popleft() - self.clock())
+
+    def _drop_late(self, interval: float) -> None:
+        late = self.clock() - interval
+        while self._held and self._held[0] < late:
+            self._held.popleft()
+
+    async def _reserve(self, interval: float, pause: float, count: int = 0) -> list[float] | None:
+        now = self.clock()
+        try:
+            async with self.db.transaction() as session:
+                return await pace.reserve(
+                    session=session,
+                    name=self.name,
+                    now=now,
+                    interval=interval,
+                    count=count or max(1, int(HOLD / interval)),
+                    not_before=now + pause,
+                )
+        except Exception as exc:  # a pace is no reason to stop sending: local pace instead
+            _UNREACHABLE.happened(error=type(exc).__name__)
+            return None

@@ -1,0 +1,73 @@
+"""Processes sharing one database share the survey DMs' pace: together they keep to the
+cap one of them would keep alone (simulated clocks: minutes of pacing in milliseconds)."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+import pytest
+
+from bot.core.pace import SharedPace
+from bot.core.slack import Pacer
+from storage.db import Database
+from tests.bot.core.test_slack import _SimulatedTime
+
+pytestmark = pytest.mark.postgres
+CAP = 20.0
+SENDS = 100  # per process
+
+
+def _most_in_one_second(sent: list[float]) -> int:
+    moments = sorted(sent)
+    return max(bisect_left(moments, at + 1.0 - 1e-9) - i for i, at in enumerate(moments))
+
+
+async def _two_processes(db: Database | None) -> list[float]:
+    """Two processes, each with its own clock and pacer at CAP, sending in turns."""
+    clocks = [_SimulatedTime() for _ in range(2)]
+    pacers = [
+        Pacer(
+            CAP,
+            clock=clock.clock,
+            sleep=clock.sleep,
+            shared=None if db is None else SharedPace(db, clock=clock.clock),
+        )
+        for clock in clocks
+    ]
+    sent = []
+    for _ in range(SENDS):
+        for clock, pacer in zip(clocks, pacers, strict=True):
+            await pacer.wait()
+            sent.append(clock.now)
+    return sent
+
+
+async def test_two_processes_sharing_a_database_stay_under_the_cap_together(db: Database) -> None:
+    alone = await _two_processes(None)
+    assert _most_in_one_second(alone) >= 2 * CAP - 1  # each at the cap: twice it together
+    shared = await _two_processes(db)
+    assert _most_in_one_second(shared) <= CAP + 1
+    assert max(shared) <= (2 * SENDS - 1) / CAP + 1e-6  # and no slower than the cap
+
+
+async def test_a_single_process_keeps_its_rate(db: Database) -> None:
+    clock = _SimulatedTime()
+    pacer = Pacer(
+        CAP, clock=clock.clock, sleep=clock.sleep, shared=SharedPace(db, clock=clock.clock)
+    )
+    for _ in range(SENDS):
+        await pacer.wait()
+    assert clock.now == pytest.approx((SENDS - 1) / CAP)
+
+
+async def test_a_429_met_by_one_process_pauses_the_other(db: Database) -> None:
+    clocks = [_SimulatedTime() for _ in range(2)]
+    first, second = (
+        Pacer(CAP, clock=c.clock, sleep=c.sleep, shared=SharedPace(db, clock=c.clock))
+        for c in clocks
+    )
+    await first.wait()
+    first.back_off(3.0)  # Slack said Retry-After: 3
+    await first.wait()
+    await second.wait()
+    assert clocks[0].now >= 3.0 and clocks[1].now >= 3.0
