@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from statistics import median
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,17 +73,35 @@ async def follow_up_completion(
 async def _median_seconds(
     session: AsyncSession, *, since: datetime, until: datetime
 ) -> dict[str | None, int]:
-    """Per CSM, the median seconds to the first follow-up of cases opened in [since, until)."""
-    rows = await session.execute(
-        select(Account.csm_user_id, FollowUpCase.follow_up_seconds)
+    """Per CSM, the median seconds to the first follow-up of cases opened in [since, until).
+
+    Computed in SQL with window functions (SQLite and PostgreSQL alike): each CSM's values
+    are numbered in order and the middle one, or the mean of the middle two, is kept, as
+    `statistics.median` would; only one row per CSM comes back, not one per case.
+    """
+    seconds = FollowUpCase.follow_up_seconds
+    csm = Account.csm_user_id.label("csm")
+    ranked = (
+        select(
+            csm,
+            seconds.label("seconds"),
+            func.row_number().over(partition_by=csm, order_by=seconds).label("position"),
+            func.count().over(partition_by=csm).label("size"),
+        )
         .join(Account, Account.id == FollowUpCase.account_id)
         .where(
             FollowUpCase.opened_at >= since,
             FollowUpCase.opened_at < until,
-            FollowUpCase.follow_up_seconds.is_not(None),
+            seconds.is_not(None),
         )
+        .subquery("ranked")
     )
-    seconds: dict[str | None, list[int]] = {}
-    for csm, value in rows.all():
-        seconds.setdefault(csm, []).append(int(value))
-    return {csm: int(median(values)) for csm, values in seconds.items()}
+    # integer division on both databases: the middle position(s) of 1..size
+    middle = ranked.c.position.in_([(ranked.c.size + 1) // 2, (ranked.c.size + 2) // 2])
+    rows = await session.execute(
+        select(ranked.c.csm, func.sum(ranked.c.seconds), func.count())
+        .where(middle)
+        .group_by(ranked.c.csm)
+    )
+    # the sum of one or two integers, halved as `statistics.median` does, then truncated
+    return {group: int(int(total) / int(count)) for group, total, count in rows.all()}
