@@ -51,11 +51,12 @@ async def theme_counts(
         scope = scope.join(Response, Response.id == Insight.response_id).where(
             Response.category == category
         )
-    scope_ids = scope.subquery()
-    total = await session.scalar(select(func.count()).select_from(scope_ids))
+    # one statement: the scope, read once as a CTE, gives both the themes and their total
+    scope_ids = scope.cte("scope")
+    total = select(func.count()).select_from(scope_ids).scalar_subquery()
     hits = func.count(distinct(ThemeTag.insight_id))
     query = (
-        select(ThemeTag.theme, hits)
+        select(ThemeTag.theme, hits, total)
         .where(ThemeTag.insight_id.in_(select(scope_ids.c.id)))
         .group_by(ThemeTag.theme)
         .order_by(hits.desc(), ThemeTag.theme)
@@ -63,7 +64,7 @@ async def theme_counts(
     if limit is not None:
         query = query.limit(limit)
     rows = await session.execute(query)
-    return [ThemeCount(theme, int(count), int(total or 0)) for theme, count in rows.all()]
+    return [ThemeCount(theme, int(count), int(of or 0)) for theme, count, of in rows.all()]
 
 
 async def top_requests(
