@@ -48,9 +48,10 @@ async def theme_counts(
     """
     scope = select(Insight.id).where(Insight.created_at >= since, Insight.created_at < until)
     if category is not None:
-        scope = scope.join(Response, Response.id == Insight.response_id).where(
-            Response.category == category
-        )
+        # the response's category looked up by its key, insight by insight: a join let
+        # PostgreSQL scan every response of that category (a third of a million) instead
+        answer = select(Response.category).where(Response.id == Insight.response_id)
+        scope = scope.where(answer.scalar_subquery() == category)
     # one statement: the scope, read once as a CTE, gives both the themes and their total
     scope_ids = scope.cte("scope")
     total = select(func.count()).select_from(scope_ids).scalar_subquery()
