@@ -165,7 +165,7 @@ async def response_rate(*, session: AsyncSession, window: Window) -> ResponseRat
     answered = func.sum(case((Invitation.answered_at.is_not(None), 1), else_=0))
     row = (
         await session.execute(
-            select(func.count(Invitation.id), answered).where(
+            select(func.count(), answered).where(
                 Invitation.sent_at >= window.since, Invitation.sent_at < window.until
             )
         )

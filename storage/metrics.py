@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from statistics import median
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Account, FollowUpCase
@@ -49,15 +48,9 @@ async def follow_up_completion(
     A case counts against the rate once it is opened; one whose 48 hours are not over yet
     and has no follow-up counts as not done, like an overdue one (the rate is read weekly).
     """
-    limit = int(within.total_seconds())
-    done = func.sum(case((FollowUpCase.follow_up_seconds <= limit, 1), else_=0))
-    rows = await session.execute(
-        select(Account.csm_user_id, done, func.count(FollowUpCase.id))
-        .join(Account, Account.id == FollowUpCase.account_id)
-        .where(FollowUpCase.opened_at >= since, FollowUpCase.opened_at < until)
-        .group_by(Account.csm_user_id)
+    by_csm, medians = await _per_csm(
+        session, since=since, until=until, limit=int(within.total_seconds())
     )
-    by_csm = {csm: Rate(int(d or 0), int(t)) for csm, d, t in rows.all()}
     overall = Rate(sum(r.done for r in by_csm.values()), sum(r.total for r in by_csm.values()))
     still_open = FollowUpCase.logged_at.is_(None)
     counts = await session.execute(
@@ -67,24 +60,52 @@ async def follow_up_completion(
         ).where(still_open)
     )
     open_cases, overdue = counts.one()
-    medians = await _median_seconds(session, since=since, until=until)
     return CompletionRate(overall, by_csm, int(open_cases or 0), int(overdue or 0), medians)
 
 
-async def _median_seconds(
-    session: AsyncSession, *, since: datetime, until: datetime
-) -> dict[str | None, int]:
-    """Per CSM, the median seconds to the first follow-up of cases opened in [since, until)."""
-    rows = await session.execute(
-        select(Account.csm_user_id, FollowUpCase.follow_up_seconds)
-        .join(Account, Account.id == FollowUpCase.account_id)
-        .where(
-            FollowUpCase.opened_at >= since,
-            FollowUpCase.opened_at < until,
-            FollowUpCase.follow_up_seconds.is_not(None),
+async def _per_csm(
+    session: AsyncSession, *, since: datetime, until: datetime, limit: int
+) -> tuple[dict[str | None, Rate], dict[str | None, int]]:
+    """Per CSM, of the cases opened in [since, until): how many were followed up within
+    `limit` seconds out of all, and the median seconds to the first follow-up.
+
+    One pass over the cases, SQLite and PostgreSQL alike: window functions number each
+    CSM's followed-up cases by their seconds (the others in a partition of their own), and
+    the middle one, or the two middle ones, are summed as `statistics.median` would take
+    them; one row per CSM comes back, never one per case.
+    """
+    seconds = FollowUpCase.follow_up_seconds
+    csm = Account.csm_user_id.label("csm")
+    side = [csm, seconds.is_(None)]
+    ranked = (
+        select(
+            csm,
+            seconds.label("seconds"),
+            func.row_number().over(partition_by=side, order_by=seconds).label("position"),
+            func.count().over(partition_by=side).label("size"),
         )
+        .join(Account, Account.id == FollowUpCase.account_id)
+        .where(FollowUpCase.opened_at >= since, FollowUpCase.opened_at < until)
+        .subquery("ranked")
     )
-    seconds: dict[str | None, list[int]] = {}
-    for csm, value in rows.all():
-        seconds.setdefault(csm, []).append(int(value))
-    return {csm: int(median(values)) for csm, values in seconds.items()}
+    # integer division on both databases: the middle position(s) of 1..size
+    middle = and_(
+        ranked.c.seconds.is_not(None),
+        ranked.c.position.in_([(ranked.c.size + 1) // 2, (ranked.c.size + 2) // 2]),
+    )
+    rows = await session.execute(
+        select(
+            ranked.c.csm,
+            func.sum(case((ranked.c.seconds <= limit, 1), else_=0)),
+            func.count(),
+            func.sum(case((middle, ranked.c.seconds), else_=0)),
+            func.sum(case((middle, 1), else_=0)),
+        ).group_by(ranked.c.csm)
+    )
+    by_csm: dict[str | None, Rate] = {}
+    medians: dict[str | None, int] = {}
+    for group, done, total, middle_sum, middle_count in rows.all():
+        by_csm[group] = Rate(int(done or 0), int(total))
+        if middle_count:  # the sum of one or two values, halved like statistics.median
+            medians[group] = int(int(middle_sum) / int(middle_count))
+    return by_csm, medians
