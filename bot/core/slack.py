@@ -177,8 +177,8 @@ class PacedRateLimitHandler(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
-class OnceOnlyConnectionErrorHandler(AsyncConnectionErrorRetryHandler):
-    """slack-sdk's connection-error handler, except for `ONCE_ONLY_METHODS` (never re-sent)."""
+class _NeverResendOnceOnly(AsyncRetryHandler):
+    """Mixed in before a slack-sdk handler: `ONCE_ONLY_METHODS` are never re-sent by it."""
 
     async def _can_retry_async(
         self,
@@ -195,7 +195,11 @@ class OnceOnlyConnectionErrorHandler(AsyncConnectionErrorRetryHandler):
         )
 
 
-class PacedServerErrorHandler(AsyncServerErrorRetryHandler):
+class OnceOnlyConnectionErrorHandler(_NeverResendOnceOnly, AsyncConnectionErrorRetryHandler):
+    """slack-sdk's connection-error handler, except for `ONCE_ONLY_METHODS` (never re-sent)."""
+
+
+class PacedServerErrorHandler(_NeverResendOnceOnly, AsyncServerErrorRetryHandler):
     """slack-sdk's 500/503 handler; a paced method's retry also waits its turn at the pacer.
 
     The backoff sleep holds only the sender that got the error; the retry is one more
@@ -208,20 +212,6 @@ class PacedServerErrorHandler(AsyncServerErrorRetryHandler):
     ) -> None:
         super().__init__(max_retry_count=max_retry_count, interval_calculator=interval_calculator)
         self.pacer = pacer
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if _once_only(request):
-            return False
-        return await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
 
     async def prepare_for_next_attempt_async(
         self,
