@@ -152,6 +152,7 @@ class Settings(BaseSettings):
     expire_after: Duration = timedelta(days=14)
     scheduler_tick: Duration = timedelta(seconds=30)
     send_lease: Duration = timedelta(seconds=40)
+    lost_answer_recheck: Duration = timedelta(seconds=3)  # a 5xx'd DM: look, then re-post
     digest_schedule: str = "mon 09:00"
     digest_tz: str = "UTC"
     ingest_token: str | None = None

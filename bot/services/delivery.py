@@ -48,6 +48,10 @@ SENDERS = 8  # DMs in flight at once: the pacer stays busy while some wait on Sl
 CLAIM = 2 * SENDERS  # rows claimed at a time, just ahead of the senders
 PASS_LIMIT = 1000  # DMs per pass (~1 min at 20/s), so the pass's other jobs get their turn
 MAX_ATTEMPTS = 5
+# A DM whose answer Slack lost (a 5xx) is looked up by its metadata and, when not there,
+# posted again this many times within the send, `LOST_ANSWER_RECHECK` apart; after
+# that the row waits its backoff like any refused send.
+LOST_ANSWER_RECHECKS = 2
 HISTORY_SLACK = timedelta(hours=1)  # look well before `sending_since`: clocks drift
 RENEWALS_PER_LEASE = 4  # held leases are renewed this often within one `SEND_LEASE`
 
@@ -228,37 +232,45 @@ async def _deliver_one(
         return
     asked = await wordings.for_contact(invitation, contact)
     card = card_for(invitation, contact, asked=asked)
-    await rt.pacer.wait()
-    if not fresh():
-        # Waited so long (Slack kept pausing us, or renewals failed) that the lease could run
-        # out mid-send and another worker reconcile it: hand the row back, never a second DM.
-        await _release_all(rt, [invitation], now)
-        report.requeued += 1
-        return
-    if await _posted_before(rt, invitation, contact, now, report):
-        return
-    try:
-        posted = await rt.slack.chat_postMessage(
-            channel=contact.slack_user_id,
-            text=survey_text(card),
-            blocks=dm_blocks(card),
-            metadata=survey_metadata(invitation.id),
-            unfurl_links=False,
-        )
-    except SlackApiError as exc:
-        shareable = invitation.kind != EXIT_KIND  # an exit survey is never asked in a channel
-        if shareable and await shared_surveys.reroute(
-            rt, invitation, contact, error_code(exc), now
-        ):
-            report.rerouted += 1
+    for attempt in range(1 + LOST_ANSWER_RECHECKS):
+        if attempt:  # the last answer was lost: give Slack a moment, then look before re-posting
+            await asyncio.sleep(rt.settings.lost_answer_recheck.total_seconds())
+        await rt.pacer.wait()
+        if not fresh():
+            # Waited so long (Slack kept pausing us, or renewals failed) that the lease could
+            # run out mid-send and another worker reconcile it: hand the row back, never a
+            # second DM.
+            await _release_all(rt, [invitation], now)
+            report.requeued += 1
             return
-        await _on_send_error(rt, invitation, error_code(exc), now, report)
-        return
-    except (TimeoutError, aiohttp.ClientError) as exc:
-        # Slack may have the message: leave it `sending`; reconciliation decides after the lease.
-        log.warning("survey send outcome unknown", extra=_fields(invitation, repr(exc)))
-        report.retry_later += 1
-        return
+        if await _posted_before(rt, invitation, contact, now, report):
+            return
+        try:
+            posted = await rt.slack.chat_postMessage(
+                channel=contact.slack_user_id,
+                text=survey_text(card),
+                blocks=dm_blocks(card),
+                metadata=survey_metadata(invitation.id),
+                unfurl_links=False,
+            )
+            break
+        except SlackApiError as exc:
+            code = error_code(exc)
+            if outcome_unknown(code) and attempt < LOST_ANSWER_RECHECKS:
+                invitation.error = code  # so `_posted_before` looks it up first
+                continue
+            shareable = invitation.kind != EXIT_KIND  # an exit survey is never asked in a channel
+            if shareable and await shared_surveys.reroute(rt, invitation, contact, code, now):
+                report.rerouted += 1
+                return
+            await _on_send_error(rt, invitation, code, now, report)
+            return
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            # Slack may have the message: leave it `sending`; reconciliation decides after
+            # the lease.
+            log.warning("survey send outcome unknown", extra=_fields(invitation, repr(exc)))
+            report.retry_later += 1
+            return
     values = {"status": S.SENT, "sent_at": rt.now(), "dm_channel": posted["channel"]}
     values |= {"message_ts": posted["ts"], "lease_until": None, "error": None}
     values |= {"channel": DeliveryChannel.SLACK, "question": wording.kept(card)}

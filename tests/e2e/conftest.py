@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
@@ -44,6 +45,7 @@ def settings(emulator: SlackEmulator, database_url: str) -> Settings:
         database_url=database_url,
         voc_channel="CVOC",
         voc_staff=STAFF,
+        lost_answer_recheck=timedelta(milliseconds=50),
     )
 
 

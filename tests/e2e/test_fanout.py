@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import timedelta
 
@@ -54,13 +53,10 @@ async def test_sends_overlap_and_each_survey_goes_out_once(
     await _campaign(rt, emulator, 40)
     emulator.delay("chat.postMessage", 0.1)  # one at a time this would take 4 s
     emulator.fail_randomly("chat.postMessage", status=503, probability=0.2, seed=3)
-    started = time.monotonic()
     report = await drain(rt)
-    elapsed = time.monotonic() - started
-    assert emulator.peak_in_flight["chat.postMessage"] > 1
-    assert elapsed < 3.0
-    # A 503'd post is not re-sent in the call (Slack may have it): its row waits its
-    # backoff, then is looked up by its metadata and posted.
+    assert emulator.peak_in_flight["chat.postMessage"] > 1  # how fast: bench/fanout.py
+    # A 503'd post may be in Slack: it is looked up by its metadata before each re-post (up
+    # to twice in the pass); one that keeps failing waits its backoff, then the same.
     emulator.fail_randomly("chat.postMessage", status=503, probability=0.0)
     clock.advance(timedelta(minutes=10))
     report = report + await drain(rt)
@@ -98,7 +94,7 @@ async def test_a_429_on_another_method_leaves_the_survey_pace_alone(
 
 
 async def test_a_503_does_not_hold_up_the_other_senders_and_is_retried_after_a_look_up(
-    rt: Runtime, emulator: SlackEmulator, clock: FakeClock
+    rt: Runtime, emulator: SlackEmulator
 ) -> None:
     await _campaign(rt, emulator, 8)
     paced = _paced(rt, per_second=20)
@@ -107,9 +103,6 @@ async def test_a_503_does_not_hold_up_the_other_senders_and_is_retried_after_a_l
     calls = emulator.calls_to("chat.postMessage")
     [failed] = [c for c in calls if c.status == 503]
     assert any(failed.at < c.at for c in calls if c.ok)  # others went on meanwhile
-    assert len(_dms(emulator)) == 7  # no blind re-post inside the call
-    clock.advance(timedelta(minutes=10))
-    await drain(paced)
     [retry] = [
         c
         for c in emulator.calls_to("chat.postMessage")

@@ -148,11 +148,12 @@ async def test_a_signed_payload_without_a_type_is_400(slack: SlackSender) -> Non
     ],
 )
 async def test_signed_payloads_of_a_wrong_shape_get_no_5xx(
-    slack: SlackSender, payload: dict[str, object]
+    slack: SlackSender, payload: dict[str, object], caplog: pytest.LogCaptureFixture
 ) -> None:
-    started = time.monotonic()
     status, _ = await slack.interactive(payload)
-    assert status < 500 and time.monotonic() - started < 2.0  # and no wait for an ack
+    assert status < 500
+    # and answered at once: Bolt logs this only after waiting its 3 s for an ack that never came
+    assert not [r for r in caplog.records if "call ack()" in r.getMessage()]
 
 
 async def test_a_signed_command_with_junk_fields_gets_no_5xx(slack: SlackSender) -> None:
