@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.csat import context_field
 from storage.models import Account, Contact, DeliveryChannel, Invitation, Response
 
 BATCH = 1000
@@ -35,8 +34,8 @@ EXPORT_COLUMNS = (
     Account.health,
     Account.csm_user_id,
     # from the ticket event that asked (transactional surveys)
-    context_field("agent").label("agent"),
-    context_field("issue_type").label("issue_type"),
+    Response.agent,
+    Response.issue_type,
 )
 FIELDS = tuple(column.key for column in EXPORT_COLUMNS)
 

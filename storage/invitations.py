@@ -236,6 +236,7 @@ async def tap_targets(*, session: AsyncSession, ids: Collection[int]) -> dict[in
             Invitation.channel,
             Invitation.question,
             Invitation.follows_invitation_id,
+            Invitation.context,
             Contact.account_id,
             Contact.slack_user_id,
             Contact.locale,

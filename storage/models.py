@@ -198,6 +198,9 @@ class Response(SQLModel, table=True):
     commented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     answered_at: datetime = Field(sa_type=UTCDateTime)
     chosen_theme: str | None = Field(default=None, max_length=40)  # "what disappointed you most"
+    # the ticket's `context.agent` / `context.issue_type` (storage/csat.py), copied when recorded
+    agent: str | None = None
+    issue_type: str | None = None
 
 
 class CaseReview(StrEnum):

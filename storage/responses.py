@@ -37,6 +37,8 @@ class NewResponse:
     score: int
     category: str
     answered_at: datetime
+    agent: str | None = None  # the ticket's labels (storage/csat.py `context_labels`)
+    issue_type: str | None = None
 
 
 async def record_responses(*, session: AsyncSession, rows: Sequence[NewResponse]) -> dict[int, int]:

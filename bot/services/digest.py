@@ -26,7 +26,7 @@ from bot.core.slack import error_code, find_by_metadata
 from bot.services import digest_insights
 from bot.services.digest_chart import nps_trend_png
 from storage import digest_runs
-from storage.csat import CONTEXT_KEYS, csat_by_context
+from storage.csat import csat_by_context
 from storage.digest import (
     QUARTER,
     WEEK,
@@ -117,10 +117,7 @@ async def compute_digest(session: AsyncSession, *, as_of: datetime, today: date)
         requests=await top_requests(session=session, limit=REQUESTS_SHOWN),
         verbatims=await recent_verbatims(session=session, window=week, limit=VERBATIMS_SHOWN),
         trend=[WeekNps(f.window.since, f.nps) for f in figures[len(periods) :]],
-        csat_by={
-            key: await csat_by_context(session=session, window=quarter, key=key)
-            for key in CONTEXT_KEYS
-        },
+        csat_by=await csat_by_context(session=session, window=quarter),
     )
     signals, moods = await digest_insights.heard_last_week(session, week=week)
     trends = await digest_insights.theme_trends(

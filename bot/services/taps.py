@@ -19,6 +19,7 @@ from bot.services import cases, followups, webhooks
 from bot.services.insights import record_comment
 from bot.services.sharing import share_comment
 from storage import invitations, responses
+from storage.csat import context_labels
 from storage.models import Contact, Invitation, InvitationStatus, SkipReason
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ async def _respond(session: AsyncSession, winners: list[tuple[_Tap, Any]]) -> di
             tap.score,
             category(target.kind, tap.score),
             tap.now,
+            **context_labels(target.context),
         )
         for tap, target in winners
     ]

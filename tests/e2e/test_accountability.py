@@ -160,7 +160,7 @@ async def _seed_tickets(db: Database) -> None:
             session.add(Response(invitation_id=invitation.id or 0, contact_id=contact.id or 0,
                                  account_id=account.id or 0, kind="csat", score=score,
                                  category="satisfied" if score >= 4 else "dissatisfied",
-                                 answered_at=at))  # fmt: skip
+                                 answered_at=at, agent=agent, issue_type=issue))  # fmt: skip
 
 
 async def test_csat_by_agent_and_issue_type_in_the_digest_and_the_export(rt: Runtime) -> None:

@@ -14,10 +14,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from blocks.digest import digest_blocks, digest_text
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
+from bot.services.digest import build_digest
 from bot.services.surveys import start_relationship_campaign
 from storage.insights import theme_counts
 from storage.models import (
@@ -90,6 +92,42 @@ async def _ticket_closed(rt: Runtime, emulator: SlackEmulator, hooks: Hooks) -> 
     assert (csat.status, ces.status) == (S.SENT, S.WAITING)
     assert ces.follows_invitation_id == csat.id
     return [csat, ces]
+
+
+async def test_the_tickets_agent_and_issue_type_go_with_its_answers_into_the_digest(
+    rt: Runtime, emulator: SlackEmulator, hooks: Hooks, slack: SlackSender
+) -> None:
+    emulator.add_user("U1", email=ANA, tz="UTC")
+    await add_people(rt.db, Person(ANA, "U1", tz="UTC"))
+    context = {"agent": "Ali <@U9>", "issue_type": 42}
+    status, _ = await hooks.send(event="ticket_closed", context=context)
+    assert status == 202
+    await run_due(rt)
+    csat, _ = await _invitations(rt)
+    ts = csat.message_ts or ""
+    assert (await slack.interactive(_tap(emulator, csat, ts, 2)))[0] == 200
+    asked = await eventually(lambda: _sent_ces(rt))
+    assert (await slack.interactive(_tap(emulator, asked, ts, 3)))[0] == 200
+    await eventually(lambda: _answered(rt, 2))
+    rows = await _responses(rt)
+    assert [(r.kind, r.agent, r.issue_type) for r in rows] == [
+        ("csat", "Ali <@U9>", "42"),
+        ("ces", "Ali <@U9>", "42"),  # the same ticket's
+    ]
+    digest = await build_digest(rt, rt.now() + timedelta(days=1))
+    assert "CSAT by agent (90 days)\n---" in digest_text(digest)
+    assert "  42: 2.0 of 5 from 1 answers" in digest_text(digest)
+    shown = json.dumps([b.to_dict() for b in digest_blocks(digest)])  # pings nobody in Slack
+    assert "Ali &lt;@U9&gt;" in shown and "<@U9>" not in shown
+
+
+async def _sent_ces(rt: Runtime) -> Invitation | None:
+    ces = (await _invitations(rt))[1]
+    return ces if ces.status == S.SENT else None
+
+
+async def _answered(rt: Runtime, count: int) -> bool:
+    return len(await _responses(rt)) == count
 
 
 async def test_a_closed_ticket_is_one_dm_csat_then_ces_in_place_each_recorded_once(

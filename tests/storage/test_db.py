@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from storage.db import Database
+from storage.db import Database, alembic_config
 from storage.models import Account
 
 pytestmark = pytest.mark.postgres
@@ -57,3 +57,69 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path) -> None:  #
     await database.dispose()
     assert mode == "wal"
     assert timeout >= 5000
+
+
+async def test_responses_recorded_before_0016_get_their_ticket_labels(db: Database) -> None:
+    def to(revision: str):  # type: ignore[no-untyped-def]
+        def move(connection):  # type: ignore[no-untyped-def]
+            from alembic import command
+
+            (command.downgrade if revision != "head" else command.upgrade)(
+                alembic_config(connection), revision
+            )
+
+        return move
+
+    async with db.engine.begin() as connection:
+        await connection.run_sync(to("0015"))
+    contexts = [
+        '{"agent": "Ali", "issue_type": "billing"}',
+        '{"agent": 42, "issue_type": true}',
+        '{"imported": "csv"}',
+        None,
+    ]
+    async with db.transaction() as session:
+        first = {"at": datetime(2026, 1, 1, tzinfo=UTC)}
+        await session.execute(
+            text(
+                "insert into accounts (id, name, name_key, created_at, updated_at)"
+                " values (1, 'A', 'a', :at, :at)"
+            ),
+            first,
+        )
+        await session.execute(
+            text(
+                "insert into contacts (id, email, account_id, opted_out, created_at, updated_at)"
+                " values (1, 'a@x.test', 1, false, :at, :at)"
+            ),
+            first,
+        )
+        for n, context in enumerate(contexts, start=1):
+            at = datetime(2026, 1, n, tzinfo=UTC)
+            await session.execute(
+                text(
+                    'insert into invitations (id, contact_id, kind, "trigger", status, attempts,'
+                    " due_at, created_at, context) values (:n, 1, 'csat', 'support', 'answered',"
+                    " 1, :at, :at, :context)"
+                ),
+                {"n": n, "at": at, "context": context},
+            )
+            await session.execute(
+                text(
+                    "insert into responses (id, invitation_id, contact_id, account_id, kind,"
+                    " score, category, answered_at) values (:n, :n, 1, 1, 'csat', 4,"
+                    " 'satisfied', :at)"
+                ),
+                {"n": n, "at": at},
+            )
+    async with db.engine.begin() as connection:
+        await connection.run_sync(to("head"))
+    async with db.session() as session:
+        query = text("select agent, issue_type from responses order by id")
+        rows = (await session.execute(query)).all()
+    assert [tuple(row) for row in rows] == [
+        ("Ali", "billing"),
+        ("42", "true"),
+        (None, None),
+        (None, None),
+    ]
