@@ -1,8 +1,9 @@
 """How long the weekly digest takes to compute on a large program, against one GROUP BY.
 
 Builds (once, cached under /tmp by version) a SQLite database of 1,000,000 responses from
-50,000 contacts at 5,000 accounts over two years, with their invitations, a case for every
-detractor, and insights with themes and feature requests. Then, in a fresh process, times
+50,000 contacts at 5,000 accounts over two years, with their invitations (the CSAT and CES
+ones from closed tickets, with an agent and an issue type), a case for every detractor, and
+insights with themes and feature requests. Then, in a fresh process, times
 `compute_digest` against one hand-written `GROUP BY` over the whole responses table, and
 reports the process's peak RSS. Targets: < 2 s, < 300 MB, within 3x of the GROUP BY.
 
@@ -38,7 +39,7 @@ from bench._db import add_options  # noqa: E402
 from bot.services.digest import compute_digest  # noqa: E402
 from storage.db import Database  # noqa: E402
 
-VERSION = 3  # bump when the data or the schema changes: the cached file is rebuilt
+VERSION = 4  # bump when the data or the schema changes: the cached file is rebuilt
 CACHE = Path(f"/tmp/vocbot-bench-digest-v{VERSION}.db")
 AS_OF = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ACCOUNTS, CONTACTS, RESPONSES, UNANSWERED = 5_000, 50_000, 1_000_000, 250_000
@@ -46,6 +47,7 @@ SPAN = timedelta(days=730)
 BATCH = 50_000
 TARGET_SECONDS, TARGET_MB, TARGET_RATIO = 2.0, 300, 3.0
 BASELINE = "SELECT kind, category, count(*), avg(score) FROM responses GROUP BY kind, category"
+ISSUES = ("billing", "login", "export", "integrations", "performance", "how-to")
 THEMES = ("slow support", "pricing", "usability", "product bug", "missing feature", "praise")
 
 
@@ -110,11 +112,19 @@ def build(path: Path) -> None:
             sent = _stamp(answered - timedelta(hours=rng.randint(1, 72)))
             at = _stamp(answered)
             comment = "The export is slow & support took days" if rng.random() < 0.05 else None
+            agent = issue = context = None
+            trigger = "relationship"
+            if kind != "nps":  # CSAT and CES come from closed tickets, with their context
+                trigger, agent, issue = "support", f"agent {rng.randrange(60)}", rng.choice(ISSUES)
+                ticket = {"event": "ticket_closed", "agent": agent, "issue_type": issue}
+                context = json.dumps(ticket)
             invitations.append(
-                (i, contact, kind, "relationship", "answered", 1, sent, sent, at, sent)
+                (i, contact, kind, trigger, "answered", 1, sent, sent, at, sent, context)
             )
             category = _category(kind, score)
-            responses.append((i, i, contact, account, kind, score, category, comment, at))
+            responses.append(
+                (i, i, contact, account, kind, score, category, comment, at, agent, issue)
+            )
             if category in ("detractor", "dissatisfied") or (kind == "ces" and score <= 3):
                 logged = answered + timedelta(hours=rng.randint(1, 120))
                 done = rng.random() < 0.85 and logged <= AS_OF
@@ -125,12 +135,12 @@ def build(path: Path) -> None:
                 )  # fmt: skip
         connection.executemany(
             'INSERT INTO invitations (id, contact_id, kind, "trigger", status, attempts,'
-            " due_at, sent_at, answered_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            " due_at, sent_at, answered_at, created_at, context) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             invitations,
         )
         connection.executemany(
             "INSERT INTO responses (id, invitation_id, contact_id, account_id, kind, score,"
-            " category, comment, answered_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            " category, comment, answered_at, agent, issue_type) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             responses,
         )
     connection.executemany(
@@ -232,8 +242,10 @@ async def _load_postgres(url: str, source: Path, rebuild: bool) -> bool:
     await database.upgrade()
     async with database.session() as session:
         count = (await session.execute(text("SELECT count(*) FROM responses"))).scalar_one()
+        tickets = "SELECT count(*) FROM responses WHERE agent IS NOT NULL"  # since VERSION 4
+        labelled = (await session.execute(text(tickets))).scalar_one()
     await database.dispose()
-    if count == RESPONSES:
+    if count == RESPONSES and labelled:
         return False
     connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
     try:
