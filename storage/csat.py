@@ -43,13 +43,12 @@ async def csat_by_context(
     """CSAT answers in the window by agent and by issue type, in one pass; answers without
     the label are left out of that grouping."""
     rows = await session.execute(
-        select(
-            Response.agent, Response.issue_type, func.sum(Response.score), func.count(Response.id)
-        )
+        select(Response.agent, Response.issue_type, func.sum(Response.score), func.count())
         .where(
             Response.kind == SurveyKind.CSAT,
             Response.answered_at >= window.since,
             Response.answered_at < window.until,
+            # what the partial index `ix_responses_context` holds (storage/models.py `LABELLED`)
             or_(Response.agent.is_not(None), Response.issue_type.is_not(None)),
         )
         .group_by(Response.agent, Response.issue_type)

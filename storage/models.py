@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, TypeDecorator, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -175,6 +175,9 @@ class Invitation(SQLModel, table=True):
     follows_invitation_id: int | None = Field(default=None, index=True)
 
 
+LABELLED = "agent IS NOT NULL OR issue_type IS NOT NULL"  # a response from a ticket
+
+
 class Response(SQLModel, table=True):
     """The answer to one invitation; the unique key makes a second answer impossible."""
 
@@ -185,6 +188,17 @@ class Response(SQLModel, table=True):
         Index("ix_responses_account_answered", "account_id", "answered_at"),
         # covers the digest's aggregates: a range of answered_at read from the index alone
         Index("ix_responses_digest", "answered_at", "kind", "category", "score", "account_id"),
+        # the digest's CSAT by agent and issue type, read from the index alone (storage/csat.py)
+        Index(
+            "ix_responses_context",
+            "answered_at",
+            "kind",
+            "agent",
+            "issue_type",
+            "score",
+            postgresql_where=text(LABELLED),
+            sqlite_where=text(LABELLED),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
