@@ -216,6 +216,11 @@ async def main(taps: int, concurrency: int, rounds: int, database_url: str) -> i
         p50, p99 = statistics.median(p50s[name]) * 1000, statistics.median(p99s[name]) * 1000
         print(f"{name:<8}{p50:>10.1f}{p99:>10.1f}")
     ratios = [s / f for s, f in zip(p99s["serve"], p99s["floor"], strict=True)]
+    pairs = zip(p99s["serve"], p99s["floor"], strict=True)
+    print(
+        "p99 ms per round, serve/floor: "
+        + ", ".join(f"{s * 1000:.0f}/{f * 1000:.0f}" for s, f in pairs)
+    )
     ratio = statistics.median(ratios)
     verdict = "meets" if ratio <= TARGET_RATIO else "misses"
     print(

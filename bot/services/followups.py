@@ -30,16 +30,22 @@ async def ask_next(
     session: AsyncSession,
     *,
     invitation_id: int,
+    trigger: str,
     channel: str | None,
     values: dict[str, object],
     now: datetime,
 ) -> bool:
     """Ask the question waiting on the one just answered; True when there was one.
 
+    Only a trigger that asks in one message has questions waiting (bot/domain/questions.py):
+    a relationship survey's tap costs no statement here.
+
     In a DM it is asked in place: it takes the answered question's message (`values` holds
     the tap's `dm_channel` and `message_ts`). Asked anywhere else (a shared channel), it is
     sent there on its own, now.
     """
+    if trigger not in IN_ONE_MESSAGE:
+        return False
     if channel in (None, DeliveryChannel.SLACK) and values.get("message_ts"):
         update: dict[str, object] = {"status": S.SENT, "sent_at": now, "sending_since": now}
         update |= {"dm_channel": values["dm_channel"], "message_ts": values["message_ts"]}

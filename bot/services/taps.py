@@ -185,6 +185,7 @@ async def _follow_up(session: AsyncSession, tap: _Tap, target: Any, response_id:
     asked_next = await followups.ask_next(
         session,
         invitation_id=tap.invitation_id,
+        trigger=target.trigger,
         channel=target.channel,
         values={"dm_channel": answer.dm_channel, "message_ts": answer.message_ts},
         now=now,
