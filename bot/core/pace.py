@@ -71,9 +71,12 @@ class SharedPace:
             self._held.popleft()
 
     async def _reserve(self, interval: float, pause: float, count: int = 0) -> list[float] | None:
-        now = self.clock()
         try:
             async with self.db.transaction() as session:
+                # read the clock once the transaction is ours: on SQLite it may have waited
+                # behind this process's other writes, and moments from before that wait
+                # would be late, and dropped, as soon as they were handed out
+                now = self.clock()
                 return await pace.reserve(
                     session=session,
                     name=self.name,
