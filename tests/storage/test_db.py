@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import TextClause, bindparam, text
 from sqlmodel import SQLModel
 
 from storage.db import Database, alembic_config
-from storage.models import Account
+from storage.models import Account, UTCDateTime
 
 pytestmark = pytest.mark.postgres
 
@@ -81,14 +81,14 @@ async def test_responses_recorded_before_0016_get_their_ticket_labels(db: Databa
     async with db.transaction() as session:
         first = {"at": datetime(2026, 1, 1, tzinfo=UTC)}
         await session.execute(
-            text(
+            _at(
                 "insert into accounts (id, name, name_key, created_at, updated_at)"
                 " values (1, 'A', 'a', :at, :at)"
             ),
             first,
         )
         await session.execute(
-            text(
+            _at(
                 "insert into contacts (id, email, account_id, opted_out, created_at, updated_at)"
                 " values (1, 'a@x.test', 1, false, :at, :at)"
             ),
@@ -97,7 +97,7 @@ async def test_responses_recorded_before_0016_get_their_ticket_labels(db: Databa
         for n, context in enumerate(contexts, start=1):
             at = datetime(2026, 1, n, tzinfo=UTC)
             await session.execute(
-                text(
+                _at(
                     'insert into invitations (id, contact_id, kind, "trigger", status, attempts,'
                     " due_at, created_at, context) values (:n, 1, 'csat', 'support', 'answered',"
                     " 1, :at, :at, :context)"
@@ -105,7 +105,7 @@ async def test_responses_recorded_before_0016_get_their_ticket_labels(db: Databa
                 {"n": n, "at": at, "context": context},
             )
             await session.execute(
-                text(
+                _at(
                     "insert into responses (id, invitation_id, contact_id, account_id, kind,"
                     " score, category, answered_at) values (:n, :n, 1, 1, 'csat', 4,"
                     " 'satisfied', :at)"
@@ -123,3 +123,8 @@ async def test_responses_recorded_before_0016_get_their_ticket_labels(db: Databa
         (None, None),
         (None, None),
     ]
+
+
+def _at(statement: str) -> TextClause:
+    """`statement` with its `:at` bound as the models bind times (no driver's own adapter)."""
+    return text(statement).bindparams(bindparam("at", type_=UTCDateTime()))
