@@ -143,7 +143,7 @@ PACED_METHODS = frozenset({"chat.postMessage"})
 
 
 def _paced(request: HttpRequest) -> bool:
-    return request.url.rsplit("/", 1)[-1] in PACED_METHODS
+    return _method(request) in PACED_METHODS
 
 
 class PacedRateLimitHandler(AsyncRateLimitErrorRetryHandler):
