@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 import handlers
-from bot.core.heap import collect_when_quiet, settle_heap
+from bot.core.heap import YoungPasses, collect_when_quiet, settle_heap
 from bot.core.logs import Throttled
 from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
@@ -72,6 +72,8 @@ async def run_server(rt: Runtime, *, port: int, scheduler: bool = True) -> None:
     print(f"VoC bot listening on http://0.0.0.0:{bound}/slack/events", flush=True)
     settle_heap()
     collector = asyncio.create_task(collect_when_quiet(lambda: rt.acks.acking_now > 0))
+    young = YoungPasses(lambda: rt.acks.acking_now > 0)
+    rt.on_idle.append(young.work_ended)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -82,6 +84,7 @@ async def run_server(rt: Runtime, *, port: int, scheduler: bool = True) -> None:
         await rt.settle(SHUTDOWN_GRACE)
     finally:
         collector.cancel()
+        young.close()
         await runner.cleanup()
 
 

@@ -50,6 +50,8 @@ class Runtime:
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AFTER_ACK_SLOTS))
     acks: AcksFirst = field(default_factory=lambda: AcksFirst(AFTER_ACK_DEFER))
     pending: set[asyncio.Task[Any]] = field(default_factory=set)
+    # called each time the last piece of acked work ends (`serve`: a pass of the collector)
+    on_idle: list[Callable[[], None]] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock()
@@ -86,6 +88,9 @@ class Runtime:
             yield
         finally:
             self.pending.discard(task)  # type: ignore[arg-type]
+            if not self.pending:
+                for hook in self.on_idle:
+                    hook()
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait for acked work still running (taps being recorded) before closing."""

@@ -66,3 +66,23 @@ async def test_a_429_from_slack_pauses_the_shared_pacer(
     assert (limited.status, retried.ok) == (429, True)
     assert retried.at - limited.at >= 0.95  # the retry waited Retry-After at the pacer
     assert other_sent_at - limited.at >= 0.95  # and so did everyone else
+
+
+async def test_the_idle_hooks_run_when_the_last_acked_work_ends(
+    settings: Settings, db: Database
+) -> None:
+    rt = build_runtime(settings, db=db)
+    idle: list[int] = []
+    rt.on_idle.append(lambda: idle.append(len(rt.pending)))
+    release = asyncio.Event()
+
+    async def work() -> None:
+        async with rt.acked():
+            await release.wait()
+
+    tasks = [asyncio.create_task(work()) for _ in range(3)]
+    await eventually(lambda: len(rt.pending) == 3)
+    assert idle == []
+    release.set()
+    await asyncio.gather(*tasks)
+    assert idle == [0]  # once, when the third ended; not after each
