@@ -2,41 +2,10 @@ from __future__ import annotations
 
 import asyncio
 import math
-import time
 
 import pytest
 
 from bot.core.slack import CappedBackoff, Pacer
-
-
-async def test_pacer_spaces_calls_to_its_rate() -> None:
-    pacer = Pacer(50, burst=1)
-    started = time.monotonic()
-    for _ in range(11):
-        await pacer.wait()
-    assert time.monotonic() - started >= 0.19  # 10 intervals of 20 ms
-
-
-async def test_a_429_slows_the_rate_and_pauses() -> None:
-    pacer = Pacer(40, burst=1)
-    await pacer.wait()
-    pacer.back_off(0.2)
-    assert pacer.rate == pytest.approx(32)
-    started = time.monotonic()
-    await pacer.wait()
-    assert time.monotonic() - started >= 0.19
-    pacer.back_off(0)  # 0.2 s after the first 429: the same burst, slowed once
-    assert pacer.rate == pytest.approx(32)
-    await asyncio.sleep(0.6)
-    pacer.back_off(0)
-    pacer.back_off(0)
-    assert pacer.rate == pytest.approx(25.6)
-
-
-def test_backoff_is_capped() -> None:
-    backoff = CappedBackoff(base=0.5, cap=8)
-    assert all(backoff.calculate_sleep_duration(n) <= 8 for n in range(20))
-    assert backoff.calculate_sleep_duration(0) <= 0.5
 
 
 class _SimulatedTime:
@@ -51,6 +20,36 @@ class _SimulatedTime:
     async def sleep(self, seconds: float) -> None:
         self.now += max(0.0, seconds)
         await asyncio.sleep(0)
+
+
+async def test_pacer_spaces_calls_to_its_rate() -> None:
+    time_ = _SimulatedTime()
+    pacer = Pacer(50, burst=1, clock=time_.clock, sleep=time_.sleep)
+    for _ in range(11):
+        await pacer.wait()
+    assert time_.now == pytest.approx(0.2)  # 10 intervals of 20 ms
+
+
+async def test_a_429_slows_the_rate_and_pauses() -> None:
+    time_ = _SimulatedTime()
+    pacer = Pacer(40, burst=1, clock=time_.clock, sleep=time_.sleep)
+    await pacer.wait()
+    pacer.back_off(0.2)
+    assert pacer.rate == pytest.approx(32)
+    await pacer.wait()
+    assert time_.now >= 0.2 - 1e-9  # not before Retry-After is over
+    pacer.back_off(0)  # 0.2 s after the first 429: the same burst, slowed once
+    assert pacer.rate == pytest.approx(32)
+    time_.now += 0.6
+    pacer.back_off(0)
+    pacer.back_off(0)
+    assert pacer.rate == pytest.approx(25.6)
+
+
+def test_backoff_is_capped() -> None:
+    backoff = CappedBackoff(base=0.5, cap=8)
+    assert all(backoff.calculate_sleep_duration(n) <= 8 for n in range(20))
+    assert backoff.calculate_sleep_duration(0) <= 0.5
 
 
 async def _against_slack(cap: float, *, seconds: float = 300) -> tuple[float, float]:
