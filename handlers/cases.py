@@ -19,6 +19,7 @@ from bot.core.slack import error_code
 from bot.domain.outcomes import FollowUpField, TapOutcome, follow_up_errors
 from bot.services import advocacy, cases, home
 from handlers.context import parse_int, runtime_of
+from handlers.listeners import after_ack
 from handlers.payloads import BlockAction, ViewSubmission, parse
 
 log = logging.getLogger(__name__)
@@ -26,77 +27,51 @@ _BLOCKS = {FollowUpField.OUTCOME: BlockId.OUTCOME, FollowUpField.NOTE: BlockId.N
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ActionId.CLAIM)(on_claim)
-    app.action(ActionId.RELEASE)(on_release)
-    app.action(ActionId.LOG_FOLLOW_UP)(on_log)
+    app.action(ActionId.CLAIM)(after_ack(on_claim))
+    app.action(ActionId.RELEASE)(after_ack(on_release))
+    app.action(ActionId.LOG_FOLLOW_UP)(after_ack(on_log))
     app.view(CallbackId.FOLLOW_UP_MODAL)(on_follow_up)
-    app.action(ADVOCACY_ACTION)(on_advocacy)
+    app.action(ADVOCACY_ACTION)(after_ack(on_advocacy))
 
 
-async def on_claim(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
-) -> None:
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None:
-        return
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        try:
-            owner = await cases.claim_case(
-                rt, _case_id(action), action.user_id, rt.now(), action.user_team
-            )
-        except UserError as exc:
-            await _answer(rt, action, respond, str(exc))
-            return
-        if owner:
-            await _answer(rt, action, respond, claim_refused_text(owner))
-            return
-        await _after_home(rt, action)
-
-
-async def on_release(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
-) -> None:
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None:
-        return
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        try:
-            released = await cases.release_case(
-                rt, _case_id(action), action.user_id, rt.now(), action.user_team
-            )
-        except UserError as exc:
-            await _answer(rt, action, respond, str(exc))
-            return
-        if not released:
-            text = "Nobody has claimed this follow-up, so there is no claim to release."
-            await _answer(rt, action, respond, text)
-            return
-        await _after_home(rt, action)
-
-
-async def on_log(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
-) -> None:
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None:
-        return
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        try:
-            card = await cases.require_change(
-                rt, _case_id(action), action.user_id, action.user_team, action.user.locale
-            )
-        except UserError as exc:
-            await _answer(rt, action, respond, str(exc))
-            return
-        await rt.slack.views_open(
-            trigger_id=action.trigger_id, view=follow_up_modal(card).to_dict()
+async def on_claim(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
+    try:
+        owner = await cases.claim_case(
+            rt, _case_id(action), action.user_id, rt.now(), action.user_team
         )
+    except UserError as exc:
+        await _answer(rt, action, respond, str(exc))
+        return
+    if owner:
+        await _answer(rt, action, respond, claim_refused_text(owner))
+        return
+    await _after_home(rt, action)
+
+
+async def on_release(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
+    try:
+        released = await cases.release_case(
+            rt, _case_id(action), action.user_id, rt.now(), action.user_team
+        )
+    except UserError as exc:
+        await _answer(rt, action, respond, str(exc))
+        return
+    if not released:
+        text = "Nobody has claimed this follow-up, so there is no claim to release."
+        await _answer(rt, action, respond, text)
+        return
+    await _after_home(rt, action)
+
+
+async def on_log(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
+    try:
+        card = await cases.require_change(
+            rt, _case_id(action), action.user_id, action.user_team, action.user.locale
+        )
+    except UserError as exc:
+        await _answer(rt, action, respond, str(exc))
+        return
+    await rt.slack.views_open(trigger_id=action.trigger_id, view=follow_up_modal(card).to_dict())
 
 
 async def on_follow_up(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -124,24 +99,16 @@ async def on_follow_up(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
             await _tell(rt, submission.user_id, str(exc))
 
 
-async def on_advocacy(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
-) -> None:
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None:
-        return
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        outcome = await advocacy.accept(
-            rt,
-            invitation_id=parse_int(action.value) or 0,
-            user_id=action.user_id,
-            offer=action.action_id.removeprefix(ActionId.ADVOCACY_PREFIX),
-            now=rt.now(),
-        )
-        if outcome is not TapOutcome.RECORDED:
-            await _ephemeral(respond, "This button is not for you, or the survey has closed.")
+async def on_advocacy(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
+    outcome = await advocacy.accept(
+        rt,
+        invitation_id=parse_int(action.value) or 0,
+        user_id=action.user_id,
+        offer=action.action_id.removeprefix(ActionId.ADVOCACY_PREFIX),
+        now=rt.now(),
+    )
+    if outcome is not TapOutcome.RECORDED:
+        await _ephemeral(respond, "This button is not for you, or the survey has closed.")
 
 
 def _follow_up_errors(outcome: str, note: str) -> dict[str, str]:

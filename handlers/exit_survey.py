@@ -14,11 +14,13 @@ from blocks.catalog import t
 from blocks.exit_survey import answered_blocks, exit_modal, need_reason_error
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.surveys import to_dicts
+from bot.core.runtime import Runtime
 from bot.domain.exit_survey import parse_reasons
 from bot.domain.outcomes import TapOutcome
 from bot.services import exit_survey
 from bot.services.delivery import update_survey_message
 from handlers.context import parse_int, runtime_of
+from handlers.listeners import after_ack
 from handlers.payloads import BlockAction, ViewSubmission, parse
 
 log = logging.getLogger(__name__)
@@ -30,30 +32,22 @@ NOTES = {
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ActionId.EXIT_OPEN)(on_open)
+    app.action(ActionId.EXIT_OPEN)(after_ack(on_open))
     app.view(CallbackId.EXIT_MODAL)(on_submit)
 
 
-async def on_open(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
-) -> None:
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None:
-        return
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        outcome, card = await exit_survey.open_card(
-            rt, invitation_id=parse_int(action.value) or 0, user_id=action.user_id
+async def on_open(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
+    outcome, card = await exit_survey.open_card(
+        rt, invitation_id=parse_int(action.value) or 0, user_id=action.user_id
+    )
+    if card is None:
+        await respond(
+            text=t(action.user.locale, NOTES.get(outcome, "note.closed")),
+            response_type="ephemeral",
+            replace_original=False,
         )
-        if card is None:
-            await respond(
-                text=t(action.user.locale, NOTES.get(outcome, "note.closed")),
-                response_type="ephemeral",
-                replace_original=False,
-            )
-            return
-        await rt.slack.views_open(trigger_id=action.trigger_id, view=exit_modal(card).to_dict())
+        return
+    await rt.slack.views_open(trigger_id=action.trigger_id, view=exit_modal(card).to_dict())
 
 
 async def on_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:

@@ -4,52 +4,40 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from blocks import requests as request_blocks
 from blocks.surveys import to_dicts
 from bot.core.runtime import Runtime
 from bot.services import shipping
-from handlers.context import parse_int, runtime_of
-from handlers.payloads import BlockAction, ViewSubmission, parse
+from handlers.context import parse_int
+from handlers.listeners import after_ack, after_submit
+from handlers.payloads import BlockAction, ViewSubmission
 from storage.models import SolvedAnswer
 
 log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp) -> None:
-    app.action(request_blocks.SOLVED_YES)(on_yes)
-    app.action(request_blocks.SOLVED_NOT_QUITE)(on_not_quite)
-    app.view(request_blocks.SOLVED_MODAL)(on_not_quite_submitted)
+    app.action(request_blocks.SOLVED_YES)(after_ack(on_yes))
+    app.action(request_blocks.SOLVED_NOT_QUITE)(after_ack(on_not_quite))
+    app.view(request_blocks.SOLVED_MODAL)(after_submit(on_not_quite_submitted))
 
 
-async def on_yes(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None:
-        return
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        await _answer(
-            rt,
-            notice_id=parse_int(action.value) or 0,
-            user_id=action.user_id,
-            said=SolvedAnswer.YES,
-            comment=None,
-            where=(action.channel_id, action.message_ts),
-        )
+async def on_yes(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
+    await _answer(
+        rt,
+        notice_id=parse_int(action.value) or 0,
+        user_id=action.user_id,
+        said=SolvedAnswer.YES,
+        comment=None,
+        where=(action.channel_id, action.message_ts),
+    )
 
 
-async def on_not_quite(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None:
-        return
-    rt = runtime_of(context)
+async def on_not_quite(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
     metadata = json.dumps(
         {
             "notice": parse_int(action.value) or 0,
@@ -57,20 +45,12 @@ async def on_not_quite(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
             "ts": action.message_ts,
         }
     )
-    async with rt.after_ack():
-        await rt.slack.views_open(
-            trigger_id=action.trigger_id, view=request_blocks.not_quite_modal(metadata).to_dict()
-        )
+    await rt.slack.views_open(
+        trigger_id=action.trigger_id, view=request_blocks.not_quite_modal(metadata).to_dict()
+    )
 
 
-async def on_not_quite_submitted(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-) -> None:
-    await ack()
-    submission = parse(ViewSubmission, body)
-    if submission is None:
-        return
-    rt = runtime_of(context)
+async def on_not_quite_submitted(rt: Runtime, submission: ViewSubmission) -> None:
     try:
         metadata = json.loads(submission.private_metadata or "{}")
     except ValueError:
@@ -78,15 +58,14 @@ async def on_not_quite_submitted(
     comment = submission.view.typed(
         request_blocks.SOLVED_COMMENT, request_blocks.SOLVED_COMMENT_INPUT
     )
-    async with rt.after_ack():
-        await _answer(
-            rt,
-            notice_id=parse_int(metadata.get("notice")) or 0,
-            user_id=submission.user_id,
-            said=SolvedAnswer.NOT_QUITE,
-            comment=comment,
-            where=(metadata.get("channel"), metadata.get("ts")),
-        )
+    await _answer(
+        rt,
+        notice_id=parse_int(metadata.get("notice")) or 0,
+        user_id=submission.user_id,
+        said=SolvedAnswer.NOT_QUITE,
+        comment=comment,
+        where=(metadata.get("channel"), metadata.get("ts")),
+    )
 
 
 async def _answer(

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from blocks.catalog import t
@@ -15,28 +11,16 @@ from blocks.shared_surveys import parse_rating_value
 from bot.core.runtime import Runtime
 from bot.domain.outcomes import TapOutcome
 from bot.services import cases, shared_surveys
-from handlers.context import runtime_of
-from handlers.payloads import BlockAction, parse
+from handlers.listeners import after_ack
+from handlers.payloads import BlockAction
 from handlers.surveys import NOTES
 
 
 def register(app: AsyncApp) -> None:
-    app.action(SHARED_RATE_ACTION)(on_shared_rate)
+    app.action(SHARED_RATE_ACTION)(after_ack(on_shared_rate))
 
 
-async def on_shared_rate(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
-) -> None:
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None:
-        return
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        await _record(rt, action, respond)
-
-
-async def _record(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
+async def on_shared_rate(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
     parsed = parse_rating_value(action.value)
     if parsed is None:
         await _note(respond, action, TapOutcome.UNKNOWN)

@@ -20,6 +20,7 @@ from bot.domain.outcomes import TapOutcome
 from bot.services import advocacy, cases, followups, shared_surveys, taps, theme_choice
 from bot.services.delivery import card_for, update_survey_message
 from handlers.context import parse_int, runtime_of
+from handlers.listeners import after_ack, after_submit
 from handlers.payloads import BlockAction, ViewSubmission, parse
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,10 @@ NOTES = {
 
 def register(app: AsyncApp) -> None:
     app.action(RATE_ACTION)(on_rate)
-    app.action(ActionId.TELL_WHY)(on_tell_why)
-    app.action(ActionId.OPT_OUT)(on_opt_out)
-    app.action(ActionId.THEME_CHOICE)(on_theme)
-    app.view(CallbackId.COMMENT_MODAL)(on_comment)
+    app.action(ActionId.TELL_WHY)(after_ack(on_tell_why))
+    app.action(ActionId.OPT_OUT)(after_ack(on_opt_out))
+    app.action(ActionId.THEME_CHOICE)(after_ack(on_theme))
+    app.view(CallbackId.COMMENT_MODAL)(after_submit(on_comment))
 
 
 async def on_rate(
@@ -84,111 +85,81 @@ async def _show_rating(
         await cases.post_card(rt, result.case_id, rt.now())
 
 
-async def on_tell_why(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
-) -> None:
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None:
+async def on_tell_why(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
+    outcome, card = await taps.answered_card(
+        rt, invitation_id=parse_int(action.value) or 0, user_id=action.user_id, now=rt.now()
+    )
+    if card is None:
+        await _note(respond, action, outcome)
         return
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        outcome, card = await taps.answered_card(
-            rt, invitation_id=parse_int(action.value) or 0, user_id=action.user_id, now=rt.now()
-        )
-        if card is None:
-            await _note(respond, action, outcome)
-            return
-        await rt.slack.views_open(trigger_id=action.trigger_id, view=comment_modal(card).to_dict())
+    await rt.slack.views_open(trigger_id=action.trigger_id, view=comment_modal(card).to_dict())
 
 
-async def on_comment(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    await ack()
-    submission = parse(ViewSubmission, body)
-    if submission is None:
+async def on_comment(rt: Runtime, submission: ViewSubmission) -> None:
+    outcome, card, invitation = await taps.save_comment(
+        rt,
+        invitation_id=parse_int(submission.private_metadata) or 0,
+        user_id=submission.user_id,
+        comment=submission.view.field(BlockId.COMMENT, ActionId.COMMENT_INPUT).value,
+        now=rt.now(),
+    )
+    if card is None or invitation is None:
+        log.info("comment refused", extra={"outcome": outcome})
         return
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        outcome, card, invitation = await taps.save_comment(
+    offers = await advocacy.offers_for(rt, card.invitation_id)
+    if shared_surveys.is_shared(invitation):  # asked in a shared channel: only they see it
+        await shared_surveys.confirm_privately(
             rt,
-            invitation_id=parse_int(submission.private_metadata) or 0,
+            card,
+            channel=invitation.dm_channel or "",
             user_id=submission.user_id,
-            comment=submission.view.field(BlockId.COMMENT, ActionId.COMMENT_INPUT).value,
-            now=rt.now(),
+            offers=offers,
         )
-        if card is None or invitation is None:
-            log.info("comment refused", extra={"outcome": outcome})
-            return
-        offers = await advocacy.offers_for(rt, card.invitation_id)
-        if shared_surveys.is_shared(invitation):  # asked in a shared channel: only they see it
-            await shared_surveys.confirm_privately(
-                rt,
-                card,
-                channel=invitation.dm_channel or "",
-                user_id=submission.user_id,
-                offers=offers,
-            )
-        chain = await followups.chain_card(rt, invitation)
-        blocks = survey_message(card, chain=chain, offers=offers, review_url=rt.settings.review_url)
-        await update_survey_message(rt, invitation, blocks, locale=card.locale)
-        await cases.refresh_card_for_invitation(rt, card.invitation_id, rt.now())
+    chain = await followups.chain_card(rt, invitation)
+    blocks = survey_message(card, chain=chain, offers=offers, review_url=rt.settings.review_url)
+    await update_survey_message(rt, invitation, blocks, locale=card.locale)
+    await cases.refresh_card_for_invitation(rt, card.invitation_id, rt.now())
 
 
-async def on_theme(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
-) -> None:
+async def on_theme(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
     """A detractor chose what disappointed them most: tag the answer, show the choice."""
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None:
-        return
-    rt = runtime_of(context)
     invitation_id, _, theme = action.selected.partition(":")
-    async with rt.after_ack():
-        outcome, card, invitation = await theme_choice.choose_theme(
-            rt,
-            invitation_id=parse_int(invitation_id) or 0,
-            user_id=action.user_id,
-            value=theme,
-            now=rt.now(),
-        )
-        if card is None or invitation is None:
-            await _note(respond, action, outcome)
-            return
-        offers = await advocacy.offers_for(rt, card.invitation_id)
-        blocks = survey_message(card, chain=None, offers=offers, review_url=rt.settings.review_url)
-        await update_survey_message(rt, invitation, blocks, locale=card.locale)
-
-
-async def on_opt_out(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
-) -> None:
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None:
+    outcome, card, invitation = await theme_choice.choose_theme(
+        rt,
+        invitation_id=parse_int(invitation_id) or 0,
+        user_id=action.user_id,
+        value=theme,
+        now=rt.now(),
+    )
+    if card is None or invitation is None:
+        await _note(respond, action, outcome)
         return
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        outcome, invitation, contact = await taps.opt_out(
-            rt, invitation_id=parse_int(action.value) or 0, user_id=action.user_id, now=rt.now()
+    offers = await advocacy.offers_for(rt, card.invitation_id)
+    blocks = survey_message(card, chain=None, offers=offers, review_url=rt.settings.review_url)
+    await update_survey_message(rt, invitation, blocks, locale=card.locale)
+
+
+async def on_opt_out(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
+    outcome, invitation, contact = await taps.opt_out(
+        rt, invitation_id=parse_int(action.value) or 0, user_id=action.user_id, now=rt.now()
+    )
+    if outcome is not TapOutcome.RECORDED or invitation is None or contact is None:
+        await _note(respond, action, outcome)
+        return
+    if shared_surveys.is_shared(invitation):  # the post stays; only they hear it is done
+        await respond(
+            text=t(contact.locale, "survey.opted_out"),
+            response_type="ephemeral",
+            replace_original=False,
         )
-        if outcome is not TapOutcome.RECORDED or invitation is None or contact is None:
-            await _note(respond, action, outcome)
-            return
-        if shared_surveys.is_shared(invitation):  # the post stays; only they hear it is done
-            await respond(
-                text=t(contact.locale, "survey.opted_out"),
-                response_type="ephemeral",
-                replace_original=False,
-            )
-            await shared_surveys.refresh_post_at(
-                rt, invitation.dm_channel or "", invitation.message_ts or ""
-            )
-            return
-        chain = await followups.chain_card(rt, invitation, closed="opted_out")
-        closed = closed_blocks(card_for(invitation, contact), reason="opted_out")
-        blocks = chain_blocks(chain) if chain else to_dicts(closed)
-        await update_survey_message(rt, invitation, blocks, locale=contact.locale)
+        await shared_surveys.refresh_post_at(
+            rt, invitation.dm_channel or "", invitation.message_ts or ""
+        )
+        return
+    chain = await followups.chain_card(rt, invitation, closed="opted_out")
+    closed = closed_blocks(card_for(invitation, contact), reason="opted_out")
+    blocks = chain_blocks(chain) if chain else to_dicts(closed)
+    await update_survey_message(rt, invitation, blocks, locale=contact.locale)
 
 
 async def _note(respond: AsyncRespond, action: BlockAction, outcome: TapOutcome) -> None:

@@ -38,6 +38,7 @@ from bot.services import (
     wording,
 )
 from handlers.context import parse_int, runtime_of
+from handlers.listeners import after_ack, after_submit
 from handlers.payloads import (
     BlockAction,
     BlockSuggestion,
@@ -56,11 +57,11 @@ _FIELDS = {"text": VocId.TEXT, "feature": VocId.FEATURE, "competitor": VocId.COM
 def register(app: AsyncApp) -> None:
     app.command("/voc")(on_voc)
     app.options(VocId.ACCOUNT)(on_account_typed)
-    app.action(VocId.TYPE)(on_type_chosen)
+    app.action(VocId.TYPE)(after_ack(on_type_chosen))
     app.view(VocId.LOG_MODAL)(on_log_submitted)
-    app.action(EDIT_THEMES_ACTION)(on_edit_themes)
-    app.view(VocId.THEMES_MODAL)(on_themes_submitted)
-    app.action(ActionId.LOG_FEEDBACK)(on_log_feedback)
+    app.action(EDIT_THEMES_ACTION)(after_ack(on_edit_themes))
+    app.view(VocId.THEMES_MODAL)(after_submit(on_themes_submitted))
+    app.action(ActionId.LOG_FEEDBACK)(after_ack(on_log_feedback))
 
 
 async def on_voc(
@@ -103,21 +104,15 @@ async def on_voc(
             await reply(blocks, report_blocks.notice_text(str(exc)))
 
 
-async def on_log_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+async def on_log_feedback(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
     """App Home's "Log feedback" button: the same form as `/voc` alone."""
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None:
+    reply = _to_origin(rt, action.user_id, {})
+    try:
+        await roles.require_member(rt, action.user_id, action.user_team, action.user.locale)
+    except UserError as exc:
+        await reply(report_blocks.notice(str(exc)), str(exc))
         return
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        reply = _to_origin(rt, action.user_id, {})
-        try:
-            await roles.require_member(rt, action.user_id, action.user_team, action.user.locale)
-        except UserError as exc:
-            await reply(report_blocks.notice(str(exc)), str(exc))
-            return
-        await _open_log_modal(rt, action.trigger_id, action.response_url, reply)
+    await _open_log_modal(rt, action.trigger_id, action.response_url, reply)
 
 
 async def on_account_typed(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -134,20 +129,16 @@ async def on_account_typed(ack: AsyncAck, body: dict[str, Any], context: AsyncBo
     await ack(options=feedback_blocks.account_options(accounts))
 
 
-async def on_type_chosen(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+async def on_type_chosen(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
     """Redraw the modal with the field the chosen type needs (what was typed is kept)."""
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None or action.view is None:
-        return
     view = action.view
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        modal = feedback_blocks.log_modal(view.private_metadata, action.selected or None)
-        try:
-            await rt.slack.views_update(view_id=view.id, hash=view.hash, view=modal.to_dict())
-        except SlackApiError as exc:  # e.g. hash_conflict: the person changed it again
-            log.info("modal not redrawn", extra={"error": exc.response.get("error")})
+    if view is None:
+        return
+    modal = feedback_blocks.log_modal(view.private_metadata, action.selected or None)
+    try:
+        await rt.slack.views_update(view_id=view.id, hash=view.hash, view=modal.to_dict())
+    except SlackApiError as exc:  # e.g. hash_conflict: the person changed it again
+        log.info("modal not redrawn", extra={"error": exc.response.get("error")})
 
 
 async def on_log_submitted(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -187,58 +178,40 @@ async def on_log_submitted(ack: AsyncAck, body: dict[str, Any], context: AsyncBo
         await _confirm(reply, logged)
 
 
-async def on_edit_themes(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
-) -> None:
-    await ack()
-    action = parse(BlockAction, body)
-    if action is None:
+async def on_edit_themes(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> None:
+    try:
+        await roles.require_staff(rt, action.user_id, action.user_team, action.user.locale)
+    except UserError as exc:
+        await _ephemeral(respond)(report_blocks.notice(str(exc)), str(exc))
         return
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        try:
-            await roles.require_staff(rt, action.user_id, action.user_team, action.user.locale)
-        except UserError as exc:
-            await _ephemeral(respond)(report_blocks.notice(str(exc)), str(exc))
-            return
-        insight_id = parse_int(action.value) or 0
-        loaded = await insights.load_insight(rt, insight_id)
-        if loaded is None:
-            await _ephemeral(respond)(
-                report_blocks.notice("That insight no longer exists."), "Gone"
-            )
-            return
-        metadata = json.dumps({"insight": insight_id, "response_url": action.response_url})
-        view = feedback_blocks.themes_modal(loaded, metadata)
-        await rt.slack.views_open(trigger_id=action.trigger_id, view=view.to_dict())
+    insight_id = parse_int(action.value) or 0
+    loaded = await insights.load_insight(rt, insight_id)
+    if loaded is None:
+        await _ephemeral(respond)(report_blocks.notice("That insight no longer exists."), "Gone")
+        return
+    metadata = json.dumps({"insight": insight_id, "response_url": action.response_url})
+    view = feedback_blocks.themes_modal(loaded, metadata)
+    await rt.slack.views_open(trigger_id=action.trigger_id, view=view.to_dict())
 
 
-async def on_themes_submitted(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-) -> None:
-    await ack()
-    submission = parse(ViewSubmission, body)
-    if submission is None:
+async def on_themes_submitted(rt: Runtime, submission: ViewSubmission) -> None:
+    user = submission.user_id
+    metadata = _metadata(submission.view)
+    chosen = submission.view.selected_all(VocId.THEMES)
+    reply = _to_origin(rt, user, metadata)
+    try:
+        await roles.require_staff(rt, user, submission.user_team, submission.user.locale)
+        updated = await insights.set_themes(
+            rt,
+            insight_id=parse_int(metadata.get("insight")) or 0,
+            chosen=chosen,
+            user_id=user,
+            now=rt.now(),
+        )
+    except UserError as exc:
+        await reply(report_blocks.notice(str(exc)), report_blocks.notice_text(str(exc)))
         return
-    rt = runtime_of(context)
-    async with rt.after_ack():
-        user = submission.user_id
-        metadata = _metadata(submission.view)
-        chosen = submission.view.selected_all(VocId.THEMES)
-        reply = _to_origin(rt, user, metadata)
-        try:
-            await roles.require_staff(rt, user, submission.user_team, submission.user.locale)
-            updated = await insights.set_themes(
-                rt,
-                insight_id=parse_int(metadata.get("insight")) or 0,
-                chosen=chosen,
-                user_id=user,
-                now=rt.now(),
-            )
-        except UserError as exc:
-            await reply(report_blocks.notice(str(exc)), report_blocks.notice_text(str(exc)))
-            return
-        await _confirm(reply, updated, title="Themes updated")
+    await _confirm(reply, updated, title="Themes updated")
 
 
 # the subcommands: each turns its arguments into one service call and an answer
