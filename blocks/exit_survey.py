@@ -12,7 +12,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
-    PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
 )
@@ -20,7 +19,7 @@ from slack_sdk.models.views import View
 
 from blocks.catalog import t
 from blocks.ids import ActionId, BlockId, CallbackId
-from blocks.surveys import survey_text
+from blocks.surveys import comment_input, survey_modal, survey_text
 from blocks.text import escape, quote, shorten
 from bot.domain.cards import SurveyCard
 from bot.domain.exit_survey import COMMENT_MAX, ExitNotice, ExitReason
@@ -57,29 +56,22 @@ def exit_modal(card: SurveyCard) -> View:
     options = [
         Option(value=reason.value, label=reason_label(card.locale, reason)) for reason in ExitReason
     ]
-    return View(
-        type="modal",
+    return survey_modal(
+        card,
         callback_id=CallbackId.EXIT_MODAL,
-        private_metadata=str(card.invitation_id),
-        title=PlainTextObject(text=t(card.locale, "exit.modal.title")),
-        submit=PlainTextObject(text=t(card.locale, "modal.submit")),
-        close=PlainTextObject(text=t(card.locale, "modal.close")),
+        title=t(card.locale, "exit.modal.title"),
         blocks=[
             InputBlock(
                 block_id=BlockId.EXIT_REASONS,
                 label=PlainTextObject(text=t(card.locale, "exit.modal.reasons")),
                 element=CheckboxesElement(action_id=ActionId.EXIT_REASONS, options=options),
             ),
-            InputBlock(
+            comment_input(
                 block_id=BlockId.EXIT_COMMENT,
-                optional=True,
-                label=PlainTextObject(text=t(card.locale, "exit.modal.comment")),
-                element=PlainTextInputElement(
-                    action_id=ActionId.EXIT_COMMENT,
-                    multiline=True,
-                    max_length=COMMENT_MAX,
-                    placeholder=PlainTextObject(text=t(card.locale, "exit.modal.placeholder")),
-                ),
+                action_id=ActionId.EXIT_COMMENT,
+                label=t(card.locale, "exit.modal.comment"),
+                placeholder=t(card.locale, "exit.modal.placeholder"),
+                max_length=COMMENT_MAX,
             ),
         ],
     )

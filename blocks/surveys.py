@@ -117,26 +117,49 @@ def reminder_text(locale: str | None) -> str:
 
 def comment_modal(card: SurveyCard) -> View:
     """The modal behind "Tell us why": one optional, multi-line answer."""
-    return View(
-        type="modal",
+    return survey_modal(
+        card,
         callback_id=CallbackId.COMMENT_MODAL,
-        private_metadata=str(card.invitation_id),
-        title=PlainTextObject(text=t(card.locale, "modal.title")),
-        submit=PlainTextObject(text=t(card.locale, "modal.submit")),
-        close=PlainTextObject(text=t(card.locale, "modal.close")),
+        title=t(card.locale, "modal.title"),
         blocks=[
-            InputBlock(
+            comment_input(
                 block_id=BlockId.COMMENT,
-                optional=True,
-                label=PlainTextObject(text=t(card.locale, "modal.label")),
-                element=PlainTextInputElement(
-                    action_id=ActionId.COMMENT_INPUT,
-                    multiline=True,
-                    max_length=COMMENT_MAX,
-                    placeholder=PlainTextObject(text=t(card.locale, "modal.placeholder")),
-                ),
+                action_id=ActionId.COMMENT_INPUT,
+                label=t(card.locale, "modal.label"),
+                placeholder=t(card.locale, "modal.placeholder"),
+                max_length=COMMENT_MAX,
             )
         ],
+    )
+
+
+def survey_modal(card: SurveyCard, *, callback_id: str, title: str, blocks: list[Block]) -> View:
+    """A modal about one survey: its invitation in `private_metadata`, buttons in its language."""
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        private_metadata=str(card.invitation_id),
+        title=PlainTextObject(text=title),
+        submit=PlainTextObject(text=t(card.locale, "modal.submit")),
+        close=PlainTextObject(text=t(card.locale, "modal.close")),
+        blocks=blocks,
+    )
+
+
+def comment_input(
+    *, block_id: str, action_id: str, label: str, placeholder: str, max_length: int
+) -> InputBlock:
+    """An optional, multi-line answer in the respondent's own words."""
+    return InputBlock(
+        block_id=block_id,
+        optional=True,
+        label=PlainTextObject(text=label),
+        element=PlainTextInputElement(
+            action_id=action_id,
+            multiline=True,
+            max_length=max_length,
+            placeholder=PlainTextObject(text=placeholder),
+        ),
     )
 
 
