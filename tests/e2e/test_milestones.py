@@ -282,6 +282,21 @@ async def _churn_setup(rt: Runtime, emulator: SlackEmulator) -> None:
         )
 
 
+async def _exit_survey_for(
+    rt: Runtime,
+    hooks: Hooks,  # noqa: F811
+    emulator: SlackEmulator,
+    email: str,
+) -> Invitation:
+    """The people set up, `email` churned, and the one exit survey that went out."""
+    await _churn_setup(rt, emulator)
+    status, _ = await hooks.send(event="churned", email=email, occurred_at=NOW.isoformat())
+    assert status == 202
+    await drain(rt)
+    [exit_survey] = [i for i in await _invitations(rt) if i.kind == "exit"]
+    return exit_survey
+
+
 def _reasons(*values: str, comment: str | None = None) -> dict[str, Any]:
     state: dict[str, Any] = {
         "exit.reasons": {
@@ -404,11 +419,7 @@ async def test_an_exit_answer_without_a_csm_goes_to_voc_and_a_reason_is_required
     emulator: SlackEmulator,
     slack: SlackSender,
 ) -> None:
-    await _churn_setup(rt, emulator)
-    status, _ = await hooks.send(event="churned", email=CARA, occurred_at=NOW.isoformat())
-    assert status == 202
-    await drain(rt)
-    [exit_survey] = [i for i in await _invitations(rt) if i.kind == "exit"]
+    exit_survey = await _exit_survey_for(rt, hooks, emulator, CARA)
 
     status, body = await _open_and_answer(slack, emulator, exit_survey, "U3", _reasons())
     assert status == 200
@@ -429,10 +440,7 @@ async def test_someone_else_cannot_answer_an_exit_survey(
     emulator: SlackEmulator,
     slack: SlackSender,
 ) -> None:
-    await _churn_setup(rt, emulator)
-    await hooks.send(event="churned", email=ANA, occurred_at=NOW.isoformat())
-    await drain(rt)
-    [exit_survey] = [i for i in await _invitations(rt) if i.kind == "exit"]
+    exit_survey = await _exit_survey_for(rt, hooks, emulator, ANA)
     status, _ = await slack.interactive(
         view_submission(
             user="U2",
@@ -454,10 +462,7 @@ async def test_an_unanswered_exit_survey_is_reminded_once_in_its_own_words(
     emulator: SlackEmulator,
     clock: FakeClock,
 ) -> None:
-    await _churn_setup(rt, emulator)
-    await hooks.send(event="churned", email=ANA, occurred_at=NOW.isoformat())
-    await drain(rt)
-    [exit_survey] = [i for i in await _invitations(rt) if i.kind == "exit"]
+    exit_survey = await _exit_survey_for(rt, hooks, emulator, ANA)
     for _ in range(3):
         clock.advance(timedelta(days=2, hours=1))
         await drain(rt)

@@ -82,6 +82,7 @@ def _tap(
     channel: str,
     ts: str,
     team: str = CUSTOMER_TEAM,
+    block_id: str = "survey.rating",
 ) -> dict:
     return block_action(
         user=user,
@@ -90,6 +91,7 @@ def _tap(
         channel=channel,
         message_ts=ts,
         response_url=emulator.new_response_url(),
+        block_id=block_id,
         user_team=team,
     )
 
@@ -221,15 +223,14 @@ async def test_a_refused_dm_asks_in_the_shared_channel_and_keeps_each_score_priv
     assert "Globex" in json.dumps(card["blocks"])
 
     lee_invitation = next(i for i in invitations if i.contact_id == lee.id)
-    why = block_action(
+    why = _tap(
+        emulator,
         user="U0LEE",
-        action_id="survey.tell_why",
+        action="survey.tell_why",
         value=str(lee_invitation.id),
         channel=SHARED,
-        message_ts=post["ts"],
-        response_url=emulator.new_response_url(),
+        ts=post["ts"],
         block_id="survey.actions",
-        user_team=CUSTOMER_TEAM,
     )
     await slack.interactive(why)
     [opened] = await eventually(lambda: emulator.calls_to("views.open", ok=True))
@@ -250,15 +251,14 @@ async def test_a_refused_dm_asks_in_the_shared_channel_and_keeps_each_score_priv
     assert "Slow" not in json.dumps(emulator.messages(SHARED))
 
     mia_invitation = next(i for i in invitations if i.contact_id == mia.id)
-    reference = block_action(
+    reference = _tap(
+        emulator,
         user="U0MIA",
-        action_id="advocacy.reference",
+        action="advocacy.reference",
         value=str(mia_invitation.id),
         channel=SHARED,
-        message_ts=post["ts"],
-        response_url=emulator.new_response_url(),
+        ts=post["ts"],
         block_id="survey.advocacy",
-        user_team=CUSTOMER_TEAM,
     )
     await slack.interactive(reference)
     assert await eventually(lambda: _advocacy_count(rt)) == 1  # recorded like anyone's
@@ -269,15 +269,14 @@ async def test_a_refused_dm_asks_in_the_shared_channel_and_keeps_each_score_priv
     )
     assert "*9*" not in channel_now and "Your answer" not in channel_now
 
-    opt_out = block_action(
+    opt_out = _tap(
+        emulator,
         user="U0LEE",
-        action_id="survey.opt_out",
+        action="survey.opt_out",
         value=str(lee_invitation.id),
         channel=SHARED,
-        message_ts=post["ts"],
-        response_url=emulator.new_response_url(),
+        ts=post["ts"],
         block_id="survey.actions",
-        user_team=CUSTOMER_TEAM,
     )
     await slack.interactive(opt_out)
     await eventually(lambda: any("any more" in n for n in _notes(emulator)))
