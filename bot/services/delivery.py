@@ -243,7 +243,7 @@ async def _deliver_one(
             await _release_all(rt, [invitation], now)
             report.requeued += 1
             return
-        if await _posted_before(rt, invitation, contact, now, report):
+        if await _posted_before(rt, invitation, contact, now, report, wording.kept(card)):
             return
         try:
             posted = await rt.slack.chat_postMessage(
@@ -279,11 +279,17 @@ async def _deliver_one(
 
 
 async def _posted_before(
-    rt: Runtime, invitation: Invitation, contact: Contact, now: datetime, report: DeliveryReport
+    rt: Runtime,
+    invitation: Invitation,
+    contact: Contact,
+    now: datetime,
+    report: DeliveryReport,
+    question: str | None,
 ) -> bool:
     """After a lost answer (a 5xx) the DM may be in Slack: look it up before posting again.
 
-    True when it was found and recorded as `sent`. A failed look-up leaves the row
+    True when it was found and recorded as `sent`, with the `question` it asked (kept for
+    later redraws, as for a DM whose answer arrived). A failed look-up leaves the row
     `sending`, so reconciliation looks again once the lease runs out.
     """
     if not invitation.error or not outcome_unknown(invitation.error):
@@ -300,7 +306,7 @@ async def _posted_before(
     channel, ts = found
     values = {"status": S.SENT, "sent_at": invitation.sending_since or now, "dm_channel": channel}
     values |= {"message_ts": ts, "lease_until": None, "error": None}
-    values |= {"channel": DeliveryChannel.SLACK}
+    values |= {"channel": DeliveryChannel.SLACK, "question": question}
     await _finish(rt, invitation.id, values, now, from_statuses=(S.SENDING,))
     report.reconciled += 1
     return True
@@ -342,6 +348,7 @@ async def reconcile_stale(rt: Runtime, now: datetime) -> DeliveryReport:
             session=session, now=now, lease=rt.settings.send_lease, limit=BATCH
         )
     report = DeliveryReport()
+    wordings = await wording.load(rt) if stale else None
     for invitation, contact in stale:
         assert invitation.id is not None
         try:
@@ -357,6 +364,10 @@ async def reconcile_stale(rt: Runtime, now: datetime) -> DeliveryReport:
             values = {"status": S.SENT, "sent_at": invitation.sending_since or now}
             values |= {"dm_channel": channel, "message_ts": ts, "lease_until": None}
             values |= {"channel": invitation.channel or DeliveryChannel.SLACK}
+            if wordings is not None and invitation.channel != DeliveryChannel.SLACK_CHANNEL:
+                # the wording it is asked with now: what the dead sender posted a lease ago
+                asked = await wordings.for_contact(invitation, contact)
+                values["question"] = wording.kept(card_for(invitation, contact, asked=asked))
             await _finish(rt, invitation.id, values, now, from_statuses=(S.SENDING,))
             report.reconciled += 1
         else:

@@ -4,6 +4,7 @@ DM asks it filled in per contact, a tap keeps it, and PRODUCT_NAME names the pro
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -13,9 +14,11 @@ from sqlalchemy import select, update
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain
+from bot.services.delivery import reconcile_stale, survey_metadata
 from bot.services.surveys import start_relationship_campaign
 from bot.services.wording import set_wording
-from storage.models import Account, Contact, Invitation, QuestionWording
+from storage import invitations
+from storage.models import Account, Contact, Invitation, InvitationStatus, QuestionWording
 from tests.e2e.test_email_surveys import _emailed, browser, mail_rt, smtp
 from tests.e2e.test_voc import ask, shown
 from tests.harness import SlackSender, cli_env, eventually, vocbot
@@ -123,6 +126,60 @@ async def test_an_admins_wording_is_asked_in_the_next_dm_filled_per_contact(
     assert "asks the default again" in await said("wording reset nps --lang en")
     async with rt.db.session() as session:
         assert (await session.execute(select(QuestionWording))).first() is None
+
+
+async def _ana(rt: Runtime) -> Invitation:
+    async with rt.db.session() as session:
+        query = select(Invitation).join(Contact).where(Contact.email == "ana@acme.test")
+        return (await session.execute(query)).scalar_one()
+
+
+async def test_a_dm_whose_answer_slack_lost_keeps_the_wording_it_asked(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    rt.settings.product_name = "Acme Cloud"
+    await _people(rt, emulator)
+    await _set_nps(rt, TEMPLATE)
+    emulator.lose_answers("chat.postMessage", probability=1.0)  # stored, then a 503
+    await _survey(rt)
+    emulator.lose_answers("chat.postMessage", probability=0)
+    ana = await _ana(rt)
+    assert ana.status == InvitationStatus.SENT  # found by its metadata, not posted again
+    assert len(emulator.messages(ana.dm_channel or "")) == 1
+    assert ana.question is not None and "(Chen Wei)" in ana.question
+
+    tap = block_action(
+        user="U1",
+        action_id="survey.rate.9",
+        value=f"{ana.id}:9",
+        channel=ana.dm_channel or "",
+        message_ts=ana.message_ts or "",
+        response_url=emulator.new_response_url(),
+    )
+    assert (await slack.interactive(tap))[0] == 200
+    [redrawn] = await eventually(lambda: emulator.calls_to("chat.update", ok=True))
+    assert "recommend Acme Cloud to a colleague" in json.dumps(redrawn.args["blocks"])
+
+
+async def test_a_dm_settled_after_its_sender_died_keeps_the_wording_it_asked(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    rt.settings.product_name = "Acme Cloud"
+    await _people(rt, emulator)
+    await _set_nps(rt, TEMPLATE)
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    now, lease, ana = rt.now(), rt.settings.send_lease, await _ana(rt)
+    async with rt.db.transaction() as session:  # a sender claims, posts Ana's DM, and dies
+        claimed = await invitations.claim_due(session=session, now=now, lease=lease, limit=5)
+    assert len(claimed) == 2
+    await rt.slack.chat_postMessage(
+        channel="U1", text="How likely…", metadata=survey_metadata(ana.id or 0)
+    )
+    report = await reconcile_stale(rt, now + lease + timedelta(seconds=1))
+    assert report.reconciled == 1 and report.requeued == 1  # Ana's found, Ben's due again
+    ana = await _ana(rt)
+    assert ana.status == InvitationStatus.SENT
+    assert ana.question is not None and "(Chen Wei)" in ana.question
 
 
 @pytest.mark.parametrize(
