@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -59,19 +58,22 @@ async def _sent(database_url: str) -> int:
     return count
 
 
-def _deliver(root: Path, env: dict[str, str], database_url: str, workers: int, total: int) -> None:
-    """`workers` worker processes until every invitation is sent; with 0, one `run-due`."""
-    if workers == 0:
-        command = [sys.executable, "-m", "bot", "run-due"]
-        subprocess.run(command, env=env, cwd=root, check=True, stdout=subprocess.DEVNULL)
-        return
+def _deliver(root: Path, env: dict[str, str], database_url: str, workers: int, total: int) -> float:
+    """`workers` worker processes until every invitation is sent; with 0, one `run-due`.
+
+    Returns the largest peak RSS of those processes, in MB (the kernel's own figure for each,
+    not the emulator's).
+    """
+    command = [sys.executable, "-m", "bot", "worker" if workers else "run-due"]
     running = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bot", "worker"], env=env, cwd=root, stdout=subprocess.DEVNULL
-        )
-        for _ in range(workers)
+        subprocess.Popen(command, env=env, cwd=root, stdout=subprocess.DEVNULL)
+        for _ in range(max(1, workers))
     ]
+    peaks: list[float] = []
     try:
+        if not workers:
+            peaks.append(_reaped(running.pop()))
+            return peaks[0]
         while asyncio.run(_sent(database_url)) < total:
             if any(worker.poll() is not None for worker in running):
                 raise RuntimeError("a worker stopped before the campaign was sent")
@@ -79,7 +81,17 @@ def _deliver(root: Path, env: dict[str, str], database_url: str, workers: int, t
     finally:
         for worker in running:
             worker.terminate()
-            worker.wait(timeout=60)
+            peaks.append(_reaped(worker))
+    return max(peaks)
+
+
+def _reaped(process: subprocess.Popen[bytes]) -> float:
+    """Wait for `process` to end; its peak RSS in MB."""
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.args[-1] == "run-due" and process.returncode:
+        raise RuntimeError(f"run-due failed ({process.returncode})")
+    return usage.ru_maxrss / 1024
 
 
 @dataclass
@@ -91,6 +103,7 @@ class Round:
     sent: int  # invitations marked sent
     refused: dict[str, int]  # emulator answers by status, e.g. {"503": 250}
     steady: float | None  # DMs per second over the first 95%, without the last retries
+    peak_mb: float  # the largest peak RSS of a delivering process
 
 
 def one_round(options: argparse.Namespace, workers: int) -> Round:
@@ -129,7 +142,7 @@ def one_round(options: argparse.Namespace, workers: int) -> Round:
                 "LOG_LEVEL": "ERROR",
             }
             started = time.perf_counter()
-            _deliver(root, run_env, database_url, workers, options.contacts)
+            peak_mb = _deliver(root, run_env, database_url, workers, options.contacts)
             elapsed = time.perf_counter() - started
             sent = asyncio.run(_sent(database_url))
         finally:
@@ -150,6 +163,7 @@ def one_round(options: argparse.Namespace, workers: int) -> Round:
         sent=sent,
         refused=summary.get("by_status", {}),
         steady=steady,
+        peak_mb=peak_mb,
     )
 
 
@@ -174,10 +188,10 @@ def main(options: argparse.Namespace) -> int:
             f"({result.delivered} in {result.seconds:.1f} s; first 95% at {steady}); "
             f"{result.refused.get('429', 0)} x 429, {result.refused.get('503', 0)} x 503 "
             f"retried; duplicates {result.duplicates}, lost {result.lost}, "
-            f"marked sent {result.sent}",
+            f"marked sent {result.sent}; peak RSS {result.peak_mb:.0f} MB",
             flush=True,
         )
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak_mb = max(r.peak_mb for r in rounds)
     print(f"peak RSS of a delivering process: {peak_mb:.0f} MB (target < 150 MB)")
     duplicates = sum(r.duplicates for r in rounds)
     lost = sum(r.lost for r in rounds)
