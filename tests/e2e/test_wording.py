@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.core.runtime import Runtime
-from bot.devkit.emulator import SlackEmulator
+from bot.devkit.emulator import Call, SlackEmulator
 from bot.scheduler import drain
 from bot.services.delivery import reconcile_stale, survey_metadata
 from bot.services.surveys import start_relationship_campaign
@@ -65,6 +65,28 @@ async def _survey(rt: Runtime) -> None:
     await drain(rt)
 
 
+async def _ana(rt: Runtime) -> Invitation:
+    async with rt.db.session() as session:
+        query = select(Invitation).join(Contact).where(Contact.email == "ana@acme.test")
+        return (await session.execute(query)).scalar_one()
+
+
+async def _tap_and_redraw(rt: Runtime, emulator: SlackEmulator, slack: SlackSender) -> Call:
+    """Ana taps 9 on her survey DM; the `chat.update` that redraws it."""
+    ana = await _ana(rt)
+    tap = block_action(
+        user="U1",
+        action_id="survey.rate.9",
+        value=f"{ana.id}:9",
+        channel=ana.dm_channel or "",
+        message_ts=ana.message_ts or "",
+        response_url=emulator.new_response_url(),
+    )
+    assert (await slack.interactive(tap))[0] == 200
+    [redrawn] = await eventually(lambda: emulator.calls_to("chat.update", ok=True))
+    return redrawn
+
+
 async def test_an_admins_wording_is_asked_in_the_next_dm_filled_per_contact(
     rt: Runtime, emulator: SlackEmulator, slack: SlackSender
 ) -> None:
@@ -102,22 +124,7 @@ async def test_an_admins_wording_is_asked_in_the_next_dm_filled_per_contact(
     )
 
     # the tap redraws the DM with the question it was asked, not the default
-    async with rt.db.session() as session:
-        ana = (
-            await session.execute(
-                select(Invitation).join(Contact).where(Contact.email == "ana@acme.test")
-            )
-        ).scalar_one()
-    tap = block_action(
-        user="U1",
-        action_id="survey.rate.9",
-        value=f"{ana.id}:9",
-        channel=ana.dm_channel or "",
-        message_ts=ana.message_ts or "",
-        response_url=emulator.new_response_url(),
-    )
-    assert (await slack.interactive(tap))[0] == 200
-    [update_call] = await eventually(lambda: emulator.calls_to("chat.update", ok=True))
+    update_call = await _tap_and_redraw(rt, emulator, slack)
     assert "recommend Acme Cloud to a colleague, &lt;!channel&gt;" in json.dumps(
         update_call.args["blocks"]
     )
@@ -126,12 +133,6 @@ async def test_an_admins_wording_is_asked_in_the_next_dm_filled_per_contact(
     assert "asks the default again" in await said("wording reset nps --lang en")
     async with rt.db.session() as session:
         assert (await session.execute(select(QuestionWording))).first() is None
-
-
-async def _ana(rt: Runtime) -> Invitation:
-    async with rt.db.session() as session:
-        query = select(Invitation).join(Contact).where(Contact.email == "ana@acme.test")
-        return (await session.execute(query)).scalar_one()
 
 
 async def test_a_dm_whose_answer_slack_lost_keeps_the_wording_it_asked(
@@ -148,16 +149,7 @@ async def test_a_dm_whose_answer_slack_lost_keeps_the_wording_it_asked(
     assert len(emulator.messages(ana.dm_channel or "")) == 1
     assert ana.question is not None and "(Chen Wei)" in ana.question
 
-    tap = block_action(
-        user="U1",
-        action_id="survey.rate.9",
-        value=f"{ana.id}:9",
-        channel=ana.dm_channel or "",
-        message_ts=ana.message_ts or "",
-        response_url=emulator.new_response_url(),
-    )
-    assert (await slack.interactive(tap))[0] == 200
-    [redrawn] = await eventually(lambda: emulator.calls_to("chat.update", ok=True))
+    redrawn = await _tap_and_redraw(rt, emulator, slack)
     assert "recommend Acme Cloud to a colleague" in json.dumps(redrawn.args["blocks"])
 
 
