@@ -69,13 +69,16 @@ def _deliver(root: Path, env: dict[str, str], database_url: str, workers: int, t
         subprocess.Popen(command, env=env, cwd=root, stdout=subprocess.DEVNULL)
         for _ in range(max(1, workers))
     ]
+    if not workers:
+        [run_due] = running
+        peak = _reaped(run_due)
+        if run_due.returncode:
+            raise RuntimeError(f"run-due failed ({run_due.returncode})")
+        return peak
     peaks: list[float] = []
     try:
-        if not workers:
-            peaks.append(_reaped(running.pop()))
-            return peaks[0]
         while asyncio.run(_sent(database_url)) < total:
-            if any(worker.poll() is not None for worker in running):
+            if any(_ended(worker) for worker in running):
                 raise RuntimeError("a worker stopped before the campaign was sent")
             time.sleep(0.5)
     finally:
@@ -85,12 +88,16 @@ def _deliver(root: Path, env: dict[str, str], database_url: str, workers: int, t
     return max(peaks)
 
 
+def _ended(process: subprocess.Popen[bytes]) -> bool:
+    """Whether `process` has exited, leaving it to `_reaped` (which reads its peak RSS)."""
+    flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+    return os.waitid(os.P_PID, process.pid, flags) is not None
+
+
 def _reaped(process: subprocess.Popen[bytes]) -> float:
-    """Wait for `process` to end; its peak RSS in MB."""
+    """Wait for `process` to end (at once if it already has); its peak RSS in MB."""
     _pid, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    if process.args[-1] == "run-due" and process.returncode:
-        raise RuntimeError(f"run-due failed ({process.returncode})")
     return usage.ru_maxrss / 1024
 
 
