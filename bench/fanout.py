@@ -34,9 +34,10 @@ from bench._db import add_options, fresh_url  # noqa: E402
 from bench.ack import TOKEN, _seed  # noqa: E402
 from bot.core.config import Settings  # noqa: E402
 from bot.core.runtime import build_runtime  # noqa: E402
+from bot.domain.vocabulary import InvitationStatus
 from bot.services.surveys import start_relationship_campaign  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.models import Invitation, InvitationStatus  # noqa: E402
+from storage.models import Invitation
 
 
 async def _prepare(database_url: str, api_url: str, contacts: int) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.domain.themes import read  # noqa: E402
-from storage.models import Theme  # noqa: E402
+from bot.domain.vocabulary import Theme
 from tests.theme_eval import load, score  # noqa: E402
 
 

@@ -28,7 +28,7 @@ from blocks.text import escape, quote, shorten
 from bot.domain.cards import CaseCard
 from bot.domain.outcomes import FOLLOW_UP_NOTE_MAX, FOLLOW_UP_OUTCOMES
 from bot.domain.scales import category
-from storage.models import CaseReview
+from bot.domain.vocabulary import CaseReview
 
 __all__ = [
     "case_blocks",

@@ -18,15 +18,8 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks.text import escape, shorten
-from storage.digest import (
-    Average,
-    Digest,
-    GroupNps,
-    ResponseRate,
-)
-from storage.insights import ThemeCount
-from storage.metrics import CompletionRate, Rate
-from storage.nps import MIN_ANSWERS, ScoreSplit
+from bot.domain.figures import Digest, GroupNps, ResponseRate, ThemeCount
+from bot.domain.scores import MIN_ANSWERS, Average, CompletionRate, Rate, ScoreSplit
 
 RESPONSE_RATE_TARGET = 0.2
 COMPLETION_TARGET = 0.8

@@ -21,9 +21,10 @@ from slack_sdk.models.views import View
 
 from blocks.ids import VocId
 from blocks.text import escape, quote, shorten
+from bot.domain.records import AccountSummary
 from bot.domain.reports import LoggedInsight
 from bot.domain.voc_command import MODAL_TEXT_MAX, NAME_MAX
-from storage.models import Account, InsightSource, InsightType, Sentiment, Theme
+from bot.domain.vocabulary import InsightSource, InsightType, Sentiment, Theme
 
 OPTION_TEXT_MAX = 75
 SECTION_MAX = 3000
@@ -103,7 +104,7 @@ def themes_modal(insight: LoggedInsight, metadata: str) -> View:
     )
 
 
-def account_options(accounts: list[Account]) -> list[dict[str, object]]:
+def account_options(accounts: list[AccountSummary]) -> list[dict[str, object]]:
     """Type-ahead answers: at most 100 options, names shortened to fit."""
     return [_option(a.name, str(a.id)).to_dict() for a in accounts[:100]]
 

@@ -21,9 +21,8 @@ from blocks.digest import csm_line, csm_lines, format_nps
 from blocks.ids import ActionId
 from blocks.reading import signal_labels
 from blocks.text import escape, shorten
-from storage.home import AccountNps, CaseCounts, HomeCase
-from storage.metrics import CompletionRate
-from storage.nps import ScoreSplit
+from bot.domain.records import AccountNps, CaseCounts, HomeCase
+from bot.domain.scores import CompletionRate, ScoreSplit
 
 HOME_BLOCKS_MAX = 100
 SECTION_MAX = 3000

@@ -32,7 +32,7 @@ from blocks.surveys import (
 from blocks.text import quote
 from bot.domain.cards import SurveyCard
 from bot.domain.questions import THEME_CHOICES, ChainCard, asks_theme, theme_choice
-from storage.models import Theme
+from bot.domain.vocabulary import Theme
 
 
 def survey_message(

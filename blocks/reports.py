@@ -16,8 +16,8 @@ from slack_sdk.models.blocks import (
 from blocks.feedback import SECTION_MAX, fit, fit_quote
 from blocks.ids import VocId
 from blocks.text import escape, shorten
+from bot.domain.figures import RequestRank, ThemeCount
 from bot.domain.reports import Event, NpsReport, ShipReport, ThemesReport, Timeline
-from storage.insights import RequestRank, ThemeCount
 
 MESSAGE_BLOCKS_MAX = 50
 TEXT_MAX = 3000  # the notification text of an answer (Slack refuses updates past 4,000)

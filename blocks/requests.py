@@ -16,7 +16,7 @@ from slack_sdk.models.views import View
 
 from blocks.catalog import t
 from blocks.text import escape, shorten
-from storage.shipping import RequestOutcome
+from bot.domain.figures import RequestOutcome
 
 SOLVED_YES = "request.solved.yes"
 SOLVED_NOT_QUITE = "request.solved.not_quite"

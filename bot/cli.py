@@ -12,8 +12,8 @@ import typer
 
 from bot.core import logs
 from bot.core.config import Settings, load_settings
-from bot.core.errors import ConfigError, UserError, VocError
 from bot.core.runtime import Runtime, build_runtime
+from bot.domain.errors import ConfigError, UserError, VocError
 
 T = TypeVar("T")
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core import metrics
-from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime, settle_tasks
+from bot.domain.errors import SlackConfigError
 from bot.domain.reports import DeliveryReport
 from bot.services import (
     autopilot,

@@ -13,9 +13,9 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.cases import claim_refused_text, follow_up_modal
 from blocks.ids import ADVOCACY_ACTION, ActionId, BlockId, CallbackId
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
+from bot.domain.errors import UserError
 from bot.domain.outcomes import FollowUpField, TapOutcome, follow_up_errors
 from bot.services import advocacy, cases, home
 from handlers.context import parse_int, runtime_of

@@ -3,7 +3,7 @@
 Listeners ack first and do their work inside `Runtime.after_ack()` (`bot/core/runtime.py`);
 with `process_before_response=False` Bolt runs that work in a task of its own and hands an
 exception escaping it to the handler registered with `app.error`. Errors a listener means
-to answer (`UserError` and its kin, `bot/core/errors.py`) are answered by the listener;
+to answer (`UserError` and its kin, `bot/domain/errors.py`) are answered by the listener;
 anything else lands here.
 """
 

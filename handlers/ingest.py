@@ -14,8 +14,8 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from bot.core.errors import SlackConfigError, TryLater, UnknownContact, UserError
 from bot.core.runtime import Runtime
+from bot.domain.errors import SlackConfigError, TryLater, UnknownContact, UserError
 from bot.domain.names import InvalidEmail, parse_email
 from bot.services import transactional
 from handlers.context import WEB_RUNTIME

@@ -11,11 +11,11 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from blocks import requests as request_blocks
 from blocks.surveys import to_dicts
 from bot.core.runtime import Runtime
+from bot.domain.vocabulary import SolvedAnswer
 from bot.services import shipping
 from handlers.context import parse_int
 from handlers.listeners import after_ack, after_submit
 from handlers.payloads import BlockAction, ViewSubmission
-from storage.models import SolvedAnswer
 
 log = logging.getLogger(__name__)
 

@@ -21,12 +21,13 @@ from blocks import reports as report_blocks
 from blocks import requests as request_blocks
 from blocks.ids import EDIT_THEMES_ACTION, ActionId, VocId
 from blocks.surveys import to_dicts
-from bot.core.errors import UserError, VocError
 from bot.core.runtime import Runtime
 from bot.domain import voc_command
+from bot.domain.errors import UserError, VocError
 from bot.domain.reports import LoggedInsight
 from bot.domain.roles import logs_feedback
 from bot.domain.voc_command import Draft
+from bot.domain.vocabulary import InsightSource, InsightType, Sentiment
 from bot.services import (
     autopilot,
     campaigns,
@@ -47,7 +48,6 @@ from handlers.payloads import (
     ViewSubmission,
     parse,
 )
-from storage.models import InsightSource, InsightType, Sentiment
 
 log = logging.getLogger(__name__)
 Reply = Callable[[list[Block], str], Awaitable[None]]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.records import AccountSummary
 from storage.models import Account, Contact
 
 
@@ -120,3 +121,16 @@ async def is_csm(*, session: AsyncSession, user_id: str) -> bool:
         select(Account.id).where(Account.csm_user_id == user_id).limit(1)
     )
     return result.scalar_one_or_none() is not None
+
+
+def summary_of(account: Account) -> AccountSummary:
+    """The account as the layers above storage see it."""
+    assert account.id is not None, "a stored account has an id"
+    return AccountSummary(
+        id=account.id,
+        name=account.name,
+        segment=account.segment,
+        plan=account.plan,
+        arr=account.arr,
+        health=account.health,
+    )

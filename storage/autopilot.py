@@ -4,34 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.records import Member
+from bot.domain.vocabulary import AutopilotStatus, InvitationStatus, Trigger
 from storage.claims import claimable
 from storage.invitations import COUNTS_FOR_FATIGUE
-from storage.models import (
-    Account,
-    Autopilot,
-    AutopilotAsk,
-    AutopilotStatus,
-    Contact,
-    Invitation,
-    InvitationStatus,
-    Trigger,
-)
-
-
-@dataclass(frozen=True)
-class Member:
-    """What planning needs of one contact an autopilot covers."""
-
-    id: int
-    tz: str | None
-    opted_out: bool
+from storage.models import Account, Autopilot, AutopilotAsk, Contact, Invitation
 
 
 async def create(

@@ -7,37 +7,17 @@ under a lease (storage/claims.py) and is left to finish.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import (
-    AutopilotAsk,
-    Campaign,
-    Contact,
-    Invitation,
-    InvitationStatus,
-    SkipReason,
-)
+from bot.domain.figures import Figures
+from bot.domain.vocabulary import InvitationStatus, SkipReason
+from storage.models import AutopilotAsk, Campaign, Contact, Invitation
 
 S = InvitationStatus
 GONE_OUT = (S.SENDING, S.SENT, S.REMINDED, S.ANSWERED, S.EXPIRED)
-
-
-@dataclass
-class Figures:
-    """What a campaign's invitations came to."""
-
-    created: int = 0
-    scheduled: int = 0
-    sent: int = 0  # went out (or is going out now), answered or not
-    answered: int = 0
-    failed: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)  # by reason
-    next_due: datetime | None = None  # the earliest not yet gone out
-    last_due: datetime | None = None
 
 
 def of_campaign(campaign_id: int) -> ColumnElement[bool]:

@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.digest import Average, Window
-from storage.models import Response, SurveyKind
+from bot.domain.figures import Window
+from bot.domain.scores import Average
+from bot.domain.vocabulary import SurveyKind
+from storage.models import Response
 
 CONTEXT_KEYS = ("agent", "issue_type")
 

@@ -9,7 +9,6 @@ the same statements run on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,17 +16,18 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, un
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.insights import HeardSignal, RequestRank, ThemeCount, ThemeTrend
-from storage.metrics import CompletionRate
-from storage.models import (
-    UNREACHABLE_REASONS,
-    Account,
-    Invitation,
-    InvitationStatus,
-    Response,
-    SurveyKind,
+from bot.domain.figures import (
+    GroupNps,
+    PeriodFigures,
+    ResponseRate,
+    Verbatim,
+    WeekNps,
+    Window,
 )
-from storage.nps import CATEGORIES, ScoreSplit, split_columns, to_split
+from bot.domain.scores import CATEGORIES, Average, ScoreSplit
+from bot.domain.vocabulary import UNREACHABLE_REASONS, InvitationStatus, SurveyKind
+from storage.models import Account, Invitation, Response
+from storage.nps import split_columns, to_split
 
 WEEK = timedelta(days=7)
 QUARTER = timedelta(days=90)
@@ -36,80 +36,6 @@ UNKNOWN = "(not set)"
 DIMENSIONS = ("segment", "plan", "csm", "tenure", "health")
 
 R = Response
-
-
-@dataclass(frozen=True)
-class Average:
-    score_sum: int = 0
-    count: int = 0
-
-    @property
-    def value(self) -> float | None:
-        return self.score_sum / self.count if self.count else None
-
-
-@dataclass(frozen=True)
-class Window:
-    since: datetime
-    until: datetime
-
-
-@dataclass(frozen=True)
-class PeriodFigures:
-    """One window's answers: the NPS split, CSAT and CES averages, all responses."""
-
-    window: Window
-    nps: ScoreSplit
-    csat: Average
-    ces: Average
-    responses: int
-
-
-@dataclass(frozen=True)
-class ResponseRate:
-    """Of everyone a window's surveys meant to ask, how many answered.
-
-    `sent` reached their person; `unreachable` never could (no Slack user, a shared channel
-    the bot cannot read, a refused DM with nowhere else to go). Both count: a rate over
-    the sent alone looks fine while most accounts were never asked.
-    """
-
-    answered: int
-    sent: int
-    unreachable: int = 0
-
-    @property
-    def meant(self) -> int:
-        return self.sent + self.unreachable
-
-    @property
-    def share(self) -> float | None:
-        return self.answered / self.meant if self.meant else None
-
-    @property
-    def unreachable_share(self) -> float | None:
-        return self.unreachable / self.meant if self.meant else None
-
-
-@dataclass(frozen=True)
-class GroupNps:
-    label: str
-    split: ScoreSplit
-
-
-@dataclass(frozen=True)
-class WeekNps:
-    week_start: datetime
-    split: ScoreSplit
-
-
-@dataclass(frozen=True)
-class Verbatim:
-    kind: str
-    score: int
-    comment: str
-    account: str
-    answered_at: datetime
 
 
 def _in(window: Window) -> ColumnElement[bool]:
@@ -306,31 +232,3 @@ async def recent_verbatims(
     return [Verbatim(*row) for row in rows.all()]
 
 
-@dataclass(frozen=True)
-class Digest:
-    """Everything the weekly digest shows, as of one moment."""
-
-    as_of: datetime
-    today: date  # the digest's date in DIGEST_TZ (tenure is measured to it)
-    week: PeriodFigures
-    previous_week: PeriodFigures
-    quarter: PeriodFigures  # the last 90 days
-    previous_quarter: PeriodFigures
-    week_rate: ResponseRate
-    quarter_rate: ResponseRate
-    breakdowns: dict[str, list[GroupNps]]
-    themes: list[ThemeCount]  # insights of the last 90 days
-    detractor_themes: list[ThemeCount]
-    completion: CompletionRate  # cases opened in the last 90 days; open and overdue now
-    requests: list[RequestRank]
-    verbatims: list[Verbatim]
-    trend: list[WeekNps] = field(default_factory=list)
-    theme_trends: list[ThemeTrend] = field(default_factory=list)  # top themes vs 90 days before
-    signals: list[HeardSignal] = field(default_factory=list)  # churn / expansion, last week
-    week_sentiment: dict[str, int] = field(default_factory=dict)  # last week's insights
-    # CSAT of the last 90 days by the ticket's context: "agent" and "issue_type" → label → CSAT
-    csat_by: dict[str, dict[str, Average]] = field(default_factory=dict)
-
-    @property
-    def empty(self) -> bool:
-        return self.quarter.responses == 0 and self.quarter_rate.meant == 0

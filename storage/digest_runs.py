@@ -7,27 +7,17 @@ leaves a lease that runs out and is taken over.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.records import ClaimedRun
 from storage.models import DigestRun
 
 D = DigestRun
 ERROR_LENGTH = 200  # the column's size
-
-
-@dataclass(frozen=True)
-class ClaimedRun:
-    id: int
-    period: str
-    due_at: datetime
-    attempts: int  # including this one
-    channel: str | None
-    message_ts: str | None  # set when an earlier attempt posted the message
 
 
 async def is_posted(*, session: AsyncSession, period: str) -> bool:

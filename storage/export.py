@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.models import Account, Contact, DeliveryChannel, Invitation, Response
+from bot.domain.vocabulary import DeliveryChannel
+from storage.models import Account, Contact, Invitation, Response
 
 BATCH = 1000
 

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.vocabulary import InvitationStatus
 from storage.invitations import create_invitation
-from storage.models import Contact, Invitation, InvitationStatus
+from storage.models import Contact, Invitation
 from storage.responses import record_response, set_comment
 
 

@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.digest import Window
-from storage.models import Account, FollowUpCase, Response, SurveyKind
-from storage.nps import ScoreSplit, split_columns, to_split
+from bot.domain.figures import Window
+from bot.domain.records import AccountNps, CaseCounts, HomeCase
+from bot.domain.scores import ScoreSplit
+from bot.domain.vocabulary import SurveyKind
+from storage.models import Account, FollowUpCase, Response
+from storage.nps import split_columns, to_split
 
 C = FollowUpCase
-
-
-@dataclass(frozen=True)
-class HomeCase:
-    id: int
-    account: str
-    kind: str
-    score: int
-    opened_at: datetime
-    claimed_by: str | None
-    overdue: bool
-    channel: str | None
-    message_ts: str | None
-    comment: str | None = None  # the survey comment, for its churn / expansion flags
-
-
-@dataclass(frozen=True)
-class CaseCounts:
-    open: int
-    overdue: int
-
-
-@dataclass(frozen=True)
-class AccountNps:
-    account: str
-    split: ScoreSplit
 
 
 def _mine(user_id: str) -> object:

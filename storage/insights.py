@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.figures import HeardText, RequestRank, ThemeCount
 from storage.models import Account, FeatureRequest, Insight, Response, ThemeTag
-
-
-@dataclass(frozen=True)
-class ThemeCount:
-    theme: str
-    count: int  # insights in scope carrying the theme
-    total: int  # insights in scope: the denominator of the share
-
-    @property
-    def share(self) -> float | None:
-        return self.count / self.total if self.total else None
-
-
-@dataclass(frozen=True)
-class RequestRank:
-    id: int
-    name: str
-    status: str
-    accounts: int  # distinct accounts that asked
-    arr: float  # summed ARR of those accounts, each counted once
-    mentions: int  # insights linked to the request
 
 
 async def theme_counts(
@@ -108,35 +87,6 @@ async def top_requests(
         RequestRank(int(i), name, status, int(n), float(total), int(m))
         for i, name, status, n, total, m in rows.all()
     ]
-
-
-@dataclass(frozen=True)
-class ThemeTrend:
-    """A top theme's share this period against the period before, and where it is heard."""
-
-    theme: str
-    share: float | None
-    previous_share: float | None
-    segment: str | None  # the segment most of its mentions come from
-    segment_share: float | None  # that segment's part of the theme's mentions
-
-
-@dataclass(frozen=True)
-class HeardText:
-    """An insight's words with its account, for reading signals and sentiment."""
-
-    account: str
-    segment: str | None
-    text: str
-
-
-@dataclass(frozen=True)
-class HeardSignal:
-    """A churn-risk or expansion flag raised by one insight, and the phrase that raised it."""
-
-    kind: str
-    account: str
-    phrase: str
 
 
 async def theme_segments(

@@ -8,7 +8,6 @@ writer, and the status guard in the WHERE clause makes a second claim a no-op.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,8 +15,10 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.domain.records import Answer
+from bot.domain.vocabulary import DeliveryChannel, InvitationStatus, Trigger
 from storage.claims import claimable
-from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus, Trigger
+from storage.models import Contact, Invitation
 
 S = InvitationStatus
 OPEN = (S.SENDING, S.SENT, S.REMINDED)  # in Slack (or about to be) and not yet answered
@@ -245,16 +246,6 @@ async def tap_targets(*, session: AsyncSession, ids: Collection[int]) -> dict[in
         .where(Invitation.id.in_(sorted(set(ids))))
     )
     return {row.id: row for row in result.all()}
-
-
-@dataclass(frozen=True)
-class Answer:
-    """An invitation to mark answered, with where its survey message is (kept when known)."""
-
-    invitation_id: int
-    answered_at: datetime
-    dm_channel: str | None = None
-    message_ts: str | None = None
 
 
 async def answer_many(

@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.scores import CompletionRate, Rate
 from storage.models import Account, FollowUpCase
 
 TARGET_RATE = 0.8
 FOLLOW_UP_WITHIN = timedelta(hours=48)  # the program's promise; an unlogged case is overdue after
-
-
-@dataclass(frozen=True)
-class Rate:
-    done: int
-    total: int
-
-    @property
-    def share(self) -> float | None:
-        """None when there is nothing to divide (an empty period says so, never NaN)."""
-        return self.done / self.total if self.total else None
-
-
-@dataclass
-class CompletionRate:
-    overall: Rate
-    by_csm: dict[str | None, Rate] = field(default_factory=dict)
-    open_cases: int = 0
-    overdue_cases: int = 0
-    # the median time from the answer to the first follow-up, per CSM (cases followed up)
-    median_seconds: dict[str | None, int] = field(default_factory=dict)
 
 
 async def follow_up_completion(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Index, TypeDecorator, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
+
+from bot.domain.vocabulary import AutopilotStatus, NoticeKind, RequestStatus
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -29,68 +30,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class SurveyKind(StrEnum):
-    NPS = "nps"
-    CSAT = "csat"
-    CES = "ces"
-
-
-class Trigger(StrEnum):
-    RELATIONSHIP = "relationship"
-    SUPPORT = "support"
-    ONBOARDING = "onboarding"
-    TRAINING = "training"
-    RENEWAL = "renewal"
-    MILESTONE = "milestone"  # day N after onboarding_started, activated or customer_since
-    CHURN = "churn"  # the exit survey
-
-
-class InvitationStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    SENDING = "sending"  # claimed by a worker; Slack may or may not have the message yet
-    SENT = "sent"
-    REMINDED = "reminded"
-    ANSWERED = "answered"
-    EXPIRED = "expired"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    WAITING = "waiting"  # a follow-up question, asked once its first question is answered
-
-
-class SkipReason(StrEnum):
-    OPTED_OUT = "opted out"
-    FATIGUE = "fatigue"
-    NO_SLACK_USER = "no Slack user"
-    CHANNEL_UNREADABLE = "shared channel unreadable"  # the bot is not in the account's channel
-    ALREADY_SCHEDULED = "already scheduled"  # a survey of the family waits to go out
-    CANCELLED = "cancelled"  # `campaigns cancel`: taken back before it went out
-    FIRST_UNANSWERED = "first question unanswered"  # a follow-up never asked: see questions.py
-
-
-# Skip reasons that mean "we meant to ask but could not reach them" (the digest counts these).
-UNREACHABLE_REASONS = (SkipReason.NO_SLACK_USER, SkipReason.CHANNEL_UNREADABLE)
-
-
-class DeliveryChannel(StrEnum):
-    """How a survey reached its person: their DM, the account's shared channel, or email."""
-
-    SLACK = "slack"
-    SLACK_CHANNEL = "slack_channel"
-    EMAIL = "email"
-
-
-class Segment(StrEnum):
-    ENTERPRISE = "enterprise"
-    MID_MARKET = "mid-market"
-    SMB = "smb"
-
-
-class Health(StrEnum):
-    GREEN = "green"
-    YELLOW = "yellow"
-    RED = "red"
 
 
 def _now_field() -> Any:
@@ -217,11 +156,6 @@ class Response(SQLModel, table=True):
     issue_type: str | None = None
 
 
-class CaseReview(StrEnum):
-    CSM = "csm"  # NPS detractor: the account's CSM follows up
-    SUPPORT = "support"  # low CSAT / CES: the support manager reviews
-
-
 class FollowUpCase(SQLModel, table=True):
     """A follow-up owed to an unhappy answer; escalations are due times on the row."""
 
@@ -305,58 +239,6 @@ class OutboxEvent(SQLModel, table=True):
     dead_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # given up on
 
 
-class InsightSource(StrEnum):
-    CALL = "call"
-    QBR = "qbr"
-    SUPPORT_TICKET = "support ticket"
-    SALES = "sales"
-    INTERVIEW = "interview"
-    EMAIL = "email"
-    SOCIAL = "social"
-    SURVEY = "survey"
-    OTHER = "other"
-
-
-class InsightType(StrEnum):
-    BUG = "bug"
-    FEATURE_REQUEST = "feature request"
-    SERVICE_ISSUE = "service issue"
-    DOCS_GAP = "docs gap"
-    PRICING = "pricing"
-    COMPETITOR = "competitor"
-    PRAISE = "praise"
-    OTHER = "other"
-
-
-class Sentiment(StrEnum):
-    POSITIVE = "positive"
-    NEUTRAL = "neutral"
-    NEGATIVE = "negative"
-
-
-class Theme(StrEnum):
-    """The theme taxonomy; `bot.domain.themes` tags text with these by keyword rules."""
-
-    PRODUCT_BUG = "product bug"
-    MISSING_FEATURE = "missing feature"
-    USABILITY = "usability"
-    PERFORMANCE = "performance"
-    SLOW_SUPPORT = "slow support"
-    UNHELPFUL_SUPPORT = "unhelpful support"
-    ONBOARDING = "onboarding"
-    DOCUMENTATION = "documentation"
-    PRICING = "pricing"
-    COMPETITOR = "competitor"
-    INTEGRATIONS = "integrations"
-    PRAISE = "praise"
-
-
-class RequestStatus(StrEnum):
-    OPEN = "open"
-    PLANNED = "planned"
-    SHIPPED = "shipped"
-
-
 class FeatureRequest(SQLModel, table=True):
     """A named request that insights link to; ranked by the ARR of the accounts that asked."""
 
@@ -402,10 +284,6 @@ class Insight(SQLModel, table=True):
     shared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # INSIGHTS_CHANNEL
 
 
-# `ThemeTag.set_by` of a theme the respondent chose in the survey itself (never a user id).
-SET_BY_RESPONDENT = "respondent"
-
-
 class ThemeTag(SQLModel, table=True):
     """One theme on one insight: `set_by` None for keyword rules, a user id when changed.
 
@@ -423,19 +301,6 @@ class ThemeTag(SQLModel, table=True):
     theme: str = Field(max_length=40)
     set_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = _now_field()
-
-
-class NoticeKind(StrEnum):
-    """What a request notice tells or asks its person."""
-
-    SHIPPED = "shipped"  # "it's live"
-    PLANNED = "planned"  # "it's planned"
-    ASKED = "asked"  # a week after shipping: "did it solve what you needed?"
-
-
-class SolvedAnswer(StrEnum):
-    YES = "yes"
-    NOT_QUITE = "not_quite"
 
 
 class ShipNotice(SQLModel, table=True):
@@ -478,12 +343,6 @@ class DigestRun(SQLModel, table=True):
     posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     error: str | None = Field(default=None, max_length=200)
-
-
-class AutopilotStatus(StrEnum):
-    ACTIVE = "active"
-    PAUSED = "paused"
-    STOPPED = "stopped"
 
 
 class Autopilot(SQLModel, table=True):

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import FollowUpCase, Invitation, InvitationStatus, OutboxEvent
-
-
-@dataclass(frozen=True)
-class OpsSnapshot:
-    invitations: dict[tuple[str, str, str], int]  # (status, kind, channel) -> count
-    due_backlog: int  # scheduled and due, not yet claimed
-    outbox_backlog: int  # webhooks not yet delivered
-    outbox_oldest: datetime | None  # when the oldest undelivered webhook was written
-    escalations: int  # escalation steps taken, all cases
+from bot.domain.figures import OpsSnapshot
+from bot.domain.vocabulary import InvitationStatus
+from storage.models import FollowUpCase, Invitation, OutboxEvent
 
 
 async def snapshot(*, session: AsyncSession, now: datetime) -> OpsSnapshot:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy import JSON, String, Table, TypeDecorator, cast, or_, select, up
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
+from bot.domain.records import Person
 from storage.models import (
     CaseLog,
     Contact,
@@ -30,24 +30,6 @@ from storage.models import (
 
 ERASED = "[erased]"
 EXPIRED = "[removed after the retention period]"
-
-
-@dataclass(frozen=True)
-class Person:
-    """What identifies one contact in text: their email, name and Slack id."""
-
-    contact_id: int
-    email: str
-    name: str | None
-    slack_user_id: str | None
-
-    @property
-    def needles(self) -> list[str]:
-        return [n for n in (self.email, self.name, self.slack_user_id) if n and n.strip()]
-
-    def pattern(self) -> re.Pattern[str]:
-        words = "|".join(re.escape(n) for n in sorted(self.needles, key=len, reverse=True))
-        return re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
 
 
 async def find_person(*, session: AsyncSession, email: str) -> Person | None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.records import NewResponse
 from storage.models import Response
 
 
@@ -26,19 +27,6 @@ async def record_response(
     """Insert the one response of an invitation (the unique key refuses a second); its id."""
     row = NewResponse(invitation_id, contact_id, account_id, kind, score, category, now)
     return (await record_responses(session=session, rows=[row]))[invitation_id]
-
-
-@dataclass(frozen=True)
-class NewResponse:
-    invitation_id: int
-    contact_id: int
-    account_id: int
-    kind: str
-    score: int
-    category: str
-    answered_at: datetime
-    agent: str | None = None  # the ticket's labels (storage/csat.py `context_labels`)
-    issue_type: str | None = None
 
 
 async def record_responses(*, session: AsyncSession, rows: Sequence[NewResponse]) -> dict[int, int]:

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.vocabulary import DeliveryChannel, InvitationStatus
 from storage.claims import claimable
 from storage.invitations import with_contacts
-from storage.models import Account, Contact, DeliveryChannel, Invitation, InvitationStatus
+from storage.models import Account, Contact, Invitation
 
 S = InvitationStatus
 

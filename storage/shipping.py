@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.figures import RequestOutcome
+from bot.domain.vocabulary import NoticeKind, RequestStatus
 from storage.feedback import insert_ignoring_duplicates
-from storage.models import (
-    Account,
-    Contact,
-    FeatureRequest,
-    Insight,
-    NoticeKind,
-    RequestStatus,
-    ShipNotice,
-)
+from storage.models import Account, Contact, FeatureRequest, Insight, ShipNotice
 
 
 async def mark_shipped(
@@ -216,19 +209,6 @@ async def record_answer(
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class RequestOutcome:
-    """A shipped request and what the customers who asked said a week later."""
-
-    name: str
-    shipped_at: datetime | None
-    url: str | None
-    asked: int  # questions sent
-    yes: int
-    not_quite: int
-    comments: tuple[str, ...]  # "not quite" comments, newest first
 
 
 async def shipped_outcomes(*, session: AsyncSession, limit: int = 10) -> list[RequestOutcome]:

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.scores import ScoreSplit
 from storage.models import Account, Contact, FollowUpCase, Insight, Response, ThemeTag
-from storage.nps import ScoreSplit, split_columns, to_split
+from storage.nps import split_columns, to_split
 
 
 async def nps_counts(

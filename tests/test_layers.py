@@ -19,10 +19,10 @@ ENTRY_POINTS = {"__init__", "__main__", "app", "cli", "scheduler", "socket_mode"
 
 # Each layer and the layers it may import (besides itself).
 ALLOWED: dict[str, set[str]] = {
-    "storage": set(),
-    "core": {"storage"},
-    "domain": {"storage", "core.errors"},
-    "blocks": {"domain", "storage"},
+    "domain": set(),
+    "storage": {"domain"},
+    "core": {"storage", "domain"},
+    "blocks": {"domain"},
     "services": {"core", "domain", "blocks", "storage"},
     "handlers": {"services", "core", "domain", "blocks", "storage"},
     "entry": {"handlers", "services", "core", "domain", "blocks", "storage"},
@@ -46,8 +46,6 @@ def layer_of(module: str) -> str:
     if parts[0] in ("storage", "blocks", "handlers"):
         return parts[0]
     if len(parts) > 1 and parts[1] in ("core", "domain", "services", "devkit"):
-        if parts[1] == "core" and parts[2:] == ["errors"]:
-            return "core.errors"
         return parts[1]
     return "entry"
 
@@ -55,14 +53,9 @@ def layer_of(module: str) -> str:
 def may_import(source: str, target: str, *, in_function: bool) -> bool:
     """Whether `source` may import `target` under the layering rules."""
     mine, theirs = layer_of(source), layer_of(target)
-    if mine == "core.errors":
-        mine = "core"
     if theirs == "devkit" and mine != "devkit":
         return source in DEVKIT_LOADERS and in_function
-    if mine == theirs or (theirs == "core.errors" and mine == "core"):
-        return True
-    allowed = ALLOWED[mine]
-    return theirs in allowed or (theirs == "core.errors" and "core" in allowed)
+    return mine == theirs or theirs in ALLOWED[mine]
 
 
 def project_modules(root: Path) -> dict[str, Path]:
@@ -208,6 +201,17 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
             },
             "bot.domain.scales:1 imports bot.core.runtime (domain may not import core)",
         ),
+        (
+            {
+                "bot/domain/scales.py": "from storage.models import Response\n",
+                "storage/models.py": "",
+            },
+            "bot.domain.scales:1 imports storage.models (domain may not import storage)",
+        ),
+        (
+            {"blocks/digest.py": "from storage import digest\n", "storage/digest.py": ""},
+            "blocks.digest:1 imports storage.digest (blocks may not import storage)",
+        ),
     ],
 )
 def test_the_check_catches_an_upward_import(
@@ -225,8 +229,8 @@ def test_the_check_allows_what_the_layers_allow(tmp_path: Path) -> None:
             "bot/services/taps.py": "from blocks import cards\nfrom bot.core import runtime\n",
             "bot/core/runtime.py": "from storage import db\n",
             "blocks/cards.py": "from bot.domain import scales\n",
-            "bot/domain/scales.py": "from bot.core.errors import UserError\nimport storage.db\n",
-            "bot/core/errors.py": "",
+            "bot/domain/scales.py": "from bot.domain.errors import UserError\n",
+            "bot/domain/errors.py": "",
             "storage/db.py": "",
         },
     )

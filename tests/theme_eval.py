@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.domain.themes import read
-from storage.models import Sentiment, Theme
+from bot.domain.vocabulary import Sentiment, Theme
 
 DATA = Path(__file__).parent / "data" / "themes_eval.txt"
 SHORT: dict[str, Theme] = {

@@ -15,7 +15,7 @@ import aiohttp
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from bot.core.errors import ConfigError
+from bot.domain.errors import ConfigError
 
 
 def startup_failure(exc: BaseException, *, database_url: str, slack_url: str) -> ConfigError | None:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.core.errors import UserError
+from bot.domain.errors import UserError
 from bot.domain.send_windows import next_relationship_slot, zone
 
 _ID = re.compile(r"^(a|autopilot-?)?(\d{1,9})$", re.IGNORECASE)

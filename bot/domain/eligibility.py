@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from storage.models import SkipReason
+from bot.domain.vocabulary import SkipReason
 
 RELATIONSHIP_FATIGUE = timedelta(days=90)
 TRANSACTIONAL_FATIGUE = timedelta(days=7)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage.models import Theme
+from bot.domain.vocabulary import Theme
 
 EXIT_KIND = "exit"  # an invitation's kind: no score, a choice of reasons and a comment
 COMMENT_MAX = 3000

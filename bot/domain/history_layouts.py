@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.domain.scales import scale_for
-from storage.models import SurveyKind
+from bot.domain.vocabulary import SurveyKind
 
 COMMENT_MAX = 3000
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.models import Theme
+from bot.domain.vocabulary import Theme
 
 
 @dataclass(frozen=True)

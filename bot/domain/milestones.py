@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.domain.send_windows import next_transactional_slot, zone
-from storage.models import SurveyKind
+from bot.domain.vocabulary import SurveyKind
 
 DAY_N_MILESTONES = ("onboarding_started", "activated", "customer_since")
 RENEWAL = "renewal_signed"

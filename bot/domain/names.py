@@ -7,7 +7,7 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
-from storage.models import Segment
+from bot.domain.vocabulary import Segment
 
 # Dropped rather than turned into a space, so "O'Reilly" and "OReilly" share a key.
 _APOSTROPHES = dict.fromkeys(map(ord, "'’‘ʼ`"), None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from string import Formatter
 
-from bot.core.errors import UserError
+from bot.domain.errors import UserError
 
 PLACEHOLDERS = ("first_name", "product", "csm_name")
 # The longest value each placeholder is filled with; longer ones are cut (`fill`).

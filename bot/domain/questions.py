@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.domain.cards import SurveyCard
 from bot.domain.scales import category
-from storage.models import SurveyKind, Theme, Trigger
+from bot.domain.vocabulary import SurveyKind, Theme, Trigger
 
 MAX_QUESTIONS = 3
 

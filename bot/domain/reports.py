@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from storage.insights import ThemeCount
-from storage.models import Account
-from storage.nps import ScoreSplit
+from bot.domain.figures import ThemeCount
+from bot.domain.records import AccountSummary
+from bot.domain.scores import ScoreSplit
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Event:
 
 @dataclass(frozen=True)
 class Timeline:
-    account: Account
+    account: AccountSummary
     events: list[Event]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.models import SurveyKind
+from bot.domain.vocabulary import SurveyKind
 
 
 @dataclass(frozen=True)

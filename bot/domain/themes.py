@@ -21,8 +21,8 @@ from bot.domain.lexicon import (
     QUESTION_WORDS,
     Entry,
 )
+from bot.domain.vocabulary import InsightType, Sentiment, Theme
 from bot.domain.wording import Token, clauses
-from storage.models import InsightType, Sentiment, Theme
 
 WEAK = 0.5
 STRONG = 1.0

@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from bot.core.errors import UserError
+from bot.domain.errors import UserError
 from bot.domain.names import ACCOUNT_NAME_MAX
-from storage.models import InsightSource, InsightType, Sentiment
+from bot.domain.vocabulary import InsightSource, InsightType, Sentiment
 
 USAGE = "/voc Acme: they want SSO #feature"
 VERBS = ("help", "account", "themes", "requests", "nps", "send", "ship", "plan", "autopilot")

@@ -13,10 +13,11 @@ from bot.core.slack import error_code
 from bot.domain.cards import SurveyCard
 from bot.domain.outcomes import TapOutcome
 from bot.domain.scales import is_promoter
+from bot.domain.vocabulary import DeliveryChannel
 from bot.services import shared_surveys
 from bot.services.delivery import update_survey_message
 from storage import cases, invitations, responses
-from storage.models import Account, Contact, DeliveryChannel
+from storage.models import Account, Contact
 
 log = logging.getLogger(__name__)
 

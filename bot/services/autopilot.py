@@ -15,14 +15,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import cadence, eligibility
+from bot.domain.errors import UserError
+from bot.domain.vocabulary import AutopilotStatus, InvitationStatus, SurveyKind, Trigger
 from bot.services import audit
 from bot.services.surveys import parse_kind, parse_segment
 from storage import autopilot as store
 from storage import invitations
-from storage.models import Autopilot, AutopilotStatus, InvitationStatus, SurveyKind, Trigger
+from storage.models import Autopilot
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,14 @@ from datetime import datetime
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import campaigns as rules
 from bot.domain.campaigns import CampaignId
+from bot.domain.errors import UserError
+from bot.domain.figures import Figures
 from bot.services import audit
 from storage import autopilot as autopilots
 from storage import campaigns as store
-from storage.campaigns import Figures
 from storage.models import Campaign
 
 

@@ -17,14 +17,15 @@ from blocks.cases import (
 )
 from blocks.ids import CASE_CARD_METADATA_EVENT
 from blocks.surveys import to_dicts
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code, find_by_metadata
+from bot.domain.errors import UserError
 from bot.domain.outcomes import follow_up_errors
 from bot.domain.scales import needs_follow_up
+from bot.domain.vocabulary import CaseReview, SurveyKind
 from bot.services import roles, webhooks
 from storage import cases, responses
-from storage.models import CaseReview, FollowUpCase, SurveyKind
+from storage.models import FollowUpCase
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,6 @@ from blocks.ids import SURVEY_METADATA_EVENT
 from blocks.questions import chain_blocks
 from blocks.surveys import closed_blocks, reminder_text, survey_json, survey_text
 from blocks.surveys import to_dicts as blocks_json
-from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime
 from bot.core.slack import (
     CONFIG_ERRORS,
@@ -34,11 +33,13 @@ from bot.core.slack import (
     outcome_unknown,
 )
 from bot.domain.cards import SurveyCard
+from bot.domain.errors import SlackConfigError
 from bot.domain.exit_survey import EXIT_KIND
 from bot.domain.reports import DeliveryReport
+from bot.domain.vocabulary import DeliveryChannel, InvitationStatus, SkipReason
 from bot.services import email_survey, followups, shared_surveys, wording
 from storage import invitations
-from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus, SkipReason
+from storage.models import Contact, Invitation
 
 log = logging.getLogger(__name__)
 S = InvitationStatus

@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from blocks.digest import digest_blocks, digest_summary
 from blocks.surveys import to_dicts
 from bot.core.config import parse_weekly_schedule
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code, find_by_metadata
+from bot.domain.errors import UserError
+from bot.domain.figures import Digest, WeekNps, Window
+from bot.domain.records import ClaimedRun
 from bot.services import digest_insights
 from bot.services.digest_chart import nps_trend_png
 from storage import digest_runs
@@ -30,9 +32,6 @@ from storage.csat import csat_by_context
 from storage.digest import (
     QUARTER,
     WEEK,
-    Digest,
-    WeekNps,
-    Window,
     nps_breakdowns,
     period_figures,
     recent_verbatims,
@@ -168,7 +167,7 @@ async def post_now(rt: Runtime, now: datetime) -> tuple[str, str]:
     return channel, ts
 
 
-async def _post_run(rt: Runtime, run: digest_runs.ClaimedRun, channel: str, now: datetime) -> bool:
+async def _post_run(rt: Runtime, run: ClaimedRun, channel: str, now: datetime) -> bool:
     fields = {"period": run.period, "attempt": run.attempts}
     digest = await build_digest(rt, run.due_at)
     ts = run.message_ts
@@ -229,7 +228,7 @@ async def _upload_chart(rt: Runtime, channel: str, ts: str, digest: Digest) -> s
     return None
 
 
-async def _find_posted(rt: Runtime, channel: str, run: digest_runs.ClaimedRun) -> str | None:
+async def _find_posted(rt: Runtime, channel: str, run: ClaimedRun) -> str | None:
     """The ts of this period's digest if an earlier attempt posted it before dying."""
     return await find_by_metadata(
         rt.slack,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import math
 
-from storage.digest import WeekNps
+from bot.domain.figures import WeekNps
 
 PROMOTER_GREEN = "#2eb67d"
 INK = "#1d1c1d"

@@ -7,16 +7,9 @@ from collections import Counter
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.figures import HeardSignal, ThemeCount, ThemeTrend, Window
 from bot.domain.themes import read
-from storage.digest import Window
-from storage.insights import (
-    HeardSignal,
-    ThemeCount,
-    ThemeTrend,
-    heard_texts,
-    theme_counts,
-    theme_segments,
-)
+from storage.insights import heard_texts, theme_counts, theme_segments
 
 HEARD_MAX = 2000  # last week's insights read for signals and sentiment, newest first
 SIGNALS_SHOWN = 6

@@ -33,9 +33,10 @@ from bot.core.slack import Pacer
 from bot.domain import names
 from bot.domain.reports import DeliveryReport
 from bot.domain.scales import scale_for
+from bot.domain.vocabulary import DeliveryChannel, InvitationStatus
 from bot.services import wording
 from storage import invitations, survey_links
-from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus
+from storage.models import Contact, Invitation
 
 log = logging.getLogger(__name__)
 S = InvitationStatus

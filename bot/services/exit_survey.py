@@ -34,10 +34,11 @@ from bot.domain.exit_survey import (
     themes_for,
 )
 from bot.domain.outcomes import TapOutcome
+from bot.domain.vocabulary import InvitationStatus
 from bot.services import insights
 from storage import invitations
 from storage import milestones as store
-from storage.models import Account, Contact, ExitAnswer, Invitation, InvitationStatus
+from storage.models import Account, Contact, ExitAnswer, Invitation
 
 log = logging.getLogger(__name__)
 S = InvitationStatus

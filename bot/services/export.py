@@ -7,7 +7,7 @@ import json
 from datetime import date, datetime
 from typing import Any, TextIO
 
-from bot.core.errors import UserError
+from bot.domain.errors import UserError
 from storage.db import Database
 from storage.export import FIELDS, stream_responses
 

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.runtime import Runtime
 from bot.domain.cards import SurveyCard
 from bot.domain.questions import IN_ONE_MESSAGE, MAX_QUESTIONS, ChainCard
+from bot.domain.vocabulary import DeliveryChannel, InvitationStatus, SkipReason
 from storage import invitations, responses
-from storage.models import DeliveryChannel, Invitation, InvitationStatus, SkipReason
+from storage.models import Invitation
 
 log = logging.getLogger(__name__)
 S = InvitationStatus

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from bot.domain import history_layouts
 from bot.domain.history_layouts import Answer, BadCell, Layout
 from bot.domain.scales import category
+from bot.domain.vocabulary import SurveyKind, Trigger
 from bot.services.importer import RowError, _records
 from storage import history
 from storage.db import Database
-from storage.models import SurveyKind, Trigger
 
 # SurveyMonkey puts a second header row under the questions
 _SUBHEADER = {"response", "open-ended response"}

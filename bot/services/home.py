@@ -10,13 +10,14 @@ from slack_sdk.errors import SlackApiError
 from blocks.home import HomeTab, home_view
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
+from bot.domain.figures import Window
+from bot.domain.records import CaseCounts
 from bot.domain.roles import Role, reads_accounts
+from bot.domain.scores import ScoreSplit
 from bot.services import roles
 from storage import home
-from storage.digest import QUARTER, Window
-from storage.home import CaseCounts
+from storage.digest import QUARTER
 from storage.metrics import FOLLOW_UP_WITHIN, follow_up_completion
-from storage.nps import ScoreSplit
 
 log = logging.getLogger(__name__)
 

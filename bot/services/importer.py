@@ -20,10 +20,10 @@ from bot.domain.names import (
     parse_email,
     segment_named,
 )
+from bot.domain.vocabulary import Health
 from bot.services import transactional
 from storage import accounts
 from storage.db import Database
-from storage.models import Health
 
 REQUIRED_COLUMNS = ("email", "account")
 # column → attribute

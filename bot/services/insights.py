@@ -9,27 +9,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.text import shorten
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import themes
+from bot.domain.errors import UserError
 from bot.domain.names import InvalidEmail, name_key, parse_email
+from bot.domain.records import AccountSummary
 from bot.domain.reports import LoggedInsight
 from bot.domain.scales import HAPPY, MIDDLE, UNHAPPY
 from bot.domain.voc_command import NAME_MAX, Draft
+from bot.domain.vocabulary import SET_BY_RESPONDENT, InsightSource, InsightType, Sentiment, Theme
 from bot.services import sharing
 from storage import accounts, feedback, responses
-from storage.models import (
-    SET_BY_RESPONDENT,
-    Account,
-    Contact,
-    FeatureRequest,
-    Insight,
-    InsightSource,
-    InsightType,
-    Response,
-    Sentiment,
-    Theme,
-)
+from storage.models import Account, Contact, FeatureRequest, Insight, Response
 
 log = logging.getLogger(__name__)
 FEATURE_FROM_TEXT_MAX = 80  # a request named by its text keeps a readable name
@@ -111,10 +102,11 @@ async def find_speaker(rt: Runtime, name: str) -> tuple[Account, Contact | None]
     return account, contact
 
 
-async def suggest_accounts(rt: Runtime, typed: str) -> list[Account]:
+async def suggest_accounts(rt: Runtime, typed: str) -> list[AccountSummary]:
     """Accounts for the modal's type-ahead (at most 100)."""
     async with rt.db.session() as session:
-        return await feedback.search_accounts(session=session, key=name_key(typed))
+        found = await feedback.search_accounts(session=session, key=name_key(typed))
+    return [accounts.summary_of(account) for account in found]
 
 
 async def log_insight(

@@ -17,23 +17,22 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.errors import SlackConfigError, TryLater
 from bot.core.runtime import Runtime
 from bot.domain import milestones as rules
+from bot.domain.errors import SlackConfigError, TryLater
 from bot.domain.exit_survey import EXIT_KIND
 from bot.domain.send_windows import next_transactional_slot
-from bot.services import email_survey, transactional
-from storage import invitations
-from storage import milestones as store
-from storage.models import (
+from bot.domain.vocabulary import (
     UNREACHABLE_REASONS,
-    Contact,
     DeliveryChannel,
     InvitationStatus,
-    MilestoneAsk,
     SkipReason,
     Trigger,
 )
+from bot.services import email_survey, transactional
+from storage import invitations
+from storage import milestones as store
+from storage.models import Contact, MilestoneAsk
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,10 @@ import logging
 from datetime import date, datetime
 from typing import Any, TextIO
 
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
+from bot.domain.errors import UserError
 from bot.domain.names import parse_email
+from bot.domain.records import Person
 from bot.services.audit import CLI, record_in
 from storage import privacy
 
@@ -72,7 +73,7 @@ def forget_lines(email: str, changed: dict[str, int]) -> list[str]:
     return lines
 
 
-async def _person(session: Any, email: str) -> privacy.Person:
+async def _person(session: Any, email: str) -> Person:
     address = parse_email(email)
     person = await privacy.find_person(session=session, email=address)
     if person is None:

@@ -21,10 +21,11 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, error_code
-from storage.models import Account, Contact, SkipReason
+from bot.domain.errors import SlackConfigError
+from bot.domain.vocabulary import SkipReason
+from storage.models import Account, Contact
 
 log = logging.getLogger(__name__)
 

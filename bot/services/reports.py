@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
+from bot.domain.errors import UserError
+from bot.domain.figures import RequestRank
 from bot.domain.reports import Event, NpsReport, ThemesReport, Timeline
+from bot.domain.vocabulary import Segment
 from bot.services import audit, surveys
 from bot.services.insights import find_account
 from bot.services.shipping import require_admin
-from storage import timeline
-from storage.insights import RequestRank, theme_counts, top_requests
-from storage.models import FollowUpCase, Insight, Segment
+from storage import accounts, timeline
+from storage.insights import theme_counts, top_requests
+from storage.models import FollowUpCase, Insight
 
 TIMELINE_EACH = 15  # latest scores, cases and insights each; the message stays under 50 blocks
 NPS_WINDOW = timedelta(days=90)
@@ -61,7 +63,7 @@ async def account_timeline(rt: Runtime, name: str) -> Timeline:
         for i, tags in insights
     ]
     events.sort(key=lambda e: e.at, reverse=True)
-    return Timeline(account, events)
+    return Timeline(accounts.summary_of(account), events)
 
 
 async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:

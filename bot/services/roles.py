@@ -13,8 +13,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.catalog import t
-from bot.core.errors import TryLater, UserError
 from bot.core.runtime import Runtime
+from bot.domain.errors import TryLater, UserError
 from bot.domain.roles import Role, Who, changes_case, logs_feedback, reads_accounts, role_of
 from storage import accounts
 

@@ -27,10 +27,11 @@ from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code, outcome_unknown
 from bot.domain.cards import SharedSurveyCard, SurveyCard
 from bot.domain.outcomes import TapOutcome
+from bot.domain.vocabulary import DeliveryChannel, InvitationStatus
 from bot.services import taps, wording
 from bot.services.taps import TapResult
 from storage import invitations, shared_posts
-from storage.models import Contact, DeliveryChannel, Invitation, InvitationStatus
+from storage.models import Contact, Invitation
 
 log = logging.getLogger(__name__)
 S = InvitationStatus

@@ -14,8 +14,9 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.reading import shared_insight_text
 from bot.core.runtime import Runtime
+from bot.domain.vocabulary import InsightSource
 from storage import feedback, responses
-from storage.models import Account, Insight, InsightSource
+from storage.models import Account, Insight
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,16 @@ from slack_sdk.models.blocks import Block
 from blocks import requests as requests_blocks
 from blocks.surveys import to_dicts
 from blocks.text import escape, shorten
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.core.slack import find_by_metadata
+from bot.domain.errors import UserError
+from bot.domain.figures import RequestOutcome
 from bot.domain.names import name_key
 from bot.domain.reports import ShipReport
+from bot.domain.vocabulary import NoticeKind, RequestStatus, SolvedAnswer
 from bot.services import audit
 from storage import feedback, shipping
-from storage.models import FeatureRequest, NoticeKind, RequestStatus, ShipNotice, SolvedAnswer
+from storage.models import FeatureRequest, ShipNotice
 
 log = logging.getLogger(__name__)
 # Long enough for one DM round; a process killed mid-send leaves notices a later ship retries
@@ -188,7 +190,7 @@ async def answer(
     return recorded, request.name if request else "?", locale
 
 
-async def outcomes(rt: Runtime) -> list[shipping.RequestOutcome]:
+async def outcomes(rt: Runtime) -> list[RequestOutcome]:
     """Recently shipped requests with the customers' week-later answers."""
     async with rt.db.session() as session:
         return await shipping.shipped_outcomes(session=session)

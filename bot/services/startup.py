@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
-from bot.core.errors import ConfigError
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, error_code
+from bot.domain.errors import ConfigError
 
 log = logging.getLogger(__name__)
 MEMBER_PAGES = 20  # 20,000 members: enough to find the bot in any #voc channel

@@ -16,9 +16,10 @@ from blocks.advocacy import OFFERS
 from bot.core.runtime import Runtime
 from bot.domain.outcomes import TapOutcome
 from bot.domain.scales import is_promoter, scale_for
+from bot.domain.vocabulary import InvitationStatus
 from bot.services import advocacy, cases, email_survey, taps, wording
 from storage import responses, survey_links
-from storage.models import Contact, Invitation, InvitationStatus
+from storage.models import Contact, Invitation
 
 log = logging.getLogger(__name__)
 S = InvitationStatus

@@ -8,22 +8,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
 
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import eligibility
+from bot.domain.errors import UserError
 from bot.domain.names import InvalidEmail, name_key, parse_email, segment_named
 from bot.domain.send_windows import next_relationship_slot
-from bot.services import campaigns, email_survey, reach
-from storage import audience, invitations, shared_posts
-from storage.models import (
+from bot.domain.vocabulary import (
     UNREACHABLE_REASONS,
-    Account,
-    Contact,
     DeliveryChannel,
     InvitationStatus,
     SkipReason,
     SurveyKind,
 )
+from bot.services import campaigns, email_survey, reach
+from storage import audience, invitations, shared_posts
+from storage.models import Account, Contact
 
 NAMED_UNREACHABLE = 20  # `send` names this many contacts it could not reach, then counts
 NAMED_SKIPPED = 5  # and this many of those skipped for each other reason

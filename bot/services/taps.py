@@ -14,13 +14,15 @@ from blocks.surveys import COMMENT_MAX
 from bot.core.runtime import Runtime
 from bot.domain.cards import SurveyCard
 from bot.domain.outcomes import TapOutcome
+from bot.domain.records import Answer, NewResponse
 from bot.domain.scales import category, scale_for
+from bot.domain.vocabulary import InvitationStatus, SkipReason
 from bot.services import cases, followups, webhooks
 from bot.services.insights import record_comment
 from bot.services.sharing import share_comment
 from storage import invitations, responses
 from storage.csat import context_labels
-from storage.models import Contact, Invitation, InvitationStatus, SkipReason
+from storage.models import Contact, Invitation
 
 log = logging.getLogger(__name__)
 S = InvitationStatus
@@ -78,9 +80,9 @@ class _Tap:
     message_ts: str | None
     now: datetime
 
-    def answer(self, target: Any) -> invitations.Answer:
+    def answer(self, target: Any) -> Answer:
         """The invitation's answered state; the message's place as stored, else as tapped."""
-        return invitations.Answer(
+        return Answer(
             self.invitation_id,
             self.now,
             target.dm_channel or self.channel,
@@ -136,7 +138,7 @@ async def _record_taps(session: AsyncSession, taps: list[_Tap]) -> list[TapResul
 async def _respond(session: AsyncSession, winners: list[tuple[_Tap, Any]]) -> dict[int, TapResult]:
     """The winners' responses in one INSERT, then each one's case and webhooks; by id."""
     rows = [
-        responses.NewResponse(
+        NewResponse(
             tap.invitation_id,
             target.contact_id,
             target.account_id,

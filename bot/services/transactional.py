@@ -23,29 +23,25 @@ import aiohttp
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.errors import TryLater, UnknownContact
 from bot.core.runtime import Runtime
 from bot.domain import eligibility, questions
 from bot.domain import milestones as rules
+from bot.domain.errors import TryLater, UnknownContact
 from bot.domain.exit_survey import EXIT_KIND
 from bot.domain.names import clean_email, name_key
 from bot.domain.send_windows import next_transactional_slot, zone
-from bot.services import email_survey, reach
-from storage import accounts, audience, events, invitations
-from storage import milestones as asks
-from storage.models import (
+from bot.domain.vocabulary import (
     UNREACHABLE_REASONS,
-    Account,
-    Contact,
     DeliveryChannel,
-    IngestedEvent,
-    Invitation,
     InvitationStatus,
-    MilestoneAsk,
     SkipReason,
     SurveyKind,
     Trigger,
 )
+from bot.services import email_survey, reach
+from storage import accounts, audience, events, invitations
+from storage import milestones as asks
+from storage.models import Account, Contact, IngestedEvent, Invitation, MilestoneAsk
 
 log = logging.getLogger(__name__)
 S = InvitationStatus

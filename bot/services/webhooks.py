@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
 from bot.core.config import Settings
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
+from bot.domain.errors import UserError
 from storage import outbox
 from storage.models import FollowUpCase
 

@@ -20,10 +20,10 @@ from slack_sdk.errors import SlackApiError
 from blocks.catalog import has_own_question, language, question, question_template, t
 from blocks.text import escape as slack_escape
 from bot.core.config import Settings
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import question_text
 from bot.domain.cards import SharedSurveyCard, SurveyCard
+from bot.domain.errors import UserError
 from bot.domain.names import first_name
 from bot.services import audit
 from storage import wordings

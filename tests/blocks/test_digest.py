@@ -8,19 +8,18 @@ import pytest
 from blocks.digest import digest_blocks, digest_summary, digest_text, format_nps
 from blocks.surveys import to_dicts
 from bot.devkit.emulator import validate_blocks
-from storage.digest import (
-    Average,
+from bot.domain.figures import (
     Digest,
     GroupNps,
     PeriodFigures,
+    RequestRank,
     ResponseRate,
+    ThemeCount,
     Verbatim,
     WeekNps,
     Window,
 )
-from storage.insights import RequestRank, ThemeCount
-from storage.metrics import CompletionRate, Rate
-from storage.nps import ScoreSplit
+from bot.domain.scores import Average, CompletionRate, Rate, ScoreSplit
 
 AS_OF = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 W = Window(AS_OF - timedelta(days=7), AS_OF)

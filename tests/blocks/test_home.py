@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from blocks.home import HomeTab, home_view
 from bot.devkit.emulator import validate_view
-from storage.home import AccountNps, CaseCounts, HomeCase
-from storage.nps import ScoreSplit
+from bot.domain.records import AccountNps, CaseCounts, HomeCase
+from bot.domain.scores import ScoreSplit
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ from blocks.feedback import account_options, confirmation, fit, fit_quote, log_m
 from blocks.reports import help_blocks, notice, requests_blocks, timeline_blocks
 from blocks.surveys import to_dicts
 from bot.devkit.emulator import validate_blocks, validate_view
+from bot.domain.figures import RequestRank
+from bot.domain.records import AccountSummary
 from bot.domain.reports import Event, LoggedInsight, Timeline
-from storage.insights import RequestRank
-from storage.models import Account
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 NASTY = "<!channel> & <@U1> " + "&" * 3000 + "\n> x" * 500
@@ -83,7 +83,7 @@ def test_the_themes_modal_preselects_current_themes() -> None:
 
 
 def test_account_options_are_capped_and_short() -> None:
-    accounts = [Account(id=n, name=f"{'Long name ' * 10}{n}", name_key=str(n)) for n in range(150)]
+    accounts = [AccountSummary(id=n, name=f"{'Long name ' * 10}{n}") for n in range(150)]
     options = account_options(accounts)
     assert len(options) == 100
     assert all(len(o["text"]["text"]) <= 75 for o in options)  # type: ignore[index]
@@ -94,7 +94,7 @@ def test_a_long_timeline_stays_under_fifty_blocks() -> None:
         Event(NOW - timedelta(days=n), "insight", "bug via call", NASTY, insight_id=n)
         for n in range(60)
     ]
-    account = Account(name="<!channel>" * 30, name_key="x", arr=5000.0, segment="smb")
+    account = AccountSummary(id=1, name="<!channel>" * 30, arr=5000.0, segment="smb")
     blocks = to_dicts(timeline_blocks(Timeline(account, events), now=NOW))
     assert len(blocks) == 50 and validate_blocks(blocks, limit=50) == []
     assert "older entries not shown" in json.dumps(blocks)

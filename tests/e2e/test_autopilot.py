@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.errors import UserError
 from bot.scheduler import drain
 from bot.services import autopilot
 from bot.services.surveys import start_relationship_campaign

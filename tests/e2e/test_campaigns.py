@@ -12,10 +12,11 @@ from sqlalchemy import update
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain
 from bot.services import autopilot
 from bot.services.surveys import start_relationship_campaign
-from storage.models import Contact, Invitation, InvitationStatus
+from storage.models import Contact, Invitation
 from tests.e2e.test_autopilot import _dms, _invitations
 from tests.e2e.test_voc import ask, shown
 from tests.harness import SlackSender, cli_env, vocbot

@@ -15,9 +15,10 @@ from bot.core.config import Settings
 from bot.core.runtime import build_runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain
 from storage.db import Database
-from storage.models import Contact, Invitation, InvitationStatus, Response
+from storage.models import Contact, Invitation, Response
 from tests.harness import (
     BOT_TOKEN,
     TEST_SEND_BURST,

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from bot.core.config import Settings
 from bot.core.runtime import build_runtime
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.vocabulary import InvitationStatus
 from bot.services.surveys import start_relationship_campaign
 from storage.db import Database
-from storage.models import Account, Contact, Invitation, InvitationStatus, SurveyLink
+from storage.models import Account, Contact, Invitation, SurveyLink
 from tests.harness import BOT_TOKEN, cli_env, eventually, start_vocbot
 from tests.mail import smtp_server
 

@@ -14,11 +14,12 @@ from sqlalchemy import func, select, update
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain, run_due
 from bot.services.surveys import start_relationship_campaign
 from bot.services.transactional import schedule_for_event
 from handlers.survey_page import PER_ADDRESS
-from storage.models import Contact, Invitation, InvitationStatus, OutboxEvent, Response
+from storage.models import Contact, Invitation, OutboxEvent, Response
 from tests.mail import (
     SMTP_PASSWORD,
     SMTP_USER,

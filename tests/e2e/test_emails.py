@@ -10,9 +10,9 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.errors import UserError
 from bot.services.importer import import_contacts
 from bot.services.surveys import start_relationship_campaign
 from storage.models import Contact, Insight

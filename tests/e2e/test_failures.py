@@ -9,9 +9,10 @@ from sqlalchemy import select, text
 
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain
 from bot.services.surveys import start_relationship_campaign
-from storage.models import Invitation, InvitationStatus
+from storage.models import Invitation
 from tests.harness import SlackSender, eventually
 from tests.payloads import block_action, view_submission
 from tests.seed import Person, add_people

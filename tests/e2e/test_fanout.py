@@ -8,15 +8,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.core.errors import SlackConfigError
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.errors import SlackConfigError
+from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain
 from bot.services import delivery
 from bot.services.delivery import deliver_due
 from bot.services.surveys import start_relationship_campaign
-from storage.models import Invitation, InvitationStatus
+from storage.models import Invitation
 from tests.seed import Person, add_people
 
 S = InvitationStatus

@@ -18,18 +18,12 @@ from blocks.digest import digest_blocks, digest_text
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.vocabulary import SET_BY_RESPONDENT, InvitationStatus
 from bot.scheduler import drain, run_due
 from bot.services.digest import build_digest
 from bot.services.surveys import start_relationship_campaign
 from storage.insights import theme_counts
-from storage.models import (
-    SET_BY_RESPONDENT,
-    Insight,
-    Invitation,
-    InvitationStatus,
-    Response,
-    ThemeTag,
-)
+from storage.models import Insight, Invitation, Response, ThemeTag
 from tests.e2e import test_ingest
 from tests.e2e.test_ingest import ANA, Hooks
 from tests.e2e.test_reach import CUSTOMER_TEAM, SHARED

@@ -15,8 +15,9 @@ from sqlalchemy import func, select, update
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import run_due
-from storage.models import Account, Contact, IngestedEvent, Invitation, InvitationStatus
+from storage.models import Account, Contact, IngestedEvent, Invitation
 from tests.seed import Person, add_people
 
 S = InvitationStatus

@@ -15,11 +15,12 @@ from bot.core.config import Settings
 from bot.core.runtime import build_runtime, utcnow
 from bot.devkit.emulator import SlackEmulator
 from bot.domain.reports import DeliveryReport
+from bot.domain.vocabulary import InvitationStatus
 from bot.services.delivery import deliver_due, reconcile_stale
 from bot.services.surveys import start_relationship_campaign
 from storage import invitations
 from storage.db import Database
-from storage.models import Invitation, InvitationStatus
+from storage.models import Invitation
 from tests.seed import Person, add_people
 
 pytestmark = pytest.mark.postgres

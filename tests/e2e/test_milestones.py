@@ -14,19 +14,12 @@ from sqlalchemy import func, select, update
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain
 from bot.services import digest
 from bot.services.importer import import_contacts
 from storage.db import Database
-from storage.models import (
-    Account,
-    Contact,
-    ExitAnswer,
-    IngestedEvent,
-    Invitation,
-    InvitationStatus,
-    MilestoneAsk,
-)
+from storage.models import Account, Contact, ExitAnswer, IngestedEvent, Invitation, MilestoneAsk
 from tests.e2e.test_ingest import ANA, DROP, Hooks, hooks  # noqa: F401  (the fixture)
 from tests.harness import SlackSender, eventually, json_body
 from tests.payloads import block_action, view_submission

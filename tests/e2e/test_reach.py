@@ -14,18 +14,11 @@ from sqlalchemy import delete, func, select, update
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain
 from bot.services.export import export_responses
 from bot.services.surveys import CampaignReport, Unreachable, start_relationship_campaign
-from storage.models import (
-    Account,
-    Advocacy,
-    Contact,
-    FollowUpCase,
-    Invitation,
-    InvitationStatus,
-    Response,
-)
+from storage.models import Account, Advocacy, Contact, FollowUpCase, Invitation, Response
 from tests.harness import SlackSender, cli_env, eventually, vocbot
 from tests.payloads import block_action, view_submission
 from tests.seed import Person, add_people

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from bot.core.config import Settings
 from bot.core.runtime import build_runtime
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.vocabulary import InvitationStatus
 from bot.services.surveys import start_relationship_campaign
 from storage.db import Database
-from storage.models import Account, Contact, Invitation, InvitationStatus
+from storage.models import Account, Contact, Invitation
 from tests.harness import BOT_TOKEN, cli_env, eventually, start_vocbot
 
 pytestmark = pytest.mark.postgres

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from bot.core.errors import ConfigError
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.errors import ConfigError
 from bot.services.startup import check_slack
 
 

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain, run_due
 from bot.services.surveys import start_relationship_campaign
-from storage.models import Contact, Invitation, InvitationStatus, Response
+from storage.models import Contact, Invitation, Response
 from tests.harness import SlackSender, eventually
 from tests.payloads import block_action, view_submission
 from tests.seed import Person, add_people
@@ -474,7 +475,7 @@ async def test_send_filters_by_segment_account_and_email(
 
 
 async def test_send_explains_unknown_accounts_and_segments(rt: Runtime) -> None:
-    from bot.core.errors import UserError
+    from bot.domain.errors import UserError
 
     await add_people(rt.db, Person("ana@acme.test", account="Acme"))
     with pytest.raises(

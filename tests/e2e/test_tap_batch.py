@@ -12,11 +12,12 @@ from sqlalchemy import insert, select, update
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
 from bot.domain.outcomes import TapOutcome
+from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain
 from bot.services.surveys import start_relationship_campaign
 from bot.services.taps import TapResult, record_tap
 from storage.group_commit import GroupCommit
-from storage.models import Contact, FollowUpCase, Invitation, InvitationStatus, Response
+from storage.models import Contact, FollowUpCase, Invitation, Response
 from tests.seed import Person, add_people
 
 pytestmark = pytest.mark.postgres

@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain
 from bot.services.surveys import start_relationship_campaign
-from storage.models import Contact, Invitation, InvitationStatus, Response
+from storage.models import Contact, Invitation, Response
 from tests.harness import SlackSender, eventually
 from tests.payloads import block_action
 from tests.seed import Person, add_people

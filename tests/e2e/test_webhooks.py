@@ -17,10 +17,10 @@ from aiohttp import web
 from sqlalchemy import select, update
 
 from blocks.ids import ActionId, BlockId, CallbackId
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.errors import UserError
 from bot.scheduler import drain, run_due
 from bot.services import webhooks
 from bot.services.surveys import start_relationship_campaign

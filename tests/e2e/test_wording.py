@@ -13,12 +13,13 @@ from sqlalchemy import select, update
 
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import Call, SlackEmulator
+from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain
 from bot.services.delivery import reconcile_stale, survey_metadata
 from bot.services.surveys import start_relationship_campaign
 from bot.services.wording import set_wording
 from storage import invitations
-from storage.models import Account, Contact, Invitation, InvitationStatus, QuestionWording
+from storage.models import Account, Contact, Invitation, QuestionWording
 from tests.e2e.test_email_surveys import _emailed, browser, mail_rt, smtp
 from tests.e2e.test_voc import ask, shown
 from tests.harness import SlackSender, cli_env, eventually, vocbot

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.domain.records import Answer, NewResponse
+from bot.domain.vocabulary import InvitationStatus
 from storage import invitations, responses
 from storage.db import Database
-from storage.models import Invitation, InvitationStatus, Response
+from storage.models import Invitation, Response
 from tests.seed import Person, add_people
 
 pytestmark = pytest.mark.postgres
@@ -47,7 +49,7 @@ async def test_only_open_invitations_are_answered_each_with_its_own_time(db: Dat
     statuses = [S.SENT, S.REMINDED, S.SENDING, S.ANSWERED, S.EXPIRED]
     ids = await _invitations(db, statuses)
     answers = [
-        invitations.Answer(key, NOW + timedelta(seconds=i), "DTAPPED", "9.000900")
+        Answer(key, NOW + timedelta(seconds=i), "DTAPPED", "9.000900")
         for i, key in enumerate([*ids, 999_999])  # and one that does not exist
     ]
     async with db.transaction() as session:
@@ -69,7 +71,7 @@ async def test_only_open_invitations_are_answered_each_with_its_own_time(db: Dat
 
 async def test_one_answer_per_invitation_in_a_batch(db: Database) -> None:
     [key] = await _invitations(db, [S.SENT])
-    twice = [invitations.Answer(key, NOW), invitations.Answer(key, NOW)]
+    twice = [Answer(key, NOW), Answer(key, NOW)]
     async with db.transaction() as session:
         with pytest.raises(ValueError, match="one answer per invitation"):
             await invitations.answer_many(session=session, answers=twice, from_statuses=OPEN)
@@ -82,7 +84,7 @@ async def test_responses_go_in_one_insert_and_a_second_answer_is_refused(db: Dat
             i.id: i.contact_id for i in (await session.execute(select(Invitation))).scalars()
         }
     rows = [
-        responses.NewResponse(key, contacts[key], 1, "nps", score, "promoter", NOW)
+        NewResponse(key, contacts[key], 1, "nps", score, "promoter", NOW)
         for key, score in zip(ids, (9, 10), strict=True)
     ]
     async with db.transaction() as session:

@@ -6,17 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.domain.figures import Digest, Window
+from bot.domain.scores import ScoreSplit
 from bot.services.digest import compute_digest
 from storage.db import Database
-from storage.digest import (
-    Digest,
-    Window,
-    months_before,
-    nps_breakdowns,
-    period_figures,
-    weekly_nps,
-)
-from storage.nps import ScoreSplit
+from storage.digest import months_before, nps_breakdowns, period_figures, weekly_nps
 from tests.digest_fixture import AS_OF, seed_digest
 
 pytestmark = pytest.mark.postgres

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from bot.domain.vocabulary import InvitationStatus
 from storage import invitations, responses
 from storage.db import Database
-from storage.models import Account, Contact, InvitationStatus, Response
+from storage.models import Account, Contact, Response
 
 pytestmark = pytest.mark.postgres
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)

@@ -14,7 +14,7 @@ from bot.core.config import (
     parse_duration,
     read_dotenv,
 )
-from bot.core.errors import ConfigError
+from bot.domain.errors import ConfigError
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.config import load_settings, redact_url
-from bot.core.errors import ConfigError
+from bot.domain.errors import ConfigError
 from bot.services.email_survey import compose, enabled, smtp_target
 from storage.models import Contact, Invitation
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.config import load_settings
-from bot.core.errors import ConfigError
+from bot.domain.errors import ConfigError
 
 
 def test_the_days_default_to_30_60_90(monkeypatch: pytest.MonkeyPatch) -> None:

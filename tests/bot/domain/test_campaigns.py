@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.errors import UserError
 from bot.domain.campaigns import CampaignId, check_future, moved_due, parse_at, parse_id
+from bot.domain.errors import UserError
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 

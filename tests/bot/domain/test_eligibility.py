@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain.eligibility import skip_reason
-from storage.models import SkipReason
+from bot.domain.vocabulary import SkipReason
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 

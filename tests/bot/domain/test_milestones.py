@@ -13,7 +13,7 @@ from bot.domain.exit_survey import (
     parse_reasons,
     themes_for,
 )
-from storage.models import Theme
+from bot.domain.vocabulary import Theme
 
 DAYS = (30, 60, 90)
 

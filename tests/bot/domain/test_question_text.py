@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from blocks.text import escape
-from bot.core.errors import UserError
+from bot.domain.errors import UserError
 from bot.domain.question_text import LONGEST, TEXT_MAX, check_template, fill
 
 VALUES = {"first_name": "Aina", "product": "Acme Cloud", "csm_name": "Ben Tan"}

@@ -11,7 +11,7 @@ from bot.domain.questions import (
     plan,
     theme_choice,
 )
-from storage.models import SurveyKind, Theme, Trigger
+from bot.domain.vocabulary import SurveyKind, Theme, Trigger
 
 K = SurveyKind
 

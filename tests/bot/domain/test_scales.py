@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.scales import SCALES, category, needs_follow_up
-from storage.models import SurveyKind
+from bot.domain.vocabulary import SurveyKind
 
 
 def test_scales_match_the_spec() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from storage.models import Theme
+from bot.domain.vocabulary import Theme
 from tests.theme_eval import DATA, load, score
 
 MICRO_F1_BAR = 0.97  # reached: 0.998

@@ -6,7 +6,7 @@ import pytest
 
 from bot.domain.lexicon import ENTRIES
 from bot.domain.themes import read, tag, tag_insight
-from storage.models import InsightType, Sentiment, Theme
+from bot.domain.vocabulary import InsightType, Sentiment, Theme
 
 T = Theme
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.errors import UserError
+from bot.domain.errors import UserError
 from bot.domain.voc_command import Draft, parse_line, parse_period, split_command
-from storage.models import InsightSource, InsightType, Sentiment
+from bot.domain.vocabulary import InsightSource, InsightType, Sentiment
 
 
 @pytest.mark.parametrize(

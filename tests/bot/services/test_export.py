@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert, update
 
-from bot.core.errors import UserError
+from bot.domain.errors import UserError
 from bot.services.export import export_responses
 from storage.db import Database
 from storage.export import FIELDS

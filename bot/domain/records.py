@@ -1,0 +1,111 @@
+"""Row-shaped values passed between storage and the services: one contact, case or answer.
+
+Each is what a use case needs of a row, not the row itself, so the layers above storage
+never hold a live table object.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.scores import ScoreSplit
+
+
+@dataclass(frozen=True)
+class NewResponse:
+    invitation_id: int
+    contact_id: int
+    account_id: int
+    kind: str
+    score: int
+    category: str
+    answered_at: datetime
+    agent: str | None = None  # the ticket's labels (storage/csat.py `context_labels`)
+    issue_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """What identifies one contact in text: their email, name and Slack id."""
+
+    contact_id: int
+    email: str
+    name: str | None
+    slack_user_id: str | None
+
+    @property
+    def needles(self) -> list[str]:
+        return [n for n in (self.email, self.name, self.slack_user_id) if n and n.strip()]
+
+    def pattern(self) -> re.Pattern[str]:
+        words = "|".join(re.escape(n) for n in sorted(self.needles, key=len, reverse=True))
+        return re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An invitation to mark answered, with where its survey message is (kept when known)."""
+
+    invitation_id: int
+    answered_at: datetime
+    dm_channel: str | None = None
+    message_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimedRun:
+    id: int
+    period: str
+    due_at: datetime
+    attempts: int  # including this one
+    channel: str | None
+    message_ts: str | None  # set when an earlier attempt posted the message
+
+
+@dataclass(frozen=True)
+class Member:
+    """What planning needs of one contact an autopilot covers."""
+
+    id: int
+    tz: str | None
+    opted_out: bool
+
+
+@dataclass(frozen=True)
+class HomeCase:
+    id: int
+    account: str
+    kind: str
+    score: int
+    opened_at: datetime
+    claimed_by: str | None
+    overdue: bool
+    channel: str | None
+    message_ts: str | None
+    comment: str | None = None  # the survey comment, for its churn / expansion flags
+
+
+@dataclass(frozen=True)
+class CaseCounts:
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class AccountNps:
+    account: str
+    split: ScoreSplit
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """What a message shows of an account: its name and the facts beside it."""
+
+    id: int
+    name: str
+    segment: str | None = None
+    plan: str | None = None
+    arr: float | None = None
+    health: str | None = None
