@@ -94,7 +94,7 @@ async def _cli(
     monkeypatch.setattr(bot.cli, "build_runtime", partial(build_runtime, clock=FakeClock(now)))
     runner = CliRunner()
     result = await asyncio.to_thread(
-        runner.invoke, bot.cli.cli, list(args), env={"LOG_LEVEL": "WARNING", **env}
+        runner.invoke, bot.cli.cli, list(args), env={"LOG_LEVEL": "ERROR", **env}
     )
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
@@ -457,6 +457,75 @@ async def _wording(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         "python -m bot wording show",
         "python -m bot wording reset nps --lang en",
     )  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------
+# sending, against the Slack emulator
+
+TEAM_CSV = """email,account,name,segment,slack_channel
+ana@acme.example,Acme Logistics,Ana Lim,enterprise,
+ben@acme.example,Acme Logistics,Ben Okafor,enterprise,
+nadia@kinabalu.example,Kinabalu Freight,Nadia,mid-market,C0KINABALU
+zed@initech.example,Initech,Zed,mid-market,C0INITECHSHRD
+nobody@hooli.example,Hooli,,smb,
+kim@globex.example,Globex,Kim,smb,
+lee@globex.example,Globex,Lee,smb,
+"""
+
+
+async def _with_slack(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    work: Callable[[dict[str, str]], Awaitable[str]],
+) -> str:
+    """The team of TEAM_CSV imported, with the emulator standing in for Slack: Ana, Ben, Kim
+    and Lee are members; Nadia is in another organisation, in Kinabalu's shared channel;
+    the bot was never invited to Initech's; nobody at Hooli is in Slack."""
+    from bot.devkit.emulator import SlackEmulator
+    from tests.harness import BOT_TOKEN
+
+    async with SlackEmulator() as slack:
+        for user, email in (("U0ANA", "ana"), ("U0BEN", "ben"), ("U0KIM", "kim"), ("U0LEE", "lee")):
+            domain = "acme" if email in ("ana", "ben") else "globex"
+            slack.add_user(user, email=f"{email}@{domain}.example", tz="Asia/Kuala_Lumpur")
+        slack.add_user("U0NADIA", email="nadia@kinabalu.example", team_id="T0KINABALU")
+        slack.add_channel("C0KINABALU", ["U0NADIA"])
+        slack.add_user("U0ZED", email="zed@initech.example", team_id="T0INITECH")
+        slack.add_channel("C0INITECHSHRD", ["U0ZED"], bot_member=False)
+        env = _sqlite(tmp_path) | {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.api_url}
+        code, out = await _import_contacts(monkeypatch, env, tmp_path, TEAM_CSV)
+        assert code == 0, out
+        return await work(env)
+
+
+@producer("send")
+async def _send(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    async def work(env: dict[str, str]) -> str:
+        return await _session(
+            monkeypatch, env, CONTACTS_AT,
+            "python -m bot send nps --now --unreachable unreached.csv",
+        )  # fmt: skip
+
+    return await _with_slack(tmp_path, monkeypatch, work)
+
+
+@producer("campaigns")
+async def _campaigns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    async def work(env: dict[str, str]) -> str:
+        for line in (
+            "send nps --segment enterprise --now", "run-due", "send csat --segment smb",
+            "send nps --segment mid-market", "autopilot nps --every 90d",
+        ):  # fmt: skip
+            code, out = await _cli(monkeypatch, env, CONTACTS_AT, *shlex.split(line))
+            assert code == 0, (line, out)
+        return await _session(
+            monkeypatch, env, CONTACTS_AT,
+            "python -m bot campaigns",
+            "python -m bot campaigns cancel 2",
+            'python -m bot campaigns reschedule 3 --at "2026-12-08 09:30"',
+        )  # fmt: skip
+
+    return await _with_slack(tmp_path, monkeypatch, work)
 
 
 # ------------------------------------------------------------------------------------------
