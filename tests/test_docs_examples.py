@@ -313,11 +313,30 @@ async def _quick_start(text: str, tmp_path: Path) -> None:
     assert lines[-1] == "pytest" and "\npytest\n" in ci
 
 
-@checker("production-install")
 async def _production_install(text: str, tmp_path: Path) -> None:
+    """The production lock, which holds no test tool (tests/test_dependencies.py)."""
     [line] = _code(text).splitlines()
-    assert line.startswith("pip install --require-hashes -r requirements.lock ")
+    assert line == "pip install --require-hashes -r requirements.lock && pip install --no-deps ."
     assert "pytest==" not in (ROOT / "requirements.lock").read_text()
+
+
+CHECKERS["production-install"] = CHECKERS["production-install-ops"] = _production_install
+
+
+def test_the_commands_table_names_every_command() -> None:
+    """docs/operations.md's table of commands and the CLI's commands are the same."""
+    from typer.main import get_command
+
+    from bot.cli import cli
+
+    text = (ROOT / "docs" / "operations.md").read_text()
+    table = text.split("## Running it\n", 1)[1].strip().split("\n\n", 1)[0]
+    named = {
+        word.strip("`").split()[0]
+        for row in table.splitlines()[2:]
+        for word in row.split(" | ", 1)[0].strip("| ").split(" / ")
+    }
+    assert named == set(get_command(cli).commands), named ^ set(get_command(cli).commands)
 
 
 @checker("day-to-day")
@@ -547,6 +566,18 @@ def test_every_block_of_every_page_is_an_example_an_input_or_a_recorded_run() ->
                 f"{page.name}:{line}: a code block that is neither an example, an input nor a "
                 "recorded run (tests/test_docs_examples.py says how to mark it)"
             )
+
+
+def test_no_page_has_an_indented_code_block() -> None:
+    """Code is fenced, so that the test above sees every block."""
+    for page in PAGES:
+        fence, previous = False, ""
+        for number, line in enumerate(page.read_text().splitlines(), 1):
+            if FENCE.match(line):
+                fence = not fence
+            elif not fence and not previous.strip() and re.match(r" {4,}\S", line):
+                raise AssertionError(f"{page.name}:{number}: an indented code block; fence it")
+            previous = line
 
 
 def test_every_marked_example_and_input_has_its_producer() -> None:
