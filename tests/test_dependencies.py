@@ -53,7 +53,7 @@ def _assert_pinned(lock: str, requirements: list[Requirement]) -> None:
     pins = _locked(lock)
     for requirement in requirements:
         name = canonicalize_name(requirement.name)
-        assert name in pins, f"{name} is not in {lock}: refresh it (docs/operations.md)"
+        assert name in pins, f"{name} is not in {lock}: refresh it (README.md, "Development")"
         for version, _entry in pins[name]:
             assert requirement.specifier.contains(version, prereleases=True), (name, version)
     assert all("--hash=sha256:" in entry for pinned in pins.values() for _, entry in pinned)
@@ -78,7 +78,7 @@ def test_both_locks_agree_on_every_package_they_share() -> None:
 
 
 def test_the_locks_are_made_by_the_commands_the_docs_give() -> None:
-    docs = (ROOT / "README.md").read_text() + (ROOT / "docs" / "operations.md").read_text()
+    docs = (ROOT / "README.md").read_text() + (ROOT / "docs" / "development.md").read_text()
     for lock, extra in ((PRODUCTION_LOCK, ""), (DEV_LOCK, " --extra dev")):
         command = (
             f"uv pip compile pyproject.toml{extra} --generate-hashes --universal"
