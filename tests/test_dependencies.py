@@ -53,7 +53,7 @@ def _assert_pinned(lock: str, requirements: list[Requirement]) -> None:
     pins = _locked(lock)
     for requirement in requirements:
         name = canonicalize_name(requirement.name)
-        assert name in pins, f"{name} is not in {lock}: refresh it (README.md, "Development")"
+        assert name in pins, f"{name} is not in {lock}: refresh it (README.md, Development)"
         for version, _entry in pins[name]:
             assert requirement.specifier.contains(version, prereleases=True), (name, version)
     assert all("--hash=sha256:" in entry for pinned in pins.values() for _, entry in pinned)
