@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test suite on Python 3.13, installed from requirements.lock as README.md says.
+# The test suite on Python 3.13, installed from requirements-dev.lock as README.md says.
 #
 # This machine's Debian (bookworm) has Python 3.11 only, so Python 3.13 comes from Debian
 # trixie, which ships it: debootstrap puts a minimal trixie in $VOC_CI_TRIXIE (kept for
@@ -62,7 +62,7 @@ chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root LANG=C.UTF-8 CI="${
     python3.13 -m venv /opt/venv313
     . /opt/venv313/bin/activate
     echo "== virtualenv (/opt/venv313 in the chroot, $(python --version))"
-    pip install --require-hashes -r requirements.lock && pip install --no-deps -e .
+    pip install --require-hashes -r requirements-dev.lock && pip install --no-deps -e .
     echo "== tests on $(python --version)"
     pytest -p no:cacheprovider "$@"
   ' py313 "$@"
