@@ -13,12 +13,12 @@ from handlers import gate
 DRIBBLE_EVERY = 0.05  # seconds between two bytes: far slower than any real client
 
 
-async def _dribble(url: str, stop: asyncio.Event) -> bytes:
+async def dribble(url: str, stop: asyncio.Event, path: str = "/slack/events") -> bytes:
     """POST an unsigned 100 kB body one byte at a time; what the server answered."""
     where = urlsplit(url)
     reader, writer = await asyncio.open_connection(where.hostname, where.port)
     head = (
-        "POST /slack/events HTTP/1.1\r\n"
+        f"POST {path} HTTP/1.1\r\n"
         f"Host: {where.hostname}\r\n"
         "Content-Type: application/x-www-form-urlencoded\r\n"
         "Content-Length: 100000\r\n\r\n"
@@ -44,7 +44,7 @@ async def test_a_dribbled_body_is_never_being_acked_and_ends_in_408(
 ) -> None:
     monkeypatch.setattr(gate, "BODY_TIMEOUT", 1.0)
     stop = asyncio.Event()
-    slow = asyncio.create_task(_dribble(app_url, stop))
+    slow = asyncio.create_task(dribble(app_url, stop))
     try:
         await asyncio.sleep(DRIBBLE_EVERY * 6)  # the body is being read, a byte at a time
         assert not slow.done()
