@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ from storage.models import Account, Contact
 from tests.digest_fixture import AS_OF, seed_digest
 from tests.e2e.test_home import _home_of, _open_home
 from tests.e2e.test_voc import CSM, ask, rows, seed, shown
-from tests.harness import SlackSender, eventually
+from tests.harness import SlackSender, cli_env, eventually, vocbot
 
 pytestmark = pytest.mark.postgres
 PARTNER = "TPARTNER"  # another organisation, in a Slack Connect channel with ours
@@ -83,3 +84,16 @@ async def test_an_import_naming_an_external_csm_refuses_each_such_line(
     fixed = CSV.replace("U0GUS", "U0BEA")
     report = await import_contacts(db=rt.db, csv_text=fixed, now=rt.now(), external=external)
     assert not report.errors and report.contacts_created == 4
+
+
+async def test_the_import_command_asks_slack_about_each_csm(
+    emulator: SlackEmulator, database_url: str, tmp_path: Path
+) -> None:
+    emulator.add_user("U0GUS", name="Gus", team_id=PARTNER)
+    (tmp_path / "contacts.csv").write_text(CSV)
+    env = cli_env(api_url=emulator.api_url, database_url=database_url, home=tmp_path)
+    code, _, err = await vocbot(env, "import", "contacts", "contacts.csv", cwd=tmp_path)
+    assert code == 1 and "line 2: csm U0GUS is someone of another organisation" in err
+    assert [c.args["user"] for c in emulator.calls_to("users.info")] == [
+        "U0BEA", "U0GUS", "U0NOBODY"
+    ]  # once each  # fmt: skip
