@@ -90,12 +90,13 @@ async def run_server(rt: Runtime, *, port: int, scheduler: bool = True) -> None:
 
 async def _slack_events(request: web.Request) -> web.Response:
     """Bolt sees only signed, readable requests (handlers/gate.py); nothing here answers 5xx."""
+    checked = await gate.signed_bolt_request(
+        request, request.app[VERIFIER], request.app[REJECTIONS]
+    )
+    if isinstance(checked, web.Response):
+        return checked
+    # counted once verified: an unsigned or dribbled body holds back no one's work
     with request.app[WEB_RUNTIME].acks.acking():  # work after acks waits meanwhile
-        checked = await gate.signed_bolt_request(
-            request, request.app[VERIFIER], request.app[REJECTIONS]
-        )
-        if isinstance(checked, web.Response):
-            return checked
         try:
             response = await request.app[BOLT].async_dispatch(checked)
         except Exception as exc:  # a signed payload of a shape Bolt cannot take

@@ -178,6 +178,9 @@ def import_contacts(
     file: Annotated[Path, typer.Argument(help="CSV with a header row.")],
 ) -> None:
     """Upsert accounts and contacts from a CSV; any bad row → nothing imported, exit 1."""
+    from functools import partial
+
+    from bot.services import roles
     from bot.services.importer import format_report
     from bot.services.importer import import_contacts as run_import
 
@@ -186,7 +189,12 @@ def import_contacts(
     report = _run(
         settings,
         lambda rt: run_import(
-            db=rt.db, csv_text=csv_text, now=rt.now(), milestone_days=settings.milestone_days
+            db=rt.db,
+            csv_text=csv_text,
+            now=rt.now(),
+            milestone_days=settings.milestone_days,
+            # with a bot token, Slack says whether each CSM is of our own organisation
+            external=partial(roles.is_external, rt) if settings.slack_bot_token else None,
         ),
     )
     typer.echo(format_report(report), err=bool(report.errors))

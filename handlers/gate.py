@@ -1,13 +1,16 @@
 """The door of `POST /slack/events`: size, timestamp and signature checked before any parsing.
 
-A request that fails is answered 401 (413 when too large) without its body ever being
-decoded or logged; one WARNING a minute says what to check. A signed body that cannot be
-read as Slack sends it (not UTF-8, JSON nested past reason, a `payload` that is not JSON)
-is answered 400. Only then does Bolt see the request (bot/app.py).
+A request that fails is answered 401 (413 when too large, 408 when its body does not
+arrive within `BODY_TIMEOUT`) without its body ever being decoded or logged; one WARNING
+a minute says what to check. A signed body that cannot be read as Slack sends it (not
+UTF-8, JSON nested past reason, a `payload` that is not JSON) is answered 400. Only then
+does Bolt see the request (bot/app.py), and only then does it count as being acked
+(bot/core/acks.py): a client dribbling an unsigned body holds back no one's work.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -24,6 +27,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; a view submission is < 100 kB
 MAX_DEPTH = 64  # JSON nesting Slack never comes near; deeper is junk, not a payload
 STALE_AFTER = 300  # seconds: Slack's own limit on a request's timestamp
+BODY_TIMEOUT = 10.0  # seconds to receive a whole body; Slack sends its few kB at once
 WARN_EVERY = 60.0  # seconds between two warnings about rejected requests
 
 
@@ -44,7 +48,13 @@ async def signed_bolt_request(
     if (request.content_length or 0) > MAX_BODY:
         rejections.happened(reason="too large")
         return web.Response(status=413, text="too large")
-    body = await _read_capped(request)
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            body = await _read_capped(request)
+    except TimeoutError:  # the access log has it; no warning: the signing secret is not at fault
+        slow = web.Response(status=408, text="request body too slow")
+        slow.force_close()  # the rest of the body must not be read as a next request
+        return slow
     if body is None:
         rejections.happened(reason="too large")
         return web.Response(status=413, text="too large")

@@ -5,16 +5,17 @@ open every link); the form is a plain HTML form (no JavaScript) with a CSRF toke
 must match a cookie set by the GET. One-click unsubscribe (RFC 8058) is a POST to
 `/s/{token}/unsubscribe`, which needs no cookie: mail clients send it on their own.
 Every response carries a strict Content-Security-Policy, `Referrer-Policy: no-referrer`
-and `X-Frame-Options: DENY`; requests are limited per token and per address.
+and `X-Frame-Options: DENY`; requests are limited per token and per address
+(handlers/rate_limit.py: `X-Forwarded-For` counts only from `TRUSTED_PROXIES`). A form
+is text fields only, and must arrive within `BODY_TIMEOUT`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import secrets
-import time
-from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from bot.domain.scales import scale_for
 from bot.services import survey_page
 from bot.services.survey_page import COMMENT_MAX, PageState, SurveyPage
 from handlers.context import WEB_RUNTIME
+from handlers.rate_limit import RateLimit, client_address
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 CSRF_COOKIE = "voc_csrf"
 PER_TOKEN = 30  # requests a minute for one link
 PER_ADDRESS = 300  # requests a minute from one address (a whole office may share one)
-WINDOW = 60.0
+BODY_TIMEOUT = 10.0  # seconds for a form to arrive: a browser sends it at once
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -50,28 +52,6 @@ HEADERS = {
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
 )
-
-
-class RateLimit:
-    """A sliding one-minute window of request times per key."""
-
-    def __init__(self, limit: int, clock: Any = time.monotonic) -> None:
-        self.limit = limit
-        self.clock = clock
-        self.seen: dict[str, deque[float]] = defaultdict(deque)
-
-    def allow(self, key: str) -> bool:
-        now = self.clock()
-        times = self.seen[key]
-        while times and now - times[0] > WINDOW:
-            times.popleft()
-        if len(times) >= self.limit:
-            return False
-        times.append(now)
-        if len(self.seen) > 10_000:  # forget idle keys so memory stays bounded
-            for idle in [k for k, v in self.seen.items() if not v or now - v[-1] > WINDOW]:
-                del self.seen[idle]
-        return True
 
 
 LIMITS = web.AppKey("survey_page_limits", dict)
@@ -120,7 +100,9 @@ async def submit(request: web.Request) -> web.Response:
         return limited
     rt: Runtime = request.app[WEB_RUNTIME]
     token = _token(request)
-    form = await request.post()
+    form = await _form(request)
+    if isinstance(form, web.Response):
+        return form
     page = await survey_page.open_link(rt, token, rt.now())
     if page.state is PageState.OPEN:
         problem = _problem(request, form, page)
@@ -140,7 +122,9 @@ async def advocacy(request: web.Request) -> web.Response:
     if (limited := _limited(request)) is not None:
         return limited
     rt: Runtime = request.app[WEB_RUNTIME]
-    form = await request.post()
+    form = await _form(request)
+    if isinstance(form, web.Response):
+        return form
     if not _csrf_ok(request, form):
         page = await survey_page.open_link(rt, _token(request), rt.now())
         return _render(page, status=400, error=t(page.locale, "page.fix.form"))
@@ -174,6 +158,20 @@ async def unsubscribe(request: web.Request) -> web.Response:
     return _html("unsubscribe.html", page.locale, {"done": True})
 
 
+async def _form(request: web.Request) -> Any:
+    """The posted form's text fields; 400 for a file in it, 408 when it comes too slowly."""
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            form = await request.post()
+    except TimeoutError:
+        slow = _html("message.html", None, {"message": t(None, "page.busy")}, status=408)
+        slow.force_close()
+        return slow
+    if any(not isinstance(value, str) for value in form.values()):
+        return _html("message.html", None, {"message": t(None, "page.fix.form")}, status=400)
+    return form
+
+
 def _problem(request: web.Request, form: Any, page: SurveyPage) -> str | None:
     """What is wrong with a submitted form, said so the person can fix it; None when fine."""
     if not _csrf_ok(request, form):
@@ -194,7 +192,9 @@ def _csrf_ok(request: web.Request, form: Any) -> bool:
 
 def _limited(request: web.Request) -> web.Response | None:
     limits = request.app[LIMITS]
-    address = _address(request)
+    trusted = request.app[WEB_RUNTIME].settings.trusted_proxies
+    forwarded = request.headers.getall("X-Forwarded-For", [])
+    address = client_address(request.remote, forwarded, trusted)
     if limits["address"].allow(address) and limits["token"].allow(_token(request)):
         return None
     return _html("message.html", None, {"message": t(None, "page.busy")}, status=429)
@@ -233,12 +233,6 @@ def _html(
 
     body = _env.get_template(template).render(lang=language(locale), t=say, **context)
     return web.Response(text=body, status=status, content_type="text/html", headers=HEADERS)
-
-
-def _address(request: web.Request) -> str:
-    """The client's address: behind a platform's proxy, the hop it appended last."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    return forwarded.split(",")[-1].strip() or request.remote or "?"
 
 
 def _token(request: web.Request) -> str:

@@ -86,11 +86,12 @@ async def on_voc(
             return
         reply = _ephemeral(respond)
         verb, rest = voc_command.split_command(command.text)
-        try:
+        try:  # the person's own team (Slack's users.info), not where they typed it
+            team = await roles.team_of(rt, command.user_id, said=command.team_id)
             if verb in STAFF_VERBS:
-                await roles.require_staff(rt, command.user_id, command.team_id)
+                await roles.require_staff(rt, command.user_id, team)
             else:
-                await roles.require_member(rt, command.user_id, command.team_id)
+                await roles.require_member(rt, command.user_id, team)
             if not verb and not rest:
                 await _open_log_modal(rt, command.trigger_id, command.response_url, reply)
             else:

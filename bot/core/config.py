@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -84,6 +85,24 @@ def _split_ids(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
+
+
+PROXIES_HINT = "use IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.0/8,192.0.2.7"
+
+
+def parse_networks(value: object) -> tuple[IPv4Network | IPv6Network, ...]:
+    """`10.0.0.0/8,192.0.2.7` as networks (an address is a network of one)."""
+    if isinstance(value, tuple | list) and all(
+        isinstance(item, IPv4Network | IPv6Network) for item in value
+    ):
+        return tuple(value)
+    parts = _split_ids(value)
+    if not isinstance(parts, list):
+        raise ValueError(PROXIES_HINT)
+    try:
+        return tuple(ip_network(part, strict=False) for part in parts)
+    except ValueError:
+        raise ValueError(PROXIES_HINT) from None
 
 
 def _blank_is_unset(value: object) -> object:
@@ -168,6 +187,10 @@ class Settings(BaseSettings):
     product_name: str | None = None
     log_format: Literal["text", "json"] = "text"
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # worker / socket /metrics
+    # proxies whose X-Forwarded-For the survey page believes; none: the peer's address counts
+    trusted_proxies: Annotated[
+        tuple[IPv4Network | IPv6Network, ...], NoDecode, BeforeValidator(parse_networks)
+    ] = ()
     # days after onboarding_started / activated / customer_since that ask a survey
     milestone_days: Annotated[tuple[int, ...], NoDecode, BeforeValidator(parse_milestone_days)] = (
         30,

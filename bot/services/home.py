@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from blocks.home import HomeTab, home_view
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
+from bot.domain.errors import TryLater
 from bot.domain.figures import Window
 from bot.domain.records import CaseCounts
 from bot.domain.roles import Role, reads_accounts
@@ -26,6 +27,13 @@ ACCOUNTS_SHOWN = 25
 
 
 async def load_home(rt: Runtime, user_id: str, now: datetime) -> HomeTab:
+    """The person's tab: account figures only for staff of our own workspace."""
+    try:  # their own team, from Slack: a Slack Connect guest named as a CSM is external
+        found = await roles.role(rt, user_id, await roles.team_of(rt, user_id))
+    except TryLater:  # Slack cannot say who they are: nothing that needs a role
+        found = Role.EXTERNAL
+    if not reads_accounts(found):  # not staff: no account figures at all
+        return HomeTab(user_id, now, [], CaseCounts(0, 0), [], ScoreSplit(), 0)
     async with rt.db.session() as session:
         cases, counts = await home.open_cases(
             session=session,
@@ -42,9 +50,6 @@ async def load_home(rt: Runtime, user_id: str, now: datetime) -> HomeTab:
         completion = await follow_up_completion(
             session=session, since=now - QUARTER, until=now, now=now
         )
-    found = await roles.role(rt, user_id)
-    if not reads_accounts(found):  # not staff: no account figures at all
-        return HomeTab(user_id, now, [], CaseCounts(0, 0), [], ScoreSplit(), 0)
     return HomeTab(
         user_id,
         now,

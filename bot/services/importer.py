@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -86,14 +86,19 @@ async def import_contacts(
     csv_text: str,
     now: datetime,
     milestone_days: tuple[int, ...] = (),
+    external: Callable[[str], Awaitable[bool]] | None = None,
 ) -> ImportReport:
     """Check the whole file, then write it in one transaction, or write nothing and say why.
 
     With `milestone_days` (MILESTONE_DAYS), contacts of an account whose `customer_since`
     is recent get their day-N surveys planned in the same transaction
     (bot/services/transactional.py); an old customer_since plans nothing.
+    With `external` (`roles.is_external`: Slack shows the user in another organisation),
+    every line naming such a person as `csm` is refused: a CSM reads account data.
     """
     rows, errors = _parse(csv_text, today=now.date())
+    if external is not None:
+        errors += await _external_csms(rows, external)
     if errors:
         return ImportReport(errors=sorted(errors, key=lambda error: error.line))
     async with db.transaction() as session:
@@ -365,6 +370,23 @@ def _cross_row_errors(rows: list[_Row]) -> list[RowError]:
                 if first_value != value:
                     errors.append(_conflict(row, first, column))
     return errors
+
+
+async def _external_csms(
+    rows: list[_Row], external: Callable[[str], Awaitable[bool]]
+) -> list[RowError]:
+    """A line for each row whose CSM is someone of another organisation (Slack Connect)."""
+    named = {row.account_fields.get("csm_user_id") for row in rows} - {None}
+    outsiders = {csm for csm in sorted(named) if await external(csm)}
+    return [
+        RowError(
+            row.line,
+            f"csm {row.cells['csm']} is someone of another organisation (Slack Connect): "
+            "a CSM must be a member of your own workspace; write one of your team's member IDs",
+        )
+        for row in rows
+        if row.account_fields.get("csm_user_id") in outsiders
+    ]
 
 
 def _conflict(row: _Row, first: _Row, column: str) -> RowError:

@@ -14,11 +14,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.catalog import t
 from bot.core.runtime import Runtime
+from bot.core.slack import error_code
 from bot.domain.errors import TryLater, UserError
 from bot.domain.roles import Role, Who, changes_case, logs_feedback, reads_accounts, role_of
 from storage import accounts
 
 _WHO_WE_ARE: WeakKeyDictionary[AsyncWebClient, dict[str, str]] = WeakKeyDictionary()
+# user id → their team, from users.info; a user id never changes team
+_TEAMS: WeakKeyDictionary[AsyncWebClient, dict[str, str]] = WeakKeyDictionary()
+TEAMS_KEPT = 10_000
 
 
 async def _auth(rt: Runtime) -> dict[str, str]:
@@ -37,6 +41,39 @@ async def _auth(rt: Runtime) -> dict[str, str]:
 async def own_team(rt: Runtime) -> str:
     """Our workspace's team id; people of another team are external."""
     return (await _auth(rt))["team_id"]
+
+
+async def team_of(rt: Runtime, user_id: str, said: str = "") -> str:
+    """The team `user_id` belongs to, as Slack's `users.info` says (kept once known).
+
+    A payload's top-level team is where something happened, not who did it (a Slack Connect
+    guest acts in our workspace's channels). `said` is what the payload said of the person's
+    own team, used only when Slack does not know the user (`user_not_found`).
+    """
+    known = _TEAMS.setdefault(rt.slack, {})
+    if user_id in known:
+        return known[user_id]
+    try:
+        answer = await rt.slack.users_info(user=user_id)
+    except SlackApiError as exc:
+        if error_code(exc) == "user_not_found":
+            return said
+        raise TryLater("Slack did not say who this is; try again in a minute.") from exc
+    user = answer.get("user")
+    team = str(user.get("team_id") or "") if isinstance(user, dict) else ""
+    if not team:
+        return said
+    if len(known) >= TEAMS_KEPT:
+        known.pop(next(iter(known)))
+    known[user_id] = team
+    return team
+
+
+async def is_external(rt: Runtime, user_id: str) -> bool:
+    """Whether Slack shows `user_id` in another organisation than our workspace."""
+    team = await team_of(rt, user_id)
+    ours = await own_team(rt) if team else ""
+    return bool(team and ours and team != ours)
 
 
 async def workspace_url(rt: Runtime) -> str:
