@@ -161,6 +161,9 @@ async def _unhappy_ticket(
         case_id = (await session.execute(select(FollowUpCase.id))).scalar_one()
     await slack.interactive(_follow_up("UCSM", case_id, "recovered", f"Called Ana on {PHONE}"))
     await eventually(lambda: _count_events(rt, "case.closed"))
+    await eventually(  # the card shows the follow-up: nothing is left in flight
+        lambda: [c for c in emulator.calls_to("chat.update") if c.args["channel"] == VOC]
+    )
     return invitation
 
 
@@ -223,3 +226,24 @@ async def test_after_forget_the_sqlite_files_hold_no_copy_of_the_email(
     assert not any("write-ahead" in label for label in changed)
     for gone in (ANA, PHONE, HOME):
         assert gone.encode() not in raw(), gone
+
+
+async def test_a_card_slack_refused_is_named_and_forgetting_the_erased_address_redraws_it(
+    rt: Runtime,
+    emulator: SlackEmulator,
+    slack: SlackSender,
+    hooks: Hooks,  # noqa: F811
+) -> None:
+    await _unhappy_ticket(rt, emulator, slack, hooks)
+    [card] = emulator.messages(VOC)
+    emulator.fail("chat.update", error="channel_not_found")
+    changed = await privacy.forget(rt, ANA)
+    erased = erased_address(1)
+    assert changed[f"#voc cards Slack did not update (run `forget {erased}` again)"] == 1
+    assert ANA in json.dumps(emulator.messages(VOC))
+
+    again = await privacy.forget(rt, erased)
+    assert again["#voc cards (updated in Slack)"] == 1
+    [now_card] = emulator.messages(VOC)
+    assert now_card["ts"] == card["ts"] and "erased on request" in json.dumps(now_card)
+    assert ANA not in json.dumps(now_card)
