@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from blocks.catalog import DEFAULT_LOCALE, t
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.reading import reading_line
 from blocks.surveys import to_dicts
@@ -49,11 +50,13 @@ _HEALTH = {
     "red": ":red_circle:",
 }
 _UNKNOWN = "—"
+_TEAM_LOCALE = DEFAULT_LOCALE  # the #voc cards speak the team's language, English so far
 
 
 def case_text(card: CaseCard) -> str:
     """The notification text of the card, e.g. "NPS 3 from Ana (Acme): needs a follow-up"."""
-    who = _fit(card.contact_name or card.contact_email, _NAME_MAX, _escaped)
+    who = _erased_person() if card.erased else card.contact_name or card.contact_email
+    who = _fit(who, _NAME_MAX, _escaped)
     account = _fit(card.account_name, _NAME_MAX, _escaped)
     need = "support manager review" if _is_support(card) else "needs a follow-up"
     return f"{card.kind.upper()} {card.score} from {who} ({account}): {need}"
@@ -66,7 +69,7 @@ def case_blocks(card: CaseCard, *, now: datetime) -> list[Block]:
         label = f":rotating_light: *Support manager review*: low {card.kind.upper()}"
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=label)]))
     blocks.append(SectionBlock(fields=_fields(card, now)))
-    blocks.append(_comment(card))
+    blocks.append(_erased(card) if card.erased else _comment(card))
     blocks.append(SectionBlock(text=MarkdownTextObject(text=_status(card))))
     blocks.append(ContextBlock(elements=_history(card)))
     blocks.append(ActionsBlock(block_id=BlockId.CASE_ACTIONS, elements=_buttons(card)))
@@ -155,6 +158,8 @@ def _fields(card: CaseCard, now: datetime) -> list[MarkdownTextObject]:
     contact = _value(card.contact_email)
     if card.contact_name:
         contact = f"{_value(card.contact_name)}\n{contact}"
+    if card.erased:
+        contact = f"_{escape(_erased_person())}_"
     score = str(card.score)
     if card.previous_score is not None:
         score += f" (was {card.previous_score})"
@@ -190,6 +195,16 @@ def _health(health: str | None) -> str:
     emoji = _HEALTH.get(health.lower())
     name = _value(health).capitalize()
     return f"{emoji} {name}" if emoji else name
+
+
+def _erased_person() -> str:
+    return t(_TEAM_LOCALE, "case.erased.person")
+
+
+def _erased(card: CaseCard) -> Block:
+    """In place of the comment: the person's details were erased at their request."""
+    said = t(_TEAM_LOCALE, "case.erased", kind=card.kind.upper())
+    return ContextBlock(elements=[MarkdownTextObject(text=f":lock: {escape(said)}")])
 
 
 def _comment(card: CaseCard) -> Block:

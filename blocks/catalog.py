@@ -120,6 +120,11 @@ _EN: dict[str, str] = {
     "exit.thanks": "Thank you for telling us. We've passed it on to your account team.",
     "exit.your_reasons": "Your reasons: {reasons}",
     "exit.reminder": "A gentle reminder: we'd still like to know why you're leaving (above).",
+    "case.erased.person": "erased on request",
+    "case.erased": (
+        "The customer's details were erased at their request: name, email and comment. "
+        "The {kind} score stays, anonymous, in the figures; the follow-up can still be logged."
+    ),
 }
 
 _MS: dict[str, str] = {
@@ -250,6 +255,11 @@ _MS: dict[str, str] = {
     ),
     "exit.your_reasons": "Sebab anda: {reasons}",
     "exit.reminder": "Peringatan mesra: kami masih ingin tahu mengapa anda pergi (di atas).",
+    "case.erased.person": "dipadam atas permintaan",
+    "case.erased": (
+        "Butiran pelanggan ini telah dipadam atas permintaan mereka: nama, e-mel dan komen. "
+        "Skor {kind} kekal tanpa nama dalam angka; susulan masih boleh direkodkan."
+    ),
 }
 
 _EN.update(web_catalog.EN)  # the survey email and page (blocks/web_catalog.py)

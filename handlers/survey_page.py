@@ -141,8 +141,8 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
         return limited
     rt: Runtime = request.app[WEB_RUNTIME]
     page = await survey_page.open_link(rt, _token(request), rt.now())
-    if page.state is PageState.UNKNOWN:
-        return _render(page, status=404)
+    if page.state in (PageState.UNKNOWN, PageState.GONE):
+        return _render(page)
     return _html("unsubscribe.html", page.locale, {"done": False})
 
 
@@ -215,6 +215,8 @@ def _render(
     locale = page.locale
     if page.state is PageState.UNKNOWN:
         return _html("message.html", None, {"message": t(None, "page.unknown")}, status=404)
+    if page.state is PageState.GONE:  # its person was forgotten: nothing of theirs is shown
+        return _html("message.html", None, {"message": t(None, "page.unknown")}, status=410)
     if page.state is PageState.CLOSED:
         return _html("message.html", locale, {"message": t(locale, "page.closed")}, status=410)
     context = {"page": page, "chosen": chosen, "csrf": csrf, "error": error, "token": token}

@@ -33,6 +33,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten values are zeroed in the file, not left in free space: an
+    # erasure (`forget`) must not leave the old email readable in the database's bytes.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -400,6 +400,17 @@ class SurveyLink(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class ErasedLink(SQLModel, table=True):
+    """A survey link deleted by `forget`: only its token's hash, nothing that leads anywhere,
+    so the page answers 410 Gone for it rather than 404 (bot/services/survey_page.py)."""
+
+    __tablename__ = "erased_links"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    erased_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class CaseLog(SQLModel, table=True):
     """Every follow-up logged on a case, kept: who, when, what came of it and the note."""
 

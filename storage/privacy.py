@@ -12,14 +12,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Table, TypeDecorator, cast, or_, select, update
+from sqlalchemy import JSON, String, Table, TypeDecorator, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from bot.domain.records import Person
+from storage import erasure
+from storage.erasure import ERASED
 from storage.models import (
     CaseLog,
     Contact,
+    ExitAnswer,
     FollowUpCase,
     IngestedEvent,
     Insight,
@@ -28,7 +31,6 @@ from storage.models import (
     ShipNotice,
 )
 
-ERASED = "[erased]"
 EXPIRED = "[removed after the retention period]"
 
 
@@ -99,13 +101,15 @@ async def erase(*, session: AsyncSession, person: Person, now: datetime) -> dict
         update(Contact)
         .where(Contact.id == pid)
         .values(
-            email=f"erased-{pid}@erased.invalid",
+            email=erasure.erased_address(pid),
             name=None,
             slack_user_id=None,
             slack_team_id=None,
             tz=None,
             locale=None,
-            opted_out_at=now,
+            opted_out=True,  # never surveyed again, by any path (bot/domain/eligibility.py)
+            opted_out_at=func.coalesce(Contact.opted_out_at, now),
+            updated_at=now,
         ),
     )
     await run(
@@ -156,9 +160,28 @@ async def erase(*, session: AsyncSession, person: Person, now: datetime) -> dict
             .where(ShipNotice.id == notice_id)
             .values(user_id=f"erased-{notice_id}"),
         )
-    for label, count in (await _scrub(session, person)).items():
-        changed[label] = changed.get(label, 0) + count
+    invitation_ids = await _ids(session, select(Invitation.id).where(Invitation.contact_id == pid))
+    steps = [
+        await erasure.close_surveys(session=session, contact_id=pid, now=now),
+        await erasure.blank_answers(session=session, contact_id=pid),
+        await erasure.redact_context(session=session, contact_id=pid),
+        await erasure.redact_outbox(
+            session=session,
+            invitation_ids=invitation_ids,
+            response_ids=await _ids(session, response_ids),
+            case_ids=case_ids,
+        ),
+        await _scrub(session, person),
+    ]
+    for step in steps:
+        for label, count in step.items():
+            if count:
+                changed[label] = changed.get(label, 0) + count
     return changed
+
+
+async def _ids(session: AsyncSession, query: Any) -> list[int]:
+    return [i for i in (await session.execute(query)).scalars() if i is not None]
 
 
 async def _scrub(session: AsyncSession, person: Person) -> dict[str, int]:
@@ -217,18 +240,25 @@ async def _case_ids(session: AsyncSession, contact_id: int) -> list[int]:
 
 
 async def drop_verbatims(*, session: AsyncSession, before: datetime) -> int:
-    """Blank survey comments answered before `before`, and the insights taken from them
-    or logged before then; scores, types and themes stay. How many rows changed."""
-    comments = await session.execute(
+    """Blank the customers' own words given before `before`: survey comments, exit-survey
+    comments, answers to "did it solve what you needed?", and the insights taken from them
+    or logged before then; scores, reasons, types and themes stay. How many rows changed."""
+    blanks = [
         update(Response)
         .where(Response.comment.is_not(None), Response.answered_at < before)
-        .values(comment=None)
-        .execution_options(synchronize_session=False)
-    )
-    texts = await session.execute(
+        .values(comment=None),
+        update(ExitAnswer)
+        .where(ExitAnswer.comment.is_not(None), ExitAnswer.answered_at < before)
+        .values(comment=None),
+        update(ShipNotice)
+        .where(ShipNotice.answer_comment.is_not(None), ShipNotice.answered_at < before)
+        .values(answer_comment=None),
         update(Insight)
         .where(Insight.text != EXPIRED, Insight.created_at < before)
-        .values(text=EXPIRED)
-        .execution_options(synchronize_session=False)
-    )
-    return int(comments.rowcount or 0) + int(texts.rowcount or 0)  # type: ignore[attr-defined]
+        .values(text=EXPIRED),
+    ]
+    changed = 0
+    for statement in blanks:
+        result = await session.execute(statement.execution_options(synchronize_session=False))
+        changed += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return changed

@@ -65,3 +65,4 @@ class CaseCard:
     logged_at: datetime | None = None
     escalations: int = 0
     follow_ups: int = 0  # follow-ups logged so far (each kept in case_logs)
+    erased: bool = False  # the person was forgotten: the card says their details were erased

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +25,7 @@ from bot.domain.outcomes import follow_up_errors
 from bot.domain.scales import needs_follow_up
 from bot.domain.vocabulary import CaseReview, SurveyKind
 from bot.services import roles, webhooks
-from storage import cases, responses
+from storage import cases, erasure, responses
 from storage.models import FollowUpCase
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
         review=case.review,
         contact_name=contact.name,
         contact_email=contact.email,
+        erased=erasure.is_erased(contact.email),
         account_name=account.name,
         segment=account.segment,
         arr=account.arr,
@@ -183,14 +185,15 @@ async def post_pending_cards(rt: Runtime, now: datetime) -> int:
     return posted
 
 
-async def refresh_card(rt: Runtime, case_id: int, now: datetime) -> None:
-    """Show the case's current state on its card (claim, outcome, late comment)."""
+async def refresh_card(rt: Runtime, case_id: int, now: datetime) -> bool:
+    """Show the case's current state on its card (claim, outcome, late comment, erasure);
+    False when there is no card or Slack did not take the update."""
     loaded = await load_card(rt, case_id)
     if loaded is None:
-        return
+        return False
     card, case = loaded
     if not case.channel or not case.message_ts:
-        return
+        return False
     try:
         await rt.slack.chat_update(
             channel=case.channel,
@@ -198,8 +201,10 @@ async def refresh_card(rt: Runtime, case_id: int, now: datetime) -> None:
             text=case_text(card),
             blocks=to_dicts(case_blocks(card, now=now)),
         )
-    except SlackApiError as exc:
+    except (SlackApiError, TimeoutError, aiohttp.ClientError) as exc:
         log.warning("card update failed", extra={"case": case_id, "error": error_code(exc)})
+        return False
+    return True
 
 
 async def claim_case(

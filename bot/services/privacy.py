@@ -2,7 +2,9 @@
 
 Forgetting keeps each answer's score, kind and account, anonymous, so the program's
 figures (NPS, CSAT, CES, follow-up rates) do not move; everything that names the person
-(`storage/privacy.py` finds it) is erased. Both are recorded in the audit log with who
+(`storage/privacy.py` finds it) is erased, they are never surveyed again, their survey links
+stop working (`storage/erasure.py`), the #voc cards already posted say the details were
+erased, and SQLite's write-ahead log is emptied. Both are recorded in the audit log with who
 asked and when, never with the email.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any, TextIO
 
@@ -17,22 +20,46 @@ from bot.core.runtime import Runtime
 from bot.domain.errors import UserError
 from bot.domain.names import parse_email
 from bot.domain.records import Person
+from bot.services import cases
 from bot.services.audit import CLI, record_in
-from storage import privacy
+from storage import erasure, privacy
 
 log = logging.getLogger(__name__)
 
 
 async def forget(rt: Runtime, email: str, *, actor: str = CLI) -> dict[str, int]:
-    """Erase the person with this email everywhere; what changed, per table."""
+    """Erase the person with this email everywhere; what changed, per table.
+
+    Forgetting the address `forget` left (`erased-<id>@erased.invalid`) again is harmless
+    and redraws the cards Slack refused the first time.
+    """
     now = rt.now()
     async with rt.db.transaction() as session:
         person = await _person(session, email)
         changed = await privacy.erase(session=session, person=person, now=now)
+        cards = await erasure.posted_cards(session=session, contact_id=person.contact_id)
         await record_in(
             session, actor=actor, action="forget", now=now, detail=f"contact {person.contact_id}"
         )
+    redrawn = await _redraw(rt, cards, now)
+    if redrawn:
+        changed["#voc cards (updated in Slack)"] = redrawn
+    if redrawn < len(cards):
+        again = erasure.erased_address(person.contact_id)
+        changed[f"#voc cards Slack did not update (run `forget {again}` again)"] = (
+            len(cards) - redrawn
+        )
+    if not await erasure.empty_sqlite_log(rt.db.engine):
+        changed["SQLite write-ahead log not emptied (another process was reading)"] = 1
     return changed
+
+
+async def _redraw(rt: Runtime, case_ids: Collection[int], now: datetime) -> int:
+    """Show "details erased" on the person's cards in Slack; how many Slack took."""
+    done = 0
+    for case_id in case_ids:
+        done += await cases.refresh_card(rt, case_id, now)
+    return done
 
 
 async def export_contact(rt: Runtime, email: str, out: TextIO, *, actor: str = CLI) -> int:
@@ -74,7 +101,9 @@ def forget_lines(email: str, changed: dict[str, int]) -> list[str]:
 
 
 async def _person(session: Any, email: str) -> Person:
-    address = parse_email(email)
+    typed = email.strip().lower()
+    # the address `forget` left is no deliverable address, but names the person to redo it
+    address = typed if erasure.is_erased(typed) else parse_email(email)
     person = await privacy.find_person(session=session, email=address)
     if person is None:
         raise UserError(f"No contact has the email {address}. Check the spelling.")

@@ -18,7 +18,7 @@ from bot.domain.outcomes import TapOutcome
 from bot.domain.scales import is_promoter, scale_for
 from bot.domain.vocabulary import InvitationStatus
 from bot.services import advocacy, cases, email_survey, taps, wording
-from storage import responses, survey_links
+from storage import erasure, responses, survey_links
 from storage.models import Contact, Invitation
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ class PageState(StrEnum):
     ANSWERED = "answered"
     CLOSED = "closed"  # expired, opted out, failed
     UNKNOWN = "unknown"  # no such link
+    GONE = "gone"  # deleted when its person was forgotten: 410 Gone, whatever is asked
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,11 @@ class SurveyPage:
 async def open_link(rt: Runtime, token: str, now: datetime) -> SurveyPage:
     """The page a token opens; reading it changes nothing."""
     async with rt.db.session() as session:
-        found = await survey_links.find(session=session, token_hash=email_survey.hash_token(token))
+        token_hash = email_survey.hash_token(token)
+        found = await survey_links.find(session=session, token_hash=token_hash)
         if found is None:
-            return SurveyPage(PageState.UNKNOWN)
+            gone = await erasure.link_erased(session=session, token_hash=token_hash)
+            return SurveyPage(PageState.GONE if gone else PageState.UNKNOWN)
         invitation, contact = found
         response = await responses.get_for_invitation(
             session=session, invitation_id=invitation.id or 0

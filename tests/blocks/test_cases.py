@@ -309,3 +309,22 @@ def test_claim_refused_names_the_owner_and_what_to_do() -> None:
     assert text.startswith("<@UOWNER> already owns this follow-up.")
     assert "Log follow-up" in text
     assert "<@U1>" not in claim_refused_text("U1>x") and "&gt;" in claim_refused_text("U1>x")
+
+
+def test_a_forgotten_persons_card_says_their_details_were_erased_and_keeps_the_case() -> None:
+    erased = _logged(
+        "in_progress",
+        erased=True,
+        contact_name=None,
+        contact_email="erased-7@erased.invalid",
+        comment=None,
+        note="[erased]",
+    )
+    blocks = _render(erased)
+    shown = json.dumps(blocks) + case_text(erased)
+    assert _field(blocks, "Contact") == "_erased on request_"
+    assert "The customer's details were erased at their request" in _texts(blocks, "context")
+    assert "No comment yet" not in shown and "erased.invalid" not in shown
+    assert case_text(erased) == "NPS 3 from erased on request (Acme): needs a follow-up"
+    assert _field(blocks, "Account") == "Acme"  # the case and its account stay
+    assert [b["action_id"] for b in _buttons(blocks)] == [ActionId.RELEASE, ActionId.LOG_FOLLOW_UP]
