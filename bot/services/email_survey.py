@@ -566,9 +566,9 @@ class _Pass:
 
     async def release_held(self) -> None:
         """Rows claimed and never handed over go back to `scheduled`, still due."""
+        values: dict[str, object] = {"status": S.SCHEDULED, "lease_until": None}
         for invitation_id in sorted(self.held):
-            values = {"status": S.SCHEDULED, "lease_until": None, "lease_owner": None}
-            await self._settle(invitation_id, values)
+            await self._settle(invitation_id, values | {"lease_owner": None})
 
 
 class Verdict(StrEnum):
