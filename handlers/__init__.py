@@ -11,6 +11,7 @@ from handlers import (
     errors,
     exit_survey,
     home,
+    listeners,
     requests,
     shared_surveys,
     surveys,
@@ -21,6 +22,7 @@ from handlers import (
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Install the runtime middleware, every area's listeners and the error handler."""
     context.install(app, runtime)
+    listeners.install(app, runtime)  # replayed view submissions dropped before any listener
     surveys.register(app)
     shared_surveys.register(app)
     cases.register(app)

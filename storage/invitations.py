@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select, update
+from sqlalchemy import ColumnElement, and_, case, func, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -98,11 +98,18 @@ def _by_email(email: bool) -> ColumnElement[bool]:
 
 
 async def claim_due(
-    *, session: AsyncSession, now: datetime, lease: timedelta, limit: int, email: bool = False
+    *,
+    session: AsyncSession,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    email: bool = False,
+    owner: str | None = None,
 ) -> list[tuple[Invitation, Contact]]:
     """Move up to `limit` due scheduled invitations to `sending`, leased until now + lease.
 
-    DMs by default; `email=True` claims the surveys bound for email instead.
+    DMs by default; `email=True` claims the surveys bound for email instead. `owner`, when
+    given, names the claiming pass (see `hold`).
     """
     ids = await _claim(
         session,
@@ -114,15 +121,25 @@ async def claim_due(
             "lease_until": now + lease,
             "sending_since": now,
             "attempts": Invitation.attempts + 1,
-        },
+        }
+        | ({"lease_owner": owner} if owner else {}),
     )
     return await with_contacts(session=session, ids=ids)
 
 
 async def claim_stale_sending(
-    *, session: AsyncSession, now: datetime, lease: timedelta, limit: int, email: bool = False
+    *,
+    session: AsyncSession,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    email: bool = False,
+    owner: str | None = None,
 ) -> list[tuple[Invitation, Contact]]:
-    """Take over `sending` rows whose lease ran out (their sender died) to reconcile them."""
+    """Take over `sending` rows whose lease ran out (their sender died) to reconcile them.
+
+    With `owner`, the rows change hands: their old owner can no longer `hold` them.
+    """
     ids = await _claim(
         session,
         where=and_(
@@ -135,7 +152,7 @@ async def claim_stale_sending(
         ),
         order=Invitation.lease_until,
         limit=limit,
-        values={"lease_until": now + lease},
+        values={"lease_until": now + lease} | ({"lease_owner": owner} if owner else {}),
     )
     return await with_contacts(session=session, ids=ids)
 
@@ -181,11 +198,14 @@ async def transition(
     invitation_id: int,
     from_statuses: Sequence[str],
     values: dict[str, Any],
+    owner: str | None = None,
 ) -> bool:
-    """Change one invitation if it is still in one of `from_statuses`; True when it changed."""
+    """Change one invitation if it is still in one of `from_statuses` (and, with `owner`,
+    still held by that pass); True when it changed."""
+    held = Invitation.lease_owner == owner if owner else true()
     result = await session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation_id, Invitation.status.in_(from_statuses))
+        .where(Invitation.id == invitation_id, Invitation.status.in_(from_statuses), held)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -343,6 +363,30 @@ async def renew_leases(
             Invitation.id.in_(ids),
             Invitation.status == S.SENDING,
             Invitation.lease_until >= now,
+        )
+        .values(lease_until=until)
+        .returning(Invitation.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.scalars())
+
+
+async def hold(
+    *, session: AsyncSession, ids: Sequence[int], owner: str, until: datetime
+) -> list[int]:
+    """Extend to `until` the leases of the rows still `sending` and held by `owner`; their ids.
+
+    A row taken over by another process (`claim_stale_sending` with its own owner) is left
+    alone: its old owner learns here that it must not send it.
+    """
+    if not ids:
+        return []
+    result = await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id.in_(ids),
+            Invitation.status == S.SENDING,
+            Invitation.lease_owner == owner,
         )
         .values(lease_until=until)
         .returning(Invitation.id)

@@ -112,6 +112,8 @@ class Invitation(SQLModel, table=True):
     question: str | None = Field(default=None, max_length=3000)
     # a follow-up question: asked in the same message once this invitation is answered
     follows_invitation_id: int | None = Field(default=None, index=True)
+    # the delivering pass that holds the lease: an email is handed to SMTP only by its owner
+    lease_owner: str | None = Field(default=None, max_length=32)
 
 
 LABELLED = "agent IS NOT NULL OR issue_type IS NOT NULL"  # a response from a ticket
@@ -388,7 +390,9 @@ class SurveyLink(SQLModel, table=True):
     """One emailed link to a survey page: only the SHA-256 of its random token is kept.
 
     A survey email's link row is written just before the message's data goes to the SMTP
-    server, so a row means "the email may have left" (bot/services/email_survey.py).
+    server, and `accepted_at` once the server accepted it; in between, `unanswered` counts
+    the hand-overs whose answer never came, and `pending_token` keeps the token so a retry
+    sends the same link and Message-ID (bot/services/email_survey.py).
     """
 
     __tablename__ = "survey_links"
@@ -398,6 +402,10 @@ class SurveyLink(SQLModel, table=True):
     invitation_id: int = Field(foreign_key="invitations.id", index=True)
     purpose: str = Field(max_length=10)  # "survey" or "reminder"
     created_at: datetime = Field(sa_type=UTCDateTime)
+    message_id: str | None = Field(default=None, max_length=255)
+    pending_token: str | None = Field(default=None, max_length=64)  # erased once answered
+    unanswered: int = 0
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ErasedLink(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""Signed `/voc` requests already handled, by key (see `bot/services/replays.py`)."""
+"""Requests already handled, by key: signed `/voc` requests and view submissions
+(see `bot/services/replays.py`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ async def first_sighting(*, session: AsyncSession, key: str, now: datetime) -> b
     except IntegrityError:
         return False
     return True
+
+
+async def forget(*, session: AsyncSession, key: str) -> None:
+    """Drop one key: the request it stands for may be handled again."""
+    await session.execute(delete(CommandSeen).where(CommandSeen.key == key))
 
 
 async def forget_before(*, session: AsyncSession, before: datetime) -> None:

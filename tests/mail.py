@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import re
@@ -25,6 +26,11 @@ class Captured:
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: list[list[str]] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)  # address → the server's reply
+    delay: float = 0.0  # seconds the server takes over each message's data
+    # addresses whose next message the connection drops with: before it is accepted
+    # (nothing delivered), or after (delivered, but the client never hears the 250)
+    drop_before: set[str] = field(default_factory=set)
+    drop_after: set[str] = field(default_factory=set)
 
     async def handle_RCPT(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -35,11 +41,24 @@ class Captured:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self._drop(self.drop_before, envelope):
+            server.transport.abort()
+            return "421 dropped"  # never reaches the client: the connection is gone
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
         self.recipients.append(list(envelope.rcpt_tos))
+        if self._drop(self.drop_after, envelope):
+            server.transport.abort()
         return "250 OK"
+
+    @staticmethod
+    def _drop(addresses: set[str], envelope: Any) -> bool:
+        dropped = addresses & set(envelope.rcpt_tos)
+        addresses -= dropped
+        return bool(dropped)
 
     def to(self, address: str) -> list[EmailMessage]:
         pairs = zip(self.messages, self.recipients, strict=True)

@@ -165,3 +165,31 @@ async def test_fatigue_looks_at_the_right_family(db: Database) -> None:
         )
     assert relationship is not None and relationship >= NOW - timedelta(days=90)
     assert transactional is None
+
+
+async def test_a_row_taken_over_is_no_longer_held_by_its_first_owner(db: Database) -> None:
+    contacts = await _contacts(db, 2)
+    ids = await _schedule(db, contacts, NOW - timedelta(minutes=1))
+    async with db.transaction() as session:
+        await invitations.claim_due(session=session, now=NOW, lease=LEASE, limit=10, owner="a")
+    later = NOW + LEASE + timedelta(seconds=1)
+    async with db.transaction() as session:  # the first owner stalled: its leases ran out
+        await invitations.claim_stale_sending(
+            session=session, now=later, lease=LEASE, limit=1, owner="b"
+        )
+    async with db.transaction() as session:
+        kept = await invitations.hold(session=session, ids=ids, owner="a", until=later + LEASE)
+        taken = await invitations.hold(session=session, ids=ids, owner="b", until=later + LEASE)
+    assert len(kept) == len(taken) == 1 and set(kept) | set(taken) == set(ids)
+    async with db.transaction() as session:  # only the holder can settle a row
+        moved = [
+            await invitations.transition(
+                session=session,
+                invitation_id=i,
+                from_statuses=(S.SENDING,),
+                values={"status": S.SENT},
+                owner="a",
+            )
+            for i in ids
+        ]
+    assert sorted(moved) == [False, True]
