@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.digest import Window
@@ -41,7 +41,7 @@ class AccountNps:
     split: ScoreSplit
 
 
-def _mine(user_id: str) -> object:
+def _mine(user_id: str) -> ColumnElement[bool]:
     """Cases the person claimed, or unclaimed-or-not cases of accounts they are CSM of."""
     return and_(C.closed_at.is_(None), or_(C.claimed_by == user_id, Account.csm_user_id == user_id))
 

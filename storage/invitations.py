@@ -188,7 +188,7 @@ async def transition(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def with_contacts(
@@ -391,7 +391,7 @@ async def close_unasked_follow_ups(*, session: AsyncSession, reason: str, now: d
         .values(status=S.SKIPPED, skip_reason=reason, closed_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def chain(

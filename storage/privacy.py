@@ -109,8 +109,9 @@ async def erase(*, session: AsyncSession, person: Person, now: datetime) -> dict
 
     async def run(label: str, statement: Any) -> None:
         result = await session.execute(statement.execution_options(synchronize_session=False))
-        if result.rowcount:  # type: ignore[attr-defined]
-            changed[label] = changed.get(label, 0) + int(result.rowcount)  # type: ignore[attr-defined]
+        count = int(result.rowcount or 0)  # type: ignore[attr-defined]  # DML gives a CursorResult
+        if count:
+            changed[label] = changed.get(label, 0) + count
 
     await run(
         "contacts (email, name, Slack id)",
@@ -249,4 +250,5 @@ async def drop_verbatims(*, session: AsyncSession, before: datetime) -> int:
         .values(text=EXPIRED)
         .execution_options(synchronize_session=False)
     )
-    return int(comments.rowcount or 0) + int(texts.rowcount or 0)  # type: ignore[attr-defined]
+    counts = (comments.rowcount, texts.rowcount)  # type: ignore[attr-defined]  # DML: CursorResult
+    return sum(int(count or 0) for count in counts)

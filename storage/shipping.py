@@ -37,7 +37,7 @@ async def mark_shipped(
             .values(ship_url=url)
             .execution_options(synchronize_session=False)
         )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def mark_planned(
@@ -50,7 +50,7 @@ async def mark_planned(
         .values(status=RequestStatus.PLANNED, planned_at=now, planned_by=user_id)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def recipients(*, session: AsyncSession, request_id: int) -> dict[str, int | None]:
@@ -132,7 +132,7 @@ async def claim_notices(
             .values(lease_until=now + lease)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount:  # type: ignore[attr-defined]
+        if result.rowcount:  # type: ignore[attr-defined]  # DML gives a CursorResult
             notice = await session.get(ShipNotice, notice_id)
             assert notice is not None
             claimed.append((notice, earlier_lease is not None))
@@ -176,7 +176,8 @@ async def shipped_between(
             FeatureRequest.shipped_at <= end,
         )
     )
-    return [(int(request_id), shipped_at) for request_id, shipped_at in rows.all()]
+    # shipped_at is never None here: the WHERE compares it
+    return [(request_id, at) for request_id, at in rows.all() if at is not None]
 
 
 async def requests_with_due_questions(*, session: AsyncSession, now: datetime) -> list[int]:
@@ -215,7 +216,7 @@ async def record_answer(
         .values(answer=answer, answer_comment=comment, answered_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 @dataclass(frozen=True)
