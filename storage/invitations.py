@@ -7,7 +7,7 @@ writer, and the status guard in the WHERE clause makes a second claim a no-op.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -179,7 +179,7 @@ async def transition(
     session: AsyncSession,
     invitation_id: int,
     from_statuses: Sequence[str],
-    values: dict[str, Any],
+    values: Mapping[str, Any],
 ) -> bool:
     """Change one invitation if it is still in one of `from_statuses`; True when it changed."""
     result = await session.execute(

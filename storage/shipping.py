@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -81,7 +82,7 @@ async def add_notices(
     *,
     session: AsyncSession,
     request_id: int,
-    people: dict[str, int | None],
+    people: Mapping[str, int | None],
     now: datetime,
     kind: str = NoticeKind.SHIPPED,
     due_at: datetime | None = None,

@@ -25,6 +25,7 @@ from bot.domain.names import ACCOUNT_NAME_MAX
 from storage.models import InsightSource, InsightType, Sentiment
 
 USAGE = "/voc Acme: they want SSO #feature"
+VERBS: tuple[str, ...]
 VERBS = ("help", "account", "themes", "requests", "nps", "send", "ship", "plan", "autopilot")
 VERBS += ("wording", "campaigns")  # admins: bot/services/wording.py, bot/services/campaigns.py
 _BARE_VERBS = ("help", "requests")  # they take nothing, so "Help Scout: …" is a one-liner

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -441,7 +441,7 @@ async def _release(rt: Runtime, claimed: list[Invitation], now: datetime) -> Non
         await _finish(rt, invitation.id, {"status": S.SCHEDULED, "lease_until": None})
 
 
-async def _finish(rt: Runtime, invitation_id: int, values: dict[str, object]) -> None:
+async def _finish(rt: Runtime, invitation_id: int, values: Mapping[str, object]) -> None:
     async with rt.db.transaction() as session:
         await invitations.transition(
             session=session, invitation_id=invitation_id, from_statuses=(S.SENDING,), values=values
