@@ -6,6 +6,8 @@ mypy types `Invitation.sent_at` as `datetime | None`: `Invitation.sent_at > now`
 overload. At run time the class attribute is SQLAlchemy's `InstrumentedAttribute`. This
 plugin gives class-level access to a field of a `table=True` model that type, as SQLAlchemy's
 own `Mapped[T]` declarations would; reading the field on an instance keeps its declared type.
+A primary key declared `int | None` (None until the insert) is an `int` column: a key read
+back from a table is never NULL.
 It is the one exception the type check makes for SQLModel (pyproject.toml, [tool.mypy]).
 """
 
