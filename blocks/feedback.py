@@ -29,7 +29,8 @@ from bot.domain.vocabulary import InsightSource, InsightType, Sentiment, Theme
 OPTION_TEXT_MAX = 75
 SECTION_MAX = 3000
 
-SOURCES = [s for s in InsightSource if s is not InsightSource.SURVEY]  # surveys log themselves
+# surveys log themselves
+SOURCES: list[InsightSource] = [s for s in InsightSource if s is not InsightSource.SURVEY]
 
 
 def log_modal(metadata: str = "", insight_type: str | None = None) -> View:

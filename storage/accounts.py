@@ -106,7 +106,7 @@ async def update_contact_slack_identity(
     result = await session.execute(
         update(Contact).where(Contact.id == contact_id).values(**values, updated_at=now)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 def _apply(row: Account | Contact, fields: dict[str, Any]) -> None:

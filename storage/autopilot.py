@@ -184,7 +184,7 @@ async def skip_scheduled(
         .values(status=InvitationStatus.SKIPPED, skip_reason=reason, closed_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def outcomes(*, session: AsyncSession, autopilot_id: int) -> Counter[str]:

@@ -83,7 +83,7 @@ async def cancel_scheduled(
         .values(status=S.SKIPPED, skip_reason=SkipReason.CANCELLED, closed_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def scheduled_with_zones(
@@ -106,4 +106,4 @@ async def move(*, session: AsyncSession, invitation_id: int, due_at: datetime) -
         .values(due_at=due_at)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult

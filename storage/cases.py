@@ -66,7 +66,7 @@ async def claim_card_post(
         .values(card_lease_until=now + lease)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def card_attempted(*, session: AsyncSession, case_id: int) -> bool:
@@ -228,4 +228,4 @@ async def _change(session: AsyncSession, case_id: int, guard: Any, values: dict[
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult

@@ -9,6 +9,7 @@ the same statements run on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -76,7 +77,7 @@ def _slice(session: AsyncSession, moment: Any, edges: list[datetime]) -> Any:
     )
 
 
-def _figures(window: Window, edges: list[datetime], rows: list[Any]) -> PeriodFigures:
+def _figures(window: Window, edges: list[datetime], rows: Sequence[Any]) -> PeriodFigures:
     counts: dict[tuple[str, str], int] = {}
     sums: dict[str, int] = {}
     for index, kind, category, count, score_sum in rows:
@@ -229,6 +230,9 @@ async def recent_verbatims(
         .order_by(R.answered_at.desc(), R.id.desc())
         .limit(limit)
     )
-    return [Verbatim(*row) for row in rows.all()]
+    return [
+        Verbatim(kind, score, comment or "", account, at)  # comment: IS NOT NULL above
+        for kind, score, comment, account, at in rows.all()
+    ]
 
 

@@ -133,7 +133,7 @@ async def insert_ignoring_duplicates(
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     result = await session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def claim_share(*, session: AsyncSession, insight_id: int, now: datetime) -> bool:
@@ -144,4 +144,4 @@ async def claim_share(*, session: AsyncSession, insight_id: int, now: datetime) 
         .values(shared_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.figures import Window
@@ -17,7 +17,7 @@ from storage.nps import split_columns, to_split
 C = FollowUpCase
 
 
-def _mine(user_id: str) -> object:
+def _mine(user_id: str) -> ColumnElement[bool]:
     """Cases the person claimed, or unclaimed-or-not cases of accounts they are CSM of."""
     return and_(C.closed_at.is_(None), or_(C.claimed_by == user_id, Account.csm_user_id == user_id))
 

@@ -7,7 +7,7 @@ writer, and the status guard in the WHERE clause makes a second claim a no-op.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -197,7 +197,7 @@ async def transition(
     session: AsyncSession,
     invitation_id: int,
     from_statuses: Sequence[str],
-    values: dict[str, Any],
+    values: Mapping[str, Any],
     owner: str | None = None,
 ) -> bool:
     """Change one invitation if it is still in one of `from_statuses` (and, with `owner`,
@@ -209,7 +209,7 @@ async def transition(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def with_contacts(
@@ -426,7 +426,7 @@ async def close_unasked_follow_ups(*, session: AsyncSession, reason: str, now: d
         .values(status=S.SKIPPED, skip_reason=reason, closed_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def chain(

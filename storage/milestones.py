@@ -88,7 +88,7 @@ async def link_invitation(
         .values(invitation_id=invitation_id, lease_until=None)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def asks_of(*, session: AsyncSession, contact_id: int) -> list[MilestoneAsk]:
@@ -117,7 +117,9 @@ async def recent_customers(
         .where(Contact.id.in_(contact_ids), Account.customer_since >= since)
         .order_by(Contact.id)
     )
-    return [(contact, since_date) for contact, since_date in (await session.execute(query)).all()]
+    rows = (await session.execute(query)).all()
+    # customer_since is never None here: the WHERE compares it
+    return [(contact, since_date) for contact, since_date in rows if since_date is not None]
 
 
 async def add_exit_answer(*, session: AsyncSession, answer: ExitAnswer) -> ExitAnswer | None:
@@ -165,7 +167,7 @@ async def claim_exit_notices(
             .values(csm_lease_until=now + lease)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount:  # type: ignore[attr-defined]
+        if result.rowcount:  # type: ignore[attr-defined]  # DML gives a CursorResult
             answer = await session.get(ExitAnswer, answer_id, populate_existing=True)
             assert answer is not None
             claimed.append((answer, earlier_lease is not None))

@@ -107,7 +107,7 @@ async def revive(*, session: AsyncSession, id: int, now: datetime) -> bool:
         .values(dead_at=None, due_at=now, attempts=0, lease_until=None)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def account_ref(*, session: AsyncSession, account_id: int) -> dict[str, Any]:

@@ -93,8 +93,9 @@ async def erase(*, session: AsyncSession, person: Person, now: datetime) -> dict
 
     async def run(label: str, statement: Any) -> None:
         result = await session.execute(statement.execution_options(synchronize_session=False))
-        if result.rowcount:  # type: ignore[attr-defined]
-            changed[label] = changed.get(label, 0) + int(result.rowcount)  # type: ignore[attr-defined]
+        count = int(result.rowcount or 0)  # type: ignore[attr-defined]  # DML gives a CursorResult
+        if count:
+            changed[label] = changed.get(label, 0) + count
 
     await run(
         "contacts (email, name, Slack id)",
@@ -260,5 +261,5 @@ async def drop_verbatims(*, session: AsyncSession, before: datetime) -> int:
     changed = 0
     for statement in blanks:
         result = await session.execute(statement.execution_options(synchronize_session=False))
-        changed += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        changed += int(result.rowcount or 0)  # type: ignore[attr-defined]  # DML: CursorResult
     return changed

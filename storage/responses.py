@@ -59,7 +59,7 @@ async def set_comment(
         .values(comment=comment, commented_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def previous_score(
@@ -87,4 +87,4 @@ async def choose_theme(*, session: AsyncSession, invitation_id: int, theme: str)
         .values(chosen_theme=theme)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -30,7 +31,7 @@ async def mark_shipped(
             .values(ship_url=url)
             .execution_options(synchronize_session=False)
         )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def mark_planned(
@@ -43,7 +44,7 @@ async def mark_planned(
         .values(status=RequestStatus.PLANNED, planned_at=now, planned_by=user_id)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def recipients(*, session: AsyncSession, request_id: int) -> dict[str, int | None]:
@@ -74,7 +75,7 @@ async def add_notices(
     *,
     session: AsyncSession,
     request_id: int,
-    people: dict[str, int | None],
+    people: Mapping[str, int | None],
     now: datetime,
     kind: str = NoticeKind.SHIPPED,
     due_at: datetime | None = None,
@@ -125,7 +126,7 @@ async def claim_notices(
             .values(lease_until=now + lease)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount:  # type: ignore[attr-defined]
+        if result.rowcount:  # type: ignore[attr-defined]  # DML gives a CursorResult
             notice = await session.get(ShipNotice, notice_id)
             assert notice is not None
             claimed.append((notice, earlier_lease is not None))
@@ -169,7 +170,8 @@ async def shipped_between(
             FeatureRequest.shipped_at <= end,
         )
     )
-    return [(int(request_id), shipped_at) for request_id, shipped_at in rows.all()]
+    # shipped_at is never None here: the WHERE compares it
+    return [(request_id, at) for request_id, at in rows.all() if at is not None]
 
 
 async def requests_with_due_questions(*, session: AsyncSession, now: datetime) -> list[int]:
@@ -208,7 +210,7 @@ async def record_answer(
         .values(answer=answer, answer_comment=comment, answered_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 async def shipped_outcomes(*, session: AsyncSession, limit: int = 10) -> list[RequestOutcome]:

@@ -42,4 +42,4 @@ async def remove(*, session: AsyncSession, kind: str, language: str) -> bool:
             QuestionWording.kind == kind, QuestionWording.language == language
         )
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -121,11 +121,11 @@ def redact_url(url: str) -> str:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
-def _optional_duration(text: object) -> timedelta | None:
+def _optional_duration(text: str | timedelta | None) -> timedelta | None:
     """A duration, or None when unset or left blank (as in .env.example)."""
     if text is None or (isinstance(text, str) and not text.strip()):
         return None
-    return parse_duration(text)  # type: ignore[arg-type]
+    return parse_duration(text)
 
 
 OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional_duration)]
@@ -327,10 +327,10 @@ class Settings(BaseSettings):
         return user_id in self.voc_admins
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read the settings, turning validation errors into one ConfigError line."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]).upper() if error["loc"] else "a setting"

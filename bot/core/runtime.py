@@ -87,7 +87,7 @@ class Runtime:
         try:
             yield
         finally:
-            self.pending.discard(task)  # type: ignore[arg-type]
+            self.pending.discard(task)
             if not self.pending:
                 for hook in self.on_idle:
                     hook()

@@ -406,7 +406,8 @@ async def find_by_metadata(
             limit=200,
             cursor=cursor,
         )
-        for message in page.get("messages", []):
+        messages: list[dict] = page.get("messages", [])
+        for message in messages:
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
             if metadata.get("event_type") == event_type and payload.get(key) == value:

@@ -332,7 +332,7 @@ class Demo:
         # Every setting spelled out: nothing from the environment or a .env changes the demo.
         defaults = {name: field.default for name, field in Settings.model_fields.items()}
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             **defaults
             | {
                 "slack_bot_token": "xoxb-demo",

@@ -790,7 +790,7 @@ class SlackEmulator:
             found["title"] = entry.get("title") or found["title"]
             if channel is not None:
                 found["channels"].append(channel)
-        shared = [copy.deepcopy(self.files[i]) for i in ids]
+        shared = [copy.deepcopy(self.files[entry["id"]]) for entry in entries]
         if channel is not None:
             self._store(
                 channel,
@@ -959,7 +959,9 @@ def validate_view(view: dict[str, Any]) -> list[str]:
         for key in ("submit", "close"):
             if view.get(key) is not None:
                 checker.text(f"view.{key}", view[key], 24, plain=True)
-        blocks = view.get("blocks") if isinstance(view.get("blocks"), list) else []
+        blocks = view.get("blocks")
+        if not isinstance(blocks, list):
+            blocks = []
         has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
         if has_input and view.get("submit") is None:
             checker.fail("view", "a modal with input blocks needs a submit button")

@@ -218,6 +218,7 @@ def signed_headers(
 ) -> dict[str, str]:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    assert signature is not None  # None only without a timestamp or a body
     return {
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": signature,

@@ -157,7 +157,7 @@ def _questions(
 ) -> Layout | None:
     """Find the score question (its wording names the kind) and the comment question."""
     for kind, words in _SCORE_QUESTIONS:
-        score = _first(names, lambda n, words=words: any(word in n for word in words))
+        score = next((i for i, n in enumerate(names) if any(w in n for w in words)), None)
         if score is not None:
             comment = _first(
                 names,

@@ -43,6 +43,7 @@ NEGATORS = frozenset(
 NEGATION_REACH = 3  # a negator this many words before a phrase denies it
 QUESTION_WORDS = frozenset({"boleh"})  # "boleh tak …?" asks, it does not deny
 
+SUPPORT: tuple[str, ...]
 SUPPORT = ("support", "helpdesk", "help desk", "ticket*", "agent*", "sokongan", "tiket", "ejen")
 SUPPORT += ("bantuan",)
 SLOW_HINTS = (

@@ -32,7 +32,7 @@ class PlannedAsk:
     milestone: str
     day: int
     anchor: date
-    kind: SurveyKind
+    kind: SurveyKind | str  # a scored kind, or EXIT_KIND for a churn's exit survey
     due_at: datetime
     key: str
 
@@ -102,7 +102,7 @@ def plan_exit(kind: str, occurred_at: datetime, tz: str | None, now: datetime) -
         milestone=CHURN,
         day=0,
         anchor=anchor,
-        kind=kind,  # type: ignore[arg-type]  # the exit kind is not a scored SurveyKind
+        kind=kind,
         due_at=next_transactional_slot(max(occurred_at, now), tz),
         key=ask_key(CHURN, day=0, anchor=anchor),
     )

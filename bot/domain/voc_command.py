@@ -18,13 +18,18 @@ Recognised tags are taken out of the text; everything else is stored exactly as 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from bot.domain.errors import UserError
 from bot.domain.names import ACCOUNT_NAME_MAX
 from bot.domain.vocabulary import InsightSource, InsightType, Sentiment
 
+T = TypeVar("T")
+D = TypeVar("D")
+
 USAGE = "/voc Acme: they want SSO #feature"
+VERBS: tuple[str, ...]
 VERBS = ("help", "account", "themes", "requests", "nps", "send", "ship", "plan", "autopilot")
 VERBS += ("wording", "campaigns")  # admins: bot/services/wording.py, bot/services/campaigns.py
 _BARE_VERBS = ("help", "requests")  # they take nothing, so "Help Scout: …" is a one-liner
@@ -114,17 +119,17 @@ def parse_line(text: str) -> Draft:
             f"Start with the account and a colon, e.g. `{USAGE}`. "
             "Type `/voc help` for every form, or `/voc` alone for a form to fill in."
         )
-    kinds: dict[str, set[object]] = {"type": set(), "source": set(), "sentiment": set()}
+    tags = _Tags()
     names: dict[InsightType, str] = {}
     for match in _TAG.finditer(body):
-        _read_tag(match, kinds, names)
+        _read_tag(match, tags, names)
     said = _TAG.sub("", body).strip()
     draft = Draft(
         account=account,
         text=said,
-        type=_one(kinds["type"], "type", InsightType.OTHER),  # type: ignore[arg-type]
-        source=_one(kinds["source"], "source", InsightSource.CALL),  # type: ignore[arg-type]
-        sentiment=_one(kinds["sentiment"], "sentiment", None),  # type: ignore[arg-type]
+        type=_one(tags.types, "type", InsightType.OTHER),
+        source=_one(tags.sources, "source", InsightSource.CALL),
+        sentiment=_one(tags.sentiments, "sentiment", None),
     )
     feature = names.get(InsightType.FEATURE_REQUEST)
     competitor = names.get(InsightType.COMPETITOR)
@@ -162,21 +167,28 @@ def parse_period(text: str) -> int:
     return int(match.group(1))
 
 
-def _read_tag(
-    match: re.Match[str], kinds: dict[str, set[object]], names: dict[InsightType, str]
-) -> None:
+@dataclass
+class _Tags:
+    """The kinds the message's tags name; more than one of a kind is an error."""
+
+    types: set[InsightType] = field(default_factory=set)
+    sources: set[InsightSource] = field(default_factory=set)
+    sentiments: set[Sentiment] = field(default_factory=set)
+
+
+def _read_tag(match: re.Match[str], tags: _Tags, names: dict[InsightType, str]) -> None:
     word = match.group(1).lower()
     value = match.group(2) if match.group(2) is not None else match.group(3)
     if word in TYPE_TAGS:
         kind = TYPE_TAGS[word]
-        kinds["type"].add(kind)
+        tags.types.add(kind)
         if value is not None and kind in NAMED_TYPES:
             names[kind] = value.strip()
             return
     elif word in SOURCE_TAGS:
-        kinds["source"].add(SOURCE_TAGS[word])
+        tags.sources.add(SOURCE_TAGS[word])
     elif word in SENTIMENT_TAGS:
-        kinds["sentiment"].add(SENTIMENT_TAGS[word])
+        tags.sentiments.add(SENTIMENT_TAGS[word])
     else:
         raise UserError(
             f"I don't know the tag #{word[:40]}. Types: "
@@ -189,7 +201,7 @@ def _read_tag(
         raise UserError(f"#{word} takes no name; only #feature:NAME and #competitor:NAME do.")
 
 
-def _one(found: set[object], what: str, default: object) -> object:
+def _one(found: set[T], what: str, default: D) -> T | D:
     if len(found) > 1:
         shown = ", ".join(sorted(str(v) for v in found))
         raise UserError(f"Pick one {what}: the message has {shown}.")

@@ -69,7 +69,8 @@ async def accept(
         response.comment,
         question=target.question,
     )
-    if target.channel == DeliveryChannel.SLACK_CHANNEL:  # asked in a shared channel: privately
+    # asked in a shared channel: privately, to the Slack user who tapped (a page link has none)
+    if target.channel == DeliveryChannel.SLACK_CHANNEL and user_id is not None:
         await shared_surveys.confirm_privately(
             rt, card, channel=target.dm_channel or "", user_id=user_id, offers=offers
         )

@@ -314,6 +314,8 @@ async def escalate_due(rt: Runtime, now: datetime) -> int:
         if loaded is None:
             continue
         card, case = loaded
+        if case.channel is None:  # never posted: there is no thread to remind in
+            continue
         mention, *others = [card.claimed_by] if card.claimed_by else deputies(rt, card)
         text = escalation_text(
             card,

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -500,7 +500,7 @@ async def update_survey_message(
 async def _finish(
     rt: Runtime,
     invitation_id: int,
-    values: dict[str, object],
+    values: Mapping[str, object],
     now: datetime,
     *,
     from_statuses: tuple[str, ...] = (S.SENDING,),
@@ -525,5 +525,5 @@ def _in_shared_channel(invitation: object) -> bool:
     return getattr(invitation, "channel", None) == DeliveryChannel.SLACK_CHANNEL
 
 
-def _fields(invitation: Invitation, error: str) -> dict[str, object]:
+def _fields(invitation: SurveyMessage, error: str) -> dict[str, object]:
     return {"invitation_id": invitation.id, "slack_error": error}

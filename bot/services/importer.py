@@ -376,7 +376,7 @@ async def _external_csms(
     rows: list[_Row], external: Callable[[str], Awaitable[bool]]
 ) -> list[RowError]:
     """A line for each row whose CSM is someone of another organisation (Slack Connect)."""
-    named = {row.account_fields.get("csm_user_id") for row in rows} - {None}
+    named = {str(csm) for row in rows if (csm := row.account_fields.get("csm_user_id"))}
     outsiders = {csm for csm in sorted(named) if await external(csm)}
     return [
         RowError(

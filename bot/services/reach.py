@@ -108,7 +108,9 @@ class Directory:
             batch = known.members[known.scanned : known.scanned + INFO_AT_ONCE]
             known.scanned += len(batch)
             for user in await asyncio.gather(*(self._user(member) for member in batch)):
-                found = ((user or {}).get("profile") or {}).get("email")
+                if user is None:
+                    continue
+                found = (user.get("profile") or {}).get("email")
                 if found and not user.get("deleted") and not user.get("is_bot"):
                     known.by_email.setdefault(str(found).lower(), user)
         return known.by_email.get(wanted)

@@ -174,7 +174,8 @@ async def find_post(rt: Runtime, invitation: Invitation) -> tuple[str, str] | No
             limit=200,
             cursor=cursor,
         )
-        for message in page.get("messages", []):
+        messages: list[dict] = page.get("messages", [])
+        for message in messages:
             metadata = message.get("metadata") or {}
             ids = (metadata.get("event_payload") or {}).get("invitation_ids") or []
             if metadata.get("event_type") == SURVEY_METADATA_EVENT and invitation.id in ids:
@@ -240,14 +241,15 @@ async def refresh_post(rt: Runtime, invitation_ids: list[int], *, closed: bool =
     """Redraw a shared post with how many of the people it asks have answered; no scores."""
     async with rt.db.session() as session:
         rows = await shared_posts.post_invitations(session=session, ids=invitation_ids)
-    located = [invitation for invitation, _ in rows if invitation.message_ts]
+    located = [(i.dm_channel, i.message_ts) for i, _ in rows if i.dm_channel and i.message_ts]
     if not rows or not located:
         return False
+    channel, ts = located[0]
     card = _card(rows, closed=closed or all(i.status not in _OPEN for i, _ in rows))
     try:
         await rt.slack.chat_update(
-            channel=located[0].dm_channel,
-            ts=located[0].message_ts,
+            channel=channel,
+            ts=ts,
             text=shared_survey_text(card),
             blocks=shared_survey_blocks(card),
         )

@@ -8,7 +8,7 @@ response is recorded once, the webhook is queued and an unhappy score gets its #
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -72,25 +72,26 @@ async def open_link(rt: Runtime, token: str, now: datetime) -> SurveyPage:
 async def _page(
     rt: Runtime, invitation: Invitation, contact: Contact, score: int | None, now: datetime
 ) -> SurveyPage:
-    base = {
-        "locale": contact.locale,
-        "kind": invitation.kind,
-        "trigger": invitation.trigger,
-        "question": await wording.question_for(rt, invitation, contact, escape=wording.plain),
-        "first_name": email_survey.first_name(contact),
-        "invitation_id": invitation.id,
-    }
+    page = SurveyPage(
+        PageState.OPEN,
+        locale=contact.locale,
+        kind=invitation.kind,
+        trigger=invitation.trigger,
+        question=await wording.question_for(rt, invitation, contact, escape=wording.plain),
+        first_name=email_survey.first_name(contact),
+        invitation_id=invitation.id,
+    )
     if score is not None:
         offers = await _open_offers(rt, invitation, score)
         review = rt.settings.review_url if is_promoter(invitation.kind, score) else None
-        return SurveyPage(  # type: ignore[arg-type]
-            PageState.ANSWERED, score=score, offers=offers, review_url=review, **base
+        return replace(
+            page, state=PageState.ANSWERED, score=score, offers=offers, review_url=review
         )
     sent = invitation.sent_at or invitation.sending_since
     expired = sent is not None and now - sent >= rt.settings.expire_after
     if invitation.status not in taps.ANSWERABLE or expired or contact.opted_out:
-        return SurveyPage(PageState.CLOSED, **base)  # type: ignore[arg-type]
-    return SurveyPage(PageState.OPEN, **base)  # type: ignore[arg-type]
+        return replace(page, state=PageState.CLOSED)
+    return page
 
 
 async def _open_offers(rt: Runtime, invitation: Invitation, score: int) -> list[str]:

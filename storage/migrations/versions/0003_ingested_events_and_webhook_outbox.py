@@ -8,7 +8,7 @@ Create Date: 2026-11-23 09:53:44.109905
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 from storage.models import UTCDateTime

@@ -13,7 +13,7 @@ once per request, a due time for the week-later question, and that question's an
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 from storage.models import UTCDateTime

@@ -14,7 +14,7 @@ another survey tool, so importing the same file again changes nothing.
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 from storage.models import UTCDateTime

@@ -11,7 +11,7 @@ survey email's row is written just before its data goes to the SMTP server.
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 from storage.models import UTCDateTime

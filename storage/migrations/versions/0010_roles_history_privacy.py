@@ -12,7 +12,7 @@ actions (who, what, when) without personal data.
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 from storage.models import UTCDateTime

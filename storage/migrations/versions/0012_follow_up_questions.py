@@ -12,7 +12,7 @@ detractor chose as "what disappointed you most".
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0012"

@@ -13,7 +13,7 @@ number of processes. `exit_answers` keeps the reasons and comment of an exit sur
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 from storage.models import UTCDateTime

@@ -14,7 +14,7 @@ when it was not the default wording, so its message looks the same when redrawn.
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 from storage.models import UTCDateTime

@@ -14,7 +14,7 @@ keeps the hash of each survey link `forget` deletes, and nothing else, so the pa
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 from storage.models import UTCDateTime

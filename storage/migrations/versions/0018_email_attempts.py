@@ -15,7 +15,7 @@ token to resend: a `sending` invitation holding one is settled as `sent`, as bef
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 from storage.models import UTCDateTime
