@@ -199,6 +199,9 @@ async def _settings_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> st
     order = [name for name in rows if name in fields] + [n for n in fields if n not in rows]
     for name in order:
         written, meaning = rows.get(name, ("—", "(not described yet: say what it does)"))
+        assert not meaning.startswith("(not described yet"), (
+            f"docs/settings.md: say what {name.upper()} does in its row of the settings table"
+        )
         default = _default(fields[name].default)
         if default == "—" and written != "—":
             default = written  # e.g. DIGEST_CHANNEL: `VOC_CHANNEL` when unset
