@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 
 from bot.core.logs import FieldsFormatter
 from bot.core.runtime import Runtime
+from bot.scheduler import tick
 from bot.services.email_survey import hash_token
 from handlers.ingest import UNAVAILABLE
 from handlers.survey_page import HEADERS
@@ -115,3 +116,17 @@ async def test_the_survey_page_says_try_again_in_a_minute_with_its_headers(
     assert lines[0].startswith("ERROR handlers.survey_page: survey page: database unavailable")
     logged = _everything_logged(caplog)
     assert hash_token(LINK) not in logged and LINK not in logged and EMAIL not in logged
+
+
+async def test_a_scheduler_pass_without_the_database_is_one_line(
+    rt: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`serve` runs the scheduler too: each pass during an outage logged a whole traceback."""
+    await add_people(rt.db, Person(EMAIL, "U1", tz="UTC"))
+    await _lose_table(rt.db, "invitations")
+    caplog.set_level(logging.INFO)
+    await tick(rt)
+    lines = _lines(caplog)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("ERROR bot.scheduler: scheduled pass failed: database unavailable")
+    assert EMAIL not in _everything_logged(caplog)
