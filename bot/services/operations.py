@@ -107,7 +107,8 @@ async def metrics_text(rt: Runtime, counts: DatabaseCounts) -> bytes:
     acked = len(rt.pending)
     _gauge(registry, "voc_acked_work_running", "Acked Slack requests still being worked on", acked)
     try:
-        ops = await counts.read(rt)
+        async with asyncio.timeout(HEALTH_TIMEOUT):  # a hung database must not hang scrapes
+            ops = await counts.read(rt)
     except Exception as exc:
         failure = outage(exc)
         if failure is None:
