@@ -69,6 +69,9 @@ def _explain(rt: Runtime, exc: Exception, what: str) -> str:
         return f"{what} within {HEALTH_TIMEOUT:.0f} s: is it overloaded or locked?"
     cause = getattr(exc, "orig", None) or exc
     said = one_line(str(cause).splitlines()[0] if str(cause) else type(cause).__name__)[:160]
+    if rt.db.dialect == "sqlite":
+        path = rt.db.engine.url.database or ""
+        return f"{what}: {said}; check the file {path}, its folder and the disk"
     return f"{what}: {said}; check DATABASE_URL's server, user and disk"
 
 

@@ -140,3 +140,4 @@ async def test_healthz_is_503_when_the_sqlite_file_became_immutable(
     assert status == 503 and body == {"ok": False, "database": "unavailable"}
     [line] = _reasons(caplog)
     assert "state=read-only" in line and "the database refuses writes" in line
+    assert str(folder / "voc.db") in line  # the log names the file; the answer did not
