@@ -49,8 +49,8 @@ def build_web_app(rt: Runtime, *, scheduler: bool = True) -> web.Application:
     web_app[VERIFIER] = SignatureVerifier(rt.settings.slack_signing_secret or "")
     web_app[REJECTIONS] = gate.rejection_log()
     web_app.router.add_post("/slack/events", _slack_events)
-    web_app.router.add_get("/healthz", monitoring.healthz)
-    web_app.router.add_get("/metrics", monitoring.metrics)
+    # /healthz stays here for the load balancer; /metrics moves to METRICS_PORT when set
+    monitoring.register(web_app, with_metrics=rt.settings.metrics_port is None)
     web_app.router.add_post("/hooks/events", ingest.events_endpoint)
     survey_page.register(web_app)  # the page behind survey emails' links
     web_app.on_startup.append(_migrate)
@@ -70,6 +70,7 @@ async def run_server(rt: Runtime, *, port: int, scheduler: bool = True) -> None:
     await site.start()
     bound = runner.addresses[0][1]
     print(f"VoC bot listening on http://0.0.0.0:{bound}/slack/events", flush=True)
+    metrics_server = await monitoring.start(rt, rt.settings.metrics_port)
     settle_heap()
     collector = asyncio.create_task(collect_when_quiet(lambda: rt.acks.acking_now > 0))
     young = YoungPasses(lambda: rt.acks.acking_now > 0)
@@ -85,6 +86,8 @@ async def run_server(rt: Runtime, *, port: int, scheduler: bool = True) -> None:
     finally:
         collector.cancel()
         young.close()
+        if metrics_server is not None:
+            await metrics_server.cleanup()
         await runner.cleanup()
 
 

@@ -28,6 +28,7 @@ from bot.services import (
     shipping,
     webhooks,
 )
+from storage.db import outage
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,12 @@ async def tick(rt: Runtime) -> None:
     started = time.monotonic()
     try:
         report = await drain(rt)
-    except Exception:
-        log.exception("scheduled pass failed")  # keep ticking; the rows are still due
+    except Exception as exc:  # keep ticking; the rows are still due
+        failure = outage(exc)
+        if failure is None:
+            log.exception("scheduled pass failed")
+        else:  # an outage is no bug: one line a pass, not a traceback
+            log.error("scheduled pass failed: database unavailable", extra={"error": failure})
         return
     finally:
         metrics.scheduler_pass(time.monotonic() - started)

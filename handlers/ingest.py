@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +20,9 @@ from bot.domain.errors import SlackConfigError, TryLater, UnknownContact, UserEr
 from bot.domain.names import InvalidEmail, parse_email
 from bot.services import transactional
 from handlers.context import WEB_RUNTIME
+from storage.db import outage
 
+log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 MAX_CONTEXT_KEYS = 20
 MAX_EVENT_ID = 200
@@ -46,6 +49,8 @@ _BODY_HINT = (
     "and event_id (customer_since and churned may send account instead of email)"
 )
 _USAGE = "send Authorization: Bearer <INGEST_TOKEN>"
+RETRY_AFTER = 60  # seconds a sender waits after a 503 for a transient failure
+UNAVAILABLE = "the database is unavailable: nothing was stored; send the event again in a minute"
 
 
 class BadField(UserError):
@@ -213,8 +218,17 @@ async def _schedule(rt: Runtime, payload: EventIn) -> web.Response:
             )
     except UnknownContact as exc:
         return _error(404, str(exc))
-    except (TryLater, SlackConfigError) as exc:  # Slack refused or was unreachable: nothing stored
+    except TryLater as exc:  # Slack was unreachable: nothing stored
+        return _try_later(str(exc))
+    except SlackConfigError as exc:  # Slack refused the app: an admin must fix it first
         return _error(503, str(exc))
+    except Exception as exc:
+        failure = outage(exc)
+        if failure is None:
+            raise
+        # one line, no traceback: the sender retries, and an outage is not a bug
+        log.error("event not stored: database unavailable", extra={"error": failure})
+        return _try_later(UNAVAILABLE)
     return web.json_response(answer.body, status=200 if answer.replayed else 202)
 
 
@@ -263,6 +277,12 @@ def _runtime(request: web.Request) -> Runtime:
 
 def _error(status: int, message: str, **extra: str) -> web.Response:
     return web.json_response({"error": message, **extra}, status=status)
+
+
+def _try_later(message: str) -> web.Response:
+    response = _error(503, message)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 def _unauthorized(message: str) -> web.Response:

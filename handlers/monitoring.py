@@ -1,5 +1,6 @@
 """`GET /healthz` and `GET /metrics`: on `serve`'s port, and on METRICS_PORT for `worker`
-and `socket` (which have no HTTP server of their own)."""
+and `socket` (which have no HTTP server of their own) and for `serve` when it is set, which
+then keeps `/metrics` off its public port."""
 
 from __future__ import annotations
 
@@ -13,15 +14,27 @@ from bot.services import operations
 from handlers.context import WEB_RUNTIME
 
 log = logging.getLogger(__name__)
+COUNTS = web.AppKey("database_counts", operations.DatabaseCounts)
+
+
+def register(web_app: web.Application, *, with_metrics: bool = True) -> None:
+    """Add `/healthz`, and `/metrics` unless `with_metrics` is False, to an app being built."""
+    web_app.router.add_get("/healthz", healthz)
+    if with_metrics:
+        web_app[COUNTS] = operations.DatabaseCounts()
+        web_app.router.add_get("/metrics", metrics)
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers and can be written, else 503 with the reason; says how
-    long ago this process's scheduler last finished a pass."""
+    """200 when the database answers and takes a write, else 503; says how long ago this
+    process's scheduler last finished a pass.
+
+    Whoever asks learns only `"database": "unavailable"`; the reason, which names the
+    database's host or file, goes to the log (bot/services/operations.py).
+    """
     database = await operations.database_health(request.app[WEB_RUNTIME])
     if not database.ok:
-        body = {"ok": False, "database": database.state, "reason": database.reason}
-        return web.json_response(body, status=503)
+        return web.json_response({"ok": False, "database": "unavailable"}, status=503)
     age = counters.last_pass_age()
     last_pass = None if age is None else round(age, 1)
     return web.json_response({"ok": True, "database": "ok", "last_pass_seconds_ago": last_pass})
@@ -29,7 +42,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text format: see README.md's "Running it"."""
-    body = await operations.metrics_text(request.app[WEB_RUNTIME])
+    body = await operations.metrics_text(request.app[WEB_RUNTIME], request.app[COUNTS])
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
 
@@ -39,8 +52,7 @@ async def start(rt: Runtime, port: int | None) -> web.AppRunner | None:
         return None
     app = web.Application()
     app[WEB_RUNTIME] = rt
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
+    register(app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host="0.0.0.0", port=port).start()

@@ -13,9 +13,11 @@ is text fields only, and must arrive within `BODY_TIMEOUT`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from bot.services import survey_page
 from bot.services.survey_page import COMMENT_MAX, PageState, SurveyPage
 from handlers.context import WEB_RUNTIME
 from handlers.rate_limit import RateLimit, client_address
+from storage.db import outage
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,32 @@ async def stylesheet(request: web.Request) -> web.Response:
     return web.Response(text=css, content_type="text/css", headers=HEADERS)
 
 
+RETRY_AFTER = 60  # seconds, with the "try again in a minute" page
+Page = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def _database_down_page(page: Page) -> Page:
+    """While the database cannot answer: a "try again in a minute" page (503, Retry-After,
+    the page's security headers), and one log line without the traceback or any value."""
+
+    @functools.wraps(page)
+    async def guarded(request: web.Request) -> web.Response:
+        try:
+            return await page(request)
+        except Exception as exc:
+            failure = outage(exc)
+            if failure is None:
+                raise
+            log.error("survey page: database unavailable", extra={"error": failure})
+            message = {"message": t(None, "page.unavailable")}
+            response = _html("message.html", None, message, status=503)
+            response.headers["Retry-After"] = str(RETRY_AFTER)
+            return response
+
+    return guarded
+
+
+@_database_down_page
 async def show(request: web.Request) -> web.Response:
     """The question with the link's score chosen; records nothing."""
     if (limited := _limited(request)) is not None:
@@ -94,6 +123,7 @@ async def show(request: web.Request) -> web.Response:
     return response
 
 
+@_database_down_page
 async def submit(request: web.Request) -> web.Response:
     """Record the answer once; a second submit shows the score already recorded."""
     if (limited := _limited(request)) is not None:
@@ -117,6 +147,7 @@ async def submit(request: web.Request) -> web.Response:
     return _render(shown, csrf=csrf, fresh=outcome is TapOutcome.RECORDED, token=token)
 
 
+@_database_down_page
 async def advocacy(request: web.Request) -> web.Response:
     """A promoter's yes from the thank-you page (same CSRF rule as the answer)."""
     if (limited := _limited(request)) is not None:
@@ -135,6 +166,7 @@ async def advocacy(request: web.Request) -> web.Response:
     return _render(page, csrf=csrf, notice="page.advocacy.done", token=_token(request))
 
 
+@_database_down_page
 async def unsubscribe_page(request: web.Request) -> web.Response:
     """Asks to confirm: a scanner's GET must not opt anyone out."""
     if (limited := _limited(request)) is not None:
@@ -146,6 +178,7 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
     return _html("unsubscribe.html", page.locale, {"done": False})
 
 
+@_database_down_page
 async def unsubscribe(request: web.Request) -> web.Response:
     """One-click unsubscribe (RFC 8058) or the confirmation button: the contact opts out."""
     if (limited := _limited(request)) is not None:

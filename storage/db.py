@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +14,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -40,7 +43,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for any SQLAlchemy async URL, with SQLite tuned for sharing."""
+    """An async engine for any SQLAlchemy async URL, with SQLite tuned for sharing.
+
+    Its errors never carry the statement's parameters (emails, comments): whoever logs
+    one logs the statement and the cause only.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     else:
@@ -49,6 +57,43 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def outage(exc: BaseException) -> str | None:
+    """One line saying how the database failed, when `exc` means it cannot do the work now
+    (down, unreachable, out of connections, read-only, its tables gone); None otherwise:
+    a duplicate key, a value of the wrong type, a misused driver are about what was asked.
+
+    The line names the driver's error and its message, never the statement's values.
+    """
+    if isinstance(exc, PoolTimeout | OSError | TimeoutError):
+        return _said(exc)
+    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError | DataError):
+        return None
+    cause = _root(exc)
+    if isinstance(cause, TypeError | ValueError | sqlite3.ProgrammingError):
+        return None  # the driver refused a value before sending it: a bug, not an outage
+    if str(getattr(cause, "sqlstate", "") or "")[:2] in ("22", "23"):
+        return None  # PostgreSQL's data and constraint errors, which quote the value
+    return _said(cause)
+
+
+def _said(cause: BaseException) -> str:
+    text = str(cause).strip()
+    code = str(getattr(cause, "sqlstate", "") or "")
+    name = type(cause).__name__ + (f" {code}" if code else "")
+    return f"{name}: {text.splitlines()[0]}"[:200] if text else name
+
+
+def _root(exc: BaseException) -> BaseException:
+    """The driver's own exception beneath SQLAlchemy's wrappers."""
+    seen = {id(exc)}
+    while True:
+        inner = getattr(exc, "orig", None) or exc.__cause__
+        if not isinstance(inner, BaseException) or id(inner) in seen:
+            return exc
+        seen.add(id(inner))
+        exc = inner
 
 
 class Database:

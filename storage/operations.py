@@ -49,10 +49,24 @@ async def probe_read(*, session: AsyncSession) -> None:
     await session.execute(text("SELECT 1"))
 
 
-async def probe_write(*, session: AsyncSession) -> None:
-    """A write that changes nothing (it deletes no row), so it fails only where the database
-    cannot be written: a read-only SQLite file, a read-only PostgreSQL transaction or role.
+async def probe_write(*, session: AsyncSession, mark: str) -> None:
+    """A write that leaves nothing behind once committed: a row added and taken away.
 
-    It takes no row lock, so it never waits for a migration; the caller rolls it back.
+    The caller commits it: SQLite writes nothing to disk for a transaction rolled back (WAL
+    mode writes at commit), so only a commit shows that a file which has become immutable,
+    or a full disk, refuses writes. `mark` (at most 32 characters) is unique per probe, so
+    probes never wait for each other, and the row is never seen outside the transaction.
     """
-    await session.execute(text("DELETE FROM alembic_version WHERE 1 = 0"))
+    await session.execute(
+        text("INSERT INTO alembic_version (version_num) VALUES (:mark)"), {"mark": mark}
+    )
+    await session.execute(
+        text("DELETE FROM alembic_version WHERE version_num = :mark"), {"mark": mark}
+    )
+
+
+async def checkpoint(*, session: AsyncSession) -> None:
+    """SQLite: copy the WAL into the database file now (PASSIVE: waits for nobody), which
+    fails when the file itself can no longer be written; nothing on other databases."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))

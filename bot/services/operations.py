@@ -1,11 +1,13 @@
-"""`GET /metrics`: this process's counters plus the database's counts, read at each scrape;
-`GET /healthz`: whether the database answers and can be written."""
+"""`GET /metrics`: this process's counters plus the database's counts (read at most once a
+scrape interval); `GET /healthz`: whether the database answers and can be written."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
@@ -13,10 +15,13 @@ from bot.core import metrics
 from bot.core.diagnose import startup_failure
 from bot.core.logs import one_line
 from bot.core.runtime import Runtime
-from storage.operations import probe_read, probe_write, snapshot
+from bot.domain.figures import OpsSnapshot
+from storage.db import outage
+from storage.operations import checkpoint, probe_read, probe_write, snapshot
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = 10.0  # seconds a health check waits for the database before it says so
+SCRAPE_EVERY = timedelta(seconds=15)  # Prometheus' usual scrape interval
 
 
 @dataclass(frozen=True)
@@ -32,21 +37,28 @@ class DatabaseHealth:
 
 
 async def database_health(rt: Runtime) -> DatabaseHealth:
-    """Read, then write without changing anything (rolled back): can the app do its work?"""
+    """Read, then commit a write that leaves nothing behind (and, on SQLite, checkpoint it
+    into the file): can the app do its work? A failure is logged here, once, with the
+    reason; the caller says no more than "unavailable" to whoever asked."""
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT), rt.db.session() as session:
             await probe_read(session=session)
     except Exception as exc:  # the point of a health check is to say so, not to crash
-        log.error("health check: database unreachable", extra={"error": repr(exc)})
-        return DatabaseHealth("unreachable", _explain(rt, exc, "the database does not answer"))
+        return _failed("unreachable", _explain(rt, exc, "the database does not answer"))
     try:
-        async with asyncio.timeout(HEALTH_TIMEOUT), rt.db.session() as session:
-            await probe_write(session=session)
-            await session.rollback()
+        async with asyncio.timeout(HEALTH_TIMEOUT):
+            async with rt.db.transaction() as session:
+                await probe_write(session=session, mark=f"healthz-{secrets.token_hex(8)}")
+            async with rt.db.session() as session:
+                await checkpoint(session=session)
     except Exception as exc:
-        log.error("health check: database cannot be written", extra={"error": repr(exc)})
-        return DatabaseHealth("read-only", _explain(rt, exc, "the database refuses writes"))
+        return _failed("read-only", _explain(rt, exc, "the database refuses writes"))
     return DatabaseHealth("ok")
+
+
+def _failed(state: str, reason: str) -> DatabaseHealth:
+    log.error("health check: database unavailable", extra={"state": state, "reason": reason})
+    return DatabaseHealth(state, reason)
 
 
 def _explain(rt: Runtime, exc: Exception, what: str) -> str:
@@ -58,15 +70,62 @@ def _explain(rt: Runtime, exc: Exception, what: str) -> str:
         return f"{what} within {HEALTH_TIMEOUT:.0f} s: is it overloaded or locked?"
     cause = getattr(exc, "orig", None) or exc
     said = one_line(str(cause).splitlines()[0] if str(cause) else type(cause).__name__)[:160]
+    if rt.db.dialect == "sqlite":
+        path = rt.db.engine.url.database or ""
+        return f"{what}: {said}; check the file {path}, its folder and the disk"
     return f"{what}: {said}; check DATABASE_URL's server, user and disk"
 
 
-async def metrics_text(rt: Runtime) -> bytes:
-    """The Prometheus text exposition of every metric README.md's "Running it" lists."""
-    now = rt.now()
-    async with rt.db.session() as session:
-        ops = await snapshot(session=session, now=now)
+class DatabaseCounts:
+    """The database's counts for `/metrics`, read at most once per `every`.
+
+    They are counted in the database (a GROUP BY over the invitations) because every
+    process changes those rows: a counter kept in one process would miss the others' work
+    and start again at zero on each restart. Read at every scrape, though, anyone who can
+    reach `/metrics` could make the database scan the table as often as they liked; so a
+    read is kept for one scrape interval, and scrapes that arrive together share it.
+    """
+
+    def __init__(self, every: timedelta = SCRAPE_EVERY) -> None:
+        self.every = every
+        self._read: tuple[datetime, OpsSnapshot] | None = None
+        self._lock = asyncio.Lock()
+
+    async def read(self, rt: Runtime) -> OpsSnapshot:
+        async with self._lock:
+            now = rt.now()
+            if self._read is None or not self._read[0] <= now < self._read[0] + self.every:
+                async with rt.db.session() as session:
+                    self._read = (now, await snapshot(session=session, now=now))
+            return self._read[1]
+
+
+async def metrics_text(rt: Runtime, counts: DatabaseCounts) -> bytes:
+    """The Prometheus text exposition of every metric README.md's "Running it" lists.
+
+    With the database unavailable, this process's own counters still go out, with
+    `voc_database_up 0`, and the failure is one log line.
+    """
     registry = CollectorRegistry(auto_describe=True)
+    _gauge(registry, "voc_pacer_rate", "Survey posts per second allowed now", rt.pacer.rate)
+    acked = len(rt.pending)
+    _gauge(registry, "voc_acked_work_running", "Acked Slack requests still being worked on", acked)
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT):  # a hung database must not hang scrapes
+            ops = await counts.read(rt)
+    except Exception as exc:
+        failure = outage(exc)
+        if failure is None:
+            raise
+        log.error("metrics: database unavailable", extra={"error": failure})
+        _gauge(registry, "voc_database_up", "1 when the database's counts could be read", 0)
+        return generate_latest(metrics.REGISTRY) + generate_latest(registry)
+    _gauge(registry, "voc_database_up", "1 when the database's counts could be read", 1)
+    _database_gauges(registry, ops, rt.now())
+    return generate_latest(metrics.REGISTRY) + generate_latest(registry)
+
+
+def _database_gauges(registry: CollectorRegistry, ops: OpsSnapshot, now: datetime) -> None:
     surveys = Gauge(
         "voc_surveys",
         "Survey invitations by status (sent, failed, answered …), kind and channel",
@@ -80,10 +139,6 @@ async def metrics_text(rt: Runtime) -> bytes:
     oldest = (now - ops.outbox_oldest).total_seconds() if ops.outbox_oldest else 0.0
     _gauge(registry, "voc_webhook_oldest_age_seconds", "Age of the oldest undelivered", oldest)
     _gauge(registry, "voc_escalations", "Escalation steps taken, all cases", ops.escalations)
-    _gauge(registry, "voc_pacer_rate", "Survey posts per second allowed now", rt.pacer.rate)
-    acked = len(rt.pending)
-    _gauge(registry, "voc_acked_work_running", "Acked Slack requests still being worked on", acked)
-    return generate_latest(metrics.REGISTRY) + generate_latest(registry)
 
 
 def _gauge(registry: CollectorRegistry, name: str, help_text: str, value: float) -> None:

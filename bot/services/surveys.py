@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
 
+from bot.core.csv_out import CsvWriter
 from bot.core.runtime import Runtime
 from bot.domain import eligibility
 from bot.domain.errors import UserError
@@ -123,7 +123,7 @@ class CampaignReport:
 
 def write_unreachable(report: CampaignReport, out: TextIO) -> None:
     """Every contact the campaign could not reach, as CSV: email, account, reason."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     writer.writerow(["email", "account", "reason"])
     writer.writerows([who.email, who.account, who.reason] for who in report.unreachable)
 

@@ -5,16 +5,19 @@ import io
 import json
 import tracemalloc
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, update
 
 from bot.domain.errors import UserError
 from bot.services.export import export_responses
+from bot.services.surveys import CampaignReport, Unreachable, write_unreachable
 from storage.db import Database
 from storage.export import FIELDS
 from storage.models import Account, Contact, Invitation, Response
 from tests.digest_fixture import seed_digest
+from tests.spreadsheet import FORMULA_STARTS, libreoffice_rows, python_rows
 
 pytestmark = pytest.mark.postgres
 
@@ -99,6 +102,52 @@ async def test_csv_cells_that_look_like_formulas_are_neutralised(db: Database, s
     objects = [json.loads(line) for line in jsonl.getvalue().splitlines()]
     assert comment in {o["comment"] for o in objects}  # JSON lines stay exact
     assert account in {o["account"] for o in objects}
+
+
+async def test_a_bare_cr_in_a_comment_cannot_start_a_row(
+    db: Database, backend: str, tmp_path: Path
+) -> None:
+    """Issue 25, item 11: `-2+3` after the CR went out unprefixed at the start of a row."""
+    await seed_digest(db)
+    comment = "\t=1+1 @SUM(A1) \r-2+3"
+    async with db.transaction() as session:
+        await session.execute(
+            update(Response)
+            .where(Response.comment == "Love the new dashboards")
+            .values(comment=comment)
+        )
+    out = io.StringIO()
+    count = await export_responses(db=db, out=out, format="csv")
+    rows = python_rows(out.getvalue())
+    assert len(rows) == 1 + count and all(len(row) == len(FIELDS) for row in rows)
+    comments = [dict(zip(FIELDS, row, strict=True))["comment"] for row in rows[1:]]
+    assert "'" + comment in comments
+    assert not any(value.startswith(FORMULA_STARTS) for row in rows for value in row)
+    if backend != "sqlite":
+        return  # the same text whatever the database: one LibreOffice run is enough
+    opened = libreoffice_rows(out.getvalue(), tmp_path)
+    assert len(opened) == 1 + count
+    assert not [cell for row in opened for cell in row if cell.formula is not None]
+    column = FIELDS.index("comment")
+    assert any(row[column].text.startswith("'") and "-2+3" in row[column].text for row in opened)
+
+
+def test_unreachable_contacts_csv_is_safe_in_a_spreadsheet() -> None:
+    """`send --unreachable FILE.csv` uses the same writer: names are data, never formulas."""
+    report = CampaignReport(
+        unreachable=[
+            Unreachable("ana@acme.test", '=HYPERLINK("http://evil.test")', "no Slack user"),
+            Unreachable("ben@acme.test", "Acme\r=1+1", "no Slack user"),
+        ]
+    )
+    out = io.StringIO()
+    write_unreachable(report, out)
+    rows = python_rows(out.getvalue())
+    assert rows == [
+        ["email", "account", "reason"],
+        ["ana@acme.test", '\'=HYPERLINK("http://evil.test")', "no Slack user"],
+        ["ben@acme.test", "Acme\r=1+1", "no Slack user"],
+    ]
 
 
 async def test_unknown_format_is_a_user_error(db: Database) -> None:
