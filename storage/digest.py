@@ -286,12 +286,6 @@ def week_windows(until: datetime, weeks: int) -> list[Window]:
     ]
 
 
-async def weekly_nps(*, session: AsyncSession, until: datetime, weeks: int) -> list[WeekNps]:
-    """The NPS split of each of the `weeks` weeks before `until`, oldest first."""
-    figures = await period_figures(session=session, windows=week_windows(until, weeks))
-    return [WeekNps(f.window.since, f.nps) for f in figures]
-
-
 async def recent_verbatims(
     *, session: AsyncSession, window: Window, limit: int = 3
 ) -> list[Verbatim]:

@@ -39,15 +39,6 @@ def parse_duration(text: str | timedelta) -> timedelta:
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
-def format_duration(value: timedelta) -> str:
-    """The inverse of `parse_duration` for whole units (used in messages)."""
-    seconds = int(value.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
 def parse_weekly_schedule(text: str) -> tuple[int, int, int]:
     """Parse `mon 09:00` into (weekday 0-6, hour, minute)."""
     match = re.match(r"^\s*([a-zA-Z]{3})[a-zA-Z]*\s+(\d{1,2}):(\d{2})\s*$", text)

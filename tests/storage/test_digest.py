@@ -14,7 +14,6 @@ from storage.digest import (
     months_before,
     nps_breakdowns,
     period_figures,
-    weekly_nps,
 )
 from storage.nps import ScoreSplit
 from tests.digest_fixture import AS_OF, seed_digest
@@ -131,8 +130,7 @@ async def test_themes_follow_ups_requests_and_verbatims(db: Database) -> None:
 
 async def test_weekly_trend_buckets(db: Database) -> None:
     await seed_digest(db)
-    async with db.session() as session:
-        trend = await weekly_nps(session=session, until=AS_OF, weeks=12)
+    trend = (await _digest(db)).trend
     assert len(trend) == 12
     assert trend[-1].week_start == AS_OF - timedelta(days=7)
     assert trend[-1].split == ScoreSplit(10, 4, 6)
