@@ -497,5 +497,7 @@ def _startup_failure(exc: Exception) -> ConfigError | None:
     except ConfigError:
         return None
     return startup_failure(
-        exc, database_url=settings.database_url, slack_url=settings.slack_api_url
+        exc,
+        database_url=settings.database_url.get_secret_value(),
+        slack_url=settings.slack_api_url,
     )
