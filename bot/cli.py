@@ -119,6 +119,8 @@ def run_due() -> None:
     report = _run(settings, drain)
     done = {name: count for name, count in vars(report).items() if count}
     typer.echo("Nothing was due." if not done else ", ".join(f"{k}: {v}" for k, v in done.items()))
+    if report.jobs_failed:
+        raise typer.Exit(1)  # each failed job is an ERROR line above
 
 
 @cli.command()
