@@ -20,7 +20,7 @@ from storage.models import Account, Contact, Invitation, InvitationStatus, Surve
 from tests.harness import BOT_TOKEN, cli_env, eventually, start_vocbot
 from tests.mail import smtp_server
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 COUNT = 120
 EMAIL = {"EMAIL_FROM": "feedback@acme.test", "PUBLIC_URL": "http://127.0.0.1:9"}
 
