@@ -29,11 +29,16 @@ ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'
 SHUTDOWN_GRACE = 10.0
 
 
+def _signing_secret(rt: Runtime) -> str | None:
+    secret = rt.settings.slack_signing_secret
+    return secret.get_secret_value() if secret else None
+
+
 def build_bolt_app(rt: Runtime) -> AsyncApp:
     """The Bolt app with every listener registered."""
     app = AsyncApp(
         client=rt.slack,
-        signing_secret=rt.settings.slack_signing_secret,
+        signing_secret=_signing_secret(rt),
         process_before_response=False,
         logger=logging.getLogger("slack_bolt"),
     )
@@ -46,7 +51,7 @@ def build_web_app(rt: Runtime, *, scheduler: bool = True) -> web.Application:
     web_app = web.Application()
     web_app[WEB_RUNTIME] = rt
     web_app[BOLT] = build_bolt_app(rt)
-    web_app[VERIFIER] = SignatureVerifier(rt.settings.slack_signing_secret or "")
+    web_app[VERIFIER] = SignatureVerifier(_signing_secret(rt) or "")
     web_app[REJECTIONS] = gate.rejection_log()
     web_app.router.add_post("/slack/events", _slack_events)
     # /healthz stays here for the load balancer; /metrics moves to METRICS_PORT when set

@@ -119,6 +119,8 @@ def run_due() -> None:
     report = _run(settings, drain)
     done = {name: count for name, count in vars(report).items() if count}
     typer.echo("Nothing was due." if not done else ", ".join(f"{k}: {v}" for k, v in done.items()))
+    if report.jobs_failed:
+        raise typer.Exit(1)  # each failed job is an ERROR line above
 
 
 @cli.command()
@@ -505,5 +507,7 @@ def _startup_failure(exc: Exception) -> ConfigError | None:
     except ConfigError:
         return None
     return startup_failure(
-        exc, database_url=settings.database_url, slack_url=settings.slack_api_url
+        exc,
+        database_url=settings.database_url.get_secret_value(),
+        slack_url=settings.slack_api_url,
     )

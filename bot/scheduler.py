@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any, TypeVar, cast
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -31,15 +33,21 @@ from bot.services import (
 from storage.db import outage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     """One pass of every job: plan the autopilot's turns, ask the milestone surveys now due
     (bot/services/milestones.py), reconcile crashed sends, deliver,
     remind, expire, webhooks, the weekly digest when it is due, the week-later question on
-    shipped requests, and blanking verbatims past RETAIN_COMMENTS."""
+    shipped requests, and blanking verbatims past RETAIN_COMMENTS.
+
+    A job that fails is logged and counted (`jobs_failed`), and the pass goes on with the
+    next: its rows are still due, so the next pass tries it again.
+    """
     moment = now or rt.now()
-    planned = await autopilot.plan_due(rt, moment) + await milestones.ask_due(rt, moment)
+    jobs = _Pass(rt, moment)
+    planned = await jobs.run(autopilot.plan_due, 0) + await jobs.run(milestones.ask_due, 0)
     report = DeliveryReport(planned=planned)
     for job in (
         delivery.reconcile_stale,
@@ -47,20 +55,43 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
         delivery.deliver_shared,
         delivery.send_reminders,
         delivery.expire_unanswered,
+        _email,
     ):
-        try:
-            report = report + await job(rt, moment)
-        except SlackConfigError:
-            break  # already logged; the next tick tries again once the token is fixed
-    report = report + await _email(rt, moment)
-    report.cards = await cases.post_pending_cards(rt, moment)
-    await exit_survey.notify_pending(rt, moment)  # exit answers the CSM has not been sent yet
-    report.escalated = await cases.escalate_due(rt, moment)
-    report.webhooks = await webhooks.deliver_due(rt, moment)
-    report.digests = await digest.post_due(rt, moment)
-    await shipping.ask_due(rt, moment)  # "did it solve it?" a week after a request shipped
-    await privacy.drop_old_verbatims(rt, moment)
+        report = report + await jobs.run(job, DeliveryReport())
+    report.cards = await jobs.run(cases.post_pending_cards, 0)
+    await jobs.run(exit_survey.notify_pending, None)  # exit answers the CSM has not had yet
+    report.escalated = await jobs.run(cases.escalate_due, 0)
+    report.webhooks = await jobs.run(webhooks.deliver_due, 0)
+    report.digests = await jobs.run(digest.post_due, 0)
+    await jobs.run(shipping.ask_due, None)  # "did it solve it?" a week after a request shipped
+    await jobs.run(privacy.drop_old_verbatims, None)
+    report.jobs_failed = jobs.failed
     return report
+
+
+class _Pass:
+    """Runs the jobs of one pass at one moment, so that one failing skips none of the others."""
+
+    def __init__(self, rt: Runtime, now: datetime) -> None:
+        self.rt, self.now, self.failed = rt, now, 0
+
+    async def run(self, job: Callable[[Runtime, datetime], Awaitable[Any]], failed: T) -> T:
+        """The job's result; `failed` when it raised.
+
+        Slack refusing the bot is logged where it happens (delivery pauses until an admin
+        fixes it). Anything else is one ERROR line naming the job and the exception's type,
+        never its message, which can hold an email or a comment; the traceback is at DEBUG.
+        """
+        try:
+            return cast(T, await job(self.rt, self.now))
+        except SlackConfigError:
+            return failed
+        except Exception as exc:
+            self.failed += 1
+            name = f"{job.__module__.rpartition('.')[2]}.{job.__name__}"
+            log.error("scheduled job failed", extra={"job": name, "error": type(exc).__name__})
+            log.debug("scheduled job %s failed", name, exc_info=True)
+            return failed
 
 
 async def _email(rt: Runtime, now: datetime) -> DeliveryReport:

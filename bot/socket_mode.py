@@ -31,7 +31,10 @@ async def run_socket_mode(
     metrics_server = await monitoring.start(rt, rt.settings.metrics_port)
     # Bolt's handler calls apps.connections.open with the app's own client, so the
     # websocket URL comes from SLACK_API_URL too (the local emulator in tests).
-    handler = AsyncSocketModeHandler(build_bolt_app(rt), rt.settings.slack_app_token)
+    app_token = rt.settings.slack_app_token
+    handler = AsyncSocketModeHandler(
+        build_bolt_app(rt), app_token.get_secret_value() if app_token else None
+    )
     jobs = build_scheduler(rt) if scheduler else None
     try:
         await handler.connect_async()

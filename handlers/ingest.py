@@ -181,7 +181,8 @@ def _check_who(payload: EventIn) -> None:
 async def events_endpoint(request: web.Request) -> web.Response:
     """Check the token and the body, then schedule the event's surveys."""
     rt = _runtime(request)
-    refusal = _refusal(request, rt.settings.ingest_token)
+    token = rt.settings.ingest_token
+    refusal = _refusal(request, token.get_secret_value() if token else None)
     if refusal is not None:
         return refusal
     body = await _read_body(request)

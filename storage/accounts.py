@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.records import AccountSummary
@@ -89,24 +89,6 @@ async def upsert_contact(
     contact.updated_at = now
     await session.flush()
     return contact, created
-
-
-async def update_contact_slack_identity(
-    *,
-    session: AsyncSession,
-    contact_id: int,
-    slack_user_id: str | None = None,
-    tz: str | None = None,
-    locale: str | None = None,
-    now: datetime,
-) -> bool:
-    """Record what Slack said about a contact; None leaves a value alone. False if no contact."""
-    given = {"slack_user_id": slack_user_id, "tz": tz, "locale": locale}
-    values = {name: value for name, value in given.items() if value is not None}
-    result = await session.execute(
-        update(Contact).where(Contact.id == contact_id).values(**values, updated_at=now)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 def _apply(row: Account | Contact, fields: dict[str, Any]) -> None:

@@ -22,7 +22,6 @@ from bot.domain.figures import (
     PeriodFigures,
     ResponseRate,
     Verbatim,
-    WeekNps,
     Window,
 )
 from bot.domain.scores import CATEGORIES, Average, ScoreSplit
@@ -211,12 +210,6 @@ def week_windows(until: datetime, weeks: int) -> list[Window]:
     return [
         Window(until - WEEK * (weeks - i), until - WEEK * (weeks - i - 1)) for i in range(weeks)
     ]
-
-
-async def weekly_nps(*, session: AsyncSession, until: datetime, weeks: int) -> list[WeekNps]:
-    """The NPS split of each of the `weeks` weeks before `until`, oldest first."""
-    figures = await period_figures(session=session, windows=week_windows(until, weeks))
-    return [WeekNps(f.window.since, f.nps) for f in figures]
 
 
 async def recent_verbatims(

@@ -323,13 +323,6 @@ async def skip_pending_for_contact(
     )
 
 
-async def count_by_status(*, session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(
-        select(Invitation.status, func.count(Invitation.id)).group_by(Invitation.status)
-    )
-    return {status: count for status, count in rows.all()}
-
-
 async def _claim(
     session: AsyncSession,
     *,

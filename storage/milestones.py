@@ -91,15 +91,6 @@ async def link_invitation(
     return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
-async def asks_of(*, session: AsyncSession, contact_id: int) -> list[MilestoneAsk]:
-    query = (
-        select(MilestoneAsk)
-        .where(MilestoneAsk.contact_id == contact_id)
-        .order_by(MilestoneAsk.due_at, MilestoneAsk.id)
-    )
-    return list((await session.execute(query)).scalars())
-
-
 async def contacts_of_account(*, session: AsyncSession, account_id: int) -> list[Contact]:
     query = select(Contact).where(Contact.account_id == account_id).order_by(Contact.id)
     return list((await session.execute(query)).scalars())
@@ -131,11 +122,6 @@ async def add_exit_answer(*, session: AsyncSession, answer: ExitAnswer) -> ExitA
     except IntegrityError:
         return None
     return answer
-
-
-async def exit_answer_for(*, session: AsyncSession, invitation_id: int) -> ExitAnswer | None:
-    query = select(ExitAnswer).where(ExitAnswer.invitation_id == invitation_id)
-    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def claim_exit_notices(

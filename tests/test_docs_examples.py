@@ -170,6 +170,10 @@ async def _demo_excerpt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _default(value: object) -> str:
+    from pydantic import SecretStr
+
+    if isinstance(value, SecretStr):  # a default is no secret (DATABASE_URL's local file)
+        value = value.get_secret_value()
     if value is None or value == [] or value == ():
         return "—"
     if isinstance(value, timedelta):

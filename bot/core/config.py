@@ -1,23 +1,22 @@
-"""Settings: the only place that reads the environment (and `.env`, with python-dotenv)."""
+"""Settings: the only place that reads the environment (and `.env`)."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv import dotenv_values
-from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    InitSettingsSource,
-    NoDecode,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
 )
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.errors import ConfigError
 
@@ -25,7 +24,6 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-DOTENV = Path(".env")  # in the folder a command runs in
 DURATION_HINT = "use 90s, 15m, 48h or 4d"
 SCHEDULE_HINT = "use a weekday and a 24-hour time, e.g. mon 09:00"
 
@@ -38,15 +36,6 @@ def parse_duration(text: str | timedelta) -> timedelta:
     if not match or int(match.group(1)) == 0:
         raise ValueError(DURATION_HINT)
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-
-
-def format_duration(value: timedelta) -> str:
-    """The inverse of `parse_duration` for whole units (used in messages)."""
-    seconds = int(value.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def parse_weekly_schedule(text: str) -> tuple[int, int, int]:
@@ -131,32 +120,24 @@ def _optional_duration(text: str | timedelta | None) -> timedelta | None:
 OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional_duration)]
 
 
-def read_dotenv(path: Path = DOTENV) -> dict[str, str]:
-    """The settings a `.env` file holds (python-dotenv parses it), by lower-case name.
-
-    Blank values are left out: `NAME=`, as .env.example writes it, means "not set". No
-    file is no settings.
-    """
-    if not path.is_file():
-        return {}
-    values = dotenv_values(path, encoding="utf-8")
-    return {name.lower(): value for name, value in values.items() if value and value.strip()}
-
-
 class Settings(BaseSettings):
     """Every setting in README.md's "Settings"; names match the environment variables."""
 
     model_config = SettingsConfigDict(
+        env_file=".env",  # in the folder a command runs in; the environment wins over it
+        env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
         env_ignore_empty=True,  # `NAME=` as .env.example writes it means "not set"
     )
 
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
+    # Secrets are SecretStr: repr() and logs show `**********`; the one place that hands a
+    # secret to a library calls `.get_secret_value()` there.
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
-    database_url: str = "sqlite+aiosqlite:///./voc.db"
+    database_url: SecretStr = SecretStr("sqlite+aiosqlite:///./voc.db")  # may hold a password
     port: int = Field(default=3000, ge=0, le=65535)
     voc_channel: str | None = None
     digest_channel: str | None = None
@@ -169,20 +150,23 @@ class Settings(BaseSettings):
     escalate_after: Duration = timedelta(hours=48)
     reminder_after: Duration = timedelta(days=4)
     expire_after: Duration = timedelta(days=14)
+    # SCHEDULER_TICK and SEND_LEASE are part of the published contract (SPEC). An operator
+    # lowers the tick for a tighter send/reminder latency, or raises it to cut idle database
+    # polls on a small install; the lease trades how fast a crashed sender's DMs are
+    # reconciled against renewals per send, which matters on a slow or far database.
     scheduler_tick: Duration = timedelta(seconds=30)
     send_lease: Duration = timedelta(seconds=40)
-    lost_answer_recheck: Duration = timedelta(seconds=3)  # a 5xx'd DM: look, then re-post
     digest_schedule: str = "mon 09:00"
     digest_tz: str = "UTC"
-    ingest_token: str | None = None
+    ingest_token: SecretStr | None = None
     review_url: str | None = None
     webhook_url: str | None = None
-    webhook_secret: str | None = None
+    webhook_secret: SecretStr | None = None
     webhook_give_up: Duration = timedelta(days=3)  # then an event is a dead letter
     log_level: str = "INFO"
     # Email for contacts Slack cannot reach (bot/services/email_survey.py); on when SMTP_URL is set.
     public_url: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
-    smtp_url: Annotated[str | None, BeforeValidator(_blank_is_unset)] = Field(None, repr=False)
+    smtp_url: Annotated[SecretStr | None, BeforeValidator(_blank_is_unset)] = None  # user:pass@
     email_from: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
     product_name: str | None = None
     log_format: Literal["text", "json"] = "text"
@@ -198,20 +182,6 @@ class Settings(BaseSettings):
         90,
     )
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Where a setting comes from, first found wins: the arguments, the environment,
-        then `.env` in the current folder (`read_dotenv`)."""
-        dotenv = InitSettingsSource(settings_cls, read_dotenv())
-        return init_settings, env_settings, dotenv
-
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_ends_with_slash(cls, value: str) -> str:
@@ -226,8 +196,10 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _async_driver(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+    def _async_driver(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith(
+            ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+        ):
             raise ValueError(
                 "use sqlite+aiosqlite:///./voc.db or postgresql+asyncpg://user:pass@host/db"
             )
@@ -258,15 +230,15 @@ class Settings(BaseSettings):
 
     @field_validator("slack_bot_token")
     @classmethod
-    def _bot_token(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("xoxb-"):
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("use the bot token, which starts with xoxb-")
         return value
 
     @field_validator("slack_app_token")
     @classmethod
-    def _app_token(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("xapp-"):
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("use the app-level token, which starts with xapp-")
         return value
 
@@ -281,10 +253,10 @@ class Settings(BaseSettings):
 
     @field_validator("smtp_url")
     @classmethod
-    def _smtp_url(cls, value: str | None) -> str | None:
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
             return value
-        scheme, sep, rest = value.partition("://")
+        scheme, sep, rest = value.get_secret_value().partition("://")
         host = rest.rpartition("@")[2].split("/")[0]
         if scheme not in ("smtp", "smtps") or not sep or not host.split(":")[0]:
             raise ValueError(

@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -25,6 +25,11 @@ SURVEY_SENDS_PER_SECOND = 20.0
 # No bursts: when the event loop stalls, a send released just before goes out together with
 # the next one, and a burst on top of that pair met 429s (Slack's burst size is unstated).
 SURVEY_SEND_BURST = 1
+# After Slack answers a survey post with a 5xx (it may have the DM all the same), wait this
+# long, look the DM up by its metadata, and post again only if it is not there. A constant,
+# not a setting: nobody running the bot has a reason to tune it; tests shorten it through
+# `build_runtime` like the send pace.
+LOST_ANSWER_RECHECK = timedelta(seconds=3)
 # Work done after acking Slack runs a few at a time, so a burst of taps is acked first
 # (Slack allows 3 s); see `Runtime.after_ack`. Taps are recorded before taking a slot,
 # batched by `Runtime.commits`, and only their Slack calls wait for one.
@@ -47,6 +52,7 @@ class Runtime:
     pacer: Pacer
     clock: Callable[[], datetime]
     commits: GroupCommit  # taps recorded together, one transaction per few (group_commit.py)
+    lost_answer_recheck: timedelta = LOST_ANSWER_RECHECK
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AFTER_ACK_SLOTS))
     acks: AcksFirst = field(default_factory=lambda: AcksFirst(AFTER_ACK_DEFER))
     pending: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -118,27 +124,32 @@ def build_runtime(
     db: Database | None = None,
     sends_per_second: float = SURVEY_SENDS_PER_SECOND,
     send_burst: int = SURVEY_SEND_BURST,
+    lost_answer_recheck: timedelta = LOST_ANSWER_RECHECK,
 ) -> Runtime:
     """The runtime for a process: one database, one Slack client whose DMs share one pacer.
 
     Every caller (the CLI, the demo, the benches, the tests) gets the production client:
     retries for connection errors, 5xx and 429, the paced methods going through the pacer.
     What a caller may change is explicit: the `clock`, an existing `db` to share (its
-    engine is then closed by whoever made it, or by `Runtime.close`), and the pace of
-    bulk sends.
+    engine is then closed by whoever made it, or by `Runtime.close`), the pace of bulk
+    sends, and how long a send waits before looking for a DM whose answer Slack lost.
     """
-    database = db if db is not None else Database(settings.database_url)
+    database = db if db is not None else Database(settings.database_url.get_secret_value())
     # every process sharing the database shares the DMs' pace (bot/core/pace.py)
     pacer = Pacer(sends_per_second, burst=send_burst, shared=SharedPace(database))
     return Runtime(
         settings=settings,
         db=database,
         slack=make_client(
-            settings.slack_bot_token, settings.slack_api_url, pacer=pacer, clock=clock
+            token.get_secret_value() if (token := settings.slack_bot_token) else None,
+            settings.slack_api_url,
+            pacer=pacer,
+            clock=clock,
         ),
         pacer=pacer,
         clock=clock,
         commits=GroupCommit(database),
+        lost_answer_recheck=lost_answer_recheck,
     )
 
 

@@ -320,6 +320,11 @@ class Pacer:
         self._climbed_at = 0.0
         self._lock = asyncio.Lock()
 
+    @property
+    def paused_until(self) -> float:
+        """The moment (on the pacer's clock) before which no caller is let through."""
+        return self._paused_until
+
     def back_off(self, retry_after: float) -> None:
         """Slack said 429: pause every caller for `retry_after` seconds and slow down."""
         now = self._clock()

@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 import aiohttp
 from aiohttp import web
+from pydantic import SecretStr
 
 from blocks.ids import ActionId, BlockId
 from bot.app import build_web_app
@@ -612,7 +613,7 @@ async def by_email(demo: Demo) -> None:
     async with Mailbox() as mailbox:
         settings = rt.settings
         settings.smtp_url, settings.email_from = (
-            mailbox.url,
+            SecretStr(mailbox.url),
             "Fleetline Feedback <nps@fleetline.example>",
         )
         settings.public_url, settings.product_name = (

@@ -8,7 +8,7 @@ from typing import Any
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<([@#!])([^|>]+)>")
 _EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
-# The shortcodes the app's messages use, as Slack draws them (tests/blocks/test_render.py
+# The shortcodes the app's messages use, as Slack draws them (tests/bot/devkit/test_render.py
 # checks that every shortcode in the product's code is here).
 _EMOJI = {
     "large_green_circle": "🟢",

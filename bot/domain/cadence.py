@@ -106,9 +106,3 @@ def catch_up(
         if now < end:
             return max(now, start.astimezone(UTC)).astimezone(UTC)
     return None
-
-
-def window_is_open(moment: datetime, tz: str | None) -> bool:
-    """Whether `moment` is on a send day inside the contact's 09:00–11:00."""
-    local = moment.astimezone(zone(tz))
-    return is_send_day(local.date()) and RELATIONSHIP_START <= local.time() < RELATIONSHIP_END

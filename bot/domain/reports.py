@@ -83,6 +83,7 @@ class DeliveryReport:
     shared: int = 0  # people asked in a shared channel post
     planned: int = 0  # invitations the autopilot created (bot/services/autopilot.py)
     emailed: int = 0  # surveys emailed to contacts Slack cannot reach
+    jobs_failed: int = 0  # jobs of the pass that raised (logged; tried again next pass)
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(**{k: getattr(self, k) + getattr(other, k) for k in vars(self)})

@@ -46,7 +46,3 @@ def next_transactional_slot(now: datetime, tz: str | None) -> datetime:
     local = now.astimezone(zone(tz))
     date = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
     return datetime.combine(date, QUIET_END, tzinfo=local.tzinfo).astimezone(UTC)
-
-
-def in_relationship_window(moment: datetime, tz: str | None) -> bool:
-    return next_relationship_slot(moment, tz) == moment.astimezone(UTC)

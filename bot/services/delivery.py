@@ -235,7 +235,7 @@ async def _deliver_one(
     card = card_for(invitation, contact, asked=asked)
     for attempt in range(1 + LOST_ANSWER_RECHECKS):
         if attempt:  # the last answer was lost: give Slack a moment, then look before re-posting
-            await asyncio.sleep(rt.settings.lost_answer_recheck.total_seconds())
+            await asyncio.sleep(rt.lost_answer_recheck.total_seconds())
         await rt.pacer.wait()
         if not fresh():
             # Waited so long (Slack kept pausing us, or renewals failed) that the lease could

@@ -272,7 +272,7 @@ def _domain(sender: str) -> str:
 @asynccontextmanager
 async def connect(settings: Settings) -> AsyncIterator[aiosmtplib.SMTP]:
     """An open, logged-in SMTP connection; SmtpUnavailable (naming the host) when not."""
-    target = smtp_target(settings.smtp_url or "")
+    target = smtp_target(settings.smtp_url.get_secret_value() if settings.smtp_url else "")
     smtp = aiosmtplib.SMTP(
         hostname=target.host,
         port=target.port,

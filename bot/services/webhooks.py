@@ -290,7 +290,7 @@ async def _post(
 
 
 def _headers(rt: Runtime, event_id: str, body: bytes) -> dict[str, str]:
-    secret = rt.settings.webhook_secret
+    secret = rt.settings.webhook_secret.get_secret_value() if rt.settings.webhook_secret else None
     if not secret and "unsigned" not in _warned:
         _warned.add("unsigned")
         log.warning("WEBHOOK_SECRET is not set: webhooks are sent unsigned")

@@ -45,7 +45,6 @@ def settings(emulator: SlackEmulator, database_url: str) -> Settings:
         database_url=database_url,
         voc_channel="CVOC",
         voc_staff=STAFF,
-        lost_answer_recheck=timedelta(milliseconds=50),
     )
 
 
@@ -57,6 +56,7 @@ async def rt(settings: Settings, db: Database, clock: FakeClock) -> AsyncIterato
         clock=clock,
         sends_per_second=TEST_SENDS_PER_SECOND,
         send_burst=TEST_SEND_BURST,
+        lost_answer_recheck=timedelta(milliseconds=50),
     )
 
 

@@ -6,8 +6,7 @@ import io
 from pathlib import Path
 
 from bot.devkit.demo import HISTORY_WEEKS, Demo, _digest_monday, history, play, run_demo, weekly
-from bot.services.digest import TREND_WEEKS
-from storage.digest import weekly_nps
+from bot.services.digest import TREND_WEEKS, compute_digest
 
 
 async def test_the_demo_imports_history_and_the_chart_has_a_point_every_week(
@@ -21,7 +20,8 @@ async def test_the_demo_imports_history_and_the_chart_has_a_point_every_week(
         digest_at = _digest_monday(demo.clock())
         facts["chart"] = await weekly(demo)
         async with demo.runtime.db.session() as session:
-            facts["trend"] = await weekly_nps(session=session, until=digest_at, weeks=TREND_WEEKS)
+            digest = await compute_digest(session, as_of=digest_at, today=digest_at.date())
+        facts["trend"] = digest.trend
 
     out = io.StringIO()
     await run_demo(out, tmp_path, scenario)

@@ -22,7 +22,7 @@ from storage.models import Account, Contact, Invitation, SurveyLink
 from tests.harness import BOT_TOKEN, cli_env, eventually, start_vocbot
 from tests.mail import score_links, smtp_server
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 COUNT = 120
 EMAIL = {"EMAIL_FROM": "feedback@acme.test", "PUBLIC_URL": "http://127.0.0.1:9"}
 

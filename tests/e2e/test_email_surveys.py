@@ -10,6 +10,7 @@ from ipaddress import ip_network
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select, update
 
 from bot.core.runtime import Runtime
@@ -48,7 +49,7 @@ def smtp() -> Iterator[SmtpServer]:
 @pytest.fixture
 async def mail_rt(rt: Runtime, smtp: SmtpServer, app_url: str) -> Runtime:
     """The runtime with email on: the SMTP server above, the page on the served app."""
-    rt.settings.smtp_url = smtp.url()
+    rt.settings.smtp_url = SecretStr(smtp.url())
     rt.settings.email_from = "Acme Feedback <feedback@acme.test>"
     rt.settings.public_url = app_url
     rt.settings.product_name = "Acme Cloud"
@@ -214,7 +215,7 @@ async def test_an_unreachable_smtp_server_is_one_line_naming_the_host_and_survey
     mail_rt: Runtime, smtp: SmtpServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     port = free_port()
-    mail_rt.settings.smtp_url = f"smtp://{SMTP_USER}:{SMTP_PASSWORD}@127.0.0.1:{port}"
+    mail_rt.settings.smtp_url = SecretStr(f"smtp://{SMTP_USER}:{SMTP_PASSWORD}@127.0.0.1:{port}")
     caplog.set_level(logging.INFO)
     await _emailed(mail_rt, Person(ANA))
     [line] = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
@@ -228,14 +229,16 @@ async def test_a_rejected_login_names_the_host_never_the_password(
     mail_rt: Runtime, caplog: pytest.LogCaptureFixture
 ) -> None:
     with smtp_server(require_login=True) as guarded:
-        mail_rt.settings.smtp_url = guarded.url(user=SMTP_USER, password="wrong-" + SMTP_PASSWORD)
+        mail_rt.settings.smtp_url = SecretStr(
+            guarded.url(user=SMTP_USER, password="wrong-" + SMTP_PASSWORD)
+        )
         caplog.set_level(logging.INFO)
         await _emailed(mail_rt, Person(ANA))
         [line] = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
         assert f"refused the login for {SMTP_USER}" in line and guarded.host in line
         assert SMTP_PASSWORD not in caplog.text
         assert (await _invitation(mail_rt)).status == S.SCHEDULED
-        mail_rt.settings.smtp_url = guarded.url(user=SMTP_USER, password=SMTP_PASSWORD)
+        mail_rt.settings.smtp_url = SecretStr(guarded.url(user=SMTP_USER, password=SMTP_PASSWORD))
         await drain(mail_rt)
         assert len(guarded.messages) == 1 and (await _invitation(mail_rt)).status == S.SENT
 

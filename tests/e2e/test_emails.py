@@ -8,6 +8,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.core.runtime import Runtime
@@ -31,7 +32,7 @@ async def _import(rt: Runtime, email: str) -> list[str]:
 
 
 async def _post_event(rt: Runtime, app_url: str, email: str) -> tuple[int, dict[str, Any]]:
-    rt.settings.ingest_token = TOKEN
+    rt.settings.ingest_token = SecretStr(TOKEN)
     body = {"event": "ticket_closed", "email": email, "occurred_at": "2026-11-24T09:00:00Z"}
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     async with aiohttp.ClientSession() as session:

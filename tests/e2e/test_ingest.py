@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select, update
 
 from bot.core.runtime import Runtime
@@ -62,7 +63,7 @@ def event(**fields: Any) -> dict[str, Any]:
 
 @pytest.fixture
 async def hooks(rt: Runtime, app_url: str) -> AsyncIterator[Hooks]:
-    rt.settings.ingest_token = TOKEN
+    rt.settings.ingest_token = SecretStr(TOKEN)
     sender = Hooks(app_url)
     yield sender
     await sender.close()

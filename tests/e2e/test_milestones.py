@@ -73,6 +73,7 @@ async def _next_due(rt: Runtime, after: datetime) -> datetime | None:
 # day 30, 60 and 90
 
 
+@pytest.mark.slow
 async def test_day_30_60_90_go_out_on_their_days_once_across_two_processes_and_a_restart(
     rt: Runtime,
     hooks: Hooks,  # noqa: F811

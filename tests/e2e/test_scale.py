@@ -23,7 +23,7 @@ from storage.db import Database
 from storage.models import Account, Contact, Invitation
 from tests.harness import BOT_TOKEN, cli_env, eventually, start_vocbot
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 async def _campaign(db: Database, emulator: SlackEmulator, count: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 
@@ -24,7 +25,7 @@ from tests.seed import Person, add_people
 async def test_a_tap_over_socket_mode_is_acked_and_recorded(
     emulator: SlackEmulator, settings: Settings, db: Database
 ) -> None:
-    settings = settings.model_copy(update={"slack_app_token": "xapp-1-test"})
+    settings = settings.model_copy(update={"slack_app_token": SecretStr("xapp-1-test")})
     rt = build_runtime(
         settings, db=db, sends_per_second=TEST_SENDS_PER_SECOND, send_burst=TEST_SEND_BURST
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from blocks.ids import ActionId, BlockId, CallbackId
@@ -80,7 +81,7 @@ async def receiver(rt: Runtime) -> AsyncIterator[Receiver]:
     app.router.add_post("/hooks/voc", hook.handle)
     served = await serve(app)
     rt.settings.webhook_url = served.url + "/hooks/voc"
-    rt.settings.webhook_secret = SECRET
+    rt.settings.webhook_secret = SecretStr(SECRET)
     yield hook
     await served.stop()
 

@@ -206,6 +206,7 @@ async def test_without_product_name_the_default_wording_is_unchanged(
     }
 
 
+@pytest.mark.slow
 async def test_the_wording_commands(
     rt: Runtime, emulator: SlackEmulator, database_url: str, tmp_path: Path
 ) -> None:

@@ -96,18 +96,11 @@ async def test_upsert_contact_creates_updates_and_moves_account(db: Database) ->
 async def test_a_new_slack_user_forgets_the_old_zone_and_locale(db: Database) -> None:
     acme = await _account(db)
     async with db.transaction() as session:
-        contact, _ = await accounts.upsert_contact(
+        await accounts.upsert_contact(
             session=session,
             email="ana@acme.test",
             account_id=acme,
-            fields={"slack_user_id": "U111"},
-            now=NOW,
-        )
-        await accounts.update_contact_slack_identity(
-            session=session,
-            contact_id=contact.id or 0,
-            tz="Asia/Kuala_Lumpur",
-            locale="ms-MY",
+            fields={"slack_user_id": "U111", "tz": "Asia/Kuala_Lumpur", "locale": "ms-MY"},
             now=NOW,
         )
     for slack_user_id, expected_tz in [("U111", "Asia/Kuala_Lumpur"), ("U222", None)]:
@@ -142,30 +135,3 @@ async def test_get_contact_by_slack_user(db: Database) -> None:
     assert found is not None
     assert found.email == "bo@acme.test"
     assert missing is None
-
-
-async def test_update_contact_slack_identity_sets_only_what_is_given(db: Database) -> None:
-    acme = await _account(db)
-    async with db.transaction() as session:
-        contact, _ = await accounts.upsert_contact(
-            session=session,
-            email="ana@acme.test",
-            account_id=acme,
-            fields={"slack_user_id": "U111"},
-            now=NOW,
-        )
-    contact_id = contact.id or 0
-    async with db.transaction() as session:
-        assert await accounts.update_contact_slack_identity(
-            session=session, contact_id=contact_id, tz="UTC", locale="en-US", now=NOW
-        )
-        assert await accounts.update_contact_slack_identity(
-            session=session, contact_id=contact_id, locale="ms-MY", now=LATER
-        )
-        assert not await accounts.update_contact_slack_identity(
-            session=session, contact_id=contact_id + 1, tz="UTC", now=LATER
-        )
-    async with db.session() as session:
-        stored = await accounts.get_contact_by_slack_user(session=session, slack_user_id="U111")
-    assert stored is not None
-    assert (stored.tz, stored.locale, stored.updated_at) == ("UTC", "ms-MY", LATER)

@@ -10,7 +10,7 @@ from bot.domain.figures import Digest, Window
 from bot.domain.scores import ScoreSplit
 from bot.services.digest import compute_digest
 from storage.db import Database
-from storage.digest import months_before, nps_breakdowns, period_figures, weekly_nps
+from storage.digest import months_before, nps_breakdowns, period_figures
 from tests.digest_fixture import AS_OF, seed_digest
 
 pytestmark = pytest.mark.postgres
@@ -125,8 +125,7 @@ async def test_themes_follow_ups_requests_and_verbatims(db: Database) -> None:
 
 async def test_weekly_trend_buckets(db: Database) -> None:
     await seed_digest(db)
-    async with db.session() as session:
-        trend = await weekly_nps(session=session, until=AS_OF, weeks=12)
+    trend = (await _digest(db)).trend
     assert len(trend) == 12
     assert trend[-1].week_start == AS_OF - timedelta(days=7)
     assert trend[-1].split == ScoreSplit(10, 4, 6)

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.harness import BOT_TOKEN
 
+pytestmark = pytest.mark.slow  # ten processes start and migrate
+
 
 async def _empty_postgres(url: str) -> None:
     engine = create_async_engine(url)

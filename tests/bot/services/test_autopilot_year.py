@@ -25,7 +25,7 @@ from storage.db import Database
 from storage.models import Autopilot, AutopilotAsk, Contact, Invitation
 from tests.seed import Person, add_people
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 START = datetime(2027, 1, 4, 0, 0, tzinfo=UTC)  # a Monday
 ZONES = ("America/New_York", "Europe/Berlin", "Asia/Tokyo", None)

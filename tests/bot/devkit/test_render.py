@@ -74,7 +74,7 @@ def test_every_emoji_shortcode_the_product_writes_is_drawn() -> None:
     import re
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     shortcode = re.compile(r"(?<![\w:/]):([a-z][a-z0-9_+-]*):(?![\w/])")
     sources = [
         path
