@@ -14,7 +14,7 @@ from slack_sdk.signature import SignatureVerifier
 
 import handlers
 from bot.core.heap import YoungPasses, collect_when_quiet, settle_heap
-from bot.core.logs import Throttled
+from bot.core.logs import AccessLogger, Throttled
 from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
 from handlers import gate, ingest, monitoring, survey_page
@@ -24,8 +24,6 @@ log = logging.getLogger(__name__)
 BOLT = web.AppKey("bolt", AsyncApp)
 VERIFIER = web.AppKey("verifier", SignatureVerifier)
 REJECTIONS = web.AppKey("rejections", Throttled)
-# The access log names the request, never its headers (User-Agent, Referer …).
-ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'
 SHUTDOWN_GRACE = 10.0
 
 
@@ -65,11 +63,14 @@ def build_web_app(rt: Runtime, *, scheduler: bool = True) -> web.Application:
     return web_app
 
 
+def web_runner(web_app: web.Application) -> web.AppRunner:
+    """The runner `serve` uses: its access log carries no header, query or link token."""
+    return web.AppRunner(web_app, access_log_class=AccessLogger)
+
+
 async def run_server(rt: Runtime, *, port: int, scheduler: bool = True) -> None:
     """Serve until SIGINT / SIGTERM; prints the address once listening."""
-    runner = web.AppRunner(
-        build_web_app(rt, scheduler=scheduler), access_log_format=ACCESS_LOG_FORMAT
-    )
+    runner = web_runner(build_web_app(rt, scheduler=scheduler))
     await runner.setup()
     site = web.TCPSite(runner, host="0.0.0.0", port=port)
     await site.start()

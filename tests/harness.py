@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
+from bot.app import web_runner
 from tests.payloads import interactive_body, signed_headers
 
 SIGNING_SECRET = "test-signing-secret"
@@ -36,8 +37,8 @@ class Served:
 
 
 async def serve(web_app: web.Application) -> Served:
-    """Serve an aiohttp app on 127.0.0.1 and a free port."""
-    runner = web.AppRunner(web_app)
+    """Serve an aiohttp app on 127.0.0.1 and a free port, with the runner `serve` uses."""
+    runner = web_runner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

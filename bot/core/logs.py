@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
+
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web import BaseRequest, StreamResponse
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
@@ -94,3 +98,28 @@ def configure(level: str, fmt: str = "text") -> None:
     logging.getLogger("slack_sdk").setLevel(quiet)
     # "skipped: maximum number of running instances" just means a long pass is still going.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
+
+
+_LINK_TOKEN = re.compile(r"^/s/(?!page\.css$)[^/]+")
+
+
+def logged_path(path: str) -> str:
+    """A request path fit for the access log: a survey link's token is a credential, so
+    `/s/<token>/…` is written `/s/…/…`; the query string is never passed in."""
+    return _LINK_TOKEN.sub("/s/…", path)
+
+
+class AccessLogger(AbstractAccessLogger):
+    """aiohttp's access log without what a line must not carry: headers (User-Agent,
+    Referer…), query strings and survey link tokens. One line a request."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        self.logger.info(
+            '%s "%s %s" %s %s %.6fs',
+            request.remote,
+            request.method,
+            one_line(logged_path(request.path)),
+            response.status,
+            response.body_length,
+            time,
+        )

@@ -10,11 +10,12 @@ import logging
 import time
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
+from aiohttp import web
 
-from bot.app import ACCESS_LOG_FORMAT
 from bot.core.logs import FieldsFormatter, Throttled
-from tests.harness import SIGNING_SECRET, SlackSender
+from tests.harness import SIGNING_SECRET, SlackSender, serve
 from tests.payloads import signed_headers, signed_json_headers
 
 JUNK_BODIES: list[bytes] = [
@@ -172,8 +173,30 @@ def test_log_values_never_carry_raw_newlines() -> None:
     assert "a\\nINFO forged" in line and "b\\r\\nWARNING forged" in line
 
 
-def test_the_access_log_names_the_request_not_its_headers() -> None:
-    assert "%{" not in ACCESS_LOG_FORMAT and "%r" in ACCESS_LOG_FORMAT
+async def test_the_access_log_carries_no_header_query_or_link_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    web_app = web.Application()
+    web_app.router.add_get("/s/{token}", page)
+    web_app.router.add_get("/s/{token}/unsubscribe", page)
+    served = await serve(web_app)
+    try:
+        async with aiohttp.ClientSession(headers={"User-Agent": "agent-007"}) as http:
+            for path in ("/s/TOKEN4242?t=QUERY99", "/s/TOKEN4242/unsubscribe", "/s/page.css"):
+                with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+                    async with http.get(served.url + path, headers={"Referer": "ref-55"}):
+                        pass
+    finally:
+        await served.stop()
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert len(lines) == 3
+    for secret in ("TOKEN4242", "QUERY99", "agent-007", "ref-55"):
+        assert not any(secret in line for line in lines), secret
+    assert '"GET /s/…" 200' in lines[0] and '"GET /s/…/unsubscribe" 200' in lines[1]
+    assert '"GET /s/page.css" 200' in lines[2]  # the stylesheet's path is no token
 
 
 def test_a_throttled_warning_is_said_once_a_minute_with_the_count(
