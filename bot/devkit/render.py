@@ -25,6 +25,7 @@ _EMOJI = {
     "bar_chart": "📊",
     "speech_balloon": "💬",
     "telephone_receiver": "📞",
+    "lock": "🔒",
 }
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 
