@@ -8,7 +8,7 @@
     └── ConfigError        a setting is missing or malformed; the operator must fix it
 
 Anything else escaping a listener is a bug or an outage; the Bolt error handler
-(`handlers/errors.py`) tells the person that nothing was saved and logs the cause.
+(`handlers/slack/errors.py`) tells the person that nothing was saved and logs the cause.
 """
 
 from __future__ import annotations

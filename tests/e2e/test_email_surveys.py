@@ -17,7 +17,7 @@ from bot.devkit.emulator import SlackEmulator
 from bot.scheduler import drain, run_due
 from bot.services.surveys import start_relationship_campaign
 from bot.services.transactional import schedule_for_event
-from handlers.survey_page import PER_ADDRESS
+from handlers.web.survey_page import PER_ADDRESS
 from storage.models import Contact, Invitation, InvitationStatus, OutboxEvent, Response
 from tests.mail import (
     SMTP_PASSWORD,

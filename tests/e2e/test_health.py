@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from bot.core.config import Settings
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
-from handlers import monitoring
+from handlers.web import monitoring
 from storage.db import Database
 
 pytestmark = pytest.mark.postgres

@@ -19,8 +19,8 @@ from bot.core.slack import error_code
 from bot.domain.outcomes import FollowUpField, TapOutcome, follow_up_errors
 from bot.services import advocacy, cases, home
 from handlers.context import parse_int, runtime_of
-from handlers.listeners import after_ack
-from handlers.payloads import BlockAction, ViewSubmission, parse
+from handlers.slack.listeners import after_ack
+from handlers.slack.payloads import BlockAction, ViewSubmission, parse
 
 log = logging.getLogger(__name__)
 _BLOCKS = {FollowUpField.OUTCOME: BlockId.OUTCOME, FollowUpField.NOTE: BlockId.NOTE}

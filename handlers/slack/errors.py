@@ -24,7 +24,7 @@ from blocks.catalog import t
 from bot.core.runtime import Runtime
 from bot.services.failures import contact_locale
 from handlers.context import runtime_of
-from handlers.payloads import Origin, origin_of
+from handlers.slack.payloads import Origin, origin_of
 
 log = logging.getLogger(__name__)
 # Bolt's runner (slack_bolt/listener/asyncio_runner.py) checks every 10 ms whether the listener

@@ -8,7 +8,7 @@ dropped: nothing changes, and the person can act again); then the work runs in o
 runtime's after-ack slots (`Runtime.after_ack`), which shutdown waits for.
 
 Opened by hand instead: a rating tap, recorded by group commit before it takes a slot
-(handlers/surveys.py `on_rate`), and the modals checked before the ack, whose errors Slack
+(handlers/slack/surveys.py `on_rate`), and the modals checked before the ack, whose errors Slack
 shows next to their fields.
 """
 
@@ -23,7 +23,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.core.runtime import Runtime
 from handlers.context import runtime_of
-from handlers.payloads import BlockAction, ViewSubmission, parse
+from handlers.slack.payloads import BlockAction, ViewSubmission, parse
 
 P = TypeVar("P", BlockAction, ViewSubmission)
 ActionWork = Callable[[Runtime, BlockAction, AsyncRespond], Awaitable[None]]

@@ -38,8 +38,8 @@ from bot.services import (
     wording,
 )
 from handlers.context import parse_int, runtime_of
-from handlers.listeners import after_ack, after_submit
-from handlers.payloads import (
+from handlers.slack.listeners import after_ack, after_submit
+from handlers.slack.payloads import (
     BlockAction,
     BlockSuggestion,
     SlashCommand,

@@ -13,8 +13,8 @@ from blocks.surveys import to_dicts
 from bot.core.runtime import Runtime
 from bot.services import shipping
 from handlers.context import parse_int
-from handlers.listeners import after_ack, after_submit
-from handlers.payloads import BlockAction, ViewSubmission
+from handlers.slack.listeners import after_ack, after_submit
+from handlers.slack.payloads import BlockAction, ViewSubmission
 from storage.models import SolvedAnswer
 
 log = logging.getLogger(__name__)
