@@ -7,12 +7,11 @@ from datetime import datetime, timedelta
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain.reports import Event, NpsReport, ThemesReport, Timeline
-from bot.services import audit, surveys
+from bot.services import surveys
 from bot.services.insights import find_account
-from bot.services.shipping import require_admin
 from storage import timeline
 from storage.insights import RequestRank, theme_counts, top_requests
-from storage.models import FollowUpCase, Insight, Segment
+from storage.models import FollowUpCase, Insight
 
 TIMELINE_EACH = 15  # latest scores, cases and insights each; the message stays under 50 blocks
 NPS_WINDOW = timedelta(days=90)
@@ -106,21 +105,6 @@ async def requests(rt: Runtime) -> list[RequestRank]:
     """Open and planned feature requests, by the summed ARR of the accounts that asked."""
     async with rt.db.session() as session:
         return await top_requests(session=session, limit=REQUESTS_SHOWN)
-
-
-async def send(rt: Runtime, *, args: str, user_id: str, now: datetime) -> str:
-    """`/voc send nps|csat|ces [segment]`: the CLI's `send`, for admins; its summary."""
-    require_admin(rt, user_id, "start surveys")
-    kind, _, segment = args.strip().partition(" ")
-    if not kind:
-        segments = "|".join(s.value for s in Segment)
-        raise UserError(f"Say which survey: `/voc send nps|csat|ces [{segments}]`.")
-    surveys.parse_kind(kind)  # a bad kind is refused before anything else is looked at
-    report = await surveys.start_relationship_campaign(
-        rt, kind=kind, now=now, segment=segment.strip() or None
-    )
-    await audit.record(rt, actor=user_id, action="send", now=now, detail=args.strip())
-    return report.summary()
 
 
 def _insight_summary(insight: Insight, tags: list[str]) -> str:

@@ -1,7 +1,8 @@
 """Who may read account data and act on cases: `bot/domain/roles.py`'s rule, fed from
 the settings, the contacts CSV's CSMs and Slack's `auth.test`.
 
-Every read command, case action and theme edit asks `require` (or `role`) here first.
+Every read command, admin command, case action and theme edit asks a `require_…` (or
+`role`) here first.
 """
 
 from __future__ import annotations
@@ -59,12 +60,16 @@ async def role(rt: Runtime, user_id: str, team_id: str = "") -> Role:
     return role_of(who)
 
 
-async def refusal(rt: Runtime, user_id: str, found: Role, locale: str | None = None) -> str:
-    """The refusal in the person's language (their contact's locale when they are one)."""
+async def _locale(rt: Runtime, user_id: str, locale: str | None) -> str | None:
+    """The person's language: their contact's locale when they are one, else `locale`."""
     async with rt.db.session() as session:
         contact = await accounts.get_contact_by_slack_user(session=session, slack_user_id=user_id)
-    if contact is not None and contact.locale:
-        locale = contact.locale
+    return contact.locale if contact is not None and contact.locale else locale
+
+
+async def refusal(rt: Runtime, user_id: str, found: Role, locale: str | None = None) -> str:
+    """The refusal in the person's language (their contact's locale when they are one)."""
+    locale = await _locale(rt, user_id, locale)
     return t(locale, "role.external" if found is Role.EXTERNAL else "role.refused")
 
 
@@ -85,6 +90,20 @@ async def require_member(
     found = await role(rt, user_id, team_id)
     if not logs_feedback(found):
         raise UserError(await refusal(rt, user_id, found, locale))
+    return found
+
+
+async def require_admin(
+    rt: Runtime, user_id: str, team_id: str = "", locale: str | None = None, *, verb: str
+) -> Role:
+    """The user's role when they are an admin (VOC_ADMINS, of our workspace); else UserError
+    naming what only admins may do (`verb`: send, ship, plan, autopilot, wording, campaigns)."""
+    found = await role(rt, user_id, team_id)
+    if found is Role.EXTERNAL:
+        raise UserError(await refusal(rt, user_id, found, locale))
+    if found is not Role.ADMIN:
+        locale = await _locale(rt, user_id, locale)
+        raise UserError(t(locale, "role.admin_only", what=t(locale, f"role.admin.{verb}")))
     return found
 
 

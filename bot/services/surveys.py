@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import csv
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import eligibility
+from bot.domain.admin_commands import SendRequest
+from bot.domain.admin_results import CampaignReport, Unreachable
 from bot.domain.names import InvalidEmail, name_key, parse_email, segment_named
 from bot.domain.send_windows import next_relationship_slot
-from bot.services import campaigns, email_survey, reach
+from bot.services import audit, campaigns, email_survey, reach
 from storage import audience, invitations, shared_posts
 from storage.models import (
     UNREACHABLE_REASONS,
@@ -24,102 +24,6 @@ from storage.models import (
     SkipReason,
     SurveyKind,
 )
-
-NAMED_UNREACHABLE = 20  # `send` names this many contacts it could not reach, then counts
-NAMED_SKIPPED = 5  # and this many of those skipped for each other reason
-
-
-@dataclass(frozen=True)
-class Unreachable:
-    """A contact the campaign meant to ask but has no way to reach, and why."""
-
-    email: str
-    account: str
-    reason: str
-
-
-@dataclass
-class CampaignReport:
-    created: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    first_due: datetime | None = None
-    by_dm: int = 0  # invitations that go to the person's DM
-    external: int = 0  # of those, people of another organisation (Slack Connect)
-    in_channel: int = 0  # customers whose DM was refused last time: their shared channel
-    by_email: int = 0  # contacts Slack cannot reach, asked by email (SMTP_URL is set)
-    email_on: bool = False
-    unreachable: list[Unreachable] = field(default_factory=list)
-    skipped_who: dict[str, list[str]] = field(default_factory=dict)  # reason → emails
-    channel_problems: list[str] = field(default_factory=list)
-    campaign_id: int | None = None  # bot/services/campaigns.py
-
-    def summary(self) -> str:
-        lines = [f"Created {self.created} invitation{'s' if self.created != 1 else ''}."]
-        if self.created and self.first_due:
-            lines[0] += f" First delivery due {self.first_due:%a %d %b %H:%M} UTC."
-        total = sum(self.skipped.values())
-        if total:  # nobody skipped: nothing to say
-            lines.append(f"Skipped {total}:")
-        lines += [
-            f"  {reason}: {count}" + self._named(reason)
-            for reason, count in sorted(self.skipped.items())
-        ]
-        return "\n".join(lines + self.reach_lines() + self.campaign_lines())
-
-    def campaign_lines(self) -> list[str]:
-        if self.campaign_id is None or not self.created:
-            return []
-        return [
-            f"Campaign {self.campaign_id}: `campaigns` shows it; `campaigns cancel "
-            f"{self.campaign_id}` takes back what has not gone out."
-        ]
-
-    def _named(self, reason: str) -> str:
-        """The first few people skipped for this reason (unreachable ones are listed below)."""
-        who = self.skipped_who.get(reason, [])
-        if not who:
-            return ""
-        more = f" and {len(who) - NAMED_SKIPPED} more" if len(who) > NAMED_SKIPPED else ""
-        return f" ({', '.join(who[:NAMED_SKIPPED])}{more})"
-
-    def reach_lines(self) -> list[str]:
-        """How the campaign reaches people, per channel, and who it cannot reach."""
-        lines = [
-            "Reach:",
-            f"  by DM: {self.by_dm}"
-            + (
-                f" ({self.external} in other organisations, through Slack Connect)"
-                if self.external
-                else ""
-            ),
-            f"  in a shared channel: {self.in_channel}"
-            + (" (their organisation refused the DM last time)" if self.in_channel else "")
-            + "; any other customer whose DM is refused is asked in their account's channel",
-            f"  by email: {self.by_email}"
-            + (
-                " (contacts Slack cannot reach)"
-                if self.email_on
-                else " (off: set SMTP_URL, EMAIL_FROM and PUBLIC_URL to email them)"
-            ),
-        ]
-        if self.channel_problems:
-            lines.append(f"Shared channels the bot cannot read: {len(self.channel_problems)}")
-            lines += [f"  {problem}" for problem in self.channel_problems]
-        if self.unreachable:
-            lines.append(f"could not reach {len(self.unreachable)}:")
-            named = self.unreachable[:NAMED_UNREACHABLE]
-            lines += [f"  {who.email} ({who.account}): {who.reason}" for who in named]
-            if len(self.unreachable) > len(named):
-                lines.append(
-                    f"  … and {len(self.unreachable) - len(named)} more "
-                    "(--unreachable FILE.csv writes them all)"
-                )
-            lines.append(
-                "  To reach them: add their slack_user_id, or the account's Slack Connect "
-                "channel as slack_channel, to the contacts CSV and import it again"
-                + ("." if self.email_on else ", or set SMTP_URL to ask them by email.")
-            )
-        return lines
 
 
 def write_unreachable(report: CampaignReport, out: TextIO) -> None:
@@ -207,6 +111,21 @@ async def start_relationship_campaign(
                 report.by_dm += 1
                 report.external += external
     report.channel_problems = [str(problem) for problem in directory.problems.values()]
+    return report
+
+
+async def send(rt: Runtime, request: SendRequest, *, by: str, now: datetime) -> CampaignReport:
+    """An admin's `send` (the CLI's or `/voc`'s): the campaign, recorded in the audit log."""
+    report = await start_relationship_campaign(
+        rt,
+        kind=request.kind,
+        now=now,
+        segment=request.segment,
+        account=request.account,
+        email=request.email,
+        send_now=request.now,
+    )
+    await audit.record(rt, actor=by, action="send", now=now, detail=request.detail())
     return report
 
 

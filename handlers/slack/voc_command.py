@@ -28,16 +28,14 @@ from bot.domain.reports import LoggedInsight
 from bot.domain.roles import logs_feedback
 from bot.domain.voc_command import Draft
 from bot.services import (
-    autopilot,
-    campaigns,
     insights,
     replays,
     reports,
     roles,
     shipping,
-    wording,
 )
 from handlers.context import parse_int, runtime_of
+from handlers.slack import voc_admin
 from handlers.slack.listeners import after_ack, after_submit
 from handlers.slack.payloads import (
     BlockAction,
@@ -89,6 +87,8 @@ async def on_voc(
         try:
             if verb in STAFF_VERBS:
                 await roles.require_staff(rt, command.user_id, command.team_id)
+            elif verb in ADMIN_VERBS:
+                await roles.require_admin(rt, command.user_id, command.team_id, verb=verb)
             else:
                 await roles.require_member(rt, command.user_id, command.team_id)
             if not verb and not rest:
@@ -255,58 +255,17 @@ async def _nps(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> N
     await reply(report_blocks.nps_blocks(await reports.nps(rt, rest, rt.now())), "NPS")
 
 
-async def _send(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    summary = await reports.send(rt, args=rest, user_id=command.user_id, now=rt.now())
-    await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
-
-
-async def _ship(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    feature, link = shipping.split_feature_and_link(rest)
-    report = await shipping.ship(
-        rt, feature=feature, user_id=command.user_id, now=rt.now(), url=link
-    )
-    await reply(
-        report_blocks.ship_blocks(report), f"{report_blocks.notice_text(report.feature)} shipped"
-    )
-
-
-async def _plan(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    report = await shipping.plan(rt, feature=rest, user_id=command.user_id, now=rt.now())
-    shown = request_blocks.plan_blocks(
-        report.feature, report.newly_shipped, report.sent, report.already, report.failed
-    )
-    await reply(shown, f"{report_blocks.notice_text(report.feature)} planned")
-
-
-async def _autopilot(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    summary = await autopilot.command(rt, args=rest, user_id=command.user_id)
-    await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
-
-
-async def _wording(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    summary = await wording.command(rt, args=rest, user_id=command.user_id)
-    await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
-
-
-async def _campaigns(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    summary = await campaigns.command(rt, args=rest, user_id=command.user_id)
-    await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
-
-
 # Subcommands that show account data: staff only (bot/domain/roles.py).
 STAFF_VERBS = frozenset({"account", "themes", "requests", "nps"})
+# Subcommands that start, change or announce things: admins only (VOC_ADMINS).
+ADMIN_VERBS = frozenset(voc_admin.COMMANDS)
 COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None]]] = {
     "help": _help,
     "account": _account,
     "themes": _themes,
     "requests": _requests,
     "nps": _nps,
-    "send": _send,
-    "ship": _ship,
-    "plan": _plan,
-    "autopilot": _autopilot,
-    "wording": _wording,
-    "campaigns": _campaigns,
+    **voc_admin.COMMANDS,
 }
 
 

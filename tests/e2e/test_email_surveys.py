@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select, update
 
+from blocks.admin import send_summary
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
@@ -104,7 +105,7 @@ async def test_a_contact_slack_cannot_reach_gets_one_multipart_email_with_a_link
         mail_rt, kind="nps", now=mail_rt.now(), send_now=True
     )
     assert report.by_email == 1 and not report.unreachable
-    assert "  by email: 1 (contacts Slack cannot reach)" in report.summary()
+    assert "  by email: 1 (contacts Slack cannot reach)" in send_summary(report)
     await drain(mail_rt)
     await drain(mail_rt)
     [message] = smtp.messages
