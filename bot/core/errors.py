@@ -5,6 +5,9 @@
     │   └── UnknownContact an event names an email no imported contact has
     ├── TryLater           transient: Slack or the database was unreachable; nothing stored
     ├── SlackConfigError   the workspace or app setup is wrong; an admin must fix it
+    ├── SlackError         a Slack Web API call refused, with Slack's `code` (bot/core/slack.py)
+    │   ├── SlackRecipientError, SlackNotInChannel
+    │   └── SlackRefusedApp, SlackUnavailable
     └── ConfigError        a setting is missing or malformed; the operator must fix it
 
 Anything else escaping a listener is a bug or an outage; the Bolt error handler
@@ -12,6 +15,10 @@ Anything else escaping a listener is a bug or an outage; the Bolt error handler
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
 
 
 class VocError(Exception):
@@ -51,6 +58,40 @@ class SlackConfigError(VocError):
     Every further call would fail the same way, so work stops (delivery pauses) and the
     message names what an admin must fix; `/voc` shows it as a note, the CLI prints it.
     """
+
+
+class SlackError(VocError, SlackApiError):
+    """Slack answered a Web API call with an error; `code` is Slack's (`not_in_channel`, …)
+    or `http_NNN` for an answer that was not JSON.
+
+    Raised by the one Slack client (`bot/core/slack.py`) in place of the SDK's error, as the
+    subclass below that fits the code; services catch these, never the SDK's. (It is still a
+    `SlackApiError`, so Bolt's own code, which catches that, keeps working.)
+    """
+
+    def __init__(self, code: str, method: str, response: Any) -> None:  # the SDK's answer
+        SlackApiError.__init__(self, f"Slack refused {method}: {code}", response)
+        self.code = code
+        self.method = method
+
+    def __str__(self) -> str:
+        return f"Slack refused {self.method}: {self.code}"
+
+
+class SlackRecipientError(SlackError):
+    """The person or channel cannot be reached (user_not_found, channel_not_found, …)."""
+
+
+class SlackNotInChannel(SlackError):
+    """The bot is not a member of the channel it posted to or read."""
+
+
+class SlackRefusedApp(SlackError):
+    """Slack refused the app itself (a bad or revoked token, a missing scope)."""
+
+
+class SlackUnavailable(SlackError):
+    """Rate limited, or a Slack-side failure (5xx); the call may succeed later."""
 
 
 class ConfigError(VocError):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from slack_sdk.errors import SlackApiError
-
 from blocks.advocacy import OFFERS, answered_message, csm_advocacy_text
+from bot.core.errors import SlackError
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
 from bot.domain.cards import SurveyCard
@@ -89,7 +88,7 @@ async def _tell_csm(
     )
     try:
         await rt.slack.chat_postMessage(channel=csm, text=text)
-    except SlackApiError as exc:
+    except SlackError as exc:
         log.warning("CSM not told of advocacy", extra={"csm": csm, "error": error_code(exc)})
         return False
     return True

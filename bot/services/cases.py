@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.cases import (
@@ -17,7 +16,7 @@ from blocks.cases import (
 )
 from blocks.ids import CASE_CARD_METADATA_EVENT
 from blocks.surveys import to_dicts
-from bot.core.errors import UserError
+from bot.core.errors import SlackError, UserError
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code, find_by_metadata
 from bot.domain.outcomes import follow_up_errors
@@ -146,7 +145,7 @@ async def post_card(rt: Runtime, case_id: int, now: datetime) -> bool:
                 unfurl_media=False,
             )
             channel, ts = posted["channel"], posted["ts"]
-    except SlackApiError as exc:  # the lease runs out and the next pass looks, then posts
+    except SlackError as exc:  # the lease runs out and the next pass looks, then posts
         log.error("follow-up card not posted", extra={"case": case_id, "error": error_code(exc)})
         return False
     async with rt.db.transaction() as session:
@@ -197,7 +196,7 @@ async def refresh_card(rt: Runtime, case_id: int, now: datetime) -> None:
             text=case_text(card),
             blocks=to_dicts(case_blocks(card, now=now)),
         )
-    except SlackApiError as exc:
+    except SlackError as exc:
         log.warning("card update failed", extra={"case": case_id, "error": error_code(exc)})
 
 
@@ -321,7 +320,7 @@ async def escalate_due(rt: Runtime, now: datetime) -> int:
             await rt.slack.chat_postMessage(
                 channel=case.channel, thread_ts=case.message_ts, text=text
             )
-        except SlackApiError as exc:  # at most once per step: never two reminders
+        except SlackError as exc:  # at most once per step: never two reminders
             log.warning("escalation failed", extra={"case": case_id, "error": error_code(exc)})
         await refresh_card(rt, case_id, now)
     return len(steps)

@@ -17,14 +17,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
 
 from blocks.exit_survey import exit_blocks, exit_reminder_text
 from blocks.ids import SURVEY_METADATA_EVENT
 from blocks.questions import chain_blocks
 from blocks.surveys import closed_blocks, reminder_text, survey_json, survey_text
 from blocks.surveys import to_dicts as blocks_json
-from bot.core.errors import SlackConfigError
+from bot.core.errors import SlackConfigError, SlackError
 from bot.core.runtime import Runtime
 from bot.core.slack import (
     CONFIG_ERRORS,
@@ -254,7 +253,7 @@ async def _deliver_one(
                 unfurl_links=False,
             )
             break
-        except SlackApiError as exc:
+        except SlackError as exc:
             code = error_code(exc)
             if outcome_unknown(code) and attempt < LOST_ANSWER_RECHECKS:
                 invitation.error = code  # so `_posted_before` looks it up first
@@ -297,7 +296,7 @@ async def _posted_before(
     assert invitation.id is not None
     try:
         found = await _find_sent_message(rt, invitation, contact)
-    except (SlackApiError, TimeoutError, aiohttp.ClientError) as exc:
+    except (SlackError, TimeoutError, aiohttp.ClientError) as exc:
         log.warning("survey look-up failed", extra=_fields(invitation, repr(exc)))
         report.retry_later += 1
         return True
@@ -353,7 +352,7 @@ async def reconcile_stale(rt: Runtime, now: datetime) -> DeliveryReport:
         assert invitation.id is not None
         try:
             found = await _find_sent_message(rt, invitation, contact)
-        except SlackApiError as exc:
+        except SlackError as exc:
             code = error_code(exc)
             log.warning("reconcile lookup failed", extra=_fields(invitation, code))
             if code in RECIPIENT_ERRORS:
@@ -422,7 +421,7 @@ async def send_reminders(rt: Runtime, now: datetime) -> DeliveryReport:
                 else reminder_text(contact.locale),
             )
             report.reminded += 1
-        except SlackApiError as exc:  # at most once: a lost reminder is better than two
+        except SlackError as exc:  # at most once: a lost reminder is better than two
             log.warning("reminder failed", extra=_fields(invitation, error_code(exc)))
     return report
 
@@ -491,7 +490,7 @@ async def update_survey_message(
             ),
         )
         return True
-    except SlackApiError as exc:
+    except SlackError as exc:
         log.warning("survey update failed", extra=_fields(invitation, error_code(exc)))
         return False
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from slack_sdk.errors import SlackApiError
-
 from blocks.home import HomeTab, home_view
+from bot.core.errors import SlackError
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
 from bot.domain.roles import Role, reads_accounts
@@ -63,7 +62,7 @@ async def publish_home(rt: Runtime, user_id: str, now: datetime) -> bool:
     tab = await load_home(rt, user_id, now)
     try:
         await rt.slack.views_publish(user_id=user_id, view=home_view(tab).to_dict())
-    except SlackApiError as exc:
+    except SlackError as exc:
         log.error("home tab not published", extra={"user": user_id, "error": error_code(exc)})
         return False
     return True

@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
-from bot.core.errors import SlackConfigError
+from bot.core.errors import SlackConfigError, SlackError
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, error_code
 from storage.models import Account, Contact, SkipReason
@@ -118,7 +116,7 @@ class Directory:
             known = self._channels[channel] = _Channel()
             try:
                 known.members = [member async for member in self._members(channel)]
-            except SlackApiError as exc:
+            except SlackError as exc:
                 code = error_code(exc)
                 if code in CONFIG_ERRORS:
                     raise _refused(code) from exc
@@ -145,7 +143,7 @@ class Directory:
     async def _user(self, user_id: str) -> dict[str, Any] | None:
         try:
             return dict((await self.rt.slack.users_info(user=user_id, include_locale=True))["user"])
-        except SlackApiError as exc:
+        except SlackError as exc:
             code = error_code(exc)
             if code in CONFIG_ERRORS:
                 raise _refused(code) from exc
@@ -185,7 +183,7 @@ async def resolve(
         if user is None:
             return SkipReason.NO_SLACK_USER
         _remember(contact, user, await directory.own_team(), now)
-    except SlackApiError as exc:
+    except SlackError as exc:
         code = error_code(exc)
         if code in CONFIG_ERRORS:
             raise _refused(code) from exc
@@ -214,7 +212,7 @@ async def _by_id(rt: Runtime, contact: Contact) -> dict[str, Any] | None:
         return None
     try:
         info = await rt.slack.users_info(user=contact.slack_user_id, include_locale=True)
-    except SlackApiError as exc:
+    except SlackError as exc:
         if error_code(exc) in NOT_FOUND:
             return None
         raise
@@ -227,7 +225,7 @@ async def _by_email(rt: Runtime, contact: Contact) -> dict[str, Any] | None:
     try:
         found = await rt.slack.users_lookupByEmail(email=contact.email)
         info = await rt.slack.users_info(user=found["user"]["id"], include_locale=True)
-    except SlackApiError as exc:
+    except SlackError as exc:
         if error_code(exc) in NOT_FOUND:
             return None
         raise

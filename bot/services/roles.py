@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from weakref import WeakKeyDictionary
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.catalog import t
-from bot.core.errors import TryLater, UserError
+from bot.core.errors import SlackError, TryLater, UserError
 from bot.core.runtime import Runtime
 from bot.domain.roles import Role, Who, changes_case, logs_feedback, reads_accounts, role_of
 from storage import accounts
@@ -28,7 +27,7 @@ async def _auth(rt: Runtime) -> dict[str, str]:
     if known is None:
         try:
             answer = await rt.slack.auth_test()
-        except SlackApiError as exc:
+        except SlackError as exc:
             raise TryLater("Slack did not answer who we are; try again in a minute.") from exc
         known = {"team_id": str(answer.get("team_id") or ""), "url": str(answer.get("url") or "")}
         _WHO_WE_ARE[rt.slack] = known

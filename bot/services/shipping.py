@@ -7,13 +7,12 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from blocks import requests as requests_blocks
 from blocks.surveys import to_dicts
 from blocks.text import escape, shorten
-from bot.core.errors import UserError
+from bot.core.errors import SlackError, UserError
 from bot.core.runtime import Runtime
 from bot.core.slack import find_by_metadata
 from bot.domain.names import name_key
@@ -260,8 +259,8 @@ async def _dm(
             blocks=to_dicts(blocks) if blocks else None,
             metadata={"event_type": NOTICE_METADATA_EVENT, "event_payload": {"notice": notice.id}},
         )
-    except SlackApiError as exc:
-        code = str(exc.response.get("error") or "slack_error")
+    except SlackError as exc:
+        code = str(exc.code or "slack_error")
         log.warning("ship notice refused", extra={"user": user_id, "error": code})
         return code
     return None

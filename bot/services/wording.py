@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from slack_sdk.errors import SlackApiError
-
 from blocks.catalog import has_own_question, language, question, question_template, t
 from blocks.text import escape as slack_escape
 from bot.core.config import Settings
+from bot.core.errors import SlackError
 from bot.core.runtime import Runtime
 from bot.domain import question_text
 from bot.domain.admin_commands import WordingReset, WordingSet
@@ -142,8 +141,8 @@ async def _csm_name(rt: Runtime, account_id: int) -> str | None:
         return None
     try:
         user = (await rt.slack.users_info(user=account.csm_user_id))["user"]
-    except SlackApiError as exc:
-        log.warning("CSM name look-up failed", extra={"slack_error": exc.response.get("error")})
+    except SlackError as exc:
+        log.warning("CSM name look-up failed", extra={"slack_error": exc.code})
         return None
     profile = user.get("profile") or {}
     return profile.get("display_name") or profile.get("real_name") or user.get("real_name")

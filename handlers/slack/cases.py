@@ -9,11 +9,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
 
 from blocks.cases import claim_refused_text, follow_up_modal
 from blocks.ids import ADVOCACY_ACTION, ActionId, BlockId, CallbackId
-from bot.core.errors import UserError
+from bot.core.errors import SlackError, UserError
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
 from bot.domain.outcomes import FollowUpField, TapOutcome, follow_up_errors
@@ -137,7 +136,7 @@ async def _ephemeral(respond: AsyncRespond, text: str) -> None:
 async def _tell(rt: Runtime, user_id: str, text: str) -> None:
     try:
         await rt.slack.chat_postMessage(channel=user_id, text=text)
-    except SlackApiError as exc:
+    except SlackError as exc:
         log.warning("refusal not sent", extra={"error": error_code(exc)})
 
 

@@ -18,9 +18,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
 
 from blocks.catalog import t
+from bot.core.errors import SlackError
 from bot.core.runtime import Runtime
 from bot.services.failures import contact_locale
 from handlers.context import runtime_of
@@ -67,7 +67,7 @@ async def on_error(
     locale = await contact_locale(rt, origin.user) or origin.locale
     try:
         await _tell(rt, origin, respond, t(locale, "error.not_saved"))
-    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+    except (SlackError, aiohttp.ClientError, TimeoutError) as exc:
         log.warning("failure note not sent", extra={"error": type(exc).__name__})
 
 

@@ -12,7 +12,6 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -21,7 +20,7 @@ from blocks import reports as report_blocks
 from blocks import requests as request_blocks
 from blocks.ids import EDIT_THEMES_ACTION, ActionId, VocId
 from blocks.surveys import to_dicts
-from bot.core.errors import UserError, VocError
+from bot.core.errors import SlackError, UserError, VocError
 from bot.core.runtime import Runtime
 from bot.domain import voc_command
 from bot.domain.reports import LoggedInsight
@@ -95,6 +94,8 @@ async def on_voc(
                 await _open_log_modal(rt, command.trigger_id, command.response_url, reply)
             else:
                 await COMMANDS.get(verb, _log_line)(rt, command, rest, reply)
+        except SlackError:
+            raise  # a call Slack refused: the error handler says it did not save (errors.py)
         except VocError as exc:  # a mistake, a refused setup or an outage: all said as a note
             blocks = (
                 report_blocks.refusal(str(exc), rest)
@@ -137,8 +138,8 @@ async def on_type_chosen(rt: Runtime, action: BlockAction, respond: AsyncRespond
     modal = feedback_blocks.log_modal(view.private_metadata, action.selected or None)
     try:
         await rt.slack.views_update(view_id=view.id, hash=view.hash, view=modal.to_dict())
-    except SlackApiError as exc:  # e.g. hash_conflict: the person changed it again
-        log.info("modal not redrawn", extra={"error": exc.response.get("error")})
+    except SlackError as exc:  # e.g. hash_conflict: the person changed it again
+        log.info("modal not redrawn", extra={"error": exc.code})
 
 
 async def on_log_submitted(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -277,8 +278,8 @@ async def _open_log_modal(
         await rt.slack.views_open(
             trigger_id=trigger_id, view=feedback_blocks.log_modal(metadata).to_dict()
         )
-    except SlackApiError as exc:  # e.g. expired_trigger_id when Slack was slow to deliver
-        log.warning("log modal not opened", extra={"error": exc.response.get("error")})
+    except SlackError as exc:  # e.g. expired_trigger_id when Slack was slow to deliver
+        log.warning("log modal not opened", extra={"error": exc.code})
         text = (
             f"The form did not open. Type `/voc` again, or log in one line: `{voc_command.USAGE}`"
         )
@@ -316,8 +317,8 @@ def _to_origin(rt: Runtime, user: str, metadata: dict[str, Any]) -> Reply:
             )
         try:
             await rt.slack.chat_postMessage(channel=user, text=text, blocks=to_dicts(blocks))
-        except SlackApiError as exc:
-            log.warning("could not confirm", extra={"error": exc.response.get("error")})
+        except SlackError as exc:
+            log.warning("could not confirm", extra={"error": exc.code})
 
     return reply
 

@@ -149,7 +149,7 @@ async def test_a_slack_failure_after_the_ack_is_reported_once(
     [line] = _errors(caplog)
     assert (line.listener, line.error) == (
         "survey.tell_why",
-        "SlackApiError",
+        "SlackUnavailable",  # the project's name for Slack's internal_error (bot/core/errors.py)
     )
 
 
