@@ -345,8 +345,7 @@ def webhooks_retry(
 
 @cli.command(context_settings=ADMIN_WORDS, options_metavar="set|show|reset …")
 def wording(ctx: typer.Context) -> None:
-    """The question each survey asks, per kind and language (README.md,
-    Question wording).
+    """The question each survey asks, per kind and language (README.md, Question wording).
 
     wording set nps|csat|ces [--lang en|ms] "QUESTION": ask it from the next
     survey on ({first_name}, {product}, {csm_name} filled in).
@@ -377,8 +376,7 @@ def wording(ctx: typer.Context) -> None:
 
 @cli.command(context_settings=ADMIN_WORDS, options_metavar="[cancel|reschedule ID …]")
 def campaigns(ctx: typer.Context) -> None:
-    """Every send and autopilot run: list, cancel, reschedule (README.md,
-    Campaigns).
+    """Every send and autopilot run: list, cancel, reschedule (README.md, Campaigns).
 
     campaigns: each campaign, created, due, sent, answered, skipped by
     reason.
