@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.core.errors import UserError
 from bot.domain.campaigns import CampaignId
 from storage.campaigns import Figures
 
@@ -114,3 +115,55 @@ class CampaignReport:
     skipped_who: dict[str, list[str]] = field(default_factory=dict)  # reason → emails
     channel_problems: list[str] = field(default_factory=list)
     campaign_id: int | None = None  # bot/services/campaigns.py
+
+
+# The refusals: what the service found, as errors carrying the facts (their message is the
+# one both front ends show).
+
+
+class AutopilotAlreadyRuns(UserError):
+    def __init__(self, autopilot_id: int, kind: str, audience: str, status: str) -> None:
+        self.autopilot_id = autopilot_id
+        super().__init__(
+            f"Autopilot #{autopilot_id} already runs {kind.upper()} for {audience} ({status}); "
+            f"stop it first: autopilot stop {autopilot_id}"
+        )
+
+
+class NoSuchAutopilot(UserError):
+    def __init__(self, autopilot_id: int) -> None:
+        self.autopilot_id = autopilot_id
+        super().__init__(f"No autopilot #{autopilot_id}. See them with: autopilot list")
+
+
+class AutopilotCannot(UserError):
+    """Pause, resume or stop asked of an autopilot whose status does not allow it."""
+
+    def __init__(self, autopilot_id: int, status: str, action: str) -> None:
+        self.autopilot_id, self.status, self.action = autopilot_id, status, action
+        super().__init__(f"Autopilot #{autopilot_id} is {status}; it cannot {action}.")
+
+
+class NoSuchCampaign(UserError):
+    def __init__(self, campaign: CampaignId) -> None:
+        self.campaign = campaign
+        name = f"autopilot {campaign}" if campaign.autopilot else f"campaign {campaign}"
+        super().__init__(f"No {name}. `campaigns` lists them.")
+
+
+class NothingToCancel(UserError):
+    def __init__(self, campaign: CampaignId, sent: int, skipped: int) -> None:
+        self.campaign, self.sent, self.skipped = campaign, sent, skipped
+        super().__init__(
+            f"Campaign {campaign} has nothing left to cancel: {sent} already went out, "
+            f"{skipped} skipped. See them with `campaigns`."
+        )
+
+
+class NothingToReschedule(UserError):
+    def __init__(self, campaign: CampaignId) -> None:
+        self.campaign = campaign
+        super().__init__(
+            f"Campaign {campaign} has nothing left to reschedule: it has all gone out or been "
+            "cancelled. See it with `campaigns`."
+        )

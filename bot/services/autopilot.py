@@ -14,11 +14,16 @@ import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
-from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import cadence, eligibility
 from bot.domain.admin_commands import AutopilotChange, AutopilotOn
-from bot.domain.admin_results import AutopilotChanged, AutopilotView
+from bot.domain.admin_results import (
+    AutopilotAlreadyRuns,
+    AutopilotCannot,
+    AutopilotChanged,
+    AutopilotView,
+    NoSuchAutopilot,
+)
 from bot.services import audit
 from storage import autopilot as store
 from storage import invitations
@@ -39,10 +44,8 @@ async def turn_on(rt: Runtime, request: AutopilotOn, *, by: str | None = None) -
     async with rt.db.transaction() as session:
         existing = await store.running(session=session, kind=survey, segment=segment_value)
         if existing is not None:
-            raise UserError(
-                f"Autopilot #{existing.id} already runs {survey.upper()} for "
-                f"{segment_value or 'everyone'} ({existing.status}); stop it first: "
-                f"autopilot stop {existing.id}"
+            raise AutopilotAlreadyRuns(
+                _id(existing), survey, segment_value or "everyone", existing.status
             )
         row = await store.create(
             session=session,
@@ -86,9 +89,9 @@ async def change(
     async with rt.db.transaction() as session:
         row = await store.get(session=session, autopilot_id=target)
         if row is None:
-            raise UserError(f"No autopilot #{target}. See them with: autopilot list")
+            raise NoSuchAutopilot(target)
         if row.status not in allowed:
-            raise UserError(f"Autopilot #{target} is {row.status}; it cannot {action}.")
+            raise AutopilotCannot(target, row.status, action)
         await store.set_status(session=session, autopilot_id=target, status=wanted, now=now)
         await audit.record_in(
             session,

@@ -16,7 +16,14 @@ from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import campaigns as rules
 from bot.domain.admin_commands import CampaignCancel, CampaignReschedule
-from bot.domain.admin_results import CampaignCancelled, CampaignRescheduled, CampaignView
+from bot.domain.admin_results import (
+    CampaignCancelled,
+    CampaignRescheduled,
+    CampaignView,
+    NoSuchCampaign,
+    NothingToCancel,
+    NothingToReschedule,
+)
 from bot.domain.campaigns import CampaignId
 from bot.services import audit
 from storage import autopilot as autopilots
@@ -72,10 +79,7 @@ async def cancel(
     async with rt.db.transaction() as session:
         cancelled = await store.cancel_scheduled(session=session, where=where, now=now)
         after = await store.figures(session=session, where=where)
-        refusal = (
-            f"Campaign {found} has nothing left to cancel: {after.sent} already went out, "
-            f"{sum(after.skipped.values())} skipped. See them with `campaigns`."
-        )
+        refusal = NothingToCancel(found, after.sent, sum(after.skipped.values()))
         await _record_or_refuse(session, cancelled, found, "cancel", by, now, refusal)
     return CampaignCancelled(found, cancelled, after.sent)
 
@@ -95,10 +99,7 @@ async def reschedule(
             if await store.move(session=session, invitation_id=invitation_id, due_at=due):
                 exact += _local(due, tz) == moment
                 moved += 1
-        refusal = (
-            f"Campaign {found} has nothing left to reschedule: it has all gone out or been "
-            "cancelled. See it with `campaigns`."
-        )
+        refusal = NothingToReschedule(found)
         await _record_or_refuse(session, moved, found, "reschedule", by, now, refusal)
     return CampaignRescheduled(found, moment, moved, moved - exact)
 
@@ -110,11 +111,11 @@ async def _record_or_refuse(
     action: str,
     by: str,
     now: datetime,
-    refusal: str,
+    refusal: UserError,
 ) -> None:
-    """Audit a change that touched invitations; `refusal` as a UserError when none."""
+    """Audit a change that touched invitations; raise `refusal` when none."""
     if not count:
-        raise UserError(refusal)
+        raise refusal
     detail = str(found)
     await audit.record_in(session, actor=by, action=f"campaign {action}", detail=detail, now=now)
 
@@ -129,8 +130,8 @@ async def _where(rt: Runtime, found: CampaignId) -> ColumnElement[bool]:
         if found.autopilot:
             pilot = await autopilots.get(session=session, autopilot_id=found.number)
             if pilot is None:
-                raise UserError(f"No autopilot A{found.number}. `campaigns` lists them.")
+                raise NoSuchCampaign(found)
             return store.of_autopilot(found.number)
         if await session.get(Campaign, found.number) is None:
-            raise UserError(f"No campaign {found}. `campaigns` lists them.")
+            raise NoSuchCampaign(found)
     return store.of_campaign(found.number)
