@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
+from bot.domain import admin_commands
 from bot.domain.reports import Event, NpsReport, ThemesReport, Timeline
-from bot.services import surveys
 from bot.services.insights import find_account
 from storage import timeline
 from storage.insights import RequestRank, theme_counts, top_requests
@@ -70,7 +70,7 @@ async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:
     label = "all accounts"
     if scope.strip():
         try:
-            segment = surveys.parse_segment(scope)
+            segment = admin_commands.segment(scope)
             label = f"segment {segment}"
         except UserError:
             account = await find_account(rt, scope)

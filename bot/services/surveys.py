@@ -9,9 +9,10 @@ from typing import TextIO
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.domain import eligibility
-from bot.domain.admin_commands import SendRequest
+from bot.domain.admin_commands import SendRequest, survey_kind
+from bot.domain.admin_commands import segment as segment_of
 from bot.domain.admin_results import CampaignReport, Unreachable
-from bot.domain.names import InvalidEmail, name_key, parse_email, segment_named
+from bot.domain.names import InvalidEmail, name_key, parse_email
 from bot.domain.send_windows import next_relationship_slot
 from bot.services import audit, campaigns, email_survey, reach
 from storage import audience, invitations, shared_posts
@@ -22,7 +23,6 @@ from storage.models import (
     DeliveryChannel,
     InvitationStatus,
     SkipReason,
-    SurveyKind,
 )
 
 
@@ -31,20 +31,6 @@ def write_unreachable(report: CampaignReport, out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["email", "account", "reason"])
     writer.writerows([who.email, who.account, who.reason] for who in report.unreachable)
-
-
-def parse_kind(text: str) -> SurveyKind:
-    try:
-        return SurveyKind(text.strip().lower())
-    except ValueError:
-        raise UserError(f'"{text}" is not a survey kind: use nps, csat or ces') from None
-
-
-def parse_segment(text: str) -> str:
-    segment = segment_named(text)
-    if segment is None:
-        raise UserError(f'"{text}" is not a segment: use enterprise, mid-market or smb')
-    return segment
 
 
 async def start_relationship_campaign(
@@ -62,7 +48,7 @@ async def start_relationship_campaign(
     Args:
         send_now: due immediately instead of the recipient's next Tue–Thu 09:00–11:00 slot.
     """
-    survey = parse_kind(kind)
+    survey = survey_kind(kind)
     targets = await _targets(rt, segment=segment, account=account, email=email)
     report = CampaignReport(email_on=email_survey.enabled(rt.settings))
     report.campaign_id = await campaigns.new_campaign(
@@ -135,13 +121,13 @@ def _audience(segment: str | None, account: str | None, email: str | None) -> st
         return "one contact"
     if account:
         return f"account {account.strip()}"
-    return f"segment {parse_segment(segment)}" if segment else "everyone"
+    return f"segment {segment_of(segment)}" if segment else "everyone"
 
 
 async def _targets(
     rt: Runtime, *, segment: str | None, account: str | None, email: str | None
 ) -> list[tuple[Contact, Account]]:
-    segment_value = parse_segment(segment) if segment else None
+    segment_value = segment_of(segment) if segment else None
     email_value = _parse_email(email) if email else None
     async with rt.db.session() as session:
         rows = await audience.campaign_contacts(
