@@ -78,6 +78,15 @@ _EN: dict[str, str] = {
         "Sorry, this is only for the customer team. Ask your admin to add you to VOC_STAFF."
     ),
     "role.external": "Sorry, this is only for the team that runs these surveys.",
+    "role.admin_only": (
+        "Only VoC admins can {what}. Ask one of them, or ask to be added to VOC_ADMINS."
+    ),
+    "role.admin.send": "start surveys",
+    "role.admin.ship": "mark features shipped",
+    "role.admin.plan": "mark features planned",
+    "role.admin.autopilot": "run the autopilot",
+    "role.admin.wording": "change the question wording",
+    "role.admin.campaigns": "see and change campaigns",
     "role.not_owner": (
         "This follow-up is <@{owner}>'s. Only they, the account's CSM or an admin can change it."
     ),
@@ -205,6 +214,16 @@ _MS: dict[str, str] = {
         "Maaf, ini hanya untuk pasukan pelanggan. Minta pentadbir menambah anda ke VOC_STAFF."
     ),
     "role.external": "Maaf, ini hanya untuk pasukan yang menjalankan tinjauan ini.",
+    "role.admin_only": (
+        "Hanya pentadbir VoC boleh {what}. Minta salah seorang daripada mereka, atau minta "
+        "ditambah ke VOC_ADMINS."
+    ),
+    "role.admin.send": "memulakan tinjauan",
+    "role.admin.ship": "menandakan ciri sebagai dilancarkan",
+    "role.admin.plan": "menandakan ciri sebagai dirancang",
+    "role.admin.autopilot": "menjalankan autopilot",
+    "role.admin.wording": "mengubah kata-kata soalan",
+    "role.admin.campaigns": "melihat dan mengubah kampen",
     "role.not_owner": (
         "Susulan ini milik <@{owner}>. Hanya mereka, CSM akaun atau pentadbir boleh mengubahnya."
     ),

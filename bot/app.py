@@ -12,13 +12,13 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
-import handlers
+import handlers.slack
 from bot.core.heap import YoungPasses, collect_when_quiet, settle_heap
 from bot.core.logs import AccessLogger, Throttled
 from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
-from handlers import gate, ingest, monitoring, survey_page
 from handlers.context import WEB_RUNTIME
+from handlers.web import gate, ingest, monitoring, survey_page
 
 log = logging.getLogger(__name__)
 BOLT = web.AppKey("bolt", AsyncApp)
@@ -40,7 +40,7 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
         process_before_response=False,
         logger=logging.getLogger("slack_bolt"),
     )
-    handlers.register(app, rt)
+    handlers.slack.register(app, rt)
     return app
 
 
@@ -98,7 +98,7 @@ async def run_server(rt: Runtime, *, port: int, scheduler: bool = True) -> None:
 
 
 async def _slack_events(request: web.Request) -> web.Response:
-    """Bolt sees only signed, readable requests (handlers/gate.py); nothing here answers 5xx."""
+    """Bolt sees only signed, readable requests (handlers/web/gate.py); nothing here answers 5xx."""
     checked = await gate.signed_bolt_request(
         request, request.app[VERIFIER], request.app[REJECTIONS]
     )

@@ -10,9 +10,11 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from blocks import admin as admin_text
 from bot.core import logs
 from bot.core.config import Settings, load_settings
 from bot.core.runtime import Runtime, build_runtime
+from bot.domain import admin_commands
 from bot.domain.errors import ConfigError, UserError, VocError
 
 T = TypeVar("T")
@@ -123,41 +125,40 @@ def run_due() -> None:
         raise typer.Exit(1)  # each failed job is an ERROR line above
 
 
-@cli.command()
+# The admin verbs: the words after the verb go to their one grammar
+# (bot/domain/admin_commands.py), which `/voc` shares; the answers are worded by blocks/admin.py.
+ADMIN_WORDS = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def admin_request(verb: str, words: list[str]) -> admin_commands.AdminRequest:
+    """The request the command line's words after `verb` ask for."""
+    return admin_commands.parse(verb, admin_commands.Words.from_argv(words))
+
+
+@cli.command(context_settings=ADMIN_WORDS, options_metavar="nps|csat|ces [OPTIONS]")
 def send(
-    kind: Annotated[str, typer.Argument(help="nps, csat or ces")],
-    segment: Annotated[str | None, typer.Option(help="enterprise, mid-market or smb")] = None,
-    account: Annotated[str | None, typer.Option(help="Only this account (by name).")] = None,
-    email: Annotated[str | None, typer.Option(help="Only this contact.")] = None,
-    now: Annotated[
-        bool, typer.Option("--now", help="Due now, not in the Tue–Thu 09–11 local window.")
-    ] = False,
+    ctx: typer.Context,
     unreachable: Annotated[
         Path | None,
         typer.Option(help="Write every contact it could not reach, with the reason, to this CSV."),
     ] = None,
 ) -> None:
-    """Create relationship survey invitations; the scheduler delivers them."""
-    from bot.services.audit import CLI, record
-    from bot.services.surveys import (
-        CampaignReport,
-        start_relationship_campaign,
-        write_unreachable,
-    )
+    """Create relationship survey invitations; the scheduler delivers them.
 
+    send nps|csat|ces [--segment enterprise|mid-market|smb] [--account NAME]
+    [--email EMAIL] [--now]
+
+    --now makes them due now, not in the Tue–Thu 09–11 local window.
+    """
+    from bot.services.audit import CLI
+    from bot.services.surveys import send as run_send
+    from bot.services.surveys import write_unreachable
+
+    request = admin_request("send", ctx.args)
+    assert isinstance(request, admin_commands.SendRequest)
     settings = _settings("SLACK_BOT_TOKEN")
-
-    async def work(rt: Runtime) -> CampaignReport:
-        report = await start_relationship_campaign(
-            rt, kind=kind, now=rt.now(), segment=segment, account=account, email=email, send_now=now
-        )
-        chosen = " ".join(f"{k}={v}" for k, v in (("segment", segment), ("account", account)) if v)
-        detail = f"{kind} {chosen}{' one contact' if email else ''}".strip()
-        await record(rt, actor=CLI, action="send", now=rt.now(), detail=detail)
-        return report
-
-    report = _run(settings, work)
-    typer.echo(report.summary())
+    report = _run(settings, lambda rt: run_send(rt, request, by=CLI, now=rt.now()))
+    typer.echo(admin_text.send_summary(report))
     if unreachable is not None:
         try:
             with unreachable.open("w", encoding="utf-8", newline="") as out:
@@ -274,68 +275,34 @@ def export_responses(
     _run(settings, lambda rt: run_export(db=rt.db, out=sys.stdout, format=format))
 
 
-autopilot_cli = typer.Typer(
-    help="Relationship surveys that repeat by themselves (README.md, Programs).",
-    no_args_is_help=True,
-)
-cli.add_typer(autopilot_cli, name="autopilot")
-EveryOption = Annotated[str, typer.Option("--every", help="The period: 90d, 12w or 3m.")]
-SegmentOption = Annotated[
-    str | None, typer.Option(help="Only this segment: enterprise, mid-market or smb.")
-]
+@cli.command(context_settings=ADMIN_WORDS, options_metavar="nps|csat|list|pause|resume|stop …")
+def autopilot(ctx: typer.Context) -> None:
+    """Relationship surveys that repeat by themselves (README.md, Programs).
 
+    autopilot nps|csat [--every 90d|12w|3m] [--segment S]: ask everyone (or
+    a segment) once every period, a few each send day.
 
-def _turn_on(kind: str, every: str, segment: str | None) -> None:
-    from bot.services.autopilot import turn_on
+    autopilot list: every autopilot with what it has asked so far.
 
-    view = _run(_settings(), lambda rt: turn_on(rt, kind=kind, every=every, segment=segment))
-    typer.echo(f"Autopilot on: {view.line()}")
-    typer.echo("Each contact is asked once per period, Tue-Thu 09-11 their time, spread evenly.")
+    autopilot pause|resume|stop ID: hold back what has not gone out, ask
+    again, or end it for good.
+    """
+    from bot.services import autopilot as service
 
+    request = admin_request("autopilot", ctx.args)
 
-@autopilot_cli.command("nps")
-def autopilot_nps(every: EveryOption = "90d", segment: SegmentOption = None) -> None:
-    """Ask NPS of everyone (or a segment) once every period, a few each send day."""
-    _turn_on("nps", every, segment)
+    async def work(rt: Runtime) -> list[str]:
+        if isinstance(request, admin_commands.AutopilotOn):
+            return [
+                admin_text.autopilot_on(await service.turn_on(rt, request)),
+                "Each contact is asked once per period, Tue-Thu 09-11 their time, spread evenly.",
+            ]
+        if isinstance(request, admin_commands.AutopilotChange):
+            return [admin_text.autopilot_changed(await service.change(rt, request))]
+        return [admin_text.autopilot_list(await service.list_autopilots(rt), "")]
 
-
-@autopilot_cli.command("csat")
-def autopilot_csat(every: EveryOption = "90d", segment: SegmentOption = None) -> None:
-    """Ask CSAT of everyone (or a segment) once every period, a few each send day."""
-    _turn_on("csat", every, segment)
-
-
-@autopilot_cli.command("list")
-def autopilot_list() -> None:
-    """Every autopilot with what it has asked so far."""
-    from bot.services.autopilot import list_autopilots
-
-    views = _run(_settings(), list_autopilots)
-    typer.echo("\n".join(view.line() for view in views) or "No autopilot yet: autopilot nps")
-
-
-def _change(autopilot_id: str, action: str) -> None:
-    from bot.services.autopilot import change
-
-    typer.echo(_run(_settings(), lambda rt: change(rt, autopilot_id=autopilot_id, action=action)))
-
-
-@autopilot_cli.command("pause")
-def autopilot_pause(autopilot_id: Annotated[str, typer.Argument(help="Its number.")]) -> None:
-    """Stop asking for now; what has not gone out is held back."""
-    _change(autopilot_id, "pause")
-
-
-@autopilot_cli.command("resume")
-def autopilot_resume(autopilot_id: Annotated[str, typer.Argument(help="Its number.")]) -> None:
-    """Ask again from the next slots on."""
-    _change(autopilot_id, "resume")
-
-
-@autopilot_cli.command("stop")
-def autopilot_stop(autopilot_id: Annotated[str, typer.Argument(help="Its number.")]) -> None:
-    """End it for good; what has not gone out is cancelled."""
-    _change(autopilot_id, "stop")
+    for line in _run(_settings(), work):
+        typer.echo(line)
 
 
 @cli.command()
@@ -386,101 +353,67 @@ def webhooks_retry(
     typer.echo(_run(_settings(), lambda rt: retry_dead_letter(rt, webhook_id)))
 
 
-wording_cli = typer.Typer(
-    help="The question each survey asks, per kind and language (README.md, Question wording).",
-    no_args_is_help=True,
-)
-cli.add_typer(wording_cli, name="wording")
-LangOption = Annotated[str, typer.Option("--lang", help="en or ms.")]
+@cli.command(context_settings=ADMIN_WORDS, options_metavar="set|show|reset …")
+def wording(ctx: typer.Context) -> None:
+    """The question each survey asks, per kind and language (README.md, Question wording).
 
+    wording set nps|csat|ces [--lang en|ms] "QUESTION": ask it from the next
+    survey on ({first_name}, {product}, {csm_name} filled in).
 
-@wording_cli.command("set")
-def wording_set(
-    kind: Annotated[str, typer.Argument(help="nps, csat or ces")],
-    template: Annotated[
-        str, typer.Argument(help="The question; {first_name}, {product}, {csm_name} filled in.")
-    ],
-    lang: LangOption = "en",
-) -> None:
-    """Ask this question for KIND in this language from the next survey on."""
+    wording show: the question each kind asks in each language, and whether
+    it is the default.
+
+    wording reset nps|csat|ces [--lang en|ms]: back to the default question.
+    """
+    from bot.services import wording as service
     from bot.services.audit import CLI
-    from bot.services.wording import set_wording
 
-    typer.echo(
-        _run(
-            _settings(),
-            lambda rt: set_wording(
-                rt, kind=kind, lang=lang, template=template, by=CLI, now=rt.now()
-            ),
-        )
-    )
+    request = admin_request("wording", ctx.args)
 
+    async def work(rt: Runtime) -> str:
+        if isinstance(request, admin_commands.WordingSet):
+            return admin_text.wording_saved(
+                await service.set_wording(rt, request, by=CLI, now=rt.now())
+            )
+        if isinstance(request, admin_commands.WordingReset):
+            return admin_text.wording_restored(
+                await service.reset_wording(rt, request, by=CLI, now=rt.now())
+            )
+        return admin_text.wording_table(await service.show(rt))
 
-@wording_cli.command("show")
-def wording_show() -> None:
-    """The question each kind asks in each language, and whether it is the default."""
-    from bot.services.wording import show
-
-    typer.echo(_run(_settings(), show))
+    typer.echo(_run(_settings(), work))
 
 
-@wording_cli.command("reset")
-def wording_reset(
-    kind: Annotated[str, typer.Argument(help="nps, csat or ces")], lang: LangOption = "en"
-) -> None:
-    """Go back to the default question for KIND in this language."""
+@cli.command(context_settings=ADMIN_WORDS, options_metavar="[cancel|reschedule ID …]")
+def campaigns(ctx: typer.Context) -> None:
+    """Every send and autopilot run: list, cancel, reschedule (README.md, Campaigns).
+
+    campaigns: each campaign, created, due, sent, answered, skipped by
+    reason.
+
+    campaigns cancel ID: take back what has not gone out (ID as listed: 3,
+    or A1 for an autopilot); what is being sent right now finishes.
+
+    campaigns reschedule ID --at "2026-12-08 09:30": move what has not gone
+    out, each contact's local time, kept inside Tue–Thu 09:00–11:00.
+    """
+    from bot.services import campaigns as service
     from bot.services.audit import CLI
-    from bot.services.wording import reset_wording
 
-    typer.echo(
-        _run(_settings(), lambda rt: reset_wording(rt, kind=kind, lang=lang, by=CLI, now=rt.now()))
-    )
+    request = admin_request("campaigns", ctx.args)
 
+    async def work(rt: Runtime) -> str:
+        if isinstance(request, admin_commands.CampaignCancel):
+            return admin_text.campaign_cancelled(
+                await service.cancel(rt, request, by=CLI, now=rt.now())
+            )
+        if isinstance(request, admin_commands.CampaignReschedule):
+            return admin_text.campaign_rescheduled(
+                await service.reschedule(rt, request, by=CLI, now=rt.now())
+            )
+        return admin_text.campaign_list(await service.list_campaigns(rt))
 
-campaigns_cli = typer.Typer(
-    help="Every send and autopilot run: list, cancel, reschedule (README.md, Campaigns).",
-    invoke_without_command=True,
-)
-cli.add_typer(campaigns_cli, name="campaigns")
-CampaignArg = Annotated[str, typer.Argument(help="Its id in `campaigns`: 3, or A1 (autopilot).")]
-
-
-@campaigns_cli.callback()
-def campaigns_list(ctx: typer.Context) -> None:
-    """Each campaign: created, due, sent, answered, skipped by reason."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from bot.services.campaigns import list_campaigns, listing
-
-    typer.echo(listing(_run(_settings(), list_campaigns)))
-
-
-@campaigns_cli.command("cancel")
-def campaigns_cancel(campaign: CampaignArg) -> None:
-    """Take back what has not gone out; what is being sent right now finishes."""
-    from bot.services.audit import CLI
-    from bot.services.campaigns import cancel
-
-    typer.echo(_run(_settings(), lambda rt: cancel(rt, campaign=campaign, by=CLI, now=rt.now())))
-
-
-@campaigns_cli.command("reschedule")
-def campaigns_reschedule(
-    campaign: CampaignArg,
-    at: Annotated[
-        str, typer.Option("--at", help='"2026-12-08 09:30": each contact\'s local time.')
-    ],
-) -> None:
-    """Move what has not gone out; each contact stays inside Tue–Thu 09:00–11:00."""
-    from bot.services.audit import CLI
-    from bot.services.campaigns import reschedule
-
-    typer.echo(
-        _run(
-            _settings(),
-            lambda rt: reschedule(rt, campaign=campaign, at=at, by=CLI, now=rt.now()),
-        )
-    )
+    typer.echo(_run(_settings(), work))
 
 
 def main() -> None:

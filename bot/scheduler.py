@@ -158,7 +158,7 @@ async def run_worker(rt: Runtime) -> None:
     import asyncio
     import signal
 
-    from handlers import monitoring
+    from handlers.web import monitoring
 
     await rt.start()
     await rt.db.upgrade()

@@ -10,7 +10,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot.app import SHUTDOWN_GRACE, build_bolt_app
 from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
-from handlers import monitoring
+from handlers.web import monitoring
 
 
 async def run_socket_mode(

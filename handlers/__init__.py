@@ -1,33 +1,3 @@
-"""Bolt listeners, and the one place they are registered (`register`)."""
-
-from __future__ import annotations
-
-from slack_bolt.async_app import AsyncApp
-
-from bot.core.runtime import Runtime
-from handlers import (
-    cases,
-    context,
-    errors,
-    exit_survey,
-    home,
-    listeners,
-    requests,
-    shared_surveys,
-    surveys,
-    voc_command,
-)
-
-
-def register(app: AsyncApp, runtime: Runtime) -> None:
-    """Install the runtime middleware, every area's listeners and the error handler."""
-    context.install(app, runtime)
-    listeners.install(app, runtime)  # replayed view submissions dropped before any listener
-    surveys.register(app)
-    shared_surveys.register(app)
-    cases.register(app)
-    voc_command.register(app)
-    home.register(app)
-    requests.register(app)
-    exit_survey.register(app)
-    errors.register(app)
+"""The doors people come in through: `slack/` (Bolt listeners and the `/voc` router) and
+`web/` (the request gate, `/hooks/*`, the email survey page, monitoring). `context.py`,
+shared by both, is how a listener or an endpoint reaches the runtime."""

@@ -288,7 +288,7 @@ async def _ingest_request(text: str, tmp_path: Path) -> None:
     """The curl example's JSON is an event `POST /hooks/events` takes."""
     from datetime import UTC, datetime
 
-    from handlers.ingest import parse_event
+    from handlers.web.ingest import parse_event
 
     body = text.split("-d '", 1)[1].split("'", 1)[0]
     event = parse_event(body.encode(), now=datetime(2026, 11, 24, 10, tzinfo=UTC))

@@ -249,6 +249,48 @@ def test_the_check_finds_a_cycle_hidden_in_a_function(tmp_path: Path) -> None:
     assert cycles(root) == [["bot.app", "handlers.ingest"]]
 
 
+# Slack's SDK errors are mapped once, at the edge (bot/core/slack.py), into bot/core/errors.py.
+SDK_ERRORS = "slack_sdk.errors"
+
+
+def sdk_error_imports(root: Path) -> list[str]:
+    """Every module outside bot/core that imports the Slack SDK's errors, as `module:line`."""
+    found = []
+    for name, path in project_modules(root).items():
+        if layer_of(name) in ("core", "core.errors"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            if any(n == SDK_ERRORS or n.startswith(SDK_ERRORS + ".") for n in names):
+                found.append(f"{name}:{node.lineno}")
+    return found
+
+
+def test_only_the_core_sees_the_slack_sdks_errors() -> None:
+    assert sdk_error_imports(ROOT) == []
+
+
+def test_the_sdk_errors_check_catches_one(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "bot/services/reach.py": "from slack_sdk.errors import SlackApiError\n",
+            "handlers/slack/cases.py": "def f():\n    import slack_sdk.errors\n",
+            "bot/core/slack.py": "from slack_sdk.errors import SlackApiError\n",
+            "bot/devkit/emulator.py": "from slack_sdk import errors\n",
+        },
+    )
+    assert sorted(sdk_error_imports(root)) == [
+        "bot.devkit.emulator:1",
+        "bot.services.reach:1",
+        "handlers.slack.cases:2",
+    ]
+
+
 def test_web_processes_do_not_load_matplotlib() -> None:
     """Only the digest's chart needs it (bot/services/digest_chart.py imports it when drawing)."""
     import subprocess

@@ -8,6 +8,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -21,9 +22,17 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core import metrics
 from bot.core.pace import SharedPace
+from bot.core.slack_errors import (
+    SlackError,
+    SlackNotInChannel,
+    SlackRecipientError,
+    SlackRefusedApp,
+    SlackUnavailable,
+)
 from bot.core.slack_health import SlackHealth
 
 # The recipient cannot get a DM; retrying will not help.
@@ -238,6 +247,34 @@ def _retry_after(response: HttpResponse) -> float:
     return 1.0
 
 
+class SlackClient(AsyncWebClient):
+    """The SDK's client whose failed calls raise the project's `SlackError` (bot/core/errors.py):
+    Slack's errors are mapped here, once, and nowhere else."""
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
+        try:
+            return await super().api_call(api_method, **kwargs)
+        except SlackError:
+            raise
+        except SlackApiError as exc:
+            raise slack_error(exc, api_method) from exc
+
+
+def slack_error(exc: SlackApiError, method: str) -> SlackError:
+    """The project's error for the SDK's: the subclass that fits Slack's code."""
+    code = error_code(exc)
+    kind: type[SlackError] = SlackError
+    if code == "not_in_channel":
+        kind = SlackNotInChannel
+    elif code in RECIPIENT_ERRORS:
+        kind = SlackRecipientError
+    elif code in CONFIG_ERRORS:
+        kind = SlackRefusedApp
+    elif code in TRANSIENT_ERRORS or code.startswith("http_5") or code == "http_429":
+        kind = SlackUnavailable
+    return kind(code, method, exc.response)
+
+
 def make_client(
     token: str | None,
     base_url: str,
@@ -256,7 +293,7 @@ def make_client(
     (`ONCE_ONLY_METHODS`) get no 5xx or connection-error retry.
     """
     backoff = CappedBackoff()
-    return AsyncWebClient(
+    return SlackClient(
         token=token,
         base_url=base_url,
         timeout=timeout,

@@ -28,6 +28,7 @@ import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
 
+from blocks.admin import send_summary
 from blocks.ids import ActionId, BlockId
 from bot.app import build_web_app
 from bot.core.config import Settings
@@ -461,7 +462,7 @@ async def play(demo: Demo) -> None:
 
     t.step("2 · Priya starts the quarterly NPS survey: `python -m bot send nps --now`")
     campaign = await start_relationship_campaign(rt, kind="nps", now=clock(), send_now=True)
-    say(campaign.summary())
+    say(send_summary(campaign))
     t.new_calls()
     await demo.run_due()
     sent = [c for c in t.new_calls() if c.method == "chat.postMessage"]
@@ -568,7 +569,7 @@ async def slack_connect(demo: Demo) -> None:
     campaign = await start_relationship_campaign(
         rt, kind="nps", now=clock(), account=CONNECT_ACCOUNT, send_now=True
     )
-    say(campaign.summary())
+    say(send_summary(campaign))
     t.new_calls()
     await demo.run_due()
     calls = t.new_calls()
@@ -625,7 +626,7 @@ async def by_email(demo: Demo) -> None:
             campaign = await start_relationship_campaign(
                 rt, kind="nps", now=clock(), email=address, send_now=True
             )
-            say(campaign.summary())
+            say(send_summary(campaign))
             await demo.run_due()
         finally:
             settings.smtp_url = None  # the rest of the demo is Slack only

@@ -5,10 +5,12 @@
     │   └── UnknownContact an event names an email no imported contact has
     ├── TryLater           transient: Slack or the database was unreachable; nothing stored
     ├── SlackConfigError   the workspace or app setup is wrong; an admin must fix it
+    ├── SlackError         a Slack Web API call refused, with Slack's `code`
+    │                      (bot/core/slack_errors.py: the edge where the SDK's error is mapped)
     └── ConfigError        a setting is missing or malformed; the operator must fix it
 
 Anything else escaping a listener is a bug or an outage; the Bolt error handler
-(`handlers/errors.py`) tells the person that nothing was saved and logs the cause.
+(`handlers/slack/errors.py`) tells the person that nothing was saved and logs the cause.
 """
 
 from __future__ import annotations

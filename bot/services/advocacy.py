@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from slack_sdk.errors import SlackApiError
-
 from blocks.advocacy import OFFERS, answered_message, csm_advocacy_text
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
+from bot.core.slack_errors import SlackError
 from bot.domain.cards import SurveyCard
 from bot.domain.outcomes import TapOutcome
 from bot.domain.scales import is_promoter
@@ -91,7 +90,7 @@ async def _tell_csm(
     )
     try:
         await rt.slack.chat_postMessage(channel=csm, text=text)
-    except SlackApiError as exc:
+    except SlackError as exc:
         log.warning("CSM not told of advocacy", extra={"csm": csm, "error": error_code(exc)})
         return False
     return True

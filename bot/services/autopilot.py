@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.runtime import Runtime
 from bot.domain import cadence, eligibility
-from bot.domain.errors import UserError
-from bot.domain.vocabulary import AutopilotStatus, InvitationStatus, SurveyKind, Trigger
+from bot.domain.admin_commands import AutopilotChange, AutopilotOn
+from bot.domain.admin_results import (
+    AutopilotAlreadyRuns,
+    AutopilotCannot,
+    AutopilotChanged,
+    AutopilotView,
+    NoSuchAutopilot,
+)
+from bot.domain.vocabulary import AutopilotStatus, InvitationStatus, Trigger
 from bot.services import audit
-from bot.services.surveys import parse_kind, parse_segment
 from storage import autopilot as store
 from storage import invitations
 from storage.models import Autopilot
@@ -29,67 +34,19 @@ log = logging.getLogger(__name__)
 
 HORIZON = timedelta(days=2)  # invitations are made this far ahead of their slot
 PLAN_EVERY = timedelta(hours=1)  # how often one autopilot is planned
-AUTOPILOT_KINDS = (SurveyKind.NPS, SurveyKind.CSAT)
 PAUSED_REASON = "autopilot paused"
 STOPPED_REASON = "autopilot stopped"
 
 
-@dataclass(frozen=True)
-class AutopilotView:
-    """One autopilot as `autopilot list` and `campaigns` show it."""
-
-    id: int
-    kind: str
-    segment: str | None
-    every_days: int
-    status: str
-    anchor: str
-    counts: Counter[str] = field(default_factory=Counter)
-
-    def line(self) -> str:
-        who = f"segment {self.segment}" if self.segment else "everyone"
-        counts = ", ".join(f"{name} {count}" for name, count in sorted(self.counts.items()))
-        return (
-            f"#{self.id} {self.kind.upper()} every {self.every_days} days for {who}: "
-            f"{self.status} since {self.anchor}" + (f" ({counts})" if counts else "")
-        )
-
-
-def parse_every_days(text: str) -> int:
-    """The period in days from "90d", "12w", "3m" or "90", within the allowed range."""
-    days = cadence.parse_every(text)
-    if days is None:
-        raise UserError(f'"{text}" is not a period: write it like 90d, 12w or 3m')
-    if not cadence.MIN_EVERY_DAYS <= days <= cadence.MAX_EVERY_DAYS:
-        raise UserError(
-            f"Every {days} days is out of range: use {cadence.MIN_EVERY_DAYS} to "
-            f"{cadence.MAX_EVERY_DAYS} days, e.g. 90d"
-        )
-    return days
-
-
-async def turn_on(
-    rt: Runtime,
-    *,
-    kind: str,
-    every: str = f"{cadence.DEFAULT_EVERY_DAYS}d",
-    segment: str | None = None,
-    by: str | None = None,
-) -> AutopilotView:
+async def turn_on(rt: Runtime, request: AutopilotOn, *, by: str | None = None) -> AutopilotView:
     """Start a rolling cadence for one kind (nps or csat) and everyone or one segment."""
-    survey = parse_kind(kind)
-    if survey not in AUTOPILOT_KINDS:
-        raise UserError("The autopilot runs nps or csat; ces follows events (tickets, renewals)")
-    every_days = parse_every_days(every)
-    segment_value = parse_segment(segment) if segment else None
+    survey, every_days, segment_value = request.kind, request.every_days, request.segment
     now = rt.now()
     async with rt.db.transaction() as session:
         existing = await store.running(session=session, kind=survey, segment=segment_value)
         if existing is not None:
-            raise UserError(
-                f"Autopilot #{existing.id} already runs {survey.upper()} for "
-                f"{segment_value or 'everyone'} ({existing.status}); stop it first: "
-                f"autopilot stop {existing.id}"
+            raise AutopilotAlreadyRuns(
+                _id(existing), survey, segment_value or "everyone", existing.status
             )
         row = await store.create(
             session=session,
@@ -119,11 +76,11 @@ async def list_autopilots(rt: Runtime) -> list[AutopilotView]:
 
 
 async def change(
-    rt: Runtime, *, autopilot_id: str | int, action: str, by: str | None = None
-) -> str:
+    rt: Runtime, request: AutopilotChange, *, by: str | None = None
+) -> AutopilotChanged:
     """Pause, resume or stop one autopilot; what has not gone out is skipped when it stops
-    or pauses. Returns the sentence to show."""
-    target = _parse_id(autopilot_id)
+    or pauses."""
+    target, action = request.autopilot_id, request.action
     now = rt.now()
     wanted, allowed = {
         "pause": (AutopilotStatus.PAUSED, (AutopilotStatus.ACTIVE,)),
@@ -133,9 +90,9 @@ async def change(
     async with rt.db.transaction() as session:
         row = await store.get(session=session, autopilot_id=target)
         if row is None:
-            raise UserError(f"No autopilot #{target}. See them with: autopilot list")
+            raise NoSuchAutopilot(target)
         if row.status not in allowed:
-            raise UserError(f"Autopilot #{target} is {row.status}; it cannot {action}.")
+            raise AutopilotCannot(target, row.status, action)
         await store.set_status(session=session, autopilot_id=target, status=wanted, now=now)
         await audit.record_in(
             session,
@@ -150,10 +107,7 @@ async def change(
             skipped = await store.skip_scheduled(
                 session=session, autopilot_id=target, reason=reason, now=now
             )
-    held = f"; {skipped} invitation{'s' if skipped != 1 else ''} not yet sent will not go" * bool(
-        skipped
-    )
-    return f"Autopilot #{target} is {wanted}{held}."
+    return AutopilotChanged(target, wanted, skipped)
 
 
 async def plan_due(rt: Runtime, now: datetime) -> int:
@@ -248,48 +202,6 @@ def _view(row: Autopilot, counts: Counter[str]) -> AutopilotView:
     )
 
 
-def _parse_id(text: str | int) -> int:
-    try:
-        return int(str(text).lstrip("#"))
-    except ValueError:
-        raise UserError(
-            f'"{text}" is not an autopilot number; see them with: autopilot list'
-        ) from None
-
-
 def _id(row: Autopilot) -> int:
     assert row.id is not None
     return row.id
-
-
-async def command(rt: Runtime, *, args: str, user_id: str) -> str:
-    """`/voc autopilot [list] | nps|csat [90d] [segment] | pause|resume|stop ID`, for admins."""
-    from bot.services.shipping import require_admin
-
-    require_admin(rt, user_id, "run the autopilot")
-    verb, *rest = args.split() or ["list"]
-    verb = verb.lower()
-    if verb == "list":
-        views = await list_autopilots(rt)
-        return "\n".join(view.line() for view in views) or (
-            "No autopilot yet. Start one: `/voc autopilot nps 90d [segment]`"
-        )
-    if verb in ("pause", "resume", "stop"):
-        if len(rest) != 1:
-            raise UserError(f"Say which autopilot: `/voc autopilot {verb} 1`")
-        return await change(rt, autopilot_id=rest[0], action=verb, by=user_id)
-    if verb in AUTOPILOT_KINDS:
-        every = next((word for word in rest if cadence.parse_every(word) is not None), None)
-        segment = " ".join(word for word in rest if word != every) or None
-        view = await turn_on(
-            rt,
-            kind=verb,
-            every=every or f"{cadence.DEFAULT_EVERY_DAYS}d",
-            segment=segment,
-            by=user_id,
-        )
-        return f"Autopilot on: {view.line()}"
-    raise UserError(
-        "Try `/voc autopilot nps 90d [segment]`, `/voc autopilot list` or "
-        "`/voc autopilot pause|resume|stop 1`"
-    )

@@ -7,7 +7,6 @@ ID` takes back what has not gone out (a row mid-send finishes: its lease decides
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement
@@ -15,42 +14,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.runtime import Runtime
 from bot.domain import campaigns as rules
+from bot.domain.admin_commands import CampaignCancel, CampaignReschedule
+from bot.domain.admin_results import (
+    CampaignCancelled,
+    CampaignRescheduled,
+    CampaignView,
+    NoSuchCampaign,
+    NothingToCancel,
+    NothingToReschedule,
+)
 from bot.domain.campaigns import CampaignId
 from bot.domain.errors import UserError
-from bot.domain.figures import Figures
 from bot.services import audit
 from storage import autopilot as autopilots
 from storage import campaigns as store
 from storage.models import Campaign
-
-
-@dataclass(frozen=True)
-class CampaignView:
-    id: CampaignId
-    kind: str
-    audience: str
-    created: datetime
-    figures: Figures
-    status: str = ""  # an autopilot's: active, paused, stopped
-
-    def line(self) -> str:
-        f = self.figures
-        waiting = "none waiting"
-        if f.scheduled and f.next_due:
-            waiting = f"{f.scheduled} waiting, due {f.next_due:%Y-%m-%d %H:%M}"
-            if f.last_due and f.last_due != f.next_due:
-                waiting += f" to {f.last_due:%Y-%m-%d %H:%M}"
-            waiting += " UTC"
-        skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(f.skipped.items()))
-        state = f" ({self.status})" if self.status else ""
-        return (
-            f"{self.id}  {self.kind.upper()} {self.audience}{state}, created "
-            f"{self.created:%Y-%m-%d %H:%M} UTC: {f.created} invitations, {waiting}, "
-            f"{f.sent} sent, {f.answered} answered"
-            + (f", {f.failed} failed" if f.failed else "")
-            + f", skipped {sum(f.skipped.values())}"
-            + (f" ({skipped})" if skipped else "")
-        )
 
 
 async def new_campaign(
@@ -92,39 +70,25 @@ async def list_campaigns(rt: Runtime) -> list[CampaignView]:
     return views
 
 
-def listing(views: list[CampaignView]) -> str:
-    if not views:
-        return "No campaigns yet. Start one: send nps (or autopilot nps --every 90d)."
-    return "\n".join(view.line() for view in views)
-
-
-async def cancel(rt: Runtime, *, campaign: str, by: str, now: datetime) -> str:
-    """Cancel what has not gone out; say how many were cancelled and how many went out."""
-    found = rules.parse_id(campaign)
+async def cancel(
+    rt: Runtime, request: CampaignCancel, *, by: str, now: datetime
+) -> CampaignCancelled:
+    """Cancel what has not gone out; how many were cancelled and how many had gone out."""
+    found = request.campaign
     where = await _where(rt, found)
     async with rt.db.transaction() as session:
         cancelled = await store.cancel_scheduled(session=session, where=where, now=now)
         after = await store.figures(session=session, where=where)
-        refusal = (
-            f"Campaign {found} has nothing left to cancel: {after.sent} already went out, "
-            f"{sum(after.skipped.values())} skipped. See them with `campaigns`."
-        )
+        refusal = NothingToCancel(found, after.sent, sum(after.skipped.values()))
         await _record_or_refuse(session, cancelled, found, "cancel", by, now, refusal)
-    line = f"Campaign {found}: cancelled {cancelled}; {after.sent} had already gone out."
-    if found.autopilot:
-        line += f" The autopilot keeps planning later periods: `autopilot stop {found.number}`."
-    return line
+    return CampaignCancelled(found, cancelled, after.sent)
 
 
-async def reschedule(rt: Runtime, *, campaign: str, at: str, by: str, now: datetime) -> str:
+async def reschedule(
+    rt: Runtime, request: CampaignReschedule, *, by: str, now: datetime
+) -> CampaignRescheduled:
     """Move what has not gone out to `at` (each contact's local time, inside their window)."""
-    found = rules.parse_id(campaign)
-    if found.autopilot:
-        raise UserError(
-            f"An autopilot picks each contact's day itself: `autopilot pause {found.number}` "
-            f"holds it back, `campaigns cancel {found}` takes back what is scheduled."
-        )
-    moment = rules.parse_at(at)
+    found, moment = request.campaign, request.at
     rules.check_future(moment, now)
     where = await _where(rt, found)
     exact = moved = 0
@@ -135,18 +99,9 @@ async def reschedule(rt: Runtime, *, campaign: str, at: str, by: str, now: datet
             if await store.move(session=session, invitation_id=invitation_id, due_at=due):
                 exact += _local(due, tz) == moment
                 moved += 1
-        refusal = (
-            f"Campaign {found} has nothing left to reschedule: it has all gone out or been "
-            "cancelled. See it with `campaigns`."
-        )
+        refusal = NothingToReschedule(found)
         await _record_or_refuse(session, moved, found, "reschedule", by, now, refusal)
-    line = f"Campaign {found}: rescheduled {moved} to {moment:%a %d %b %Y %H:%M}, their local time"
-    if moved - exact:
-        line += (
-            f"; {moved - exact} of them outside the Tue–Thu 09:00–11:00 window there, "
-            "moved to their next slot after it"
-        )
-    return line + "."
+    return CampaignRescheduled(found, moment, moved, moved - exact)
 
 
 async def _record_or_refuse(
@@ -156,11 +111,11 @@ async def _record_or_refuse(
     action: str,
     by: str,
     now: datetime,
-    refusal: str,
+    refusal: UserError,
 ) -> None:
-    """Audit a change that touched invitations; `refusal` as a UserError when none."""
+    """Audit a change that touched invitations; raise `refusal` when none."""
     if not count:
-        raise UserError(refusal)
+        raise refusal
     detail = str(found)
     await audit.record_in(session, actor=by, action=f"campaign {action}", detail=detail, now=now)
 
@@ -175,28 +130,8 @@ async def _where(rt: Runtime, found: CampaignId) -> ColumnElement[bool]:
         if found.autopilot:
             pilot = await autopilots.get(session=session, autopilot_id=found.number)
             if pilot is None:
-                raise UserError(f"No autopilot A{found.number}. `campaigns` lists them.")
+                raise NoSuchCampaign(found)
             return store.of_autopilot(found.number)
         if await session.get(Campaign, found.number) is None:
-            raise UserError(f"No campaign {found}. `campaigns` lists them.")
+            raise NoSuchCampaign(found)
     return store.of_campaign(found.number)
-
-
-async def command(rt: Runtime, *, args: str, user_id: str) -> str:
-    """`/voc campaigns [list] | cancel ID | reschedule ID YYYY-MM-DD HH:MM`, for admins."""
-    from bot.services.shipping import require_admin
-
-    require_admin(rt, user_id, "see and change campaigns")
-    verb, *rest = args.split() or ["list"]
-    verb = verb.lower()
-    if verb == "list" and not rest:
-        return listing(await list_campaigns(rt))
-    if verb == "cancel" and len(rest) == 1:
-        return await cancel(rt, campaign=rest[0], by=user_id, now=rt.now())
-    if verb == "reschedule" and len(rest) >= 2:
-        at = " ".join(word for word in rest[1:] if word != "--at")
-        return await reschedule(rt, campaign=rest[0], at=at, by=user_id, now=rt.now())
-    raise UserError(
-        "Try `/voc campaigns`, `/voc campaigns cancel 3` or "
-        "`/voc campaigns reschedule 3 2026-12-08 09:30`"
-    )

@@ -7,7 +7,6 @@ import logging
 from datetime import datetime, timedelta
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.cases import (
@@ -20,6 +19,7 @@ from blocks.ids import CASE_CARD_METADATA_EVENT
 from blocks.surveys import to_dicts
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code, find_by_metadata
+from bot.core.slack_errors import SlackError
 from bot.domain.errors import UserError
 from bot.domain.outcomes import follow_up_errors
 from bot.domain.scales import needs_follow_up
@@ -149,7 +149,7 @@ async def post_card(rt: Runtime, case_id: int, now: datetime) -> bool:
                 unfurl_media=False,
             )
             channel, ts = posted["channel"], posted["ts"]
-    except SlackApiError as exc:  # the lease runs out and the next pass looks, then posts
+    except SlackError as exc:  # the lease runs out and the next pass looks, then posts
         log.error("follow-up card not posted", extra={"case": case_id, "error": error_code(exc)})
         return False
     async with rt.db.transaction() as session:
@@ -201,7 +201,7 @@ async def refresh_card(rt: Runtime, case_id: int, now: datetime) -> bool:
             text=case_text(card),
             blocks=to_dicts(case_blocks(card, now=now)),
         )
-    except (SlackApiError, TimeoutError, aiohttp.ClientError) as exc:
+    except (SlackError, TimeoutError, aiohttp.ClientError) as exc:
         log.warning("card update failed", extra={"case": case_id, "error": error_code(exc)})
         return False
     return True
@@ -329,7 +329,7 @@ async def escalate_due(rt: Runtime, now: datetime) -> int:
             await rt.slack.chat_postMessage(
                 channel=case.channel, thread_ts=case.message_ts, text=text
             )
-        except SlackApiError as exc:  # at most once per step: never two reminders
+        except SlackError as exc:  # at most once per step: never two reminders
             log.warning("escalation failed", extra={"case": case_id, "error": error_code(exc)})
         await refresh_card(rt, case_id, now)
     return len(steps)

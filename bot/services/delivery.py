@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
 
 from blocks.exit_survey import exit_blocks, exit_reminder_text
 from blocks.ids import SURVEY_METADATA_EVENT
@@ -32,6 +31,7 @@ from bot.core.slack import (
     find_by_metadata,
     outcome_unknown,
 )
+from bot.core.slack_errors import SlackError
 from bot.domain.cards import SurveyCard
 from bot.domain.errors import SlackConfigError
 from bot.domain.exit_survey import EXIT_KIND
@@ -255,7 +255,7 @@ async def _deliver_one(
                 unfurl_links=False,
             )
             break
-        except SlackApiError as exc:
+        except SlackError as exc:
             code = error_code(exc)
             if outcome_unknown(code) and attempt < LOST_ANSWER_RECHECKS:
                 invitation.error = code  # so `_posted_before` looks it up first
@@ -298,7 +298,7 @@ async def _posted_before(
     assert invitation.id is not None
     try:
         found = await _find_sent_message(rt, invitation, contact)
-    except (SlackApiError, TimeoutError, aiohttp.ClientError) as exc:
+    except (SlackError, TimeoutError, aiohttp.ClientError) as exc:
         log.warning("survey look-up failed", extra=_fields(invitation, repr(exc)))
         report.retry_later += 1
         return True
@@ -354,7 +354,7 @@ async def reconcile_stale(rt: Runtime, now: datetime) -> DeliveryReport:
         assert invitation.id is not None
         try:
             found = await _find_sent_message(rt, invitation, contact)
-        except SlackApiError as exc:
+        except SlackError as exc:
             code = error_code(exc)
             log.warning("reconcile lookup failed", extra=_fields(invitation, code))
             if code in RECIPIENT_ERRORS:
@@ -423,7 +423,7 @@ async def send_reminders(rt: Runtime, now: datetime) -> DeliveryReport:
                 else reminder_text(contact.locale),
             )
             report.reminded += 1
-        except SlackApiError as exc:  # at most once: a lost reminder is better than two
+        except SlackError as exc:  # at most once: a lost reminder is better than two
             log.warning("reminder failed", extra=_fields(invitation, error_code(exc)))
     return report
 
@@ -492,7 +492,7 @@ async def update_survey_message(
             ),
         )
         return True
-    except SlackApiError as exc:
+    except SlackError as exc:
         log.warning("survey update failed", extra=_fields(invitation, error_code(exc)))
         return False
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.digest import digest_blocks, digest_summary
@@ -22,6 +21,7 @@ from blocks.surveys import to_dicts
 from bot.core.config import parse_weekly_schedule
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code, find_by_metadata
+from bot.core.slack_errors import SlackError
 from bot.domain.errors import UserError
 from bot.domain.figures import Digest, WeekNps, Window
 from bot.domain.records import ClaimedRun
@@ -179,7 +179,7 @@ async def _post_run(rt: Runtime, run: ClaimedRun, channel: str, now: datetime) -
             ts = await _post_message(rt, channel, digest, period=run.period)
         async with rt.db.transaction() as session:
             await digest_runs.set_message(session=session, run_id=run.id, channel=channel, ts=ts)
-    except SlackApiError as exc:  # the lease runs out and a later pass tries again
+    except SlackError as exc:  # the lease runs out and a later pass tries again
         code = error_code(exc)
         log.error("digest not posted", extra=fields | {"error": code})
         async with rt.db.transaction() as session:
@@ -221,7 +221,7 @@ async def _upload_chart(rt: Runtime, channel: str, ts: str, digest: Digest) -> s
             channel=channel,
             thread_ts=ts,
         )
-    except SlackApiError as exc:  # the digest itself is out; a missing chart is not retried
+    except SlackError as exc:  # the digest itself is out; a missing chart is not retried
         code = error_code(exc)
         log.warning("digest chart not uploaded", extra={"channel": channel, "error": code})
         return f"chart: {code}"

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.exit_survey import notice_blocks, notice_text, reason_label
@@ -24,6 +23,7 @@ from blocks.ids import EXIT_ANSWER_METADATA_EVENT
 from blocks.surveys import to_dicts
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code, find_by_metadata, outcome_unknown
+from bot.core.slack_errors import SlackError
 from bot.domain.cards import SurveyCard
 from bot.domain.exit_survey import (
     EXIT_KIND,
@@ -226,7 +226,7 @@ async def _post_notice(rt: Runtime, notice: ExitNotice, *, look_first: bool) -> 
                 unfurl_links=False,
             )
             return None
-        except SlackApiError as exc:
+        except SlackError as exc:
             error = error_code(exc)
             if outcome_unknown(error):
                 raise _OutcomeUnknown(error) from exc

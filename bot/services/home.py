@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from slack_sdk.errors import SlackApiError
-
 from blocks.home import HomeTab, home_view
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
+from bot.core.slack_errors import SlackError
 from bot.domain.errors import TryLater
 from bot.domain.figures import Window
 from bot.domain.records import CaseCounts
@@ -69,7 +68,7 @@ async def publish_home(rt: Runtime, user_id: str, now: datetime) -> bool:
     tab = await load_home(rt, user_id, now)
     try:
         await rt.slack.views_publish(user_id=user_id, view=home_view(tab).to_dict())
-    except SlackApiError as exc:
+    except SlackError as exc:
         log.error("home tab not published", extra={"user": user_id, "error": error_code(exc)})
         return False
     return True

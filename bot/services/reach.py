@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, error_code
+from bot.core.slack_errors import SlackError
 from bot.domain.errors import SlackConfigError
 from bot.domain.vocabulary import SkipReason
 from storage.models import Account, Contact
@@ -121,7 +120,7 @@ class Directory:
             known = self._channels[channel] = _Channel()
             try:
                 known.members = [member async for member in self._members(channel)]
-            except SlackApiError as exc:
+            except SlackError as exc:
                 code = error_code(exc)
                 if code in CONFIG_ERRORS:
                     raise _refused(code) from exc
@@ -148,7 +147,7 @@ class Directory:
     async def _user(self, user_id: str) -> dict[str, Any] | None:
         try:
             return dict((await self.rt.slack.users_info(user=user_id, include_locale=True))["user"])
-        except SlackApiError as exc:
+        except SlackError as exc:
             code = error_code(exc)
             if code in CONFIG_ERRORS:
                 raise _refused(code) from exc
@@ -188,7 +187,7 @@ async def resolve(
         if user is None:
             return SkipReason.NO_SLACK_USER
         _remember(contact, user, await directory.own_team(), now)
-    except SlackApiError as exc:
+    except SlackError as exc:
         code = error_code(exc)
         if code in CONFIG_ERRORS:
             raise _refused(code) from exc
@@ -217,7 +216,7 @@ async def _by_id(rt: Runtime, contact: Contact) -> dict[str, Any] | None:
         return None
     try:
         info = await rt.slack.users_info(user=contact.slack_user_id, include_locale=True)
-    except SlackApiError as exc:
+    except SlackError as exc:
         if error_code(exc) in NOT_FOUND:
             return None
         raise
@@ -230,7 +229,7 @@ async def _by_email(rt: Runtime, contact: Contact) -> dict[str, Any] | None:
     try:
         found = await rt.slack.users_lookupByEmail(email=contact.email)
         info = await rt.slack.users_info(user=found["user"]["id"], include_locale=True)
-    except SlackApiError as exc:
+    except SlackError as exc:
         if error_code(exc) in NOT_FOUND:
             return None
         raise

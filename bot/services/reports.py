@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.core.runtime import Runtime
+from bot.domain import admin_commands
 from bot.domain.errors import UserError
 from bot.domain.figures import RequestRank
 from bot.domain.reports import Event, NpsReport, ThemesReport, Timeline
-from bot.domain.vocabulary import Segment
-from bot.services import audit, surveys
 from bot.services.insights import find_account
-from bot.services.shipping import require_admin
 from storage import accounts, timeline
 from storage.insights import theme_counts, top_requests
 from storage.models import FollowUpCase, Insight
@@ -73,7 +71,7 @@ async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:
     label = "all accounts"
     if scope.strip():
         try:
-            segment = surveys.parse_segment(scope)
+            segment = admin_commands.segment(scope)
             label = f"segment {segment}"
         except UserError:
             account = await find_account(rt, scope)
@@ -108,21 +106,6 @@ async def requests(rt: Runtime) -> list[RequestRank]:
     """Open and planned feature requests, by the summed ARR of the accounts that asked."""
     async with rt.db.session() as session:
         return await top_requests(session=session, limit=REQUESTS_SHOWN)
-
-
-async def send(rt: Runtime, *, args: str, user_id: str, now: datetime) -> str:
-    """`/voc send nps|csat|ces [segment]`: the CLI's `send`, for admins; its summary."""
-    require_admin(rt, user_id, "start surveys")
-    kind, _, segment = args.strip().partition(" ")
-    if not kind:
-        segments = "|".join(s.value for s in Segment)
-        raise UserError(f"Say which survey: `/voc send nps|csat|ces [{segments}]`.")
-    surveys.parse_kind(kind)  # a bad kind is refused before anything else is looked at
-    report = await surveys.start_relationship_campaign(
-        rt, kind=kind, now=now, segment=segment.strip() or None
-    )
-    await audit.record(rt, actor=user_id, action="send", now=now, detail=args.strip())
-    return report.summary()
 
 
 def _insight_summary(insight: Insight, tags: list[str]) -> str:

@@ -1,7 +1,8 @@
 """Who may read account data and act on cases: `bot/domain/roles.py`'s rule, fed from
 the settings, the contacts CSV's CSMs and Slack's `auth.test`.
 
-Every read command, case action and theme edit asks `require` (or `role`) here first.
+Every read command, admin command, case action and theme edit asks a `require_…` (or
+`role`) here first.
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from weakref import WeakKeyDictionary
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.catalog import t
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
+from bot.core.slack_errors import SlackError
 from bot.domain.errors import TryLater, UserError
 from bot.domain.roles import Role, Who, changes_case, logs_feedback, reads_accounts, role_of
 from storage import accounts
@@ -31,7 +32,7 @@ async def _auth(rt: Runtime) -> dict[str, str]:
     if known is None:
         try:
             answer = await rt.slack.auth_test()
-        except SlackApiError as exc:
+        except SlackError as exc:
             raise TryLater("Slack did not answer who we are; try again in a minute.") from exc
         known = {"team_id": str(answer.get("team_id") or ""), "url": str(answer.get("url") or "")}
         _WHO_WE_ARE[rt.slack] = known
@@ -55,7 +56,7 @@ async def team_of(rt: Runtime, user_id: str, said: str = "") -> str:
         return known[user_id]
     try:
         answer = await rt.slack.users_info(user=user_id)
-    except SlackApiError as exc:
+    except SlackError as exc:
         if error_code(exc) == "user_not_found":
             return said
         raise TryLater("Slack did not say who this is; try again in a minute.") from exc
@@ -96,12 +97,16 @@ async def role(rt: Runtime, user_id: str, team_id: str = "") -> Role:
     return role_of(who)
 
 
-async def refusal(rt: Runtime, user_id: str, found: Role, locale: str | None = None) -> str:
-    """The refusal in the person's language (their contact's locale when they are one)."""
+async def _locale(rt: Runtime, user_id: str, locale: str | None) -> str | None:
+    """The person's language: their contact's locale when they are one, else `locale`."""
     async with rt.db.session() as session:
         contact = await accounts.get_contact_by_slack_user(session=session, slack_user_id=user_id)
-    if contact is not None and contact.locale:
-        locale = contact.locale
+    return contact.locale if contact is not None and contact.locale else locale
+
+
+async def refusal(rt: Runtime, user_id: str, found: Role, locale: str | None = None) -> str:
+    """The refusal in the person's language (their contact's locale when they are one)."""
+    locale = await _locale(rt, user_id, locale)
     return t(locale, "role.external" if found is Role.EXTERNAL else "role.refused")
 
 
@@ -122,6 +127,20 @@ async def require_member(
     found = await role(rt, user_id, team_id)
     if not logs_feedback(found):
         raise UserError(await refusal(rt, user_id, found, locale))
+    return found
+
+
+async def require_admin(
+    rt: Runtime, user_id: str, team_id: str = "", locale: str | None = None, *, verb: str
+) -> Role:
+    """The user's role when they are an admin (VOC_ADMINS, of our workspace); else UserError
+    naming what only admins may do (`verb`: send, ship, plan, autopilot, wording, campaigns)."""
+    found = await role(rt, user_id, team_id)
+    if found is Role.EXTERNAL:
+        raise UserError(await refusal(rt, user_id, found, locale))
+    if found is not Role.ADMIN:
+        locale = await _locale(rt, user_id, locale)
+        raise UserError(t(locale, "role.admin_only", what=t(locale, f"role.admin.{verb}")))
     return found
 
 

@@ -17,7 +17,6 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
 
 from blocks.advocacy import answered_message
 from blocks.catalog import t
@@ -25,6 +24,7 @@ from blocks.ids import SURVEY_METADATA_EVENT
 from blocks.shared_surveys import MAX_PEOPLE, shared_survey_blocks, shared_survey_text
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code, outcome_unknown
+from bot.core.slack_errors import SlackError
 from bot.domain.cards import SharedSurveyCard, SurveyCard
 from bot.domain.outcomes import TapOutcome
 from bot.domain.vocabulary import DeliveryChannel, InvitationStatus
@@ -113,7 +113,7 @@ async def _post(
             },
             unfurl_links=False,
         )
-    except SlackApiError as exc:
+    except SlackError as exc:
         if outcome_unknown(error_code(exc)):  # Slack may have the post: as for a lost answer
             log.warning("shared survey outcome unknown", extra={"error": error_code(exc)})
             return 0
@@ -228,7 +228,7 @@ async def confirm_privately(
         await rt.slack.chat_postEphemeral(
             channel=channel, user=user_id, blocks=blocks, text=private
         )
-    except SlackApiError as exc:
+    except SlackError as exc:
         log.warning("private confirmation failed", extra={"slack_error": error_code(exc)})
 
 
@@ -254,7 +254,7 @@ async def refresh_post(rt: Runtime, invitation_ids: list[int], *, closed: bool =
             blocks=shared_survey_blocks(card),
         )
         return True
-    except SlackApiError as exc:
+    except SlackError as exc:
         log.warning("shared survey update failed", extra={"slack_error": error_code(exc)})
         return False
 

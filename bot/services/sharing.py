@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from slack_sdk.errors import SlackApiError
-
 from blocks.reading import shared_insight_text
 from bot.core.runtime import Runtime
+from bot.core.slack_errors import SlackError
 from bot.domain.vocabulary import InsightSource
 from storage import feedback, responses
 from storage.models import Account, Insight
@@ -45,8 +44,8 @@ async def share_insight(rt: Runtime, *, insight_id: int, now: datetime) -> bool:
         )
     try:
         await rt.slack.chat_postMessage(channel=channel, text=text, unfurl_links=False)
-    except SlackApiError as exc:
-        code = str(exc.response.get("error") or "slack_error")
+    except SlackError as exc:
+        code = str(exc.code or "slack_error")
         log.warning("insight not shared", extra={"insight_id": insight_id, "error": code})
         return False
     log.info("insight shared", extra={"insight_id": insight_id})

@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from blocks import requests as requests_blocks
@@ -15,6 +14,7 @@ from blocks.surveys import to_dicts
 from blocks.text import escape, shorten
 from bot.core.runtime import Runtime
 from bot.core.slack import find_by_metadata
+from bot.core.slack_errors import SlackError
 from bot.domain.errors import UserError
 from bot.domain.figures import RequestOutcome
 from bot.domain.names import name_key
@@ -33,12 +33,6 @@ ASK_AFTER = timedelta(days=7)  # the customers who asked hear "did it solve it?"
 ASK_WINDOW = timedelta(days=30)  # a request shipped longer ago than this is not asked any more
 LINK = re.compile(r"https?://[^\s<>|]{3,490}")
 Message = tuple[str, list[Block] | None]  # a DM's text and optional blocks
-ADMIN_ONLY = "Only VoC admins can {what}. Ask one of them, or ask to be added to VOC_ADMINS."
-
-
-def require_admin(rt: Runtime, user_id: str, what: str) -> None:
-    if not rt.settings.is_admin(user_id):
-        raise UserError(ADMIN_ONLY.format(what=what))
 
 
 def live_text(feature: str, locale: str | None = None, url: str | None = None) -> str:
@@ -56,7 +50,6 @@ async def ship(
     keeps its error and is not retried. A week later `ask_due` asks the customers who asked
     one question: did it solve what they needed?
     """
-    require_admin(rt, user_id, "mark features shipped")
     link = parse_link(url)
     request = await _find_request(rt, feature)
     assert request.id is not None
@@ -90,7 +83,6 @@ async def ship(
 
 async def plan(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> ShipReport:
     """Mark an open request planned and tell everyone who asked for it "it's planned", once."""
-    require_admin(rt, user_id, "mark features planned")
     request = await _find_request(rt, feature)
     assert request.id is not None
     if request.status == RequestStatus.SHIPPED:
@@ -270,8 +262,8 @@ async def _dm(
             blocks=to_dicts(blocks) if blocks else None,
             metadata={"event_type": NOTICE_METADATA_EVENT, "event_payload": {"notice": notice.id}},
         )
-    except SlackApiError as exc:
-        code = str(exc.response.get("error") or "slack_error")
+    except SlackError as exc:
+        code = str(exc.code or "slack_error")
         log.warning("ship notice refused", extra={"user": user_id, "error": code})
         return code
     return None

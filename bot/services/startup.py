@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from slack_sdk.errors import SlackApiError
-
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, error_code
+from bot.core.slack_errors import SlackError
 from bot.domain.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ async def check_slack(rt: Runtime) -> Identity:
     """`auth.test` the token (a refused token is a ConfigError), then warn about #voc."""
     try:
         answer = await rt.slack.auth_test()
-    except SlackApiError as exc:
+    except SlackError as exc:
         code = error_code(exc)
         if code in CONFIG_ERRORS:
             raise ConfigError(
@@ -74,7 +73,7 @@ async def _bot_is_member(rt: Runtime, channel: str, bot_user_id: str) -> bool:
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return False
-    except SlackApiError as exc:
+    except SlackError as exc:
         log.warning("could not check VOC_CHANNEL", extra={"error": error_code(exc)})
         return error_code(exc) not in ("not_in_channel", "channel_not_found")
     return True  # a channel this large: assume the bot is in it rather than warn wrongly

@@ -2,123 +2,27 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
 
 from bot.core.csv_out import CsvWriter
 from bot.core.runtime import Runtime
 from bot.domain import eligibility
+from bot.domain.admin_commands import SendRequest, survey_kind
+from bot.domain.admin_commands import segment as segment_of
+from bot.domain.admin_results import CampaignReport, Unreachable
 from bot.domain.errors import UserError
-from bot.domain.names import InvalidEmail, name_key, parse_email, segment_named
+from bot.domain.names import InvalidEmail, name_key, parse_email
 from bot.domain.send_windows import next_relationship_slot
 from bot.domain.vocabulary import (
     UNREACHABLE_REASONS,
     DeliveryChannel,
     InvitationStatus,
     SkipReason,
-    SurveyKind,
 )
-from bot.services import campaigns, email_survey, reach
+from bot.services import audit, campaigns, email_survey, reach
 from storage import audience, invitations, shared_posts
 from storage.models import Account, Contact
-
-NAMED_UNREACHABLE = 20  # `send` names this many contacts it could not reach, then counts
-NAMED_SKIPPED = 5  # and this many of those skipped for each other reason
-
-
-@dataclass(frozen=True)
-class Unreachable:
-    """A contact the campaign meant to ask but has no way to reach, and why."""
-
-    email: str
-    account: str
-    reason: str
-
-
-@dataclass
-class CampaignReport:
-    created: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    first_due: datetime | None = None
-    by_dm: int = 0  # invitations that go to the person's DM
-    external: int = 0  # of those, people of another organisation (Slack Connect)
-    in_channel: int = 0  # customers whose DM was refused last time: their shared channel
-    by_email: int = 0  # contacts Slack cannot reach, asked by email (SMTP_URL is set)
-    email_on: bool = False
-    unreachable: list[Unreachable] = field(default_factory=list)
-    skipped_who: dict[str, list[str]] = field(default_factory=dict)  # reason → emails
-    channel_problems: list[str] = field(default_factory=list)
-    campaign_id: int | None = None  # bot/services/campaigns.py
-
-    def summary(self) -> str:
-        lines = [f"Created {self.created} invitation{'s' if self.created != 1 else ''}."]
-        if self.created and self.first_due:
-            lines[0] += f" First delivery due {self.first_due:%a %d %b %H:%M} UTC."
-        total = sum(self.skipped.values())
-        if total:  # nobody skipped: nothing to say
-            lines.append(f"Skipped {total}:")
-        lines += [
-            f"  {reason}: {count}" + self._named(reason)
-            for reason, count in sorted(self.skipped.items())
-        ]
-        return "\n".join(lines + self.reach_lines() + self.campaign_lines())
-
-    def campaign_lines(self) -> list[str]:
-        if self.campaign_id is None or not self.created:
-            return []
-        return [
-            f"Campaign {self.campaign_id}: `campaigns` shows it; `campaigns cancel "
-            f"{self.campaign_id}` takes back what has not gone out."
-        ]
-
-    def _named(self, reason: str) -> str:
-        """The first few people skipped for this reason (unreachable ones are listed below)."""
-        who = self.skipped_who.get(reason, [])
-        if not who:
-            return ""
-        more = f" and {len(who) - NAMED_SKIPPED} more" if len(who) > NAMED_SKIPPED else ""
-        return f" ({', '.join(who[:NAMED_SKIPPED])}{more})"
-
-    def reach_lines(self) -> list[str]:
-        """How the campaign reaches people, per channel, and who it cannot reach."""
-        lines = [
-            "Reach:",
-            f"  by DM: {self.by_dm}"
-            + (
-                f" ({self.external} in other organisations, through Slack Connect)"
-                if self.external
-                else ""
-            ),
-            f"  in a shared channel: {self.in_channel}"
-            + (" (their organisation refused the DM last time)" if self.in_channel else "")
-            + "; any other customer whose DM is refused is asked in their account's channel",
-            f"  by email: {self.by_email}"
-            + (
-                " (contacts Slack cannot reach)"
-                if self.email_on
-                else " (off: set SMTP_URL, EMAIL_FROM and PUBLIC_URL to email them)"
-            ),
-        ]
-        if self.channel_problems:
-            lines.append(f"Shared channels the bot cannot read: {len(self.channel_problems)}")
-            lines += [f"  {problem}" for problem in self.channel_problems]
-        if self.unreachable:
-            lines.append(f"could not reach {len(self.unreachable)}:")
-            named = self.unreachable[:NAMED_UNREACHABLE]
-            lines += [f"  {who.email} ({who.account}): {who.reason}" for who in named]
-            if len(self.unreachable) > len(named):
-                lines.append(
-                    f"  … and {len(self.unreachable) - len(named)} more "
-                    "(--unreachable FILE.csv writes them all)"
-                )
-            lines.append(
-                "  To reach them: add their slack_user_id, or the account's Slack Connect "
-                "channel as slack_channel, to the contacts CSV and import it again"
-                + ("." if self.email_on else ", or set SMTP_URL to ask them by email.")
-            )
-        return lines
 
 
 def write_unreachable(report: CampaignReport, out: TextIO) -> None:
@@ -126,20 +30,6 @@ def write_unreachable(report: CampaignReport, out: TextIO) -> None:
     writer = CsvWriter(out)
     writer.writerow(["email", "account", "reason"])
     writer.writerows([who.email, who.account, who.reason] for who in report.unreachable)
-
-
-def parse_kind(text: str) -> SurveyKind:
-    try:
-        return SurveyKind(text.strip().lower())
-    except ValueError:
-        raise UserError(f'"{text}" is not a survey kind: use nps, csat or ces') from None
-
-
-def parse_segment(text: str) -> str:
-    segment = segment_named(text)
-    if segment is None:
-        raise UserError(f'"{text}" is not a segment: use enterprise, mid-market or smb')
-    return segment
 
 
 async def start_relationship_campaign(
@@ -157,7 +47,7 @@ async def start_relationship_campaign(
     Args:
         send_now: due immediately instead of the recipient's next Tue–Thu 09:00–11:00 slot.
     """
-    survey = parse_kind(kind)
+    survey = survey_kind(kind)
     targets = await _targets(rt, segment=segment, account=account, email=email)
     report = CampaignReport(email_on=email_survey.enabled(rt.settings))
     report.campaign_id = await campaigns.new_campaign(
@@ -209,19 +99,34 @@ async def start_relationship_campaign(
     return report
 
 
+async def send(rt: Runtime, request: SendRequest, *, by: str, now: datetime) -> CampaignReport:
+    """An admin's `send` (the CLI's or `/voc`'s): the campaign, recorded in the audit log."""
+    report = await start_relationship_campaign(
+        rt,
+        kind=request.kind,
+        now=now,
+        segment=request.segment,
+        account=request.account,
+        email=request.email,
+        send_now=request.now,
+    )
+    await audit.record(rt, actor=by, action="send", now=now, detail=request.detail())
+    return report
+
+
 def _audience(segment: str | None, account: str | None, email: str | None) -> str:
     """Whom a `send` asked, as `campaigns` shows it (an email is never shown)."""
     if email:
         return "one contact"
     if account:
         return f"account {account.strip()}"
-    return f"segment {parse_segment(segment)}" if segment else "everyone"
+    return f"segment {segment_of(segment)}" if segment else "everyone"
 
 
 async def _targets(
     rt: Runtime, *, segment: str | None, account: str | None, email: str | None
 ) -> list[tuple[Contact, Account]]:
-    segment_value = parse_segment(segment) if segment else None
+    segment_value = segment_of(segment) if segment else None
     email_value = _parse_email(email) if email else None
     async with rt.db.session() as session:
         rows = await audience.campaign_contacts(

@@ -10,31 +10,25 @@ A trigger with a question of its own (after a ticket, onboarding, training, rene
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from slack_sdk.errors import SlackApiError
 
 from blocks.catalog import has_own_question, language, question, question_template, t
 from blocks.text import escape as slack_escape
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
+from bot.core.slack_errors import SlackError
 from bot.domain import question_text
+from bot.domain.admin_commands import WordingReset, WordingSet
+from bot.domain.admin_results import WordingInUse, WordingRestored, WordingSaved, WordingTable
 from bot.domain.cards import SharedSurveyCard, SurveyCard
-from bot.domain.errors import UserError
 from bot.domain.names import first_name
 from bot.services import audit
 from storage import wordings
 from storage.models import Account, Contact, Invitation
 
 log = logging.getLogger(__name__)
-
-USAGE = (
-    '`wording set nps --lang en "How likely are you to recommend {product}, {first_name}?"`, '
-    "`wording show`, `wording reset nps --lang en`"
-)
 
 
 def plain(text: str) -> str:
@@ -147,33 +141,17 @@ async def _csm_name(rt: Runtime, account_id: int) -> str | None:
         return None
     try:
         user = (await rt.slack.users_info(user=account.csm_user_id))["user"]
-    except SlackApiError as exc:
-        log.warning("CSM name look-up failed", extra={"slack_error": exc.response.get("error")})
+    except SlackError as exc:
+        log.warning("CSM name look-up failed", extra={"slack_error": exc.code})
         return None
     profile = user.get("profile") or {}
     return profile.get("display_name") or profile.get("real_name") or user.get("real_name")
 
 
-def parse_kind(text: str) -> str:
-    kind = text.strip().lower()
-    if kind not in question_text.KINDS:
-        raise UserError(f'"{text[:20]}" is not a survey kind: use nps, csat or ces. {USAGE}')
-    return kind
-
-
-def parse_language(text: str) -> str:
-    lang = text.strip().lower()
-    if lang not in question_text.LANGUAGES:
-        raise UserError(f'"{text[:20]}" is not a language I have: use en or ms. {USAGE}')
-    return lang
-
-
-async def set_wording(
-    rt: Runtime, *, kind: str, lang: str, template: str, by: str, now: datetime
-) -> str:
-    """Check and store a template; the answer shows it filled in for an example contact."""
-    kind, lang = parse_kind(kind), parse_language(lang)
-    text = question_text.check_template(template)
+async def set_wording(rt: Runtime, request: WordingSet, *, by: str, now: datetime) -> WordingSaved:
+    """Check and store a template, and fill it in for an example contact."""
+    kind, lang = request.kind, request.lang
+    text = question_text.check_template(request.template)
     async with rt.db.transaction() as session:
         await wordings.put(session=session, kind=kind, language=lang, template=text, by=by, now=now)
         await audit.record_in(
@@ -188,11 +166,13 @@ async def set_wording(
         account_id=None,
         escape=plain,
     )
-    return f"{kind.upper()} ({lang}) now asks: {text}\nFor example: {shown}"
+    return WordingSaved(kind, lang, text, shown)
 
 
-async def reset_wording(rt: Runtime, *, kind: str, lang: str, by: str, now: datetime) -> str:
-    kind, lang = parse_kind(kind), parse_language(lang)
+async def reset_wording(
+    rt: Runtime, request: WordingReset, *, by: str, now: datetime
+) -> WordingRestored:
+    kind, lang = request.kind, request.lang
     async with rt.db.transaction() as session:
         removed = await wordings.remove(session=session, kind=kind, language=lang)
         if removed:
@@ -200,59 +180,16 @@ async def reset_wording(rt: Runtime, *, kind: str, lang: str, by: str, now: date
                 session, actor=by, action="wording reset", detail=f"{kind} {lang}", now=now
             )
     default = question_template(lang, kind, "relationship")
-    if not removed:
-        return f"{kind.upper()} ({lang}) already asks the default: {default}"
-    return f"{kind.upper()} ({lang}) asks the default again: {default}"
+    return WordingRestored(kind, lang, default, bool(removed))
 
 
-async def show(rt: Runtime) -> str:
+async def show(rt: Runtime) -> WordingTable:
     """Every kind and language: the template in use, and whether it is the default."""
     current = await load(rt)
-    lines = []
+    rows = []
     for kind in question_text.KINDS:
         for lang in question_text.LANGUAGES:
             own = current.templates.get((kind, lang))
             text = own or question_template(lang, kind, "relationship")
-            lines.append(f"{kind} {lang} ({'set' if own else 'default'}): {text}")
-    product = rt.settings.product_name
-    lines.append(
-        f"Placeholders: {question_text.known()}. {{product}} is "
-        + (f'"{product}" (PRODUCT_NAME).' if product else "unset: set PRODUCT_NAME to name it.")
-    )
-    return "\n".join(lines)
-
-
-async def command(rt: Runtime, *, args: str, user_id: str) -> str:
-    """`/voc wording [show] | set KIND [--lang L] "TEXT" | reset KIND [--lang L]`, for admins."""
-    from bot.services.shipping import require_admin
-
-    require_admin(rt, user_id, "change the question wording")
-    typed = _as_typed(args).replace("“", '"').replace("”", '"').strip()  # Slack's curly quotes
-    now = rt.now()
-    if typed.lower() in ("", "show"):
-        return await show(rt)
-    if found := _SET.match(typed):
-        kind, lang, text = found.group(1), found.group(2) or "en", _unquote(found.group(3))
-        return await set_wording(rt, kind=kind, lang=lang, template=text, by=user_id, now=now)
-    if found := _RESET.match(typed):
-        kind, lang = found.group(1), found.group(2) or "en"
-        return await reset_wording(rt, kind=kind, lang=lang, by=user_id, now=now)
-    raise UserError(f"Try {USAGE.replace('`wording', '`/voc wording')}")
-
-
-_LANG = r"(?:\s+--lang(?:=|\s+)(\S+))?"
-_SET = re.compile(r"^set\s+(\S+)" + _LANG + r"\s+(.+)$", re.IGNORECASE | re.DOTALL)
-_RESET = re.compile(r"^reset\s+(\S+)" + _LANG + r"\s*$", re.IGNORECASE)
-
-
-def _unquote(text: str) -> str:
-    """The question without the quotes around it, if it has them."""
-    stripped = text.strip()
-    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'":
-        return stripped[1:-1]
-    return stripped
-
-
-def _as_typed(text: str) -> str:
-    """A slash command's text as typed: Slack sends `&`, `<` and `>` as entities."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+            rows.append(WordingInUse(kind, lang, text, own=bool(own)))
+    return WordingTable(rows, question_text.known(), rt.settings.product_name)

@@ -10,9 +10,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from blocks.admin import autopilot_changed, autopilot_line, send_summary
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.admin_commands import (
+    AutopilotChange,
+    AutopilotOn,
+    Words,
+    parse_autopilot,
+)
 from bot.domain.errors import UserError
 from bot.scheduler import drain
 from bot.services import autopilot
@@ -24,6 +31,19 @@ from tests.seed import Person, add_people
 
 pytestmark = pytest.mark.postgres
 PEOPLE = [("U1", "ana@acme.test", "Asia/Kuala_Lumpur"), ("U2", "ben@acme.test", "Europe/London")]
+
+
+def _on(words: str) -> AutopilotOn:
+    """`autopilot …` turning one on, as the command line reads it."""
+    request = parse_autopilot(Words.from_argv(words.split()))
+    assert isinstance(request, AutopilotOn)
+    return request
+
+
+def _change(words: str) -> AutopilotChange:
+    request = parse_autopilot(Words.from_argv(words.split()))
+    assert isinstance(request, AutopilotChange)
+    return request
 
 
 async def _people(rt: Runtime, emulator: SlackEmulator) -> None:
@@ -62,7 +82,7 @@ async def test_the_autopilot_dms_each_contact_once_a_period_in_their_window(
     rt: Runtime, emulator: SlackEmulator, clock: FakeClock
 ) -> None:
     await _people(rt, emulator)
-    await autopilot.turn_on(rt, kind="nps", every="14d")
+    await autopilot.turn_on(rt, _on("nps --every 14d"))
 
     await _days(rt, clock, 28)
 
@@ -78,7 +98,7 @@ async def test_the_autopilot_dms_each_contact_once_a_period_in_their_window(
     [view] = await autopilot.list_autopilots(rt)
     assert sum(view.counts.values()) - view.counts["scheduled"] == 4
     assert not any("skipped" in k for k in view.counts)
-    assert "NPS every 14 days for everyone: active" in view.line()
+    assert "NPS every 14 days for everyone: active" in autopilot_line(view)
 
 
 async def test_a_manual_send_during_the_autopilot_is_fatigue_for_both(
@@ -87,7 +107,7 @@ async def test_a_manual_send_during_the_autopilot_is_fatigue_for_both(
     await _people(rt, emulator)
     report = await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
     assert report.created == 2
-    await autopilot.turn_on(rt, kind="nps", every="14d")
+    await autopilot.turn_on(rt, _on("nps --every 14d"))
     await _days(rt, clock, 14)
 
     skipped = [i for i in await _invitations(rt) if i.status == "skipped"]
@@ -100,11 +120,11 @@ async def test_pause_holds_back_what_is_scheduled_and_stop_ends_it(
     rt: Runtime, emulator: SlackEmulator, clock: FakeClock
 ) -> None:
     await _people(rt, emulator)
-    view = await autopilot.turn_on(rt, kind="csat", every="14d", segment="enterprise")
+    view = await autopilot.turn_on(rt, _on("csat --every 14d --segment enterprise"))
     await autopilot.plan_due(rt, clock.current)
     scheduled = [i for i in await _invitations(rt) if i.status == "scheduled"]
 
-    said = await autopilot.change(rt, autopilot_id=view.id, action="pause")
+    said = autopilot_changed(await autopilot.change(rt, AutopilotChange(view.id, "pause")))
 
     assert said.startswith(f"Autopilot #{view.id} is paused")
     assert all(i.skip_reason == "autopilot paused" for i in await _invitations(rt))
@@ -112,30 +132,30 @@ async def test_pause_holds_back_what_is_scheduled_and_stop_ends_it(
     assert "1 invitation not yet sent will not go" in said
     await _days(rt, clock, 3)
     assert _dms(emulator) == []
-    await autopilot.change(rt, autopilot_id=view.id, action="resume")
-    await autopilot.change(rt, autopilot_id=f"#{view.id}", action="stop")
+    await autopilot.change(rt, AutopilotChange(view.id, "resume"))
+    await autopilot.change(rt, _change(f"stop #{view.id}"))
     with pytest.raises(UserError, match="is stopped; it cannot resume"):
-        await autopilot.change(rt, autopilot_id=view.id, action="resume")
+        await autopilot.change(rt, AutopilotChange(view.id, "resume"))
     with pytest.raises(UserError, match="No autopilot #99"):
-        await autopilot.change(rt, autopilot_id="99", action="pause")
+        await autopilot.change(rt, _change("pause 99"))
 
 
 @pytest.mark.parametrize(
     ("every", "message"),
     [("often", '"often" is not a period'), ("3d", "Every 3 days is out of range")],
 )
-async def test_a_bad_period_says_how_to_write_one(rt: Runtime, every: str, message: str) -> None:
+def test_a_bad_period_says_how_to_write_one(every: str, message: str) -> None:
     with pytest.raises(UserError, match=message):
-        await autopilot.turn_on(rt, kind="nps", every=every)
+        parse_autopilot(Words.from_argv(["nps", "--every", every]))
 
 
 async def test_one_autopilot_per_kind_and_audience(rt: Runtime) -> None:
-    first = await autopilot.turn_on(rt, kind="nps")
+    first = await autopilot.turn_on(rt, _on("nps"))
     with pytest.raises(UserError, match=f"autopilot stop {first.id}"):
-        await autopilot.turn_on(rt, kind="nps")
+        await autopilot.turn_on(rt, _on("nps"))
     with pytest.raises(UserError, match="ces follows events"):
-        await autopilot.turn_on(rt, kind="ces")
-    await autopilot.turn_on(rt, kind="nps", segment="smb")  # another audience is fine
+        _on("ces")
+    await autopilot.turn_on(rt, _on("nps --segment smb"))  # another audience is fine
 
 
 async def test_the_autopilot_commands(
@@ -178,10 +198,10 @@ async def test_send_names_who_it_skipped_and_says_already_scheduled(
     rt: Runtime, emulator: SlackEmulator
 ) -> None:
     await _people(rt, emulator)
-    await autopilot.turn_on(rt, kind="nps", every="14d")
+    await autopilot.turn_on(rt, _on("nps --every 14d"))
     await autopilot.plan_due(rt, rt.now())  # Ben's turn is tomorrow: scheduled
 
     report = await start_relationship_campaign(rt, kind="nps", now=rt.now())
 
     assert report.created == 1
-    assert "  already scheduled: 1 (ben@acme.test)" in report.summary()
+    assert "  already scheduled: 1 (ben@acme.test)" in send_summary(report)

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from blocks.admin import send_summary
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
-from bot.domain.vocabulary import InvitationStatus
+from bot.domain.admin_commands import AutopilotOn
+from bot.domain.vocabulary import InvitationStatus, SurveyKind
 from bot.scheduler import drain
 from bot.services import autopilot
 from bot.services.surveys import start_relationship_campaign
@@ -53,9 +55,9 @@ async def test_campaigns_lists_each_send_and_autopilot_run(
             update(Contact).where(Contact.email == "cy@acme.test").values(opted_out=True)
         )
     report = await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
-    assert "Campaign 1: `campaigns` shows it" in report.summary()
+    assert "Campaign 1: `campaigns` shows it" in send_summary(report)
     await drain(rt)  # Ana and Ben are asked
-    await autopilot.turn_on(rt, kind="csat", every="30d")
+    await autopilot.turn_on(rt, AutopilotOn(SurveyKind.CSAT, every_days=30))
 
     code, out, err = await vocbot(env, "campaigns", cwd=tmp_path)
 
@@ -181,7 +183,7 @@ async def test_cancel_takes_back_an_autopilots_scheduled_turns(
 ) -> None:
     rt.settings.voc_admins = ["UADMIN"]
     await _people(rt, emulator)
-    await autopilot.turn_on(rt, kind="csat", every="14d")
+    await autopilot.turn_on(rt, AutopilotOn(SurveyKind.CSAT, every_days=14))
     while not (planned := len(await _invitations(rt))):  # until the first turns are planned
         await autopilot.plan_due(rt, clock.current)
         clock.advance(timedelta(hours=6))

@@ -18,8 +18,8 @@ from bot.core.logs import FieldsFormatter
 from bot.core.runtime import Runtime
 from bot.scheduler import tick
 from bot.services.email_survey import hash_token
-from handlers.ingest import UNAVAILABLE
-from handlers.survey_page import HEADERS
+from handlers.web.ingest import UNAVAILABLE
+from handlers.web.survey_page import HEADERS
 from storage.db import Database
 from storage.models import Invitation
 from tests.seed import Person, add_people
@@ -82,7 +82,7 @@ async def test_hooks_events_answers_503_with_retry_after_and_logs_one_line(
         assert await session.scalar(select(func.count()).select_from(Invitation)) == 0
     lines = _lines(caplog)
     assert len(lines) == 1, lines
-    assert lines[0].startswith("ERROR handlers.ingest: event not stored: database unavailable")
+    assert lines[0].startswith("ERROR handlers.web.ingest: event not stored: database unavailable")
     assert "contacts" in lines[0]  # what failed, for the operator
     assert EMAIL not in _everything_logged(caplog)
 
@@ -113,7 +113,7 @@ async def test_the_survey_page_says_try_again_in_a_minute_with_its_headers(
     assert "Traceback" not in page and "survey_links" not in page
     lines = _lines(caplog)
     assert len(lines) == 1, lines
-    assert lines[0].startswith("ERROR handlers.survey_page: survey page: database unavailable")
+    assert lines[0].startswith("ERROR handlers.web.survey_page: survey page: database unavailable")
     logged = _everything_logged(caplog)
     assert hash_token(LINK) not in logged and LINK not in logged and EMAIL not in logged
 

@@ -13,6 +13,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select, update
 
+from blocks.admin import send_summary
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
@@ -20,7 +21,7 @@ from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain, run_due
 from bot.services.surveys import start_relationship_campaign
 from bot.services.transactional import schedule_for_event
-from handlers.survey_page import PER_ADDRESS
+from handlers.web.survey_page import PER_ADDRESS
 from storage.models import Contact, Invitation, OutboxEvent, Response
 from tests.mail import (
     SMTP_PASSWORD,
@@ -107,7 +108,7 @@ async def test_a_contact_slack_cannot_reach_gets_one_multipart_email_with_a_link
         mail_rt, kind="nps", now=mail_rt.now(), send_now=True
     )
     assert report.by_email == 1 and not report.unreachable
-    assert "  by email: 1 (contacts Slack cannot reach)" in report.summary()
+    assert "  by email: 1 (contacts Slack cannot reach)" in send_summary(report)
     await drain(mail_rt)
     await drain(mail_rt)
     [message] = smtp.messages

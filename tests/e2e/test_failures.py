@@ -89,7 +89,7 @@ async def test_a_tap_that_fails_after_the_ack_says_so_in_the_persons_language(
     [call] = emulator.calls_to("response_url")
     assert call.args["response_type"] == "ephemeral" and call.args["replace_original"] is False
     [line] = _errors(caplog)
-    assert line.name == "handlers.errors"
+    assert line.name == "handlers.slack.errors"
     assert line.listener == "survey.rate.9"
     assert line.error in {"OperationalError", "ProgrammingError"}
     assert EMAIL not in line.getMessage() and line.exc_info is None
@@ -150,7 +150,7 @@ async def test_a_slack_failure_after_the_ack_is_reported_once(
     [line] = _errors(caplog)
     assert (line.listener, line.error) == (
         "survey.tell_why",
-        "SlackApiError",
+        "SlackUnavailable",  # the project's name for Slack's internal_error (bot/core/errors.py)
     )
 
 
@@ -174,7 +174,7 @@ async def test_payloads_that_do_not_fit_are_acked_politely_not_failed(
         assert (status, answer) == (200, "")
 
     assert not _errors(caplog)
-    assert len([r for r in caplog.records if r.name == "handlers.payloads"]) == 3
+    assert len([r for r in caplog.records if r.name == "handlers.slack.payloads"]) == 3
     async with rt.db.session() as session:
         stored = await session.get(Invitation, invitation.id)
     assert stored is not None and stored.status == InvitationStatus.SENT

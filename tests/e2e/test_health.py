@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.core.config import Settings
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
-from handlers import monitoring
+from handlers.web import monitoring
 from storage.db import Database
 from storage.models import Account
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from blocks.admin import send_summary
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
@@ -288,7 +289,7 @@ async def test_a_refused_dm_asks_in_the_shared_channel_and_keeps_each_score_priv
     assert (again.created, again.in_channel, again.by_dm) == (1, 1, 0)  # Lee opted out
     assert again.skipped == {"opted out": 1}
     assert "in a shared channel: 1 (their organisation refused the DM last time)" in (
-        again.summary()
+        send_summary(again)
     )
 
 
@@ -365,7 +366,7 @@ def test_send_names_the_first_twenty_it_cannot_reach_then_counts_the_rest() -> N
     report = CampaignReport(
         unreachable=[Unreachable(f"p{i}@x.test", "X", "no Slack user") for i in range(25)]
     )
-    text = report.summary()
+    text = send_summary(report)
     named = text.split("could not reach 25:")[1]
     assert "p19@x.test" in named and "p20@x.test" not in named
     assert "… and 5 more (--unreachable FILE.csv writes them all)" in named

@@ -83,6 +83,35 @@ async def test_staff_by_setting_admins_and_csms_external_never(
     assert "Ácme" not in guest and "Maaf" in guest
 
 
+@pytest.mark.parametrize(
+    ("text", "english", "malay"),
+    [
+        ("send nps", "start surveys", "memulakan tinjauan"),
+        ("ship SSO", "mark features shipped", "menandakan ciri sebagai dilancarkan"),
+        ("autopilot list", "run the autopilot", "menjalankan autopilot"),
+        ("wording show", "change the question wording", "mengubah kata-kata soalan"),
+        ("campaigns", "see and change campaigns", "melihat dan mengubah kampen"),
+    ],
+)
+async def test_admin_commands_are_refused_through_roles_in_the_persons_language(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, text: str, english: str, malay: str
+) -> None:
+    await _seed_data(rt, slack, emulator)
+    rt.settings.voc_admins = ["UADMIN", GUEST]  # a guest named an admin is still external
+    async with rt.db.transaction() as session:  # a staff member who is also a Malay contact
+        session.add(Contact(email="siti@corp.test", account_id=1, slack_user_id="USITI",
+                            name="Siti", locale="ms-MY"))  # fmt: skip
+    rt.settings.voc_staff = ["USITI"]
+    member = await _ask_as(slack, emulator, text, user=OUTSIDER)
+    assert f"Only VoC admins can {english}" in member and "VOC_ADMINS" in member
+    assert f"Hanya pentadbir VoC boleh {malay}" in await _ask_as(
+        slack, emulator, text, user="USITI"
+    )
+    guest = await _ask_as(slack, emulator, text, user=GUEST, team="TCUSTOMER")
+    assert "Maaf" in guest and "VOC_ADMINS" not in guest
+    assert "Only VoC admins" not in await _ask_as(slack, emulator, text, user="UADMIN")
+
+
 async def test_members_log_feedback_guests_do_not(
     rt: Runtime, emulator: SlackEmulator, slack: SlackSender
 ) -> None:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.core.runtime import Runtime
-from handlers import gate
+from handlers.web import gate
 
 DRIBBLE_EVERY = 0.05  # seconds between two bytes: far slower than any real client
 

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 
 from bot.core.runtime import Runtime
-from handlers import survey_page
-from handlers.survey_page import PER_ADDRESS
+from handlers.web import survey_page
+from handlers.web.survey_page import PER_ADDRESS
 from storage.models import Response
 from tests.e2e import test_email_surveys as emails
 from tests.e2e.test_email_surveys import ANA, _count, _csrf, _emailed

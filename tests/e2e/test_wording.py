@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import Call, SlackEmulator
+from bot.domain.admin_commands import WordingSet
 from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain
 from bot.services.delivery import reconcile_stale, survey_metadata
@@ -58,7 +59,7 @@ def _asked(emulator: SlackEmulator) -> dict[str, str]:
 
 
 async def _set_nps(rt: Runtime, template: str) -> None:
-    await set_wording(rt, kind="nps", lang="en", template=template, by="cli", now=rt.now())
+    await set_wording(rt, WordingSet("nps", "en", template), by="cli", now=rt.now())
 
 
 async def _survey(rt: Runtime) -> None:

@@ -20,6 +20,8 @@ from sqlalchemy import select, update
 from bot.core.config import Settings
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
+from bot.domain.admin_commands import AutopilotOn
+from bot.domain.vocabulary import SurveyKind
 from bot.services import autopilot
 from storage.db import Database
 from storage.models import Autopilot, AutopilotAsk, Contact, Invitation
@@ -86,7 +88,7 @@ async def test_a_year_of_autopilot_asks_everyone_once_per_period_in_the_window(
     async with db.transaction() as session:  # a few opted out: skipped, never sent
         await session.execute(update(Contact).where(Contact.id % 97 == 0).values(opted_out=True))
     first, second = _runtime(database_url, clock), _runtime(database_url, clock)
-    view = await autopilot.turn_on(first, kind="nps", every=f"{EVERY}d")
+    view = await autopilot.turn_on(first, AutopilotOn(SurveyKind.NPS, every_days=EVERY))
     assert view.every_days == EVERY
 
     for day in range(366):

@@ -8,7 +8,7 @@ import pytest
 
 from bot.core.config import Settings, load_settings
 from bot.domain.errors import ConfigError
-from handlers.rate_limit import WINDOW, RateLimit, client_address
+from handlers.web.rate_limit import WINDOW, RateLimit, client_address
 
 
 class Clock:

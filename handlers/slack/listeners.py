@@ -8,7 +8,7 @@ dropped: nothing changes, and the person can act again); then the work runs in o
 runtime's after-ack slots (`Runtime.after_ack`), which shutdown waits for.
 
 Opened by hand instead: a rating tap, recorded by group commit before it takes a slot
-(handlers/surveys.py `on_rate`), and the modals checked before the ack, whose errors Slack
+(handlers/slack/surveys.py `on_rate`), and the modals checked before the ack, whose errors Slack
 shows next to their fields.
 
 Every view submission, whichever listener takes it, first passes `SubmissionReplays`: the
@@ -33,7 +33,7 @@ from slack_bolt.response import BoltResponse
 from bot.core.runtime import Runtime
 from bot.services import replays
 from handlers.context import runtime_of
-from handlers.payloads import BlockAction, ViewSubmission, parse
+from handlers.slack.payloads import BlockAction, ViewSubmission, parse
 
 log = logging.getLogger(__name__)
 

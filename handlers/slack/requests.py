@@ -14,8 +14,8 @@ from bot.core.runtime import Runtime
 from bot.domain.vocabulary import SolvedAnswer
 from bot.services import shipping
 from handlers.context import parse_int
-from handlers.listeners import after_ack, after_submit
-from handlers.payloads import BlockAction, ViewSubmission
+from handlers.slack.listeners import after_ack, after_submit
+from handlers.slack.payloads import BlockAction, ViewSubmission
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The App Home tab: published when someone opens it.
 
 The tab's "Log feedback" button (`ActionId.LOG_FEEDBACK`) opens the /voc "Log feedback"
-form; its listener lives with the other /voc listeners in `handlers/voc_command.py`.
+form; its listener lives with the other /voc listeners in `handlers/slack/voc_command.py`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.services import home
 from handlers.context import runtime_of
-from handlers.payloads import AppHomeOpened, parse
+from handlers.slack.payloads import AppHomeOpened, parse
 
 
 def register(app: AsyncApp) -> None:

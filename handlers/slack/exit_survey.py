@@ -20,8 +20,8 @@ from bot.domain.outcomes import TapOutcome
 from bot.services import exit_survey
 from bot.services.delivery import update_survey_message
 from handlers.context import parse_int, runtime_of
-from handlers.listeners import after_ack
-from handlers.payloads import BlockAction, ViewSubmission, parse
+from handlers.slack.listeners import after_ack
+from handlers.slack.payloads import BlockAction, ViewSubmission, parse
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from blocks.shared_surveys import parse_rating_value
 from bot.core.runtime import Runtime
 from bot.domain.outcomes import TapOutcome
 from bot.services import cases, shared_surveys
-from handlers.listeners import after_ack
-from handlers.payloads import BlockAction
-from handlers.surveys import NOTES
+from handlers.slack.listeners import after_ack
+from handlers.slack.payloads import BlockAction
+from handlers.slack.surveys import NOTES
 
 
 def register(app: AsyncApp) -> None:

@@ -31,7 +31,7 @@ from bot.domain.scales import scale_for
 from bot.services import survey_page
 from bot.services.survey_page import COMMENT_MAX, PageState, SurveyPage
 from handlers.context import WEB_RUNTIME
-from handlers.rate_limit import RateLimit, client_address
+from handlers.web.rate_limit import RateLimit, client_address
 from storage.db import outage
 
 log = logging.getLogger(__name__)

@@ -18,13 +18,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
 
 from blocks.catalog import t
 from bot.core.runtime import Runtime
+from bot.core.slack_errors import SlackError
 from bot.services.failures import contact_locale
 from handlers.context import runtime_of
-from handlers.payloads import Origin, origin_of
+from handlers.slack.payloads import Origin, origin_of
 
 log = logging.getLogger(__name__)
 # Bolt's runner (slack_bolt/listener/asyncio_runner.py) checks every 10 ms whether the listener
@@ -67,7 +67,7 @@ async def on_error(
     locale = await contact_locale(rt, origin.user) or origin.locale
     try:
         await _tell(rt, origin, respond, t(locale, "error.not_saved"))
-    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+    except (SlackError, aiohttp.ClientError, TimeoutError) as exc:
         log.warning("failure note not sent", extra={"error": type(exc).__name__})
 
 

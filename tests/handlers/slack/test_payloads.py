@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from handlers.payloads import (
+from handlers.slack.payloads import (
     AppHomeOpened,
     BlockAction,
     BlockSuggestion,

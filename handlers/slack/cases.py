@@ -9,18 +9,18 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
 
 from blocks.cases import claim_refused_text, follow_up_modal
 from blocks.ids import ADVOCACY_ACTION, ActionId, BlockId, CallbackId
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
+from bot.core.slack_errors import SlackError
 from bot.domain.errors import UserError
 from bot.domain.outcomes import FollowUpField, TapOutcome, follow_up_errors
 from bot.services import advocacy, cases, home
 from handlers.context import parse_int, runtime_of
-from handlers.listeners import after_ack
-from handlers.payloads import BlockAction, ViewSubmission, parse
+from handlers.slack.listeners import after_ack
+from handlers.slack.payloads import BlockAction, ViewSubmission, parse
 
 log = logging.getLogger(__name__)
 _BLOCKS = {FollowUpField.OUTCOME: BlockId.OUTCOME, FollowUpField.NOTE: BlockId.NOTE}
@@ -137,7 +137,7 @@ async def _ephemeral(respond: AsyncRespond, text: str) -> None:
 async def _tell(rt: Runtime, user_id: str, text: str) -> None:
     try:
         await rt.slack.chat_postMessage(channel=user_id, text=text)
-    except SlackApiError as exc:
+    except SlackError as exc:
         log.warning("refusal not sent", extra={"error": error_code(exc)})
 
 

@@ -12,7 +12,6 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -22,6 +21,7 @@ from blocks import requests as request_blocks
 from blocks.ids import EDIT_THEMES_ACTION, ActionId, VocId
 from blocks.surveys import to_dicts
 from bot.core.runtime import Runtime
+from bot.core.slack_errors import SlackError
 from bot.domain import voc_command
 from bot.domain.errors import UserError, VocError
 from bot.domain.reports import LoggedInsight
@@ -29,18 +29,16 @@ from bot.domain.roles import logs_feedback
 from bot.domain.voc_command import Draft
 from bot.domain.vocabulary import InsightSource, InsightType, Sentiment
 from bot.services import (
-    autopilot,
-    campaigns,
     insights,
     replays,
     reports,
     roles,
     shipping,
-    wording,
 )
 from handlers.context import parse_int, runtime_of
-from handlers.listeners import after_ack, after_submit
-from handlers.payloads import (
+from handlers.slack import voc_admin
+from handlers.slack.listeners import after_ack, after_submit
+from handlers.slack.payloads import (
     BlockAction,
     BlockSuggestion,
     SlashCommand,
@@ -90,12 +88,16 @@ async def on_voc(
             team = await roles.team_of(rt, command.user_id, said=command.team_id)
             if verb in STAFF_VERBS:
                 await roles.require_staff(rt, command.user_id, team)
+            elif verb in ADMIN_VERBS:
+                await roles.require_admin(rt, command.user_id, team, verb=verb)
             else:
                 await roles.require_member(rt, command.user_id, team)
             if not verb and not rest:
                 await _open_log_modal(rt, command.trigger_id, command.response_url, reply)
             else:
                 await COMMANDS.get(verb, _log_line)(rt, command, rest, reply)
+        except SlackError:
+            raise  # a call Slack refused: the error handler says it did not save (errors.py)
         except VocError as exc:  # a mistake, a refused setup or an outage: all said as a note
             blocks = (
                 report_blocks.refusal(str(exc), rest)
@@ -138,8 +140,8 @@ async def on_type_chosen(rt: Runtime, action: BlockAction, respond: AsyncRespond
     modal = feedback_blocks.log_modal(view.private_metadata, action.selected or None)
     try:
         await rt.slack.views_update(view_id=view.id, hash=view.hash, view=modal.to_dict())
-    except SlackApiError as exc:  # e.g. hash_conflict: the person changed it again
-        log.info("modal not redrawn", extra={"error": exc.response.get("error")})
+    except SlackError as exc:  # e.g. hash_conflict: the person changed it again
+        log.info("modal not redrawn", extra={"error": exc.code})
 
 
 async def on_log_submitted(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -256,58 +258,17 @@ async def _nps(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> N
     await reply(report_blocks.nps_blocks(await reports.nps(rt, rest, rt.now())), "NPS")
 
 
-async def _send(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    summary = await reports.send(rt, args=rest, user_id=command.user_id, now=rt.now())
-    await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
-
-
-async def _ship(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    feature, link = shipping.split_feature_and_link(rest)
-    report = await shipping.ship(
-        rt, feature=feature, user_id=command.user_id, now=rt.now(), url=link
-    )
-    await reply(
-        report_blocks.ship_blocks(report), f"{report_blocks.notice_text(report.feature)} shipped"
-    )
-
-
-async def _plan(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    report = await shipping.plan(rt, feature=rest, user_id=command.user_id, now=rt.now())
-    shown = request_blocks.plan_blocks(
-        report.feature, report.newly_shipped, report.sent, report.already, report.failed
-    )
-    await reply(shown, f"{report_blocks.notice_text(report.feature)} planned")
-
-
-async def _autopilot(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    summary = await autopilot.command(rt, args=rest, user_id=command.user_id)
-    await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
-
-
-async def _wording(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    summary = await wording.command(rt, args=rest, user_id=command.user_id)
-    await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
-
-
-async def _campaigns(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    summary = await campaigns.command(rt, args=rest, user_id=command.user_id)
-    await reply(report_blocks.notice(summary), report_blocks.notice_text(summary))
-
-
 # Subcommands that show account data: staff only (bot/domain/roles.py).
 STAFF_VERBS = frozenset({"account", "themes", "requests", "nps"})
+# Subcommands that start, change or announce things: admins only (VOC_ADMINS).
+ADMIN_VERBS = frozenset(voc_admin.COMMANDS)
 COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None]]] = {
     "help": _help,
     "account": _account,
     "themes": _themes,
     "requests": _requests,
     "nps": _nps,
-    "send": _send,
-    "ship": _ship,
-    "plan": _plan,
-    "autopilot": _autopilot,
-    "wording": _wording,
-    "campaigns": _campaigns,
+    **voc_admin.COMMANDS,
 }
 
 
@@ -319,8 +280,8 @@ async def _open_log_modal(
         await rt.slack.views_open(
             trigger_id=trigger_id, view=feedback_blocks.log_modal(metadata).to_dict()
         )
-    except SlackApiError as exc:  # e.g. expired_trigger_id when Slack was slow to deliver
-        log.warning("log modal not opened", extra={"error": exc.response.get("error")})
+    except SlackError as exc:  # e.g. expired_trigger_id when Slack was slow to deliver
+        log.warning("log modal not opened", extra={"error": exc.code})
         text = (
             f"The form did not open. Type `/voc` again, or log in one line: `{voc_command.USAGE}`"
         )
@@ -358,8 +319,8 @@ def _to_origin(rt: Runtime, user: str, metadata: dict[str, Any]) -> Reply:
             )
         try:
             await rt.slack.chat_postMessage(channel=user, text=text, blocks=to_dicts(blocks))
-        except SlackApiError as exc:
-            log.warning("could not confirm", extra={"error": exc.response.get("error")})
+        except SlackError as exc:
+            log.warning("could not confirm", extra={"error": exc.code})
 
     return reply
 

@@ -20,8 +20,8 @@ from bot.domain.outcomes import TapOutcome
 from bot.services import advocacy, cases, followups, shared_surveys, taps, theme_choice
 from bot.services.delivery import card_for, update_survey_message
 from handlers.context import parse_int, runtime_of
-from handlers.listeners import after_ack, after_submit
-from handlers.payloads import BlockAction, ViewSubmission, parse
+from handlers.slack.listeners import after_ack, after_submit
+from handlers.slack.payloads import BlockAction, ViewSubmission, parse
 
 log = logging.getLogger(__name__)
 

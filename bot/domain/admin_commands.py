@@ -1,0 +1,373 @@
+"""The admin verbs' one grammar: `send`, `autopilot`, `wording`, `campaigns`.
+
+Two front ends feed it the same words: the command line (`python -m bot VERB …`, each
+shell word one `Words` token) and `/voc VERB …` in Slack (the text split on spaces, with
+Slack's entities and curly quotes undone). `parse` turns the words into a typed request;
+the services take the request and never see text. Both forms are accepted everywhere:
+
+- `send nps|csat|ces [SEGMENT] [--segment S] [--account A] [--email E] [--now]`
+- `autopilot [list]`, `autopilot nps|csat [90d] [SEGMENT] [--every 90d] [--segment S]`,
+  `autopilot pause|resume|stop ID`
+- `wording [show]`, `wording set KIND [--lang L] TEXT`, `wording reset KIND [--lang L]`
+- `campaigns [list]`, `campaigns cancel ID`, `campaigns reschedule ID [--at] WHEN`
+
+A mistake is a UserError saying what to type, with the front end's prefix (`/voc ` or none).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain import cadence, question_text
+from bot.domain.campaigns import CampaignId, parse_at, parse_id
+from bot.domain.errors import UserError
+from bot.domain.names import segment_named
+from bot.domain.vocabulary import Segment, SurveyKind
+
+ADMIN_VERBS = ("send", "autopilot", "wording", "campaigns")
+AUTOPILOT_KINDS = (SurveyKind.NPS, SurveyKind.CSAT)
+AUTOPILOT_ACTIONS = ("pause", "resume", "stop")
+WORDING_USAGE = (
+    '`wording set nps --lang en "How likely are you to recommend {product}, {first_name}?"`, '
+    "`wording show`, `wording reset nps --lang en`"
+)
+_SLACK_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"), ("“", '"'), ("”", '"'))
+
+
+@dataclass(frozen=True)
+class Words:
+    """What followed the verb: each word with where it starts in `raw`, and the front end's
+    prefix for the usage hints (`/voc ` in Slack)."""
+
+    raw: str
+    tokens: tuple[tuple[str, int], ...]
+    prefix: str = ""
+
+    @classmethod
+    def from_argv(cls, argv: list[str]) -> Words:
+        """The command line's words, as the shell split them."""
+        tokens, start = [], 0
+        for word in argv:
+            tokens.append((word, start))
+            start += len(word) + 1
+        return cls(" ".join(argv), tuple(tokens))
+
+    @classmethod
+    def from_slack(cls, text: str) -> Words:
+        """A slash command's text as typed: Slack sends `&`, `<`, `>` as entities and
+        often turns quotes curly."""
+        for entity, char in _SLACK_ENTITIES:
+            text = text.replace(entity, char)
+        found = tuple((m.group(), m.start()) for m in re.finditer(r"\S+", text))
+        return cls(text, found, prefix="/voc ")
+
+    @property
+    def words(self) -> list[str]:
+        return [word for word, _start in self.tokens]
+
+    def rest(self, index: int, end: int | None = None) -> str:
+        """The text as typed from word `index` up to word `end` (exclusive)."""
+        if index >= len(self.tokens):
+            return ""
+        stop = len(self.raw) if end is None or end >= len(self.tokens) else self.tokens[end][1]
+        return self.raw[self.tokens[index][1] : stop].strip()
+
+
+# the requests
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    kind: SurveyKind
+    segment: Segment | None = None
+    account: str | None = None
+    email: str | None = None
+    now: bool = False
+
+    def detail(self) -> str:
+        """How the audit log names it: `nps segment=smb account=Acme one contact`."""
+        named = (("segment", self.segment), ("account", self.account))
+        chosen = " ".join(f"{name}={value}" for name, value in named if value)
+        return f"{self.kind.value} {chosen}{' one contact' if self.email else ''}".strip()
+
+
+@dataclass(frozen=True)
+class AutopilotOn:
+    kind: SurveyKind
+    every_days: int = cadence.DEFAULT_EVERY_DAYS
+    segment: Segment | None = None
+
+
+@dataclass(frozen=True)
+class AutopilotList:
+    pass
+
+
+@dataclass(frozen=True)
+class AutopilotChange:
+    autopilot_id: int
+    action: str  # pause, resume or stop
+
+
+@dataclass(frozen=True)
+class WordingShow:
+    pass
+
+
+@dataclass(frozen=True)
+class WordingSet:
+    kind: str
+    lang: str
+    template: str
+
+
+@dataclass(frozen=True)
+class WordingReset:
+    kind: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class CampaignList:
+    pass
+
+
+@dataclass(frozen=True)
+class CampaignCancel:
+    campaign: CampaignId
+
+
+@dataclass(frozen=True)
+class CampaignReschedule:
+    campaign: CampaignId
+    at: datetime
+
+
+AdminRequest = (
+    SendRequest
+    | AutopilotOn
+    | AutopilotList
+    | AutopilotChange
+    | WordingShow
+    | WordingSet
+    | WordingReset
+    | CampaignList
+    | CampaignCancel
+    | CampaignReschedule
+)
+
+
+def parse(verb: str, words: Words) -> AdminRequest:
+    """The request `VERB words` asks for; a UserError saying what to type when it is wrong."""
+    parser = {
+        "send": parse_send,
+        "autopilot": parse_autopilot,
+        "wording": parse_wording,
+        "campaigns": parse_campaigns,
+    }[verb]
+    return parser(words)
+
+
+@dataclass
+class _Split:
+    """Words with their `--name value` options and flags taken out."""
+
+    bare: list[str] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+
+
+def _split(words: list[str], options: tuple[str, ...], flags: tuple[str, ...]) -> _Split:
+    found = _Split()
+    it = iter(words)
+    for word in it:
+        name, equals, value = word.partition("=")
+        if name.startswith("--") and name[2:] in options:
+            given = value if equals else next(it, None)
+            if given is None:
+                raise UserError(f"Give {name} a value, e.g. {name} {_EXAMPLES[name[2:]]}.")
+            found.options[name[2:]] = given
+        elif word.startswith("--") and word[2:] in flags:
+            found.flags.add(word[2:])
+        elif word.startswith("--"):
+            raise UserError(f"I don't know {word[:40]}.")
+        else:
+            found.bare.append(word)
+    return found
+
+
+_EXAMPLES = {"segment": "smb", "account": "Acme", "email": "ana@acme.test", "every": "90d"}
+_EXAMPLES |= {"at": '"2026-12-08 09:30"', "lang": "ms"}
+
+
+def survey_kind(text: str) -> SurveyKind:
+    try:
+        return SurveyKind(text.strip().lower())
+    except ValueError:
+        raise UserError(f'"{text}" is not a survey kind: use nps, csat or ces') from None
+
+
+def segment(text: str) -> Segment:
+    found = segment_named(text)
+    if found is None:
+        raise UserError(f'"{text}" is not a segment: use enterprise, mid-market or smb')
+    return found
+
+
+def every_days(text: str) -> int:
+    """The period in days from "90d", "12w", "3m" or "90", within the allowed range."""
+    days = cadence.parse_every(text)
+    if days is None:
+        raise UserError(f'"{text}" is not a period: write it like 90d, 12w or 3m')
+    if not cadence.MIN_EVERY_DAYS <= days <= cadence.MAX_EVERY_DAYS:
+        raise UserError(
+            f"Every {days} days is out of range: use {cadence.MIN_EVERY_DAYS} to "
+            f"{cadence.MAX_EVERY_DAYS} days, e.g. 90d"
+        )
+    return days
+
+
+def parse_send(words: Words) -> SendRequest:
+    split = _split(words.words, ("segment", "account", "email"), ("now",))
+    if not split.bare:
+        segments = "|".join(s.value for s in Segment)
+        raise UserError(f"Say which survey: `{words.prefix}send nps|csat|ces [{segments}]`.")
+    kind = survey_kind(split.bare[0])  # a bad kind is refused before anything else
+    named = split.options.get("segment") or " ".join(split.bare[1:]) or None
+    return SendRequest(
+        kind=kind,
+        segment=segment(named) if named else None,
+        account=split.options.get("account"),
+        email=split.options.get("email"),
+        now="now" in split.flags,
+    )
+
+
+def parse_autopilot(words: Words) -> AutopilotRequest:
+    p = words.prefix
+    split = _split(words.words, ("every", "segment"), ())
+    verb, *rest = split.bare or ["list"]
+    verb = verb.lower()
+    if verb == "list" and not rest and not split.options:
+        return AutopilotList()
+    if verb in AUTOPILOT_ACTIONS:
+        if len(rest) != 1 or split.options:
+            raise UserError(f"Say which autopilot: `{p}autopilot {verb} 1`")
+        return AutopilotChange(autopilot_id(rest[0]), verb)
+    if verb in {kind.value for kind in SurveyKind}:
+        kind = SurveyKind(verb)
+        if kind not in AUTOPILOT_KINDS:
+            raise UserError(
+                "The autopilot runs nps or csat; ces follows events (tickets, renewals)"
+            )
+        every = split.options.get("every")
+        if every is None:
+            every = next((word for word in rest if cadence.parse_every(word) is not None), None)
+            rest = [word for word in rest if word != every]
+        named = split.options.get("segment") or " ".join(rest) or None
+        return AutopilotOn(
+            kind=kind,
+            every_days=every_days(every) if every else cadence.DEFAULT_EVERY_DAYS,
+            segment=segment(named) if named else None,
+        )
+    raise UserError(
+        f"Try `{p}autopilot nps 90d [segment]`, `{p}autopilot list` or "
+        f"`{p}autopilot pause|resume|stop 1`"
+    )
+
+
+AutopilotRequest = AutopilotOn | AutopilotList | AutopilotChange
+
+
+def autopilot_id(text: str | int) -> int:
+    try:
+        return int(str(text).lstrip("#"))
+    except ValueError:
+        raise UserError(
+            f'"{text}" is not an autopilot number; see them with: autopilot list'
+        ) from None
+
+
+def parse_wording(words: Words) -> WordingShow | WordingSet | WordingReset:
+    """`[show] | set KIND [--lang L] TEXT | reset KIND [--lang L]`; TEXT is kept as typed
+    (quotes around it dropped), and `--lang L` may also end a `set` from the command line."""
+    said = words.words
+    verb = said[0].lower() if said else "show"
+    usage = f"Try {WORDING_USAGE.replace('`wording', f'`{words.prefix}wording')}"
+    if verb == "show" and len(said) <= 1:
+        return WordingShow()
+    if verb not in ("set", "reset") or len(said) < 2:
+        raise UserError(usage)
+    kind, lang, start, end = wording_kind(said[1]), "en", 2, len(said)
+    if start < end and said[start].lower().startswith("--lang"):
+        lang, start = _lang(said, start)
+    elif verb == "set" and end - start > 2 and said[end - 2].lower() == "--lang":
+        lang, end = wording_language(said[end - 1]), end - 2
+    if verb == "reset":
+        if start != end:
+            raise UserError(usage)
+        return WordingReset(kind, lang)
+    if start >= end:
+        raise UserError(usage)
+    return WordingSet(kind, lang, _unquote(words.rest(start, end)))
+
+
+def _lang(said: list[str], at: int) -> tuple[str, int]:
+    """The language of `--lang L` or `--lang=L` at `at`, and the index after it."""
+    name, equals, value = said[at].partition("=")
+    if name.lower() != "--lang":
+        raise UserError(f"I don't know {said[at][:40]}. {WORDING_USAGE}")
+    if equals:
+        return wording_language(value), at + 1
+    if at + 1 >= len(said):
+        raise UserError(f"Give --lang a value, e.g. --lang ms. {WORDING_USAGE}")
+    return wording_language(said[at + 1]), at + 2
+
+
+def wording_kind(text: str) -> str:
+    kind = text.strip().lower()
+    if kind not in question_text.KINDS:
+        raise UserError(
+            f'"{text[:20]}" is not a survey kind: use nps, csat or ces. {WORDING_USAGE}'
+        )
+    return kind
+
+
+def wording_language(text: str) -> str:
+    lang = text.strip().lower()
+    if lang not in question_text.LANGUAGES:
+        raise UserError(f'"{text[:20]}" is not a language I have: use en or ms. {WORDING_USAGE}')
+    return lang
+
+
+def _unquote(text: str) -> str:
+    """The question without the quotes around it, if it has them."""
+    stripped = text.strip()
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'":
+        return stripped[1:-1]
+    return stripped
+
+
+def parse_campaigns(words: Words) -> CampaignList | CampaignCancel | CampaignReschedule:
+    p = words.prefix
+    verb, *rest = words.words or ["list"]
+    verb = verb.lower()
+    if verb == "list" and not rest:
+        return CampaignList()
+    if verb == "cancel" and len(rest) == 1:
+        return CampaignCancel(parse_id(rest[0]))
+    if verb == "reschedule" and len(rest) >= 2:
+        found = parse_id(rest[0])
+        if found.autopilot:
+            raise UserError(
+                f"An autopilot picks each contact's day itself: `autopilot pause {found.number}` "
+                f"holds it back, `campaigns cancel {found}` takes back what is scheduled."
+            )
+        at = " ".join(word for word in rest[1:] if word != "--at")
+        return CampaignReschedule(found, parse_at(_unquote(at)))
+    raise UserError(
+        f"Try `{p}campaigns`, `{p}campaigns cancel 3` or "
+        f"`{p}campaigns reschedule 3 2026-12-08 09:30`"
+    )
