@@ -1,4 +1,4 @@
-"""The command line: `python -m bot …` and `vocbot …` (README.md, "Day to day")."""
+"""The command line: `python -m bot …` and `vocbot …` (every command: docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -277,7 +277,7 @@ def export_responses(
 
 @cli.command(context_settings=ADMIN_WORDS, options_metavar="nps|csat|list|pause|resume|stop …")
 def autopilot(ctx: typer.Context) -> None:
-    """Relationship surveys that repeat by themselves (README.md, Programs).
+    """Relationship surveys that repeat by themselves (docs/programs.md).
 
     autopilot nps|csat [--every 90d|12w|3m] [--segment S]: ask everyone (or
     a segment) once every period, a few each send day.
@@ -355,7 +355,7 @@ def webhooks_retry(
 
 @cli.command(context_settings=ADMIN_WORDS, options_metavar="set|show|reset …")
 def wording(ctx: typer.Context) -> None:
-    """The question each survey asks, per kind and language (README.md, Question wording).
+    """The question each survey asks, per kind and language (docs/programs.md, "Question wording").
 
     wording set nps|csat|ces [--lang en|ms] "QUESTION": ask it from the next
     survey on ({first_name}, {product}, {csm_name} filled in).
@@ -386,7 +386,7 @@ def wording(ctx: typer.Context) -> None:
 
 @cli.command(context_settings=ADMIN_WORDS, options_metavar="[cancel|reschedule ID …]")
 def campaigns(ctx: typer.Context) -> None:
-    """Every send and autopilot run: list, cancel, reschedule (README.md, Campaigns).
+    """Every send and autopilot run: list, cancel, reschedule (docs/programs.md, "Campaigns").
 
     campaigns: each campaign, created, due, sent, answered, skipped by
     reason.

@@ -121,7 +121,7 @@ OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional_duratio
 
 
 class Settings(BaseSettings):
-    """Every setting in README.md's "Settings"; names match the environment variables."""
+    """Every setting in docs/settings.md; names match the environment variables."""
 
     model_config = SettingsConfigDict(
         env_file=".env",  # in the folder a command runs in; the environment wins over it

@@ -38,7 +38,7 @@ ACCOUNT_COLUMNS = {
     "csm": "csm_user_id",
     "slack_channel": "slack_channel",
 }
-COLUMNS = (*REQUIRED_COLUMNS, *CONTACT_COLUMNS, *ACCOUNT_COLUMNS)  # README.md's order
+COLUMNS = (*REQUIRED_COLUMNS, *CONTACT_COLUMNS, *ACCOUNT_COLUMNS)  # docs/surveys.md's order
 
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
 _AMOUNT = re.compile(r"\$?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")

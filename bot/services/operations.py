@@ -101,7 +101,7 @@ class DatabaseCounts:
 
 
 async def metrics_text(rt: Runtime, counts: DatabaseCounts) -> bytes:
-    """The Prometheus text exposition of every metric README.md's "Running it" lists.
+    """The Prometheus text exposition of every metric docs/operations.md lists.
 
     With the database unavailable, this process's own counters still go out, with
     `voc_database_up 0`, and the failure is one log line.

@@ -41,7 +41,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    """Prometheus text format: see README.md's "Running it"."""
+    """Prometheus text format: see docs/operations.md."""
     body = await operations.metrics_text(request.app[WEB_RUNTIME], request.app[COUNTS])
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
