@@ -66,6 +66,8 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     await jobs.run(shipping.ask_due, None)  # "did it solve it?" a week after a request shipped
     await jobs.run(privacy.drop_old_verbatims, None)
     report.jobs_failed = jobs.failed
+    if jobs.outage is not None:  # every job met it: said once, by `tick`, for the pass
+        raise jobs.outage
     return report
 
 
@@ -74,13 +76,16 @@ class _Pass:
 
     def __init__(self, rt: Runtime, now: datetime) -> None:
         self.rt, self.now, self.failed = rt, now, 0
+        self.outage: Exception | None = None  # the first "database unavailable" of the pass
 
     async def run(self, job: Callable[[Runtime, datetime], Awaitable[Any]], failed: T) -> T:
         """The job's result; `failed` when it raised.
 
         Slack refusing the bot is logged where it happens (delivery pauses until an admin
-        fixes it). Anything else is one ERROR line naming the job and the exception's type,
-        never its message, which can hold an email or a comment; the traceback is at DEBUG.
+        fixes it). The database being unavailable is kept for the end of the pass, which
+        says it once (`tick`). Anything else is one ERROR line naming the job and the
+        exception's type, never its message, which can hold an email or a comment; the
+        traceback is at DEBUG.
         """
         try:
             return cast(T, await job(self.rt, self.now))
@@ -89,6 +94,10 @@ class _Pass:
         except Exception as exc:
             self.failed += 1
             name = f"{job.__module__.rpartition('.')[2]}.{job.__name__}"
+            if outage(exc) is not None:
+                self.outage = self.outage or exc
+                log.debug("scheduled job %s met a database outage", name, exc_info=True)
+                return failed
             log.error("scheduled job failed", extra={"job": name, "error": type(exc).__name__})
             log.debug("scheduled job %s failed", name, exc_info=True)
             return failed

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select, text
 
 from bot.core.logs import FieldsFormatter
@@ -65,7 +66,7 @@ def _everything_logged(caplog: pytest.LogCaptureFixture) -> str:
 async def test_hooks_events_answers_503_with_retry_after_and_logs_one_line(
     rt: Runtime, app_url: str, client: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
 ) -> None:
-    rt.settings.ingest_token = TOKEN
+    rt.settings.ingest_token = SecretStr(TOKEN)
     await add_people(rt.db, Person(EMAIL, "U1", tz="UTC"))
     await _lose_table(rt.db, "contacts")  # the look-up by email fails in the database
     caplog.set_level(logging.INFO)

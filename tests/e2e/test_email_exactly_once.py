@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.app import build_web_app
@@ -43,7 +44,7 @@ def smtp() -> Iterator[SmtpServer]:
 def mail_settings(settings: Settings, smtp: SmtpServer) -> Settings:
     return settings.model_copy(
         update={
-            "smtp_url": smtp.url(),
+            "smtp_url": SecretStr(smtp.url()),
             "email_from": "Feedback <feedback@bulk.test>",
             "public_url": "http://127.0.0.1:9",
             "send_lease": LEASE,
