@@ -17,9 +17,9 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from bot.core.runtime import Runtime
-from bot.domain.errors import UserError
 from bot.domain.names import parse_email
 from bot.domain.records import Person
+from bot.domain.user_errors import NoContactWithEmail
 from bot.services import cases
 from bot.services.audit import CLI, record_in
 from storage import erasure, privacy
@@ -106,7 +106,7 @@ async def _person(session: Any, email: str) -> Person:
     address = typed if erasure.is_erased(typed) else parse_email(email)
     person = await privacy.find_person(session=session, email=address)
     if person is None:
-        raise UserError(f"No contact has the email {address}. Check the spelling.")
+        raise NoContactWithEmail(address=address)
     return person
 
 

@@ -9,6 +9,7 @@ from bot.domain import admin_commands
 from bot.domain.errors import UserError
 from bot.domain.figures import RequestRank
 from bot.domain.reports import Event, NpsReport, ThemesReport, Timeline
+from bot.domain.user_errors import AccountUnnamed
 from bot.services.insights import find_account
 from storage import accounts, timeline
 from storage.insights import theme_counts, top_requests
@@ -24,7 +25,7 @@ REQUESTS_SHOWN = 15
 async def account_timeline(rt: Runtime, name: str) -> Timeline:
     """Scores, follow-up cases and insights of one account, newest first."""
     if not name.strip():
-        raise UserError("Say which account: `/voc account Acme`.")
+        raise AccountUnnamed()
     account = await find_account(rt, name)
     assert account.id is not None
     async with rt.db.session() as session:

@@ -15,10 +15,17 @@ from blocks.text import escape, shorten
 from bot.core.runtime import Runtime
 from bot.core.slack import find_by_metadata
 from bot.core.slack_errors import SlackError
-from bot.domain.errors import UserError
 from bot.domain.figures import RequestOutcome
 from bot.domain.names import name_key
 from bot.domain.reports import ShipReport
+from bot.domain.user_errors import (
+    AlreadyShipped,
+    FeatureUnsaid,
+    NoSuchRequest,
+    NotAButton,
+    NotALink,
+    SeveralRequests,
+)
 from bot.domain.vocabulary import NoticeKind, RequestStatus, SolvedAnswer
 from bot.services import audit
 from storage import feedback, shipping
@@ -86,10 +93,7 @@ async def plan(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> Shi
     request = await _find_request(rt, feature)
     assert request.id is not None
     if request.status == RequestStatus.SHIPPED:
-        raise UserError(
-            f"*{escape(shorten(request.name, 80))}* is already shipped; "
-            "nothing to plan. `/voc requests` lists open ones."
-        )
+        raise AlreadyShipped(shown=escape(shorten(request.name, 80)))
     async with rt.db.transaction() as session:
         newly = await shipping.mark_planned(
             session=session, request_id=request.id, user_id=user_id, now=now
@@ -161,7 +165,7 @@ async def answer(
     Returns (recorded, feature name, locale) so the question can be redrawn answered.
     """
     if said not in {answer.value for answer in SolvedAnswer}:
-        raise UserError("That answer is not one of the buttons. Tap Yes or Not quite.")
+        raise NotAButton()
     text = (comment or "").strip() or None
     async with rt.db.transaction() as session:
         recorded = await shipping.record_answer(
@@ -194,10 +198,7 @@ def parse_link(url: str | None) -> str | None:
         return None
     link = url.strip().strip("<>")
     if not LINK.fullmatch(link):
-        raise UserError(
-            f'"{escape(shorten(link, 80))}" is not a link. Write it like '
-            "`/voc ship SSO https://docs.example.com/sso`."
-        )
+        raise NotALink(shown=escape(shorten(link, 80)))
     return link
 
 
@@ -287,13 +288,12 @@ async def _already_sent(rt: Runtime, notice: ShipNotice) -> bool:
 async def _find_request(rt: Runtime, feature: str) -> FeatureRequest:
     key = name_key(feature)
     if not key:
-        raise UserError("Say which feature: `/voc ship SSO`. `/voc requests` lists them.")
+        raise FeatureUnsaid()
     async with rt.db.session() as session:
         found = await feedback.requests_matching(session=session, key=key)
     if len(found) == 1:
         return found[0]
     shown = shorten(feature, 80)
     if found:
-        names = ", ".join(request.name for request in found[:10])
-        raise UserError(f'"{shown}" matches several requests: {names}. Type the full name.')
-    raise UserError(f'No feature request is named "{shown}". `/voc requests` lists them.')
+        raise SeveralRequests(shown=shown, names=[request.name for request in found[:10]])
+    raise NoSuchRequest(shown=shown)

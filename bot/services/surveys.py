@@ -11,9 +11,9 @@ from bot.domain import eligibility
 from bot.domain.admin_commands import SendRequest, survey_kind
 from bot.domain.admin_commands import segment as segment_of
 from bot.domain.admin_results import CampaignReport, Unreachable
-from bot.domain.errors import UserError
 from bot.domain.names import InvalidEmail, name_key, parse_email
 from bot.domain.send_windows import next_relationship_slot
+from bot.domain.user_errors import NoContacts, NoContactsInAccount, NotAnEmail
 from bot.domain.vocabulary import (
     UNREACHABLE_REASONS,
     DeliveryChannel,
@@ -139,10 +139,8 @@ async def _targets(
             return rows
         if account:
             names = await audience.account_names(session=session)
-            hint = ", ".join(names[:10]) or "none yet"
-            raise UserError(f'No contacts in an account named "{account}". Accounts: {hint}.')
-    what = f" with email {email}" if email else f" in segment {segment_value}" if segment else ""
-    raise UserError(f"No contacts{what}. Import them first: vocbot import contacts FILE.csv")
+            raise NoContactsInAccount(account=account, names=names[:10])
+    raise NoContacts(email=email, segment=segment_value if segment else None)
 
 
 async def _skip_reason(
@@ -169,9 +167,7 @@ def _parse_email(text: str) -> str:
     try:
         return parse_email(text)
     except InvalidEmail as exc:
-        raise UserError(
-            f'"{text}" is not an email address ({exc}); write it like ana@example.com'
-        ) from None
+        raise NotAnEmail(text=text, why=str(exc)) from None
 
 
 def _id(contact: Contact) -> int:

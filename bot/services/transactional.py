@@ -26,10 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.runtime import Runtime
 from bot.domain import eligibility, questions
 from bot.domain import milestones as rules
-from bot.domain.errors import TryLater, UnknownContact
+from bot.domain.errors import UnknownContact
 from bot.domain.exit_survey import EXIT_KIND
 from bot.domain.names import clean_email, name_key
 from bot.domain.send_windows import next_transactional_slot, zone
+from bot.domain.user_errors import SlackRefusedForNow, SlackUnreachable
 from bot.domain.vocabulary import (
     UNREACHABLE_REASONS,
     DeliveryChannel,
@@ -45,7 +46,6 @@ from storage.models import Account, Contact, IngestedEvent, Invitation, Mileston
 
 log = logging.getLogger(__name__)
 S = InvitationStatus
-_AGAIN = "send the event again later"
 _SKIP_REASONS = frozenset(SkipReason)
 
 TOO_OLD = "too old"
@@ -251,9 +251,9 @@ async def resolve_contact(rt: Runtime, contact: Contact, now: datetime) -> str |
     try:
         reason = await reach.resolve_for_event(rt, contact, now)
     except (TimeoutError, aiohttp.ClientError) as exc:
-        raise TryLater(f"Slack could not be reached ({exc!r}): {_AGAIN}") from exc
+        raise SlackUnreachable(cause=repr(exc)) from exc
     if reason is not None and reason not in _SKIP_REASONS:
-        raise TryLater(f"{reason}: {_AGAIN}")  # a transient Slack error, not a verdict
+        raise SlackRefusedForNow(reason=reason)  # a transient Slack error, not a verdict
     return reason
 
 

@@ -26,7 +26,7 @@ from standardwebhooks.webhooks import Webhook
 
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
-from bot.domain.errors import UserError
+from bot.domain.user_errors import NoDeadLetter
 from storage import outbox
 from storage.models import FollowUpCase
 
@@ -269,9 +269,7 @@ async def retry_dead_letter(rt: Runtime, webhook_id: int) -> str:
     async with rt.db.transaction() as session:
         revived = await outbox.revive(session=session, id=webhook_id, now=rt.now())
     if not revived:
-        raise UserError(
-            f"No given-up webhook has id {webhook_id}: `python -m bot webhooks failed` lists them."
-        )
+        raise NoDeadLetter(webhook_id=webhook_id)
     return f"Webhook {webhook_id} is due again; the next scheduler pass (or run-due) sends it."
 
 
