@@ -137,7 +137,13 @@ class NotAButton(UserError):
 
 
 class NotALink(UserError):
+    """`/voc ship FEATURE LINK` with a last word that is no http(s) address."""
+
     key = "error.not_a_link"
+
+    def __init__(self, link: str) -> None:
+        super().__init__(shown=_shown(link))
+        self.link = link
 
 
 # --- operations: digest, export, webhooks, events ----------------------------------------
@@ -178,3 +184,11 @@ class SlackDidNotSay(TryLater):
     def __init__(self, *, who: str) -> None:
         super().__init__()
         self.key = f"error.slack_who.{who}"
+
+
+def _shown(typed: str, limit: int = 80) -> str:
+    """What a person typed, as an error quotes it in Slack: cut to `limit` characters and
+    with mrkdwn's control characters escaped (blocks/text.py's rule; the domain imports
+    nothing of the project above it)."""
+    cut = typed if len(typed) <= limit else typed[: limit - 1].rstrip() + "…"
+    return cut.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
