@@ -13,10 +13,10 @@ import hashlib
 from dataclasses import dataclass, field
 
 from bot.domain import history_layouts
+from bot.domain.contacts_csv import RowError, read_records
 from bot.domain.history_layouts import Answer, BadCell, Layout
 from bot.domain.scales import category
 from bot.domain.vocabulary import SurveyKind, Trigger
-from bot.services.importer import RowError, _records
 from storage import history
 from storage.db import Database
 
@@ -48,7 +48,7 @@ class HistoryReport:
 
 async def import_responses(*, db: Database, csv_text: str) -> HistoryReport:
     """Check every row, then write the new answers in one transaction (or nothing)."""
-    records, errors = _records(csv_text)
+    records, errors = read_records(csv_text)
     if not records:
         return HistoryReport(errors=errors or [RowError(1, "the file is empty")])
     header_line, header = records[0]

@@ -5,8 +5,9 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from bot.domain.contacts_csv import COLUMNS, RowError
 from bot.domain.names import InvalidEmail, clean_email, name_key, parse_email, segment_named
-from bot.services.importer import COLUMNS, ImportReport, RowError, format_report, import_contacts
+from bot.services.importer import ImportReport, format_report, import_contacts
 from storage.db import Database
 from storage.models import Account, Contact
 
