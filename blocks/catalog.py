@@ -192,6 +192,18 @@ _EN: dict[str, str] = {
     "error.no_dead_letter": (
         "No given-up webhook has id {webhook_id}: `python -m bot webhooks failed` lists them."
     ),
+    "error.event_no_contact": "no contact with email {email}; import it first",
+    "error.event_no_account": (
+        "no account with CRM id or name {reference}; import its contacts first"
+    ),
+    "error.bot_refused": (
+        "Slack refused the bot ({code}): check SLACK_BOT_TOKEN and the scopes users:read, "
+        "users:read.email, channels:read and groups:read in manifest.json"
+    ),
+    "error.token_refused": (
+        "SLACK_BOT_TOKEN was refused by Slack ({code}): copy the Bot User OAuth Token "
+        "from the app's OAuth & Permissions page again"
+    ),
     "error.slack_unreachable": "Slack could not be reached ({cause}): send the event again later",
     "error.slack_transient": "{reason}: send the event again later",
     "error.slack_who.us": "Slack did not answer who we are; try again in a minute.",
@@ -407,6 +419,18 @@ _MS: dict[str, str] = {
     "error.no_dead_letter": (
         "Tiada webhook yang ditinggalkan dengan id {webhook_id}: `python -m bot webhooks "
         "failed` menyenaraikannya."
+    ),
+    "error.event_no_contact": "tiada kenalan dengan e-mel {email}; import dahulu",
+    "error.event_no_account": (
+        "tiada akaun dengan id CRM atau nama {reference}; import kenalannya dahulu"
+    ),
+    "error.bot_refused": (
+        "Slack menolak bot ({code}): semak SLACK_BOT_TOKEN dan skop users:read, "
+        "users:read.email, channels:read dan groups:read dalam manifest.json"
+    ),
+    "error.token_refused": (
+        "SLACK_BOT_TOKEN ditolak oleh Slack ({code}): salin semula Bot User OAuth Token "
+        "dari halaman OAuth & Permissions aplikasi"
     ),
     "error.slack_unreachable": (
         "Slack tidak dapat dihubungi ({cause}): hantar acara itu lagi kemudian"

@@ -7,7 +7,7 @@ language (bot/domain/errors.py). Facts that are shown are passed already shorten
 
 from __future__ import annotations
 
-from bot.domain.errors import TryLater, UserError
+from bot.domain.errors import ConfigError, SlackConfigError, TryLater, UnknownContact, UserError
 
 # --- accounts, contacts and feature requests --------------------------------------------
 
@@ -162,6 +162,33 @@ class UnknownExportFormat(UserError):
 
 class NoDeadLetter(UserError):
     key = "error.no_dead_letter"
+
+
+class NoContactForEvent(UnknownContact):
+    """An event names an email no imported contact has."""
+
+    key = "error.event_no_contact"
+
+
+class NoAccountForEvent(UnknownContact):
+    """An event names an account (CRM id or name) no import has made; `reference` as given."""
+
+    key = "error.event_no_account"
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(reference=repr(reference))
+
+
+class BotRefused(SlackConfigError):
+    """Slack refused the bot's token or scopes while looking people up (`code`)."""
+
+    key = "error.bot_refused"
+
+
+class TokenRefused(ConfigError):
+    """`auth.test` refused SLACK_BOT_TOKEN at start (`code`)."""
+
+    key = "error.token_refused"
 
 
 class SlackUnreachable(TryLater):
