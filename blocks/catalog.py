@@ -137,6 +137,19 @@ _EN: dict[str, str] = {
         "The customer's details were erased at their request: name, email and comment. "
         "The {kind} score stays, anonymous, in the figures; the follow-up can still be logged."
     ),
+    # what the command line prints (blocks/terminal.py)
+    "cli.connected": "Connected to Slack workspace {team} as @{bot}.",
+    "cli.forgot": "Forgot {email}; scores are kept, anonymous, for the figures.",
+    "cli.webhooks.none": "No webhook was given up on.",
+    "cli.webhooks.head.one": "{count} webhook given up on:",
+    "cli.webhooks.head": "{count} webhooks given up on:",
+    "cli.webhooks.line": (
+        "  {id}  {type}  created {created} UTC  {attempts} attempts  last error: {error}"
+    ),
+    "cli.webhooks.retry_hint": "Send one again: python -m bot webhooks retry ID",
+    "cli.webhooks.due": (
+        "Webhook {id} is due again; the next scheduler pass (or run-due) sends it."
+    ),
     # errors of the use cases (bot/domain/user_errors.py)
     "error.no_account": ('No account matches "{shown}".'),
     "error.no_account.near": ('No account matches "{shown}". Did you mean: {near}?'),
@@ -352,6 +365,20 @@ _MS: dict[str, str] = {
     "case.erased": (
         "Butiran pelanggan ini telah dipadam atas permintaan mereka: nama, e-mel dan komen. "
         "Skor {kind} kekal tanpa nama dalam angka; susulan masih boleh direkodkan."
+    ),
+    # what the command line prints (blocks/terminal.py)
+    "cli.connected": "Disambungkan ke ruang kerja Slack {team} sebagai @{bot}.",
+    "cli.forgot": "{email} telah dilupakan; skor disimpan, tanpa nama, untuk angka.",
+    "cli.webhooks.none": "Tiada webhook yang ditinggalkan.",
+    "cli.webhooks.head.one": "{count} webhook ditinggalkan:",
+    "cli.webhooks.head": "{count} webhook ditinggalkan:",
+    "cli.webhooks.line": (
+        "  {id}  {type}  dicipta {created} UTC  {attempts} cubaan  ralat terakhir: {error}"
+    ),
+    "cli.webhooks.retry_hint": "Hantar semula satu: python -m bot webhooks retry ID",
+    "cli.webhooks.due": (
+        "Webhook {id} perlu dihantar semula; laluan penjadual seterusnya (atau run-due) "
+        "menghantarnya."
     ),
     # errors of the use cases (bot/domain/user_errors.py)
     "error.no_account": ('Tiada akaun sepadan dengan "{shown}".'),

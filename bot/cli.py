@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from blocks import admin as admin_text
+from blocks import terminal
 from bot.core import logs
 from bot.core.config import Settings, load_settings
 from bot.core.runtime import Runtime, build_runtime
@@ -65,7 +66,7 @@ def _preflight(settings: Settings) -> None:
     from bot.services.startup import check_slack
 
     identity = _run(settings, check_slack)
-    typer.echo(identity.line(), err=True)
+    typer.echo(terminal.connected(identity.team, identity.bot_name), err=True)
 
 
 @cli.command()
@@ -309,10 +310,9 @@ def autopilot(ctx: typer.Context) -> None:
 def forget(email: Annotated[str, typer.Argument(help="The person's email.")]) -> None:
     """Erase a person everywhere (an erasure request); their scores stay, anonymous."""
     from bot.services.privacy import forget as run_forget
-    from bot.services.privacy import forget_lines
 
     changed = _run(_settings(), lambda rt: run_forget(rt, email))
-    for line in forget_lines(email.strip().lower(), changed):
+    for line in terminal.forgot(email.strip().lower(), changed):
         typer.echo(line)
 
 
@@ -340,7 +340,7 @@ def webhooks_failed() -> None:
     """List the webhooks given up on after WEBHOOK_GIVE_UP."""
     from bot.services.webhooks import dead_letters
 
-    typer.echo(_run(_settings(), dead_letters))
+    typer.echo(terminal.dead_letters(_run(_settings(), dead_letters)))
 
 
 @webhooks_cli.command("retry")
@@ -350,7 +350,8 @@ def webhooks_retry(
     """Send a given-up webhook again (due at once)."""
     from bot.services.webhooks import retry_dead_letter
 
-    typer.echo(_run(_settings(), lambda rt: retry_dead_letter(rt, webhook_id)))
+    _run(_settings(), lambda rt: retry_dead_letter(rt, webhook_id))
+    typer.echo(terminal.webhook_due(webhook_id))
 
 
 @cli.command(context_settings=ADMIN_WORDS, options_metavar="set|show|reset …")

@@ -109,3 +109,14 @@ class AccountSummary:
     plan: str | None = None
     arr: float | None = None
     health: str | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A webhook given up on (`webhooks failed`)."""
+
+    id: int
+    type: str
+    created_at: datetime
+    attempts: int
+    last_error: str | None

@@ -93,13 +93,6 @@ async def drop_old_verbatims(rt: Runtime, now: datetime) -> int:
     return dropped
 
 
-def forget_lines(email: str, changed: dict[str, int]) -> list[str]:
-    """What `forget` prints: one line per kind of change."""
-    lines = [f"Forgot {email}; scores are kept, anonymous, for the figures."]
-    lines += [f"  {what}: {count}" for what, count in sorted(changed.items())]
-    return lines
-
-
 async def _person(session: Any, email: str) -> Person:
     typed = email.strip().lower()
     # the address `forget` left is no deliverable address, but names the person to redo it

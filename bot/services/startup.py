@@ -22,9 +22,6 @@ class Identity:
     bot_name: str
     bot_user_id: str
 
-    def line(self) -> str:
-        return f"Connected to Slack workspace {self.team} as @{self.bot_name}."
-
 
 async def check_slack(rt: Runtime) -> Identity:
     """`auth.test` the token (a refused token is a ConfigError), then warn about #voc."""

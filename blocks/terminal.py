@@ -1,0 +1,53 @@
+"""What the command line prints for a service's result: words from the message catalog.
+
+The terminal speaks English (the catalog's default); each function takes the result a
+service returned (bot/domain types) and gives the lines `python -m bot …` prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from blocks.catalog import t
+from bot.domain.records import DeadLetter
+
+
+def connected(team: str, bot_name: str) -> str:
+    """The line a long-running command prints once Slack accepted the token."""
+    return t(None, "cli.connected", team=team, bot=bot_name)
+
+
+def forgot(email: str, changed: Mapping[str, int]) -> list[str]:
+    """What `forget` prints: who was erased, then one line per kind of change."""
+    lines = [t(None, "cli.forgot", email=email)]
+    lines += [f"  {what}: {count}" for what, count in sorted(changed.items())]
+    return lines
+
+
+def dead_letters(dead: list[DeadLetter]) -> str:
+    """`webhooks failed`: the events given up on, one line each, and how to resend one."""
+    if not dead:
+        return t(None, "cli.webhooks.none")
+    head = t(
+        None, "cli.webhooks.head.one" if len(dead) == 1 else "cli.webhooks.head", count=len(dead)
+    )
+    lines = [head]
+    for event in dead:
+        lines.append(
+            t(
+                None,
+                "cli.webhooks.line",
+                id=event.id,
+                type=event.type,
+                created=f"{event.created_at:%Y-%m-%d %H:%M}",
+                attempts=event.attempts,
+                error=event.last_error,
+            )
+        )
+    lines.append(t(None, "cli.webhooks.retry_hint"))
+    return "\n".join(lines)
+
+
+def webhook_due(webhook_id: int) -> str:
+    """`webhooks retry ID` succeeded."""
+    return t(None, "cli.webhooks.due", id=webhook_id)
