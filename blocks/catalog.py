@@ -150,6 +150,28 @@ _EN: dict[str, str] = {
     "cli.webhooks.due": (
         "Webhook {id} is due again; the next scheduler pass (or run-due) sends it."
     ),
+    "cli.count.contact.one": "{count} contact",
+    "cli.count.contact": "{count} contacts",
+    "cli.count.account.one": "{count} account",
+    "cli.count.account": "{count} accounts",
+    "cli.import.problems.one": (
+        "Nothing was imported: {count} row has problems. Fix them and run the import again:"
+    ),
+    "cli.import.problems": (
+        "Nothing was imported: {count} rows have problems. Fix them and run the import again:"
+    ),
+    "cli.import.done": (
+        "Imported {contacts} ({contacts_new} new, {contacts_updated} updated) in {accounts} "
+        "({accounts_new} new, {accounts_updated} updated)."
+    ),
+    "cli.history.done.one": (
+        "Read {layout}. Imported {count} past answer; {already} were already here. "
+        "They count in trends and fatigue; nothing was sent."
+    ),
+    "cli.history.done": (
+        "Read {layout}. Imported {count} past answers; {already} were already here. "
+        "They count in trends and fatigue; nothing was sent."
+    ),
     # errors of the use cases (bot/domain/user_errors.py)
     "error.no_account": ('No account matches "{shown}".'),
     "error.no_account.near": ('No account matches "{shown}". Did you mean: {near}?'),
@@ -379,6 +401,28 @@ _MS: dict[str, str] = {
     "cli.webhooks.due": (
         "Webhook {id} perlu dihantar semula; laluan penjadual seterusnya (atau run-due) "
         "menghantarnya."
+    ),
+    "cli.count.contact.one": "{count} kenalan",
+    "cli.count.contact": "{count} kenalan",
+    "cli.count.account.one": "{count} akaun",
+    "cli.count.account": "{count} akaun",
+    "cli.import.problems.one": (
+        "Tiada apa-apa diimport: {count} baris bermasalah. Betulkan dan jalankan import semula:"
+    ),
+    "cli.import.problems": (
+        "Tiada apa-apa diimport: {count} baris bermasalah. Betulkan dan jalankan import semula:"
+    ),
+    "cli.import.done": (
+        "Diimport {contacts} ({contacts_new} baharu, {contacts_updated} dikemas kini) dalam "
+        "{accounts} ({accounts_new} baharu, {accounts_updated} dikemas kini)."
+    ),
+    "cli.history.done.one": (
+        "Dibaca {layout}. Diimport {count} jawapan lalu; {already} sudah ada. "
+        "Ia dikira dalam trend dan keletihan; tiada apa-apa dihantar."
+    ),
+    "cli.history.done": (
+        "Dibaca {layout}. Diimport {count} jawapan lalu; {already} sudah ada. "
+        "Ia dikira dalam trend dan keletihan; tiada apa-apa dihantar."
     ),
     # errors of the use cases (bot/domain/user_errors.py)
     "error.no_account": ('Tiada akaun sepadan dengan "{shown}".'),

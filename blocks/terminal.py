@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from blocks.catalog import t
+from bot.domain.imports import HistoryReport, ImportReport, RowError
 from bot.domain.records import DeadLetter
 
 
@@ -51,3 +52,37 @@ def dead_letters(dead: list[DeadLetter]) -> str:
 def webhook_due(webhook_id: int) -> str:
     """`webhooks retry ID` succeeded."""
     return t(None, "cli.webhooks.due", id=webhook_id)
+
+
+def _count(noun: str, count: int) -> str:
+    return t(None, f"cli.count.{noun}.one" if count == 1 else f"cli.count.{noun}", count=count)
+
+
+def _problems(errors: list[RowError]) -> str:
+    rows = len({error.line for error in errors})
+    key = "cli.import.problems.one" if rows == 1 else "cli.import.problems"
+    return "\n".join([t(None, key, count=rows), *(f"  {error}" for error in errors)])
+
+
+def import_report(report: ImportReport) -> str:
+    """`import contacts`: the counts, or every problem with its line."""
+    if report.errors:
+        return _problems(report.errors)
+    return t(
+        None,
+        "cli.import.done",
+        contacts=_count("contact", report.contacts_created + report.contacts_updated),
+        contacts_new=report.contacts_created,
+        contacts_updated=report.contacts_updated,
+        accounts=_count("account", report.accounts_created + report.accounts_updated),
+        accounts_new=report.accounts_created,
+        accounts_updated=report.accounts_updated,
+    )
+
+
+def history_report(report: HistoryReport) -> str:
+    """`import responses`: the layout read and the answers imported, or every problem."""
+    if report.errors:
+        return _problems(report.errors)
+    key = "cli.history.done.one" if report.imported == 1 else "cli.history.done"
+    return t(None, key, layout=report.layout, count=report.imported, already=report.already)

@@ -185,7 +185,6 @@ def import_contacts(
     from functools import partial
 
     from bot.services import roles
-    from bot.services.importer import format_report
     from bot.services.importer import import_contacts as run_import
 
     settings = _settings()
@@ -201,7 +200,7 @@ def import_contacts(
             external=partial(roles.is_external, rt) if settings.slack_bot_token else None,
         ),
     )
-    typer.echo(format_report(report), err=bool(report.errors))
+    typer.echo(terminal.import_report(report), err=bool(report.errors))
     if report.errors:
         raise typer.Exit(1)
 
@@ -216,7 +215,7 @@ def import_responses(
     settings = _settings()
     csv_text = _read_csv(file)
     report = _run(settings, lambda rt: run_import(db=rt.db, csv_text=csv_text))
-    typer.echo(report.summary(), err=bool(report.errors))
+    typer.echo(terminal.history_report(report), err=bool(report.errors))
     if report.errors:
         raise typer.Exit(1)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.domain.imports import RowError
 from bot.domain.names import (
     ACCOUNT_NAME_MAX,
     SEGMENTS,
@@ -46,15 +47,6 @@ _AMOUNT = re.compile(r"\$?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SLACK_CHANNEL = re.compile(r"[CG][A-Z0-9]{8,}")
 _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?")
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int  # physical line in the file; the header is line 1
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
 
 
 @dataclass

@@ -10,11 +10,11 @@ invitation, so importing the same file again changes nothing.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 
 from bot.domain import history_layouts
-from bot.domain.contacts_csv import RowError, read_records
+from bot.domain.contacts_csv import read_records
 from bot.domain.history_layouts import Answer, BadCell, Layout
+from bot.domain.imports import HistoryReport, RowError
 from bot.domain.scales import category
 from bot.domain.vocabulary import SurveyKind, Trigger
 from storage import history
@@ -22,28 +22,6 @@ from storage.db import Database
 
 # SurveyMonkey puts a second header row under the questions
 _SUBHEADER = {"response", "open-ended response"}
-
-
-@dataclass
-class HistoryReport:
-    layout: str = ""
-    imported: int = 0
-    already: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    def summary(self) -> str:
-        if self.errors:
-            lines = len({error.line for error in self.errors})
-            head = (
-                f"Nothing was imported: {lines} row{'s' * (lines != 1)} "
-                f"{'has' if lines == 1 else 'have'} problems. Fix them and run the import again:"
-            )
-            return "\n".join([head, *(f"  {error}" for error in self.errors)])
-        return (
-            f"Read {self.layout}. Imported {self.imported} past answer"
-            f"{'s' * (self.imported != 1)}; {self.already} were already here. "
-            "They count in trends and fatigue; nothing was sent."
-        )
 
 
 async def import_responses(*, db: Database, csv_text: str) -> HistoryReport:

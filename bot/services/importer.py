@@ -7,7 +7,6 @@ Slack about the CSMs and writes the rows.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,18 +18,10 @@ from bot.domain.contacts_csv import (
     external_csm_error,
     parse,
 )
+from bot.domain.imports import ImportReport
 from bot.services import transactional
 from storage import accounts
 from storage.db import Database
-
-
-@dataclass
-class ImportReport:
-    accounts_created: int = 0
-    accounts_updated: int = 0
-    contacts_created: int = 0
-    contacts_updated: int = 0
-    errors: list[RowError] = field(default_factory=list)
 
 
 async def import_contacts(
@@ -61,27 +52,6 @@ async def import_contacts(
                 session, contact_ids=contact_ids, days=milestone_days, now=now
             )
         return report
-
-
-def format_report(report: ImportReport) -> str:
-    """What the CLI prints: the counts, or every problem with its line."""
-    if report.errors:
-        bad = len({error.line for error in report.errors})
-        verb = "has" if bad == 1 else "have"
-        head = f"Nothing was imported: {_plural(bad, 'row')} {verb} problems. "
-        head += "Fix them and run the import again:"
-        return "\n".join([head, *(f"  {error}" for error in report.errors)])
-    contacts = report.contacts_created + report.contacts_updated
-    accounts_total = report.accounts_created + report.accounts_updated
-    return (
-        f"Imported {_plural(contacts, 'contact')} ({report.contacts_created} new, "
-        f"{report.contacts_updated} updated) in {_plural(accounts_total, 'account')} "
-        f"({report.accounts_created} new, {report.accounts_updated} updated)."
-    )
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 async def _external_csms(
