@@ -141,6 +141,7 @@ _EN: dict[str, str] = {
     "cli.connected": "Connected to Slack workspace {team} as @{bot}.",
     "cli.forgot": "Forgot {email}; scores are kept, anonymous, for the figures.",
     "cli.webhooks.none": "No webhook was given up on.",
+    "cli.audit.none": "No admin actions recorded yet.",
     "cli.webhooks.head.one": "{count} webhook given up on:",
     "cli.webhooks.head": "{count} webhooks given up on:",
     "cli.webhooks.line": (
@@ -392,6 +393,7 @@ _MS: dict[str, str] = {
     "cli.connected": "Disambungkan ke ruang kerja Slack {team} sebagai @{bot}.",
     "cli.forgot": "{email} telah dilupakan; skor disimpan, tanpa nama, untuk angka.",
     "cli.webhooks.none": "Tiada webhook yang ditinggalkan.",
+    "cli.audit.none": "Belum ada tindakan admin direkodkan.",
     "cli.webhooks.head.one": "{count} webhook ditinggalkan:",
     "cli.webhooks.head": "{count} webhook ditinggalkan:",
     "cli.webhooks.line": (

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from blocks.catalog import t
 from bot.domain.imports import HistoryReport, ImportReport, RowError
-from bot.domain.records import DeadLetter
+from bot.domain.records import AuditLine, DeadLetter
 
 
 def connected(team: str, bot_name: str) -> str:
@@ -86,3 +86,13 @@ def history_report(report: HistoryReport) -> str:
         return _problems(report.errors)
     key = "cli.history.done.one" if report.imported == 1 else "cli.history.done"
     return t(None, key, layout=report.layout, count=report.imported, already=report.already)
+
+
+def audit_lines(entries: list[AuditLine]) -> list[str]:
+    """`audit`: one line per entry: when (UTC), who, what, and the detail."""
+    if not entries:
+        return [t(None, "cli.audit.none")]
+    return [
+        f"{e.at:%Y-%m-%d %H:%M} UTC  {e.actor:<12} {e.action:<16} {e.detail or ''}".rstrip()
+        for e in entries
+    ]

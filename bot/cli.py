@@ -328,9 +328,9 @@ def audit(
     limit: Annotated[int, typer.Option(help="How many of the latest entries.")] = 200,
 ) -> None:
     """List admin actions (send, ship, forget, export contact): when, who, what."""
-    from bot.services.audit import audit_lines, latest
+    from bot.services.audit import latest
 
-    for line in audit_lines(_run(_settings(), lambda rt: latest(rt, limit))):
+    for line in terminal.audit_lines(_run(_settings(), lambda rt: latest(rt, limit))):
         typer.echo(line)
 
 

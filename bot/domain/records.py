@@ -120,3 +120,13 @@ class DeadLetter:
     created_at: datetime
     attempts: int
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One admin action of the audit log (`audit`): when, who, what, and a detail."""
+
+    at: datetime
+    actor: str
+    action: str
+    detail: str | None
