@@ -11,6 +11,7 @@ from bot.domain import eligibility
 from bot.domain.admin_commands import SendRequest, survey_kind
 from bot.domain.admin_commands import segment as segment_of
 from bot.domain.admin_results import CampaignReport, Unreachable
+from bot.domain.campaigns import audience_record
 from bot.domain.names import InvalidEmail, name_key, parse_email
 from bot.domain.send_windows import next_relationship_slot
 from bot.domain.user_errors import NoContacts, NoContactsInAccount, NotAnEmail
@@ -51,7 +52,11 @@ async def start_relationship_campaign(
     targets = await _targets(rt, segment=segment, account=account, email=email)
     report = CampaignReport(email_on=email_survey.enabled(rt.settings))
     report.campaign_id = await campaigns.new_campaign(
-        rt, kind=survey, audience=_audience(segment, account, email), by=None, now=now
+        rt,
+        kind=survey,
+        audience=audience_record(segment_of(segment) if segment else None, account, email),
+        by=None,
+        now=now,
     )
     directory = reach.Directory(rt)
     async with rt.db.session() as session:
@@ -112,15 +117,6 @@ async def send(rt: Runtime, request: SendRequest, *, by: str, now: datetime) -> 
     )
     await audit.record(rt, actor=by, action="send", now=now, detail=request.detail())
     return report
-
-
-def _audience(segment: str | None, account: str | None, email: str | None) -> str:
-    """Whom a `send` asked, as `campaigns` shows it (an email is never shown)."""
-    if email:
-        return "one contact"
-    if account:
-        return f"account {account.strip()}"
-    return f"segment {segment_of(segment)}" if segment else "everyone"
 
 
 async def _targets(
