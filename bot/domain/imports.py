@@ -37,3 +37,22 @@ class HistoryReport:
     imported: int = 0
     already: int = 0
     errors: list[RowError] = field(default_factory=list)
+
+
+# the problems of a past-responses file as a whole (a cell's own: history_layouts.BadCell)
+
+
+def empty_file() -> RowError:
+    return RowError(1, "the file is empty")
+
+
+def unknown_header(line: int, supported: str) -> RowError:
+    return RowError(line, f"this header is not one I know; use {supported}")
+
+
+def header_only() -> RowError:
+    return RowError(2, "the file has only a header; add one answer per line")
+
+
+def unknown_email(line: int, email: str) -> RowError:
+    return RowError(line, f"no contact has the email {email}; import contacts first")
