@@ -141,6 +141,9 @@ _EN: dict[str, str] = {
     "cli.connected": "Connected to Slack workspace {team} as @{bot}.",
     "cli.forgot": "Forgot {email}; scores are kept, anonymous, for the figures.",
     "cli.webhooks.none": "No webhook was given up on.",
+    "cli.forgot.redrawn": "#voc cards (updated in Slack)",
+    "cli.forgot.refused": "#voc cards Slack did not update (run `forget {again}` again)",
+    "cli.forgot.wal_kept": "SQLite write-ahead log not emptied (another process was reading)",
     "cli.audit.none": "No admin actions recorded yet.",
     "cli.webhooks.head.one": "{count} webhook given up on:",
     "cli.webhooks.head": "{count} webhooks given up on:",
@@ -393,6 +396,11 @@ _MS: dict[str, str] = {
     "cli.connected": "Disambungkan ke ruang kerja Slack {team} sebagai @{bot}.",
     "cli.forgot": "{email} telah dilupakan; skor disimpan, tanpa nama, untuk angka.",
     "cli.webhooks.none": "Tiada webhook yang ditinggalkan.",
+    "cli.forgot.redrawn": "kad #voc (dikemas kini dalam Slack)",
+    "cli.forgot.refused": (
+        "kad #voc yang tidak dikemas kini oleh Slack (jalankan `forget {again}` sekali lagi)"
+    ),
+    "cli.forgot.wal_kept": "Log write-ahead SQLite tidak dikosongkan (proses lain sedang membaca)",
     "cli.audit.none": "Belum ada tindakan admin direkodkan.",
     "cli.webhooks.head.one": "{count} webhook ditinggalkan:",
     "cli.webhooks.head": "{count} webhook ditinggalkan:",

@@ -6,11 +6,9 @@ service returned (bot/domain types) and gives the lines `python -m bot …` prin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from blocks.catalog import t
 from bot.domain.imports import HistoryReport, ImportReport, RowError
-from bot.domain.records import AuditLine, DeadLetter
+from bot.domain.records import AuditLine, DeadLetter, Forgotten
 
 
 def connected(team: str, bot_name: str) -> str:
@@ -18,8 +16,15 @@ def connected(team: str, bot_name: str) -> str:
     return t(None, "cli.connected", team=team, bot=bot_name)
 
 
-def forgot(email: str, changed: Mapping[str, int]) -> list[str]:
+def forgot(email: str, report: Forgotten) -> list[str]:
     """What `forget` prints: who was erased, then one line per kind of change."""
+    changed = dict(report.changed)
+    if report.cards_redrawn:
+        changed[t(None, "cli.forgot.redrawn")] = report.cards_redrawn
+    if report.cards_refused:
+        changed[t(None, "cli.forgot.refused", again=report.again)] = report.cards_refused
+    if report.wal_kept:
+        changed[t(None, "cli.forgot.wal_kept")] = 1
     lines = [t(None, "cli.forgot", email=email)]
     lines += [f"  {what}: {count}" for what, count in sorted(changed.items())]
     return lines

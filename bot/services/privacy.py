@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from bot.core.runtime import Runtime
 from bot.domain.names import parse_email
-from bot.domain.records import Person
+from bot.domain.records import Forgotten, Person
 from bot.domain.user_errors import NoContactWithEmail
 from bot.services import cases
 from bot.services.audit import CLI, record_in
@@ -27,7 +27,7 @@ from storage import erasure, privacy
 log = logging.getLogger(__name__)
 
 
-async def forget(rt: Runtime, email: str, *, actor: str = CLI) -> dict[str, int]:
+async def forget(rt: Runtime, email: str, *, actor: str = CLI) -> Forgotten:
     """Erase the person with this email everywhere; what changed, per table.
 
     Forgetting the address `forget` left (`erased-<id>@erased.invalid`) again is harmless
@@ -42,16 +42,13 @@ async def forget(rt: Runtime, email: str, *, actor: str = CLI) -> dict[str, int]
             session, actor=actor, action="forget", now=now, detail=f"contact {person.contact_id}"
         )
     redrawn = await _redraw(rt, cards, now)
-    if redrawn:
-        changed["#voc cards (updated in Slack)"] = redrawn
-    if redrawn < len(cards):
-        again = erasure.erased_address(person.contact_id)
-        changed[f"#voc cards Slack did not update (run `forget {again}` again)"] = (
-            len(cards) - redrawn
-        )
-    if not await erasure.empty_sqlite_log(rt.db.engine):
-        changed["SQLite write-ahead log not emptied (another process was reading)"] = 1
-    return changed
+    return Forgotten(
+        changed=changed,
+        cards_redrawn=redrawn,
+        cards_refused=len(cards) - redrawn,
+        again=erasure.erased_address(person.contact_id) if redrawn < len(cards) else "",
+        wal_kept=not await erasure.empty_sqlite_log(rt.db.engine),
+    )
 
 
 async def _redraw(rt: Runtime, case_ids: Collection[int], now: datetime) -> int:
