@@ -206,7 +206,7 @@ class SlackRefusedForNow(TryLater):
 class SlackDidNotSay(TryLater):
     """`auth.test` or `users.info` did not answer; `who` is "us" or "them"."""
 
-    key = "error.slack_who"
+    key = "error.slack_who.us"
 
     def __init__(self, *, who: str) -> None:
         super().__init__()
