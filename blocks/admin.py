@@ -119,6 +119,13 @@ def autopilot_changed(changed: AutopilotChanged) -> str:
     return f"Autopilot #{changed.autopilot_id} is {changed.status}{held * bool(skipped)}."
 
 
+def _audience(view: CampaignView) -> str:
+    if view.every_days is None:
+        return view.audience
+    whom = f"segment {view.segment}" if view.segment else "everyone"
+    return f"autopilot every {view.every_days}d, {whom}"
+
+
 def campaign_line(view: CampaignView) -> str:
     f = view.figures
     waiting = "none waiting"
@@ -130,7 +137,7 @@ def campaign_line(view: CampaignView) -> str:
     skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(f.skipped.items()))
     state = f" ({view.status})" if view.status else ""
     return (
-        f"{view.id}  {view.kind.upper()} {view.audience}{state}, created "
+        f"{view.id}  {view.kind.upper()} {_audience(view)}{state}, created "
         f"{view.created:%Y-%m-%d %H:%M} UTC: {f.created} invitations, {waiting}, "
         f"{f.sent} sent, {f.answered} answered"
         + (f", {f.failed} failed" if f.failed else "")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from blocks import web_catalog
+from bot.domain import errors
 
 DEFAULT_LOCALE = "en"
 
@@ -134,6 +137,116 @@ _EN: dict[str, str] = {
         "The customer's details were erased at their request: name, email and comment. "
         "The {kind} score stays, anonymous, in the figures; the follow-up can still be logged."
     ),
+    # what the command line prints (blocks/terminal.py)
+    "cli.connected": "Connected to Slack workspace {team} as @{bot}.",
+    "cli.forgot": "Forgot {email}; scores are kept, anonymous, for the figures.",
+    "cli.webhooks.none": "No webhook was given up on.",
+    "cli.forgot.redrawn": "#voc cards (updated in Slack)",
+    "cli.forgot.refused": "#voc cards Slack did not update (run `forget {again}` again)",
+    "cli.forgot.wal_kept": "SQLite write-ahead log not emptied (another process was reading)",
+    "cli.audit.none": "No admin actions recorded yet.",
+    "cli.webhooks.head.one": "{count} webhook given up on:",
+    "cli.webhooks.head": "{count} webhooks given up on:",
+    "cli.webhooks.line": (
+        "  {id}  {type}  created {created} UTC  {attempts} attempts  last error: {error}"
+    ),
+    "cli.webhooks.retry_hint": "Send one again: python -m bot webhooks retry ID",
+    "cli.webhooks.due": (
+        "Webhook {id} is due again; the next scheduler pass (or run-due) sends it."
+    ),
+    "cli.count.contact.one": "{count} contact",
+    "cli.count.contact": "{count} contacts",
+    "cli.count.account.one": "{count} account",
+    "cli.count.account": "{count} accounts",
+    "cli.import.problems.one": (
+        "Nothing was imported: {count} row has problems. Fix them and run the import again:"
+    ),
+    "cli.import.problems": (
+        "Nothing was imported: {count} rows have problems. Fix them and run the import again:"
+    ),
+    "cli.import.done": (
+        "Imported {contacts} ({contacts_new} new, {contacts_updated} updated) in {accounts} "
+        "({accounts_new} new, {accounts_updated} updated)."
+    ),
+    "cli.history.done.one": (
+        "Read {layout}. Imported {count} past answer; {already} were already here. "
+        "They count in trends and fatigue; nothing was sent."
+    ),
+    "cli.history.done": (
+        "Read {layout}. Imported {count} past answers; {already} were already here. "
+        "They count in trends and fatigue; nothing was sent."
+    ),
+    # errors of the use cases (bot/domain/user_errors.py)
+    "error.no_account": ('No account matches "{shown}".'),
+    "error.no_account.near": ('No account matches "{shown}". Did you mean: {near}?'),
+    "error.several_accounts": (
+        '"{shown}" matches several accounts: {names}. Type more of the name.'
+    ),
+    "error.several_accounts.more": (
+        '"{shown}" matches several accounts: {names} and {more} more. Type more of the name.'
+    ),
+    "error.account_gone": "That account no longer exists. Nothing was saved.",
+    "error.insight_gone": "That insight no longer exists.",
+    "error.not_a_theme": "Not a theme: {unknown}.",
+    "error.feature_unnamed": "Name the feature with letters or digits, e.g. #feature:SSO.",
+    "error.speaker_not_email": (
+        '"{shown}" is not an email address ({why}). Write it like `/voc ana@acme.com: '
+        "wants SSO #feature`, or log for the account by its name."
+    ),
+    "error.no_speaker_with_email": (
+        'No contact has the email "{shown}". Import it first, or log for the account by its name.'
+    ),
+    "error.no_contact_with_email": "No contact has the email {address}. Check the spelling.",
+    "error.not_an_email": (
+        '"{text}" is not an email address ({why}); write it like ana@example.com'
+    ),
+    "error.no_contacts_in_account": (
+        'No contacts in an account named "{account}". Accounts: {names}.'
+    ),
+    "error.no_contacts_in_account.none": (
+        'No contacts in an account named "{account}". Accounts: none yet.'
+    ),
+    "error.no_contacts": "No contacts. Import them first: vocbot import contacts FILE.csv",
+    "error.no_contacts.email": (
+        "No contacts with email {email}. Import them first: vocbot import contacts FILE.csv"
+    ),
+    "error.no_contacts.segment": (
+        "No contacts in segment {segment}. Import them first: vocbot import contacts FILE.csv"
+    ),
+    "error.account_unnamed": "Say which account: `/voc account Acme`.",
+    "error.case_gone": "This follow-up no longer exists.",
+    "error.bad_follow_up": "{problems}",
+    "error.feature_unsaid": "Say which feature: `/voc ship SSO`. `/voc requests` lists them.",
+    "error.no_request": ('No feature request is named "{shown}". `/voc requests` lists them.'),
+    "error.several_requests": ('"{shown}" matches several requests: {names}. Type the full name.'),
+    "error.already_shipped": (
+        "*{shown}* is already shipped; nothing to plan. `/voc requests` lists open ones."
+    ),
+    "error.not_a_button": "That answer is not one of the buttons. Tap Yes or Not quite.",
+    "error.not_a_link": (
+        '"{shown}" is not a link. Write it like `/voc ship SSO https://docs.example.com/sso`.'
+    ),
+    "error.no_digest_channel": "Set DIGEST_CHANNEL (or VOC_CHANNEL) to the channel id to post to.",
+    "error.export_format": "Unknown format {format}: use --format csv or --format jsonl.",
+    "error.no_dead_letter": (
+        "No given-up webhook has id {webhook_id}: `python -m bot webhooks failed` lists them."
+    ),
+    "error.event_no_contact": "no contact with email {email}; import it first",
+    "error.event_no_account": (
+        "no account with CRM id or name {reference}; import its contacts first"
+    ),
+    "error.bot_refused": (
+        "Slack refused the bot ({code}): check SLACK_BOT_TOKEN and the scopes users:read, "
+        "users:read.email, channels:read and groups:read in manifest.json"
+    ),
+    "error.token_refused": (
+        "SLACK_BOT_TOKEN was refused by Slack ({code}): copy the Bot User OAuth Token "
+        "from the app's OAuth & Permissions page again"
+    ),
+    "error.slack_unreachable": "Slack could not be reached ({cause}): send the event again later",
+    "error.slack_transient": "{reason}: send the event again later",
+    "error.slack_who.us": "Slack did not answer who we are; try again in a minute.",
+    "error.slack_who.them": "Slack did not say who this is; try again in a minute.",
 }
 
 _MS: dict[str, str] = {
@@ -279,6 +392,133 @@ _MS: dict[str, str] = {
         "Butiran pelanggan ini telah dipadam atas permintaan mereka: nama, e-mel dan komen. "
         "Skor {kind} kekal tanpa nama dalam angka; susulan masih boleh direkodkan."
     ),
+    # what the command line prints (blocks/terminal.py)
+    "cli.connected": "Disambungkan ke ruang kerja Slack {team} sebagai @{bot}.",
+    "cli.forgot": "{email} telah dilupakan; skor disimpan, tanpa nama, untuk angka.",
+    "cli.webhooks.none": "Tiada webhook yang ditinggalkan.",
+    "cli.forgot.redrawn": "kad #voc (dikemas kini dalam Slack)",
+    "cli.forgot.refused": (
+        "kad #voc yang tidak dikemas kini oleh Slack (jalankan `forget {again}` sekali lagi)"
+    ),
+    "cli.forgot.wal_kept": "Log write-ahead SQLite tidak dikosongkan (proses lain sedang membaca)",
+    "cli.audit.none": "Belum ada tindakan admin direkodkan.",
+    "cli.webhooks.head.one": "{count} webhook ditinggalkan:",
+    "cli.webhooks.head": "{count} webhook ditinggalkan:",
+    "cli.webhooks.line": (
+        "  {id}  {type}  dicipta {created} UTC  {attempts} cubaan  ralat terakhir: {error}"
+    ),
+    "cli.webhooks.retry_hint": "Hantar semula satu: python -m bot webhooks retry ID",
+    "cli.webhooks.due": (
+        "Webhook {id} perlu dihantar semula; laluan penjadual seterusnya (atau run-due) "
+        "menghantarnya."
+    ),
+    "cli.count.contact.one": "{count} kenalan",
+    "cli.count.contact": "{count} kenalan",
+    "cli.count.account.one": "{count} akaun",
+    "cli.count.account": "{count} akaun",
+    "cli.import.problems.one": (
+        "Tiada apa-apa diimport: {count} baris bermasalah. Betulkan dan jalankan import semula:"
+    ),
+    "cli.import.problems": (
+        "Tiada apa-apa diimport: {count} baris bermasalah. Betulkan dan jalankan import semula:"
+    ),
+    "cli.import.done": (
+        "Diimport {contacts} ({contacts_new} baharu, {contacts_updated} dikemas kini) dalam "
+        "{accounts} ({accounts_new} baharu, {accounts_updated} dikemas kini)."
+    ),
+    "cli.history.done.one": (
+        "Dibaca {layout}. Diimport {count} jawapan lalu; {already} sudah ada. "
+        "Ia dikira dalam trend dan keletihan; tiada apa-apa dihantar."
+    ),
+    "cli.history.done": (
+        "Dibaca {layout}. Diimport {count} jawapan lalu; {already} sudah ada. "
+        "Ia dikira dalam trend dan keletihan; tiada apa-apa dihantar."
+    ),
+    # errors of the use cases (bot/domain/user_errors.py)
+    "error.no_account": ('Tiada akaun sepadan dengan "{shown}".'),
+    "error.no_account.near": ('Tiada akaun sepadan dengan "{shown}". Maksud anda: {near}?'),
+    "error.several_accounts": (
+        '"{shown}" sepadan dengan beberapa akaun: {names}. Taip lebih banyak daripada nama itu.'
+    ),
+    "error.several_accounts.more": (
+        '"{shown}" sepadan dengan beberapa akaun: {names} dan {more} lagi. Taip lebih '
+        "banyak daripada nama itu."
+    ),
+    "error.account_gone": "Akaun itu sudah tiada. Tiada apa-apa yang disimpan.",
+    "error.insight_gone": "Pandangan itu sudah tiada.",
+    "error.not_a_theme": "Bukan tema: {unknown}.",
+    "error.feature_unnamed": "Namakan ciri itu dengan huruf atau angka, cth. #feature:SSO.",
+    "error.speaker_not_email": (
+        '"{shown}" bukan alamat e-mel ({why}). Tulis seperti `/voc ana@acme.com: wants '
+        "SSO #feature`, atau log untuk akaun itu mengikut namanya."
+    ),
+    "error.no_speaker_with_email": (
+        'Tiada kenalan dengan e-mel "{shown}". Import dahulu, atau log untuk akaun itu '
+        "mengikut namanya."
+    ),
+    "error.no_contact_with_email": "Tiada kenalan dengan e-mel {address}. Semak ejaannya.",
+    "error.not_an_email": ('"{text}" bukan alamat e-mel ({why}); tulis seperti ana@example.com'),
+    "error.no_contacts_in_account": (
+        'Tiada kenalan dalam akaun bernama "{account}". Akaun: {names}.'
+    ),
+    "error.no_contacts_in_account.none": (
+        'Tiada kenalan dalam akaun bernama "{account}". Akaun: belum ada.'
+    ),
+    "error.no_contacts": "Tiada kenalan. Import dahulu: vocbot import contacts FILE.csv",
+    "error.no_contacts.email": (
+        "Tiada kenalan dengan e-mel {email}. Import dahulu: vocbot import contacts FILE.csv"
+    ),
+    "error.no_contacts.segment": (
+        "Tiada kenalan dalam segmen {segment}. Import dahulu: vocbot import contacts FILE.csv"
+    ),
+    "error.account_unnamed": "Nyatakan akaun mana: `/voc account Acme`.",
+    "error.case_gone": "Susulan ini sudah tiada.",
+    "error.bad_follow_up": "{problems}",
+    "error.feature_unsaid": (
+        "Nyatakan ciri mana: `/voc ship SSO`. `/voc requests` menyenaraikannya."
+    ),
+    "error.no_request": (
+        'Tiada permintaan ciri bernama "{shown}". `/voc requests` menyenaraikannya.'
+    ),
+    "error.several_requests": (
+        '"{shown}" sepadan dengan beberapa permintaan: {names}. Taip nama penuh.'
+    ),
+    "error.already_shipped": (
+        "*{shown}* sudah dilancarkan; tiada apa untuk dirancang. `/voc requests` "
+        "menyenaraikan yang terbuka."
+    ),
+    "error.not_a_button": "Jawapan itu bukan salah satu butang. Ketik Ya atau Belum sepenuhnya.",
+    "error.not_a_link": (
+        '"{shown}" bukan pautan. Tulis seperti `/voc ship SSO https://docs.example.com/sso`.'
+    ),
+    "error.no_digest_channel": (
+        "Tetapkan DIGEST_CHANNEL (atau VOC_CHANNEL) kepada id saluran untuk dihantar."
+    ),
+    "error.export_format": (
+        "Format {format} tidak dikenali: gunakan --format csv atau --format jsonl."
+    ),
+    "error.no_dead_letter": (
+        "Tiada webhook yang ditinggalkan dengan id {webhook_id}: `python -m bot webhooks "
+        "failed` menyenaraikannya."
+    ),
+    "error.event_no_contact": "tiada kenalan dengan e-mel {email}; import dahulu",
+    "error.event_no_account": (
+        "tiada akaun dengan id CRM atau nama {reference}; import kenalannya dahulu"
+    ),
+    "error.bot_refused": (
+        "Slack menolak bot ({code}): semak SLACK_BOT_TOKEN dan skop users:read, "
+        "users:read.email, channels:read dan groups:read dalam manifest.json"
+    ),
+    "error.token_refused": (
+        "SLACK_BOT_TOKEN ditolak oleh Slack ({code}): salin semula Bot User OAuth Token "
+        "dari halaman OAuth & Permissions aplikasi"
+    ),
+    "error.slack_unreachable": (
+        "Slack tidak dapat dihubungi ({cause}): hantar acara itu lagi kemudian"
+    ),
+    "error.slack_transient": "{reason}: hantar acara itu lagi kemudian",
+    "error.slack_who.us": "Slack tidak menjawab siapa kami; cuba lagi dalam seminit.",
+    "error.slack_who.them": "Slack tidak menyatakan siapa ini; cuba lagi dalam seminit.",
 }
 
 _EN.update(web_catalog.EN)  # the survey email and page (blocks/web_catalog.py)
@@ -315,3 +555,10 @@ def question_template(locale: str | None, kind: str, trigger: str) -> str:
 def has_own_question(kind: str, trigger: str) -> bool:
     """Whether this trigger asks its own question (e.g. after a ticket), not the kind's."""
     return f"question.{kind}.{trigger}" in _EN
+
+
+def _told(locale: str | None, key: str, facts: Mapping[str, object]) -> str:
+    return t(locale, key, **facts)
+
+
+errors.use_words(_told)  # a domain error's sentence comes from here (bot/domain/errors.py)

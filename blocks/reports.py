@@ -17,7 +17,15 @@ from blocks.feedback import SECTION_MAX, fit, fit_quote
 from blocks.ids import VocId
 from blocks.text import escape, shorten
 from bot.domain.figures import RequestRank, ThemeCount
-from bot.domain.reports import Event, NpsReport, ShipReport, ThemesReport, Timeline
+from bot.domain.reports import (
+    CaseFacts,
+    Event,
+    NpsReport,
+    ScoreFacts,
+    ShipReport,
+    ThemesReport,
+    Timeline,
+)
 
 MESSAGE_BLOCKS_MAX = 50
 TEXT_MAX = 3000  # the notification text of an answer (Slack refuses updates past 4,000)
@@ -124,17 +132,36 @@ def requests_blocks(ranked: list[RequestRank]) -> list[Block]:
 def nps_blocks(report: NpsReport) -> list[Block]:
     current, previous = report.current, report.previous
     if current.nps is None:
-        text = f"No NPS answers in the last 90 days for {fit(report.scope, 200)}."
+        text = f"No NPS answers in the last 90 days for {fit(_scope(report), 200)}."
         return [SectionBlock(text=MarkdownTextObject(text=text))]
     change = ""
     if previous.nps is not None:
         change = f" ({current.nps - previous.nps:+.0f} against the 90 days before)"
     text = (
-        f"*NPS for {fit(report.scope, 200)}, last 90 days: {current.nps:+.0f}*{change}\n"
+        f"*NPS for {fit(_scope(report), 200)}, last 90 days: {current.nps:+.0f}*{change}\n"
         f"{current.total} answers: {current.promoters} promoters · {current.passives} passives"
         f" · {current.detractors} detractors"
     )
     return [SectionBlock(text=MarkdownTextObject(text=text))]
+
+
+def _scope(report: NpsReport) -> str:
+    if report.account is not None:
+        return report.account
+    return f"segment {report.segment}" if report.segment else "all accounts"
+
+
+def event_summary(event: Event) -> str:
+    """One line of the account timeline, plain text (escaped by the caller)."""
+    facts = event.facts
+    if isinstance(facts, ScoreFacts):
+        return f"{facts.kind.upper()} {facts.score} ({facts.category}) from {facts.who}"
+    if isinstance(facts, CaseFacts):
+        outcome = facts.outcome
+        state = f"outcome: {outcome.replace('_', ' ')}" if outcome else "no outcome yet"
+        return f"Follow-up on {facts.kind.upper()} {facts.score} ({state})"
+    what = "survey comment" if facts.survey_comment else f"{facts.type} via {facts.source}"
+    return what + f" · themes: {', '.join(facts.themes) or 'none'}"
 
 
 def ship_blocks(report: ShipReport) -> list[Block]:
@@ -152,7 +179,7 @@ def ship_blocks(report: ShipReport) -> list[Block]:
 def _event(event: Event, now: datetime) -> Block:
     when = event.at.strftime("%d %b %Y")
     who = f" · <@{event.person}>" if event.person else ""
-    head = f"{_ICONS.get(event.kind, '•')} *{when}* · {fit(event.summary, 300)}{who}"
+    head = f"{_ICONS.get(event.kind, '•')} *{when}* · {fit(event_summary(event), 300)}{who}"
     text = head
     if event.detail and event.detail.strip():
         text += "\n" + fit_quote(event.detail, SECTION_MAX - len(head) - 1)

@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from blocks import admin as admin_text
+from blocks import terminal
 from bot.core import logs
 from bot.core.config import Settings, load_settings
 from bot.core.runtime import Runtime, build_runtime
@@ -65,7 +66,7 @@ def _preflight(settings: Settings) -> None:
     from bot.services.startup import check_slack
 
     identity = _run(settings, check_slack)
-    typer.echo(identity.line(), err=True)
+    typer.echo(terminal.connected(identity.team, identity.bot_name), err=True)
 
 
 @cli.command()
@@ -184,7 +185,6 @@ def import_contacts(
     from functools import partial
 
     from bot.services import roles
-    from bot.services.importer import format_report
     from bot.services.importer import import_contacts as run_import
 
     settings = _settings()
@@ -200,7 +200,7 @@ def import_contacts(
             external=partial(roles.is_external, rt) if settings.slack_bot_token else None,
         ),
     )
-    typer.echo(format_report(report), err=bool(report.errors))
+    typer.echo(terminal.import_report(report), err=bool(report.errors))
     if report.errors:
         raise typer.Exit(1)
 
@@ -215,7 +215,7 @@ def import_responses(
     settings = _settings()
     csv_text = _read_csv(file)
     report = _run(settings, lambda rt: run_import(db=rt.db, csv_text=csv_text))
-    typer.echo(report.summary(), err=bool(report.errors))
+    typer.echo(terminal.history_report(report), err=bool(report.errors))
     if report.errors:
         raise typer.Exit(1)
 
@@ -309,10 +309,9 @@ def autopilot(ctx: typer.Context) -> None:
 def forget(email: Annotated[str, typer.Argument(help="The person's email.")]) -> None:
     """Erase a person everywhere (an erasure request); their scores stay, anonymous."""
     from bot.services.privacy import forget as run_forget
-    from bot.services.privacy import forget_lines
 
     changed = _run(_settings(), lambda rt: run_forget(rt, email))
-    for line in forget_lines(email.strip().lower(), changed):
+    for line in terminal.forgot(email.strip().lower(), changed):
         typer.echo(line)
 
 
@@ -329,9 +328,9 @@ def audit(
     limit: Annotated[int, typer.Option(help="How many of the latest entries.")] = 200,
 ) -> None:
     """List admin actions (send, ship, forget, export contact): when, who, what."""
-    from bot.services.audit import audit_lines, latest
+    from bot.services.audit import latest
 
-    for line in audit_lines(_run(_settings(), lambda rt: latest(rt, limit))):
+    for line in terminal.audit_lines(_run(_settings(), lambda rt: latest(rt, limit))):
         typer.echo(line)
 
 
@@ -340,7 +339,7 @@ def webhooks_failed() -> None:
     """List the webhooks given up on after WEBHOOK_GIVE_UP."""
     from bot.services.webhooks import dead_letters
 
-    typer.echo(_run(_settings(), dead_letters))
+    typer.echo(terminal.dead_letters(_run(_settings(), dead_letters)))
 
 
 @webhooks_cli.command("retry")
@@ -350,7 +349,8 @@ def webhooks_retry(
     """Send a given-up webhook again (due at once)."""
     from bot.services.webhooks import retry_dead_letter
 
-    typer.echo(_run(_settings(), lambda rt: retry_dead_letter(rt, webhook_id)))
+    _run(_settings(), lambda rt: retry_dead_letter(rt, webhook_id))
+    typer.echo(terminal.webhook_due(webhook_id))
 
 
 @cli.command(context_settings=ADMIN_WORDS, options_metavar="set|show|reset …")

@@ -28,6 +28,7 @@ import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
 
+from blocks import terminal
 from blocks.admin import send_summary
 from blocks.ids import ActionId, BlockId
 from bot.app import build_web_app
@@ -47,7 +48,7 @@ from bot.devkit.payloads import (
 from bot.devkit.render import render_blocks, render_view
 from bot.scheduler import drain
 from bot.services.history import import_responses
-from bot.services.importer import format_report, import_contacts
+from bot.services.importer import import_contacts
 from bot.services.surveys import start_relationship_campaign
 
 START = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # a Tuesday morning
@@ -458,7 +459,7 @@ async def play(demo: Demo) -> None:
     csv_path = demo.workdir / "contacts.csv"
     csv_path.write_text(contacts_csv(demo.people))
     report = await import_contacts(db=rt.db, csv_text=csv_path.read_text(), now=clock())
-    say(f"$ python -m bot import contacts {csv_path.name}\n{format_report(report)}")
+    say(f"$ python -m bot import contacts {csv_path.name}\n{terminal.import_report(report)}")
 
     t.step("2 · Priya starts the quarterly NPS survey: `python -m bot send nps --now`")
     campaign = await start_relationship_campaign(rt, kind="nps", now=clock(), send_now=True)
@@ -564,7 +565,7 @@ async def slack_connect(demo: Demo) -> None:
         f"names the account's shared channel ({CONNECT_CHANNEL}), and the bot is in it."
     )
     report = await import_contacts(db=rt.db, csv_text=CONNECT_CSV, now=clock())
-    say(f"$ python -m bot import contacts kinabalu.csv\n{format_report(report)}")
+    say(f"$ python -m bot import contacts kinabalu.csv\n{terminal.import_report(report)}")
     say(f'$ python -m bot send nps --account "{CONNECT_ACCOUNT}" --now')
     campaign = await start_relationship_campaign(
         rt, kind="nps", now=clock(), account=CONNECT_ACCOUNT, send_now=True
@@ -610,7 +611,7 @@ async def by_email(demo: Demo) -> None:
     t.step(f"6b · {name} of {account} is in nobody's Slack: the survey goes by email")
     csv_text = f"email,name,account,segment,locale\n{address},{name},{account},smb,{locale}\n"
     report = await import_contacts(db=rt.db, csv_text=csv_text, now=clock())
-    say(f"$ python -m bot import contacts tawau.csv\n{format_report(report)}")
+    say(f"$ python -m bot import contacts tawau.csv\n{terminal.import_report(report)}")
     async with Mailbox() as mailbox:
         settings = rt.settings
         settings.smtp_url, settings.email_from = (
@@ -810,7 +811,7 @@ async def history(demo: Demo) -> None:
     report = await import_responses(db=demo.runtime.db, csv_text=path.read_text())
     demo.transcript.say(
         f"\nPriya also brings {HISTORY_WEEKS} weeks of answers from the tool used before: "
-        f"$ python -m bot import responses {path.name}: {report.summary()}"
+        f"$ python -m bot import responses {path.name}: {terminal.history_report(report)}"
     )
 
 

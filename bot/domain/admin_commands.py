@@ -10,6 +10,7 @@ the services take the request and never see text. Both forms are accepted everyw
   `autopilot pause|resume|stop ID`
 - `wording [show]`, `wording set KIND [--lang L] TEXT`, `wording reset KIND [--lang L]`
 - `campaigns [list]`, `campaigns cancel ID`, `campaigns reschedule ID [--at] WHEN`
+- `/voc` only: `ship FEATURE [LINK]`, `plan FEATURE` (`parse_ship`, `parse_plan`)
 
 A mistake is a UserError saying what to type, with the front end's prefix (`/voc ` or none).
 """
@@ -24,6 +25,7 @@ from bot.domain import cadence, question_text
 from bot.domain.campaigns import CampaignId, parse_at, parse_id
 from bot.domain.errors import UserError
 from bot.domain.names import segment_named
+from bot.domain.user_errors import NotALink
 from bot.domain.vocabulary import Segment, SurveyKind
 
 ADMIN_VERBS = ("send", "autopilot", "wording", "campaigns")
@@ -33,6 +35,7 @@ WORDING_USAGE = (
     '`wording set nps --lang en "How likely are you to recommend {product}, {first_name}?"`, '
     "`wording show`, `wording reset nps --lang en`"
 )
+LINK = re.compile(r"https?://[^\s<>|]{3,490}")  # `ship`'s "how to use it" address
 _SLACK_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"), ("“", '"'), ("”", '"'))
 
 
@@ -143,6 +146,19 @@ class CampaignCancel:
 class CampaignReschedule:
     campaign: CampaignId
     at: datetime
+
+
+@dataclass(frozen=True)
+class ShipRequest:
+    """`/voc ship FEATURE [LINK]`: the request's name as typed and the "how to use it" link."""
+
+    feature: str
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    feature: str
 
 
 AdminRequest = (
@@ -371,3 +387,27 @@ def parse_campaigns(words: Words) -> CampaignList | CampaignCancel | CampaignRes
         f"Try `{p}campaigns`, `{p}campaigns cancel 3` or "
         f"`{p}campaigns reschedule 3 2026-12-08 09:30`"
     )
+
+
+def parse_ship(text: str) -> ShipRequest:
+    """`SSO https://…` → ShipRequest("SSO", "https://…"): a last word that looks like an
+    http(s) address is the link (Slack's `<…>` taken off); NotALink when it is none."""
+    words = text.strip().split()
+    if len(words) > 1 and words[-1].strip("<>").lower().startswith(("http://", "https://")):
+        return ShipRequest(" ".join(words[:-1]), ship_link(words[-1]))
+    return ShipRequest(text.strip())
+
+
+def ship_link(typed: str) -> str | None:
+    """An http(s) address (with Slack's `<…>` taken off), None when blank; else NotALink."""
+    link = typed.strip().strip("<>")
+    if not link:
+        return None
+    if not LINK.fullmatch(link):
+        raise NotALink(link)
+    return link
+
+
+def parse_plan(text: str) -> PlanRequest:
+    """`/voc plan FEATURE`: the whole text names the request."""
+    return PlanRequest(text.strip())

@@ -36,12 +36,17 @@ class AutopilotChanged:
 
 @dataclass(frozen=True)
 class CampaignView:
+    """A line of `campaigns`: a send's recorded audience, or an autopilot's period and
+    segment (blocks/admin.py words either)."""
+
     id: CampaignId
     kind: str
-    audience: str
+    audience: str  # a send's, as recorded (bot/domain/campaigns.py); "" for an autopilot
     created: datetime
     figures: Figures
     status: str = ""  # an autopilot's: active, paused, stopped
+    every_days: int | None = None  # an autopilot's period
+    segment: str | None = None  # an autopilot's segment (None: everyone)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,16 @@ class CampaignId:
         return f"A{self.number}" if self.autopilot else str(self.number)
 
 
+def audience_record(segment: str | None, account: str | None, email: str | None) -> str:
+    """Whom a `send` asked, as the campaigns table records it and `campaigns` shows it: a
+    label written once with the campaign (an email is never recorded)."""
+    if email:
+        return "one contact"
+    if account:
+        return f"account {account.strip()}"
+    return f"segment {segment}" if segment else "everyone"
+
+
 def parse_id(text: str) -> CampaignId:
     match = _ID.match(text.strip())
     if not match:

@@ -15,13 +15,44 @@ Anything else escaping a listener is a bug or an outage; the Bolt error handler
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
+# The message catalog (blocks/catalog.py) registers itself here when imported: a domain
+# error names a catalog key and carries its facts; the words live in the catalog only.
+Words = Callable[[str | None, str, Mapping[str, object]], str]
+_words: list[Words] = []
+
+
+def use_words(words: Words) -> None:
+    """Register the catalog that turns an error's key and facts into a sentence."""
+    _words[:] = [words]
+
 
 class VocError(Exception):
     """Base of every error the bot raises on purpose; its message is safe to show.
 
     Catch this only at an edge that answers every kind the same way (e.g. the CLI's one
     line on stderr); elsewhere catch the subclass whose answer you give.
+
+    A subclass that sets `key` is told by the message catalog: construct it with its facts
+    (`NoContactWithEmail(address=...)`); `str()` is the English sentence (the CLI's),
+    `told(locale)` the sentence in the person's language (Slack's edge).
     """
+
+    key: str = ""  # a catalog key; a subclass may choose a variant per instance
+
+    def __init__(self, *args: object, **facts: object) -> None:
+        self.facts: dict[str, object] = facts
+        super().__init__(*args)
+
+    def told(self, locale: str | None = None) -> str:
+        """The message in `locale`'s language (English when None)."""
+        if self.key and _words:
+            return _words[0](locale, self.key, self.facts)
+        return super().__str__() or self.key
+
+    def __str__(self) -> str:
+        return self.told()
 
 
 class UserError(VocError):

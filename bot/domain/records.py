@@ -7,7 +7,7 @@ never hold a live table object.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.scores import ScoreSplit
@@ -109,3 +109,35 @@ class AccountSummary:
     plan: str | None = None
     arr: float | None = None
     health: str | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A webhook given up on (`webhooks failed`)."""
+
+    id: int
+    type: str
+    created_at: datetime
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One admin action of the audit log (`audit`): when, who, what, and a detail."""
+
+    at: datetime
+    actor: str
+    action: str
+    detail: str | None
+
+
+@dataclass
+class Forgotten:
+    """What `forget` changed: rows per table, the #voc cards Slack redrew or refused."""
+
+    changed: dict[str, int] = field(default_factory=dict)  # storage's label → rows
+    cards_redrawn: int = 0
+    cards_refused: int = 0
+    again: str = ""  # the address to forget again so the refused cards are redrawn
+    wal_kept: bool = False  # SQLite's write-ahead log could not be emptied (a reader)

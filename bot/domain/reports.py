@@ -26,10 +26,35 @@ class LoggedInsight:
 
 
 @dataclass(frozen=True)
+class ScoreFacts:
+    """An answer on the account's timeline: `who` is the contact's name or email."""
+
+    kind: str
+    score: int
+    category: str
+    who: str
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    kind: str
+    score: int
+    outcome: str | None  # a FollowUpOutcome value, None while open
+
+
+@dataclass(frozen=True)
+class InsightFacts:
+    type: str
+    source: str
+    survey_comment: bool  # logged from a survey comment, not by a person
+    themes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Event:
     at: datetime
     kind: str  # "score", "case" or "insight"
-    summary: str  # plain text, escaped by blocks/
+    facts: ScoreFacts | CaseFacts | InsightFacts  # worded by blocks/reports.py
     detail: str | None = None  # the verbatim comment or insight text
     insight_id: int | None = None
     person: str | None = None  # a Slack user id, shown as a mention
@@ -43,7 +68,10 @@ class Timeline:
 
 @dataclass(frozen=True)
 class NpsReport:
-    scope: str
+    """`/voc nps [SCOPE]`: `segment` or `account` names the scope; neither is all accounts."""
+
+    segment: str | None
+    account: str | None
     current: ScoreSplit
     previous: ScoreSplit
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.runtime import Runtime
+from bot.domain.records import AuditLine
 from storage import audit
-from storage.models import AuditEntry
 
 CLI = "cli"  # the actor of a command run on the server
 SHOWN = 200
@@ -29,16 +29,8 @@ async def record_in(
     await audit.record(session=session, actor=actor, action=action, detail=detail, now=now)
 
 
-async def latest(rt: Runtime, limit: int = SHOWN) -> list[AuditEntry]:
+async def latest(rt: Runtime, limit: int = SHOWN) -> list[AuditLine]:
+    """The latest admin actions, as `audit` lists them (blocks/terminal.py words them)."""
     async with rt.db.session() as session:
-        return await audit.entries(session=session, limit=limit)
-
-
-def audit_lines(entries: list[AuditEntry]) -> list[str]:
-    """One line per entry: when (UTC), who, what, and the detail."""
-    if not entries:
-        return ["No admin actions recorded yet."]
-    return [
-        f"{e.at:%Y-%m-%d %H:%M} UTC  {e.actor:<12} {e.action:<16} {e.detail or ''}".rstrip()
-        for e in entries
-    ]
+        entries = await audit.entries(session=session, limit=limit)
+    return [AuditLine(e.at, e.actor, e.action, e.detail) for e in entries]

@@ -54,17 +54,16 @@ async def list_campaigns(rt: Runtime) -> list[CampaignView]:
         for pilot in await autopilots.all_autopilots(session=session):
             assert pilot.id is not None
             found = await store.figures(session=session, where=store.of_autopilot(pilot.id))
-            audience = f"autopilot every {pilot.every_days}d, " + (
-                f"segment {pilot.segment}" if pilot.segment else "everyone"
-            )
             views.append(
                 CampaignView(
                     CampaignId(pilot.id, autopilot=True),
                     pilot.kind,
-                    audience,
+                    "",
                     pilot.created_at,
                     found,
                     pilot.status,
+                    every_days=pilot.every_days,
+                    segment=pilot.segment,
                 )
             )
     return views

@@ -20,9 +20,9 @@ from blocks.surveys import to_dicts
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code, find_by_metadata
 from bot.core.slack_errors import SlackError
-from bot.domain.errors import UserError
 from bot.domain.outcomes import follow_up_errors
 from bot.domain.scales import needs_follow_up
+from bot.domain.user_errors import BadFollowUp, CaseGone
 from bot.domain.vocabulary import CaseReview, SurveyKind
 from bot.services import roles, webhooks
 from storage import cases, erasure, responses
@@ -217,7 +217,7 @@ async def claim_case(
         case = None if won else await session.get(FollowUpCase, case_id)
     if not won:
         if case is None:
-            raise UserError("This follow-up no longer exists.")
+            raise CaseGone()
         return case.claimed_by if case.claimed_by != user_id else None
     await refresh_card(rt, case_id, now)
     return None
@@ -229,7 +229,7 @@ async def require_change(
     """The case's card when `user_id` may log on, release or reopen it; else UserError."""
     loaded = await load_card(rt, case_id)
     if loaded is None:
-        raise UserError("This follow-up no longer exists.")
+        raise CaseGone()
     card, _case = loaded
     await roles.require_case_change(
         rt,
@@ -283,7 +283,7 @@ async def log_follow_up(
     """Record what happened (each log kept); escalations stop, the card shows it."""
     errors = follow_up_errors(outcome, note)
     if errors:
-        raise UserError(" ".join(errors.values()))
+        raise BadFollowUp(list(errors.values()))
     await require_change(rt, case_id, user_id, team_id)
     closes = outcome in CLOSING_OUTCOMES
     async with rt.db.transaction() as session:
@@ -299,7 +299,7 @@ async def log_follow_up(
         if found and closes:
             await webhooks.case_closed(session, settings=rt.settings, case_id=case_id, now=now)
     if not found:
-        raise UserError("This follow-up no longer exists.")
+        raise CaseGone()
     await refresh_card(rt, case_id, now)
 
 

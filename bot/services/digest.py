@@ -22,9 +22,9 @@ from bot.core.config import parse_weekly_schedule
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code, find_by_metadata
 from bot.core.slack_errors import SlackError
-from bot.domain.errors import UserError
 from bot.domain.figures import Digest, WeekNps, Window
 from bot.domain.records import ClaimedRun
+from bot.domain.user_errors import NoDigestChannel
 from bot.services import digest_insights
 from bot.services.digest_chart import nps_trend_png
 from storage import digest_runs
@@ -160,7 +160,7 @@ async def post_now(rt: Runtime, now: datetime) -> tuple[str, str]:
     """`digest --post`: the digest as of now, posted at once (no period is used up)."""
     channel = rt.settings.digest_channel
     if not channel:
-        raise UserError("Set DIGEST_CHANNEL (or VOC_CHANNEL) to the channel id to post to.")
+        raise NoDigestChannel()
     digest = await build_digest(rt, now)
     ts = await _post_message(rt, channel, digest, period=None)
     await _upload_chart(rt, channel, ts, digest)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from bot.core.csv_out import CsvWriter
-from bot.domain.errors import UserError
+from bot.domain.user_errors import UnknownExportFormat
 from storage.db import Database
 from storage.export import FIELDS, stream_responses
 
@@ -28,7 +28,7 @@ async def export_responses(*, db: Database, out: TextIO, format: str) -> int:
     value exactly as stored.
     """
     if format not in FORMATS:
-        raise UserError(f"Unknown format {format!r}: use --format csv or --format jsonl.")
+        raise UnknownExportFormat(format)
     writer = CsvWriter(out) if format == "csv" else None
     if writer is not None:
         writer.writerow(FIELDS)

@@ -10,13 +10,13 @@ invitation, so importing the same file again changes nothing.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 
-from bot.domain import history_layouts
+from bot.domain import history_layouts, imports
+from bot.domain.contacts_csv import read_records
 from bot.domain.history_layouts import Answer, BadCell, Layout
+from bot.domain.imports import HistoryReport, RowError
 from bot.domain.scales import category
 from bot.domain.vocabulary import SurveyKind, Trigger
-from bot.services.importer import RowError, _records
 from storage import history
 from storage.db import Database
 
@@ -24,38 +24,16 @@ from storage.db import Database
 _SUBHEADER = {"response", "open-ended response"}
 
 
-@dataclass
-class HistoryReport:
-    layout: str = ""
-    imported: int = 0
-    already: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    def summary(self) -> str:
-        if self.errors:
-            lines = len({error.line for error in self.errors})
-            head = (
-                f"Nothing was imported: {lines} row{'s' * (lines != 1)} "
-                f"{'has' if lines == 1 else 'have'} problems. Fix them and run the import again:"
-            )
-            return "\n".join([head, *(f"  {error}" for error in self.errors)])
-        return (
-            f"Read {self.layout}. Imported {self.imported} past answer"
-            f"{'s' * (self.imported != 1)}; {self.already} were already here. "
-            "They count in trends and fatigue; nothing was sent."
-        )
-
-
 async def import_responses(*, db: Database, csv_text: str) -> HistoryReport:
     """Check every row, then write the new answers in one transaction (or nothing)."""
-    records, errors = _records(csv_text)
+    records, errors = read_records(csv_text)
     if not records:
-        return HistoryReport(errors=errors or [RowError(1, "the file is empty")])
+        return HistoryReport(errors=errors or [imports.empty_file()])
     header_line, header = records[0]
     layout = history_layouts.detect(header)
     if layout is None:
-        message = f"this header is not one I know; use {history_layouts.SUPPORTED}"
-        return HistoryReport(errors=[RowError(header_line, message)])
+        problem = imports.unknown_header(header_line, history_layouts.SUPPORTED)
+        return HistoryReport(errors=[problem])
     report = HistoryReport(layout=layout.name, errors=errors)
     answers = _answers(layout, records[1:], report)
     if report.errors:
@@ -65,7 +43,7 @@ async def import_responses(*, db: Database, csv_text: str) -> HistoryReport:
             session=session, emails={answer.email for _line, answer in answers}
         )
         report.errors = [
-            RowError(line, f"no contact has the email {answer.email}; import contacts first")
+            imports.unknown_email(line, answer.email)
             for line, answer in answers
             if answer.email not in contacts
         ]
@@ -107,7 +85,7 @@ def _answers(
         except BadCell as exc:
             report.errors.append(RowError(line, str(exc)))
     if not answers and not report.errors:
-        report.errors.append(RowError(2, "the file has only a header; add one answer per line"))
+        report.errors.append(imports.header_only())
     return answers
 
 

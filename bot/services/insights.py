@@ -11,11 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from blocks.text import shorten
 from bot.core.runtime import Runtime
 from bot.domain import themes
-from bot.domain.errors import UserError
 from bot.domain.names import InvalidEmail, name_key, parse_email
 from bot.domain.records import AccountSummary
 from bot.domain.reports import LoggedInsight
 from bot.domain.scales import HAPPY, MIDDLE, UNHAPPY
+from bot.domain.user_errors import (
+    AccountGone,
+    FeatureUnnamed,
+    InsightGone,
+    NoSpeakerWithEmail,
+    NoSuchAccount,
+    NotATheme,
+    SeveralAccounts,
+    SpeakerNotAnEmail,
+)
 from bot.domain.voc_command import NAME_MAX, Draft
 from bot.domain.vocabulary import SET_BY_RESPONDENT, InsightSource, InsightType, Sentiment, Theme
 from bot.services import sharing
@@ -56,21 +65,15 @@ async def find_account(rt: Runtime, name: str) -> Account:
         if len(found) == 1:
             return found[0]
         if found:
-            names = ", ".join(a.name for a in found[:CANDIDATES_SHOWN])
-            more = (
-                f" and {len(found) - CANDIDATES_SHOWN} more"
-                if len(found) > CANDIDATES_SHOWN
-                else ""
-            )
-            raise UserError(
-                f'"{shorten(name, 80)}" matches several accounts: {names}{more}. '
-                "Type more of the name."
+            raise SeveralAccounts(
+                shown=shorten(name, 80),
+                names=[a.name for a in found[:CANDIDATES_SHOWN]],
+                more=max(len(found) - CANDIDATES_SHOWN, 0),
             )
         near = await feedback.search_accounts(
             session=session, key=key.split(" ")[0] if key else "", limit=CANDIDATES_SHOWN
         )
-    hint = f" Did you mean: {', '.join(a.name for a in near)}?" if near and key else ""
-    raise UserError(f'No account matches "{shorten(name, 80)}".{hint}')
+    raise NoSuchAccount(shown=shorten(name, 80), near=[a.name for a in near] if key else [])
 
 
 async def find_speaker(rt: Runtime, name: str) -> tuple[Account, Contact | None]:
@@ -87,18 +90,12 @@ async def find_speaker(rt: Runtime, name: str) -> tuple[Account, Contact | None]
     try:
         email = parse_email(name)
     except InvalidEmail as exc:
-        raise UserError(
-            f'"{shorten(name, 80)}" is not an email address ({exc}). Write it like '
-            "`/voc ana@acme.com: wants SSO #feature`, or log for the account by its name."
-        ) from None
+        raise SpeakerNotAnEmail(shown=shorten(name, 80), why=str(exc)) from None
     async with rt.db.session() as session:
         contact = await accounts.get_contact_by_email(session=session, email=email)
         account = await session.get(Account, contact.account_id) if contact else None
     if contact is None or account is None:
-        raise UserError(
-            f'No contact has the email "{shorten(email, 80)}". Import it first, or log for '
-            "the account by its name."
-        )
+        raise NoSpeakerWithEmail(shown=shorten(email, 80))
     return account, contact
 
 
@@ -122,7 +119,7 @@ async def log_insight(
     async with rt.db.transaction() as session:
         account = await session.get(Account, account_id)
         if account is None:
-            raise UserError("That account no longer exists. Nothing was saved.")
+            raise AccountGone()
         request = await _request_for(session, draft, user_id, now)
         tagged = themes.tag_insight(draft.text, draft.type)
         insight = Insight(
@@ -166,10 +163,10 @@ async def set_themes(
     valid = {theme.value for theme in Theme}
     unknown = [name for name in chosen if name not in valid]
     if unknown:
-        raise UserError(f"Not a theme: {', '.join(unknown)}.")
+        raise NotATheme(unknown)
     async with rt.db.transaction() as session:
         if await session.get(Insight, insight_id) is None:
-            raise UserError("That insight no longer exists.")
+            raise InsightGone()
         await feedback.replace_themes(
             session=session, insight_id=insight_id, themes=chosen, set_by=user_id, now=now
         )
@@ -315,7 +312,7 @@ async def _request_for(
     )
     key = name_key(name)[:NAME_MAX]
     if not key:
-        raise UserError("Name the feature with letters or digits, e.g. #feature:SSO.")
+        raise FeatureUnnamed()
     return await feedback.ensure_request(
         session=session, name=name[:NAME_MAX], key=key, created_by=user_id, now=now
     )

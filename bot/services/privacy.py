@@ -17,9 +17,9 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from bot.core.runtime import Runtime
-from bot.domain.errors import UserError
 from bot.domain.names import parse_email
-from bot.domain.records import Person
+from bot.domain.records import Forgotten, Person
+from bot.domain.user_errors import NoContactWithEmail
 from bot.services import cases
 from bot.services.audit import CLI, record_in
 from storage import erasure, privacy
@@ -27,7 +27,7 @@ from storage import erasure, privacy
 log = logging.getLogger(__name__)
 
 
-async def forget(rt: Runtime, email: str, *, actor: str = CLI) -> dict[str, int]:
+async def forget(rt: Runtime, email: str, *, actor: str = CLI) -> Forgotten:
     """Erase the person with this email everywhere; what changed, per table.
 
     Forgetting the address `forget` left (`erased-<id>@erased.invalid`) again is harmless
@@ -42,16 +42,13 @@ async def forget(rt: Runtime, email: str, *, actor: str = CLI) -> dict[str, int]
             session, actor=actor, action="forget", now=now, detail=f"contact {person.contact_id}"
         )
     redrawn = await _redraw(rt, cards, now)
-    if redrawn:
-        changed["#voc cards (updated in Slack)"] = redrawn
-    if redrawn < len(cards):
-        again = erasure.erased_address(person.contact_id)
-        changed[f"#voc cards Slack did not update (run `forget {again}` again)"] = (
-            len(cards) - redrawn
-        )
-    if not await erasure.empty_sqlite_log(rt.db.engine):
-        changed["SQLite write-ahead log not emptied (another process was reading)"] = 1
-    return changed
+    return Forgotten(
+        changed=changed,
+        cards_redrawn=redrawn,
+        cards_refused=len(cards) - redrawn,
+        again=erasure.erased_address(person.contact_id) if redrawn < len(cards) else "",
+        wal_kept=not await erasure.empty_sqlite_log(rt.db.engine),
+    )
 
 
 async def _redraw(rt: Runtime, case_ids: Collection[int], now: datetime) -> int:
@@ -93,20 +90,13 @@ async def drop_old_verbatims(rt: Runtime, now: datetime) -> int:
     return dropped
 
 
-def forget_lines(email: str, changed: dict[str, int]) -> list[str]:
-    """What `forget` prints: one line per kind of change."""
-    lines = [f"Forgot {email}; scores are kept, anonymous, for the figures."]
-    lines += [f"  {what}: {count}" for what, count in sorted(changed.items())]
-    return lines
-
-
 async def _person(session: Any, email: str) -> Person:
     typed = email.strip().lower()
     # the address `forget` left is no deliverable address, but names the person to redo it
     address = typed if erasure.is_erased(typed) else parse_email(email)
     person = await privacy.find_person(session=session, email=address)
     if person is None:
-        raise UserError(f"No contact has the email {address}. Check the spelling.")
+        raise NoContactWithEmail(address=address)
     return person
 
 

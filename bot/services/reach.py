@@ -23,6 +23,7 @@ from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, error_code
 from bot.core.slack_errors import SlackError
 from bot.domain.errors import SlackConfigError
+from bot.domain.user_errors import BotRefused
 from bot.domain.vocabulary import SkipReason
 from storage.models import Account, Contact
 
@@ -35,10 +36,6 @@ INFO_AT_ONCE = 8  # users.info calls in flight while scanning a channel's member
 # A campaign asks Slack again about a contact checked longer ago than this: names, zones
 # and channels change, but two campaigns on one day need not ask about everyone twice.
 CAMPAIGN_FRESHNESS = timedelta(days=1)
-SCOPES_HINT = (
-    "check SLACK_BOT_TOKEN and the scopes users:read, users:read.email, channels:read and "
-    "groups:read in manifest.json"
-)
 
 
 class ChannelUnreadable(Exception):
@@ -238,7 +235,7 @@ async def _by_email(rt: Runtime, contact: Contact) -> dict[str, Any] | None:
 
 
 def _refused(code: str) -> SlackConfigError:
-    return SlackConfigError(f"Slack refused the bot ({code}): {SCOPES_HINT}")
+    return BotRefused(code=code)
 
 
 def _known(contact: Contact, now: datetime, fresh_for: timedelta | None) -> bool:

@@ -8,11 +8,19 @@ from bot.core.runtime import Runtime
 from bot.domain import admin_commands
 from bot.domain.errors import UserError
 from bot.domain.figures import RequestRank
-from bot.domain.reports import Event, NpsReport, ThemesReport, Timeline
+from bot.domain.reports import (
+    CaseFacts,
+    Event,
+    InsightFacts,
+    NpsReport,
+    ScoreFacts,
+    ThemesReport,
+    Timeline,
+)
+from bot.domain.user_errors import AccountUnnamed
 from bot.services.insights import find_account
 from storage import accounts, timeline
 from storage.insights import theme_counts, top_requests
-from storage.models import FollowUpCase, Insight
 
 TIMELINE_EACH = 15  # latest scores, cases and insights each; the message stays under 50 blocks
 NPS_WINDOW = timedelta(days=90)
@@ -24,7 +32,7 @@ REQUESTS_SHOWN = 15
 async def account_timeline(rt: Runtime, name: str) -> Timeline:
     """Scores, follow-up cases and insights of one account, newest first."""
     if not name.strip():
-        raise UserError("Say which account: `/voc account Acme`.")
+        raise AccountUnnamed()
     account = await find_account(rt, name)
     assert account.id is not None
     async with rt.db.session() as session:
@@ -41,20 +49,26 @@ async def account_timeline(rt: Runtime, name: str) -> Timeline:
         Event(
             r.answered_at,
             "score",
-            f"{r.kind.upper()} {r.score} ({r.category}) from {c.name or c.email}",
+            ScoreFacts(r.kind, r.score, r.category, c.name or c.email),
             r.comment,
         )
         for r, c in answers
     ]
     events += [
-        Event(case.opened_at, "case", _case_summary(case), case.note, person=case.claimed_by)
+        Event(
+            case.opened_at,
+            "case",
+            CaseFacts(case.kind, case.score, case.outcome),
+            case.note,
+            person=case.claimed_by,
+        )
         for case in cases
     ]
     events += [
         Event(
             i.created_at,
             "insight",
-            _insight_summary(i, tags),
+            InsightFacts(i.type, i.source, i.response_id is not None, tuple(tags)),
             None if i.response_id else i.text,  # a comment is shown with its score already
             i.id,
         )
@@ -68,14 +82,13 @@ async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:
     """NPS over the last 90 days and the 90 before, overall, for a segment or an account."""
     segment: str | None = None
     account_id: int | None = None
-    label = "all accounts"
+    account_name: str | None = None
     if scope.strip():
         try:
             segment = admin_commands.segment(scope)
-            label = f"segment {segment}"
         except UserError:
             account = await find_account(rt, scope)
-            account_id, label = account.id, account.name
+            account_id, account_name = account.id, account.name
     async with rt.db.session() as session:
         counts = [
             await timeline.nps_counts(
@@ -87,7 +100,7 @@ async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:
             )
             for back in (0, 1)
         ]
-    return NpsReport(label, counts[0], counts[1])
+    return NpsReport(segment, account_name, counts[0], counts[1])
 
 
 async def themes(rt: Runtime, days: int, now: datetime) -> ThemesReport:
@@ -106,13 +119,3 @@ async def requests(rt: Runtime) -> list[RequestRank]:
     """Open and planned feature requests, by the summed ARR of the accounts that asked."""
     async with rt.db.session() as session:
         return await top_requests(session=session, limit=REQUESTS_SHOWN)
-
-
-def _insight_summary(insight: Insight, tags: list[str]) -> str:
-    what = "survey comment" if insight.response_id else f"{insight.type} via {insight.source}"
-    return what + f" · themes: {', '.join(tags) or 'none'}"
-
-
-def _case_summary(case: FollowUpCase) -> str:
-    state = f"outcome: {case.outcome.replace('_', ' ')}" if case.outcome else "no outcome yet"
-    return f"Follow-up on {case.kind.upper()} {case.score} ({state})"

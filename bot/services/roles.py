@@ -16,8 +16,9 @@ from blocks.catalog import t
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code
 from bot.core.slack_errors import SlackError
-from bot.domain.errors import TryLater, UserError
+from bot.domain.errors import UserError
 from bot.domain.roles import Role, Who, changes_case, logs_feedback, reads_accounts, role_of
+from bot.domain.user_errors import SlackDidNotSay
 from storage import accounts
 
 _WHO_WE_ARE: WeakKeyDictionary[AsyncWebClient, dict[str, str]] = WeakKeyDictionary()
@@ -33,7 +34,7 @@ async def _auth(rt: Runtime) -> dict[str, str]:
         try:
             answer = await rt.slack.auth_test()
         except SlackError as exc:
-            raise TryLater("Slack did not answer who we are; try again in a minute.") from exc
+            raise SlackDidNotSay(who="us") from exc
         known = {"team_id": str(answer.get("team_id") or ""), "url": str(answer.get("url") or "")}
         _WHO_WE_ARE[rt.slack] = known
     return known
@@ -59,7 +60,7 @@ async def team_of(rt: Runtime, user_id: str, said: str = "") -> str:
     except SlackError as exc:
         if error_code(exc) == "user_not_found":
             return said
-        raise TryLater("Slack did not say who this is; try again in a minute.") from exc
+        raise SlackDidNotSay(who="them") from exc
     user = answer.get("user")
     team = str(user.get("team_id") or "") if isinstance(user, dict) else ""
     if not team:

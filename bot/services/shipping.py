@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -15,10 +14,16 @@ from blocks.text import escape, shorten
 from bot.core.runtime import Runtime
 from bot.core.slack import find_by_metadata
 from bot.core.slack_errors import SlackError
-from bot.domain.errors import UserError
 from bot.domain.figures import RequestOutcome
 from bot.domain.names import name_key
 from bot.domain.reports import ShipReport
+from bot.domain.user_errors import (
+    AlreadyShipped,
+    FeatureUnsaid,
+    NoSuchRequest,
+    NotAButton,
+    SeveralRequests,
+)
 from bot.domain.vocabulary import NoticeKind, RequestStatus, SolvedAnswer
 from bot.services import audit
 from storage import feedback, shipping
@@ -31,7 +36,6 @@ NOTICE_LEASE = timedelta(minutes=5)
 NOTICE_METADATA_EVENT = "voc_ship_notice"
 ASK_AFTER = timedelta(days=7)  # the customers who asked hear "did it solve it?" this long after
 ASK_WINDOW = timedelta(days=30)  # a request shipped longer ago than this is not asked any more
-LINK = re.compile(r"https?://[^\s<>|]{3,490}")
 Message = tuple[str, list[Block] | None]  # a DM's text and optional blocks
 
 
@@ -45,22 +49,23 @@ async def ship(
 ) -> ShipReport:
     """Mark a feature request shipped and DM each contact and CSM linked to it, once.
 
+    `url` is the "how to use it" link the grammar read (bot/domain/admin_commands.py).
+
     A notice row per person (unique per request and kind) is claimed with a lease before its
     DM, so a repeated or concurrent `/voc ship` never DMs anyone twice; a DM Slack refuses
     keeps its error and is not retried. A week later `ask_due` asks the customers who asked
     one question: did it solve what they needed?
     """
-    link = parse_link(url)
     request = await _find_request(rt, feature)
     assert request.id is not None
     async with rt.db.transaction() as session:
         newly = await shipping.mark_shipped(
-            session=session, request_id=request.id, user_id=user_id, now=now, url=link
+            session=session, request_id=request.id, user_id=user_id, now=now, url=url
         )
         people = await shipping.recipients(session=session, request_id=request.id)
         await shipping.add_notices(session=session, request_id=request.id, people=people, now=now)
         stored = await session.get(FeatureRequest, request.id)
-        link = stored.ship_url if stored else link
+        link = stored.ship_url if stored else url
     report = await _send(
         rt,
         request,
@@ -86,10 +91,7 @@ async def plan(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> Shi
     request = await _find_request(rt, feature)
     assert request.id is not None
     if request.status == RequestStatus.SHIPPED:
-        raise UserError(
-            f"*{escape(shorten(request.name, 80))}* is already shipped; "
-            "nothing to plan. `/voc requests` lists open ones."
-        )
+        raise AlreadyShipped(shown=escape(shorten(request.name, 80)))
     async with rt.db.transaction() as session:
         newly = await shipping.mark_planned(
             session=session, request_id=request.id, user_id=user_id, now=now
@@ -161,7 +163,7 @@ async def answer(
     Returns (recorded, feature name, locale) so the question can be redrawn answered.
     """
     if said not in {answer.value for answer in SolvedAnswer}:
-        raise UserError("That answer is not one of the buttons. Tap Yes or Not quite.")
+        raise NotAButton()
     text = (comment or "").strip() or None
     async with rt.db.transaction() as session:
         recorded = await shipping.record_answer(
@@ -186,27 +188,6 @@ async def outcomes(rt: Runtime) -> list[RequestOutcome]:
     """Recently shipped requests with the customers' week-later answers."""
     async with rt.db.session() as session:
         return await shipping.shipped_outcomes(session=session)
-
-
-def parse_link(url: str | None) -> str | None:
-    """The "how to use it" link of `/voc ship FEATURE URL`: an http(s) address, or None."""
-    if url is None or not url.strip():
-        return None
-    link = url.strip().strip("<>")
-    if not LINK.fullmatch(link):
-        raise UserError(
-            f'"{escape(shorten(link, 80))}" is not a link. Write it like '
-            "`/voc ship SSO https://docs.example.com/sso`."
-        )
-    return link
-
-
-def split_feature_and_link(rest: str) -> tuple[str, str | None]:
-    """`SSO https://…` → ("SSO", "https://…"); a last word that is a link is the link."""
-    words = rest.strip().split()
-    if len(words) > 1 and words[-1].strip("<>").lower().startswith(("http://", "https://")):
-        return " ".join(words[:-1]), words[-1]
-    return rest.strip(), None
 
 
 async def _send(
@@ -287,13 +268,12 @@ async def _already_sent(rt: Runtime, notice: ShipNotice) -> bool:
 async def _find_request(rt: Runtime, feature: str) -> FeatureRequest:
     key = name_key(feature)
     if not key:
-        raise UserError("Say which feature: `/voc ship SSO`. `/voc requests` lists them.")
+        raise FeatureUnsaid()
     async with rt.db.session() as session:
         found = await feedback.requests_matching(session=session, key=key)
     if len(found) == 1:
         return found[0]
     shown = shorten(feature, 80)
     if found:
-        names = ", ".join(request.name for request in found[:10])
-        raise UserError(f'"{shown}" matches several requests: {names}. Type the full name.')
-    raise UserError(f'No feature request is named "{shown}". `/voc requests` lists them.')
+        raise SeveralRequests(shown=shown, names=[request.name for request in found[:10]])
+    raise NoSuchRequest(shown=shown)

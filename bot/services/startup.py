@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, error_code
 from bot.core.slack_errors import SlackError
-from bot.domain.errors import ConfigError
+from bot.domain.user_errors import TokenRefused
 
 log = logging.getLogger(__name__)
 MEMBER_PAGES = 20  # 20,000 members: enough to find the bot in any #voc channel
@@ -22,9 +22,6 @@ class Identity:
     bot_name: str
     bot_user_id: str
 
-    def line(self) -> str:
-        return f"Connected to Slack workspace {self.team} as @{self.bot_name}."
-
 
 async def check_slack(rt: Runtime) -> Identity:
     """`auth.test` the token (a refused token is a ConfigError), then warn about #voc."""
@@ -33,10 +30,7 @@ async def check_slack(rt: Runtime) -> Identity:
     except SlackError as exc:
         code = error_code(exc)
         if code in CONFIG_ERRORS:
-            raise ConfigError(
-                f"SLACK_BOT_TOKEN was refused by Slack ({code}): copy the Bot User OAuth Token "
-                "from the app's OAuth & Permissions page again"
-            ) from None
+            raise TokenRefused(code=code) from None
         raise
     identity = Identity(
         team=str(answer.get("team") or answer.get("team_id") or "?"),

@@ -11,9 +11,10 @@ from bot.domain import eligibility
 from bot.domain.admin_commands import SendRequest, survey_kind
 from bot.domain.admin_commands import segment as segment_of
 from bot.domain.admin_results import CampaignReport, Unreachable
-from bot.domain.errors import UserError
+from bot.domain.campaigns import audience_record
 from bot.domain.names import InvalidEmail, name_key, parse_email
 from bot.domain.send_windows import next_relationship_slot
+from bot.domain.user_errors import NoContacts, NoContactsInAccount, NotAnEmail
 from bot.domain.vocabulary import (
     UNREACHABLE_REASONS,
     DeliveryChannel,
@@ -51,7 +52,11 @@ async def start_relationship_campaign(
     targets = await _targets(rt, segment=segment, account=account, email=email)
     report = CampaignReport(email_on=email_survey.enabled(rt.settings))
     report.campaign_id = await campaigns.new_campaign(
-        rt, kind=survey, audience=_audience(segment, account, email), by=None, now=now
+        rt,
+        kind=survey,
+        audience=audience_record(segment_of(segment) if segment else None, account, email),
+        by=None,
+        now=now,
     )
     directory = reach.Directory(rt)
     async with rt.db.session() as session:
@@ -114,15 +119,6 @@ async def send(rt: Runtime, request: SendRequest, *, by: str, now: datetime) -> 
     return report
 
 
-def _audience(segment: str | None, account: str | None, email: str | None) -> str:
-    """Whom a `send` asked, as `campaigns` shows it (an email is never shown)."""
-    if email:
-        return "one contact"
-    if account:
-        return f"account {account.strip()}"
-    return f"segment {segment_of(segment)}" if segment else "everyone"
-
-
 async def _targets(
     rt: Runtime, *, segment: str | None, account: str | None, email: str | None
 ) -> list[tuple[Contact, Account]]:
@@ -139,10 +135,8 @@ async def _targets(
             return rows
         if account:
             names = await audience.account_names(session=session)
-            hint = ", ".join(names[:10]) or "none yet"
-            raise UserError(f'No contacts in an account named "{account}". Accounts: {hint}.')
-    what = f" with email {email}" if email else f" in segment {segment_value}" if segment else ""
-    raise UserError(f"No contacts{what}. Import them first: vocbot import contacts FILE.csv")
+            raise NoContactsInAccount(account=account, names=names[:10])
+    raise NoContacts(email=email, segment=segment_value if segment else None)
 
 
 async def _skip_reason(
@@ -169,9 +163,7 @@ def _parse_email(text: str) -> str:
     try:
         return parse_email(text)
     except InvalidEmail as exc:
-        raise UserError(
-            f'"{text}" is not an email address ({exc}); write it like ana@example.com'
-        ) from None
+        raise NotAnEmail(text=text, why=str(exc)) from None
 
 
 def _id(contact: Contact) -> int:

@@ -26,10 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.runtime import Runtime
 from bot.domain import eligibility, questions
 from bot.domain import milestones as rules
-from bot.domain.errors import TryLater, UnknownContact
 from bot.domain.exit_survey import EXIT_KIND
 from bot.domain.names import clean_email, name_key
 from bot.domain.send_windows import next_transactional_slot, zone
+from bot.domain.user_errors import (
+    NoAccountForEvent,
+    NoContactForEvent,
+    SlackRefusedForNow,
+    SlackUnreachable,
+)
 from bot.domain.vocabulary import (
     UNREACHABLE_REASONS,
     DeliveryChannel,
@@ -45,7 +50,6 @@ from storage.models import Account, Contact, IngestedEvent, Invitation, Mileston
 
 log = logging.getLogger(__name__)
 S = InvitationStatus
-_AGAIN = "send the event again later"
 _SKIP_REASONS = frozenset(SkipReason)
 
 TOO_OLD = "too old"
@@ -237,7 +241,7 @@ async def lock_contact(session: AsyncSession, resolved: Contact) -> Contact:
     """The contact's row, locked so two events for one contact decide fatigue in turn."""
     locked = await session.get(Contact, _id(resolved), with_for_update=True)
     if locked is None:
-        raise UnknownContact(f"no contact with email {resolved.email}; import it first")
+        raise NoContactForEvent(email=resolved.email)
     # Fill in only what was missing: another process may have changed the row meanwhile.
     for name in ("slack_user_id", "tz", "locale", "slack_team_id", "slack_checked_at"):
         if getattr(locked, name) is None and getattr(resolved, name) is not None:
@@ -251,9 +255,9 @@ async def resolve_contact(rt: Runtime, contact: Contact, now: datetime) -> str |
     try:
         reason = await reach.resolve_for_event(rt, contact, now)
     except (TimeoutError, aiohttp.ClientError) as exc:
-        raise TryLater(f"Slack could not be reached ({exc!r}): {_AGAIN}") from exc
+        raise SlackUnreachable(cause=repr(exc)) from exc
     if reason is not None and reason not in _SKIP_REASONS:
-        raise TryLater(f"{reason}: {_AGAIN}")  # a transient Slack error, not a verdict
+        raise SlackRefusedForNow(reason=reason)  # a transient Slack error, not a verdict
     return reason
 
 
@@ -261,7 +265,7 @@ async def _contact(rt: Runtime, email: str) -> Contact:
     async with rt.db.session() as session:
         rows = await audience.campaign_contacts(session=session, email=email)
     if not rows:
-        raise UnknownContact(f"no contact with email {email}; import it first")
+        raise NoContactForEvent(email=email)
     return rows[0][0]
 
 
@@ -335,9 +339,7 @@ async def _account(session: AsyncSession, reference: str) -> Account:
         session=session, crm_id=reference
     ) or await accounts.find_account_by_key(session=session, key=name_key(reference))
     if found is None:
-        raise UnknownContact(
-            f"no account with CRM id or name {reference!r}; import its contacts first"
-        )
+        raise NoAccountForEvent(reference)
     locked = await session.get(Account, found.id, with_for_update=True)
     assert locked is not None
     return locked

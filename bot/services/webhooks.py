@@ -26,7 +26,8 @@ from standardwebhooks.webhooks import Webhook
 
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
-from bot.domain.errors import UserError
+from bot.domain.records import DeadLetter
+from bot.domain.user_errors import NoDeadLetter
 from storage import outbox
 from storage.models import FollowUpCase
 
@@ -248,31 +249,28 @@ async def _deliver_one(
     return error is None
 
 
-async def dead_letters(rt: Runtime) -> str:
-    """`webhooks failed`: the events given up on, one line each."""
+async def dead_letters(rt: Runtime) -> list[DeadLetter]:
+    """`webhooks failed`: the events given up on, oldest first (blocks/terminal.py words them)."""
     async with rt.db.session() as session:
         dead = await outbox.dead_letters(session=session)
-    if not dead:
-        return "No webhook was given up on."
-    lines = [f"{len(dead)} webhook{'s' if len(dead) != 1 else ''} given up on:"]
-    for event in dead:
-        lines.append(
-            f"  {event.id}  {event.type}  created {event.created_at:%Y-%m-%d %H:%M} UTC  "
-            f"{event.attempts} attempts  last error: {event.last_error}"
+    return [
+        DeadLetter(
+            id=event.id or 0,
+            type=event.type,
+            created_at=event.created_at,
+            attempts=event.attempts,
+            last_error=event.last_error,
         )
-    lines.append("Send one again: python -m bot webhooks retry ID")
-    return "\n".join(lines)
+        for event in dead
+    ]
 
 
-async def retry_dead_letter(rt: Runtime, webhook_id: int) -> str:
+async def retry_dead_letter(rt: Runtime, webhook_id: int) -> None:
     """`webhooks retry ID`: make a dead letter due now; the next scheduler pass sends it."""
     async with rt.db.transaction() as session:
         revived = await outbox.revive(session=session, id=webhook_id, now=rt.now())
     if not revived:
-        raise UserError(
-            f"No given-up webhook has id {webhook_id}: `python -m bot webhooks failed` lists them."
-        )
-    return f"Webhook {webhook_id} is due again; the next scheduler pass (or run-due) sends it."
+        raise NoDeadLetter(webhook_id=webhook_id)
 
 
 async def _post(

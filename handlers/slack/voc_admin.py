@@ -47,9 +47,9 @@ async def send(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> N
 
 
 async def ship(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    feature, link = shipping.split_feature_and_link(rest)
+    request = admin_commands.parse_ship(rest)
     report = await shipping.ship(
-        rt, feature=feature, user_id=command.user_id, now=rt.now(), url=link
+        rt, feature=request.feature, user_id=command.user_id, now=rt.now(), url=request.link
     )
     await reply(
         report_blocks.ship_blocks(report), f"{report_blocks.notice_text(report.feature)} shipped"
@@ -57,7 +57,8 @@ async def ship(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> N
 
 
 async def plan(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
-    report = await shipping.plan(rt, feature=rest, user_id=command.user_id, now=rt.now())
+    request = admin_commands.parse_plan(rest)
+    report = await shipping.plan(rt, feature=request.feature, user_id=command.user_id, now=rt.now())
     shown = request_blocks.plan_blocks(
         report.feature, report.newly_shipped, report.sent, report.already, report.failed
     )

@@ -5,21 +5,21 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from blocks.reports import help_blocks, notice, requests_blocks, timeline_blocks
+from blocks.reports import event_summary, help_blocks, notice, requests_blocks, timeline_blocks
 from blocks.surveys import to_dicts
 from bot.devkit.emulator import validate_blocks
 from bot.domain.figures import RequestRank
 from bot.domain.records import AccountSummary
-from bot.domain.reports import Event, Timeline
+from bot.domain.reports import CaseFacts, Event, InsightFacts, ScoreFacts, Timeline
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+BUG = InsightFacts("bug", "call", survey_comment=False, themes=())
 NASTY = "<!channel> & <@U1> " + "&" * 3000 + "\n> x" * 500
 
 
 def test_a_long_timeline_stays_under_fifty_blocks() -> None:
     events = [
-        Event(NOW - timedelta(days=n), "insight", "bug via call", NASTY, insight_id=n)
-        for n in range(60)
+        Event(NOW - timedelta(days=n), "insight", BUG, NASTY, insight_id=n) for n in range(60)
     ]
     account = AccountSummary(id=1, name="<!channel>" * 30, arr=5000.0, segment="smb")
     blocks = to_dicts(timeline_blocks(Timeline(account, events), now=NOW))
@@ -36,3 +36,20 @@ def test_notices_help_and_requests_are_valid() -> None:
         assert "<!channel>" not in json.dumps(dicts)
     [line] = to_dicts(requests_blocks(ranked))
     assert "$40,000 ARR · 2 accounts · 3 mentions" in line["text"]["text"]
+
+
+def test_each_timeline_event_is_worded_from_its_facts() -> None:
+    said = [
+        event_summary(Event(NOW, "score", ScoreFacts("nps", 3, "detractor", "Ana Lima"))),
+        event_summary(Event(NOW, "case", CaseFacts("nps", 3, None))),
+        event_summary(Event(NOW, "case", CaseFacts("csat", 2, "no_response"))),
+        event_summary(Event(NOW, "insight", BUG)),
+        event_summary(Event(NOW, "insight", InsightFacts("other", "call", True, ("pricing",)))),
+    ]
+    assert said == [
+        "NPS 3 (detractor) from Ana Lima",
+        "Follow-up on NPS 3 (no outcome yet)",
+        "Follow-up on CSAT 2 (outcome: no response)",
+        "bug via call · themes: none",
+        "survey comment · themes: pricing",
+    ]

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from blocks.terminal import import_report
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.services import roles
-from bot.services.importer import format_report, import_contacts
+from bot.services.importer import import_contacts
 from storage.models import Account, Contact
 from tests.digest_fixture import AS_OF, seed_digest
 from tests.e2e.test_home import _home_of, _open_home
@@ -75,7 +76,7 @@ async def test_an_import_naming_an_external_csm_refuses_each_such_line(
     emulator.add_user("U0BEA", name="Bea")
     external = partial(roles.is_external, rt)
     report = await import_contacts(db=rt.db, csv_text=CSV, now=rt.now(), external=external)
-    said = format_report(report)
+    said = import_report(report)
     assert "Nothing was imported: 2 rows have problems" in said
     line = "csm U0GUS is someone of another organisation (Slack Connect)"
     assert f"line 2: {line}" in said and f"line 3: {line}" in said

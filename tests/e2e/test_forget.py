@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from blocks.terminal import forgot
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
@@ -180,7 +181,7 @@ async def test_forget_updates_the_posted_card_and_erases_phones_and_emails_in_co
 
     changed = await privacy.forget(rt, ANA)
 
-    assert changed["#voc cards (updated in Slack)"] == 1
+    assert changed.cards_redrawn == 1
     updates = [c for c in emulator.calls_to("chat.update", ok=True) if c.args["ts"] == card["ts"]]
     shown = json.dumps(updates[-1].args)
     assert "erased on request" in shown and "were erased at their request" in shown
@@ -217,7 +218,7 @@ async def test_after_forget_the_sqlite_files_hold_no_copy_of_the_email(
 
     assert ANA.encode() in raw() and PHONE.encode() in raw()
     changed = await privacy.forget(rt, ANA)
-    assert not any("write-ahead" in label for label in changed)
+    assert not changed.wal_kept
     for gone in (ANA, PHONE, HOME):
         assert gone.encode() not in raw(), gone
 
@@ -233,11 +234,14 @@ async def test_a_card_slack_refused_is_named_and_forgetting_the_erased_address_r
     emulator.fail("chat.update", error="channel_not_found")
     changed = await privacy.forget(rt, ANA)
     erased = erased_address(1)
-    assert changed[f"#voc cards Slack did not update (run `forget {erased}` again)"] == 1
+    assert (changed.cards_refused, changed.again) == (1, erased)
+    assert f"  #voc cards Slack did not update (run `forget {erased}` again): 1" in forgot(
+        ANA, changed
+    )
     assert ANA in json.dumps(emulator.messages(VOC))
 
     again = await privacy.forget(rt, erased)
-    assert again["#voc cards (updated in Slack)"] == 1
+    assert again.cards_redrawn == 1
     [now_card] = emulator.messages(VOC)
     assert now_card["ts"] == card["ts"] and "erased on request" in json.dumps(now_card)
     assert ANA not in json.dumps(now_card)

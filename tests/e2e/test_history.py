@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from blocks.terminal import history_report
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
 from bot.services.history import import_responses
@@ -66,7 +67,7 @@ async def test_each_layout_is_recognised_and_a_second_import_changes_nothing(
     again = await import_responses(db=rt.db, csv_text=LAYOUTS[layout])
 
     assert first.errors == []
-    assert first.summary().startswith(f"Read {layout}. Imported 2 past answers; 0 were")
+    assert history_report(first).startswith(f"Read {layout}. Imported 2 past answers; 0 were")
     assert (again.imported, again.already) == (0, 2)
     assert await _count(rt, Response) == 2
     assert await _count(rt, Invitation) == 2
@@ -100,7 +101,7 @@ async def test_a_bad_row_imports_nothing_and_names_its_line(rt: Runtime) -> None
         'line 2: score "11" is not a NPS score; write a whole number from 0 to 10',
         'line 3: "yesterday" is not a date and time; write it like 2026-03-14 10:30:00 (UTC)',
     ]
-    assert report.summary().startswith("Nothing was imported: 2 rows have problems.")
+    assert history_report(report).startswith("Nothing was imported: 2 rows have problems.")
     fixed = text.replace(",11,", ",10,").replace("yesterday", "2026-09-02")
     unknown = await import_responses(db=rt.db, csv_text=fixed)
     assert [str(e) for e in unknown.errors] == [

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from blocks import terminal
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
 from bot.domain.errors import ConfigError
@@ -27,7 +28,10 @@ async def test_the_token_names_workspace_and_bot_and_a_voc_channel_with_the_bot_
 ) -> None:
     emulator.add_channel("CVOC", ["U1"])
     identity = await check_slack(rt)
-    assert identity.line() == "Connected to Slack workspace Acme as @vocbot."
+    assert (
+        terminal.connected(identity.team, identity.bot_name)
+        == "Connected to Slack workspace Acme as @vocbot."
+    )
     assert _warnings(caplog) == []
 
 

@@ -17,6 +17,7 @@ from aiohttp import web
 from pydantic import SecretStr
 from sqlalchemy import select, update
 
+from blocks import terminal
 from blocks.ids import ActionId, BlockId, CallbackId
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
@@ -240,15 +241,15 @@ async def test_an_event_failing_past_webhook_give_up_is_a_dead_letter_until_retr
     clock.advance(timedelta(days=1))
     await run_due(rt)
     assert len(receiver.requests) == tried  # given up: not sent again by itself
-    listing = await webhooks.dead_letters(rt)
+    listing = terminal.dead_letters(await webhooks.dead_letters(rt))
     assert listing.startswith("1 webhook given up on:") and "HTTP 500" in listing
     assert f"  {event.id}  response.created" in listing
 
     receiver.fail_next = 0
-    said = await webhooks.retry_dead_letter(rt, event.id or 0)
-    assert said.startswith(f"Webhook {event.id} is due again")
+    await webhooks.retry_dead_letter(rt, event.id or 0)
+    assert terminal.webhook_due(event.id or 0).startswith(f"Webhook {event.id} is due again")
     assert (await run_due(rt)).webhooks == 1
-    assert await webhooks.dead_letters(rt) == "No webhook was given up on."
+    assert terminal.dead_letters(await webhooks.dead_letters(rt)) == "No webhook was given up on."
     with pytest.raises(UserError, match="webhooks failed"):
         await webhooks.retry_dead_letter(rt, event.id or 0)
 

@@ -18,13 +18,18 @@ from bot.domain.admin_commands import (
     CampaignCancel,
     CampaignList,
     CampaignReschedule,
+    PlanRequest,
     SendRequest,
+    ShipRequest,
     WordingReset,
     WordingSet,
     WordingShow,
+    parse_plan,
+    parse_ship,
 )
 from bot.domain.campaigns import CampaignId
 from bot.domain.errors import UserError
+from bot.domain.user_errors import NotALink
 from bot.domain.voc_command import split_command
 from bot.domain.vocabulary import Segment, SurveyKind
 from handlers.slack.voc_admin import request_of
@@ -141,3 +146,44 @@ def test_usage_hints_name_the_front_end() -> None:
 def test_slack_entities_are_read_as_typed() -> None:
     said = request_of("wording", "set nps Q&amp;A &lt;3, {first_name}?")
     assert said == WordingSet("nps", "en", "Q&A <3, {first_name}?")
+
+
+# `/voc ship` and `/voc plan` (Slack only): the feature as typed, and the link
+
+SHIPS: list[tuple[str, ShipRequest]] = [
+    ("SSO", ShipRequest("SSO")),
+    ("  Single sign-on  ", ShipRequest("Single sign-on")),
+    ("SSO https://docs.example.com/sso", ShipRequest("SSO", "https://docs.example.com/sso")),
+    (
+        "Dark mode <https://docs.example.com/dark>",
+        ShipRequest("Dark mode", "https://docs.example.com/dark"),
+    ),
+    ("https://docs.example.com/sso", ShipRequest("https://docs.example.com/sso")),  # the name
+    ("SSO docs.example.com", ShipRequest("SSO docs.example.com")),  # no scheme: part of the name
+    ("", ShipRequest("")),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SHIPS)
+def test_ship_reads_the_feature_and_its_link(text: str, expected: ShipRequest) -> None:
+    assert parse_ship(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("SSO http://a", "http://a"),
+        ("SSO <https://docs.example.com/sso|docs>", "https://docs.example.com/sso|docs"),
+        ("SSO https://a<b>c.example", "https://a&lt;b&gt;c.example"),
+    ],
+)
+def test_ship_refuses_a_last_word_that_is_no_link(text: str, shown: str) -> None:
+    with pytest.raises(NotALink) as refused:
+        parse_ship(text)
+    assert str(refused.value) == (
+        f'"{shown}" is not a link. Write it like `/voc ship SSO https://docs.example.com/sso`.'
+    )
+
+
+def test_plan_takes_the_whole_text_as_the_feature() -> None:
+    assert parse_plan("  Single sign-on ") == PlanRequest("Single sign-on")

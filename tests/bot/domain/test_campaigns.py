@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain.campaigns import CampaignId, check_future, moved_due, parse_at, parse_id
+from bot.domain.campaigns import (
+    CampaignId,
+    audience_record,
+    check_future,
+    moved_due,
+    parse_at,
+    parse_id,
+)
 from bot.domain.errors import UserError
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -35,3 +42,18 @@ def test_the_new_due_time_is_each_contacts_own_and_stays_in_their_window() -> No
     assert moved_due(at, "Asia/Kuala_Lumpur", NOW) == datetime(2026, 12, 8, 1, 30, tzinfo=UTC)
     saturday = datetime(2026, 12, 12, 10, 0)
     assert moved_due(saturday, None, NOW) == datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("segment", "account", "email", "recorded"),
+    [
+        (None, None, None, "everyone"),
+        ("smb", None, None, "segment smb"),
+        (None, " Acme ", None, "account Acme"),
+        (None, "Acme", "ana@acme.test", "one contact"),  # an email is never recorded
+    ],
+)
+def test_a_send_records_whom_it_asked_without_an_email(
+    segment: str | None, account: str | None, email: str | None, recorded: str
+) -> None:
+    assert audience_record(segment, account, email) == recorded

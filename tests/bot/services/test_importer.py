@@ -5,8 +5,11 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from blocks.terminal import import_report as format_report
+from bot.domain.contacts_csv import COLUMNS, RowError
+from bot.domain.imports import ImportReport
 from bot.domain.names import InvalidEmail, clean_email, name_key, parse_email, segment_named
-from bot.services.importer import COLUMNS, ImportReport, RowError, format_report, import_contacts
+from bot.services.importer import import_contacts
 from storage.db import Database
 from storage.models import Account, Contact
 

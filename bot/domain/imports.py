@@ -1,0 +1,58 @@
+"""What the two imports report back (contacts, past responses): counts and problems by line.
+
+The command line words them (blocks/terminal.py); the rows' rules are in
+bot/domain/contacts_csv.py and bot/domain/history_layouts.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int  # physical line in the file; the header is line 1
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    """`import contacts`: what was created and updated, or every problem (nothing written)."""
+
+    accounts_created: int = 0
+    accounts_updated: int = 0
+    contacts_created: int = 0
+    contacts_updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class HistoryReport:
+    """`import responses`: the layout recognised and the answers imported, or every problem."""
+
+    layout: str = ""
+    imported: int = 0
+    already: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+# the problems of a past-responses file as a whole (a cell's own: history_layouts.BadCell)
+
+
+def empty_file() -> RowError:
+    return RowError(1, "the file is empty")
+
+
+def unknown_header(line: int, supported: str) -> RowError:
+    return RowError(line, f"this header is not one I know; use {supported}")
+
+
+def header_only() -> RowError:
+    return RowError(2, "the file has only a header; add one answer per line")
+
+
+def unknown_email(line: int, email: str) -> RowError:
+    return RowError(line, f"no contact has the email {email}; import contacts first")
