@@ -15,7 +15,8 @@ from blocks.terminal import forgot
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
-from bot.domain.vocabulary import InvitationStatus
+from bot.domain.admin_commands import AutopilotOn
+from bot.domain.vocabulary import InvitationStatus, SurveyKind
 from bot.scheduler import drain
 from bot.services import autopilot, privacy
 from bot.services.surveys import start_relationship_campaign
@@ -64,7 +65,7 @@ async def test_a_forgotten_contact_is_never_surveyed_again_by_any_path(
     await privacy.forget(rt, ANA)
     before = {i.id for i in await _invitations(rt, ana)}
 
-    await autopilot.turn_on(rt, kind="nps", every="14d")  # a rolling cadence for everyone
+    await autopilot.turn_on(rt, AutopilotOn(SurveyKind.NPS, every_days=14))  # for everyone
     end = clock.current + timedelta(days=92)  # the day-90 milestone, past the 90-day fatigue
     while (due := await _next_due(rt, clock.current)) is not None and due <= end:
         clock.current = due  # each milestone and autopilot turn when it is due

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import random
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -151,6 +152,7 @@ def test_without_a_secret_events_go_unsigned_and_the_warning_is_logged_once(
 ) -> None:
     rt = SimpleNamespace(settings=Settings(webhook_url="https://crm.example.com/voc"), now=_now)
     webhooks._warned.clear()
+    caplog.set_level(logging.WARNING)  # whatever level an earlier CLI run left on the root
     first = webhooks._headers(rt, "e1", b"{}")  # type: ignore[arg-type]
     webhooks._headers(rt, "e2", b"{}")  # type: ignore[arg-type]
     assert "X-VoC-Signature" not in first and first["X-VoC-Timestamp"] == str(int(NOW.timestamp()))
