@@ -23,6 +23,7 @@ from blocks.ids import SURVEY_METADATA_EVENT
 from blocks.questions import chain_blocks
 from blocks.surveys import closed_blocks, reminder_text, survey_json, survey_text
 from blocks.surveys import to_dicts as blocks_json
+from bot.core.leases import renew_until
 from bot.core.runtime import Runtime
 from bot.core.slack import (
     CONFIG_ERRORS,
@@ -54,7 +55,6 @@ MAX_ATTEMPTS = 5
 # that the row waits its backoff like any refused send.
 LOST_ANSWER_RECHECKS = 2
 HISTORY_SLACK = timedelta(hours=1)  # look well before `sending_since`: clocks drift
-RENEWALS_PER_LEASE = 4  # held leases are renewed this often within one `SEND_LEASE`
 
 
 def card_for(invitation: Invitation, contact: Contact, *, asked: str | None = None) -> SurveyCard:
@@ -155,27 +155,24 @@ class _Fanout:
 
     async def renew_while_sending(self) -> None:
         """Renew the held leases every quarter lease until the pass ends."""
-        while not self.finished.is_set():
-            try:
-                await asyncio.wait_for(self.finished.wait(), self._lease / RENEWALS_PER_LEASE)
-                return
-            except TimeoutError:
-                pass
-            at = time.monotonic()
-            try:
-                async with self.rt.db.transaction() as session:
-                    renewed = await invitations.renew_leases(
-                        session=session,
-                        ids=sorted(self.held),
-                        now=self._lease_until(at) - self.rt.settings.send_lease,
-                        until=self._lease_until(at),
-                    )
-            except Exception:  # not renewed: the senders see the lease age and hand rows back
-                log.warning("survey lease renewal failed", exc_info=True)
-                continue
-            for key in renewed:
-                if key in self.held:
-                    self.held[key] = at
+        await renew_until(self.finished, self._lease, self._renew)
+
+    async def _renew(self) -> None:
+        at = time.monotonic()
+        try:
+            async with self.rt.db.transaction() as session:
+                renewed = await invitations.renew_leases(
+                    session=session,
+                    ids=sorted(self.held),
+                    now=self._lease_until(at) - self.rt.settings.send_lease,
+                    until=self._lease_until(at),
+                )
+        except Exception:  # not renewed: the senders see the lease age and hand rows back
+            log.warning("survey lease renewal failed", exc_info=True)
+            return
+        for key in renewed:
+            if key in self.held:
+                self.held[key] = at
 
     def _lease_until(self, at: float) -> datetime:
         """`now` + the time this pass has been running + one lease (the pass's `now` is fixed)."""

@@ -55,6 +55,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.catalog import language, t
 from bot.core.config import Settings
+from bot.core.leases import renew_until
 from bot.core.runtime import Runtime
 from bot.core.slack import Pacer
 from bot.domain import names
@@ -72,7 +73,6 @@ SURVEY, REMINDER = "survey", "reminder"  # a link's purpose
 PASS_LIMIT = 200  # emails per pass, so the pass's other jobs get their turn
 CLAIM_FIRST = 5  # rows a pass claims first, before it has measured the server's pace
 CLAIM_MAX = 20  # rows a pass holds at once, at most; fewer when the server is slow
-RENEWALS_PER_LEASE = 4  # held leases are renewed this often within one `SEND_LEASE`
 LOST_ANSWER_RETRIES = 1  # an email whose answer was lost is sent again this many times
 EMAILS_PER_SECOND = 10.0  # the SMTP server's pace: providers throttle bursts
 MAX_ATTEMPTS = 5
@@ -404,22 +404,19 @@ class _Pass:
 
     async def renew_while_sending(self) -> None:
         """Renew the held leases every quarter lease until the pass ends."""
-        while not self.finished.is_set():
-            try:
-                await asyncio.wait_for(self.finished.wait(), self._lease / RENEWALS_PER_LEASE)
-                return
-            except TimeoutError:
-                pass
-            try:
-                async with self.rt.db.transaction() as session:
-                    await invitations.hold(
-                        session=session,
-                        ids=sorted(self.held),
-                        owner=self.owner,
-                        until=self.lease_until(),
-                    )
-            except Exception:  # each email checks its row again before it is handed over
-                log.warning("survey email lease renewal failed", exc_info=True)
+        await renew_until(self.finished, self._lease, self._renew)
+
+    async def _renew(self) -> None:
+        try:
+            async with self.rt.db.transaction() as session:
+                await invitations.hold(
+                    session=session,
+                    ids=sorted(self.held),
+                    owner=self.owner,
+                    until=self.lease_until(),
+                )
+        except Exception:  # each email checks its row again before it is handed over
+            log.warning("survey email lease renewal failed", exc_info=True)
 
     async def _send_one(
         self, smtp: aiosmtplib.SMTP, invitation: Invitation, contact: Contact
