@@ -51,6 +51,12 @@ class Account(SQLModel, table=True):
     health: str | None = Field(default=None, max_length=10)
     csm_user_id: str | None = Field(default=None, max_length=32)
     slack_channel: str | None = Field(default=None, max_length=32)  # the Slack Connect channel
+    domain: str | None = Field(default=None, max_length=255)
+    renewal_date: date | None = None
+    # Where the account came from: "hubspot" / "salesforce" once a CRM sync wrote it (its
+    # CRM-owned fields are then the CRM's: a CSV import changing one is told so), else None.
+    crm_source: str | None = Field(default=None, max_length=20)
+    crm_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _now_field()
     updated_at: datetime = _now_field()
 
@@ -69,6 +75,12 @@ class Contact(SQLModel, table=True):
     slack_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     opted_out: bool = False
     opted_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    crm_id: str | None = Field(default=None, max_length=100, index=True)
+    crm_source: str | None = Field(default=None, max_length=20)  # as on Account
+    crm_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # False once the CRM archived or deleted the record: never surveyed again, answers kept.
+    active: bool = True
+    inactive_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _now_field()
     updated_at: datetime = _now_field()
 
@@ -239,6 +251,44 @@ class OutboxEvent(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=300)
     dead_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # given up on
+    # Who delivers it: "webhook" (WEBHOOK_URL) or "crm" (bot/services/crm_push.py).
+    sink: str = Field(default="webhook", max_length=10)
+    # Set when a delivery first starts: an event claimed again with it set may already have
+    # reached its receiver (a crash between the call and `delivered_at`), so the CRM push
+    # looks the write up before making it again.
+    tried_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CrmSync(SQLModel, table=True):
+    """One row per CRM: the incremental cursors, the lease that keeps two syncs apart, and
+    how the last run ended (`crm status`)."""
+
+    __tablename__ = "crm_syncs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    crm: str = Field(max_length=20, unique=True)
+    companies_cursor: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    contacts_cursor: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    summary: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    error: str | None = Field(default=None, max_length=300)
+
+
+class CrmNote(SQLModel, table=True):
+    """A note (HubSpot) or Task (Salesforce) VoC bot put on a CRM timeline, so a case's
+    outcome can be added to it and `forget` can delete it."""
+
+    __tablename__ = "crm_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)  # the note's idempotency key
+    crm: str = Field(max_length=20)
+    crm_note_id: str = Field(max_length=100)
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id", index=True)
+    case_id: int | None = Field(default=None, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class FeatureRequest(SQLModel, table=True):

@@ -7,10 +7,11 @@ WHERE clause makes a second claim a no-op), so two workers never hold the same e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
@@ -21,22 +22,35 @@ ERROR_LENGTH = 300  # the column's size
 
 
 async def add_event(
-    *, session: AsyncSession, event_id: str, type: str, payload: dict[str, Any], now: datetime
+    *,
+    session: AsyncSession,
+    event_id: str,
+    type: str,
+    payload: dict[str, Any],
+    now: datetime,
+    sink: str = "webhook",
 ) -> None:
-    """Insert one event, due at once, in the caller's transaction."""
+    """Insert one event for `sink` ("webhook" or "crm"), due at once, in the caller's
+    transaction."""
     await session.execute(
-        insert(E).values(event_id=event_id, type=type, payload=payload, created_at=now, due_at=now)
+        insert(E).values(
+            event_id=event_id, type=type, payload=payload, created_at=now, due_at=now, sink=sink
+        )
     )
 
 
 async def claim_due(
-    *, session: AsyncSession, now: datetime, lease: timedelta, limit: int
-) -> list[Any]:
-    """Lease up to `limit` due, undelivered events that nobody else holds; oldest first.
-
-    Returns rows with `id`, `event_id`, `type`, `payload`, `created_at` and `attempts`.
-    """
+    *,
+    session: AsyncSession,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    sink: str = "webhook",
+) -> list[Claimed]:
+    """Lease up to `limit` due, undelivered events of `sink` that nobody else holds; oldest
+    first, each marked as tried (`tried_at`, kept from its first claim)."""
     due = and_(
+        E.sink == sink,
         E.delivered_at.is_(None),
         E.dead_at.is_(None),
         E.due_at <= now,
@@ -46,11 +60,30 @@ async def claim_due(
     result = await session.execute(
         update(E)
         .where(E.id.in_(candidates), due)
-        .values(lease_until=now + lease)
-        .returning(E.id, E.event_id, E.type, E.payload, E.created_at, E.attempts)
+        .values(lease_until=now + lease, tried_at=func.coalesce(E.tried_at, now))
+        .returning(E.id, E.event_id, E.type, E.payload, E.created_at, E.attempts, E.tried_at)
         .execution_options(synchronize_session=False)
     )
-    return sorted(result.all(), key=lambda row: row.id)
+    rows = sorted(result.all(), key=lambda row: row.id)
+    # RETURNING gives the new tried_at: one earlier than this claim was set by another
+    return [
+        Claimed(r.id, r.event_id, r.type, r.payload, r.created_at, r.attempts, r.tried_at < now)
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A leased event; `tried_before` when an earlier claim started delivering it (a crash
+    may have come between the receiver taking it and `mark_delivered`)."""
+
+    id: int
+    event_id: str
+    type: str
+    payload: dict[str, Any]
+    created_at: datetime
+    attempts: int
+    tried_before: bool
 
 
 async def mark_delivered(*, session: AsyncSession, id: int, now: datetime) -> None:

@@ -22,11 +22,21 @@ ALLOWED: dict[str, set[str]] = {
     "domain": set(),
     "storage": {"domain"},
     "core": {"storage", "domain"},
+    "connectors": {"core", "domain"},
     "blocks": {"domain"},
-    "services": {"core", "domain", "blocks", "storage"},
+    "services": {"connectors", "core", "domain", "blocks", "storage"},
     "handlers": {"services", "core", "domain", "blocks", "storage"},
-    "entry": {"handlers", "services", "core", "domain", "blocks", "storage"},
-    "devkit": {"entry", "handlers", "services", "core", "domain", "blocks", "storage"},
+    "entry": {"handlers", "services", "connectors", "core", "domain", "blocks", "storage"},
+    "devkit": {
+        "entry",
+        "handlers",
+        "services",
+        "connectors",
+        "core",
+        "domain",
+        "blocks",
+        "storage",
+    },
 }
 # The CLI's `demo` and `emulator` commands start the dev tooling, loading it only when run.
 DEVKIT_LOADERS = {"bot.cli"}
@@ -45,7 +55,7 @@ def layer_of(module: str) -> str:
     parts = module.split(".")
     if parts[0] in ("storage", "blocks", "handlers"):
         return parts[0]
-    if len(parts) > 1 and parts[1] in ("core", "domain", "services", "devkit"):
+    if len(parts) > 1 and parts[1] in ("core", "domain", "services", "connectors", "devkit"):
         return parts[1]
     return "entry"
 

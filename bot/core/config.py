@@ -16,7 +16,14 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from bot.domain.errors import ConfigError
 
@@ -120,6 +127,21 @@ def _optional_duration(text: str | timedelta | None) -> timedelta | None:
 OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional_duration)]
 
 
+_BLANK_MEANS_OFF = "crm_field_"  # CRM_FIELD_PLAN= (blank) means "not synced", not "unset"
+
+
+class _BlankKept(EnvSettingsSource):
+    """The environment's CRM_FIELD_* values, blanks included (every other blank is unset)."""
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in super().__call__().items() if k.startswith(_BLANK_MEANS_OFF)}
+
+
+class _BlankKeptDotEnv(DotEnvSettingsSource):
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in super().__call__().items() if k.startswith(_BLANK_MEANS_OFF)}
+
+
 class Settings(BaseSettings):
     """Every setting in docs/settings.md; names match the environment variables."""
 
@@ -175,12 +197,49 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[
         tuple[IPv4Network | IPv6Network, ...], NoDecode, BeforeValidator(parse_networks)
     ] = ()
+    # The CRM (bot/connectors/): which one, how often to sync, and how to reach it.
+    crm: Annotated[Literal["hubspot", "salesforce"] | None, BeforeValidator(_blank_is_unset)] = None
+    crm_sync_every: Duration = timedelta(hours=1)
+    # Mapped account fields: unset means the CRM's documented default (bot/connectors/),
+    # blank (`CRM_FIELD_PLAN=`) means "not synced".
+    crm_field_arr: str | None = None
+    crm_field_plan: str | None = None
+    crm_field_segment: str | None = None
+    crm_field_health: str | None = None
+    crm_field_renewal: str | None = None
+    crm_field_customer_since: str | None = None
+    hubspot_token: SecretStr | None = None
+    hubspot_api_url: str = "https://api.hubapi.com"
+    salesforce_url: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
+    salesforce_client_id: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
+    salesforce_client_secret: SecretStr | None = None
     # days after onboarding_started / activated / customer_since that ask a survey
     milestone_days: Annotated[tuple[int, ...], NoDecode, BeforeValidator(parse_milestone_days)] = (
         30,
         60,
         90,
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """As pydantic-settings reads them, plus the CRM_FIELD_* blanks kept (a blank
+        mapping turns a field's sync off; anywhere else a blank means "not set")."""
+        env_file = settings_cls.model_config.get("env_file")
+        return (
+            init_settings,
+            _BlankKept(settings_cls, env_ignore_empty=False),
+            env_settings,
+            _BlankKeptDotEnv(settings_cls, env_file=env_file, env_ignore_empty=False),
+            dotenv_settings,
+            file_secret_settings,
+        )
 
     @field_validator("slack_api_url")
     @classmethod
@@ -278,6 +337,24 @@ class Settings(BaseSettings):
         if self.smtp_url and not (self.email_from and self.public_url):
             missing = "EMAIL_FROM" if not self.email_from else "PUBLIC_URL"
             raise ValueError(f"email is on (SMTP_URL is set) but {missing} is not set")
+        return self
+
+    @field_validator("hubspot_api_url", "salesforce_url")
+    @classmethod
+    def _crm_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("use an https:// URL, e.g. https://api.hubapi.com")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _crm_needs_its_settings(self) -> Settings:
+        needed = {
+            "hubspot": ("hubspot_token",),
+            "salesforce": ("salesforce_url", "salesforce_client_id", "salesforce_client_secret"),
+        }.get(self.crm or "", ())
+        for name in needed:
+            if not getattr(self, name):
+                raise ValueError(f"CRM={self.crm} needs {name.upper()} (see .env.example)")
         return self
 
     @model_validator(mode="after")

@@ -91,3 +91,26 @@ class ConfigError(VocError):
 
     Raised while settings load (`bot/core/config.py`); the CLI prints it and exits 2.
     """
+
+
+class CrmSetupError(ConfigError):
+    """The CRM refuses the connection as configured: a bad token or client secret, a wrong
+    URL, a missing scope or permission, a field it does not know.
+
+    Every further call would fail the same way: the CLI prints the one line (which names the
+    setting to fix and never the secret) and exits 2; a scheduled sync or push logs it and
+    leaves its rows due. Raised by `bot/connectors/`.
+    """
+
+
+class CrmUnavailable(TryLater):
+    """The CRM kept answering 429 or 5xx (or did not answer) after the retries a call allows.
+
+    Nothing was half-written: a sync keeps its cursor where the last whole page left it, a
+    push event stays due.
+    """
+
+
+class CrmAllowanceSpent(VocError):
+    """Salesforce's daily API allowance is nearly spent; the sync stops before it runs out,
+    keeping what it has written and its cursor, so the next run goes on from there."""
