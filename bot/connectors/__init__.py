@@ -1,5 +1,5 @@
 """The CRM connectors: one module a CRM, each turning its vendor's API into `bot.domain.crm`
-values.
+values. `connect(settings)` is the one place that picks and builds one.
 
 Both vendors' Python clients (hubspot-api-client, simple-salesforce) are synchronous
 (requests/urllib3): every call would block the event loop the bot's listeners and scheduler
@@ -11,7 +11,8 @@ daily allowance) handled in one place (`bot/connectors/http.py`).
 from __future__ import annotations
 
 from bot.core.config import Settings
-from bot.domain.crm import FieldMap
+from bot.domain.crm import CrmConnector, CrmKind, FieldMap
+from bot.domain.errors import ConfigError
 
 
 def field_map(settings: Settings, defaults: FieldMap) -> FieldMap:
@@ -34,3 +35,16 @@ _SETTINGS = {
     "renewal_date": "renewal",
     "customer_since": "customer_since",
 }
+
+
+def connect(settings: Settings) -> CrmConnector:
+    """The connector for CRM=…, built from the settings; ConfigError when no CRM is set."""
+    if settings.crm is None:
+        raise ConfigError("CRM is not set: set CRM=hubspot or CRM=salesforce (see .env.example)")
+    if CrmKind(settings.crm) is CrmKind.HUBSPOT:
+        from bot.connectors.hubspot import HubSpot
+
+        return HubSpot.from_settings(settings)
+    from bot.connectors.salesforce import Salesforce
+
+    return Salesforce.from_settings(settings)
