@@ -214,3 +214,45 @@ def test_no_secret_shows_in_the_settings_repr_str_or_dump(monkeypatch: pytest.Mo
     assert "secret-" not in shown  # each value above holds `secret-N`
     revealed = {name: getattr(settings, name).get_secret_value() for name in SECRETS}
     assert revealed == SECRETS  # each reader unwraps its secret where it hands it on
+
+
+def test_a_blank_crm_field_mapping_means_not_synced_and_unset_means_the_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("CRM_FIELD_PLAN=\nCRM_FIELD_HEALTH=hs_health\nVOC_CHANNEL=\n")
+    monkeypatch.setenv("CRM_FIELD_SEGMENT", "")
+    settings = load_settings()
+    assert settings.crm_field_plan == "" and settings.crm_field_segment == ""
+    assert settings.crm_field_health == "hs_health" and settings.crm_field_arr is None
+    assert settings.voc_channel is None  # every other blank is still "not set"
+
+
+@pytest.mark.parametrize(
+    ("crm", "given", "missing"),
+    [
+        ("hubspot", {}, "HUBSPOT_TOKEN"),
+        ("salesforce", {"salesforce_url": "https://acme.my.salesforce.com"}, "SALESFORCE_CLIENT_ID"),
+        (
+            "salesforce",
+            {"salesforce_url": "https://acme.my.salesforce.com", "salesforce_client_id": "3MVG"},
+            "SALESFORCE_CLIENT_SECRET",
+        ),
+    ],
+)
+def test_a_crm_without_its_credentials_stops_with_one_line(
+    crm: str, given: dict[str, str], missing: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(crm=crm, **given)
+    assert f"CRM={crm} needs {missing}" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_an_unknown_crm_is_refused_without_echoing_a_token() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(crm="pipedrive", hubspot_token="pat-na1-secret-token")
+    assert str(caught.value).startswith("CRM='pipedrive' is not valid")
+    assert "secret-token" not in str(caught.value)
+    settings = load_settings(crm="hubspot", hubspot_token="pat-na1-secret-token")
+    assert "secret-token" not in repr(settings) and settings.crm == "hubspot"
