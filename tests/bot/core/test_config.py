@@ -232,7 +232,7 @@ def test_a_blank_crm_field_mapping_means_not_synced_and_unset_means_the_default(
     ("crm", "given", "missing"),
     [
         ("hubspot", {}, "HUBSPOT_TOKEN"),
-        ("salesforce", {"salesforce_url": "https://acme.my.salesforce.com"}, "SALESFORCE_CLIENT_ID"),
+        ("salesforce", {"salesforce_url": "https://acme.example"}, "SALESFORCE_CLIENT_ID"),
         (
             "salesforce",
             {"salesforce_url": "https://acme.my.salesforce.com", "salesforce_client_id": "3MVG"},
