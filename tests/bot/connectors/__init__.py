@@ -1,1 +1,1 @@
-"""Tests of bot/core."""
+"""Tests of bot/connectors."""
