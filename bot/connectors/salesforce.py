@@ -295,9 +295,12 @@ class Salesforce(CrmConnector):
                 json_body=_custom_field(kind, name, spec),
                 ok=(400, 403),
             )
-            if answer.ok or _answer_code(answer) == "DUPLICATE_DEVELOPER_NAME":
+            code = _answer_code(answer)
+            if answer.ok or code == "DUPLICATE_DEVELOPER_NAME":
                 self._described.pop(kind, None)
                 continue
+            if code == "REQUEST_LIMIT_EXCEEDED":
+                raise _refusal(answer, self.fields)
             log.info("CRM field not created", extra={"crm": "Salesforce", "field": name})
             left.append(replace(spec, name=name))
         return left

@@ -99,6 +99,7 @@ class Call:
 class _Fault:
     status: int
     retry_after: int | None
+    code: str | None = None
 
 
 @dataclass
@@ -239,15 +240,25 @@ class SalesforceEmulator:
 
     # faults
 
-    def fail(self, where: str, status: int, times: int = 1, retry_after: int | None = None) -> None:
+    def fail(
+        self,
+        where: str,
+        status: int,
+        times: int = 1,
+        retry_after: int | None = None,
+        *,
+        code: str | None = None,
+    ) -> None:
         """Answer the next `times` calls of an op (token, query, queryAll, sobject, upsert,
         composite, describe, tooling) or of a path prefix (`/services/…`) with `status`,
-        in Salesforce's error shape; `times=0` clears the queued faults."""
+        in Salesforce's error shape (`code` overrides the errorCode the status implies:
+        429 and 403 REQUEST_LIMIT_EXCEEDED, 503 SERVER_UNAVAILABLE, 401 INVALID_SESSION_ID);
+        `times=0` clears the queued faults."""
         if times == 0:
             self._faults.pop(where, None)
             return
         queue = self._faults.setdefault(where, deque())
-        queue.extend(_Fault(status, retry_after) for _ in range(times))
+        queue.extend(_Fault(status, retry_after, code) for _ in range(times))
 
     def delay(self, where: str, seconds: float) -> None:
         """Answer every call of an op or path prefix `seconds` late."""
@@ -402,6 +413,7 @@ class SalesforceEmulator:
                 code, message = _FAULTS.get(
                     fault.status, ("UNKNOWN_EXCEPTION", "An unexpected error occurred")
                 )
+                code = fault.code or code
                 if call.op == "token":
                     body: Any = {"error": "server_error", "error_description": message}
                 else:

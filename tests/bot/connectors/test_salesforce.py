@@ -12,7 +12,15 @@ from bot.connectors import connect
 from bot.connectors.salesforce import DEFAULT_FIELDS, Salesforce
 from bot.core.config import load_settings
 from bot.devkit.salesforce_emulator import SalesforceEmulator
-from bot.domain.crm import CrmCompany, CrmContact, FieldMap
+from bot.domain.crm import (
+    CrmCompany,
+    CrmContact,
+    CrmObject,
+    FieldMap,
+    FieldSpec,
+    Note,
+    SchemaProblem,
+)
 from bot.domain.errors import CrmAllowanceSpent, CrmSetupError, CrmUnavailable
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -328,3 +336,200 @@ async def test_an_unknown_mapped_field_names_its_setting(
     seed_account(sf, 1, AnnualRevenue=5.0)
     [company] = await all_companies(blank)
     assert company.arr == 5.0 and company.plan is None
+
+
+# push
+
+
+def push_fields(sf: SalesforceEmulator) -> None:
+    """The custom fields `crm setup` creates, as an admin would have them."""
+    for name, type_ in {
+        "VoC_Last_Score__c": "double",
+        "VoC_Last_Survey__c": "string",
+        "VoC_Last_Answered_At__c": "datetime",
+        "VoC_Last_Comment__c": "textarea",
+    }.items():
+        sf.add_field("Contact", name, type_)
+    sf.add_field("Account", "VoC_Nps__c", "double")
+    sf.add_field("Account", "VoC_Open_Cases__c", "double")
+
+
+async def make_note_key(crm: Salesforce) -> None:
+    assert await crm.create_fields([]) == []
+
+
+def a_note(key: str, contact: str | None, account: str | None) -> Note:
+    return Note(
+        key=key,
+        title="NPS 3 from Ana Lima",
+        body="Score 3: too slow.\nCard: https://slack.example/archives/C1/p1",
+        at=START,
+        contact_id=contact,
+        company_id=account,
+    )
+
+
+async def test_update_writes_in_collections_of_200_and_none_clears(
+    sf: SalesforceEmulator, crm: Salesforce
+) -> None:
+    push_fields(sf)
+    account = seed_account(sf, 1)
+    ids = [sf.add_contact({"LastName": f"P{n}"}, account) for n in range(450)]
+    answered = datetime(2026, 1, 6, 12, 30, tzinfo=UTC)
+    await crm.update(
+        CrmObject.CONTACT,
+        {
+            i: {
+                "voc_last_score": 9,
+                "voc_last_survey": "nps",
+                "voc_last_answered_at": answered,
+                "voc_last_comment": None,
+            }
+            for i in ids
+        },
+    )
+    batches = [len(c.body["records"]) for c in sf.calls_to("composite")]
+    assert batches == [200, 200, 50]
+    assert all(c.body["allOrNone"] for c in sf.calls_to("composite"))
+    assert sf.writes_to("Contact", ids[0]) == [
+        ("VoC_Last_Score__c", 9),
+        ("VoC_Last_Survey__c", "nps"),
+        ("VoC_Last_Answered_At__c", "2026-01-06T12:30:00Z"),
+        ("VoC_Last_Comment__c", None),
+    ]
+    await crm.update(CrmObject.COMPANY, {account: {"voc_nps": -20.0, "voc_open_cases": 2}})
+    assert await crm.read(CrmObject.COMPANY, account, ("voc_nps", "voc_open_cases")) == {
+        "voc_nps": -20.0,
+        "voc_open_cases": 2,
+    }
+
+
+async def test_a_record_deleted_in_salesforce_is_left_out_and_the_rest_written_once(
+    sf: SalesforceEmulator, crm: Salesforce
+) -> None:
+    push_fields(sf)
+    keep, gone = sf.add_contact({"LastName": "Keep"}), sf.add_contact({"LastName": "Gone"})
+    sf.delete("Contact", gone)
+    await crm.update(CrmObject.CONTACT, {gone: {"voc_last_score": 1}, keep: {"voc_last_score": 10}})
+    assert sf.writes_to("Contact", keep) == [("VoC_Last_Score__c", 10)]
+    assert sf.writes_to("Contact", gone) == []
+    assert await crm.read(CrmObject.CONTACT, gone, ("voc_last_score",)) is None
+
+
+async def test_an_update_of_a_field_salesforce_lacks_writes_nothing_and_says_run_setup(
+    sf: SalesforceEmulator, crm: Salesforce
+) -> None:
+    one, two = sf.add_contact({"LastName": "One"}), sf.add_contact({"LastName": "Two"})
+    with pytest.raises(CrmSetupError) as caught:
+        await crm.update(CrmObject.CONTACT, {one: {"voc_last_score": 3}, two: {}})
+    assert str(caught.value).startswith(
+        "Salesforce has no field VoC_Last_Score__c on Contact: run python -m bot crm setup"
+    )
+    assert sf.writes_to("Contact", one) == [] and sf.writes_to("Contact", two) == []
+
+
+async def test_an_update_retried_after_503_writes_once(
+    sf: SalesforceEmulator, crm: Salesforce, waits: Waits
+) -> None:
+    push_fields(sf)
+    contact = sf.add_contact({"LastName": "Ana"})
+    sf.fail("composite", 503, times=1)
+    sf.fail("composite", 429, times=1, retry_after=3)
+    await crm.update(CrmObject.CONTACT, {contact: {"voc_last_score": 4}})
+    assert sf.writes_to("Contact", contact) == [("VoC_Last_Score__c", 4)]
+    assert waits.waits == [1.0, 3.0]
+
+
+async def test_find_contact_by_email(sf: SalesforceEmulator, crm: Salesforce) -> None:
+    contact = sf.add_contact({"LastName": "O'Brien", "Email": "o'brien@example.com"})
+    assert await crm.find_contact("O'Brien@Example.com") == contact
+    assert await crm.find_contact("nobody@example.com") is None
+
+
+async def test_a_note_is_one_task_on_the_contact_and_account_however_often_added(
+    sf: SalesforceEmulator, crm: Salesforce
+) -> None:
+    account = seed_account(sf, 1)
+    contact = sf.add_contact({"LastName": "Lima"}, account)
+    await make_note_key(crm)
+    note = a_note("voc:answer:41", contact, account)
+    task = await crm.add_note(note)
+    assert await crm.add_note(note) == task
+    [row] = sf.records("Task")
+    assert row["Id"] == task and row["WhoId"] == contact and row["WhatId"] == account
+    assert row["VoC_Note_Key__c"] == "voc:answer:41" and row["Subject"] == note.title
+    assert row["Description"] == note.body and row["Status"] == "Completed"
+
+    await crm.append_to_note(task, "Outcome: fixed")
+    await crm.append_to_note(task, "Outcome: fixed")  # a retried call
+    assert await crm.add_note(note) == task  # a late retry never overwrites the outcome
+    assert sf.record("Task", task)["Description"] == f"{note.body}\n\nOutcome: fixed"  # type: ignore[index]
+
+    assert await crm.delete_note(task) is True
+    assert await crm.delete_note(task) is False
+    assert await crm.add_note(note) != task  # deleted by hand: a new one is made
+
+
+async def test_a_note_without_the_key_field_says_run_setup(
+    sf: SalesforceEmulator, crm: Salesforce
+) -> None:
+    with pytest.raises(CrmSetupError, match="no field VoC_Note_Key__c on Task: run python"):
+        await crm.add_note(a_note("voc:answer:1", None, seed_account(sf, 1)))
+    assert sf.records("Task") == []
+
+
+# schema
+
+
+def needed() -> list[FieldSpec]:
+    return [
+        FieldSpec(CrmObject.CONTACT, "voc_last_score", "number", "VoC last score"),
+        FieldSpec(CrmObject.CONTACT, "voc_last_comment", "text", "VoC last comment"),
+        FieldSpec(CrmObject.CONTACT, "voc_last_answered_at", "datetime", "VoC last answered"),
+        FieldSpec(CrmObject.COMPANY, "voc_nps", "number", "VoC NPS"),
+        FieldSpec(CrmObject.COMPANY, "Plan__c", "string", "Plan"),
+    ]
+
+
+async def test_missing_names_each_absent_field_and_create_fields_adds_them(
+    sf: SalesforceEmulator, crm: Salesforce, connector_for: Callable[..., Salesforce]
+) -> None:
+    sf.remove_field("Account", "Plan__c")
+    assert await crm.missing(needed()) == [
+        SchemaProblem(CrmObject.CONTACT, "VoC_Last_Score__c"),
+        SchemaProblem(CrmObject.CONTACT, "VoC_Last_Comment__c"),
+        SchemaProblem(CrmObject.CONTACT, "VoC_Last_Answered_At__c"),
+        SchemaProblem(CrmObject.COMPANY, "VoC_Nps__c"),
+        SchemaProblem(CrmObject.COMPANY, "Plan__c", "CRM_FIELD_PLAN"),
+        SchemaProblem(CrmObject.NOTE, "VoC_Note_Key__c"),
+    ]
+    assert await crm.create_fields(needed()) == []
+    created = {c.body["FullName"]: c.body["Metadata"] for c in sf.calls_to("tooling")}
+    assert created["Contact.VoC_Last_Score__c"]["type"] == "Number"
+    assert created["Contact.VoC_Last_Comment__c"]["type"] == "LongTextArea"
+    assert created["Contact.VoC_Last_Answered_At__c"]["type"] == "DateTime"
+    assert created["Activity.VoC_Note_Key__c"]["externalId"] is True
+    assert sf.fields_of("Contact")["VoC_Last_Score__c"] == "double"
+    assert await connector_for().missing(needed()) == []
+
+
+async def test_refused_field_creation_returns_what_to_add_by_hand(
+    sf: SalesforceEmulator, crm: Salesforce
+) -> None:
+    sf.tooling_allowed = False
+    sf.add_field("Contact", "VoC_Last_Comment__c", "textarea")
+    left = await crm.create_fields(needed()[:2])
+    assert [(s.object, s.name, s.type) for s in left] == [
+        (CrmObject.CONTACT, "VoC_Last_Score__c", "number"),
+        (CrmObject.NOTE, "VoC_Note_Key__c", "string"),
+    ]
+    assert [c.status for c in sf.calls_to("tooling")] == [403]  # not asked again and again
+
+
+async def test_a_user_without_access_is_told_what_to_grant(
+    sf: SalesforceEmulator, crm: Salesforce
+) -> None:
+    sf.fail("describe", 403, code="INSUFFICIENT_ACCESS")
+    with pytest.raises(CrmSetupError) as caught:
+        await crm.missing(needed())
+    assert "permission set with API Enabled" in str(caught.value)
