@@ -93,7 +93,10 @@ _FIELD_TYPES: dict[str, dict[str, object]] = {
     "datetime": {"type": "DateTime"},
 }
 log = logging.getLogger(__name__)
-_SETUP = "run python -m bot crm setup (or add it by hand in Setup → Object Manager)"
+_SETUP = (
+    "run python -m bot crm setup (or add it in Setup → Object Manager); if it exists, give "
+    "the Run As user's permission set Edit access to it"
+)
 
 
 class Salesforce(CrmConnector):
@@ -236,7 +239,15 @@ class Salesforce(CrmConnector):
             task["WhoId"] = note.contact_id
         if note.company_id:
             task["WhatId"] = note.company_id
-        answer = await self._call("PATCH", path, json_body=task, ok=(404,))
+        while True:
+            answer = await self._call("PATCH", path, json_body=task, ok=(400, 404))
+            gone = _gone_references(answer) & {"WhoId", "WhatId"} & set(task)
+            if answer.status != 400 or not gone:
+                break
+            # the contact or account was deleted in Salesforce since: note on what is left
+            task = {name: value for name, value in task.items() if name not in gone}
+        if answer.status == 400:
+            raise _refusal(answer, self.fields)
         if answer.status == 404:
             raise CrmSetupError(f"Salesforce has no field {NOTE_KEY_FIELD} on Task: {_SETUP}")
         if isinstance(answer.body, dict) and answer.body.get("id"):
@@ -459,6 +470,17 @@ def _soql_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace("'", "\\'")
 
 
+def _gone_references(answer: Answer) -> set[str]:
+    """The reference fields a 400 names as pointing at a deleted or unknown record."""
+    errors = answer.body if isinstance(answer.body, list) else []
+    return {
+        str(name)
+        for error in errors
+        if isinstance(error, dict) and error.get("errorCode") in _GONE
+        for name in error.get("fields") or []
+    }
+
+
 def _error_code(result: Mapping[str, Any]) -> str:
     errors = result.get("errors") or [{}]
     return str(errors[0].get("statusCode", ""))
@@ -471,9 +493,10 @@ def _answer_code(answer: Answer) -> str:
 
 def _collection_refusal(result: Mapping[str, Any], sobject: str, fields: FieldMap) -> Exception:
     error = (result.get("errors") or [{}])[0]
-    code = str(error.get("statusCode", ""))
-    if code == "INVALID_FIELD":
-        return _unknown_field(str(error.get("message", "")), fields)
+    code, message = str(error.get("statusCode", "")), str(error.get("message", ""))
+    about_a_field = _field_refusal(code, message, error.get("fields"), fields)
+    if about_a_field is not None:
+        return about_a_field
     return CrmSetupError(
         f"Salesforce refused an update of {sobject} {result.get('id')} ({code}: "
         f"{str(error.get('message', ''))[:160]})"
@@ -501,8 +524,9 @@ def _refusal(answer: Answer, fields: FieldMap) -> Exception:
             "Salesforce's daily API allowance is spent (REQUEST_LIMIT_EXCEEDED): it frees up "
             "over a rolling 24 hours, and the next run goes on from here"
         )
-    if code == "INVALID_FIELD":
-        return _unknown_field(message, fields)
+    about_a_field = _field_refusal(code, message, first.get("fields"), fields)
+    if about_a_field is not None:
+        return about_a_field
     if code.startswith("INSUFFICIENT_ACCESS") or code in (
         "API_DISABLED_FOR_ORG",
         "API_CURRENTLY_DISABLED",
@@ -516,6 +540,21 @@ def _refusal(answer: Answer, fields: FieldMap) -> Exception:
         f"Salesforce refused a call (HTTP {answer.status} {code or 'error'}: "
         f"{message[:160] or 'no details'})"
     )
+
+
+def _field_refusal(
+    code: str, message: str, named: object, fields: FieldMap
+) -> CrmSetupError | None:
+    """The line for a refusal about a field (unknown, or not writable), else None."""
+    if code == "INVALID_FIELD":
+        return _unknown_field(message, fields)
+    if code == "INVALID_FIELD_FOR_INSERT_UPDATE":
+        names = ", ".join(map(str, named)) if isinstance(named, list) and named else "a field"
+        return CrmSetupError(
+            f"Salesforce will not let the Run As user write {names}: give its permission set "
+            "Edit access to the field (field-level security)"
+        )
+    return None
 
 
 def _unknown_field(message: str, fields: FieldMap) -> CrmSetupError:
