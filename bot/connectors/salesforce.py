@@ -277,6 +277,7 @@ class Salesforce(CrmConnector):
         """The needed fields (by either name: `voc_nps` or `VoC_Nps__c`) that the objects'
         describe lacks, plus Task's NOTE_KEY_FIELD which notes need."""
         settings = {crm: MAPPED_ACCOUNT_FIELDS[ours] for ours, crm in self.fields.mapped().items()}
+        self._described.clear()  # the schema as it is now, not as it was
         problems: list[SchemaProblem] = []
         for spec in [*needed, NOTE_KEY_SPEC]:
             name = sf_name(spec.name)
@@ -292,13 +293,15 @@ class Salesforce(CrmConnector):
         returns those it could not create, named as Salesforce names them. Field-level
         security for the new fields is the admin's: the Run As user's permission set must
         grant Edit on them."""
+        self._described.clear()
         left: list[FieldSpec] = []
+        refused = False  # the Run As user may not create fields: ask once, not each time
         wanted = {(s.object, sf_name(s.name)): s for s in [*specs, NOTE_KEY_SPEC]}
         for (kind, name), spec in wanted.items():
             if name in await self._fields_of(kind):
                 continue
-            if left or not name.endswith("__c"):
-                left.append(replace(spec, name=name))  # refused already, or a standard name
+            if refused or not name.endswith("__c"):
+                left.append(replace(spec, name=name))  # a standard field cannot be made
                 continue
             answer = await self._call(
                 "POST",
@@ -312,6 +315,7 @@ class Salesforce(CrmConnector):
                 continue
             if code == "REQUEST_LIMIT_EXCEEDED":
                 raise _refusal(answer, self.fields)
+            refused = answer.status == 403
             log.info("CRM field not created", extra={"crm": "Salesforce", "field": name})
             left.append(replace(spec, name=name))
         return left

@@ -558,6 +558,16 @@ async def test_refused_field_creation_returns_what_to_add_by_hand(
     assert [c.status for c in sf.calls_to("tooling")] == [403]  # not asked again and again
 
 
+async def test_one_field_refused_does_not_stop_the_others(
+    sf: SalesforceEmulator, crm: Salesforce
+) -> None:
+    sf.fail("tooling", 400, code="FIELD_INTEGRITY_EXCEPTION")
+    left = await crm.create_fields(needed()[:2])
+    assert [s.name for s in left] == ["VoC_Last_Score__c"]
+    assert "VoC_Last_Comment__c" in sf.fields_of("Contact")
+    assert "VoC_Note_Key__c" in sf.fields_of("Task")
+
+
 async def test_a_user_without_access_is_told_what_to_grant(
     sf: SalesforceEmulator, crm: Salesforce
 ) -> None:
