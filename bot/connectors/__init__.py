@@ -10,31 +10,12 @@ daily allowance) handled in one place (`bot/connectors/http.py`).
 
 from __future__ import annotations
 
+from bot.connectors.fields import field_map
 from bot.core.config import Settings
-from bot.domain.crm import CrmConnector, CrmKind, FieldMap
+from bot.domain.crm import CrmConnector, CrmKind
 from bot.domain.errors import ConfigError
 
-
-def field_map(settings: Settings, defaults: FieldMap) -> FieldMap:
-    """The mapped account fields: each CRM_FIELD_* as set ("" = not synced), else the
-    CRM's default."""
-    chosen = {
-        name: value
-        if (value := getattr(settings, f"crm_field_{setting}")) is not None
-        else (getattr(defaults, name))
-        for name, setting in _SETTINGS.items()
-    }
-    return FieldMap(**{name: value.strip() for name, value in chosen.items()})
-
-
-_SETTINGS = {
-    "arr": "arr",
-    "plan": "plan",
-    "segment": "segment",
-    "health": "health",
-    "renewal_date": "renewal",
-    "customer_since": "customer_since",
-}
+__all__ = ["connect", "field_map"]
 
 
 def connect(settings: Settings) -> CrmConnector:

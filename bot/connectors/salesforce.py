@@ -46,6 +46,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from bot.connectors.fields import field_map
 from bot.connectors.http import Answer, CrmHttp
 from bot.core.config import Settings
 from bot.domain.crm import (
@@ -137,7 +138,7 @@ class Salesforce(CrmConnector):
             url=settings.salesforce_url,
             client_id=settings.salesforce_client_id,
             client_secret=settings.salesforce_client_secret.get_secret_value(),
-            fields=_field_map(settings),
+            fields=field_map(settings, DEFAULT_FIELDS),
         )
 
     # pull
@@ -433,16 +434,6 @@ class Salesforce(CrmConnector):
             return
         if allowance - used <= allowance * ALLOWANCE_MARGIN:
             raise CrmAllowanceSpent(_spent(used, allowance))
-
-
-def _field_map(settings: Settings) -> FieldMap:
-    """Each CRM_FIELD_* as set ("" = not synced), else DEFAULT_FIELDS' (as
-    `bot.connectors.field_map`, which this module cannot import: it imports this one)."""
-    chosen = {}
-    for name, setting in MAPPED_ACCOUNT_FIELDS.items():
-        value = getattr(settings, setting.lower())
-        chosen[name] = (value if value is not None else getattr(DEFAULT_FIELDS, name)).strip()
-    return FieldMap(**chosen)
 
 
 def sf_name(name: str) -> str:
