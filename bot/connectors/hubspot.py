@@ -145,9 +145,10 @@ class _Pacer:
             await self.sleep(stamps[0] + window - now + 0.005)
 
     def learn(self, headers: Mapping[str, str]) -> None:
+        lower = {name.lower(): value for name, value in headers.items()}
         try:
-            most = int(headers["X-HubSpot-RateLimit-Max"])
-            interval = int(headers["X-HubSpot-RateLimit-Interval-Milliseconds"]) / 1000
+            most = int(lower["x-hubspot-ratelimit-max"])
+            interval = int(lower["x-hubspot-ratelimit-interval-milliseconds"]) / 1000
         except (KeyError, ValueError):
             return
         if most > 0 and interval > 0:
