@@ -47,6 +47,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
+from bot.connectors.fields import field_map
 from bot.connectors.http import Answer, CrmHttp
 from bot.core.config import Settings
 from bot.domain.crm import (
@@ -193,7 +194,7 @@ class HubSpot(CrmConnector):
         return cls(
             token=settings.hubspot_token.get_secret_value(),
             base_url=settings.hubspot_api_url,
-            fields=_fields(settings),
+            fields=field_map(settings, DEFAULT_FIELDS),
         )
 
     # the calls
@@ -603,16 +604,6 @@ def _paragraph(text: str) -> str:
 
 def _note_html(title: str, body: str) -> str:
     return f"<p><strong>{html.escape(title.strip())}</strong></p>" + _paragraph(body)
-
-
-def _fields(settings: Settings) -> FieldMap:
-    """Each CRM_FIELD_* as set ("" = not synced), else the default. (`bot.connectors.
-    field_map` says the same; importing it from here would make an import cycle.)"""
-    chosen = {}
-    for name, setting in MAPPED_ACCOUNT_FIELDS.items():
-        value = getattr(settings, setting.lower())
-        chosen[name] = (getattr(DEFAULT_FIELDS, name) if value is None else value).strip()
-    return FieldMap(**chosen)
 
 
 def _contact(item: dict[str, Any]) -> CrmContact:
