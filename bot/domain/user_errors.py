@@ -73,6 +73,12 @@ class NoContactsInAccount(UserError):
         self.key = "error.no_contacts_in_account" if names else "error.no_contacts_in_account.none"
 
 
+class SyncRunning(UserError):
+    """Another CRM sync holds the lease (a worker, or `crm sync` elsewhere): nothing done."""
+
+    key = "error.crm_sync_running"
+
+
 class NoContacts(UserError):
     """No contact matched a send's audience; `email` or `segment` says which (or neither)."""
 
