@@ -40,6 +40,10 @@ _HEALTH_WORDS = {
     "unhealthy": Health.RED,
     "churn risk": Health.RED,
 }
+# How far the CRM's clock may run ahead of VoC bot's: a full pass's cursor is kept this much
+# before the pass started, so a record edited during the pass is read again.
+CLOCK_MARGIN = timedelta(minutes=5)
+TICK = timedelta(milliseconds=1)  # the CRMs' modification stamps count milliseconds
 # A dry run lists at most this many changes; the counts say the rest.
 MAX_CHANGE_LINES = 100
 # A failed scheduled sync (the CRM down, a 429 storm) is tried again after this long (or
@@ -335,12 +339,42 @@ def _text(value: str | None, limit: int) -> str | None:
     return text[:limit] or None
 
 
-def cursor_after(cursor: datetime | None, page: list[datetime]) -> datetime | None:
-    """The cursor once a page is written: the newest modification it held (never earlier)."""
-    newest = max(page, default=None)
-    if newest is None:
-        return cursor
-    return newest if cursor is None or newest > cursor else cursor
+@dataclass
+class Cursor:
+    """Where the next incremental pass starts reading one object, moved as pages are written.
+
+    A connector gives the changed records oldest first (HubSpot's search, Salesforce's
+    SystemModstamp order), so after each such page the cursor may move to its newest
+    record: a crash re-reads at most that page. Pages that come in another order (a full
+    pass lists by id; archived records come last) leave it until the pass ends; then it is
+    the newest record seen, but no later than the pass's start less `CLOCK_MARGIN`: a
+    record edited while the pass ran, after its page was read, is read again next time.
+    A connector reads from `since` inclusive, so records sharing a stamp are never lost.
+    """
+
+    since: datetime | None  # what this pass reads from (None: everything)
+    started: datetime  # when the pass started, on VoC bot's clock
+    newest: datetime | None = None
+    in_order: bool = True
+
+    def page(self, stamps: list[datetime]) -> datetime | None:
+        """The cursor to store with this page, or None to leave it for now."""
+        if not stamps:
+            return None
+        oldest, newest = min(stamps), max(stamps)
+        ordered = self.in_order and self.since is not None
+        ordered = ordered and (self.newest is None or oldest >= self.newest)
+        self.in_order = ordered
+        self.newest = newest if self.newest is None else max(self.newest, newest)
+        return newest if ordered else None
+
+    def end(self) -> datetime | None:
+        """The cursor to store once every page is written (None: leave it): just past the
+        newest record read, as everything up to it was read (one edited since the pass
+        started is after the start less the margin)."""
+        if self.newest is None:
+            return None
+        return min(self.newest + TICK, self.started - CLOCK_MARGIN)
 
 
 def next_due(

@@ -190,14 +190,21 @@ class _Run:
 
     async def _pages(self) -> None:
         self.owners = {owner.crm_id: owner for owner in await self.connector.owners()}
-        cursor = self.companies_since
-        async for page in self.connector.companies(cursor):
-            cursor = rules.cursor_after(cursor, [c.modified_at for c in page])
-            await self._companies(page, cursor)
-        cursor = self.contacts_since
-        async for contacts in self.connector.contacts(cursor):
-            cursor = rules.cursor_after(cursor, [c.modified_at for c in contacts])
-            await self._contacts(contacts, cursor)
+        cursor = rules.Cursor(self.companies_since, self.now)
+        async for page in self.connector.companies(cursor.since):
+            await self._companies(page, cursor.page([c.modified_at for c in page]))
+        await self._finish(companies_cursor=cursor.end())
+        cursor = rules.Cursor(self.contacts_since, self.now)
+        async for contacts in self.connector.contacts(cursor.since):
+            await self._contacts(contacts, cursor.page([c.modified_at for c in contacts]))
+        await self._finish(contacts_cursor=cursor.end())
+
+    async def _finish(self, **cursor: datetime | None) -> None:
+        """An object's pass is over: its cursor moves to where the next pass starts."""
+        if self.summary.dry_run or all(value is None for value in cursor.values()):
+            return
+        async with self.rt.db.transaction() as session:
+            await self._advance(session, **cursor)
 
     async def _companies(self, page: list[CrmCompany], cursor: datetime | None) -> None:
         csms = {c.crm_id: await self._csm(c.owner_id) for c in page}

@@ -6,12 +6,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.domain.crm import CRM_OWNED_ACCOUNT_FIELDS, CrmCompany, CrmContact, SyncCount
 from bot.domain.crm_sync import (
+    CLOCK_MARGIN,
+    TICK,
+    Cursor,
     StoredAccount,
     StoredContact,
     account_lines,
     company_values,
     contact_lines,
-    cursor_after,
     health_named,
     locale_named,
     next_due,
@@ -194,11 +196,27 @@ def test_an_email_another_contact_holds_is_skipped():
     assert count.skipped == 2
 
 
-def test_the_cursor_only_moves_forward():
-    later = AT + timedelta(hours=1)
-    assert cursor_after(None, [AT, later]) == later
-    assert cursor_after(later, [AT]) == later
-    assert cursor_after(AT, []) == AT
+def test_an_incremental_pass_moves_its_cursor_with_each_page_in_order():
+    later, latest = AT + timedelta(hours=1), AT + timedelta(hours=2)
+    cursor = Cursor(since=AT, started=latest + timedelta(hours=1))
+    assert cursor.page([AT, later]) == later
+    assert cursor.page([later, latest]) == latest
+    assert cursor.page([]) is None
+    assert cursor.page([AT]) is None  # out of order (archived records): kept for the end
+    assert cursor.page([latest]) is None
+    assert cursor.end() == latest + TICK
+
+
+def test_a_full_pass_moves_its_cursor_at_its_end_no_later_than_its_start():
+    started = AT + timedelta(hours=1)
+    cursor = Cursor(since=None, started=started)
+    assert cursor.page([AT + timedelta(days=1)]) is None  # listed by id, not by date
+    assert cursor.page([AT]) is None
+    assert cursor.end() == started - CLOCK_MARGIN  # an edit during the pass is read again
+    cursor = Cursor(since=None, started=AT + timedelta(days=2))
+    cursor.page([AT])
+    assert cursor.end() == AT + TICK  # just past the newest record read
+    assert Cursor(since=None, started=started).end() is None  # nothing read: left alone
 
 
 def test_when_the_scheduled_sync_is_due():
