@@ -75,6 +75,14 @@ def import_report(report: ImportReport) -> str:
     """`import contacts`: the counts, or every problem with its line."""
     if report.errors:
         return _problems(report.errors)
+    kept = [
+        t(None, "cli.import.crm_owned", account=k.account, field=k.column, crm=k.crm, value=k.value)
+        for k in report.crm_kept
+    ]
+    return "\n".join(kept + [_imported(report)])
+
+
+def _imported(report: ImportReport) -> str:
     return t(
         None,
         "cli.import.done",

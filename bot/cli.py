@@ -186,6 +186,7 @@ def import_contacts(
     from functools import partial
 
     from bot.services import roles
+    from bot.services.crm_sync import owned_fields
     from bot.services.importer import import_contacts as run_import
 
     settings = _settings()
@@ -199,6 +200,7 @@ def import_contacts(
             milestone_days=settings.milestone_days,
             # with a bot token, Slack says whether each CSM is of our own organisation
             external=partial(roles.is_external, rt) if settings.slack_bot_token else None,
+            crm_owned=owned_fields(settings),  # a change to one is said, and the CRM wins
         ),
     )
     typer.echo(terminal.import_report(report), err=bool(report.errors))
