@@ -228,6 +228,10 @@ _EN: dict[str, str] = {
         'No contacts in an account named "{account}". Accounts: none yet.'
     ),
     "error.no_contacts": "No contacts. Import them first: vocbot import contacts FILE.csv",
+    "error.crm_unknown_fields": (
+        "{crm} has no company field {fields}: set each to a field {crm} has, or leave it "
+        "blank to not sync it; nothing was synced"
+    ),
     "error.crm_sync_running": (
         "A {crm} sync is already running (started {started}); nothing was done. "
         "Try again when it ends."
@@ -511,6 +515,10 @@ _MS: dict[str, str] = {
         'Tiada kenalan dalam akaun bernama "{account}". Akaun: belum ada.'
     ),
     "error.no_contacts": "Tiada kenalan. Import dahulu: vocbot import contacts FILE.csv",
+    "error.crm_unknown_fields": (
+        "{crm} tiada medan syarikat {fields}: tetapkan setiap satu kepada medan yang ada dalam "
+        "{crm}, atau biarkan kosong untuk tidak menyegerakkannya; tiada apa disegerakkan"
+    ),
     "error.crm_sync_running": (
         "Penyegerakan {crm} sedang berjalan (bermula {started}); tiada apa dilakukan. "
         "Cuba lagi apabila ia selesai."

@@ -30,11 +30,12 @@ from bot.domain.crm import (
     CrmKind,
     CrmObject,
     CrmOwner,
+    FieldSpec,
     Progress,
     SyncSummary,
 )
 from bot.domain.errors import CrmAllowanceSpent, CrmSetupError, TryLater
-from bot.domain.user_errors import SyncRunning
+from bot.domain.user_errors import SyncRunning, UnknownCrmFields
 from storage import crm_sync as store
 
 log = logging.getLogger(__name__)
@@ -50,14 +51,20 @@ def owned_fields(settings: Settings) -> frozenset[str]:
     """The account fields the configured CRM owns (a blank CRM_FIELD_* is not one)."""
     if settings.crm is None:
         return frozenset()
+    return frozenset(STANDARD_ACCOUNT_FIELDS) | frozenset(_field_map(settings))
+
+
+def _field_map(settings: Settings) -> dict[str, str]:
+    """VoC bot's field → the CRM's, for the mapped fields synced (CRM_FIELD_* or defaults)."""
     from bot.connectors import field_map
 
+    if settings.crm is None:
+        return {}
     if CrmKind(settings.crm) is CrmKind.HUBSPOT:
         from bot.connectors.hubspot import DEFAULT_FIELDS
     else:
         from bot.connectors.salesforce import DEFAULT_FIELDS
-    mapped = field_map(settings, DEFAULT_FIELDS).mapped()
-    return frozenset(STANDARD_ACCOUNT_FIELDS) | frozenset(mapped)
+    return field_map(settings, DEFAULT_FIELDS).mapped()
 
 
 async def sync(
@@ -190,6 +197,7 @@ class _Run:
 
     async def _pages(self) -> None:
         self.owners = {owner.crm_id: owner for owner in await self.connector.owners()}
+        await self._check_mapping()
         cursor = rules.Cursor(self.companies_since, self.now)
         async for page in self.connector.companies(cursor.since):
             await self._companies(page, cursor.page([c.modified_at for c in page]))
@@ -198,6 +206,22 @@ class _Run:
         async for contacts in self.connector.contacts(cursor.since):
             await self._contacts(contacts, cursor.page([c.modified_at for c in contacts]))
         await self._finish(contacts_cursor=cursor.end())
+
+    async def _check_mapping(self) -> None:
+        """Stop before any page when a mapped field is not in the CRM's schema (a read does
+        not always say so: HubSpot leaves an unknown property out of its answer)."""
+        mapped = _field_map(self.rt.settings)
+        needed = [FieldSpec(CrmObject.COMPANY, crm, "string", ours) for ours, crm in mapped.items()]
+        if not needed:
+            return
+        problems = [
+            p for p in await self.connector.missing(needed) if p.object is CrmObject.COMPANY
+        ]
+        if problems:
+            fields = ", ".join(
+                f"'{p.name}' ({p.setting})" if p.setting else f"'{p.name}'" for p in problems
+            )
+            raise UnknownCrmFields(crm=self.label, fields=fields)
 
     async def _finish(self, **cursor: datetime | None) -> None:
         """An object's pass is over: its cursor moves to where the next pass starts."""
