@@ -43,7 +43,10 @@ _HEALTH_WORDS = {
 # How far the CRM's clock may run ahead of VoC bot's: a full pass's cursor is kept this much
 # before the pass started, so a record edited during the pass is read again.
 CLOCK_MARGIN = timedelta(minutes=5)
-TICK = timedelta(milliseconds=1)  # the CRMs' modification stamps count milliseconds
+# Past the newest stamp read by this much: Salesforce's SOQL compares whole seconds. Safe
+# with any CRM: a record not read yet but stamped inside it was edited during the pass,
+# so after the pass's start less CLOCK_MARGIN, which bounds the cursor.
+TICK = timedelta(seconds=1)
 # A dry run lists at most this many changes; the counts say the rest.
 MAX_CHANGE_LINES = 100
 # A failed scheduled sync (the CRM down, a 429 storm) is tried again after this long (or
