@@ -353,3 +353,51 @@ async def test_a_setup_error_writes_nothing(
     async with db.session() as session:
         row = await store.state(session=session, crm="hubspot")
     assert row is not None and row.companies_cursor is None and row.lease_until is None
+
+
+@pytest.mark.slow
+async def test_a_first_sync_of_5000_companies_and_20000_contacts_pages_through_all(
+    rt: Runtime, hub: HubSpotEmulator, slack: SlackEmulator, db: Database, clock: FakeClock
+) -> None:
+    owners = [hub.add_owner(f"csm{n}@vendor.test", "Csm", str(n)) for n in range(10)]
+    for n in range(7):  # three owners have no Slack account
+        slack.add_user(f"UCSM{n}", email=f"csm{n}@vendor.test")
+    companies = [
+        hub.add_company({"name": f"Company {n}", "hubspot_owner_id": owners[n % 10]})
+        for n in range(5000)
+    ]
+    for n in range(20000):
+        hub.add_contact({"email": f"p{n}@c{n // 4}.test"}, companies[n // 4])
+    summary = await _sync(rt, clock)
+    assert (summary.companies.seen, summary.companies.new) == (5000, 5000)
+    assert (summary.contacts.seen, summary.contacts.new, summary.contacts.skipped) == (
+        20000,
+        20000,
+        0,
+    )
+    assert summary.pages == 50 + 200  # 100 a page
+    assert len(hub.calls_to("companies.list")) == 50 + 1  # and one of archived companies
+    assert len(hub.calls_to("contacts.list")) == 200 + 1
+    assert summary.owners_without_slack == [f"csm{n}@vendor.test" for n in (7, 8, 9)]
+    async with db.session() as session:
+        for column in (Account.crm_id, Contact.crm_id):
+            rows, ids = (
+                await session.execute(select(func.count(), func.count(column.distinct())))
+            ).one()
+            assert rows == ids  # no duplicates
+    assert await _count(db, Account) == 5000 and await _count(db, Contact) == 20000
+    clock.advance(timedelta(hours=1))
+    for n in range(0, 5000, 500):
+        hub.modify("companies", companies[n], annualrevenue=str(n))
+    before = len(hub.calls)
+    again = await _sync(rt, clock)
+    assert (again.companies.seen, again.companies.changed, again.contacts.seen) == (10, 10, 0)
+    assert [c.op for c in hub.calls[before:]] == [
+        "owners.list",
+        "companies.properties_read",  # the mapping checked against the schema
+        "notes.properties_read",  # (the connector's schema check includes the note key)
+        "companies.search",
+        "companies.list",  # the archived ones: search does not see them
+        "contacts.search",
+        "contacts.list",
+    ]
