@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.domain.crm import CrmCompany, CrmContact, SyncCount
+from bot.domain.crm import CrmCompany, CrmContact, CrmKind, SyncCount
 from bot.domain.names import ACCOUNT_NAME_MAX, InvalidEmail, name_key, parse_email, segment_named
+from bot.domain.records import CrmSynced
 from bot.domain.vocabulary import Health
 
 # Column sizes (storage/models.py): a longer CRM value is cut, never refused.
@@ -393,6 +394,22 @@ def next_due(
         return None
     wait = min(every, RETRY_SOON) if failed and retry_soon else every
     return finished_at + wait
+
+
+def synced(
+    source: str | None, synced_at: datetime | None, last_good: Mapping[str, datetime]
+) -> CrmSynced | None:
+    """When the CRM an account comes from last synced it: the later of the account's own
+    sync and that CRM's last sync that ended well (an incremental sync reads only what
+    changed, so an unchanged account was current as of then). None: no CRM owns it."""
+    if source is None or synced_at is None:
+        return None
+    try:
+        label = CrmKind(source).label
+    except ValueError:
+        label = source
+    good = last_good.get(source)
+    return CrmSynced(label, max(synced_at, good) if good is not None else synced_at)
 
 
 def shown(value: object) -> str:

@@ -377,16 +377,3 @@ async def sync_due(rt: Runtime, now: datetime) -> SyncSummary | None:
         },
     )
     return summary
-
-
-async def last_synced(rt: Runtime, account_id: int) -> tuple[str, datetime] | None:
-    """(the CRM's name, when) the account was last synced, when a CRM owns it."""
-    async with rt.db.session() as session:
-        found = await store.last_synced(session=session, account_id=account_id)
-    if found is None:
-        return None
-    source, at = found
-    try:
-        return CrmKind(source).label, at
-    except ValueError:
-        return source, at

@@ -20,10 +20,13 @@ from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.devkit.hubspot_emulator import TOKEN, HubSpotEmulator
 from bot.domain.errors import CrmSetupError
+from bot.domain.records import CrmSynced
 from bot.domain.user_errors import SyncRunning
 from bot.domain.vocabulary import SkipReason
 from bot.services import crm_sync
+from bot.services.home import load_home
 from bot.services.importer import import_contacts
+from bot.services.reports import account_timeline
 from bot.services.surveys import start_relationship_campaign
 from storage import crm_sync as store
 from storage.db import Database
@@ -400,4 +403,20 @@ async def test_a_first_sync_of_5000_companies_and_20000_contacts_pages_through_a
         "companies.list",  # the archived ones: search does not see them
         "contacts.search",
         "contacts.list",
+    ]
+
+
+async def test_voc_account_and_app_home_say_when_the_crm_last_synced(
+    rt: Runtime, hub: HubSpotEmulator, slack: SlackEmulator, clock: FakeClock
+) -> None:
+    _seed(hub, slack)
+    await _sync(rt, clock)
+    first = rt.now()
+    await _sync(rt, clock)  # Acme did not change: it was current as of this sync's end
+    timeline = await account_timeline(rt, "acme inc")
+    assert timeline.account.synced == CrmSynced("HubSpot", rt.now())
+    assert first < rt.now()
+    home = await load_home(rt, "UANA", rt.now())  # Ana is Acme's CSM through HubSpot
+    assert [(a.account, a.synced) for a in home.accounts] == [
+        ("Acme, Inc.", CrmSynced("HubSpot", rt.now()))
     ]
