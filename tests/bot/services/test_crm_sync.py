@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -23,11 +24,13 @@ from bot.domain.errors import CrmSetupError
 from bot.domain.records import CrmSynced
 from bot.domain.user_errors import SyncRunning
 from bot.domain.vocabulary import SkipReason
+from bot.scheduler import build_scheduler, crm_tick
 from bot.services import crm_sync
 from bot.services.home import load_home
 from bot.services.importer import import_contacts
 from bot.services.reports import account_timeline
 from bot.services.surveys import start_relationship_campaign
+from storage import autopilot as autopilot_store
 from storage import crm_sync as store
 from storage.db import Database
 from storage.models import Account, Contact
@@ -420,3 +423,30 @@ async def test_voc_account_and_app_home_say_when_the_crm_last_synced(
     assert [(a.account, a.synced) for a in home.accounts] == [
         ("Acme, Inc.", CrmSynced("HubSpot", rt.now()))
     ]
+
+
+async def test_the_worker_schedules_the_sync_as_its_own_job_only_with_a_crm(
+    rt: Runtime, hub: HubSpotEmulator, slack: SlackEmulator, db: Database, clock: FakeClock
+) -> None:
+    _seed(hub, slack)
+    job = build_scheduler(rt).get_job("voc-crm-sync")
+    assert job is not None and job.func is crm_tick
+    clock.advance(QUIET)
+    await crm_tick(rt)  # what the job runs: the sync, when due
+    assert await _count(db, Account) == 3
+    plain = replace(rt, settings=rt.settings.model_copy(update={"crm": None}))
+    assert build_scheduler(plain).get_job("voc-crm-sync") is None
+
+
+async def test_an_autopilot_no_longer_covers_a_contact_gone_from_the_crm(
+    rt: Runtime, hub: HubSpotEmulator, slack: SlackEmulator, db: Database, clock: FakeClock
+) -> None:
+    ids = _seed(hub, slack)
+    await _sync(rt, clock)
+    hub.archive("contacts", ids["kim@acme.test"])
+    await _sync(rt, clock)
+    async with db.session() as session:
+        covered = await autopilot_store.members(session=session, segment=None)
+        kim = await _contact(db, "kim@acme.test")
+    assert kim.id not in {member.id for member in covered}
+    assert len(covered) == 2
