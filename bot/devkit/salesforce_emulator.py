@@ -231,8 +231,13 @@ class SalesforceEmulator:
         record["IsDeleted"] = True
         self._stamp(obj, record)
 
-    def add_field(self, obj: str, name: str, type_: str = "string") -> None:
+    def add_field(
+        self, obj: str, name: str, type_: str = "string", *, external_id: bool = False
+    ) -> None:
+        """A field as an admin would add it (describe type: string, double, date, …)."""
         self._org.fields[obj][name] = type_
+        if external_id:
+            self._org.external[obj].add(name)
 
     def remove_field(self, obj: str, name: str) -> None:
         self._org.fields[obj].pop(name, None)
@@ -329,16 +334,17 @@ class SalesforceEmulator:
                     fields=[name],
                 )
             targets = _REFERENCES.get(name, ())
-            if targets and value and not any(
-                not self._org.records[t].get(value, {"IsDeleted": True})["IsDeleted"]
-                for t in targets
-            ):
+            if targets and value and not any(self._exists(t, value) for t in targets):
                 raise _Refused(
                     400,
                     "INVALID_CROSS_REFERENCE_KEY",
                     f"invalid cross reference id: {name}",
                     fields=[name],
                 )
+
+    def _exists(self, obj: str, record_id: Any) -> bool:
+        record = self._org.records[obj].get(record_id)
+        return record is not None and not record["IsDeleted"]
 
     def _live(self, obj: str, record_id: str) -> dict[str, Any]:
         record = self._org.records.get(obj, {}).get(record_id)

@@ -602,7 +602,7 @@ async def test_the_emulator_answers_in_salesforce_shapes(sf: SalesforceEmulator)
         assert (await bad.json())[0]["errorCode"] == "INVALID_FIELD"
         assert bad.headers["Sforce-Limit-Info"] == "api-usage=1/100000"
 
-        sf.add_field("Task", "Key__c")
+        sf.add_field("Task", "Key__c", external_id=True)
         sf.remove_field("Task", "Key__c")
         gone = await http.patch(data + "/sobjects/Task/Key__c/k1", json={}, headers=auth)
         assert gone.status == 404
