@@ -189,7 +189,8 @@ async def write_accounts(
 ) -> dict[str, int]:
     """Create or update the page's accounts (CRM-owned from now on); account id by CRM id.
 
-    An archived company's contacts become inactive; the account and its answers stay."""
+    An archived company's account stays, with its answers; its contacts go inactive only
+    as the CRM archives or deletes them (a contact record can outlive its company)."""
     ids: dict[str, int] = {}
     rows = {
         row.id: row
@@ -213,12 +214,6 @@ async def write_accounts(
             ids[write.crm_id] = row.id
     await session.flush()
     ids |= {crm_id: row.id for crm_id, row in created if row.id is not None}
-    archived = [ids[w.crm_id] for w in writes if w.archived and w.crm_id in ids]
-    for chunk in _chunks(archived):
-        contacts = select(Contact.id).where(Contact.account_id.in_(chunk), Contact.active)
-        await deactivate(
-            session=session, contact_ids=list((await session.execute(contacts)).scalars()), now=now
-        )
     return ids
 
 

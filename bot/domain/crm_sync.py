@@ -430,7 +430,7 @@ def account_lines(writes: list[AccountWrite], label: str) -> list[str]:
         if write.account_id is None:
             lines.append(f"new account {write.name} (from {label} company {write.crm_id})")
         elif write.archived:
-            lines.append(f"{write.name}: archived in {label}; its contacts become inactive")
+            lines.append(f"{write.name}: archived in {label}")
         else:
             lines += [
                 f"{write.name}: {name} {shown(old)} → {shown(new)}"

@@ -105,7 +105,7 @@ async def test_accounts_and_contacts_written_by_crm_id_remember_their_source(
     assert synced == CrmSynced("HubSpot", NOW)
 
 
-async def test_an_archived_company_leaves_its_contacts_inactive_and_unsurveyed(
+async def test_an_archived_contact_is_inactive_and_its_unsent_surveys_will_not_go(
     db: Database,
 ) -> None:
     async with db.transaction() as session:
@@ -139,6 +139,8 @@ async def test_an_archived_company_leaves_its_contacts_inactive_and_unsurveyed(
             source="hubspot",
             now=later,
         )
+        gone = ContactWrite("c1", ana.id, "ana@acme.test", ids["1"], {}, {}, deactivate=True)
+        await crm_sync.write_contacts(session=session, writes=[gone], source="hubspot", now=later)
     async with db.session() as session:
         ana = (await session.execute(select(Contact))).scalar_one()
         invitation = (await session.execute(select(Invitation))).scalar_one()
