@@ -307,8 +307,11 @@ class _Run:
 
     async def _csm(self, owner_id: str | None) -> str | None:
         """The Slack user id of the company's owner; None (and named) when Slack has none."""
-        owner = self.owners.get(owner_id) if owner_id else None
-        if owner is None:
+        if not owner_id:
+            return None
+        owner = self.owners.get(owner_id)
+        if owner is None:  # an owner the CRM no longer lists (deactivated): named too
+            self.without_slack[f"owner {owner_id}"] = None
             return None
         email = (owner.email or "").strip().lower()
         if not email:

@@ -132,6 +132,7 @@ def _seed(hub: HubSpotEmulator, slack: SlackEmulator) -> dict[str, str]:
         ),
         "beta": hub.add_company({"name": "Beta", "hubspot_owner_id": bo}),
         "gamma": hub.add_company({"name": "Gamma", "hubspot_owner_id": nameless}),
+        "delta": hub.add_company({"name": "Delta", "hubspot_owner_id": "4040"}),  # gone
     }
     for email, company in (
         ("joe@acme.test", "acme"),
@@ -149,9 +150,9 @@ async def test_a_first_sync_brings_companies_contacts_and_owners(
 ) -> None:
     ids = _seed(hub, slack)
     summary = await _sync(rt, clock)
-    assert (summary.companies.seen, summary.companies.new) == (3, 3)
+    assert (summary.companies.seen, summary.companies.new) == (4, 4)
     assert (summary.contacts.seen, summary.contacts.new, summary.contacts.skipped) == (5, 3, 2)
-    assert summary.owners_without_slack == ["bo@vendor.test", "Cy Nomail"]
+    assert summary.owners_without_slack == ["bo@vendor.test", "Cy Nomail", "owner 4040"]
     acme = await _account(db, ids["acme"])
     assert (acme.name, acme.domain, acme.arr, acme.plan) == (
         "Acme, Inc.",
@@ -166,7 +167,8 @@ async def test_a_first_sync_brings_companies_contacts_and_owners(
     )
     assert (acme.csm_user_id, acme.crm_source, acme.crm_synced_at) == ("UANA", "hubspot", rt.now())
     assert (await _account(db, ids["beta"])).csm_user_id is None  # never silently dropped:
-    assert "2 owners have no Slack account: bo@vendor.test, Cy Nomail" in crm_summary(summary)
+    owners = "3 owners have no Slack account: bo@vendor.test, Cy Nomail, owner 4040"
+    assert crm_summary(summary).endswith(owners)
     joe = await _contact(db, "joe@acme.test")
     assert (joe.crm_id, joe.account_id, joe.name, joe.crm_source) == (
         ids["joe@acme.test"],
@@ -175,7 +177,7 @@ async def test_a_first_sync_brings_companies_contacts_and_owners(
         "hubspot",
     )
     assert crm_summary(summary).startswith(
-        "Synced from HubSpot: 3 companies (3 new), 5 contacts (3 new, 2 skipped)"
+        "Synced from HubSpot: 4 companies (4 new), 5 contacts (3 new, 2 skipped)"
     )
 
 
@@ -211,7 +213,7 @@ async def test_full_reads_everything_again(
     _seed(hub, slack)
     await _sync(rt, clock)
     summary = await _sync(rt, clock, full=True)
-    assert (summary.companies.seen, summary.companies.new, summary.companies.changed) == (3, 0, 0)
+    assert (summary.companies.seen, summary.companies.new, summary.companies.changed) == (4, 0, 0)
     assert summary.contacts.seen == 5
 
 
@@ -262,7 +264,7 @@ async def test_an_account_imported_before_becomes_the_crms_with_its_contacts(
     )
     ids = _seed(hub, slack)
     await _sync(rt, clock)
-    assert await _count(db, Account) == 3
+    assert await _count(db, Account) == 4
     acme = await _account(db, ids["acme"])
     assert (await _contact(db, "old@acme.test")).account_id == acme.id
     assert acme.arr == 120000.0
@@ -302,7 +304,7 @@ async def test_two_syncs_at_once_one_runs_and_the_other_says_so(
     assert len(refused) == 1
     assert str(refused[0]).startswith("A HubSpot sync is already running (started 2026-11-24")
     assert len(hub.calls_to("owners.list")) == 1
-    assert await _count(db, Account) == 3
+    assert await _count(db, Account) == 4
 
 
 async def test_the_scheduled_sync_runs_when_due_and_a_setup_error_does_not_spin(
@@ -433,7 +435,7 @@ async def test_the_worker_schedules_the_sync_as_its_own_job_only_with_a_crm(
     assert job is not None and job.func is crm_tick
     clock.advance(QUIET)
     await crm_tick(rt)  # what the job runs: the sync, when due
-    assert await _count(db, Account) == 3
+    assert await _count(db, Account) == 4
     plain = replace(rt, settings=rt.settings.model_copy(update={"crm": None}))
     assert build_scheduler(plain).get_job("voc-crm-sync") is None
 
