@@ -15,12 +15,14 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from blocks.terminal import crm_summary, import_report
+from bot.connectors.hubspot import HubSpot
 from bot.core.config import Settings
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.devkit.hubspot_emulator import TOKEN, HubSpotEmulator
-from bot.domain.errors import CrmSetupError
+from bot.domain.crm import CrmObject, Progress
+from bot.domain.errors import CrmSetupError, CrmUnavailable
 from bot.domain.records import CrmSynced
 from bot.domain.user_errors import SyncRunning
 from bot.domain.vocabulary import SkipReason
@@ -454,3 +456,40 @@ async def test_an_autopilot_no_longer_covers_a_contact_gone_from_the_crm(
         kim = await _contact(db, "kim@acme.test")
     assert kim.id not in {member.id for member in covered}
     assert len(covered) == 2
+
+
+async def test_a_crm_outage_mid_pass_keeps_the_pages_written_and_the_next_pass_goes_on(
+    rt: Runtime, hub: HubSpotEmulator, slack: SlackEmulator, db: Database, clock: FakeClock
+) -> None:
+    company = hub.add_company({"name": "Acme"})
+    people = [hub.add_contact({"email": f"p{n}@acme.test"}, company) for n in range(450)]
+    await _sync(rt, clock)
+    for n, person in enumerate(people):  # each edited a second after the last
+        clock.advance(timedelta(seconds=1))
+        hub.modify("contacts", person, firstname=f"New{n}")
+
+    async def no_wait(_seconds: float) -> None:
+        return None
+
+    def outage_after_the_first_page(progress: Progress) -> None:
+        if progress.object is CrmObject.CONTACT:
+            hub.fail("contacts.search", 503, times=5)  # the CRM goes down mid-pass
+
+    connector = HubSpot(token=TOKEN, base_url=hub.url, retries=0, sleep=no_wait)
+    clock.advance(QUIET)
+    with pytest.raises(CrmUnavailable):
+        await crm_sync.sync(
+            rt, now=rt.now(), connector=connector, on_progress=outage_after_the_first_page
+        )
+    async with db.session() as session:
+        names = (await session.execute(select(Contact.name).order_by(Contact.id))).scalars()
+        renamed = sum(1 for name in names if name and name.startswith("New"))
+        row = await store.state(session=session, crm="hubspot")
+    assert renamed == 200  # the first search page (200), written with its cursor
+    assert row is not None and row.error is not None and row.lease_until is None
+    hub.fail("contacts.search", 503, times=0)
+    again = await _sync(rt, clock)
+    assert again.contacts.seen == 251  # the 250 left, and the one sharing the cursor's stamp
+    async with db.session() as session:
+        names = (await session.execute(select(Contact.name))).scalars()
+        assert all(name and name.startswith("New") for name in names)
