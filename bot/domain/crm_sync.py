@@ -359,18 +359,22 @@ class Cursor:
     since: datetime | None  # what this pass reads from (None: everything)
     started: datetime  # when the pass started, on VoC bot's clock
     newest: datetime | None = None
-    in_order: bool = True
+    in_order: bool = True  # every page so far held no record older than the pages before
 
     def page(self, stamps: list[datetime]) -> datetime | None:
         """The cursor to store with this page, or None to leave it for now."""
         if not stamps:
             return None
         oldest, newest = min(stamps), max(stamps)
-        ordered = self.in_order and self.since is not None
-        ordered = ordered and (self.newest is None or oldest >= self.newest)
-        self.in_order = ordered
+        self.in_order = self.in_order and (self.newest is None or oldest >= self.newest)
         self.newest = newest if self.newest is None else max(self.newest, newest)
-        return newest if ordered else None
+        return newest if self.in_order and self.since is not None else None
+
+    def stopped(self) -> datetime | None:
+        """The cursor to store when the pass stops cleanly part way (Salesforce's daily
+        allowance, whose connector reads every pass oldest first): the newest record
+        written, if the pages came in order; else leave it."""
+        return self.newest if self.in_order else None
 
     def end(self) -> datetime | None:
         """The cursor to store once every page is written (None: leave it): just past the
