@@ -493,3 +493,27 @@ async def test_a_crm_outage_mid_pass_keeps_the_pages_written_and_the_next_pass_g
     async with db.session() as session:
         names = (await session.execute(select(Contact.name))).scalars()
         assert all(name and name.startswith("New") for name in names)
+
+
+async def test_the_scheduled_sync_skips_in_one_line_while_another_holds_the_lease(
+    rt: Runtime,
+    hub: HubSpotEmulator,
+    slack: SlackEmulator,
+    db: Database,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _seed(hub, slack)
+    clock.advance(QUIET)
+    async with db.transaction() as session:  # `crm sync` in another process, say
+        assert await store.claim(
+            session=session, crm="hubspot", now=rt.now(), lease=timedelta(minutes=10)
+        )
+    with caplog.at_level(logging.INFO, logger="bot.services.crm_sync"):
+        assert await crm_sync.sync_due(rt, rt.now()) is None
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.services.crm_sync"]
+    assert said == ["CRM sync skipped: another sync is running"]
+    assert hub.calls == [] and await _count(db, Account) == 0
+    clock.advance(timedelta(minutes=11))  # that process died: its lease ran out
+    assert await crm_sync.sync_due(rt, rt.now()) is not None
+    assert await _count(db, Account) == 4
