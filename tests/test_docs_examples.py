@@ -364,6 +364,9 @@ async def _day_to_day(text: str, tmp_path: Path) -> None:
         assert all(option in result.output for option in options), (args, result.output)
 
 
+CHECKERS["crm-commands"] = CHECKERS["crm-commands-docs"] = _day_to_day
+
+
 async def _lock_commands(text: str, tmp_path: Path) -> None:
     for line, lock in zip(
         _code(text).splitlines(), ("requirements.lock", "requirements-dev.lock"), strict=True

@@ -182,7 +182,8 @@ class Progress:
 
 
 class CrmConnector(Protocol):
-    """One CRM's API, as the sync and the push use it. Errors are `bot.domain.crm_errors`."""
+    """One CRM's API, as the sync and the push use it; its errors are the `Crm*` classes of
+    `bot/domain/errors.py`."""
 
     kind: CrmKind
     calls: int  # API calls made so far, for the summary and the benchmark
