@@ -37,6 +37,7 @@ calls inside search's lower rate (`SEARCH_RATE`), so a sync does not spend calls
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import re
 import time
@@ -44,6 +45,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from bot.connectors.http import Answer, CrmHttp
 from bot.core.config import Settings
@@ -57,6 +59,8 @@ from bot.domain.crm import (
     CrmOwner,
     FieldMap,
     FieldSpec,
+    Note,
+    SchemaProblem,
 )
 from bot.domain.errors import CrmSetupError
 
@@ -82,6 +86,7 @@ SCOPES = (
     "crm.schemas.contacts.write",
 )
 PATHS = {CrmObject.COMPANY: "companies", CrmObject.CONTACT: "contacts", CrmObject.NOTE: "notes"}
+SINGULAR = {"companies": "company", "contacts": "contact", "notes": "note"}
 MODIFIED = {"companies": "hs_lastmodifieddate", "contacts": "lastmodifieddate"}
 COMPANY_PROPERTIES = ("name", "domain", "industry", "hubspot_owner_id")
 CONTACT_PROPERTIES = ("email", "firstname", "lastname", "associatedcompanyid", "hs_language")
@@ -236,18 +241,18 @@ class HubSpot(CrmConnector):
         )
 
     def _unknown_line(self, path: str, names: list[str]) -> str:
-        object_type = next((t for t in ("companies", "contacts", "notes") if t in path), "")
+        object_type = next((t for t in SINGULAR if f"/{t}" in path), "")
         settings = {crm: MAPPED_ACCOUNT_FIELDS[name] for name, crm in self.fields.mapped().items()}
         lines = []
         for name in names:
             if name in settings and object_type == "companies":
                 lines.append(
-                    f"HubSpot has no {object_type[:-1]} property '{name}': set "
+                    f"HubSpot has no {SINGULAR[object_type]} property '{name}': set "
                     f"{settings[name]} to an existing property, or leave it blank to not sync it"
                 )
             else:
                 lines.append(
-                    f"HubSpot has no {object_type[:-1] or 'such'} property '{name}': "
+                    f"HubSpot has no {SINGULAR.get(object_type, 'such')} property '{name}': "
                     "run python -m bot crm setup to create VoC bot's properties"
                 )
         return "; ".join(lines)
@@ -392,8 +397,207 @@ class HubSpot(CrmConnector):
             archived=bool(item.get("archived")),
         )
 
+    # push
+
+    async def update(self, object: CrmObject, values: Mapping[str, Mapping[str, object]]) -> None:
+        object_type = PATHS[object]
+        inputs = [
+            {"id": str(crm_id), "properties": {k: _property(v) for k, v in fields.items()}}
+            for crm_id, fields in values.items()
+        ]
+        for start in range(0, len(inputs), BATCH):
+            answer = await self._call(
+                "POST",
+                f"/crm/v3/objects/{object_type}/batch/update",
+                json_body={"inputs": inputs[start : start + BATCH]},
+            )
+            errors = answer.body.get("errors") if isinstance(answer.body, dict) else None
+            for error in errors or []:  # 207: records deleted in HubSpot meanwhile
+                gone = ((error or {}).get("context") or {}).get("ids") or []
+                log.info(
+                    "HubSpot records gone before an update",
+                    extra={"object": object_type, "count": len(gone)},
+                )
+
+    async def read(
+        self, object: CrmObject, crm_id: str, fields: tuple[str, ...]
+    ) -> dict[str, object] | None:
+        answer = await self._call(
+            "GET",
+            f"/crm/v3/objects/{PATHS[object]}/{crm_id}",
+            params={"properties": ",".join(fields)},
+            allow=(404,),
+        )
+        if answer.status == 404:
+            return None
+        props = answer.body.get("properties") or {}
+        return {name: _blank(props.get(name)) for name in fields}
+
+    async def find_contact(self, email: str) -> str | None:
+        """By `idProperty=email`: exact, immediate (search's index lags), and not held to
+        search's lower rate."""
+        answer = await self._call(
+            "GET",
+            f"/crm/v3/objects/contacts/{quote(email.strip().lower(), safe='')}",
+            params={"idProperty": "email", "properties": "email"},
+            allow=(404,),
+        )
+        return None if answer.status == 404 else str(answer.body["id"])
+
+    async def add_note(self, note: Note) -> str:
+        found = await self._call(
+            "POST",
+            "/crm/v3/objects/notes/search",
+            json_body={
+                "filterGroups": [
+                    {"filters": [{"propertyName": NOTE_KEY, "operator": "EQ", "value": note.key}]}
+                ],
+                "properties": [NOTE_KEY],
+                "limit": 1,
+            },
+        )
+        for item in found.body.get("results") or []:
+            return str(item["id"])
+        associations = [
+            {
+                "to": {"id": str(target)},
+                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": kind}],
+            }
+            for target, kind in (
+                (note.contact_id, NOTE_TO_CONTACT),
+                (note.company_id, NOTE_TO_COMPANY),
+            )
+            if target
+        ]
+        created = await self._call(
+            "POST",
+            "/crm/v3/objects/notes",
+            json_body={
+                "properties": {
+                    "hs_note_body": _note_html(note.title, note.body),
+                    "hs_timestamp": _property(note.at),
+                    NOTE_KEY: note.key,
+                },
+                "associations": associations,
+            },
+        )
+        return str(created.body["id"])
+
+    async def append_to_note(self, note_id: str, text: str) -> None:
+        """Add a paragraph once: a retry finds it already there and writes nothing."""
+        answer = await self._call(
+            "GET",
+            f"/crm/v3/objects/notes/{note_id}",
+            params={"properties": "hs_note_body"},
+            allow=(404,),
+        )
+        if answer.status == 404:
+            log.info("HubSpot note gone before an append", extra={"note_id": note_id})
+            return
+        body = str((answer.body.get("properties") or {}).get("hs_note_body") or "")
+        paragraph = _paragraph(text)
+        if paragraph in body:
+            return
+        await self._call(
+            "PATCH",
+            f"/crm/v3/objects/notes/{note_id}",
+            json_body={"properties": {"hs_note_body": body + paragraph}},
+        )
+
+    async def delete_note(self, note_id: str) -> bool:
+        answer = await self._call("DELETE", f"/crm/v3/objects/notes/{note_id}", allow=(404,))
+        return answer.status != 404
+
+    # schema
+
+    async def missing(self, needed: list[FieldSpec]) -> list[SchemaProblem]:
+        """`needed`, plus the note key `add_note` relies on, that the portal lacks."""
+        settings = {crm: MAPPED_ACCOUNT_FIELDS[name] for name, crm in self.fields.mapped().items()}
+        problems: list[SchemaProblem] = []
+        known: dict[CrmObject, set[str]] = {}
+        for spec in _with_note_key(needed):
+            if spec.object not in known:
+                answer = await self._call("GET", f"/crm/v3/properties/{PATHS[spec.object]}")
+                known[spec.object] = {str(p.get("name")) for p in answer.body.get("results") or []}
+            if spec.name not in known[spec.object]:
+                setting = settings.get(spec.name) if spec.object is CrmObject.COMPANY else None
+                problems.append(SchemaProblem(spec.object, spec.name, setting))
+        return problems
+
+    async def create_fields(self, specs: list[FieldSpec]) -> list[FieldSpec]:
+        """Create each property in the `voc` group (made first when missing); one that
+        exists already counts as done. Returns those HubSpot refused."""
+        refused: list[FieldSpec] = []
+        grouped: set[CrmObject] = set()
+        for spec in _with_note_key(specs):
+            object_type = PATHS[spec.object]
+            if spec.object not in grouped:
+                await self._call(
+                    "POST",
+                    f"/crm/v3/properties/{object_type}/groups",
+                    json_body={"name": GROUP, "label": "VoC bot", "displayOrder": -1},
+                    allow=(409,),
+                )
+                grouped.add(spec.object)
+            kind, field_type = _FIELD_TYPES.get(spec.type, ("string", "text"))
+            answer = await self._call(
+                "POST",
+                f"/crm/v3/properties/{object_type}",
+                json_body={
+                    "name": spec.name,
+                    "label": spec.label,
+                    "type": kind,
+                    "fieldType": field_type,
+                    "groupName": GROUP,
+                    "description": "Written by VoC bot",
+                },
+                allow=(400, 409),
+            )
+            if answer.status == 400:
+                body = answer.body if isinstance(answer.body, dict) else {}
+                log.warning(
+                    "HubSpot refused a property",
+                    extra={"property": spec.name, "why": str(body.get("message"))[:200]},
+                )
+                refused.append(spec)
+        return refused
+
     async def close(self) -> None:
         await self.http.close()
+
+
+def _with_note_key(specs: list[FieldSpec]) -> list[FieldSpec]:
+    return [*specs, NOTE_KEY_SPEC] if NOTE_KEY_SPEC not in specs else list(specs)
+
+
+def _property(value: object) -> str:
+    """A value as HubSpot's properties take it: None clears ("")."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        at = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def _paragraph(text: str) -> str:
+    """Plain text as one HTML paragraph: escaped, line breaks kept, links clickable."""
+    escaped = html.escape(text.strip(), quote=True)
+    linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
+    return "<p>" + linked.replace("\n", "<br>") + "</p>"
+
+
+def _note_html(title: str, body: str) -> str:
+    return f"<p><strong>{html.escape(title.strip())}</strong></p>" + _paragraph(body)
 
 
 def _fields(settings: Settings) -> FieldMap:

@@ -616,7 +616,20 @@ class HubSpotEmulator:
         self, request: web.Request, body: Any, object_type: str, object_id: str
     ) -> tuple[int, Any]:
         archived = request.query.get("archived", "false") == "true"
-        record = self.objects[object_type].get(object_id)
+        id_property = request.query.get("idProperty")
+        if id_property:  # e.g. a contact by its email: a unique property, not the id
+            value = object_id.strip().casefold()
+            record = next(
+                (
+                    r
+                    for r in self.objects[object_type].values()
+                    if r.archived == archived
+                    and (r.properties.get(id_property) or "").casefold() == value
+                ),
+                None,
+            )
+        else:
+            record = self.objects[object_type].get(object_id)
         if record is None or record.archived != archived:
             raise _Refused(404, "OBJECT_NOT_FOUND", "resource not found")
         return 200, self._render(record, _wanted(request), associations=True)

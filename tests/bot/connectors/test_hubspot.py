@@ -10,7 +10,7 @@ import pytest
 from bot.connectors.hubspot import DEFAULT_FIELDS, HubSpot
 from bot.core.config import load_settings
 from bot.devkit.hubspot_emulator import TOKEN, HubSpotEmulator
-from bot.domain.crm import CrmCompany, CrmContact, FieldMap
+from bot.domain.crm import CrmCompany, CrmContact, CrmObject, FieldMap, FieldSpec, Note
 from bot.domain.errors import CrmSetupError, CrmUnavailable
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -342,3 +342,174 @@ def test_from_settings_uses_the_token_url_and_field_settings(
     assert crm.http.headers["Authorization"] == "Bearer pat-na1-x"
     assert crm.fields.plan == "" and crm.fields.health == "cs_health"
     assert crm.fields.arr == DEFAULT_FIELDS.arr == "annualrevenue"
+
+
+# push
+
+
+def _note(key: str = "case-1", contact: str | None = None, company: str | None = None) -> Note:
+    return Note(
+        key=key,
+        title="Detractor: 3/10 from Bo Berg",
+        body="Too slow & <buggy>\nhttps://voc.slack.test/archives/C1/p1",
+        at=START,
+        contact_id=contact,
+        company_id=company,
+    )
+
+
+async def _set_up(crm: HubSpot) -> None:
+    assert await crm.create_fields(PUSH_SPECS) == []
+
+
+PUSH_SPECS = [
+    FieldSpec(CrmObject.CONTACT, "voc_last_score", "number", "VoC last score"),
+    FieldSpec(CrmObject.CONTACT, "voc_last_survey", "enumeration", "VoC last survey"),
+    FieldSpec(CrmObject.CONTACT, "voc_last_answered_at", "datetime", "VoC last answered at"),
+    FieldSpec(CrmObject.CONTACT, "voc_last_comment", "text", "VoC last comment"),
+    FieldSpec(CrmObject.COMPANY, "voc_nps", "number", "VoC NPS (90 days)"),
+    FieldSpec(CrmObject.COMPANY, "voc_open_cases", "number", "VoC open cases"),
+]
+
+
+async def test_update_writes_in_batches_of_100(hub: HubSpotEmulator, crm: HubSpot) -> None:
+    await _set_up(crm)
+    ids = [hub.add_contact({"email": f"c{n}@x.test"}) for n in range(250)]
+    answered = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
+
+    await crm.update(
+        CrmObject.CONTACT,
+        {
+            crm_id: {
+                "voc_last_score": 3,
+                "voc_last_answered_at": answered,
+                "voc_last_comment": None,
+            }
+            for crm_id in ids
+        },
+    )
+
+    batches = hub.calls_to("contacts.batch_update")
+    assert [len(c.body["inputs"]) for c in batches] == [100, 100, 50]
+    assert hub.writes_to("contacts", ids[0]) == [
+        ("voc_last_score", "3"),
+        ("voc_last_answered_at", "2026-03-02T10:30:00.000Z"),
+        ("voc_last_comment", ""),
+    ]
+    assert await crm.read(CrmObject.CONTACT, ids[0], ("voc_last_score", "voc_last_comment")) == {
+        "voc_last_score": "3",
+        "voc_last_comment": None,
+    }
+
+
+async def test_read_of_a_deleted_record_is_none(hub: HubSpotEmulator, crm: HubSpot) -> None:
+    company = hub.add_company({"name": "Acme"})
+    hub.archive("companies", company)
+    assert await crm.read(CrmObject.COMPANY, company, ("voc_nps",)) is None
+    assert await crm.read(CrmObject.COMPANY, "999999", ("voc_nps",)) is None
+
+
+async def test_an_unknown_property_names_what_to_do(hub: HubSpotEmulator, crm: HubSpot) -> None:
+    contact = hub.add_contact({"email": "a@x.test"})
+    with pytest.raises(CrmSetupError) as refused:
+        await crm.update(CrmObject.CONTACT, {contact: {"voc_last_score": 9}})
+    line = str(refused.value)
+    assert "voc_last_score" in line and "python -m bot crm setup" in line and "\n" not in line
+    assert hub.writes_to("contacts", contact) == []  # nothing half-written
+
+
+async def test_an_unknown_mapped_property_names_its_setting(
+    hub: HubSpotEmulator, waits: Waits
+) -> None:
+    company = hub.add_company({"name": "Acme"})
+    crm = HubSpot(token=TOKEN, base_url=hub.url, fields=FieldMap(plan="tier"), sleep=waits)
+    try:
+        with pytest.raises(CrmSetupError, match="no company property 'tier': set CRM_FIELD_PLAN"):
+            await crm.update(CrmObject.COMPANY, {company: {"tier": "Pro"}})
+    finally:
+        await crm.close()
+
+
+async def test_find_contact_by_email(hub: HubSpotEmulator, crm: HubSpot) -> None:
+    bo = hub.add_contact({"email": "bo@acme.test"})
+    assert await crm.find_contact("Bo@Acme.test") == bo
+    assert await crm.find_contact("nobody@acme.test") is None
+
+
+async def test_a_note_lands_once_on_contact_and_company(hub: HubSpotEmulator, crm: HubSpot) -> None:
+    await _set_up(crm)
+    company = hub.add_company({"name": "Acme"})
+    contact = hub.add_contact({"email": "bo@acme.test"}, company_id=company)
+
+    first = await crm.add_note(_note(contact=contact, company=company))
+    again = await crm.add_note(_note(contact=contact, company=company))
+
+    assert first == again
+    [note] = hub.notes()
+    assert (note.contacts, note.companies) == ([contact], [company])
+    body = note.properties["hs_note_body"]
+    assert "<strong>Detractor: 3/10 from Bo Berg</strong>" in body
+    assert "Too slow &amp; &lt;buggy&gt;<br>" in body
+    assert '<a href="https://voc.slack.test/archives/C1/p1">' in body
+    assert note.properties["hs_timestamp"] == "2026-03-01T09:00:00.000Z"
+    assert len(hub.calls_to("notes.create")) == 1
+
+
+async def test_a_note_without_its_key_property_says_run_setup(
+    hub: HubSpotEmulator, crm: HubSpot
+) -> None:
+    with pytest.raises(CrmSetupError, match="voc_note_key.*python -m bot crm setup"):
+        await crm.add_note(_note())
+    assert hub.notes() == []
+
+
+async def test_an_outcome_is_appended_once_and_a_note_deleted(
+    hub: HubSpotEmulator, crm: HubSpot
+) -> None:
+    await _set_up(crm)
+    note_id = await crm.add_note(_note())
+
+    await crm.append_to_note(note_id, "Closed: called back, fixed")
+    await crm.append_to_note(note_id, "Closed: called back, fixed")
+
+    [note] = hub.notes()
+    assert note.properties["hs_note_body"].count("Closed: called back, fixed") == 1
+    assert await crm.delete_note(note_id) is True
+    assert await crm.delete_note(note_id) is False
+    assert hub.notes() == []
+
+
+async def test_missing_names_each_absent_property(hub: HubSpotEmulator, waits: Waits) -> None:
+    hub.remove_property("companies", "health")
+    crm = HubSpot(token=TOKEN, base_url=hub.url, sleep=waits)
+    try:
+        needed = [*PUSH_SPECS, FieldSpec(CrmObject.COMPANY, "health", "string", "Health")]
+        problems = await crm.missing(needed)
+        assert [(p.object, p.name, p.setting) for p in problems] == [
+            *[(s.object, s.name, None) for s in PUSH_SPECS],
+            (CrmObject.COMPANY, "health", "CRM_FIELD_HEALTH"),
+            (CrmObject.NOTE, "voc_note_key", None),
+        ]
+        assert len(hub.calls_to("contacts.properties_read")) == 1
+
+        assert await crm.create_fields(PUSH_SPECS) == []
+        assert await crm.create_fields(PUSH_SPECS) == []  # a second run: all there already
+        problems = await crm.missing(needed)
+        assert [(p.name, p.setting) for p in problems] == [("health", "CRM_FIELD_HEALTH")]
+    finally:
+        await crm.close()
+    created = hub.properties["contacts"]["voc_last_comment"]
+    assert (created["type"], created["fieldType"], created["groupName"]) == (
+        "string",
+        "textarea",
+        "voc",
+    )
+    assert "voc" in hub.groups["notes"]
+
+
+async def test_create_fields_returns_what_hubspot_refused(
+    hub: HubSpotEmulator, crm: HubSpot
+) -> None:
+    bad = FieldSpec(CrmObject.COMPANY, "hs_voc_reserved", "string", "Reserved")
+    assert await crm.create_fields([bad, *PUSH_SPECS]) == [bad]
+    assert "voc_nps" in hub.properties["companies"]
