@@ -439,7 +439,7 @@ async def _push_outcome(rt: Runtime, crm: CrmConnector, event: Claimed, now: dat
         return _Wait(now + CARD_POLL)  # the note is not written yet
     if known is None:
         return store.NOT_IN_CRM
-    if facts.closed_at is not None and known.created_at >= facts.closed_at:
+    if facts.closed_at is not None and known.created_at > facts.closed_at:
         return "the note was written with the outcome"
     text = words.outcome_line(facts.outcome, facts.note, facts.closed_at)
     await crm.append_to_note(known.crm_note_id, text)
