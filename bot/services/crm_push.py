@@ -63,7 +63,10 @@ OUTCOME = "crm.outcome"  # {"case_id"}: the closed case's outcome added to its n
 FORGET = "crm.forget"  # {"contact_id", "crm_contact_id", "notes"}: what forget clears
 
 BATCH = 20
-LEASE = timedelta(minutes=10)  # the connector retries a 429 / 5xx up to a few minutes
+# Longer than any call can take (a request times out after 60 s; the connector's retries of a
+# 429 / 5xx wait a few minutes at most): a write a dead process sent has landed or died
+# before another process claims the event and looks it up.
+LEASE = timedelta(minutes=10)
 CARD_WAIT = timedelta(minutes=15)  # a note waits this long for its #voc card's link
 CARD_POLL = timedelta(minutes=1)
 NOTE_KEY = "voc-case-{case_id}"

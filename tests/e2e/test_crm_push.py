@@ -6,8 +6,10 @@ later, the case's outcome; `forget` clears what was pushed; failures dead-letter
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -24,7 +26,14 @@ from storage.db import Database
 from storage.models import AuditEntry, CrmNote, FollowUpCase, OutboxEvent, Response
 from tests.e2e.conftest import STAFF
 from tests.e2e.crm_flow import count_crm_events, crm_events, log_outcome, survey, tap
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, SlackSender, eventually
+from tests.harness import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    SlackSender,
+    cli_env,
+    eventually,
+    start_vocbot,
+)
 
 pytestmark = pytest.mark.postgres
 UPDATE = "contacts.batch_update"
@@ -401,3 +410,67 @@ async def test_nothing_is_queued_for_the_crm_when_crm_is_not_set(
     await eventually(lambda: _posted_case(rt.db))
     assert await crm_events(rt.db) == []
     assert hub.calls == []
+
+
+@pytest.mark.slow
+async def test_a_worker_killed_mid_call_and_restarted_writes_the_score_once(
+    rt: Runtime,
+    emulator: SlackEmulator,
+    slack: SlackSender,
+    hub: HubSpotEmulator,
+    ids: tuple[str, str],
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    contact, _company = ids
+    await answered(rt, emulator, slack, ids, 8)
+    [contact_event, _company_event] = await crm_events(rt.db)
+    env = cli_env(
+        api_url=emulator.api_url,
+        database_url=database_url,
+        home=tmp_path,
+        SCHEDULER_TICK="1s",
+        VOC_CHANNEL="CVOC",
+        CRM="hubspot",
+        HUBSPOT_TOKEN=TOKEN,
+        HUBSPOT_API_URL=hub.url,
+    )
+    hub.delay(UPDATE, 4)
+    out = asyncio.subprocess.DEVNULL
+    first = await start_vocbot(env, tmp_path, "worker", stdout=out, stderr=out)
+    try:
+        await eventually(lambda: _tried(rt.db, contact_event.id), timeout=60)
+        await asyncio.sleep(1)  # the update is on its way to HubSpot, which holds it
+    finally:
+        first.kill()  # SIGKILL mid-call: no cleanup, the lease left behind
+        await first.wait()
+    assert scores(hub, contact) == []  # killed before HubSpot answered
+    # HubSpot still finishes the write the dead worker sent; the lease (longer than any
+    # call) outlives it, then runs out
+    await eventually(lambda: scores(hub, contact) == ["8"], timeout=10)
+    hub.delay(UPDATE, 0)
+    async with rt.db.transaction() as session:
+        await session.execute(
+            update(OutboxEvent).where(OutboxEvent.sink == "crm").values(lease_until=None)
+        )
+
+    second = await start_vocbot(env, tmp_path, "worker", stdout=out, stderr=out)
+    try:
+        await eventually(lambda: _all_delivered(rt.db), timeout=60)
+        await asyncio.sleep(1.5)  # a second write would show up here
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(second.wait(), 60)
+
+    assert scores(hub, contact) == ["8"]
+    assert hub.calls_to("contacts.get")  # the restarted worker looked it up first
+
+
+async def _tried(db: Database, event_id: int) -> bool:
+    async with db.session() as session:
+        event = await session.get(OutboxEvent, event_id)
+        return event is not None and event.tried_at is not None
+
+
+async def _all_delivered(db: Database) -> bool:
+    return all(e.delivered_at is not None for e in await crm_events(db))
