@@ -57,7 +57,7 @@ MAPPED_TYPES = {
 
 def _kind(rt: Runtime) -> CrmKind:
     rt.settings.require("CRM")
-    return CrmKind(rt.settings.crm)
+    return CrmKind(rt.settings.crm or "")
 
 
 def push_fields(kind: CrmKind) -> list[FieldSpec]:
