@@ -242,4 +242,4 @@ def _crm_forgot(cleared: CrmCleared) -> list[str]:
     lines += [f"  CRM, not cleared: {what}" for what in cleared.not_cleared]
     if cleared.retrying:
         lines.append("  CRM: the clearing is retried until the CRM takes it (crm status)")
-    return lines
+    return lines or ["  CRM: nothing had been pushed for this person"]

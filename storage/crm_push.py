@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.crm_results import PushEvent, PushState, SyncState
 from storage.models import Account, Contact, CrmNote, CrmSync, FollowUpCase, OutboxEvent, Response
 from storage.nps import split_columns, to_split
-from storage.outbox import Claimed
+from storage.outbox import ERROR_LENGTH, Claimed
 
 E = OutboxEvent
 CRM = "crm"
@@ -269,6 +269,16 @@ async def wait(*, session: AsyncSession, id: int, due_at: datetime) -> None:
     )
 
 
+async def hold(*, session: AsyncSession, id: int, due_at: datetime, error: str) -> None:
+    """Due again at `due_at` with `error` shown, no attempt counted (the push is paused)."""
+    await session.execute(
+        update(E)
+        .where(E.id == id, E.delivered_at.is_(None))
+        .values(due_at=due_at, lease_until=None, last_error=error[:ERROR_LENGTH])
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def release(*, session: AsyncSession, ids: Collection[int]) -> None:
     """Give claimed events back untouched: due as they were (the push paused)."""
     await session.execute(
@@ -289,7 +299,12 @@ async def push_state(*, session: AsyncSession, limit: int = 50) -> PushState:
     columns = (E.id, E.type, E.created_at, E.attempts, E.last_error)
     failing = await session.execute(
         select(*columns)
-        .where(crm, E.delivered_at.is_(None), E.dead_at.is_(None), E.attempts > 0)
+        .where(
+            crm,
+            E.delivered_at.is_(None),
+            E.dead_at.is_(None),
+            or_(E.attempts > 0, E.last_error.is_not(None)),
+        )
         .order_by(E.id)
         .limit(limit)
     )

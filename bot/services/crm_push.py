@@ -10,7 +10,9 @@ it is delivered (the NPS over 90 days then, the comment as kept then).
 Delivery (`deliver_due`, a scheduler job) leases due events and calls the connector. The
 CRM answering 429 / 5xx after the connector's own retries (`CrmUnavailable`) makes the event
 due again with the webhooks' backoff and jitter; the CRM refusing the setup (`CrmSetupError`:
-a bad token, a missing field) pauses the push with one ERROR line, every event still due.
+a bad token, a missing field) pauses the push with one ERROR line, every event still due
+(the one that met it, with its error, after SETUP_RETRY: a refusal of one record does not
+hold up the others).
 After WEBHOOK_GIVE_UP (the webhooks' setting) an event is a dead letter, shown by
 `crm status` and sent again by `crm retry ID`.
 
@@ -67,6 +69,9 @@ BATCH = 20
 # 429 / 5xx wait a few minutes at most): a write a dead process sent has landed or died
 # before another process claims the event and looks it up.
 LEASE = timedelta(minutes=10)
+# The CRM refused the setup (a bad token, a missing field, a record it will not take): the
+# event tried goes behind the others, due again after this, counted as no attempt.
+SETUP_RETRY = timedelta(minutes=5)
 CARD_WAIT = timedelta(minutes=15)  # a note waits this long for its #voc card's link
 CARD_POLL = timedelta(minutes=1)
 NOTE_KEY = "voc-case-{case_id}"
@@ -216,7 +221,11 @@ async def _deliver(
                     companies.add(int(event.payload["account_id"]))
         except CrmSetupError as exc:
             _pause(str(exc))
-            await _release(rt, claimed[index:])
+            async with rt.db.transaction() as session:  # behind the others, never dead
+                await store.hold(
+                    session=session, id=event.id, due_at=now + SETUP_RETRY, error=str(exc)
+                )
+            await _release(rt, claimed[index + 1 :])
             return delivered
         except CrmUnavailable as exc:
             await _failed(rt, event, str(exc), now, draw)

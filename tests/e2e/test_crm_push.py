@@ -376,6 +376,7 @@ async def test_a_push_failing_past_the_give_up_age_is_a_dead_letter_until_retrie
 
 async def test_a_bad_token_pauses_the_push_with_every_event_still_due(
     rt: Runtime,
+    clock: FakeClock,
     emulator: SlackEmulator,
     slack: SlackSender,
     hub: HubSpotEmulator,
@@ -395,10 +396,14 @@ async def test_a_bad_token_pauses_the_push_with_every_event_still_due(
     assert (await crm_admin.status(rt)).push.pending == 2
     events = await crm_events(rt.db)
     assert all(e.attempts == 0 and e.lease_until is None for e in events)
+    held = (await crm_admin.status(rt)).push.failing  # those that met it, and why
+    assert held and all("HUBSPOT_TOKEN" in (e.last_error or "") for e in held)
 
     rt.settings.hubspot_token = SecretStr(TOKEN)
+    clock.advance(crm_push.SETUP_RETRY)
     await run_due(rt)
     assert scores(hub, contact) == ["9"]
+    assert (await crm_admin.status(rt)).push.pending == 0
 
 
 async def test_nothing_is_queued_for_the_crm_when_crm_is_not_set(
