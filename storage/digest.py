@@ -227,5 +227,3 @@ async def recent_verbatims(
         Verbatim(kind, score, comment or "", account, at)  # comment: IS NOT NULL above
         for kind, score, comment, account, at in rows.all()
     ]
-
-
