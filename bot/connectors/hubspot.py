@@ -136,18 +136,20 @@ class _Pacer:
             self.searched.append(now)
 
     async def _room(self, stamps: deque[float], budget: int, window: float) -> None:
-        while True:
-            now = self.clock()
-            while stamps and stamps[0] <= now - window:
-                stamps.popleft()
-            if len(stamps) < budget:
-                return
-            await self.sleep(stamps[0] + window - now + 0.005)
+        now = self.clock()
+        while stamps and stamps[0] <= now - window:
+            stamps.popleft()
+        while len(stamps) >= budget:  # wait until the oldest call has left the window
+            oldest = stamps.popleft()
+            if oldest + window > now:
+                await self.sleep(oldest + window - now + 0.005)
+                now = max(self.clock(), oldest + window)
 
     def learn(self, headers: Mapping[str, str]) -> None:
+        lower = {name.lower(): value for name, value in headers.items()}
         try:
-            most = int(headers["X-HubSpot-RateLimit-Max"])
-            interval = int(headers["X-HubSpot-RateLimit-Interval-Milliseconds"]) / 1000
+            most = int(lower["x-hubspot-ratelimit-max"])
+            interval = int(lower["x-hubspot-ratelimit-interval-milliseconds"]) / 1000
         except (KeyError, ValueError):
             return
         if most > 0 and interval > 0:
@@ -288,6 +290,8 @@ class HubSpot(CrmConnector):
     async def _records(
         self, object_type: str, properties: list[str], since: datetime | None
     ) -> AsyncIterator[list[dict[str, Any]]]:
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
         if since is None:
             async for page in self._list(object_type, properties, archived=False):
                 yield page
@@ -349,7 +353,8 @@ class HubSpot(CrmConnector):
             results = answer.body.get("results") or []
             page = []
             for item in results:
-                stamp = _ms(_when(item.get("updatedAt")))
+                props = item.get("properties") or {}
+                stamp = _ms(_when(props.get(modified) or item.get("updatedAt")))
                 if stamp == edge_ms and item["id"] in edge_ids:
                     continue  # read before this search restarted at its date
                 if stamp != edge_ms:

@@ -261,7 +261,11 @@ class HubSpotEmulator:
     def modify(self, object_type: str, object_id: str, **props: Any) -> None:
         """Change a record as a HubSpot user would: its last-modified date moves on."""
         record = self.objects[object_type][object_id]
-        record.properties.update({k: _text(v) for k, v in props.items()})
+        for name, value in props.items():
+            if value is None:
+                record.properties.pop(name, None)
+            else:
+                record.properties[name] = _text(value)
         record.updated = self._now()
 
     def archive(self, object_type: str, object_id: str) -> None:
@@ -303,7 +307,9 @@ class HubSpotEmulator:
         queue.extend(_Fault(status, retry_after) for _ in range(times))
 
     def delay(self, path_or_op: str, seconds: float) -> None:
-        """Answer every call of an operation or path after a pause (0 removes it)."""
+        """Answer every call of an operation or path after a pause (0 removes it). The call
+        is carried out and recorded first, as a CRM that did the work but answered late: a
+        client killed while it waits has written all the same."""
         if seconds > 0:
             self._delays[path_or_op] = seconds
         else:
@@ -452,9 +458,6 @@ class HubSpotEmulator:
                     else "Internal error",
                     **({"errorType": "RATE_LIMIT"} if fault.status == 429 else {}),
                 )
-            pause = self._delays.get(op, self._delays.get(path))
-            if pause:
-                await asyncio.sleep(pause)
             status, payload = handler(request, body, *args)
         except _Refused as refused:
             status = refused.status
@@ -466,6 +469,9 @@ class HubSpotEmulator:
                 **refused.extra,
             }
         self.calls.append(Call(request.method, path, status, op, body))
+        pause = self._delays.get(op, self._delays.get(path))
+        if pause:  # the work is done; only the answer is late (a client may die waiting)
+            await asyncio.sleep(pause)
         if payload is None:
             return web.Response(status=status, headers=headers)
         return web.Response(

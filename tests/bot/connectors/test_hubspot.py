@@ -513,3 +513,28 @@ async def test_create_fields_returns_what_hubspot_refused(
     bad = FieldSpec(CrmObject.COMPANY, "hs_voc_reserved", "string", "Reserved")
     assert await crm.create_fields([bad, *PUSH_SPECS]) == [bad]
     assert "voc_nps" in hub.properties["companies"]
+
+
+async def test_search_keeps_to_its_own_lower_rate(hub: HubSpotEmulator, clock: Clock) -> None:
+    hub.search_rate_limit(max_calls=3, window_seconds=0.3)
+    for n in range(1_500):
+        hub.add_contact({"email": f"c{n}@x.test"})
+    crm = HubSpot(token=TOKEN, base_url=hub.url, search_rate=(3, 0.3))
+    try:
+        pages = await _contacts(crm, since=START)
+    finally:
+        await crm.close()
+    assert sum(len(p) for p in pages) == 1_500
+    assert [c.status for c in hub.calls_to("contacts.search")] == [200] * 8
+
+
+async def test_a_sleep_that_does_not_wait_never_spins(hub: HubSpotEmulator, waits: Waits) -> None:
+    for n in range(1_000):
+        hub.add_contact({"email": f"c{n}@x.test"})
+    crm = HubSpot(token=TOKEN, base_url=hub.url, sleep=waits, search_rate=(2, 60.0))
+    try:
+        pages = await _contacts(crm, since=START)
+    finally:
+        await crm.close()
+    assert sum(len(p) for p in pages) == 1_000
+    assert len(waits.waits) == 3  # five searches, two a window: three waits, each once
