@@ -93,7 +93,10 @@ _FIELD_TYPES: dict[str, dict[str, object]] = {
     "datetime": {"type": "DateTime"},
 }
 log = logging.getLogger(__name__)
-_SETUP = "run python -m bot crm setup (or add it by hand in Setup → Object Manager)"
+_SETUP = (
+    "run python -m bot crm setup (or add it in Setup → Object Manager); if it exists, give "
+    "the Run As user's permission set Edit access to it"
+)
 
 
 class Salesforce(CrmConnector):
@@ -236,7 +239,15 @@ class Salesforce(CrmConnector):
             task["WhoId"] = note.contact_id
         if note.company_id:
             task["WhatId"] = note.company_id
-        answer = await self._call("PATCH", path, json_body=task, ok=(404,))
+        while True:
+            answer = await self._call("PATCH", path, json_body=task, ok=(400, 404))
+            gone = _gone_references(answer) & {"WhoId", "WhatId"} & set(task)
+            if answer.status != 400 or not gone:
+                break
+            # the contact or account was deleted in Salesforce since: note on what is left
+            task = {name: value for name, value in task.items() if name not in gone}
+        if answer.status == 400:
+            raise _refusal(answer, self.fields)
         if answer.status == 404:
             raise CrmSetupError(f"Salesforce has no field {NOTE_KEY_FIELD} on Task: {_SETUP}")
         if isinstance(answer.body, dict) and answer.body.get("id"):
@@ -266,6 +277,7 @@ class Salesforce(CrmConnector):
         """The needed fields (by either name: `voc_nps` or `VoC_Nps__c`) that the objects'
         describe lacks, plus Task's NOTE_KEY_FIELD which notes need."""
         settings = {crm: MAPPED_ACCOUNT_FIELDS[ours] for ours, crm in self.fields.mapped().items()}
+        self._described.clear()  # the schema as it is now, not as it was
         problems: list[SchemaProblem] = []
         for spec in [*needed, NOTE_KEY_SPEC]:
             name = sf_name(spec.name)
@@ -281,13 +293,15 @@ class Salesforce(CrmConnector):
         returns those it could not create, named as Salesforce names them. Field-level
         security for the new fields is the admin's: the Run As user's permission set must
         grant Edit on them."""
+        self._described.clear()
         left: list[FieldSpec] = []
+        refused = False  # the Run As user may not create fields: ask once, not each time
         wanted = {(s.object, sf_name(s.name)): s for s in [*specs, NOTE_KEY_SPEC]}
         for (kind, name), spec in wanted.items():
             if name in await self._fields_of(kind):
                 continue
-            if left or not name.endswith("__c"):
-                left.append(replace(spec, name=name))  # refused already, or a standard name
+            if refused or not name.endswith("__c"):
+                left.append(replace(spec, name=name))  # a standard field cannot be made
                 continue
             answer = await self._call(
                 "POST",
@@ -301,6 +315,7 @@ class Salesforce(CrmConnector):
                 continue
             if code == "REQUEST_LIMIT_EXCEEDED":
                 raise _refusal(answer, self.fields)
+            refused = answer.status == 403
             log.info("CRM field not created", extra={"crm": "Salesforce", "field": name})
             left.append(replace(spec, name=name))
         return left
@@ -459,6 +474,17 @@ def _soql_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace("'", "\\'")
 
 
+def _gone_references(answer: Answer) -> set[str]:
+    """The reference fields a 400 names as pointing at a deleted or unknown record."""
+    errors = answer.body if isinstance(answer.body, list) else []
+    return {
+        str(name)
+        for error in errors
+        if isinstance(error, dict) and error.get("errorCode") in _GONE
+        for name in error.get("fields") or []
+    }
+
+
 def _error_code(result: Mapping[str, Any]) -> str:
     errors = result.get("errors") or [{}]
     return str(errors[0].get("statusCode", ""))
@@ -471,9 +497,10 @@ def _answer_code(answer: Answer) -> str:
 
 def _collection_refusal(result: Mapping[str, Any], sobject: str, fields: FieldMap) -> Exception:
     error = (result.get("errors") or [{}])[0]
-    code = str(error.get("statusCode", ""))
-    if code == "INVALID_FIELD":
-        return _unknown_field(str(error.get("message", "")), fields)
+    code, message = str(error.get("statusCode", "")), str(error.get("message", ""))
+    about_a_field = _field_refusal(code, message, error.get("fields"), fields)
+    if about_a_field is not None:
+        return about_a_field
     return CrmSetupError(
         f"Salesforce refused an update of {sobject} {result.get('id')} ({code}: "
         f"{str(error.get('message', ''))[:160]})"
@@ -501,8 +528,9 @@ def _refusal(answer: Answer, fields: FieldMap) -> Exception:
             "Salesforce's daily API allowance is spent (REQUEST_LIMIT_EXCEEDED): it frees up "
             "over a rolling 24 hours, and the next run goes on from here"
         )
-    if code == "INVALID_FIELD":
-        return _unknown_field(message, fields)
+    about_a_field = _field_refusal(code, message, first.get("fields"), fields)
+    if about_a_field is not None:
+        return about_a_field
     if code.startswith("INSUFFICIENT_ACCESS") or code in (
         "API_DISABLED_FOR_ORG",
         "API_CURRENTLY_DISABLED",
@@ -516,6 +544,21 @@ def _refusal(answer: Answer, fields: FieldMap) -> Exception:
         f"Salesforce refused a call (HTTP {answer.status} {code or 'error'}: "
         f"{message[:160] or 'no details'})"
     )
+
+
+def _field_refusal(
+    code: str, message: str, named: object, fields: FieldMap
+) -> CrmSetupError | None:
+    """The line for a refusal about a field (unknown, or not writable), else None."""
+    if code == "INVALID_FIELD":
+        return _unknown_field(message, fields)
+    if code == "INVALID_FIELD_FOR_INSERT_UPDATE":
+        names = ", ".join(map(str, named)) if isinstance(named, list) and named else "a field"
+        return CrmSetupError(
+            f"Salesforce will not let the Run As user write {names}: give its permission set "
+            "Edit access to the field (field-level security)"
+        )
+    return None
 
 
 def _unknown_field(message: str, fields: FieldMap) -> CrmSetupError:

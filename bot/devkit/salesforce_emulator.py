@@ -78,9 +78,8 @@ _METADATA_TYPES = {
     "Picklist": "picklist",
     "Checkbox": "boolean",
 }
-_READ_ONLY = frozenset(
-    {"Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp", "Name"}
-)
+_READ_ONLY = frozenset({"Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp"})
+_REFERENCES = {"WhoId": ("Contact",), "WhatId": ("Account",), "AccountId": ("Account",)}
 
 
 @dataclass
@@ -118,9 +117,12 @@ class _Org:
 class _Refused(Exception):
     """An error answer in Salesforce's shape: `[{"message": …, "errorCode": …}]`."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, fields: list[str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.fields = fields
 
 
 class SalesforceEmulator:
@@ -145,6 +147,8 @@ class SalesforceEmulator:
         self.batch_size = batch_size  # records a query page
         self.calls: list[Call] = []
         self.tooling_allowed = True  # False: the Tooling API answers 403 INSUFFICIENT_ACCESS
+        # False: the connected app has no client-credentials flow / Run As user (invalid_grant)
+        self.client_credentials_enabled = True
         self._clock = clock or (lambda: datetime.now(UTC))
         self._org = _Org()
         for obj, standard in _STANDARD.items():
@@ -227,8 +231,13 @@ class SalesforceEmulator:
         record["IsDeleted"] = True
         self._stamp(obj, record)
 
-    def add_field(self, obj: str, name: str, type_: str = "string") -> None:
+    def add_field(
+        self, obj: str, name: str, type_: str = "string", *, external_id: bool = False
+    ) -> None:
+        """A field as an admin would add it (describe type: string, double, date, …)."""
         self._org.fields[obj][name] = type_
+        if external_id:
+            self._org.external[obj].add(name)
 
     def remove_field(self, obj: str, name: str) -> None:
         self._org.fields[obj].pop(name, None)
@@ -310,11 +319,32 @@ class SalesforceEmulator:
         self._stamp(obj, record)
 
     def _check_writable(self, obj: str, values: dict[str, Any]) -> None:
-        for name in values:
-            if name not in self._org.fields[obj] or name in _READ_ONLY:
+        for name, value in values.items():
+            if name not in self._org.fields[obj]:
                 raise _Refused(
                     400, "INVALID_FIELD", f"No such column '{name}' on sobject of type {obj}"
                 )
+            if name in _READ_ONLY or (name == "Name" and obj != "Account"):
+                raise _Refused(
+                    400,
+                    "INVALID_FIELD_FOR_INSERT_UPDATE",
+                    f"Unable to create/update fields: {name}. Please check the security "
+                    "settings of this field and verify that it is read/write for your profile "
+                    "or permission set.",
+                    fields=[name],
+                )
+            targets = _REFERENCES.get(name, ())
+            if targets and value and not any(self._exists(t, value) for t in targets):
+                raise _Refused(
+                    400,
+                    "INVALID_CROSS_REFERENCE_KEY",
+                    f"invalid cross reference id: {name}",
+                    fields=[name],
+                )
+
+    def _exists(self, obj: str, record_id: Any) -> bool:
+        record = self._org.records[obj].get(record_id)
+        return record is not None and not record["IsDeleted"]
 
     def _live(self, obj: str, record_id: str) -> dict[str, Any]:
         record = self._org.records.get(obj, {}).get(record_id)
@@ -335,23 +365,13 @@ class SalesforceEmulator:
         faulted = await self._faulted(call)
         if faulted is not None:
             return faulted
-        if form.get("grant_type") != "client_credentials":
+        refused = self._token_refusal(
+            form.get("grant_type"), form.get("client_id"), form.get("client_secret")
+        )
+        if refused is not None:
             call.status = 400
             return web.json_response(
-                {
-                    "error": "unsupported_grant_type",
-                    "error_description": "grant type not supported",
-                },
-                status=400,
-            )
-        if (
-            form.get("client_id") != self.client_id
-            or form.get("client_secret") != self.client_secret
-        ):
-            call.status = 400
-            return web.json_response(
-                {"error": "invalid_client", "error_description": "invalid client credentials"},
-                status=400,
+                {"error": refused[0], "error_description": refused[1]}, status=400
             )
         token = f"00D000000000001!{next(self._ids):020d}"
         self._tokens.add(token)
@@ -367,6 +387,19 @@ class SalesforceEmulator:
                 "scope": "api",
             }
         )
+
+    def _token_refusal(
+        self, grant: object, client_id: object, secret: object
+    ) -> tuple[str, str] | None:
+        if grant != "client_credentials":
+            return "unsupported_grant_type", "grant type not supported"
+        if client_id != self.client_id:
+            return "invalid_client_id", "client identifier invalid"
+        if secret != self.client_secret:
+            return "invalid_client", "invalid client credentials"
+        if not self.client_credentials_enabled:
+            return "invalid_grant", "no client credentials user enabled"
+        return None
 
     async def _serve_data(self, request: web.Request) -> web.StreamResponse:
         rest = request.match_info["rest"].strip("/")
@@ -393,6 +426,8 @@ class SalesforceEmulator:
             status, answer = self._route(request.method, rest, dict(request.query), body)
         except _Refused as exc:
             status, answer = exc.status, [{"message": exc.message, "errorCode": exc.code}]
+            if exc.fields is not None:
+                answer[0]["fields"] = exc.fields
         call.status = status
         headers = {"Sforce-Limit-Info": f"api-usage={self.api_used}/{self.allowance}"}
         if answer is None:
@@ -623,7 +658,7 @@ class SalesforceEmulator:
                 "label": name.removesuffix("__c").replace("_", " "),
                 "custom": name.endswith("__c"),
                 "externalId": name in self._org.external[obj],
-                "updateable": name not in _READ_ONLY,
+                "updateable": name not in _READ_ONLY and (name != "Name" or obj == "Account"),
             }
             for name, type_ in self._org.fields[obj].items()
         ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 
+import aiohttp
 import pytest
 
 from bot.connectors import connect
@@ -133,6 +134,25 @@ async def test_bad_client_credentials_name_the_settings_and_never_the_secret(
     assert "SALESFORCE_CLIENT_ID" in line and "SALESFORCE_CLIENT_SECRET" in line
     assert "connected app" in line
     assert "s3cret-wrong" not in line and "\n" not in line
+
+
+@pytest.mark.parametrize("wrong", ["client_id", "client_secret"])
+async def test_either_credential_wrong_is_the_same_one_line(
+    sf: SalesforceEmulator, connector_for: Callable[..., Salesforce], wrong: str
+) -> None:
+    crm = connector_for(**{wrong: "not-it"})
+    with pytest.raises(CrmSetupError, match="refused SALESFORCE_CLIENT_ID / SALESFORCE_CLIENT"):
+        await crm.owners()
+
+
+async def test_a_connected_app_without_the_client_credentials_flow_says_what_to_enable(
+    sf: SalesforceEmulator, crm: Salesforce
+) -> None:
+    sf.client_credentials_enabled = False
+    with pytest.raises(CrmSetupError) as caught:
+        await crm.owners()
+    assert "enable the Client Credentials Flow and set a Run As user" in str(caught.value)
+    assert sf.client_secret not in str(caught.value)
 
 
 async def test_an_unreachable_url_names_the_url_setting(
@@ -470,6 +490,18 @@ async def test_a_note_is_one_task_on_the_contact_and_account_however_often_added
     assert await crm.add_note(note) != task  # deleted by hand: a new one is made
 
 
+async def test_a_note_whose_contact_was_deleted_lands_on_the_account(
+    sf: SalesforceEmulator, crm: Salesforce
+) -> None:
+    account = seed_account(sf, 1)
+    contact = sf.add_contact({"LastName": "Lima"}, account)
+    sf.delete("Contact", contact)
+    await make_note_key(crm)
+    task = await crm.add_note(a_note("voc:answer:7", contact, account))
+    row = sf.record("Task", task)
+    assert row is not None and row["WhatId"] == account and "WhoId" not in row
+
+
 async def test_a_note_without_the_key_field_says_run_setup(
     sf: SalesforceEmulator, crm: Salesforce
 ) -> None:
@@ -526,6 +558,16 @@ async def test_refused_field_creation_returns_what_to_add_by_hand(
     assert [c.status for c in sf.calls_to("tooling")] == [403]  # not asked again and again
 
 
+async def test_one_field_refused_does_not_stop_the_others(
+    sf: SalesforceEmulator, crm: Salesforce
+) -> None:
+    sf.fail("tooling", 400, code="FIELD_INTEGRITY_EXCEPTION")
+    left = await crm.create_fields(needed()[:2])
+    assert [s.name for s in left] == ["VoC_Last_Score__c"]
+    assert "VoC_Last_Comment__c" in sf.fields_of("Contact")
+    assert "VoC_Note_Key__c" in sf.fields_of("Task")
+
+
 async def test_a_user_without_access_is_told_what_to_grant(
     sf: SalesforceEmulator, crm: Salesforce
 ) -> None:
@@ -533,3 +575,68 @@ async def test_a_user_without_access_is_told_what_to_grant(
     with pytest.raises(CrmSetupError) as caught:
         await crm.missing(needed())
     assert "permission set with API Enabled" in str(caught.value)
+
+
+# the emulator refuses what Salesforce refuses
+
+
+async def test_the_emulator_answers_in_salesforce_shapes(sf: SalesforceEmulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        token = await http.post(
+            sf.url + "/services/oauth2/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": sf.client_id,
+                "client_secret": sf.client_secret,
+            },
+        )
+        login = await token.json()
+        assert login["instance_url"] == sf.url and login["token_type"] == "Bearer"
+        auth = {"Authorization": f"Bearer {login['access_token']}"}
+        data = sf.url + "/services/data/v62.0"
+
+        bad = await http.get(
+            data + "/query", params={"q": "SELECT Nope FROM Account"}, headers=auth
+        )
+        assert bad.status == 400
+        assert (await bad.json())[0]["errorCode"] == "INVALID_FIELD"
+        assert bad.headers["Sforce-Limit-Info"] == "api-usage=1/100000"
+
+        sf.add_field("Task", "Key__c", external_id=True)
+        sf.remove_field("Task", "Key__c")
+        gone = await http.patch(data + "/sobjects/Task/Key__c/k1", json={}, headers=auth)
+        assert gone.status == 404
+
+        field = {
+            "FullName": "Activity.Key__c",
+            "Metadata": {"type": "Text", "label": "Key", "length": 80, "externalId": True},
+        }
+        made = await http.post(data + "/tooling/sobjects/CustomField", json=field, headers=auth)
+        assert made.status == 201
+        upserts = [
+            await http.patch(data + "/sobjects/Task/Key__c/k1", json={"Subject": s}, headers=auth)
+            for s in ("one", "two")
+        ]
+        assert [u.status for u in upserts] == [201, 204]
+        [task] = sf.records("Task")
+        assert sf.writes_to("Task", task["Id"]) == [
+            ("Key__c", "k1"),
+            ("Subject", "one"),
+            ("Subject", "two"),
+        ]
+
+        records = [{"attributes": {"type": "Account"}, "id": "001x"}] * 201
+        many = await http.patch(
+            data + "/composite/sobjects",
+            json={"allOrNone": False, "records": records},
+            headers=auth,
+        )
+        assert many.status == 400 and (await many.json())[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
+
+        expired = await http.get(
+            data + "/sobjects/Account/describe", headers={"Authorization": "Bearer x"}
+        )
+        assert expired.status == 401
+        assert await expired.json() == [
+            {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+        ]
