@@ -15,6 +15,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, update
 
+from blocks.ids import CallbackId
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
@@ -23,7 +24,7 @@ from bot.devkit.hubspot_emulator import TOKEN, HubSpotEmulator
 from bot.scheduler import run_due
 from bot.services import crm_admin, crm_push, privacy
 from storage.db import Database
-from storage.models import AuditEntry, CrmNote, FollowUpCase, OutboxEvent, Response
+from storage.models import AuditEntry, CrmNote, FollowUpCase, Invitation, OutboxEvent
 from tests.e2e.conftest import STAFF
 from tests.e2e.crm_flow import count_crm_events, crm_events, log_outcome, survey, tap
 from tests.harness import (
@@ -34,6 +35,7 @@ from tests.harness import (
     eventually,
     start_vocbot,
 )
+from tests.payloads import view_submission
 
 pytestmark = pytest.mark.postgres
 UPDATE = "contacts.batch_update"
@@ -231,11 +233,19 @@ async def test_a_comment_is_pushed_and_blanked_when_retention_drops_it(
 ) -> None:
     contact, _company = ids
     await answered(rt, emulator, slack, ids, 8)
-    async with rt.db.transaction() as session:
-        await session.execute(update(Response).values(comment="Great support"))
-        await crm_push.comment_changed(session, settings=rt.settings, response_id=1, now=rt.now())
+    await run_due(rt)
+    [inv] = await _invitations(rt.db)
+    submission = view_submission(  # "Tell us why", typed after the tap
+        user="U1",
+        callback_id=CallbackId.COMMENT_MODAL,
+        private_metadata=str(inv.id),
+        values={"survey.comment": {"survey.comment.input": {"value": "Great support"}}},
+    )
+    assert (await slack.interactive(submission))[0] == 200
+    await eventually(lambda: count_crm_events(rt.db, 3))
     await run_due(rt)
     assert hub.objects["contacts"][contact].properties["voc_last_comment"] == "Great support"
+    assert scores(hub, contact) == ["8", "8"]  # the answer, then the answer with its why
 
     rt.settings.retain_comments = timedelta(days=30)
     clock.advance(timedelta(days=31))
@@ -280,6 +290,11 @@ async def test_a_detractor_note_carries_the_card_link_and_then_the_outcome(
     assert "Recovered. Called Ana; the export is fixed." in note.properties["hs_note_body"]
     assert hub.objects["companies"][company].properties["voc_open_cases"] == "0"
     assert len(hub.calls_to("notes.create")) == 1
+
+
+async def _invitations(db: Database) -> list[Invitation]:
+    async with db.session() as session:
+        return list((await session.execute(select(Invitation))).scalars())
 
 
 async def _posted_case(db: Database) -> FollowUpCase | None:
