@@ -225,6 +225,14 @@ def _summary(summary: dict[str, object]) -> str:
                 f"{count.get('seen', 0)} {name} ({count.get('new', 0)} new, "
                 f"{count.get('changed', 0)} changed)"
             )
+    owners = summary.get("owners_without_slack")
+    if isinstance(owners, list) and owners:
+        one = len(owners) == 1
+        parts.append(
+            f"{len(owners)} owner{'' if one else 's'} ha{'s' if one else 've'} no Slack account"
+        )
+    if summary.get("stopped"):
+        parts.append(f"stopped early: {summary['stopped']}")
     return ", ".join(parts) or ", ".join(f"{k}: {v}" for k, v in summary.items())
 
 

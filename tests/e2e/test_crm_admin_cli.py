@@ -134,7 +134,11 @@ async def test_status_shows_the_last_sync_and_the_pushes_pending_and_given_up(
                 crm="hubspot",
                 started_at=at,
                 finished_at=at,
-                summary={"companies": {"seen": 40, "new": 2, "changed": 3}},
+                summary={
+                    "companies": {"seen": 40, "new": 2, "changed": 3},
+                    "contacts": {"seen": 90, "new": 0, "changed": 1},
+                    "owners_without_slack": ["ex@acme.test"],
+                },
             )
         )
         await session.execute(
@@ -152,7 +156,8 @@ async def test_status_shows_the_last_sync_and_the_pushes_pending_and_given_up(
     assert code == 0, err
     assert out.splitlines() == [
         "Last sync from HubSpot: 2026-12-01 08:00 UTC, ok",
-        "  40 companies (2 new, 3 changed)",
+        "  40 companies (2 new, 3 changed), 90 contacts (0 new, 1 changed), 1 owner has no "
+        "Slack account",
         "Push to HubSpot: 1 pending, 1 delivered, 1 not in HubSpot, 1 given up",
         "  pending #1 crm.contact, 3 tries, last error: HubSpot kept failing (HTTP 503)",
         "  given up #2 crm.contact from 2026-11-30 09:00, 12 tries, last error: HubSpot kept "
