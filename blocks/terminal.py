@@ -158,7 +158,9 @@ def crm_setup(result: SetupResult) -> list[str]:
         names = ", ".join(f"{obj.get(s.object, s.object.value)}.{s.name}" for s in result.present)
         lines.append(f"Already in {label}: {names}")
     if result.by_hand:
-        lines.append(f"Add these {len(result.by_hand)} fields by hand in {label}:")
+        count = len(result.by_hand)
+        these = "this field" if count == 1 else f"these {count} fields"
+        lines.append(f"Add {these} by hand in {label}:")
         lines += [f"  {_where(result.crm, s)}" for s in result.by_hand]
         lines.append("Then run: python -m bot crm check")
     else:

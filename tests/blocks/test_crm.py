@@ -48,3 +48,29 @@ def test_forget_says_what_the_crm_cleared_and_what_it_could_not() -> None:
         "  CRM, not cleared: voc_* fields and 1 notes: HubSpot kept failing (HTTP 503)",
         "  CRM: the clearing is retried until the CRM takes it (crm status)",
     ]
+
+
+def test_setup_says_where_to_add_by_hand_what_the_api_would_not_create() -> None:
+    from bot.domain.crm import CrmKind, CrmObject, FieldSpec
+    from bot.domain.crm_results import SetupResult
+
+    score = FieldSpec(CrmObject.CONTACT, "VoC_Last_Score__c", "number", "VoC last score")
+    nps = FieldSpec(CrmObject.COMPANY, "VoC_Nps__c", "number", "VoC NPS (90 days)")
+    lines = terminal.crm_setup(
+        SetupResult(crm=CrmKind.SALESFORCE, created=[score], present=[], by_hand=[nps])
+    )
+    assert lines == [
+        "Created in Salesforce: Contact.VoC_Last_Score__c",
+        "Add this field by hand in Salesforce:",
+        "  Setup › Object Manager › Account › Fields & Relationships › New: Number(18, 1), "
+        'Field Name VoC_Nps (API name VoC_Nps__c), label "VoC NPS (90 days)"',
+        "Then run: python -m bot crm check",
+    ]
+    comment = FieldSpec(CrmObject.CONTACT, "voc_last_comment", "text", "VoC last comment")
+    [_, line, _] = terminal.crm_setup(
+        SetupResult(crm=CrmKind.HUBSPOT, created=[], present=[], by_hand=[comment])
+    )
+    assert line == (
+        "  Settings › Data Management › Properties › Contact properties › Create property: "
+        'internal name voc_last_comment, field type Multi-line text, label "VoC last comment"'
+    )
