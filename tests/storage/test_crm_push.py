@@ -207,3 +207,14 @@ async def _answer_in(session: AsyncSession, contact_id: int, account_id: int) ->
     session.add(response)
     await session.flush()
     return response.id or 0
+
+
+async def test_the_webhook_backlog_metric_does_not_count_crm_pushes(db: Database) -> None:
+    from storage import operations
+
+    async with db.transaction() as session:
+        await outbox.add_event(session=session, event_id="w", type="t", payload={}, now=NOW)
+        await outbox.add_event(
+            session=session, event_id="c", type="t", payload={}, now=NOW, sink="crm"
+        )
+        assert (await operations.snapshot(session=session, now=NOW)).outbox_backlog == 1
