@@ -99,6 +99,10 @@ async def response_of_invitation(*, session: AsyncSession, invitation_id: int) -
     return await session.scalar(select(Response.id).where(Response.invitation_id == invitation_id))
 
 
+async def account_of_case(*, session: AsyncSession, case_id: int) -> int | None:
+    return await session.scalar(select(FollowUpCase.account_id).where(FollowUpCase.id == case_id))
+
+
 async def account_figures(
     *, session: AsyncSession, account_id: int, since: datetime
 ) -> tuple[str | None, float | None, int]:

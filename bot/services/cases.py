@@ -301,15 +301,10 @@ async def log_follow_up(
         )
         if found and closes:
             await webhooks.case_closed(session, settings=rt.settings, case_id=case_id, now=now)
-            closed = await session.get(FollowUpCase, case_id)
-            if closed is not None:
-                await crm_push.case_closed(
-                    session,
-                    settings=rt.settings,
-                    case_id=case_id,
-                    account_id=closed.account_id,
-                    now=now,
-                )
+        if found:
+            await crm_push.case_logged(
+                session, settings=rt.settings, case_id=case_id, closes=closes, now=now
+            )
     if not found:
         raise CaseGone()
     await refresh_card(rt, case_id, now)

@@ -141,16 +141,22 @@ async def case_opened(
     )
 
 
-async def case_closed(
-    session: AsyncSession, *, settings: Settings, case_id: int, account_id: int, now: datetime
+async def case_logged(
+    session: AsyncSession, *, settings: Settings, case_id: int, closes: bool, now: datetime
 ) -> None:
-    """A logged outcome closed a case: the outcome on its note, the company's open cases."""
+    """A follow-up was logged: a closing outcome goes on the case's note; the company's open
+    cases are pushed again either way (a later, open outcome reopens a closed case)."""
     if settings.crm is None:
         return
-    await enqueue(session, settings=settings, type=OUTCOME, payload={"case_id": case_id}, now=now)
-    await enqueue(
-        session, settings=settings, type=COMPANY, payload={"account_id": account_id}, now=now
-    )
+    account_id = await store.account_of_case(session=session, case_id=case_id)
+    if closes:
+        await enqueue(
+            session, settings=settings, type=OUTCOME, payload={"case_id": case_id}, now=now
+        )
+    if account_id is not None:
+        await enqueue(
+            session, settings=settings, type=COMPANY, payload={"account_id": account_id}, now=now
+        )
 
 
 async def comments_to_blank(

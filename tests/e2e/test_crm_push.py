@@ -291,6 +291,12 @@ async def test_a_detractor_note_carries_the_card_link_and_then_the_outcome(
     assert hub.objects["companies"][company].properties["voc_open_cases"] == "0"
     assert len(hub.calls_to("notes.create")) == 1
 
+    await log_outcome(slack, case.id, "in_progress", "She wrote back: still slow.")  # reopens
+    await eventually(lambda: count_crm_events(rt.db, 7))
+    await run_due(rt)
+    assert hub.objects["companies"][company].properties["voc_open_cases"] == "1"
+    assert "still slow" not in hub.notes()[0].properties["hs_note_body"]  # not an outcome
+
 
 async def _invitations(db: Database) -> list[Invitation]:
     async with db.session() as session:
