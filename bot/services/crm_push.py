@@ -49,7 +49,7 @@ from bot.domain.crm import (
     Note,
 )
 from bot.domain.crm_results import CrmCleared
-from bot.domain.errors import CrmSetupError, CrmUnavailable
+from bot.domain.errors import ConfigError, CrmSetupError, CrmUnavailable
 from bot.services.webhooks import retry_wait
 from storage import crm_push as store
 from storage import erasure, outbox
@@ -201,7 +201,12 @@ async def deliver_due(
         )
     if not claimed:
         return 0
-    crm = connect(rt.settings)
+    try:
+        crm = connect(rt.settings)
+    except ConfigError as exc:  # CrmSetupError included: the settings cannot make one
+        _pause(str(exc))
+        await _release(rt, claimed)
+        return 0
     try:
         return await _deliver(rt, crm, claimed, now, draw)
     finally:

@@ -501,3 +501,21 @@ async def _tried(db: Database, event_id: int) -> bool:
 
 async def _all_delivered(db: Database) -> bool:
     return all(e.delivered_at is not None for e in await crm_events(db))
+
+
+async def test_a_connector_the_settings_cannot_make_pauses_the_push_too(
+    rt: Runtime,
+    emulator: SlackEmulator,
+    slack: SlackSender,
+    hub: HubSpotEmulator,
+    ids: tuple[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await answered(rt, emulator, slack, ids, 9)
+    rt.settings.hubspot_token = None  # e.g. the secret store lost it
+
+    await run_due(rt)
+
+    assert any("HUBSPOT_TOKEN is not set" in r.getMessage() for r in caplog.records)
+    events = await crm_events(rt.db)
+    assert all(e.lease_until is None and e.delivered_at is None for e in events)
