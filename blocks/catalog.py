@@ -260,6 +260,9 @@ _EN: dict[str, str] = {
     "error.no_dead_letter": (
         "No given-up webhook has id {webhook_id}: `python -m bot webhooks failed` lists them."
     ),
+    "error.no_crm_dead_letter": (
+        "No CRM push given up on has id {event_id}: `python -m bot crm status` lists them."
+    ),
     "error.event_no_contact": "no contact with email {email}; import it first",
     "error.event_no_account": (
         "no account with CRM id or name {reference}; import its contacts first"
@@ -558,6 +561,10 @@ _MS: dict[str, str] = {
     "error.no_dead_letter": (
         "Tiada webhook yang ditinggalkan dengan id {webhook_id}: `python -m bot webhooks "
         "failed` menyenaraikannya."
+    ),
+    "error.no_crm_dead_letter": (
+        "Tiada tolakan CRM yang ditinggalkan dengan id {event_id}: `python -m bot crm "
+        "status` menyenaraikannya."
     ),
     "error.event_no_contact": "tiada kenalan dengan e-mel {email}; import dahulu",
     "error.event_no_account": (

@@ -7,7 +7,8 @@ service returned (bot/domain types) and gives the lines `python -m bot …` prin
 from __future__ import annotations
 
 from blocks.catalog import t
-from bot.domain.crm import CrmObject, Progress, SyncCount, SyncSummary
+from bot.domain.crm import CrmKind, CrmObject, FieldSpec, Progress, SyncCount, SyncSummary
+from bot.domain.crm_results import CheckResult, CrmCleared, CrmStatus, SetupResult
 from bot.domain.crm_sync import MAX_CHANGE_LINES
 from bot.domain.imports import HistoryReport, ImportReport, RowError
 from bot.domain.records import AuditLine, DeadLetter, Forgotten
@@ -29,6 +30,8 @@ def forgot(email: str, report: Forgotten) -> list[str]:
         changed[t(None, "cli.forgot.wal_kept")] = 1
     lines = [t(None, "cli.forgot", email=email)]
     lines += [f"  {what}: {count}" for what, count in sorted(changed.items())]
+    if report.crm is not None:
+        lines += _crm_forgot(report.crm)
     return lines
 
 
@@ -167,3 +170,151 @@ def audit_lines(entries: list[AuditLine]) -> list[str]:
         f"{e.at:%Y-%m-%d %H:%M} UTC  {e.actor:<12} {e.action:<16} {e.detail or ''}".rstrip()
         for e in entries
     ]
+
+
+# -- the CRM (`crm setup`, `crm check`, `crm status`, `crm retry`, `forget`) --------------------
+# What the operator of the CRM reads; English only, like the CRM's own admin screens.
+
+_OBJECTS = {
+    CrmKind.HUBSPOT: {CrmObject.CONTACT: "Contact", CrmObject.COMPANY: "Company"},
+    CrmKind.SALESFORCE: {CrmObject.CONTACT: "Contact", CrmObject.COMPANY: "Account"},
+}
+_TYPES = {
+    "number": "Number",
+    "string": "Single-line text",
+    "text": "Multi-line text",
+    "datetime": "Date and time",
+    "date": "Date",
+}
+_SF_TYPES = {
+    "number": "Number(18, 1)",
+    "string": "Text(255)",
+    "text": "Long Text Area(32768)",
+    "datetime": "Date/Time",
+    "date": "Date",
+}
+
+
+def _where(crm: CrmKind, spec: FieldSpec) -> str:
+    """Where a person adds the field by hand, and as what."""
+    obj = _OBJECTS[crm].get(spec.object, spec.object.value)
+    if crm is CrmKind.SALESFORCE:
+        kind = _SF_TYPES.get(spec.type, spec.type)
+        return (
+            f"Setup › Object Manager › {obj} › Fields & Relationships › New: "
+            f"{kind}, Field Name {spec.name.removesuffix('__c')} (API name {spec.name}), "
+            f'label "{spec.label}"'
+        )
+    kind = _TYPES.get(spec.type, spec.type)
+    return (
+        f"Settings › Data Management › Properties › {obj} properties › Create property: "
+        f'internal name {spec.name}, field type {kind}, label "{spec.label}"'
+    )
+
+
+def crm_setup(result: SetupResult) -> list[str]:
+    """`crm setup`: what was created, what was there, what to add by hand and where."""
+    label = result.crm.label
+    obj = _OBJECTS[result.crm]
+    lines = [
+        f"Created in {label}: {obj.get(s.object, s.object.value)}.{s.name}" for s in result.created
+    ]
+    if result.present:
+        names = ", ".join(f"{obj.get(s.object, s.object.value)}.{s.name}" for s in result.present)
+        lines.append(f"Already in {label}: {names}")
+    if result.by_hand:
+        count = len(result.by_hand)
+        these = "this field" if count == 1 else f"these {count} fields"
+        lines.append(f"Add {these} by hand in {label}:")
+        lines += [f"  {_where(result.crm, s)}" for s in result.by_hand]
+        lines.append("Then run: python -m bot crm check")
+    else:
+        lines.append(f"{label} has every field VoC bot writes.")
+    return lines
+
+
+def crm_check(result: CheckResult) -> list[str]:
+    """`crm check`: one line per missing field (exit 2 when any), or that all is there."""
+    label = result.crm.label
+    obj = _OBJECTS[result.crm]
+    if not result.missing:
+        return [f"{label} has all {result.checked} fields VoC bot reads and writes."]
+    lines = []
+    for p in result.missing:
+        where = f"{obj.get(p.object, p.object.value)}.{p.name}"
+        if p.setting:
+            lines.append(
+                f"missing in {label}: {where}, named by {p.setting}: fix the setting "
+                "(blank means not synced) or add the field"
+            )
+        else:
+            lines.append(f"missing in {label}: {where}: run python -m bot crm setup")
+    return lines
+
+
+def crm_status(status: CrmStatus) -> list[str]:
+    """`crm status`: the last sync, then the push's outbox."""
+    label = status.crm.label
+    sync = status.sync
+    if sync is None or sync.started_at is None:
+        lines = [f"Sync from {label}: never run (python -m bot crm sync)"]
+    else:
+        ended = sync.finished_at or sync.started_at
+        state = f"failed: {sync.error}" if sync.error else "ok"
+        lines = [f"Last sync from {label}: {ended:%Y-%m-%d %H:%M} UTC, {state}"]
+        if sync.summary:
+            lines.append("  " + _summary(sync.summary))
+    push = status.push
+    lines.append(
+        f"Push to {label}: {push.pending} pending, {push.delivered} delivered, "
+        f"{push.not_in_crm} not in {label}, {len(push.dead)} given up"
+    )
+    lines += [
+        f"  pending #{e.id} {e.type}, {e.attempts} tries, last error: {e.last_error}"
+        for e in push.failing
+    ]
+    for e in push.dead:
+        lines.append(
+            f"  given up #{e.id} {e.type} from {e.created_at:%Y-%m-%d %H:%M}, "
+            f"{e.attempts} tries, last error: {e.last_error}"
+        )
+    if push.dead:
+        lines.append("Send one again: python -m bot crm retry ID")
+    return lines
+
+
+def _summary(summary: dict[str, object]) -> str:
+    parts = []
+    for name in ("companies", "contacts"):
+        count = summary.get(name)
+        if isinstance(count, dict):
+            parts.append(
+                f"{count.get('seen', 0)} {name} ({count.get('new', 0)} new, "
+                f"{count.get('changed', 0)} changed)"
+            )
+    owners = summary.get("owners_without_slack")
+    if isinstance(owners, list) and owners:
+        one = len(owners) == 1
+        parts.append(
+            f"{len(owners)} owner{'' if one else 's'} ha{'s' if one else 've'} no Slack account"
+        )
+    if summary.get("stopped"):
+        parts.append(f"stopped early: {summary['stopped']}")
+    return ", ".join(parts) or ", ".join(f"{k}: {v}" for k, v in summary.items())
+
+
+def crm_due(event_id: int) -> str:
+    """`crm retry ID` succeeded."""
+    return f"CRM push #{event_id} is due again; the next scheduler pass sends it."
+
+
+def _crm_forgot(cleared: CrmCleared) -> list[str]:
+    lines = []
+    if cleared.fields_cleared:
+        lines.append("  CRM: the voc_* fields cleared on the contact")
+    if cleared.notes_deleted:
+        lines.append(f"  CRM: {cleared.notes_deleted} notes deleted")
+    lines += [f"  CRM, not cleared: {what}" for what in cleared.not_cleared]
+    if cleared.retrying:
+        lines.append("  CRM: the clearing is retried until the CRM takes it (crm status)")
+    return lines or ["  CRM: nothing had been pushed for this person"]

@@ -357,7 +357,10 @@ def webhooks_retry(
 
 
 # `crm …`: the CRM connection (bot/connectors/, bot/services/crm_sync.py).
-crm_app = typer.Typer(help="The CRM (HubSpot or Salesforce): sync and check.", no_args_is_help=True)
+crm_app = typer.Typer(
+    help="The CRM (HubSpot or Salesforce): sync, setup, check, status, retry.",
+    no_args_is_help=True,
+)
 cli.add_typer(crm_app, name="crm")
 
 
@@ -471,6 +474,51 @@ def campaigns(ctx: typer.Context) -> None:
         return admin_text.campaign_list(await service.list_campaigns(rt))
 
     typer.echo(_run(_settings(), work))
+
+
+# -- crm setup / check / status / retry (the push's side; `crm sync` is the pull's) --------------
+
+
+@crm_app.command("setup")
+def crm_setup() -> None:
+    """Create the voc_* fields VoC bot writes; prints the ones to add by hand, and where."""
+    from bot.services.crm_admin import setup
+
+    for line in terminal.crm_setup(_run(_settings("CRM"), setup)):
+        typer.echo(line)
+
+
+@crm_app.command("check")
+def crm_check() -> None:
+    """Check the voc_* fields and the CRM_FIELD_* mapping against the CRM's schema; exit 2
+    when any is missing."""
+    from bot.services.crm_admin import check
+
+    result = _run(_settings("CRM"), check)
+    for line in terminal.crm_check(result):
+        typer.echo(line, err=bool(result.missing))
+    if result.missing:
+        raise typer.Exit(2)
+
+
+@crm_app.command("status")
+def crm_status() -> None:
+    """The last sync, and the pushes pending or given up on with their last errors."""
+    from bot.services.crm_admin import status
+
+    for line in terminal.crm_status(_run(_settings("CRM"), status)):
+        typer.echo(line)
+
+
+@crm_app.command("retry")
+def crm_retry(
+    event_id: Annotated[int, typer.Argument(help="The id `crm status` shows.")],
+) -> None:
+    """Send a CRM push given up on again (due at once)."""
+    from bot.services.crm_admin import retry
+
+    _run(_settings(), lambda rt: retry(rt, event_id))
+    typer.echo(terminal.crm_due(event_id))
 
 
 def main() -> None:

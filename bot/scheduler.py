@@ -21,6 +21,7 @@ from bot.domain.reports import DeliveryReport
 from bot.services import (
     autopilot,
     cases,
+    crm_push,
     crm_sync,
     delivery,
     digest,
@@ -63,6 +64,7 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     await jobs.run(exit_survey.notify_pending, None)  # exit answers the CSM has not had yet
     report.escalated = await jobs.run(cases.escalate_due, 0)
     report.webhooks = await jobs.run(webhooks.deliver_due, 0)
+    await jobs.run(crm_push.deliver_due, 0)  # scores and cases to the CRM (CRM=…)
     report.digests = await jobs.run(digest.post_due, 0)
     await jobs.run(shipping.ask_due, None)  # "did it solve it?" a week after a request shipped
     await jobs.run(privacy.drop_old_verbatims, None)

@@ -30,7 +30,9 @@ async def snapshot(*, session: AsyncSession, now: datetime) -> OpsSnapshot:
     pending = (
         await session.execute(
             select(func.count(), func.min(OutboxEvent.created_at)).where(
-                OutboxEvent.delivered_at.is_(None), OutboxEvent.dead_at.is_(None)
+                OutboxEvent.sink == "webhook",  # the CRM push's are `crm status`'s
+                OutboxEvent.delivered_at.is_(None),
+                OutboxEvent.dead_at.is_(None),
             )
         )
     ).one()

@@ -121,11 +121,13 @@ async def give_up(*, session: AsyncSession, id: int, error: str, now: datetime) 
     )
 
 
-async def dead_letters(*, session: AsyncSession, limit: int = 200) -> list[E]:
-    """Events given up on, oldest first."""
+async def dead_letters(
+    *, session: AsyncSession, limit: int = 200, sink: str = "webhook"
+) -> list[E]:
+    """Events of `sink` given up on, oldest first."""
     result = await session.execute(
         select(E)
-        .where(E.dead_at.is_not(None), E.delivered_at.is_(None))
+        .where(E.sink == sink, E.dead_at.is_not(None), E.delivered_at.is_(None))
         .order_by(E.id)
         .limit(limit)
     )
@@ -136,7 +138,7 @@ async def revive(*, session: AsyncSession, id: int, now: datetime) -> bool:
     """Make a dead letter due now with a fresh count of attempts; False when there is none."""
     result = await session.execute(
         update(E)
-        .where(E.id == id, E.dead_at.is_not(None), E.delivered_at.is_(None))
+        .where(E.id == id, E.sink == "webhook", E.dead_at.is_not(None), E.delivered_at.is_(None))
         .values(dead_at=None, due_at=now, attempts=0, lease_until=None)
         .execution_options(synchronize_session=False)
     )

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.crm_results import CrmCleared
 from bot.domain.scores import ScoreSplit
 
 
@@ -151,3 +152,4 @@ class Forgotten:
     cards_refused: int = 0
     again: str = ""  # the address to forget again so the refused cards are redrawn
     wal_kept: bool = False  # SQLite's write-ahead log could not be emptied (a reader)
+    crm: CrmCleared | None = None  # what was cleared in the CRM (None: no CRM is set)

@@ -184,6 +184,12 @@ class NoDeadLetter(UserError):
     key = "error.no_dead_letter"
 
 
+class NoCrmDeadLetter(UserError):
+    """`crm retry ID` names no CRM push given up on."""
+
+    key = "error.no_crm_dead_letter"
+
+
 class NoContactForEvent(UnknownContact):
     """An event names an email no imported contact has."""
 

@@ -24,7 +24,7 @@ from bot.domain.outcomes import follow_up_errors
 from bot.domain.scales import needs_follow_up
 from bot.domain.user_errors import BadFollowUp, CaseGone
 from bot.domain.vocabulary import CaseReview, SurveyKind
-from bot.services import roles, webhooks
+from bot.services import crm_push, roles, webhooks
 from storage import cases, crm_sync, erasure, responses
 from storage.models import FollowUpCase
 
@@ -78,6 +78,9 @@ async def open_case_if_unhappy(
         score=score,
         review=review_for(kind),
         opened_at=now,
+    )
+    await crm_push.case_opened(
+        session, settings=rt.settings, case_id=case_id, account_id=account_id, now=now
     )
     return case_id
 
@@ -300,6 +303,10 @@ async def log_follow_up(
         )
         if found and closes:
             await webhooks.case_closed(session, settings=rt.settings, case_id=case_id, now=now)
+        if found:
+            await crm_push.case_logged(
+                session, settings=rt.settings, case_id=case_id, closes=closes, now=now
+            )
     if not found:
         raise CaseGone()
     await refresh_card(rt, case_id, now)

@@ -17,10 +17,11 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from bot.core.runtime import Runtime
+from bot.domain.crm_results import CrmCleared
 from bot.domain.names import parse_email
 from bot.domain.records import Forgotten, Person
 from bot.domain.user_errors import NoContactWithEmail
-from bot.services import cases
+from bot.services import cases, crm_push
 from bot.services.audit import CLI, record_in
 from storage import erasure, privacy
 
@@ -34,6 +35,7 @@ async def forget(rt: Runtime, email: str, *, actor: str = CLI) -> Forgotten:
     and redraws the cards Slack refused the first time.
     """
     now = rt.now()
+    in_crm = await crm_push.person_in_crm(rt, email)  # before the email is erased
     async with rt.db.transaction() as session:
         person = await _person(session, email)
         changed = await privacy.erase(session=session, person=person, now=now)
@@ -41,14 +43,41 @@ async def forget(rt: Runtime, email: str, *, actor: str = CLI) -> Forgotten:
         await record_in(
             session, actor=actor, action="forget", now=now, detail=f"contact {person.contact_id}"
         )
+        clearing = await crm_push.forgotten(
+            session,
+            settings=rt.settings,
+            contact_id=person.contact_id,
+            person=in_crm,
+            now=now,
+        )
+    crm = await _clear_crm(rt, person.contact_id, clearing, in_crm, actor)
     redrawn = await _redraw(rt, cards, now)
     return Forgotten(
+        crm=crm,
         changed=changed,
         cards_redrawn=redrawn,
         cards_refused=len(cards) - redrawn,
         again=erasure.erased_address(person.contact_id) if redrawn < len(cards) else "",
         wal_kept=not await erasure.empty_sqlite_log(rt.db.engine),
     )
+
+
+async def _clear_crm(
+    rt: Runtime, contact_id: int, event_id: str, in_crm: Any, actor: str
+) -> CrmCleared | None:
+    """Clear what was pushed to the CRM about the person (audited, without the email)."""
+    if rt.settings.crm is None:
+        return None
+    cleared = await crm_push.clear_now(rt, event_id, in_crm)
+    detail = (
+        f"contact {contact_id}: fields {'cleared' if cleared.fields_cleared else 'not cleared'}, "
+        f"{cleared.notes_deleted} notes deleted"
+        + (", retrying" if cleared.retrying else "")
+        + (f", {len(cleared.not_cleared)} not cleared" if cleared.not_cleared else "")
+    )
+    async with rt.db.transaction() as session:
+        await record_in(session, actor=actor, action="forget in CRM", now=rt.now(), detail=detail)
+    return cleared
 
 
 async def _redraw(rt: Runtime, case_ids: Collection[int], now: datetime) -> int:
@@ -84,7 +113,9 @@ async def drop_old_verbatims(rt: Runtime, now: datetime) -> int:
     if keep is None:
         return 0
     async with rt.db.transaction() as session:
+        pushed = await crm_push.comments_to_blank(session, settings=rt.settings, before=now - keep)
         dropped = await privacy.drop_verbatims(session=session, before=now - keep)
+        await crm_push.comments_blanked(session, settings=rt.settings, response_ids=pushed, now=now)
     if dropped:
         log.info("old verbatims blanked", extra={"rows": dropped})
     return dropped
