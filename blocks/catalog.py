@@ -176,6 +176,27 @@ _EN: dict[str, str] = {
         "Read {layout}. Imported {count} past answers; {already} were already here. "
         "They count in trends and fatigue; nothing was sent."
     ),
+    # `crm sync` (bot/services/crm_sync.py) and the CRM's mark on imports and accounts
+    "cli.crm.synced": "Synced from {crm}: {companies}, {contacts}",
+    "cli.crm.would_sync": (
+        "Dry run, nothing written. Would sync from {crm}: {companies}, {contacts}"
+    ),
+    "cli.count.company.one": "{count} company",
+    "cli.count.company": "{count} companies",
+    "cli.crm.new": "{count} new",
+    "cli.crm.changed": "{count} changed",
+    "cli.crm.inactive": "{count} inactive",
+    "cli.crm.skipped": "{count} skipped",
+    "cli.crm.unchanged": "no change",
+    "cli.crm.owners.one": "1 owner has no Slack account: {who}",
+    "cli.crm.owners": "{count} owners have no Slack account: {who}",
+    "cli.crm.stopped": "stopped early: {why}",
+    "cli.crm.progress": "{object}: {records} read, {pages} pages, {rate}/s",
+    "cli.crm.more_changes": "… and more (the counts below say how many)",
+    "cli.import.crm_owned": (
+        "{account}: {field} is kept in {crm}; the next sync will put back {value}"
+    ),
+    "account.synced": "Synced from {crm} {when}",
     # errors of the use cases (bot/domain/user_errors.py)
     "error.no_account": ('No account matches "{shown}".'),
     "error.no_account.near": ('No account matches "{shown}". Did you mean: {near}?'),
@@ -207,6 +228,14 @@ _EN: dict[str, str] = {
         'No contacts in an account named "{account}". Accounts: none yet.'
     ),
     "error.no_contacts": "No contacts. Import them first: vocbot import contacts FILE.csv",
+    "error.crm_unknown_fields": (
+        "{crm} has no company field {fields}: set each to a field {crm} has, or leave it "
+        "blank to not sync it; nothing was synced"
+    ),
+    "error.crm_sync_running": (
+        "A {crm} sync is already running (started {started}); nothing was done. "
+        "Try again when it ends."
+    ),
     "error.no_contacts.email": (
         "No contacts with email {email}. Import them first: vocbot import contacts FILE.csv"
     ),
@@ -434,6 +463,27 @@ _MS: dict[str, str] = {
         "Dibaca {layout}. Diimport {count} jawapan lalu; {already} sudah ada. "
         "Ia dikira dalam trend dan keletihan; tiada apa-apa dihantar."
     ),
+    "cli.crm.synced": "Disegerakkan dari {crm}: {companies}, {contacts}",
+    "cli.crm.would_sync": (
+        "Larian cuba, tiada apa ditulis. Akan disegerakkan dari {crm}: {companies}, {contacts}"
+    ),
+    "cli.count.company.one": "{count} syarikat",
+    "cli.count.company": "{count} syarikat",
+    "cli.crm.new": "{count} baharu",
+    "cli.crm.changed": "{count} berubah",
+    "cli.crm.inactive": "{count} tidak aktif",
+    "cli.crm.skipped": "{count} dilangkau",
+    "cli.crm.unchanged": "tiada perubahan",
+    "cli.crm.owners.one": "1 pemilik tiada akaun Slack: {who}",
+    "cli.crm.owners": "{count} pemilik tiada akaun Slack: {who}",
+    "cli.crm.stopped": "berhenti awal: {why}",
+    "cli.crm.progress": "{object}: {records} dibaca, {pages} halaman, {rate}/s",
+    "cli.crm.more_changes": "… dan lagi (bilangan di bawah menyatakan berapa banyak)",
+    "cli.import.crm_owned": (
+        "{account}: {field} disimpan dalam {crm}; penyegerakan seterusnya akan mengembalikan "
+        "{value}"
+    ),
+    "account.synced": "Disegerakkan dari {crm} {when}",
     # errors of the use cases (bot/domain/user_errors.py)
     "error.no_account": ('Tiada akaun sepadan dengan "{shown}".'),
     "error.no_account.near": ('Tiada akaun sepadan dengan "{shown}". Maksud anda: {near}?'),
@@ -465,6 +515,14 @@ _MS: dict[str, str] = {
         'Tiada kenalan dalam akaun bernama "{account}". Akaun: belum ada.'
     ),
     "error.no_contacts": "Tiada kenalan. Import dahulu: vocbot import contacts FILE.csv",
+    "error.crm_unknown_fields": (
+        "{crm} tiada medan syarikat {fields}: tetapkan setiap satu kepada medan yang ada dalam "
+        "{crm}, atau biarkan kosong untuk tidak menyegerakkannya; tiada apa disegerakkan"
+    ),
+    "error.crm_sync_running": (
+        "Penyegerakan {crm} sedang berjalan (bermula {started}); tiada apa dilakukan. "
+        "Cuba lagi apabila ia selesai."
+    ),
     "error.no_contacts.email": (
         "Tiada kenalan dengan e-mel {email}. Import dahulu: vocbot import contacts FILE.csv"
     ),

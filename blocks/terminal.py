@@ -7,6 +7,8 @@ service returned (bot/domain types) and gives the lines `python -m bot …` prin
 from __future__ import annotations
 
 from blocks.catalog import t
+from bot.domain.crm import CrmObject, Progress, SyncCount, SyncSummary
+from bot.domain.crm_sync import MAX_CHANGE_LINES
 from bot.domain.imports import HistoryReport, ImportReport, RowError
 from bot.domain.records import AuditLine, DeadLetter, Forgotten
 
@@ -73,6 +75,14 @@ def import_report(report: ImportReport) -> str:
     """`import contacts`: the counts, or every problem with its line."""
     if report.errors:
         return _problems(report.errors)
+    kept = [
+        t(None, "cli.import.crm_owned", account=k.account, field=k.column, crm=k.crm, value=k.value)
+        for k in report.crm_kept
+    ]
+    return "\n".join(kept + [_imported(report)])
+
+
+def _imported(report: ImportReport) -> str:
     return t(
         None,
         "cli.import.done",
@@ -101,3 +111,59 @@ def audit_lines(entries: list[AuditLine]) -> list[str]:
         f"{e.at:%Y-%m-%d %H:%M} UTC  {e.actor:<12} {e.action:<16} {e.detail or ''}".rstrip()
         for e in entries
     ]
+
+
+def crm_summary(summary: SyncSummary) -> str:
+    """`crm sync`'s one line: what came in (or would), and the owners Slack does not know."""
+    key = "cli.crm.would_sync" if summary.dry_run else "cli.crm.synced"
+    line = t(
+        None,
+        key,
+        crm=summary.crm.label,
+        companies=_crm_count("company", summary.companies),
+        contacts=_crm_count("contact", summary.contacts),
+    )
+    owners = summary.owners_without_slack
+    if owners:
+        many = "cli.crm.owners.one" if len(owners) == 1 else "cli.crm.owners"
+        line += "; " + t(None, many, count=len(owners), who=", ".join(owners))
+    if summary.stopped:
+        line += "; " + t(None, "cli.crm.stopped", why=summary.stopped)
+    return line
+
+
+def _crm_count(noun: str, count: SyncCount) -> str:
+    parts = [
+        t(None, f"cli.crm.{what}", count=f"{number:,}")
+        for what, number in (
+            ("new", count.new),
+            ("changed", count.changed),
+            ("inactive", count.inactive),
+            ("skipped", count.skipped),
+        )
+        if number
+    ]
+    key = f"cli.count.{noun}.one" if count.seen == 1 else f"cli.count.{noun}"
+    changes = ", ".join(parts) or t(None, "cli.crm.unchanged")
+    return f"{t(None, key, count=f'{count.seen:,}')} ({changes})"
+
+
+def crm_changes(summary: SyncSummary) -> list[str]:
+    """`crm sync --dry-run`: the changes it would make, one a line (the first ones)."""
+    lines = [f"  {change}" for change in summary.changes]
+    if len(lines) >= MAX_CHANGE_LINES:
+        lines.append(f"  {t(None, 'cli.crm.more_changes')}")
+    return lines
+
+
+def crm_progress(progress: Progress, rate: float) -> str:
+    """The progress line a terminal redraws while `crm sync` reads pages."""
+    noun = "companies" if progress.object is CrmObject.COMPANY else "contacts"
+    return t(
+        None,
+        "cli.crm.progress",
+        object=noun,
+        records=f"{progress.records:,}",
+        pages=f"{progress.pages:,}",
+        rate=f"{rate:,.0f}",
+    )

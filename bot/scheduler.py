@@ -21,6 +21,7 @@ from bot.domain.reports import DeliveryReport
 from bot.services import (
     autopilot,
     cases,
+    crm_sync,
     delivery,
     digest,
     email_survey,
@@ -139,8 +140,18 @@ async def tick(rt: Runtime) -> None:
         log.info("scheduled pass", extra=vars(report))
 
 
+async def crm_tick(rt: Runtime) -> None:
+    """The CRM sync when it is due (bot/services/crm_sync.py), beside the passes: a sync of
+    thousands of records must not hold up the surveys' delivery."""
+    jobs = _Pass(rt, rt.now())
+    await jobs.run(crm_sync.sync_due, None)
+    if jobs.outage is not None:
+        log.error("CRM sync failed: database unavailable", extra={"error": outage(jobs.outage)})
+
+
 def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
-    """An APScheduler that runs a pass every `SCHEDULER_TICK`, never two at once."""
+    """An APScheduler that runs a pass every `SCHEDULER_TICK`, never two at once, and, with
+    CRM set, looks as often whether the CRM sync is due (its own job, never two at once)."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
         tick,
@@ -152,6 +163,17 @@ def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
         coalesce=True,
         next_run_time=rt.now(),
     )
+    if rt.settings.crm is not None:
+        scheduler.add_job(
+            crm_tick,
+            "interval",
+            args=[rt],
+            seconds=rt.settings.scheduler_tick.total_seconds(),
+            id="voc-crm-sync",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=rt.now(),
+        )
     return scheduler
 
 

@@ -97,8 +97,9 @@ async def claim_plannable(
 
 
 async def members(*, session: AsyncSession, segment: str | None) -> list[Member]:
-    """Every contact the autopilot covers today (new contacts join by being here)."""
-    query = select(Contact.id, Contact.tz, Contact.opted_out)
+    """Every contact the autopilot covers today (new contacts join by being here; those
+    the CRM archived or deleted leave)."""
+    query = select(Contact.id, Contact.tz, Contact.opted_out).where(Contact.active)
     if segment:
         query = query.join(Account, Account.id == Contact.account_id).where(
             Account.segment == segment

@@ -11,12 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.domain.imports import RowError
+from bot.domain.crm import CrmKind
+from bot.domain.crm_sync import shown
+from bot.domain.imports import CrmKept, RowError
 from bot.domain.names import (
     ACCOUNT_NAME_MAX,
     SEGMENTS,
@@ -352,3 +354,29 @@ def external_csm_error(row: Row) -> RowError:
 def parse_cell(column: str, text: str, today: date) -> Any:
     """One cell's value (`text` already stripped); InvalidCell saying what to write instead."""
     return CELL_PARSERS[column](text, today)
+
+
+def crm_kept(
+    account: str,
+    source: str,
+    stored: Mapping[str, Any],
+    fields: Mapping[str, Any],
+    owned: frozenset[str],
+) -> list[CrmKept]:
+    """The file's changes to fields a CRM owns on an account it synced, one per field.
+
+    Args:
+        source: the account's `crm_source` ("hubspot").
+        stored: the account's stored values; `fields` the file's (attribute → value).
+        owned: the account fields the configured CRM owns.
+    """
+    columns = {attribute: column for column, attribute in ACCOUNT_COLUMNS.items()}
+    try:
+        crm = CrmKind(source).label
+    except ValueError:
+        crm = source
+    return [
+        CrmKept(account, columns[name], crm, shown(stored.get(name)))
+        for name, value in fields.items()
+        if name in owned and name in columns and value is not None and value != stored.get(name)
+    ]

@@ -18,6 +18,17 @@ class RowError:
         return f"line {self.line}: {self.message}"
 
 
+@dataclass(frozen=True)
+class CrmKept:
+    """A CRM-owned field of a CRM-synced account that the file changed: imported all the
+    same, and the next sync puts the CRM's value back."""
+
+    account: str
+    column: str  # the CSV's column, e.g. "arr", "csm"
+    crm: str  # "HubSpot"
+    value: str  # the CRM's value as last synced, as a person reads it
+
+
 @dataclass
 class ImportReport:
     """`import contacts`: what was created and updated, or every problem (nothing written)."""
@@ -27,6 +38,7 @@ class ImportReport:
     contacts_created: int = 0
     contacts_updated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    crm_kept: list[CrmKept] = field(default_factory=list)
 
 
 @dataclass

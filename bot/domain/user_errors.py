@@ -7,7 +7,14 @@ language (bot/domain/errors.py). Facts that are shown are passed already shorten
 
 from __future__ import annotations
 
-from bot.domain.errors import ConfigError, SlackConfigError, TryLater, UnknownContact, UserError
+from bot.domain.errors import (
+    ConfigError,
+    CrmSetupError,
+    SlackConfigError,
+    TryLater,
+    UnknownContact,
+    UserError,
+)
 
 # --- accounts, contacts and feature requests --------------------------------------------
 
@@ -71,6 +78,19 @@ class NoContactsInAccount(UserError):
     def __init__(self, *, account: str, names: list[str]) -> None:
         super().__init__(account=account, names=", ".join(names))
         self.key = "error.no_contacts_in_account" if names else "error.no_contacts_in_account.none"
+
+
+class UnknownCrmFields(CrmSetupError):
+    """A CRM_FIELD_* setting (or its default) names a company field the CRM does not have:
+    the sync stops before it reads a page."""
+
+    key = "error.crm_unknown_fields"
+
+
+class SyncRunning(UserError):
+    """Another CRM sync holds the lease (a worker, or `crm sync` elsewhere): nothing done."""
+
+    key = "error.crm_sync_running"
 
 
 class NoContacts(UserError):

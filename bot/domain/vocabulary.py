@@ -45,6 +45,7 @@ class SkipReason(StrEnum):
     ALREADY_SCHEDULED = "already scheduled"  # a survey of the family waits to go out
     CANCELLED = "cancelled"  # `campaigns cancel`: taken back before it went out
     FIRST_UNANSWERED = "first question unanswered"  # a follow-up never asked: see questions.py
+    INACTIVE = "inactive in the CRM"  # archived or deleted there: never surveyed again
 
 
 # Skip reasons that mean "we meant to ask but could not reach them" (the digest counts these).

@@ -15,12 +15,13 @@ from bot.domain.contacts_csv import (
     Row,
     RowError,
     accounts_of,
+    crm_kept,
     external_csm_error,
     parse,
 )
 from bot.domain.imports import ImportReport
 from bot.services import transactional
-from storage import accounts
+from storage import accounts, crm_sync
 from storage.db import Database
 
 
@@ -31,6 +32,7 @@ async def import_contacts(
     now: datetime,
     milestone_days: tuple[int, ...] = (),
     external: Callable[[str], Awaitable[bool]] | None = None,
+    crm_owned: frozenset[str] = frozenset(),
 ) -> ImportReport:
     """Check the whole file, then write it in one transaction, or write nothing and say why.
 
@@ -46,7 +48,7 @@ async def import_contacts(
     if errors:
         return ImportReport(errors=sorted(errors, key=lambda error: error.line))
     async with db.transaction() as session:
-        report, contact_ids = await _write(session, rows, now)
+        report, contact_ids = await _write(session, rows, now, crm_owned)
         if milestone_days:
             await transactional.plan_customer_since(
                 session, contact_ids=contact_ids, days=milestone_days, now=now
@@ -68,12 +70,18 @@ async def _external_csms(
 
 
 async def _write(
-    session: AsyncSession, rows: list[Row], now: datetime
+    session: AsyncSession, rows: list[Row], now: datetime, crm_owned: frozenset[str]
 ) -> tuple[ImportReport, list[int]]:
     report = ImportReport()
     contact_ids: list[int] = []
     account_ids: dict[str, int] = {}
     for key, (name, fields) in accounts_of(rows).items():
+        stored = await accounts.find_account_by_key(session=session, key=key)
+        if stored is not None and stored.crm_source and crm_owned:
+            kept = crm_kept(stored.name, stored.crm_source, vars(stored), fields, crm_owned)
+            if kept:
+                report.crm_kept += kept
+                await crm_sync.forget_companies_cursor(session=session, crm=stored.crm_source)
         account, created = await accounts.upsert_account(
             session=session, name=name, key=key, fields=fields, now=now
         )

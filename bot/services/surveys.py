@@ -148,7 +148,11 @@ async def _skip_reason(
             session=session, contact_id=_id(contact), relationship=True
         )
     reason = eligibility.skip_reason(
-        opted_out=contact.opted_out, last_surveyed=last, relationship=True, now=now
+        opted_out=contact.opted_out,
+        last_surveyed=last,
+        relationship=True,
+        now=now,
+        active=contact.active,
     )
     if reason == SkipReason.FATIGUE:
         async with rt.db.session() as session:

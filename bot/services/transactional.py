@@ -228,12 +228,16 @@ async def _create_invitations(
 
 
 async def skip_reason(session: AsyncSession, contact: Contact, now: datetime) -> str | None:
-    """Opted out, or fatigue; decided under the contact's lock."""
+    """Inactive in the CRM, opted out, or fatigue; decided under the contact's lock."""
     last = await invitations.last_surveyed_at(
         session=session, contact_id=_id(contact), relationship=False
     )
     return eligibility.skip_reason(
-        opted_out=contact.opted_out, last_surveyed=last, relationship=False, now=now
+        opted_out=contact.opted_out,
+        last_surveyed=last,
+        relationship=False,
+        now=now,
+        active=contact.active,
     )
 
 

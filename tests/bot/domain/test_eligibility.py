@@ -36,3 +36,11 @@ def test_fatigue_lasts_the_window_of_the_family_inclusive(
     assert reason(timedelta(0)) is SkipReason.FATIGUE
     assert reason(window) is SkipReason.FATIGUE
     assert reason(window + timedelta(seconds=1)) is None
+
+
+@pytest.mark.parametrize("relationship", [True, False])
+def test_a_contact_gone_from_the_crm_is_never_surveyed_again(relationship: bool) -> None:
+    reason = skip_reason(
+        opted_out=False, last_surveyed=None, relationship=relationship, now=NOW, active=False
+    )
+    assert reason is SkipReason.INACTIVE

@@ -1,0 +1,314 @@
+"""Queries of the CRM sync: its lease and cursors (`crm_syncs`), and accounts and contacts
+written by CRM id with where they came from.
+
+One `crm_syncs` row per CRM. The lease is one conditional UPDATE, so of two workers (or a
+worker and `crm sync`) at most one syncs; a sync that died leaves a lease that runs out.
+The holder is known by its `started_at`; each page renews the lease in the transaction
+that writes the page and moves the cursor, so a crash loses nothing and re-reads a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.crm import MAPPED_ACCOUNT_FIELDS, STANDARD_ACCOUNT_FIELDS
+from bot.domain.crm_sync import AccountWrite, ContactWrite, StoredAccount, StoredContact
+from bot.domain.vocabulary import InvitationStatus, SkipReason
+from storage.models import Account, Contact, CrmSync, Invitation
+
+ERROR_LENGTH = 300  # the column's size
+_OWNED = tuple(f for f in (*STANDARD_ACCOUNT_FIELDS, *MAPPED_ACCOUNT_FIELDS) if f != "name")
+_UNSENT = (InvitationStatus.SCHEDULED, InvitationStatus.WAITING)
+_IN = 500  # ids per IN (…) list
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """A CRM's sync row as the service reads it."""
+
+    crm: str
+    companies_cursor: datetime | None
+    contacts_cursor: datetime | None
+    lease_until: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+    summary: dict[str, Any] | None
+
+
+async def state(*, session: AsyncSession, crm: str) -> SyncState | None:
+    row = (await session.execute(select(CrmSync).where(CrmSync.crm == crm))).scalar_one_or_none()
+    if row is None:
+        return None
+    return SyncState(
+        row.crm,
+        row.companies_cursor,
+        row.contacts_cursor,
+        row.lease_until,
+        row.started_at,
+        row.finished_at,
+        row.error,
+        row.summary,
+    )
+
+
+async def claim(
+    *, session: AsyncSession, crm: str, now: datetime, lease: timedelta
+) -> SyncState | None:
+    """Take the CRM's sync lease unless someone holds it; the row as it was, or None."""
+    try:
+        async with session.begin_nested():
+            await session.execute(insert(CrmSync).values(crm=crm))
+    except IntegrityError:
+        pass  # it exists: the UPDATE decides
+    before = await state(session=session, crm=crm)
+    result = await session.execute(
+        update(CrmSync)
+        .where(CrmSync.crm == crm, or_(CrmSync.lease_until.is_(None), CrmSync.lease_until < now))
+        .values(lease_until=now + lease, started_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return before if result.rowcount else None  # type: ignore[attr-defined]
+
+
+async def page_done(
+    *,
+    session: AsyncSession,
+    crm: str,
+    started_at: datetime,
+    now: datetime,
+    lease: timedelta,
+    companies_cursor: datetime | None = None,
+    contacts_cursor: datetime | None = None,
+) -> bool:
+    """Move a cursor and renew the lease, in the page's transaction; False when the lease
+    is someone else's now (the page must not be written)."""
+    values: dict[str, Any] = {"lease_until": now + lease}
+    if companies_cursor is not None:
+        values["companies_cursor"] = companies_cursor
+    if contacts_cursor is not None:
+        values["contacts_cursor"] = contacts_cursor
+    result = await session.execute(
+        update(CrmSync)
+        .where(CrmSync.crm == crm, CrmSync.started_at == started_at)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release(
+    *,
+    session: AsyncSession,
+    crm: str,
+    started_at: datetime,
+    now: datetime,
+    summary: dict[str, Any] | None,
+    error: str | None,
+) -> None:
+    """End the run: a success keeps its summary; a failure its error (and the last summary)."""
+    values: dict[str, Any] = {"lease_until": None, "finished_at": now, "error": None}
+    if error is not None:
+        values["error"] = error[:ERROR_LENGTH]
+    if summary is not None:
+        values["summary"] = summary
+    await session.execute(
+        update(CrmSync)
+        .where(CrmSync.crm == crm, CrmSync.started_at == started_at)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def forget_companies_cursor(*, session: AsyncSession, crm: str) -> None:
+    """The next sync reads every company again (a CSV import changed a CRM-owned field)."""
+    await session.execute(
+        update(CrmSync)
+        .where(CrmSync.crm == crm)
+        .values(companies_cursor=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def accounts_for(
+    *, session: AsyncSession, crm_ids: Iterable[str], keys: Iterable[str]
+) -> tuple[dict[str, StoredAccount], dict[str, StoredAccount]]:
+    """The stored accounts with these CRM ids, and those holding these name keys."""
+    ids, names = list(set(crm_ids)), list(set(keys))
+    rows: list[Account] = []
+    for chunk in _chunks(ids):
+        rows += (await session.execute(select(Account).where(Account.crm_id.in_(chunk)))).scalars()
+    for chunk in _chunks(names):
+        rows += (
+            await session.execute(select(Account).where(Account.name_key.in_(chunk)))
+        ).scalars()
+    stored = {row.id: _account(row) for row in rows}
+    by_crm_id: dict[str, StoredAccount] = {}
+    for account in sorted(stored.values(), key=lambda a: a.id):
+        if account.crm_id is not None:
+            by_crm_id.setdefault(account.crm_id, account)
+    return by_crm_id, {account.name_key: account for account in stored.values()}
+
+
+def _account(row: Account) -> StoredAccount:
+    assert row.id is not None
+    return StoredAccount(
+        row.id, row.crm_id, row.name, row.name_key, {f: getattr(row, f) for f in _OWNED}
+    )
+
+
+async def account_ids(*, session: AsyncSession, crm_ids: Iterable[str]) -> dict[str, int]:
+    """Account id by CRM id, for the companies a page of contacts belongs to."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(set(crm_ids))):
+        rows = await session.execute(
+            select(Account.crm_id, Account.id).where(Account.crm_id.in_(chunk)).order_by(Account.id)
+        )
+        for crm_id, account_id in rows.all():
+            if crm_id is not None:
+                found.setdefault(crm_id, account_id)
+    return found
+
+
+async def write_accounts(
+    *, session: AsyncSession, writes: list[AccountWrite], source: str, now: datetime
+) -> dict[str, int]:
+    """Create or update the page's accounts (CRM-owned from now on); account id by CRM id.
+
+    An archived company's contacts become inactive; the account and its answers stay."""
+    ids: dict[str, int] = {}
+    rows = {
+        row.id: row
+        for chunk in _chunks([w.account_id for w in writes if w.account_id is not None])
+        for row in (await session.execute(select(Account).where(Account.id.in_(chunk)))).scalars()
+    }
+    created: list[tuple[str, Account]] = []
+    for write in writes:
+        row = rows.get(write.account_id) if write.account_id is not None else None
+        if row is None:
+            row = Account(name=write.name, name_key=write.key, created_at=now)
+            session.add(row)
+            created.append((write.crm_id, row))
+        row.name, row.name_key, row.crm_id = write.name, write.key, write.crm_id
+        for name, value in write.fields.items():
+            setattr(row, name, value)
+        row.crm_source, row.crm_synced_at = source, now
+        if write.changes:
+            row.updated_at = now
+        if row.id is not None:
+            ids[write.crm_id] = row.id
+    await session.flush()
+    ids |= {crm_id: row.id for crm_id, row in created if row.id is not None}
+    archived = [ids[w.crm_id] for w in writes if w.archived and w.crm_id in ids]
+    for chunk in _chunks(archived):
+        contacts = select(Contact.id).where(Contact.account_id.in_(chunk), Contact.active)
+        await deactivate(
+            session=session, contact_ids=list((await session.execute(contacts)).scalars()), now=now
+        )
+    return ids
+
+
+async def contacts_for(
+    *, session: AsyncSession, crm_ids: Iterable[str], emails: Iterable[str]
+) -> tuple[dict[str, StoredContact], dict[str, StoredContact]]:
+    """The stored contacts with these CRM ids, and those with these emails."""
+    rows: list[Contact] = []
+    for chunk in _chunks(list(set(crm_ids))):
+        rows += (await session.execute(select(Contact).where(Contact.crm_id.in_(chunk)))).scalars()
+    for chunk in _chunks(list(set(emails))):
+        rows += (await session.execute(select(Contact).where(Contact.email.in_(chunk)))).scalars()
+    stored = {row.id: _contact(row) for row in rows}
+    by_crm_id: dict[str, StoredContact] = {}
+    for contact in sorted(stored.values(), key=lambda c: c.id):
+        if contact.crm_id is not None:
+            by_crm_id.setdefault(contact.crm_id, contact)
+    return by_crm_id, {contact.email: contact for contact in stored.values()}
+
+
+def _contact(row: Contact) -> StoredContact:
+    assert row.id is not None
+    return StoredContact(
+        row.id, row.crm_id, row.email, row.name, row.locale, row.account_id, row.active
+    )
+
+
+async def write_contacts(
+    *, session: AsyncSession, writes: list[ContactWrite], source: str, now: datetime
+) -> None:
+    """Create or update the page's contacts; archived ones become inactive."""
+    ids = [w.contact_id for w in writes if w.contact_id is not None]
+    rows = {
+        row.id: row
+        for chunk in _chunks(ids)
+        for row in (await session.execute(select(Contact).where(Contact.id.in_(chunk)))).scalars()
+    }
+    gone: list[int] = []
+    for write in writes:
+        row = rows.get(write.contact_id) if write.contact_id is not None else None
+        if row is None:
+            row = Contact(email=write.email, account_id=write.account_id, created_at=now)
+            session.add(row)
+        if write.deactivate:
+            gone.append(row.id or 0)
+        else:
+            for name, value in write.fields.items():
+                setattr(row, name, value)
+            row.crm_id = write.crm_id
+            if write.reactivate:
+                row.active, row.inactive_since = True, None
+        row.crm_source, row.crm_synced_at = source, now
+        if write.changes:
+            row.updated_at = now
+    await session.flush()
+    await deactivate(session=session, contact_ids=gone, now=now)
+
+
+async def deactivate(*, session: AsyncSession, contact_ids: list[int], now: datetime) -> None:
+    """The contacts are inactive (gone from the CRM): their unsent surveys will not go."""
+    for chunk in _chunks(contact_ids):
+        await session.execute(
+            update(Contact)
+            .where(Contact.id.in_(chunk), Contact.active)
+            .values(active=False, inactive_since=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(
+            update(Invitation)
+            .where(Invitation.contact_id.in_(chunk), Invitation.status.in_(_UNSENT))
+            .values(status=InvitationStatus.SKIPPED, skip_reason=SkipReason.INACTIVE, closed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def last_synced(*, session: AsyncSession, account_id: int) -> tuple[str, datetime] | None:
+    """Where the account comes from and when that CRM last synced it, if it is CRM-owned:
+    the later of the account's own sync and the last sync that ended well (an incremental
+    sync reads only what changed, so an unchanged account was current as of then)."""
+    row = await session.execute(
+        select(Account.crm_source, Account.crm_synced_at, CrmSync.finished_at)
+        .outerjoin(
+            CrmSync,
+            and_(CrmSync.crm == Account.crm_source, CrmSync.error.is_(None)),
+        )
+        .where(Account.id == account_id)
+    )
+    found = row.one_or_none()
+    if found is None:
+        return None
+    source: str | None = found[0]
+    synced: datetime | None = found[1]
+    finished: datetime | None = found[2]
+    if source is None or synced is None:
+        return None
+    return source, max(synced, finished) if finished is not None else synced
+
+
+def _chunks(values: list[Any]) -> list[list[Any]]:
+    return [values[i : i + _IN] for i in range(0, len(values), _IN)]
