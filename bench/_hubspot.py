@@ -20,6 +20,7 @@ import gc
 import json
 import signal
 from collections import Counter
+from pathlib import Path
 
 from bot.devkit.hubspot_emulator import HubSpotEmulator
 
@@ -99,6 +100,8 @@ async def main(options: argparse.Namespace) -> None:
         "first_at": calls[0].at if calls else None,
         "last_at": calls[-1].at if calls else None,
     }
+    if options.trace:
+        Path(options.trace).write_text(json.dumps([(c.at, c.op, c.status) for c in calls]))
     print(json.dumps(summary), flush=True)
     await emulator.stop()
 
@@ -110,4 +113,5 @@ if __name__ == "__main__":
     parser.add_argument("--slack-owners", type=int, default=5)
     parser.add_argument("--burst", type=int, default=190, help="calls a window")
     parser.add_argument("--window", type=float, default=10.0, help="seconds")
+    parser.add_argument("--trace", help="write each call's (time, operation, status) here")
     asyncio.run(main(parser.parse_args()))

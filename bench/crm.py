@@ -88,6 +88,7 @@ class Round:
     slack_calls: dict[str, int]
     records: dict[str, int]  # what the emulator held
     peak_mb: float
+    cpu: float  # the sync process's user + system CPU seconds
     accounts: int  # accounts the sync wrote (crm_source hubspot)
     contacts: int
     with_csm: int  # accounts whose owner has a Slack account
@@ -149,6 +150,7 @@ def one_round(options: argparse.Namespace, directory: Path, n: int) -> Round:
             *("--companies", str(options.companies), "--owners", str(options.owners)),
             *("--slack-owners", str(options.slack_owners)),
             *("--burst", str(options.burst), "--window", str(options.window)),
+            *(["--trace", f"{options.trace}.{n}"] if options.trace else []),
         ],
         env,
     )
@@ -192,6 +194,7 @@ def one_round(options: argparse.Namespace, directory: Path, n: int) -> Round:
         slack_calls=slack_summary.get("calls", {}),
         records=summary["records"],
         peak_mb=usage.ru_maxrss / 1024,
+        cpu=usage.ru_utime + usage.ru_stime,
         accounts=accounts,
         contacts=contacts,
         with_csm=with_csm,
@@ -231,7 +234,8 @@ def main(options: argparse.Namespace) -> int:
                 f"{json.dumps(result.by_status, sort_keys=True)}); {result.seconds:.1f} s "
                 f"against a {floor:g} s floor ({_ratio(result.seconds, floor)}: start-up "
                 f"{result.startup:.1f} s, calls {result.calling:.1f} s, after the last "
-                f"{result.tail:.1f} s); peak RSS {result.peak_mb:.0f} MB; in the database "
+                f"{result.tail:.1f} s; CPU {result.cpu:.1f} s); peak RSS {result.peak_mb:.0f} MB; "
+                f"in the database "
                 f"{result.accounts}/{held['companies']} companies, {result.contacts}/"
                 f"{held['contacts']} contacts, {result.with_csm}/{expected_csm} with a CSM; "
                 f"Slack {json.dumps(result.slack_calls, sort_keys=True)}",
@@ -272,5 +276,6 @@ if __name__ == "__main__":
     parser.add_argument("--burst", type=int, default=190, help="HubSpot calls a window")
     parser.add_argument("--window", type=float, default=10.0, help="seconds")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--trace", help="write each round's HubSpot calls to TRACE.<round>")
     add_options(parser)
     sys.exit(main(parser.parse_args()))
