@@ -12,11 +12,16 @@ companies and contacts the pages of 100 of the live records and of the archived 
 empty list is still one call). The floor is the earliest the last of those calls may go
 out under the limit: call k (from 0) waits for the window opened by call k - burst, so the
 first burst is free and the floor is ⌊(calls - 1) / burst⌋ × window. The timed part is the
-whole `crm sync` process, start-up included, on a database migrated beforehand; its peak
-RSS is the kernel's figure for that process (`wait4`'s `ru_maxrss`).
+whole `crm sync` process, start-up included, on a database migrated beforehand, with its
+bytecode cached as an installed app's is (the children write theirs under the bench's
+temporary directory, filled by one small unmeasured sync first); per round it also prints
+how that time splits (start-up until the first HubSpot call, the calls, after the last)
+and the process's CPU seconds. Its peak RSS is the kernel's figure for that process
+(`wait4`'s `ru_maxrss`). `--trace FILE` writes each round's HubSpot calls (time,
+operation, status) to FILE.<round>.
 
     python bench/crm.py [--database sqlite|postgresql] [--companies 5000] [--rounds 3]
-                        [--burst 190 --window 10]
+                        [--burst 190 --window 10] [--trace FILE]
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = 100  # HubSpot's list pages
 SCHEMA_READS = 1  # the companies' properties, read once to check the mapped fields
 TARGET_CALLS, TARGET_WALL, TARGET_MB = 1.1, 1.2, 200
+KINDS = ("companies", "contacts")
 
 
 def pages(records: int) -> int:
@@ -68,9 +74,6 @@ def floor_seconds(calls: int, burst: int, window: float) -> float:
     """The earliest the last of `calls` may go out under `burst` calls a rolling `window`
     seconds, counted from the first call (the first burst is free)."""
     return (max(calls, 1) - 1) // burst * window
-
-
-KINDS = ("companies", "contacts")
 
 
 def _ratio(seconds: float, floor: float) -> str:
