@@ -25,7 +25,7 @@ from blocks.catalog import DEFAULT_LOCALE, t
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.reading import reading_line
 from blocks.surveys import to_dicts
-from blocks.text import escape, quote, shorten
+from blocks.text import escape, quote, shorten, synced_text
 from bot.domain.cards import CaseCard
 from bot.domain.outcomes import FOLLOW_UP_NOTE_MAX, FOLLOW_UP_OUTCOMES
 from bot.domain.scales import category
@@ -163,8 +163,11 @@ def _fields(card: CaseCard, now: datetime) -> list[MarkdownTextObject]:
     score = str(card.score)
     if card.previous_score is not None:
         score += f" (was {card.previous_score})"
+    account = _value(card.account_name)
+    if card.synced is not None:
+        account += f"\n_{synced_text(card.synced)}_"
     facts = {
-        "Account": _value(card.account_name),
+        "Account": account,
         "Segment": _value(card.segment),
         "ARR": _UNKNOWN if card.arr is None else f"${card.arr:,.0f}",
         "Plan": _value(card.plan),

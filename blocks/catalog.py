@@ -191,7 +191,7 @@ _EN: dict[str, str] = {
     "cli.crm.owners.one": "1 owner has no Slack account: {who}",
     "cli.crm.owners": "{count} owners have no Slack account: {who}",
     "cli.crm.stopped": "stopped early: {why}",
-    "cli.crm.progress": "{object}: {records} read, {pages} pages, {rate}/s",
+    "cli.crm.progress": "{object}: {records} read, page {pages}, {rate}/s",
     "cli.crm.more_changes": "… and more (the counts below say how many)",
     "cli.import.crm_owned": (
         "{account}: {field} is kept in {crm}; the next sync will put back {value}"
@@ -477,7 +477,7 @@ _MS: dict[str, str] = {
     "cli.crm.owners.one": "1 pemilik tiada akaun Slack: {who}",
     "cli.crm.owners": "{count} pemilik tiada akaun Slack: {who}",
     "cli.crm.stopped": "berhenti awal: {why}",
-    "cli.crm.progress": "{object}: {records} dibaca, {pages} halaman, {rate}/s",
+    "cli.crm.progress": "{object}: {records} dibaca, halaman {pages}, {rate}/s",
     "cli.crm.more_changes": "… dan lagi (bilangan di bawah menyatakan berapa banyak)",
     "cli.import.crm_owned": (
         "{account}: {field} disimpan dalam {crm}; penyegerakan seterusnya akan mengembalikan "

@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 from blocks.digest import csm_line, csm_lines, format_nps
 from blocks.ids import ActionId
 from blocks.reading import signal_labels
-from blocks.text import escape, shorten
+from blocks.text import escape, shorten, synced_text
 from bot.domain.records import AccountNps, CaseCounts, HomeCase
 from bot.domain.scores import CompletionRate, ScoreSplit
 
@@ -135,7 +135,8 @@ def home_view(home: HomeTab) -> View:
         )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=headline)))
         lines = [
-            f"{escape(shorten(a.account, NAME_MAX))}: {_nps_figure(a.split)}" for a in home.accounts
+            f"{escape(shorten(a.account, NAME_MAX))}: {_nps_figure(a.split)}{_synced(a)}"
+            for a in home.accounts
         ]
         if lines:
             blocks.append(_lines_section(lines))
@@ -190,6 +191,10 @@ def _accountability(home: HomeTab) -> list[Block]:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=title)))
         blocks.append(_lines_section(lines or ["No cases in the last 90 days."]))
     return blocks
+
+
+def _synced(account: AccountNps) -> str:
+    return f" · _{synced_text(account.synced)}_" if account.synced else ""
 
 
 def _context(text: str) -> ContextBlock:

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 
 from blocks.feedback import SECTION_MAX, fit, fit_quote
 from blocks.ids import VocId
-from blocks.text import escape, shorten
+from blocks.text import escape, shorten, synced_text
 from bot.domain.figures import RequestRank, ThemeCount
 from bot.domain.reports import (
     CaseFacts,
@@ -88,6 +88,8 @@ def timeline_blocks(found: Timeline, *, now: datetime) -> list[Block]:
     account = found.account
     facts = [account.segment, account.plan, _money(account.arr), account.health]
     shown = " · ".join(escape(shorten(f, 60)) for f in facts if f)
+    if account.synced is not None:
+        shown = " · ".join(filter(None, [shown, synced_text(account.synced)]))
     blocks: list[Block] = [
         HeaderBlock(text=shorten(account.name, 150)),
         ContextBlock(elements=[MarkdownTextObject(text=shown or "No account details.")]),

@@ -103,16 +103,6 @@ def history_report(report: HistoryReport) -> str:
     return t(None, key, layout=report.layout, count=report.imported, already=report.already)
 
 
-def audit_lines(entries: list[AuditLine]) -> list[str]:
-    """`audit`: one line per entry: when (UTC), who, what, and the detail."""
-    if not entries:
-        return [t(None, "cli.audit.none")]
-    return [
-        f"{e.at:%Y-%m-%d %H:%M} UTC  {e.actor:<12} {e.action:<16} {e.detail or ''}".rstrip()
-        for e in entries
-    ]
-
-
 def crm_summary(summary: SyncSummary) -> str:
     """`crm sync`'s one line: what came in (or would), and the owners Slack does not know."""
     key = "cli.crm.would_sync" if summary.dry_run else "cli.crm.synced"
@@ -167,3 +157,13 @@ def crm_progress(progress: Progress, rate: float) -> str:
         pages=f"{progress.pages:,}",
         rate=f"{rate:,.0f}",
     )
+
+
+def audit_lines(entries: list[AuditLine]) -> list[str]:
+    """`audit`: one line per entry: when (UTC), who, what, and the detail."""
+    if not entries:
+        return [t(None, "cli.audit.none")]
+    return [
+        f"{e.at:%Y-%m-%d %H:%M} UTC  {e.actor:<12} {e.action:<16} {e.detail or ''}".rstrip()
+        for e in entries
+    ]

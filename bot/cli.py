@@ -356,6 +356,60 @@ def webhooks_retry(
     typer.echo(terminal.webhook_due(webhook_id))
 
 
+# `crm …`: the CRM connection (bot/connectors/, bot/services/crm_sync.py).
+crm_app = typer.Typer(help="The CRM (HubSpot or Salesforce): sync and check.", no_args_is_help=True)
+cli.add_typer(crm_app, name="crm")
+
+
+@crm_app.command("sync")
+def crm_sync(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would change; write nothing.")
+    ] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Read every record, not only what changed.")
+    ] = False,
+) -> None:
+    """Pull companies, contacts and owners from the CRM (incremental after the first pass)."""
+    from bot.services.crm_sync import sync
+
+    settings = _settings("SLACK_BOT_TOKEN", "CRM")
+    progress = _CrmProgress() if sys.stderr.isatty() else None
+    try:
+        summary = _run(
+            settings,
+            lambda rt: sync(rt, now=rt.now(), full=full, dry_run=dry_run, on_progress=progress),
+        )
+    finally:
+        if progress is not None:
+            progress.end()
+    for line in terminal.crm_changes(summary):
+        typer.echo(line)
+    typer.echo(terminal.crm_summary(summary))
+
+
+class _CrmProgress:
+    """Redraws one line on the terminal (stderr) as pages come in: records, pages, rate."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.started = self.clock()
+        self.drawn = False
+
+    def __call__(self, progress: Progress) -> None:
+        rate = progress.records / max(self.clock() - self.started, 1e-3)
+        sys.stderr.write("\r\x1b[K" + terminal.crm_progress(progress, rate))
+        sys.stderr.flush()
+        self.drawn = True
+
+    def end(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
 @cli.command(context_settings=ADMIN_WORDS, options_metavar="set|show|reset …")
 def wording(ctx: typer.Context) -> None:
     """The question each survey asks, per kind and language (docs/programs.md, "Question wording").
@@ -417,60 +471,6 @@ def campaigns(ctx: typer.Context) -> None:
         return admin_text.campaign_list(await service.list_campaigns(rt))
 
     typer.echo(_run(_settings(), work))
-
-
-# `crm …`: the CRM connection (bot/connectors/, bot/services/crm_sync.py).
-crm_app = typer.Typer(help="The CRM (HubSpot or Salesforce): sync and check.", no_args_is_help=True)
-cli.add_typer(crm_app, name="crm")
-
-
-@crm_app.command("sync")
-def crm_sync(
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print what would change; write nothing.")
-    ] = False,
-    full: Annotated[
-        bool, typer.Option("--full", help="Read every record, not only what changed.")
-    ] = False,
-) -> None:
-    """Pull companies, contacts and owners from the CRM (incremental after the first pass)."""
-    from bot.services.crm_sync import sync
-
-    settings = _settings("SLACK_BOT_TOKEN", "CRM")
-    progress = _CrmProgress() if sys.stderr.isatty() else None
-    try:
-        summary = _run(
-            settings,
-            lambda rt: sync(rt, now=rt.now(), full=full, dry_run=dry_run, on_progress=progress),
-        )
-    finally:
-        if progress is not None:
-            progress.end()
-    for line in terminal.crm_changes(summary):
-        typer.echo(line)
-    typer.echo(terminal.crm_summary(summary))
-
-
-class _CrmProgress:
-    """Redraws one line on the terminal (stderr) as pages come in: records, pages, rate."""
-
-    def __init__(self) -> None:
-        import time
-
-        self.clock = time.monotonic
-        self.started = self.clock()
-        self.drawn = False
-
-    def __call__(self, progress: Progress) -> None:
-        rate = progress.records / max(self.clock() - self.started, 1e-3)
-        sys.stderr.write("\r\x1b[K" + terminal.crm_progress(progress, rate))
-        sys.stderr.flush()
-        self.drawn = True
-
-    def end(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
 
 
 def main() -> None:

@@ -14,12 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.crm import MAPPED_ACCOUNT_FIELDS, STANDARD_ACCOUNT_FIELDS
-from bot.domain.crm_sync import AccountWrite, ContactWrite, StoredAccount, StoredContact
+from bot.domain.crm_sync import (
+    AccountWrite,
+    ContactWrite,
+    StoredAccount,
+    StoredContact,
+    synced,
+)
+from bot.domain.records import CrmSynced
 from bot.domain.vocabulary import InvitationStatus, SkipReason
 from storage.models import Account, Contact, CrmSync, Invitation
 
@@ -182,7 +189,8 @@ async def write_accounts(
 ) -> dict[str, int]:
     """Create or update the page's accounts (CRM-owned from now on); account id by CRM id.
 
-    An archived company's contacts become inactive; the account and its answers stay."""
+    An archived company's account stays, with its answers; its contacts go inactive only
+    as the CRM archives or deletes them (a contact record can outlive its company)."""
     ids: dict[str, int] = {}
     rows = {
         row.id: row
@@ -206,12 +214,6 @@ async def write_accounts(
             ids[write.crm_id] = row.id
     await session.flush()
     ids |= {crm_id: row.id for crm_id, row in created if row.id is not None}
-    archived = [ids[w.crm_id] for w in writes if w.archived and w.crm_id in ids]
-    for chunk in _chunks(archived):
-        contacts = select(Contact.id).where(Contact.account_id.in_(chunk), Contact.active)
-        await deactivate(
-            session=session, contact_ids=list((await session.execute(contacts)).scalars()), now=now
-        )
     return ids
 
 
@@ -287,27 +289,26 @@ async def deactivate(*, session: AsyncSession, contact_ids: list[int], now: date
         )
 
 
-async def last_synced(*, session: AsyncSession, account_id: int) -> tuple[str, datetime] | None:
-    """Where the account comes from and when that CRM last synced it, if it is CRM-owned:
-    the later of the account's own sync and the last sync that ended well (an incremental
-    sync reads only what changed, so an unchanged account was current as of then)."""
-    row = await session.execute(
-        select(Account.crm_source, Account.crm_synced_at, CrmSync.finished_at)
-        .outerjoin(
-            CrmSync,
-            and_(CrmSync.crm == Account.crm_source, CrmSync.error.is_(None)),
+async def last_good_runs(*, session: AsyncSession) -> dict[str, datetime]:
+    """When each CRM's last sync that ended well ended."""
+    rows = await session.execute(
+        select(CrmSync.crm, CrmSync.finished_at).where(
+            CrmSync.error.is_(None), CrmSync.finished_at.is_not(None)
         )
-        .where(Account.id == account_id)
     )
-    found = row.one_or_none()
-    if found is None:
+    return {crm: finished for crm, finished in rows.all() if finished is not None}
+
+
+async def account_synced(*, session: AsyncSession, account_id: int) -> CrmSynced | None:
+    """When a CRM last synced the account; None when no CRM owns it."""
+    row = (
+        await session.execute(
+            select(Account.crm_source, Account.crm_synced_at).where(Account.id == account_id)
+        )
+    ).one_or_none()
+    if row is None or row[0] is None:
         return None
-    source: str | None = found[0]
-    synced: datetime | None = found[1]
-    finished: datetime | None = found[2]
-    if source is None or synced is None:
-        return None
-    return source, max(synced, finished) if finished is not None else synced
+    return synced(row[0], row[1], await last_good_runs(session=session))
 
 
 def _chunks(values: list[Any]) -> list[list[Any]]:

@@ -7,10 +7,12 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.crm_sync import synced
 from bot.domain.figures import Window
 from bot.domain.records import AccountNps, CaseCounts, HomeCase
 from bot.domain.scores import ScoreSplit
 from bot.domain.vocabulary import SurveyKind
+from storage.crm_sync import last_good_runs
 from storage.models import Account, FollowUpCase, Response
 from storage.nps import split_columns, to_split
 
@@ -78,14 +80,18 @@ async def account_nps(
     counts = split_columns(answered)
     total = counts[0] + counts[1] + counts[2]
     rows = await session.execute(
-        select(Account.name, *counts)
+        select(Account.name, Account.crm_source, Account.crm_synced_at, *counts)
         .outerjoin(Response, and_(Response.account_id == Account.id, answered))
         .where(Account.csm_user_id == user_id)
-        .group_by(Account.id, Account.name)
+        .group_by(Account.id, Account.name, Account.crm_source, Account.crm_synced_at)
         .order_by(total.desc(), Account.name)
         .limit(limit)
     )
-    accounts = [AccountNps(name, to_split(rest)) for name, *rest in rows]
+    runs = await last_good_runs(session=session)
+    accounts = [
+        AccountNps(name, to_split(rest), synced(source, synced_at, runs))
+        for name, source, synced_at, *rest in rows
+    ]
     book = (
         await session.execute(
             select(func.count(func.distinct(Account.id)), *counts)

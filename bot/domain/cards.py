@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.domain.records import CrmSynced
+
 
 @dataclass(frozen=True)
 class SurveyCard:
@@ -66,3 +68,4 @@ class CaseCard:
     escalations: int = 0
     follow_ups: int = 0  # follow-ups logged so far (each kept in case_logs)
     erased: bool = False  # the person was forgotten: the card says their details were erased
+    synced: CrmSynced | None = None  # the account comes from a CRM: when it was last synced

@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.domain.crm import CrmCompany, CrmContact, SyncCount
+from bot.domain.crm import CrmCompany, CrmContact, CrmKind, SyncCount
 from bot.domain.names import ACCOUNT_NAME_MAX, InvalidEmail, name_key, parse_email, segment_named
+from bot.domain.records import CrmSynced
 from bot.domain.vocabulary import Health
 
 # Column sizes (storage/models.py): a longer CRM value is cut, never refused.
@@ -358,18 +359,22 @@ class Cursor:
     since: datetime | None  # what this pass reads from (None: everything)
     started: datetime  # when the pass started, on VoC bot's clock
     newest: datetime | None = None
-    in_order: bool = True
+    in_order: bool = True  # every page so far held no record older than the pages before
 
     def page(self, stamps: list[datetime]) -> datetime | None:
         """The cursor to store with this page, or None to leave it for now."""
         if not stamps:
             return None
         oldest, newest = min(stamps), max(stamps)
-        ordered = self.in_order and self.since is not None
-        ordered = ordered and (self.newest is None or oldest >= self.newest)
-        self.in_order = ordered
+        self.in_order = self.in_order and (self.newest is None or oldest >= self.newest)
         self.newest = newest if self.newest is None else max(self.newest, newest)
-        return newest if ordered else None
+        return newest if self.in_order and self.since is not None else None
+
+    def stopped(self) -> datetime | None:
+        """The cursor to store when the pass stops cleanly part way (Salesforce's daily
+        allowance, whose connector reads every pass oldest first): the newest record
+        written, if the pages came in order; else leave it."""
+        return self.newest if self.in_order else None
 
     def end(self) -> datetime | None:
         """The cursor to store once every page is written (None: leave it): just past the
@@ -395,6 +400,22 @@ def next_due(
     return finished_at + wait
 
 
+def synced(
+    source: str | None, synced_at: datetime | None, last_good: Mapping[str, datetime]
+) -> CrmSynced | None:
+    """When the CRM an account comes from last synced it: the later of the account's own
+    sync and that CRM's last sync that ended well (an incremental sync reads only what
+    changed, so an unchanged account was current as of then). None: no CRM owns it."""
+    if source is None or synced_at is None:
+        return None
+    try:
+        label = CrmKind(source).label
+    except ValueError:
+        label = source
+    good = last_good.get(source)
+    return CrmSynced(label, max(synced_at, good) if good is not None else synced_at)
+
+
 def shown(value: object) -> str:
     """A field's value in a line a person reads: 120000.0 → 120000, a date as 2026-03-01."""
     if value is None or value == "":
@@ -413,7 +434,7 @@ def account_lines(writes: list[AccountWrite], label: str) -> list[str]:
         if write.account_id is None:
             lines.append(f"new account {write.name} (from {label} company {write.crm_id})")
         elif write.archived:
-            lines.append(f"{write.name}: archived in {label}; its contacts become inactive")
+            lines.append(f"{write.name}: archived in {label}")
         else:
             lines += [
                 f"{write.name}: {name} {shown(old)} → {shown(new)}"

@@ -94,9 +94,18 @@ class CaseCounts:
 
 
 @dataclass(frozen=True)
+class CrmSynced:
+    """When a CRM last synced an account: its card, App Home and `/voc account` say so."""
+
+    crm: str  # as people read it: "HubSpot"
+    at: datetime
+
+
+@dataclass(frozen=True)
 class AccountNps:
     account: str
     split: ScoreSplit
+    synced: CrmSynced | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,7 @@ class AccountSummary:
     plan: str | None = None
     arr: float | None = None
     health: str | None = None
+    synced: CrmSynced | None = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from bot.domain.scales import needs_follow_up
 from bot.domain.user_errors import BadFollowUp, CaseGone
 from bot.domain.vocabulary import CaseReview, SurveyKind
 from bot.services import roles, webhooks
-from storage import cases, erasure, responses
+from storage import cases, crm_sync, erasure, responses
 from storage.models import FollowUpCase
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
             session=session, contact_id=contact.id, kind=case.kind, before=response.answered_at
         )
         follow_ups = await cases.follow_up_count(session=session, case_id=case_id)
+        synced = await crm_sync.account_synced(session=session, account_id=account.id)
     card = CaseCard(
         case_id=case_id,
         kind=case.kind,
@@ -118,6 +119,7 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
         logged_at=case.logged_at,
         escalations=case.escalations,
         follow_ups=follow_ups,
+        synced=synced,
     )
     return card, case
 

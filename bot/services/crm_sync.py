@@ -185,12 +185,15 @@ class _Run:
         self.slack_users: dict[str, str | None] = {}  # owner email → Slack user id
         self.without_slack: dict[str, None] = {}  # insertion-ordered set
         self.new_accounts: dict[str, int] = {}  # dry run: companies it would create
+        self.reading = "companies_cursor"  # the cursor of the pass under way
+        self.cursor = rules.Cursor(self.companies_since, now)
 
     async def run(self) -> SyncSummary:
         try:
             await self._pages()
         except CrmAllowanceSpent as exc:  # what is written stays, cursors where pages left
             self.summary.stopped = str(exc)
+            await self._finish(**{self.reading: self.cursor.stopped()})
         self.summary.owners_without_slack = list(self.without_slack)
         self.summary.calls = self.connector.calls
         return self.summary
@@ -198,11 +201,12 @@ class _Run:
     async def _pages(self) -> None:
         self.owners = {owner.crm_id: owner for owner in await self.connector.owners()}
         await self._check_mapping()
-        cursor = rules.Cursor(self.companies_since, self.now)
+        cursor = self.cursor = rules.Cursor(self.companies_since, self.now)
         async for page in self.connector.companies(cursor.since):
             await self._companies(page, cursor.page([c.modified_at for c in page]))
         await self._finish(companies_cursor=cursor.end())
-        cursor = rules.Cursor(self.contacts_since, self.now)
+        self.reading = "contacts_cursor"
+        cursor = self.cursor = rules.Cursor(self.contacts_since, self.now)
         async for contacts in self.connector.contacts(cursor.since):
             await self._contacts(contacts, cursor.page([c.modified_at for c in contacts]))
         await self._finish(contacts_cursor=cursor.end())
@@ -307,8 +311,11 @@ class _Run:
 
     async def _csm(self, owner_id: str | None) -> str | None:
         """The Slack user id of the company's owner; None (and named) when Slack has none."""
-        owner = self.owners.get(owner_id) if owner_id else None
-        if owner is None:
+        if not owner_id:
+            return None
+        owner = self.owners.get(owner_id)
+        if owner is None:  # an owner the CRM no longer lists (deactivated): named too
+            self.without_slack[f"owner {owner_id}"] = None
             return None
         email = (owner.email or "").strip().lower()
         if not email:
@@ -377,16 +384,3 @@ async def sync_due(rt: Runtime, now: datetime) -> SyncSummary | None:
         },
     )
     return summary
-
-
-async def last_synced(rt: Runtime, account_id: int) -> tuple[str, datetime] | None:
-    """(the CRM's name, when) the account was last synced, when a CRM owns it."""
-    async with rt.db.session() as session:
-        found = await store.last_synced(session=session, account_id=account_id)
-    if found is None:
-        return None
-    source, at = found
-    try:
-        return CrmKind(source).label, at
-    except ValueError:
-        return source, at

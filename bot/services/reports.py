@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.core.runtime import Runtime
@@ -19,7 +20,7 @@ from bot.domain.reports import (
 )
 from bot.domain.user_errors import AccountUnnamed
 from bot.services.insights import find_account
-from storage import accounts, timeline
+from storage import accounts, crm_sync, timeline
 from storage.insights import theme_counts, top_requests
 
 TIMELINE_EACH = 15  # latest scores, cases and insights each; the message stays under 50 blocks
@@ -75,7 +76,9 @@ async def account_timeline(rt: Runtime, name: str) -> Timeline:
         for i, tags in insights
     ]
     events.sort(key=lambda e: e.at, reverse=True)
-    return Timeline(accounts.summary_of(account), events)
+    async with rt.db.session() as session:
+        synced = await crm_sync.account_synced(session=session, account_id=account.id)
+    return Timeline(replace(accounts.summary_of(account), synced=synced), events)
 
 
 async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:

@@ -20,6 +20,7 @@ from blocks.cases import (
 )
 from blocks.ids import ActionId, BlockId, CallbackId
 from bot.devkit.emulator import validate_blocks, validate_view
+from bot.domain.records import CrmSynced
 
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 HOSTILE = "<!channel> & <@U1>"
@@ -328,3 +329,11 @@ def test_a_forgotten_persons_card_says_their_details_were_erased_and_keeps_the_c
     assert case_text(erased) == "NPS 3 from erased on request (Acme): needs a follow-up"
     assert _field(blocks, "Account") == "Acme"  # the case and its account stay
     assert [b["action_id"] for b in _buttons(blocks)] == [ActionId.RELEASE, ActionId.LOG_FOLLOW_UP]
+
+
+def test_the_card_says_when_the_crm_last_synced_the_account() -> None:
+    synced = CrmSynced("HubSpot", datetime(2026, 12, 7, 1, 0, tzinfo=UTC))
+    text = json.dumps(_render(_card(synced=synced)))
+    assert "Acme\\n_Synced from HubSpot <!date^1796605200^" in text
+    assert "|2026-12-07 01:00 UTC>_" in text
+    assert "Synced from" not in json.dumps(_render(_card()))  # not from a CRM: nothing said

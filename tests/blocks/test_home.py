@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from blocks.home import HomeTab, home_view
 from bot.devkit.emulator import validate_view
-from bot.domain.records import AccountNps, CaseCounts, HomeCase
+from bot.domain.records import AccountNps, CaseCounts, CrmSynced, HomeCase
 from bot.domain.scores import ScoreSplit
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -74,3 +74,19 @@ def test_account_nps_marks_small_groups_and_has_the_log_feedback_button() -> Non
     assert "Quiet: no answers" in shown and "+53 (n=15) across 3 accounts" in shown
     buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["action_id"] for b in buttons] == ["voc_log_feedback"]
+
+
+def test_app_home_says_when_the_crm_last_synced_each_account() -> None:
+    synced = CrmSynced("Salesforce", NOW - timedelta(hours=1))
+    home = _home(
+        accounts=[
+            AccountNps("Acme", ScoreSplit(9, 3, 2), synced),
+            AccountNps("Tiny", ScoreSplit()),
+        ],
+        owned=2,
+    )
+    view = home_view(home).to_dict()
+    assert validate_view(view) == []
+    text = json.dumps(view)
+    assert "_Synced from Salesforce <!date^" in text
+    assert text.count("Synced from") == 1

@@ -9,7 +9,7 @@ from blocks.reports import event_summary, help_blocks, notice, requests_blocks, 
 from blocks.surveys import to_dicts
 from bot.devkit.emulator import validate_blocks
 from bot.domain.figures import RequestRank
-from bot.domain.records import AccountSummary
+from bot.domain.records import AccountSummary, CrmSynced
 from bot.domain.reports import CaseFacts, Event, InsightFacts, ScoreFacts, Timeline
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -53,3 +53,11 @@ def test_each_timeline_event_is_worded_from_its_facts() -> None:
         "bug via call · themes: none",
         "survey comment · themes: pricing",
     ]
+
+
+def test_the_timeline_says_when_the_crm_last_synced_the_account() -> None:
+    synced = CrmSynced("HubSpot", NOW)
+    account = AccountSummary(id=1, name="Acme", segment="smb", synced=synced)
+    blocks = to_dicts(timeline_blocks(Timeline(account, []), now=NOW))
+    assert validate_blocks(blocks, limit=50) == []
+    assert "smb · Synced from HubSpot <!date^" in blocks[1]["elements"][0]["text"]

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.crm_sync import AccountWrite, ContactWrite
+from bot.domain.records import CrmSynced
 from bot.domain.vocabulary import InvitationStatus, SkipReason
 from storage import accounts, crm_sync, invitations
 from storage.db import Database
@@ -97,14 +98,14 @@ async def test_accounts_and_contacts_written_by_crm_id_remember_their_source(
             session=session, crm_ids=["c1"], emails=["ana@beta.test"]
         )
         assert await crm_sync.account_ids(session=session, crm_ids=["2", "3"]) == {"2": ids["2"]}
-        synced = await crm_sync.last_synced(session=session, account_id=ids["1"])
+        synced = await crm_sync.account_synced(session=session, account_id=ids["1"])
     assert by_crm_id["1"].fields["arr"] == 9.0 and by_key["acme"].id == csv.id
     assert by_crm_id["2"].fields["domain"] == "beta.test"
     assert people["c1"].account_id == ids["2"] and people["c1"].name == "Ana"
-    assert synced == ("hubspot", NOW)
+    assert synced == CrmSynced("HubSpot", NOW)
 
 
-async def test_an_archived_company_leaves_its_contacts_inactive_and_unsurveyed(
+async def test_an_archived_contact_is_inactive_and_its_unsent_surveys_will_not_go(
     db: Database,
 ) -> None:
     async with db.transaction() as session:
@@ -138,6 +139,8 @@ async def test_an_archived_company_leaves_its_contacts_inactive_and_unsurveyed(
             source="hubspot",
             now=later,
         )
+        gone = ContactWrite("c1", ana.id, "ana@acme.test", ids["1"], {}, {}, deactivate=True)
+        await crm_sync.write_contacts(session=session, writes=[gone], source="hubspot", now=later)
     async with db.session() as session:
         ana = (await session.execute(select(Contact))).scalar_one()
         invitation = (await session.execute(select(Invitation))).scalar_one()

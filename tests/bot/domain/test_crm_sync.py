@@ -236,3 +236,15 @@ def test_dry_run_lines():
         "new contact ana@acme.test (from HubSpot contact c1)"
     ]
     assert shown(date(2026, 3, 1)) == "2026-03-01" and shown(None) == "(blank)"
+
+
+def test_a_pass_stopped_part_way_keeps_its_cursor_only_if_its_pages_came_in_order():
+    later = AT + timedelta(hours=1)
+    ordered = Cursor(since=None, started=later + timedelta(days=1))
+    ordered.page([AT])
+    ordered.page([later])
+    assert ordered.stopped() == later
+    jumbled = Cursor(since=None, started=later + timedelta(days=1))
+    jumbled.page([later])
+    jumbled.page([AT])
+    assert jumbled.stopped() is None

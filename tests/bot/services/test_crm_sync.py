@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -14,17 +15,24 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from blocks.terminal import crm_summary, import_report
+from bot.connectors.hubspot import HubSpot
 from bot.core.config import Settings
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.devkit.hubspot_emulator import TOKEN, HubSpotEmulator
-from bot.domain.errors import CrmSetupError
+from bot.domain.crm import CrmObject, Progress
+from bot.domain.errors import CrmSetupError, CrmUnavailable
+from bot.domain.records import CrmSynced
 from bot.domain.user_errors import SyncRunning
 from bot.domain.vocabulary import SkipReason
+from bot.scheduler import build_scheduler, crm_tick
 from bot.services import crm_sync
+from bot.services.home import load_home
 from bot.services.importer import import_contacts
+from bot.services.reports import account_timeline
 from bot.services.surveys import start_relationship_campaign
+from storage import autopilot as autopilot_store
 from storage import crm_sync as store
 from storage.db import Database
 from storage.models import Account, Contact
@@ -126,6 +134,7 @@ def _seed(hub: HubSpotEmulator, slack: SlackEmulator) -> dict[str, str]:
         ),
         "beta": hub.add_company({"name": "Beta", "hubspot_owner_id": bo}),
         "gamma": hub.add_company({"name": "Gamma", "hubspot_owner_id": nameless}),
+        "delta": hub.add_company({"name": "Delta", "hubspot_owner_id": "4040"}),  # gone
     }
     for email, company in (
         ("joe@acme.test", "acme"),
@@ -143,9 +152,9 @@ async def test_a_first_sync_brings_companies_contacts_and_owners(
 ) -> None:
     ids = _seed(hub, slack)
     summary = await _sync(rt, clock)
-    assert (summary.companies.seen, summary.companies.new) == (3, 3)
+    assert (summary.companies.seen, summary.companies.new) == (4, 4)
     assert (summary.contacts.seen, summary.contacts.new, summary.contacts.skipped) == (5, 3, 2)
-    assert summary.owners_without_slack == ["bo@vendor.test", "Cy Nomail"]
+    assert summary.owners_without_slack == ["bo@vendor.test", "Cy Nomail", "owner 4040"]
     acme = await _account(db, ids["acme"])
     assert (acme.name, acme.domain, acme.arr, acme.plan) == (
         "Acme, Inc.",
@@ -160,7 +169,8 @@ async def test_a_first_sync_brings_companies_contacts_and_owners(
     )
     assert (acme.csm_user_id, acme.crm_source, acme.crm_synced_at) == ("UANA", "hubspot", rt.now())
     assert (await _account(db, ids["beta"])).csm_user_id is None  # never silently dropped:
-    assert "2 owners have no Slack account: bo@vendor.test, Cy Nomail" in crm_summary(summary)
+    owners = "3 owners have no Slack account: bo@vendor.test, Cy Nomail, owner 4040"
+    assert crm_summary(summary).endswith(owners)
     joe = await _contact(db, "joe@acme.test")
     assert (joe.crm_id, joe.account_id, joe.name, joe.crm_source) == (
         ids["joe@acme.test"],
@@ -169,7 +179,7 @@ async def test_a_first_sync_brings_companies_contacts_and_owners(
         "hubspot",
     )
     assert crm_summary(summary).startswith(
-        "Synced from HubSpot: 3 companies (3 new), 5 contacts (3 new, 2 skipped)"
+        "Synced from HubSpot: 4 companies (4 new), 5 contacts (3 new, 2 skipped)"
     )
 
 
@@ -186,13 +196,15 @@ async def test_an_incremental_pass_reads_only_what_changed(
     calls = hub.calls[before:]
     assert (summary.companies.seen, summary.companies.changed) == (1, 1)
     assert (summary.contacts.seen, summary.contacts.changed) == (1, 1)
-    listed = [c for c in calls if c.op.endswith(".list")]
-    assert all("archived=true" in str(c) or c.op == "owners.list" for c in listed) or listed
-    assert [c.op for c in calls if c.op.endswith(".search")] == [
-        "companies.search",
+    assert [c.op for c in calls] == [
+        "owners.list",
+        "companies.properties_read",  # the mapping checked against the schema
+        "notes.properties_read",
+        "companies.search",  # what changed since the cursor, and nothing else
+        "companies.list",  # the archived ones (search does not see them): one page
         "contacts.search",
+        "contacts.list",
     ]
-    assert not [c for c in calls if c.op in ("companies.list", "contacts.list") and c.body]
     assert (await _account(db, ids["beta"])).arr == 5000.0
     assert (await _contact(db, "kim@acme.test")).name == "Kimberly"
     nothing = await _sync(rt, clock)  # and nothing changed since: nothing read
@@ -205,7 +217,7 @@ async def test_full_reads_everything_again(
     _seed(hub, slack)
     await _sync(rt, clock)
     summary = await _sync(rt, clock, full=True)
-    assert (summary.companies.seen, summary.companies.new, summary.companies.changed) == (3, 0, 0)
+    assert (summary.companies.seen, summary.companies.new, summary.companies.changed) == (4, 0, 0)
     assert summary.contacts.seen == 5
 
 
@@ -256,7 +268,7 @@ async def test_an_account_imported_before_becomes_the_crms_with_its_contacts(
     )
     ids = _seed(hub, slack)
     await _sync(rt, clock)
-    assert await _count(db, Account) == 3
+    assert await _count(db, Account) == 4
     acme = await _account(db, ids["acme"])
     assert (await _contact(db, "old@acme.test")).account_id == acme.id
     assert acme.arr == 120000.0
@@ -296,7 +308,7 @@ async def test_two_syncs_at_once_one_runs_and_the_other_says_so(
     assert len(refused) == 1
     assert str(refused[0]).startswith("A HubSpot sync is already running (started 2026-11-24")
     assert len(hub.calls_to("owners.list")) == 1
-    assert await _count(db, Account) == 3
+    assert await _count(db, Account) == 4
 
 
 async def test_the_scheduled_sync_runs_when_due_and_a_setup_error_does_not_spin(
@@ -353,3 +365,155 @@ async def test_a_setup_error_writes_nothing(
     async with db.session() as session:
         row = await store.state(session=session, crm="hubspot")
     assert row is not None and row.companies_cursor is None and row.lease_until is None
+
+
+@pytest.mark.slow
+async def test_a_first_sync_of_5000_companies_and_20000_contacts_pages_through_all(
+    rt: Runtime, hub: HubSpotEmulator, slack: SlackEmulator, db: Database, clock: FakeClock
+) -> None:
+    owners = [hub.add_owner(f"csm{n}@vendor.test", "Csm", str(n)) for n in range(10)]
+    for n in range(7):  # three owners have no Slack account
+        slack.add_user(f"UCSM{n}", email=f"csm{n}@vendor.test")
+    companies = [
+        hub.add_company({"name": f"Company {n}", "hubspot_owner_id": owners[n % 10]})
+        for n in range(5000)
+    ]
+    for n in range(20000):
+        hub.add_contact({"email": f"p{n}@c{n // 4}.test"}, companies[n // 4])
+    summary = await _sync(rt, clock)
+    assert (summary.companies.seen, summary.companies.new) == (5000, 5000)
+    assert (summary.contacts.seen, summary.contacts.new, summary.contacts.skipped) == (
+        20000,
+        20000,
+        0,
+    )
+    assert summary.pages == 50 + 200  # 100 a page
+    assert len(hub.calls_to("companies.list")) == 50 + 1  # and one of archived companies
+    assert len(hub.calls_to("contacts.list")) == 200 + 1
+    assert summary.owners_without_slack == [f"csm{n}@vendor.test" for n in (7, 8, 9)]
+    async with db.session() as session:
+        for column in (Account.crm_id, Contact.crm_id):
+            rows, ids = (
+                await session.execute(select(func.count(), func.count(column.distinct())))
+            ).one()
+            assert rows == ids  # no duplicates
+    assert await _count(db, Account) == 5000 and await _count(db, Contact) == 20000
+    clock.advance(timedelta(hours=1))
+    for n in range(0, 5000, 500):
+        hub.modify("companies", companies[n], annualrevenue=str(n))
+    before = len(hub.calls)
+    again = await _sync(rt, clock)
+    assert (again.companies.seen, again.companies.changed, again.contacts.seen) == (10, 10, 0)
+    assert [c.op for c in hub.calls[before:]] == [
+        "owners.list",
+        "companies.properties_read",  # the mapping checked against the schema
+        "notes.properties_read",  # (the connector's schema check includes the note key)
+        "companies.search",
+        "companies.list",  # the archived ones: search does not see them
+        "contacts.search",
+        "contacts.list",
+    ]
+
+
+async def test_voc_account_and_app_home_say_when_the_crm_last_synced(
+    rt: Runtime, hub: HubSpotEmulator, slack: SlackEmulator, clock: FakeClock
+) -> None:
+    _seed(hub, slack)
+    await _sync(rt, clock)
+    first = rt.now()
+    await _sync(rt, clock)  # Acme did not change: it was current as of this sync's end
+    timeline = await account_timeline(rt, "acme inc")
+    assert timeline.account.synced == CrmSynced("HubSpot", rt.now())
+    assert first < rt.now()
+    home = await load_home(rt, "UANA", rt.now())  # Ana is Acme's CSM through HubSpot
+    assert [(a.account, a.synced) for a in home.accounts] == [
+        ("Acme, Inc.", CrmSynced("HubSpot", rt.now()))
+    ]
+
+
+async def test_the_worker_schedules_the_sync_as_its_own_job_only_with_a_crm(
+    rt: Runtime, hub: HubSpotEmulator, slack: SlackEmulator, db: Database, clock: FakeClock
+) -> None:
+    _seed(hub, slack)
+    job = build_scheduler(rt).get_job("voc-crm-sync")
+    assert job is not None and job.func is crm_tick
+    clock.advance(QUIET)
+    await crm_tick(rt)  # what the job runs: the sync, when due
+    assert await _count(db, Account) == 4
+    plain = replace(rt, settings=rt.settings.model_copy(update={"crm": None}))
+    assert build_scheduler(plain).get_job("voc-crm-sync") is None
+
+
+async def test_an_autopilot_no_longer_covers_a_contact_gone_from_the_crm(
+    rt: Runtime, hub: HubSpotEmulator, slack: SlackEmulator, db: Database, clock: FakeClock
+) -> None:
+    ids = _seed(hub, slack)
+    await _sync(rt, clock)
+    hub.archive("contacts", ids["kim@acme.test"])
+    await _sync(rt, clock)
+    async with db.session() as session:
+        covered = await autopilot_store.members(session=session, segment=None)
+        kim = await _contact(db, "kim@acme.test")
+    assert kim.id not in {member.id for member in covered}
+    assert len(covered) == 2
+
+
+async def test_a_crm_outage_mid_pass_keeps_the_pages_written_and_the_next_pass_goes_on(
+    rt: Runtime, hub: HubSpotEmulator, slack: SlackEmulator, db: Database, clock: FakeClock
+) -> None:
+    company = hub.add_company({"name": "Acme"})
+    people = [hub.add_contact({"email": f"p{n}@acme.test"}, company) for n in range(450)]
+    await _sync(rt, clock)
+    for n, person in enumerate(people):  # each edited a second after the last
+        clock.advance(timedelta(seconds=1))
+        hub.modify("contacts", person, firstname=f"New{n}")
+
+    async def no_wait(_seconds: float) -> None:
+        return None
+
+    def outage_after_the_first_page(progress: Progress) -> None:
+        if progress.object is CrmObject.CONTACT:
+            hub.fail("contacts.search", 503, times=5)  # the CRM goes down mid-pass
+
+    connector = HubSpot(token=TOKEN, base_url=hub.url, retries=0, sleep=no_wait)
+    clock.advance(QUIET)
+    with pytest.raises(CrmUnavailable):
+        await crm_sync.sync(
+            rt, now=rt.now(), connector=connector, on_progress=outage_after_the_first_page
+        )
+    async with db.session() as session:
+        names = (await session.execute(select(Contact.name).order_by(Contact.id))).scalars()
+        renamed = sum(1 for name in names if name and name.startswith("New"))
+        row = await store.state(session=session, crm="hubspot")
+    assert renamed == 200  # the first search page (200), written with its cursor
+    assert row is not None and row.error is not None and row.lease_until is None
+    hub.fail("contacts.search", 503, times=0)
+    again = await _sync(rt, clock)
+    assert again.contacts.seen == 251  # the 250 left, and the one sharing the cursor's stamp
+    async with db.session() as session:
+        names = (await session.execute(select(Contact.name))).scalars()
+        assert all(name and name.startswith("New") for name in names)
+
+
+async def test_the_scheduled_sync_skips_in_one_line_while_another_holds_the_lease(
+    rt: Runtime,
+    hub: HubSpotEmulator,
+    slack: SlackEmulator,
+    db: Database,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _seed(hub, slack)
+    clock.advance(QUIET)
+    async with db.transaction() as session:  # `crm sync` in another process, say
+        assert await store.claim(
+            session=session, crm="hubspot", now=rt.now(), lease=timedelta(minutes=10)
+        )
+    with caplog.at_level(logging.INFO, logger="bot.services.crm_sync"):
+        assert await crm_sync.sync_due(rt, rt.now()) is None
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.services.crm_sync"]
+    assert said == ["CRM sync skipped: another sync is running"]
+    assert hub.calls == [] and await _count(db, Account) == 0
+    clock.advance(timedelta(minutes=11))  # that process died: its lease ran out
+    assert await crm_sync.sync_due(rt, rt.now()) is not None
+    assert await _count(db, Account) == 4

@@ -147,3 +147,22 @@ async def test_dry_run_and_a_second_sync_at_once_against_salesforce(
     )
     assert sum(isinstance(r, SyncRunning) for r in results) == 1
     assert await _count(db, Account) == ACCOUNTS
+
+
+async def test_a_spent_daily_allowance_stops_cleanly_and_the_next_sync_goes_on(
+    rt: Runtime, org: SalesforceEmulator, slack: SlackEmulator, db: Database, clock: FakeClock
+) -> None:
+    for n in range(ACCOUNTS):  # a second apart: the pass reads them oldest first
+        clock.advance(timedelta(seconds=1))
+        org.add_account({"Name": f"Company {n}"})
+    org.allowance, org.api_used = 100, 90  # 5 calls before only 5% is left
+    summary = await _sync(rt, clock)
+    assert summary.stopped is not None and "allowance is nearly spent" in summary.stopped
+    assert "; stopped early: Salesforce's daily API allowance" in crm_summary(summary)
+    written = await _count(db, Account)
+    assert 0 < written < ACCOUNTS  # the pages before the stop stay written
+    org.api_used = 0  # a day later
+    again = await _sync(rt, clock)
+    assert again.stopped is None
+    assert again.companies.seen == ACCOUNTS - written + 1  # from the last one written on
+    assert await _count(db, Account) == ACCOUNTS
