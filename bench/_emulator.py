@@ -40,6 +40,7 @@ async def main(options: argparse.Namespace) -> None:
     per_user = Counter(c.args["channel"] for c in posts if c.ok)
     refused = Counter(str(c.status) for c in posts if not c.ok)
     summary = {"dms": dict(per_user), "refused": sum(refused.values()), "by_status": refused}
+    summary["calls"] = Counter(c.method for c in emulator.calls)
     summary["posted_at"] = sorted(c.at for c in posts if c.ok)  # monotonic seconds
     if options.trace:
         Path(options.trace).write_text(json.dumps([(c.at, c.status) for c in posts]))
