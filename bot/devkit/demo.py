@@ -1,9 +1,11 @@
 """`python -m bot demo`: the whole program offline, against the local Slack emulator.
 
-The demo starts the emulator and the app in one process and plays a week of a feedback
-program: it imports 40 contacts in 8 accounts, sends an NPS survey, answers it the way
-people would (tapping the buttons in the DMs, through signed requests to POST /slack/events,
-the same path Slack uses), claims and follows up the unhappy answers in #voc, lets two days
+The demo starts the emulator (and a local HubSpot, `bot/devkit/hubspot_emulator.py`) and the
+app in one process and plays a week of a feedback program: it syncs 8 companies and their
+40 contacts and owners from HubSpot, sends an NPS survey, answers it the way people would
+(tapping the buttons in the DMs, through signed requests to POST /slack/events, the same
+path Slack uses), claims and follows up the unhappy answers in #voc (a detractor's note and
+its outcome landing on the company in HubSpot), lets two days
 pass for an escalation, surveys a customer who talks to us only in a Slack Connect channel,
 imports eleven weeks of answers from the survey tool used before (`import responses`, so
 the digest's chart has twelve weeks of trend), and prints what each person saw, as text.
@@ -36,6 +38,8 @@ from bot.core.config import Settings
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import Call, SlackEmulator
+from bot.devkit.hubspot_emulator import TOKEN as HUBSPOT_TOKEN
+from bot.devkit.hubspot_emulator import HubSpotEmulator
 from bot.devkit.mailbox import Mailbox
 from bot.devkit.payloads import (
     block_action,
@@ -47,6 +51,7 @@ from bot.devkit.payloads import (
 )
 from bot.devkit.render import render_blocks, render_view
 from bot.scheduler import drain
+from bot.services import crm_admin, crm_sync
 from bot.services.history import import_responses
 from bot.services.importer import import_contacts
 from bot.services.surveys import start_relationship_campaign
@@ -78,6 +83,7 @@ class Staff:
 
 
 CSMS = (Staff("UCSM1", "Siti Rahman (CSM)"), Staff("UCSM2", "Daniel Okafor (CSM)"))
+CSM_EMAILS = ("siti@vendor.example", "daniel@vendor.example")  # the HubSpot owners' emails
 
 # A customer in its own Slack organisation, talking to us in a Slack Connect channel; its
 # admins block DMs from other organisations' apps, so the survey is asked in that channel.
@@ -218,17 +224,32 @@ def members() -> list[Member]:
     return people
 
 
-def contacts_csv(people: list[Member]) -> str:
-    lines = ["email,name,account,segment,plan,arr,customer_since,health,csm"]
-    by_name = {row[0]: row for row in ACCOUNTS}
-    for person in people:
-        _, segment, plan, arr, since, health, csm, *_ = by_name[person.account]
-        account = f'"{person.account}"' if "," in person.account else person.account
-        lines.append(
-            f"{person.email},{person.name},{account},{segment},{plan},{arr},{since},{health},"
-            f"{CSMS[csm].user_id}"
+def seed_hubspot(hubspot: HubSpotEmulator, people: list[Member]) -> None:
+    """The CRM as a customer-success team keeps it: the 8 companies with their ARR, plan,
+    segment, health and owner, and the 40 contacts, each on their company."""
+    owners = [
+        hubspot.add_owner(email, *staff.name.split(" (")[0].split(" ", 1))
+        for staff, email in zip(CSMS, CSM_EMAILS, strict=True)
+    ]
+    companies = {}
+    for name, segment, plan, arr, since, health, csm, *_ in ACCOUNTS:
+        companies[name] = hubspot.add_company(
+            {
+                "name": name,
+                "domain": name.split()[0].lower() + ".example",
+                "annualrevenue": str(arr),
+                "plan": plan,
+                "segment": segment,
+                "health": health,
+                "hs_lifecyclestage_customer_date": since,
+                "hubspot_owner_id": owners[csm],
+            }
         )
-    return "\n".join(lines) + "\n"
+    for person in people:
+        hubspot.add_contact(
+            {"email": person.email, "firstname": person.name, "hs_language": person.locale[:2]},
+            company_id=companies[person.account],
+        )
 
 
 class Transcript:
@@ -299,6 +320,7 @@ class Demo:
         self.secret = secrets.token_hex(16)
         self.people = members()
         self.emulator = SlackEmulator(clock=self.clock)
+        self.hubspot = HubSpotEmulator(clock=self.clock)  # the CRM the accounts come from
         names = {p.user_id: f"{p.name} ({p.account})" for p in (*self.people, *CONNECT_PEOPLE)}
         names |= {s.user_id: s.name for s in (*CSMS, SUPPORT)} | {ADMIN: "Priya (admin)"}
         self.names = names
@@ -318,8 +340,11 @@ class Demo:
                 tz=person.tz,
                 locale=person.locale,
             )
-        for staff in (*CSMS, SUPPORT):
-            self.emulator.add_user(staff.user_id, name=staff.name)
+        for staff, email in zip(CSMS, CSM_EMAILS, strict=True):
+            self.emulator.add_user(staff.user_id, name=staff.name, email=email)
+        self.emulator.add_user(SUPPORT.user_id, name=SUPPORT.name)
+        await self.hubspot.start()
+        seed_hubspot(self.hubspot, self.people)
         for person in CONNECT_PEOPLE:
             self.emulator.add_user(
                 person.user_id,
@@ -344,6 +369,9 @@ class Demo:
                 "database_url": f"sqlite+aiosqlite:///{self.workdir / 'demo.db'}",
                 "voc_channel": VOC_CHANNEL,
                 "voc_admins": [ADMIN],
+                "crm": "hubspot",
+                "hubspot_token": SecretStr(HUBSPOT_TOKEN),
+                "hubspot_api_url": self.hubspot.url,
             },
         )
         self.rt = build_runtime(
@@ -369,6 +397,7 @@ class Demo:
         if self.runner is not None:
             await self.runner.cleanup()  # also closes the runtime
         await self.emulator.stop()
+        await self.hubspot.stop()
 
     @property
     def runtime(self) -> Runtime:
@@ -455,11 +484,12 @@ async def play(demo: Demo) -> None:
     rt, t, clock = demo.runtime, demo.transcript, demo.clock
     say = t.say
 
-    t.step("1 · Priya (admin) imports 40 contacts in 8 accounts from the CRM export")
-    csv_path = demo.workdir / "contacts.csv"
-    csv_path.write_text(contacts_csv(demo.people))
-    report = await import_contacts(db=rt.db, csv_text=csv_path.read_text(), now=clock())
-    say(f"$ python -m bot import contacts {csv_path.name}\n{terminal.import_report(report)}")
+    t.step("1 · Priya (admin) connects HubSpot: 8 companies, 40 contacts, their owners")
+    setup = await crm_admin.setup(rt)
+    say("$ python -m bot crm setup\n" + "\n".join(terminal.crm_setup(setup)))
+    summary = await crm_sync.sync(rt, now=clock())
+    say(f"$ python -m bot crm sync\n{terminal.crm_summary(summary)}")
+    say("Each company's owner in HubSpot is now its account's CSM in Slack, by email.")
 
     t.step("2 · Priya starts the quarterly NPS survey: `python -m bot send nps --now`")
     campaign = await start_relationship_campaign(rt, kind="nps", now=clock(), send_now=True)
@@ -540,6 +570,8 @@ async def play(demo: Demo) -> None:
     )
     say("\nThe card in #voc now shows who followed up and how:")
     t.show(_last(t.new_calls(), "chat.update"))
+    await demo.run_due()  # what the CRM is told goes out with the scheduler's next pass
+    crm_timeline(demo, "Cendana Retail")
 
     t.step("5 · Two days pass: unclaimed detractors escalate in the card's thread")
     clock.advance(timedelta(hours=47))
@@ -553,6 +585,35 @@ async def play(demo: Demo) -> None:
     )
     if replies:
         t.show(replies[0])
+
+
+def crm_timeline(demo: Demo, account: str) -> None:
+    """What the account executive sees on the company in HubSpot: VoC bot's note, its
+    outcome, and the company's NPS and open cases."""
+    hubspot = demo.hubspot
+    company = next(
+        r for r in hubspot.objects["companies"].values() if r.properties.get("name") == account
+    )
+    notes = [n for n in hubspot.notes() if company.id in n.companies]
+    demo.transcript.say(
+        f"\nIn HubSpot, on {account}'s timeline (and each detractor's contact record), "
+        f"{len(notes)} notes from VoC bot. One, with the outcome added when the case closed:"
+    )
+    texts = [_note_text(n.properties["hs_note_body"]) for n in notes]
+    demo.transcript.box("HubSpot", "note", next((t for t in texts if "Outcome" in t), texts[0]))
+    fields = {k: company.properties.get(k) for k in ("voc_nps", "voc_open_cases")}
+    demo.transcript.say(
+        f"  and on the company: voc_nps {fields['voc_nps']}, "
+        f"voc_open_cases {fields['voc_open_cases']}"
+    )
+
+
+def _note_text(html: str) -> str:
+    """A HubSpot note's rich text as the lines it shows."""
+    text = re.sub(r"<br\s*/?>|</p>", "\n", html)
+    return "\n".join(
+        line.strip() for line in unescape(re.sub(r"<[^>]+>", "", text)).splitlines() if line
+    )
 
 
 async def slack_connect(demo: Demo) -> None:

@@ -44,6 +44,10 @@ async def test_the_demo_runs_the_program_and_prints_what_people_saw(tmp_path: Pa
     assert "Sejauh manakah anda akan mengesyorkan" in text  # a Malay survey DM
     assert "How likely are you to recommend" in text
     assert f"{len(answered)} of 40 answered" in text
+    assert "Synced from HubSpot: 8 companies (8 new), 40 contacts (40 new)" in text
+    # the detractor's note on the company in HubSpot, with the card's link and the outcome
+    assert "Follow-up card in Slack: https://" in text
+    assert "Outcome (2026-11-24): Recovered. Called Zulkifli" in text
     assert "Follow-up logged by @Daniel Okafor: Recovered" in text
     assert "Reminder 1 of 3" in text
     assert "SSO (open) — $325,000 ARR · 2 accounts" in text  # /voc requests, ranked by ARR
