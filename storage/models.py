@@ -42,7 +42,7 @@ class Account(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     name_key: str = Field(max_length=200, unique=True)  # normalised name for matching
-    crm_id: str | None = Field(default=None, max_length=100)
+    crm_id: str | None = Field(default=None, max_length=100, index=True)
     segment: str | None = Field(default=None, max_length=20)
     industry: str | None = Field(default=None, max_length=100)
     plan: str | None = Field(default=None, max_length=100)

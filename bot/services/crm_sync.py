@@ -11,11 +11,13 @@ After the first pass only what changed since the cursors is read; `full` reads e
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
@@ -45,6 +47,28 @@ LEASE = timedelta(minutes=10)
 NOT_FOUND = frozenset({"users_not_found", "user_not_found"})
 
 OnProgress = Callable[[Progress], None]
+STATISTICS_EVERY = 50  # pages between two refreshes of the database's statistics
+T = TypeVar("T")
+
+
+async def read_ahead(pages: AsyncIterator[T]) -> AsyncIterator[T]:
+    """The pages, each next one read while the one before is written: a page's calls go
+    out while the database works, so a sync's time is about the CRM's pace or the
+    writes', whichever is slower, not their sum. One page ahead at most: a CRM outage
+    loses no more than that page's read, and it is read again on the next run."""
+    ahead = asyncio.ensure_future(anext(pages, None))
+    try:
+        while (page := await ahead) is not None:
+            ahead = asyncio.ensure_future(anext(pages, None))
+            yield page
+    finally:
+        if not ahead.done():
+            ahead.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await ahead  # a read that failed while the page before was written: said there
+        close = getattr(pages, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def owned_fields(settings: Settings) -> frozenset[str]:
@@ -202,14 +226,24 @@ class _Run:
         self.owners = {owner.crm_id: owner for owner in await self.connector.owners()}
         await self._check_mapping()
         cursor = self.cursor = rules.Cursor(self.companies_since, self.now)
-        async for page in self.connector.companies(cursor.since):
+        async for page in read_ahead(self.connector.companies(cursor.since)):
             await self._companies(page, cursor.page([c.modified_at for c in page]))
         await self._finish(companies_cursor=cursor.end())
+        await self._refresh_statistics()
         self.reading = "contacts_cursor"
         cursor = self.cursor = rules.Cursor(self.contacts_since, self.now)
-        async for contacts in self.connector.contacts(cursor.since):
+        async for contacts in read_ahead(self.connector.contacts(cursor.since)):
             await self._contacts(contacts, cursor.page([c.modified_at for c in contacts]))
+            if self.summary.pages % STATISTICS_EVERY == 0:
+                await self._refresh_statistics()
         await self._finish(contacts_cursor=cursor.end())
+
+    async def _refresh_statistics(self) -> None:
+        """Let the database see how the tables grew (PostgreSQL): a first sync fills them
+        in one go, and a planner still counting them empty reads every row per look-up."""
+        if not self.summary.dry_run:
+            async with self.rt.db.session() as session:
+                await store.refresh_statistics(session=session)
 
     async def _check_mapping(self) -> None:
         """Stop before any page when a mapped field is not in the CRM's schema (a read does

@@ -7,7 +7,8 @@ Create Date: 2026-12-07 00:20:00
 Accounts gain the domain and renewal date a CRM holds, and, like contacts, the CRM they were
 synced from and when. A contact the CRM archived or deleted is `active = false`: never
 surveyed again, its answers kept. `crm_syncs` holds each CRM's cursors and the lease that
-keeps two syncs apart; `crm_notes` the timeline notes VoC bot wrote. The outbox names who
+keeps two syncs apart; `crm_notes` the timeline notes VoC bot wrote. Accounts and contacts
+are looked up by CRM id (indexed). The outbox names who
 delivers an event (`sink`: the webhook or the CRM) and when a delivery first started.
 """
 
@@ -47,6 +48,7 @@ def upgrade() -> None:
     ):
         op.add_column("contacts", column)
     op.create_index("ix_contacts_crm_id", "contacts", ["crm_id"])
+    op.create_index("ix_accounts_crm_id", "accounts", ["crm_id"])  # a sync looks them up
     op.add_column("outbox", sa.Column("sink", _text(10), nullable=False, server_default="webhook"))
     op.add_column("outbox", sa.Column("tried_at", UTCDateTime(), nullable=True))
     op.create_table(
@@ -86,6 +88,7 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("tried_at")
         batch.drop_column("sink")
+    op.drop_index("ix_accounts_crm_id", table_name="accounts")
     op.drop_index("ix_contacts_crm_id", table_name="contacts")
     with op.batch_alter_table("contacts") as batch:
         for name in ("inactive_since", "active", "crm_synced_at", "crm_source", "crm_id"):
