@@ -191,6 +191,10 @@ _EN: dict[str, str] = {
     "cli.crm.owners.one": "1 owner has no Slack account: {who}",
     "cli.crm.owners": "{count} owners have no Slack account: {who}",
     "cli.crm.stopped": "stopped early: {why}",
+    "cli.crm.not_in_crm": (
+        "not synced, as {crm} has no field for them: {fields} (set each to the field that "
+        "holds it, or blank)"
+    ),
     "cli.crm.progress": "{object}: {records} read, page {pages}, {rate}/s",
     "cli.crm.more_changes": "… and more (the counts below say how many)",
     "cli.import.crm_owned": (
@@ -480,6 +484,10 @@ _MS: dict[str, str] = {
     "cli.crm.owners.one": "1 pemilik tiada akaun Slack: {who}",
     "cli.crm.owners": "{count} pemilik tiada akaun Slack: {who}",
     "cli.crm.stopped": "berhenti awal: {why}",
+    "cli.crm.not_in_crm": (
+        "tidak disegerakkan kerana {crm} tiada medan untuknya: {fields} (tetapkan setiap "
+        "satu kepada medan yang memegangnya, atau kosongkan)"
+    ),
     "cli.crm.progress": "{object}: {records} dibaca, halaman {pages}, {rate}/s",
     "cli.crm.more_changes": "… dan lagi (bilangan di bawah menyatakan berapa banyak)",
     "cli.import.crm_owned": (

@@ -120,6 +120,9 @@ def crm_summary(summary: SyncSummary) -> str:
     if owners:
         many = "cli.crm.owners.one" if len(owners) == 1 else "cli.crm.owners"
         line += "; " + t(None, many, count=len(owners), who=", ".join(owners))
+    if summary.not_in_crm:
+        fields = ", ".join(f"{name} ({setting})" for name, setting in summary.not_in_crm.items())
+        line += "; " + t(None, "cli.crm.not_in_crm", crm=summary.crm.label, fields=fields)
     if summary.stopped:
         line += "; " + t(None, "cli.crm.stopped", why=summary.stopped)
     return line

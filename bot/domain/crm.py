@@ -169,6 +169,9 @@ class SyncSummary:
     pages: int = 0
     calls: int = 0
     stopped: str | None = None  # why it stopped early (the daily allowance), if it did
+    # Mapped fields left out because the CRM lacks the default field and no CRM_FIELD_*
+    # names another: VoC bot's field → the setting that would map it.
+    not_in_crm: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,7 @@ class CrmConnector(Protocol):
 
     kind: CrmKind
     calls: int  # API calls made so far, for the summary and the benchmark
+    fields: FieldMap  # the CRM field behind each mapped account field ("": not read)
 
     async def owners(self) -> list[CrmOwner]: ...
 

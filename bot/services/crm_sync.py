@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -25,6 +25,7 @@ from bot.core.slack import error_code
 from bot.core.slack_errors import SlackError
 from bot.domain import crm_sync as rules
 from bot.domain.crm import (
+    MAPPED_ACCOUNT_FIELDS,
     STANDARD_ACCOUNT_FIELDS,
     CrmCompany,
     CrmConnector,
@@ -76,6 +77,13 @@ def owned_fields(settings: Settings) -> frozenset[str]:
     if settings.crm is None:
         return frozenset()
     return frozenset(STANDARD_ACCOUNT_FIELDS) | frozenset(_field_map(settings))
+
+
+def _is_default(settings: Settings, name: str | None) -> bool:
+    """Whether VoC bot's mapped field `name` takes the CRM's default (no CRM_FIELD_* set)."""
+    if name is None:
+        return False
+    return getattr(settings, MAPPED_ACCOUNT_FIELDS[name].lower()) is None
 
 
 def _field_map(settings: Settings) -> dict[str, str]:
@@ -246,8 +254,10 @@ class _Run:
                 await store.refresh_statistics(session=session)
 
     async def _check_mapping(self) -> None:
-        """Stop before any page when a mapped field is not in the CRM's schema (a read does
-        not always say so: HubSpot leaves an unknown property out of its answer)."""
+        """Stop before any page when a CRM_FIELD_* setting names a field the CRM's schema
+        lacks (a read does not always say so: HubSpot leaves an unknown property out of its
+        answer). A default the CRM lacks (a custom field such as `plan` the portal never
+        made) is left out of this sync and named in its summary instead."""
         mapped = _field_map(self.rt.settings)
         needed = [FieldSpec(CrmObject.COMPANY, crm, "string", ours) for ours, crm in mapped.items()]
         if not needed:
@@ -255,6 +265,14 @@ class _Run:
         problems = [
             p for p in await self.connector.missing(needed) if p.object is CrmObject.COMPANY
         ]
+        ours = {crm: name for name, crm in mapped.items()}
+        defaulted = [p for p in problems if _is_default(self.rt.settings, ours.get(p.name))]
+        for problem in defaulted:
+            name = ours[problem.name]
+            self.summary.not_in_crm[name] = MAPPED_ACCOUNT_FIELDS[name]
+            self.connector.fields = replace(self.connector.fields, **{name: ""})
+            self.mapped = self.mapped - {name}
+        problems = [p for p in problems if p not in defaulted]
         if problems:
             fields = ", ".join(
                 f"'{p.name}' ({p.setting})" if p.setting else f"'{p.name}'" for p in problems

@@ -355,16 +355,37 @@ async def test_the_scheduled_sync_runs_when_due_and_a_setup_error_does_not_spin(
 
 
 async def test_a_setup_error_writes_nothing(
-    rt: Runtime, hub: HubSpotEmulator, slack: SlackEmulator, db: Database, clock: FakeClock
+    hub: HubSpotEmulator,
+    slack: SlackEmulator,
+    db: Database,
+    clock: FakeClock,
+    database_url: str,
 ) -> None:
     _seed(hub, slack)
-    hub.remove_property("companies", "plan")  # a mapped property the portal lacks
+    hub.remove_property("companies", "plan")  # the property CRM_FIELD_PLAN names is not there
+    settings = _settings(slack, hub, database_url, crm_field_plan="plan")
+    rt = build_runtime(settings, db=db, clock=clock)
     with pytest.raises(CrmSetupError, match="CRM_FIELD_PLAN"):
         await _sync(rt, clock)
     assert await _count(db, Account) == 0 and await _count(db, Contact) == 0
     async with db.session() as session:
         row = await store.state(session=session, crm="hubspot")
     assert row is not None and row.companies_cursor is None and row.lease_until is None
+
+
+async def test_a_default_field_the_portal_lacks_is_left_out_and_named(
+    rt: Runtime, hub: HubSpotEmulator, slack: SlackEmulator, db: Database, clock: FakeClock
+) -> None:
+    """`plan` and `health` are custom HubSpot properties a portal may never have made: with
+    no CRM_FIELD_* naming them, the sync goes on without them and says so."""
+    _seed(hub, slack)
+    for name in ("plan", "health"):
+        hub.remove_property("companies", name)
+    summary = await _sync(rt, clock)
+    assert summary.not_in_crm == {"plan": "CRM_FIELD_PLAN", "health": "CRM_FIELD_HEALTH"}
+    assert summary.companies.new > 0 and await _count(db, Account) == summary.companies.new
+    line = crm_summary(summary)
+    assert "not synced, as HubSpot has no field for them: plan (CRM_FIELD_PLAN)" in line
 
 
 @pytest.mark.slow

@@ -166,3 +166,17 @@ async def test_a_spent_daily_allowance_stops_cleanly_and_the_next_sync_goes_on(
     assert again.stopped is None
     assert again.companies.seen == ACCOUNTS - written + 1  # from the last one written on
     assert await _count(db, Account) == ACCOUNTS
+
+
+async def test_an_org_without_the_default_custom_fields_syncs_the_rest_and_names_them(
+    rt: Runtime, org: SalesforceEmulator, slack: SlackEmulator, db: Database, clock: FakeClock
+) -> None:
+    """Plan__c and Health__c are the defaults' custom fields; an org that never made them
+    still syncs (a SOQL naming them would be refused with INVALID_FIELD)."""
+    _seed(org, slack)
+    for name in ("Plan__c", "Health__c"):
+        org.remove_field("Account", name)
+    summary = await _sync(rt, clock)
+    assert summary.not_in_crm == {"plan": "CRM_FIELD_PLAN", "health": "CRM_FIELD_HEALTH"}
+    assert await _count(db, Account) == ACCOUNTS
+    assert "Salesforce has no field for them: plan (CRM_FIELD_PLAN), health" in crm_summary(summary)
