@@ -18,6 +18,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.postEphemeral": {"chat:write"},
     "chat.update": {"chat:write"},
     "chat.delete": {"chat:write"},
+    # The #voc card's link in a CRM note (bot/services/crm_push.py); Slack asks no scope.
+    "chat.getPermalink": set(),
     "conversations.open": {"im:write"},
     # Read in the bot's DMs (an interrupted survey send) and in the digest channel, which
     # may be public or private (an interrupted digest post).
