@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -522,7 +523,12 @@ def crm_retry(
 
 
 def main() -> None:
-    """Entry point: user-caused errors become one line on stderr."""
+    """Entry point: user-caused errors become one line on stderr.
+
+    However the command ends, what it built is frozen out of the garbage collector's way
+    first: a process about to exit need not have its collector walk every object it made
+    (a `crm sync` of 20,000 contacts spent a third of a second on that after its work).
+    """
     try:
         cli()
     except VocError as exc:
@@ -534,6 +540,8 @@ def main() -> None:
             raise
         typer.echo(f"error: {failure}", err=True)
         sys.exit(2)
+    finally:
+        gc.freeze()
 
 
 def _startup_failure(exc: Exception) -> ConfigError | None:
