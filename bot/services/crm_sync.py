@@ -249,8 +249,8 @@ class _Run:
     async def _refresh_statistics(self) -> None:
         """Let the database see how the tables grew (PostgreSQL): a first sync fills them
         in one go, and a planner still counting them empty reads every row per look-up."""
-        if not self.summary.dry_run:
-            async with self.rt.db.session() as session:
+        if not self.summary.dry_run:  # committed, so what it learns is kept
+            async with self.rt.db.transaction() as session:
                 await store.refresh_statistics(session=session)
 
     async def _check_mapping(self) -> None:
