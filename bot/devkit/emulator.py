@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.devkit.emulator_socket import SocketModeEndpoint
+from bot.devkit.local_server import LocalServer
 
 # Arguments that clients may send as JSON strings inside a form body or query string.
 _JSON_ARGS = ("blocks", "metadata", "attachments", "view", "files")
@@ -119,7 +119,7 @@ class _ApiError(Exception):
         self.extra = extra
 
 
-class SlackEmulator:
+class SlackEmulator(LocalServer):
     """An aiohttp server answering `/api/<method>` the way Slack does, with fault injection."""
 
     def __init__(
@@ -159,8 +159,6 @@ class SlackEmulator:
         self._clock = clock
         self.socket_mode = SocketModeEndpoint()
         self._last_micros = 0
-        self._runner: web.AppRunner | None = None
-        self._url: str | None = None
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "apps.connections.open": self._connections_open,
@@ -185,47 +183,26 @@ class SlackEmulator:
 
     # lifecycle
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Bind and serve; port 0 picks a free port."""
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._serve_api)
         app.router.add_post("/upload/{file_id}", self._serve_upload)
         app.router.add_post("/response/{key}", self._serve_response_url)
         app.router.add_get(self.socket_mode.path, self.socket_mode.serve)
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._released = asyncio.Event()
-        self._runner = web.AppRunner(app, shutdown_timeout=2.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound_host, bound_port = self._runner.addresses[0][:2]
-        self._url = f"http://{bound_host}:{bound_port}/"
+        await super().start(host, port)
 
     async def stop(self) -> None:
         """Release held answers and shut the server down."""
         self._released.set()
         await self.socket_mode.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> SlackEmulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+        await super().stop()
 
     @property
     def url(self) -> str:
         """The server's root URL, e.g. `http://127.0.0.1:PORT/`."""
-        if self._url is None:
-            raise RuntimeError("the emulator is not started")
-        return self._url
+        return self.root + "/"
 
     @property
     def api_url(self) -> str:

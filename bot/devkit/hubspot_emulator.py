@@ -24,10 +24,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from bot.devkit.local_server import LocalServer
 
 TOKEN = "pat-na1-emulator"
 TYPES = ("companies", "contacts", "notes")
@@ -162,7 +163,7 @@ class _Window:
         return max(self.max - len(self.stamps), 0)
 
 
-class HubSpotEmulator:
+class HubSpotEmulator(LocalServer):
     """An aiohttp server answering HubSpot's CRM v3 paths, with seeding and fault injection."""
 
     def __init__(
@@ -189,8 +190,6 @@ class HubSpotEmulator:
         self._owner_ids = itertools.count(501)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._last = datetime.min.replace(tzinfo=UTC)
-        self._runner: web.AppRunner | None = None
-        self._url: str | None = None
         for object_type, names in _STANDARD.items():
             for name, kind in names.items():
                 self._define(object_type, name, kind, f"{object_type[:-1]}information")
@@ -199,40 +198,15 @@ class HubSpotEmulator:
 
     # lifecycle
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Bind and serve; port 0 picks a free port."""
-        app = web.Application(client_max_size=16 * 1024 * 1024)
+    client_max_size = 16 * 1024 * 1024
+
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{tail:.*}", self._serve)
-        self._runner = web.AppRunner(app, shutdown_timeout=2.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound_host, bound_port = self._runner.addresses[0][:2]
-        self._url = f"http://{bound_host}:{bound_port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> HubSpotEmulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     @property
     def url(self) -> str:
         """The base URL (HUBSPOT_API_URL), without a trailing slash."""
-        if self._url is None:
-            raise RuntimeError("the emulator is not started")
-        return self._url
+        return self.root
 
     # seeding
 

@@ -25,11 +25,12 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
+
+from bot.devkit.local_server import LocalServer
 
 API_VERSION = "v62.0"
 ID_PREFIXES = {"Account": "001", "Contact": "003", "User": "005", "Task": "00T"}
@@ -125,7 +126,7 @@ class _Refused(Exception):
         self.fields = fields
 
 
-class SalesforceEmulator:
+class SalesforceEmulator(LocalServer):
     """An aiohttp server answering like a Salesforce org, with fault injection.
 
     `url` is the org's My Domain URL (what `SALESFORCE_URL` holds); the token endpoint
@@ -162,46 +163,19 @@ class SalesforceEmulator:
         self._faults: dict[str, deque[_Fault]] = {}
         self._latency: dict[str, float] = {}
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self._url: str | None = None
 
     # lifecycle
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Bind and serve; port 0 picks a free port."""
-        app = web.Application(client_max_size=16 * 1024 * 1024)
+    client_max_size = 16 * 1024 * 1024
+
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/services/oauth2/token", self._serve_token)
         app.router.add_route("*", "/services/data/{version}/{rest:.*}", self._serve_data)
-        self._runner = web.AppRunner(app, shutdown_timeout=2.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound_host, bound_port = self._runner.addresses[0][:2]
-        self._url = f"http://{bound_host}:{bound_port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> SalesforceEmulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     @property
     def url(self) -> str:
         """The org's URL, e.g. `http://127.0.0.1:PORT` (no trailing slash)."""
-        if self._url is None:
-            raise RuntimeError("the emulator is not started")
-        return self._url
+        return self.root
 
     # seeding
 
