@@ -26,7 +26,7 @@ from bot.services import crm_admin, crm_push, privacy
 from storage.db import Database
 from storage.models import AuditEntry, CrmNote, FollowUpCase, Invitation, OutboxEvent
 from tests.e2e.conftest import STAFF
-from tests.e2e.crm_flow import count_crm_events, crm_events, log_outcome, survey, tap
+from tests.e2e.flows import count_crm_events, crm_events, log_outcome, survey, tap
 from tests.harness import (
     BOT_TOKEN,
     SIGNING_SECRET,

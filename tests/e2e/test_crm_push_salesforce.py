@@ -22,7 +22,7 @@ from bot.services import crm_admin, privacy
 from storage.db import Database
 from storage.models import FollowUpCase
 from tests.e2e.conftest import STAFF
-from tests.e2e.crm_flow import count_crm_events, crm_events, log_outcome, survey, tap
+from tests.e2e.flows import count_crm_events, crm_events, log_outcome, survey, tap
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, SlackSender, eventually
 
 pytestmark = pytest.mark.postgres

@@ -15,22 +15,19 @@ from typing import Any
 import pytest
 from aiohttp import web
 from pydantic import SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from blocks import terminal
-from blocks.ids import ActionId, BlockId, CallbackId
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.domain.errors import UserError
-from bot.scheduler import drain, run_due
+from bot.scheduler import run_due
 from bot.services import webhooks
-from bot.services.surveys import start_relationship_campaign
 from storage.db import Database
-from storage.models import Account, FollowUpCase, Invitation, OutboxEvent, Response
+from storage.models import FollowUpCase, OutboxEvent, Response
+from tests.e2e.flows import log_outcome, survey, tap
 from tests.harness import SlackSender, cli_env, eventually, serve, vocbot
-from tests.payloads import block_action, view_submission
-from tests.seed import Person, add_people
 
 pytestmark = pytest.mark.postgres
 SECRET = "whsec-test-secret"
@@ -87,48 +84,6 @@ async def receiver(rt: Runtime) -> AsyncIterator[Receiver]:
     await served.stop()
 
 
-async def _survey(rt: Runtime, emulator: SlackEmulator) -> Invitation:
-    """One contact at Acme (known to the CRM) with a delivered NPS survey."""
-    emulator.add_user("U1", email="ana@acme.test", name="Ana")
-    await add_people(rt.db, Person("ana@acme.test"))
-    async with rt.db.transaction() as session:
-        await session.execute(update(Account).values(crm_id=CRM_ID, csm_user_id="UCSM"))
-    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
-    await drain(rt)
-    async with rt.db.session() as session:
-        return (await session.execute(select(Invitation))).scalar_one()
-
-
-async def _tap(slack: SlackSender, emulator: SlackEmulator, inv: Invitation, score: int) -> None:
-    payload = block_action(
-        user="U1",
-        action_id=f"survey.rate.{score}",
-        value=f"{inv.id}:{score}",
-        channel=inv.dm_channel or "",
-        message_ts=inv.message_ts or "",
-        response_url=emulator.new_response_url(),
-    )
-    assert (await slack.interactive(payload))[0] == 200
-
-
-async def _log_outcome(slack: SlackSender, case_id: int, outcome: str, note: str) -> None:
-    submission = view_submission(
-        user="UA",
-        callback_id=CallbackId.FOLLOW_UP_MODAL,
-        private_metadata=str(case_id),
-        values={
-            BlockId.OUTCOME: {
-                ActionId.OUTCOME_SELECT: {
-                    "type": "static_select",
-                    "selected_option": {"value": outcome},
-                }
-            },
-            BlockId.NOTE: {ActionId.NOTE_INPUT: {"type": "plain_text_input", "value": note}},
-        },
-    )
-    assert (await slack.interactive(submission))[0] == 200
-
-
 async def _outbox(db: Database) -> list[OutboxEvent]:
     async with db.session() as session:
         query = select(OutboxEvent).order_by(OutboxEvent.id)
@@ -143,8 +98,8 @@ async def _one(db: Database, table: Any) -> Any:
 async def test_a_detractor_tap_sends_response_created_and_case_opened_once_each(
     rt: Runtime, emulator: SlackEmulator, slack: SlackSender, receiver: Receiver
 ) -> None:
-    inv = await _survey(rt, emulator)
-    await _tap(slack, emulator, inv, 3)
+    inv = await survey(rt, emulator, contact_crm_id=None, company_crm_id=CRM_ID)
+    await tap(slack, emulator, inv, 3)
     await eventually(lambda: _count(rt.db, 2))
 
     assert (await run_due(rt)).webhooks == 2
@@ -187,9 +142,9 @@ async def test_a_failing_receiver_gets_the_same_event_again_after_the_backoff(
     receiver: Receiver,
     clock: FakeClock,
 ) -> None:
-    inv = await _survey(rt, emulator)
+    inv = await survey(rt, emulator, contact_crm_id=None, company_crm_id=CRM_ID)
     receiver.fail_next = 2
-    await _tap(slack, emulator, inv, 8)  # a passive: one event, no case
+    await tap(slack, emulator, inv, 8)  # a passive: one event, no case
     await eventually(lambda: _count(rt.db, 1))
 
     assert (await run_due(rt)).webhooks == 0
@@ -228,9 +183,9 @@ async def test_an_event_failing_past_webhook_give_up_is_a_dead_letter_until_retr
     receiver: Receiver,
     clock: FakeClock,
 ) -> None:
-    inv = await _survey(rt, emulator)
+    inv = await survey(rt, emulator, contact_crm_id=None, company_crm_id=CRM_ID)
     receiver.fail_next = 1000
-    await _tap(slack, emulator, inv, 8)
+    await tap(slack, emulator, inv, 8)
     await eventually(lambda: _count(rt.db, 1))
     await run_due(rt)
     clock.advance(timedelta(days=3))  # WEBHOOK_GIVE_UP's default
@@ -258,8 +213,8 @@ async def test_nothing_is_enqueued_without_a_webhook_url(
     rt: Runtime, emulator: SlackEmulator, slack: SlackSender
 ) -> None:
     assert rt.settings.webhook_url is None
-    inv = await _survey(rt, emulator)
-    await _tap(slack, emulator, inv, 0)
+    inv = await survey(rt, emulator, contact_crm_id=None, company_crm_id=CRM_ID)
+    await tap(slack, emulator, inv, 0)
     await eventually(lambda: emulator.messages(VOC))  # the tap's transaction has committed
     assert await _outbox(rt.db) == []
     assert (await run_due(rt)).webhooks == 0
@@ -295,15 +250,15 @@ async def test_two_concurrent_passes_never_send_an_event_twice(
 async def test_a_closing_outcome_sends_case_closed(
     rt: Runtime, emulator: SlackEmulator, slack: SlackSender, receiver: Receiver
 ) -> None:
-    inv = await _survey(rt, emulator)
-    await _tap(slack, emulator, inv, 2)
+    inv = await survey(rt, emulator, contact_crm_id=None, company_crm_id=CRM_ID)
+    await tap(slack, emulator, inv, 2)
     await eventually(lambda: emulator.messages(VOC))
     case = await _one(rt.db, FollowUpCase)
-    await _log_outcome(slack, case.id, "in_progress", "Left a voicemail")
+    await log_outcome(slack, case.id, "in_progress", "Left a voicemail")
     await eventually(lambda: "In progress" in json.dumps(emulator.messages(VOC)[0]["blocks"]))
     assert len(await _outbox(rt.db)) == 2  # still open: nothing to report
 
-    await _log_outcome(slack, case.id, "recovered", "Fixed the export; she is happy")
+    await log_outcome(slack, case.id, "recovered", "Fixed the export; she is happy")
     await eventually(lambda: _count(rt.db, 3))
     assert (await run_due(rt)).webhooks == 3
     closed = receiver.events()[-1]

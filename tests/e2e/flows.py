@@ -1,5 +1,6 @@
-"""What the CRM push tests share: a contact at Acme known to the CRM, a delivered survey, a
-signed tap through /slack/events, an outcome logged through the follow-up modal."""
+"""What the webhook and CRM push tests share: a contact at Acme (with its CRM ids), a
+delivered survey, a signed tap through /slack/events, an outcome logged through the
+follow-up modal."""
 
 from __future__ import annotations
 
