@@ -148,6 +148,7 @@ async def accounts_for(
     *, session: AsyncSession, crm_ids: Iterable[str], keys: Iterable[str]
 ) -> tuple[dict[str, StoredAccount], dict[str, StoredAccount]]:
     """The stored accounts with these CRM ids, and those holding these name keys."""
+    await _plan_each_look_up(session)
     ids, names = list(set(crm_ids)), list(set(keys))
     rows: list[Account] = []
     for chunk in _chunks(ids):
@@ -240,6 +241,7 @@ async def contacts_for(
     *, session: AsyncSession, crm_ids: Iterable[str], emails: Iterable[str]
 ) -> tuple[dict[str, StoredContact], dict[str, StoredContact]]:
     """The stored contacts with these CRM ids, and those with these emails."""
+    await _plan_each_look_up(session)
     rows: list[Contact] = []
     for chunk in _chunks(list(set(crm_ids))):
         rows += (await session.execute(select(Contact).where(Contact.crm_id.in_(chunk)))).scalars()
@@ -297,6 +299,18 @@ async def write_contacts(
     if fresh:  # one multi-row INSERT, as for accounts
         await session.execute(insert(Contact), _rows(fresh, source=source, now=now))
     await deactivate(session=session, contact_ids=gone, now=now)
+
+
+async def _plan_each_look_up(session: AsyncSession) -> None:
+    """Plan this transaction's look-ups for the table as it is now (PostgreSQL).
+
+    A sync fills `accounts` and `contacts` as it reads them. A prepared look-up that
+    PostgreSQL switched to a generic plan keeps the plan it made when the table was small (a
+    scan of every row) while the table grows under it, so each page would read more rows
+    than the last; a custom plan per execution costs a fraction of a millisecond.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 async def refresh_statistics(*, session: AsyncSession) -> None:
