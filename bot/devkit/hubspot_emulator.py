@@ -182,7 +182,7 @@ class HubSpotEmulator(LocalServer):
         self.groups: dict[str, set[str]] = {t: {f"{t[:-1]}information"} for t in TYPES}
         self._order: dict[str, list[int]] = {t: [] for t in TYPES}  # ids, ascending
         self._writes: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        self._faults: dict[str, deque[_Fault]] = {}
+        self._faults: dict[str, deque[_Fault | None]] = {}
         self._delays: dict[str, float] = {}
         self._burst: _Window | None = None
         self._search: _Window | None = None
@@ -271,13 +271,21 @@ class HubSpotEmulator(LocalServer):
     # faults
 
     def fail(
-        self, path_or_op: str, status: int, times: int = 1, retry_after: float | None = None
+        self,
+        path_or_op: str,
+        status: int,
+        times: int = 1,
+        retry_after: float | None = None,
+        after: int = 0,
     ) -> None:
         """Answer the next `times` calls of an operation ("contacts.batch_update") or exact
-        path with `status`; `times=0` clears its queued faults."""
+        path with `status`, once `after` more of them went through (a CRM that goes down
+        mid-pass); `times=0` clears its queued faults."""
         queue = self._faults.setdefault(path_or_op, deque())
         if times == 0:
             queue.clear()
+            return
+        queue.extend([None] * after)
         queue.extend(_Fault(status, retry_after) for _ in range(times))
 
     def delay(self, path_or_op: str, seconds: float) -> None:
@@ -539,7 +547,7 @@ class HubSpotEmulator(LocalServer):
         for key in (op, path):
             queue = self._faults.get(key)
             if queue:
-                return queue.popleft()
+                return queue.popleft()  # None: a call let through before the faults
         return None
 
     # handlers: owners and objects

@@ -12,14 +12,18 @@ An archived (or deleted) contact becomes inactive: never surveyed again, its ans
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
-from bot.domain.crm import CrmCompany, CrmContact, CrmKind, SyncCount
+from bot.domain.crm import CrmCompany, CrmContact, CrmKind, CrmObject, SyncCount
 from bot.domain.names import ACCOUNT_NAME_MAX, InvalidEmail, name_key, parse_email, segment_named
 from bot.domain.records import CrmSynced
 from bot.domain.vocabulary import Health
+
+Record = CrmCompany | CrmContact
+R = TypeVar("R")
 
 # Column sizes (storage/models.py): a longer CRM value is cut, never refused.
 _LIMITS = {"domain": 255, "industry": 100, "plan": 100, "name": 200}
@@ -370,6 +374,13 @@ class Cursor:
         self.newest = newest if self.newest is None else max(self.newest, newest)
         return newest if self.in_order and self.since is not None else None
 
+    def pages(self, pages: Sequence[Sequence[Record]]) -> datetime | None:
+        """The cursor to store with these pages, written together: as after the last."""
+        stored = None
+        for page in pages:
+            stored = self.page([record.modified_at for record in page])
+        return stored
+
     def stopped(self) -> datetime | None:
         """The cursor to store when the pass stops cleanly part way (Salesforce's daily
         allowance, whose connector reads every pass oldest first): the newest record
@@ -456,3 +467,24 @@ def contact_lines(writes: list[ContactWrite], label: str) -> list[str]:
                 for name, (old, new) in write.changes.items()
             ]
     return lines
+
+
+def runs(
+    ready: Sequence[tuple[CrmObject, Sequence[R] | None]],
+) -> list[tuple[CrmObject, list[Sequence[R]]]]:
+    """Pages read ahead, in runs of one object to write together; a pass's end marker
+    (None) is a run of no pages, in its place."""
+    out: list[tuple[CrmObject, list[Sequence[R]]]] = []
+    for object, page in ready:
+        if page is None:
+            out.append((object, []))
+        elif out and out[-1][0] is object and out[-1][1]:
+            out[-1][1].append(page)
+        else:
+            out.append((object, [page]))
+    return out
+
+
+def joined(pages: Sequence[Sequence[R]]) -> list[R]:
+    """Pages written together, as one page."""
+    return [record for page in pages for record in page]

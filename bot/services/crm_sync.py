@@ -49,24 +49,57 @@ NOT_FOUND = frozenset({"users_not_found", "user_not_found"})
 
 OnProgress = Callable[[Progress], None]
 STATISTICS_EVERY = 50  # pages between two refreshes of the database's statistics
+READ_AHEAD = 64  # pages read ahead of the writes: 6,400 records at most
+WRITE_TOGETHER = 5  # pages that waited for the database are written in one transaction
 T = TypeVar("T")
 
 
-async def read_ahead(pages: AsyncIterator[T]) -> AsyncIterator[T]:
-    """The pages, each next one read while the one before is written: a page's calls go
-    out while the database works, so a sync's time is about the CRM's pace or the
-    writes', whichever is slower, not their sum. One page ahead at most: a CRM outage
-    loses no more than that page's read, and it is read again on the next run."""
-    ahead = asyncio.ensure_future(anext(pages, None))
+async def read_ahead(
+    pages: AsyncIterator[T], depth: int = READ_AHEAD, together: int = WRITE_TOGETHER
+) -> AsyncIterator[list[T]]:
+    """The pages, read up to `depth` ahead of the writes, handed over as they are ready
+    (up to `together` at once, so pages that waited are written in one transaction).
+
+    The CRM's limit is a rolling window (HubSpot: 190 calls a 10 s): a call made late in the
+    first window holds back the call that many places after it. Reading the first pages as
+    fast as the CRM allows, while the database writes at its own pace, brings the end of a
+    sync to about the limit's floor instead of the sum of both paces. A CRM outage loses no
+    more than the pages read ahead: the cursor moves only with pages written, so they are
+    read again on the next run. A failed read is raised after the pages read before it."""
+    queue: asyncio.Queue[tuple[T | None, BaseException | None]] = asyncio.Queue(depth)
+
+    async def read() -> None:
+        try:
+            async for page in pages:
+                await queue.put((page, None))
+            await queue.put((None, None))
+        except Exception as exc:
+            await queue.put((None, exc))
+
+    reader = asyncio.ensure_future(read())
     try:
-        while (page := await ahead) is not None:
-            ahead = asyncio.ensure_future(anext(pages, None))
-            yield page
+        ended = False
+        while not ended:
+            ready: list[T] = []
+            item: tuple[T | None, BaseException | None] | None = await queue.get()
+            while item is not None:
+                page, error = item
+                if error is not None:
+                    if ready:  # the pages read before the failure are written first
+                        yield ready
+                    raise error
+                if page is None:
+                    ended = True
+                    break
+                ready.append(page)
+                item = queue.get_nowait() if len(ready) < together and queue.qsize() else None
+            if ready:
+                yield ready
     finally:
-        if not ahead.done():
-            ahead.cancel()
+        if not reader.done():
+            reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
-            await ahead  # a read that failed while the page before was written: said there
+            await reader
         close = getattr(pages, "aclose", None)
         if close is not None:
             await close()
@@ -233,18 +266,35 @@ class _Run:
     async def _pages(self) -> None:
         self.owners = {owner.crm_id: owner for owner in await self.connector.owners()}
         await self._check_mapping()
-        cursor = self.cursor = rules.Cursor(self.companies_since, self.now)
-        async for page in read_ahead(self.connector.companies(cursor.since)):
-            await self._companies(page, cursor.page([c.modified_at for c in page]))
-        await self._finish(companies_cursor=cursor.end())
-        await self._refresh_statistics()
-        self.reading = "contacts_cursor"
-        cursor = self.cursor = rules.Cursor(self.contacts_since, self.now)
-        async for contacts in read_ahead(self.connector.contacts(cursor.since)):
-            await self._contacts(contacts, cursor.page([c.modified_at for c in contacts]))
-            if self.summary.pages % STATISTICS_EVERY == 0:
-                await self._refresh_statistics()
-        await self._finish(contacts_cursor=cursor.end())
+        companies = self.cursor = rules.Cursor(self.companies_since, self.now)
+        contacts = rules.Cursor(self.contacts_since, self.now)
+        unrefreshed = 0  # pages written since the statistics were refreshed
+        async for ready in read_ahead(self._records(companies.since, contacts.since)):
+            for object, pages in rules.runs(ready):
+                if object is CrmObject.COMPANY and not pages:  # every company is written
+                    await self._finish(companies_cursor=companies.end())
+                    await self._refresh_statistics()
+                    self.reading, self.cursor = "contacts_cursor", contacts
+                elif object is CrmObject.COMPANY:
+                    await self._companies(rules.joined(pages), companies.pages(pages), len(pages))
+                else:
+                    await self._contacts(rules.joined(pages), contacts.pages(pages), len(pages))
+                    unrefreshed += len(pages)
+                    if unrefreshed >= STATISTICS_EVERY:
+                        await self._refresh_statistics()
+                        unrefreshed = 0
+        await self._finish(contacts_cursor=contacts.end())
+
+    async def _records(
+        self, companies_since: datetime | None, contacts_since: datetime | None
+    ) -> AsyncIterator[tuple[CrmObject, list[Any] | None]]:
+        """The companies' pages, None when they are all read, then the contacts' pages: one
+        stream, so the contacts' first reads go out while the last companies are written."""
+        async for page in self.connector.companies(companies_since):
+            yield CrmObject.COMPANY, page
+        yield CrmObject.COMPANY, None
+        async for contacts in self.connector.contacts(contacts_since):
+            yield CrmObject.CONTACT, contacts
 
     async def _refresh_statistics(self) -> None:
         """Let the database see how the tables grew (PostgreSQL): a first sync fills them
@@ -286,10 +336,10 @@ class _Run:
         async with self.rt.db.transaction() as session:
             await self._advance(session, **cursor)
 
-    async def _companies(self, page: list[CrmCompany], cursor: datetime | None) -> None:
+    async def _companies(self, page: list[CrmCompany], cursor: datetime | None, pages: int) -> None:
         csms = {c.crm_id: await self._csm(c.owner_id) for c in page}
         keys = [key for company in page for key in rules.name_keys(company)]
-        async with self._page() as session:
+        async with self._page(pages) as session:
             by_crm_id, by_key = await store.accounts_for(
                 session=session, crm_ids=[c.crm_id for c in page], keys=keys
             )
@@ -310,9 +360,9 @@ class _Run:
                 await self._advance(session, companies_cursor=cursor)
         self._progressed(CrmObject.COMPANY, self.summary.companies.seen)
 
-    async def _contacts(self, page: list[CrmContact], cursor: datetime | None) -> None:
+    async def _contacts(self, page: list[CrmContact], cursor: datetime | None, pages: int) -> None:
         emails = [email for c in page if (email := (c.email or "").strip().lower())]
-        async with self._page() as session:
+        async with self._page(pages) as session:
             by_crm_id, by_email = await store.contacts_for(
                 session=session, crm_ids=[c.crm_id for c in page], emails=emails
             )
@@ -336,8 +386,8 @@ class _Run:
                 await self._advance(session, contacts_cursor=cursor)
         self._progressed(CrmObject.CONTACT, self.summary.contacts.seen)
 
-    def _page(self) -> Any:
-        self.summary.pages += 1
+    def _page(self, pages: int) -> Any:
+        self.summary.pages += pages
         return self.rt.db.session() if self.summary.dry_run else self.rt.db.transaction()
 
     async def _advance(self, session: Any, **cursor: datetime | None) -> None:

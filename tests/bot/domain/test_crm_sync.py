@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.domain.crm import CRM_OWNED_ACCOUNT_FIELDS, CrmCompany, CrmContact, SyncCount
+from bot.domain.crm import CRM_OWNED_ACCOUNT_FIELDS, CrmCompany, CrmContact, CrmObject, SyncCount
 from bot.domain.crm_sync import (
     CLOCK_MARGIN,
     TICK,
@@ -15,10 +15,12 @@ from bot.domain.crm_sync import (
     company_values,
     contact_lines,
     health_named,
+    joined,
     locale_named,
     next_due,
     plan_accounts,
     plan_contacts,
+    runs,
     shown,
 )
 
@@ -248,3 +250,32 @@ def test_a_pass_stopped_part_way_keeps_its_cursor_only_if_its_pages_came_in_orde
     jumbled.page([later])
     jumbled.page([AT])
     assert jumbled.stopped() is None
+
+
+def test_pages_read_ahead_are_written_in_runs_of_one_object_with_each_pass_end_in_place() -> None:
+    ready = [
+        (CrmObject.COMPANY, ["a"]),
+        (CrmObject.COMPANY, ["b"]),
+        (CrmObject.COMPANY, None),
+        (CrmObject.CONTACT, ["x"]),
+        (CrmObject.CONTACT, ["y", "z"]),
+    ]
+    assert runs(ready) == [
+        (CrmObject.COMPANY, [["a"], ["b"]]),
+        (CrmObject.COMPANY, []),
+        (CrmObject.CONTACT, [["x"], ["y", "z"]]),
+    ]
+    assert joined([["x"], ["y", "z"]]) == ["x", "y", "z"]
+
+
+def test_pages_written_together_move_the_cursor_as_the_last_of_them_would() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    stamps = [[start + timedelta(minutes=m) for m in page] for page in ([1, 2], [3, 4], [5])]
+    one_by_one = Cursor(since=start, started=start + timedelta(days=1))
+    for page in stamps:
+        last = one_by_one.page(page)
+    together = Cursor(since=start, started=start + timedelta(days=1))
+    contacts = [
+        [CrmContact(f"{n}", None, stamp) for n, stamp in enumerate(page)] for page in stamps
+    ]
+    assert together.pages(contacts) == last == start + timedelta(minutes=5)
