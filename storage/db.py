@@ -8,10 +8,8 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
@@ -22,6 +20,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -131,8 +132,12 @@ class Database:
 
         Processes starting together wait for each other: PostgreSQL through an advisory
         lock held for the migration's transaction, SQLite through a lock file beside the
-        database. The one that comes second finds nothing left to do.
+        database. The one that comes second finds nothing left to do. A database already at
+        the newest revision is seen in one query, without loading Alembic and the scripts
+        (most of a short command's start-up otherwise).
         """
+        if await self._at_head():
+            return
         if self.dialect == "postgresql":
             async with self.engine.begin() as connection:
                 await connection.execute(
@@ -143,6 +148,14 @@ class Database:
         async with _file_lock(_sqlite_lock_path(self.engine.url.database)):
             async with self.engine.begin() as connection:
                 await connection.run_sync(_upgrade)
+
+    async def _at_head(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                stored = await connection.execute(text("SELECT version_num FROM alembic_version"))
+                return [row[0] for row in stored] == [head_revision()]
+        except DBAPIError:  # no version table yet: a new database
+            return False
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -169,7 +182,16 @@ async def _file_lock(path: Path | None) -> AsyncIterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+def head_revision() -> str:
+    """The newest migration's revision, from the scripts' names: each is `NNNN_what.py` with
+    revision "NNNN" (tests/storage/test_db.py holds every script to it)."""
+    names = (path.name for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    return max(names)[:4]
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -178,4 +200,6 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(connection), "head")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -8,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import TextClause, bindparam, text
 from sqlmodel import SQLModel
 
-from storage.db import Database, alembic_config
+from storage.db import Database, alembic_config, head_revision
 from storage.models import Account, UTCDateTime
 
 pytestmark = pytest.mark.postgres
@@ -128,3 +129,35 @@ async def test_responses_recorded_before_0016_get_their_ticket_labels(db: Databa
 def _at(statement: str) -> TextClause:
     """`statement` with its `:at` bound as the models bind times (no driver's own adapter)."""
     return text(statement).bindparams(bindparam("at", type_=UTCDateTime()))
+
+
+def test_every_migration_is_named_by_its_revision_and_the_newest_is_the_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    for script in scripts.walk_revisions():
+        assert script.path is not None
+        assert Path(script.path).name.startswith(f"{script.revision}_"), script.path
+    assert head_revision() == scripts.get_current_head()
+
+
+async def test_a_database_behind_the_newest_revision_is_upgraded_and_one_at_it_is_left(
+    tmp_path: Path,
+) -> None:
+    def to_0018(connection):  # type: ignore[no-untyped-def]
+        from alembic import command
+
+        command.downgrade(alembic_config(connection), "0018")
+
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    await database.upgrade()
+    async with database.engine.begin() as connection:
+        await connection.run_sync(to_0018)
+    await database.upgrade()  # 0019 runs again: the CRM columns are back
+    async with database.session() as session:
+        version = (await session.execute(text("SELECT version_num FROM alembic_version"))).all()
+        columns = {row[1] for row in await session.execute(text("PRAGMA table_info(accounts)"))}
+    await database.upgrade()  # at the head: nothing to do, and nothing fails
+    await database.dispose()
+    assert version == [(head_revision(),)]
+    assert "renewal_date" in columns
