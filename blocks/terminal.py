@@ -179,8 +179,16 @@ def audit_lines(entries: list[AuditLine]) -> list[str]:
 # What the operator of the CRM reads; English only, like the CRM's own admin screens.
 
 _OBJECTS = {
-    CrmKind.HUBSPOT: {CrmObject.CONTACT: "Contact", CrmObject.COMPANY: "Company"},
-    CrmKind.SALESFORCE: {CrmObject.CONTACT: "Contact", CrmObject.COMPANY: "Account"},
+    CrmKind.HUBSPOT: {
+        CrmObject.CONTACT: "Contact",
+        CrmObject.COMPANY: "Company",
+        CrmObject.NOTE: "Note",
+    },
+    CrmKind.SALESFORCE: {
+        CrmObject.CONTACT: "Contact",
+        CrmObject.COMPANY: "Account",
+        CrmObject.NOTE: "Task",
+    },
 }
 _TYPES = {
     "number": "Number",

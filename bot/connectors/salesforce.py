@@ -280,7 +280,7 @@ class Salesforce(CrmConnector):
         settings = {crm: MAPPED_ACCOUNT_FIELDS[ours] for ours, crm in self.fields.mapped().items()}
         self._described.clear()  # the schema as it is now, not as it was
         problems: list[SchemaProblem] = []
-        for spec in [*needed, NOTE_KEY_SPEC]:
+        for spec in dict.fromkeys([*needed, NOTE_KEY_SPEC]):
             name = sf_name(spec.name)
             if name not in await self._fields_of(spec.object):
                 setting = settings.get(name) if spec.object is CrmObject.COMPANY else None

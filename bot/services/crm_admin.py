@@ -61,7 +61,8 @@ def _kind(rt: Runtime) -> CrmKind:
 
 
 def push_fields(kind: CrmKind) -> list[FieldSpec]:
-    """The voc_* fields the push writes, by their name in this CRM."""
+    """The voc_* fields the push writes, by their name in this CRM, and the key its notes
+    carry so a retried note is found, not doubled (the connector names it)."""
 
     def name(field: str) -> str:
         return salesforce_name(field) if kind is CrmKind.SALESFORCE else field
@@ -73,7 +74,7 @@ def push_fields(kind: CrmKind) -> list[FieldSpec]:
             (CrmObject.COMPANY, COMPANY_PUSH_FIELDS),
         )
         for field in fields
-    ]
+    ] + [import_module(f"bot.connectors.{kind.value}").NOTE_KEY_SPEC]
 
 
 def mapped_fields(rt: Runtime, kind: CrmKind) -> dict[str, FieldSpec]:

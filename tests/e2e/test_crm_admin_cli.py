@@ -59,6 +59,7 @@ async def test_setup_creates_the_properties_then_check_finds_them_all(
     code, out, err = await vocbot(env, "crm", "setup", cwd=tmp_path)
 
     assert code == 0, err
+    assert "Created in HubSpot: Note.voc_note_key" in out
     assert "Created in HubSpot: Contact.voc_last_score" in out
     assert "Created in HubSpot: Company.voc_open_cases" in out
     assert "HubSpot has every field VoC bot writes." in out
@@ -70,6 +71,23 @@ async def test_setup_creates_the_properties_then_check_finds_them_all(
 
     code, out, err = await vocbot(env, "crm", "setup", cwd=tmp_path)  # again: nothing to do
     assert code == 0 and "Created" not in out and "Already in HubSpot" in out
+
+
+async def test_setup_creates_the_note_key_when_it_is_the_only_field_missing(
+    emulator: SlackEmulator, database_url: str, tmp_path: Path, hub: HubSpotEmulator
+) -> None:
+    for object_type, name in PUSHED:
+        hub.add_property(object_type, name)
+    env = hubspot_env(emulator, database_url, tmp_path, hub.url)
+    code, _out, err = await vocbot(env, "crm", "check", cwd=tmp_path)
+    assert code == 2
+    assert "Note.voc_note_key" in err
+
+    code, out, err = await vocbot(env, "crm", "setup", cwd=tmp_path)
+
+    assert code == 0, err
+    assert out.splitlines()[0] == "Created in HubSpot: Note.voc_note_key"
+    assert "voc_note_key" in hub.properties["notes"]
 
 
 async def test_check_names_every_missing_field_and_the_setting_of_a_mapped_one(
