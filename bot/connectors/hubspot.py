@@ -63,7 +63,7 @@ from bot.domain.crm import (
     Note,
     SchemaProblem,
 )
-from bot.domain.errors import CrmSetupError
+from bot.domain.errors import CrmRecordRefused, CrmSetupError
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,8 @@ CONTACT_PROPERTIES = ("email", "firstname", "lastname", "associatedcompanyid", "
 NOTE_KEY = "voc_note_key"
 NOTE_KEY_SPEC = FieldSpec(CrmObject.NOTE, NOTE_KEY, "string", "VoC bot note key")
 GROUP = "voc"
+# Refusals about the portal's schema (the setup's to fix), not about one record's values.
+_SETUP_CODES = frozenset({"PROPERTY_DOESNT_EXIST", "READ_ONLY_VALUE"})
 LIST_PAGE, SEARCH_PAGE, BATCH = 100, 200, 100
 SEARCH_CAP = 10_000  # results one search query can page through
 SEARCH_RATE = (4, 1.0)  # search calls a window of seconds (HubSpot: a few a second)
@@ -208,7 +210,8 @@ class HubSpot(CrmConnector):
         params: Mapping[str, str] | None = None,
         allow: tuple[int, ...] = (),
     ) -> Answer:
-        """One API call; an answer that is neither ok nor in `allow` raises CrmSetupError."""
+        """One API call; an answer that is neither ok nor in `allow` raises CrmSetupError, or
+        CrmRecordRefused when a write was refused for its values alone."""
         try:
             answer = await self.http.request(method, path, json_body=json_body, params=params)
         finally:
@@ -218,7 +221,7 @@ class HubSpot(CrmConnector):
             return answer
         raise self._refusal(method, path, answer)
 
-    def _refusal(self, method: str, path: str, answer: Answer) -> CrmSetupError:
+    def _refusal(self, method: str, path: str, answer: Answer) -> CrmSetupError | CrmRecordRefused:
         body = answer.body if isinstance(answer.body, dict) else {}
         category = str(body.get("category") or "")
         if answer.status == 401:
@@ -237,6 +240,13 @@ class HubSpot(CrmConnector):
         unknown = _unknown_properties(body)
         if answer.status == 400 and unknown:
             return CrmSetupError(self._unknown_line(path, unknown))
+        refused = _refused_values(body)
+        if answer.status == 400 and method != "GET" and refused:
+            return CrmRecordRefused(
+                f"HubSpot refused a value of {', '.join(refused)} (400 {category}: "
+                f"{', '.join(sorted(set(refused.values())))}): check the property's type "
+                "and options in HubSpot"
+            )
         message = str(body.get("message") or answer.body or "")[:200]
         return CrmSetupError(
             f"HubSpot refused {method} {path.split('?')[0]} ({answer.status} "
@@ -674,6 +684,18 @@ def _required_scopes(body: Mapping[str, Any]) -> list[str]:
         for key in ("requiredGranularScopes", "requiredScopes", "requiredScope"):
             scopes.extend(str(s) for s in context.get(key) or [])
     return list(dict.fromkeys(scopes))
+
+
+def _refused_values(body: Mapping[str, Any]) -> dict[str, str]:
+    """The properties whose values a write was refused for, with HubSpot's code for each
+    (INVALID_OPTION, INVALID_INTEGER, …); not an unknown or read-only property."""
+    refused: dict[str, str] = {}
+    for error in body.get("errors") or []:
+        code = str((error or {}).get("code") or "")
+        if code and code not in _SETUP_CODES:
+            for name in (error.get("context") or {}).get("propertyName") or []:
+                refused[str(name)] = code
+    return refused
 
 
 def _unknown_properties(body: Mapping[str, Any]) -> list[str]:

@@ -63,7 +63,7 @@ from bot.domain.crm import (
     SchemaProblem,
     salesforce_name,
 )
-from bot.domain.errors import CrmAllowanceSpent, CrmSetupError
+from bot.domain.errors import CrmAllowanceSpent, CrmRecordRefused, CrmSetupError
 
 API_VERSION = "v62.0"
 ALLOWANCE_MARGIN = 0.05  # stop when at most this share of the daily allowance remains
@@ -83,6 +83,19 @@ BATCH = 200  # sObject Collections take at most 200 records a call
 TASK_TEXT = 32_000  # Task.Description's length
 NOTE_KEY_FIELD = "VoC_Note_Key__c"  # external ID on Task: one Task a note key
 NOTE_KEY_SPEC = FieldSpec(CrmObject.NOTE, NOTE_KEY_FIELD, "string", "VoC note key")
+# Refusals of one record's values (the others go on), not of the connection or schema.
+_VALUE_CODES = frozenset(
+    {
+        "STRING_TOO_LONG",
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        "FIELD_INTEGRITY_EXCEPTION",
+        "INVALID_TYPE_ON_FIELD_IN_RECORD",
+        "NUMBER_OUTSIDE_VALID_RANGE",
+        "REQUIRED_FIELD_MISSING",
+        "DUPLICATE_VALUE",
+    }
+)
 _GONE = frozenset({"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "INVALID_ID_FIELD"})
 _QUIET = _GONE | {"ALL_OR_NONE_OPERATION_ROLLED_BACK"}
 _ABOUT = "Written by VoC bot"
@@ -492,6 +505,8 @@ def _collection_refusal(result: Mapping[str, Any], sobject: str, fields: FieldMa
     about_a_field = _field_refusal(code, message, error.get("fields"), fields)
     if about_a_field is not None:
         return about_a_field
+    if code in _VALUE_CODES:
+        return _value_refusal(code, error.get("fields"))
     return CrmSetupError(
         f"Salesforce refused an update of {sobject} {result.get('id')} ({code}: "
         f"{str(error.get('message', ''))[:160]})"
@@ -522,6 +537,8 @@ def _refusal(answer: Answer, fields: FieldMap) -> Exception:
     about_a_field = _field_refusal(code, message, first.get("fields"), fields)
     if about_a_field is not None:
         return about_a_field
+    if code in _VALUE_CODES:
+        return _value_refusal(code, first.get("fields"))
     if code.startswith("INSUFFICIENT_ACCESS") or code in (
         "API_DISABLED_FOR_ORG",
         "API_CURRENTLY_DISABLED",
@@ -534,6 +551,16 @@ def _refusal(answer: Answer, fields: FieldMap) -> Exception:
     return CrmSetupError(
         f"Salesforce refused a call (HTTP {answer.status} {code or 'error'}: "
         f"{message[:160] or 'no details'})"
+    )
+
+
+def _value_refusal(code: str, named: object) -> CrmRecordRefused:
+    """One record's values refused; Salesforce's message may quote the value, so only the
+    field and the code are said."""
+    names = ", ".join(map(str, named)) if isinstance(named, list) and named else "a field"
+    return CrmRecordRefused(
+        f"Salesforce refused a value of {names} ({code}): check the field's type, length, "
+        "picklist values and validation rules in Setup"
     )
 
 

@@ -248,9 +248,22 @@ class HubSpotEmulator(LocalServer):
         record.updated = record.archived_at
 
     def add_property(
-        self, object_type: str, name: str, type: str = "string", group: str | None = None
+        self,
+        object_type: str,
+        name: str,
+        type: str = "string",
+        group: str | None = None,
+        options: list[str] | None = None,
     ) -> None:
+        """A property as an admin would make it; `options` makes it a dropdown
+        (enumeration) that refuses any other value with INVALID_OPTION."""
         self._define(object_type, name, type, group or f"{object_type[:-1]}information")
+        if options is not None:
+            self.properties[object_type][name] |= {
+                "type": "enumeration",
+                "fieldType": "select",
+                "options": [{"label": o.title(), "value": o} for o in options],
+            }
 
     def remove_property(self, object_type: str, name: str) -> None:
         self.properties[object_type].pop(name, None)
@@ -710,6 +723,36 @@ class HubSpotEmulator(LocalServer):
                         "context": {"propertyName": [name]},
                     }
                     for name in unknown
+                ],
+            )
+        invalid = [
+            (name, value)
+            for name, value in props.items()
+            if known.get(name, {}).get("type") == "enumeration"
+            and value not in ("", None)
+            and _text(value) not in {o["value"] for o in known[name]["options"]}
+        ]
+        if invalid:
+            details = [
+                {
+                    "isValid": False,
+                    "message": f"{_text(value)} was not one of the allowed options",
+                    "error": "INVALID_OPTION",
+                    "name": name,
+                }
+                for name, value in invalid
+            ]
+            raise _Refused(
+                400,
+                "VALIDATION_ERROR",
+                f"Property values were not valid: {json.dumps(details)}",
+                errors=[
+                    {
+                        "message": f"{_text(value)} was not one of the allowed options",
+                        "code": "INVALID_OPTION",
+                        "context": {"propertyName": [name]},
+                    }
+                    for name, value in invalid
                 ],
             )
         read_only = [name for name in props if name in _READ_ONLY]

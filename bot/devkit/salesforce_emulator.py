@@ -113,6 +113,7 @@ class _Org:
     records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
     external: dict[str, set[str]] = field(default_factory=dict)  # externalId fields
+    picklists: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # restricted
 
 
 class _Refused(Exception):
@@ -206,16 +207,26 @@ class SalesforceEmulator(LocalServer):
         self._stamp(obj, record)
 
     def add_field(
-        self, obj: str, name: str, type_: str = "string", *, external_id: bool = False
+        self,
+        obj: str,
+        name: str,
+        type_: str = "string",
+        *,
+        external_id: bool = False,
+        picklist: list[str] | None = None,
     ) -> None:
-        """A field as an admin would add it (describe type: string, double, date, …)."""
-        self._org.fields[obj][name] = type_
+        """A field as an admin would add it (describe type: string, double, date, …);
+        `picklist` makes it a restricted picklist that refuses any other value."""
+        self._org.fields[obj][name] = "picklist" if picklist is not None else type_
         if external_id:
             self._org.external[obj].add(name)
+        if picklist is not None:
+            self._org.picklists[(obj, name)] = list(picklist)
 
     def remove_field(self, obj: str, name: str) -> None:
         self._org.fields[obj].pop(name, None)
         self._org.external[obj].discard(name)
+        self._org.picklists.pop((obj, name), None)
 
     def expire_tokens(self) -> None:
         """Every access token handed out so far stops working (INVALID_SESSION_ID)."""
@@ -305,6 +316,14 @@ class SalesforceEmulator(LocalServer):
                     f"Unable to create/update fields: {name}. Please check the security "
                     "settings of this field and verify that it is read/write for your profile "
                     "or permission set.",
+                    fields=[name],
+                )
+            allowed = self._org.picklists.get((obj, name))
+            if allowed is not None and value not in (None, "") and value not in allowed:
+                raise _Refused(
+                    400,
+                    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                    f"bad value for restricted picklist field: {value}",
                     fields=[name],
                 )
             targets = _REFERENCES.get(name, ())
@@ -602,7 +621,7 @@ class SalesforceEmulator(LocalServer):
                 self._check_writable(obj, values)
             except _Refused as exc:
                 code = "INVALID_CROSS_REFERENCE_KEY" if exc.code == "NOT_FOUND" else exc.code
-                results.append(_failed(record_id, code, exc.message))
+                results.append(_failed(record_id, code, exc.message, exc.fields))
                 continue
             staged.append((obj, record, values))
             results.append({"id": record_id, "success": True, "errors": []})
@@ -770,11 +789,13 @@ def _record_values(body: Any) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k != "attributes"}
 
 
-def _failed(record_id: Any, code: str, message: str) -> dict[str, Any]:
+def _failed(
+    record_id: Any, code: str, message: str, fields: list[str] | None = None
+) -> dict[str, Any]:
     return {
         "id": record_id,
         "success": False,
-        "errors": [{"statusCode": code, "message": message, "fields": []}],
+        "errors": [{"statusCode": code, "message": message, "fields": fields or []}],
     }
 
 

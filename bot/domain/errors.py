@@ -111,6 +111,18 @@ class CrmUnavailable(TryLater):
     """
 
 
+class CrmRecordRefused(VocError):
+    """The CRM refused one record's write for its values (an option its dropdown lacks, a
+    text too long for the field, a validation rule), not for the connection or a field it
+    does not know.
+
+    Only that write fails: the push retries its event with backoff (an admin may widen the
+    field meanwhile) until it becomes a dead letter for `crm status` and `crm retry`, and
+    every other event goes on. The message names the field and the CRM's reason, never a
+    value. Raised by `bot/connectors/`.
+    """
+
+
 class CrmAllowanceSpent(VocError):
     """Salesforce's daily API allowance is nearly spent; the sync stops before it runs out,
     keeping what it has written and its cursor, so the next run goes on from there."""

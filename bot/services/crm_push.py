@@ -11,8 +11,9 @@ Delivery (`deliver_due`, a scheduler job) leases due events and calls the connec
 CRM answering 429 / 5xx after the connector's own retries (`CrmUnavailable`) makes the event
 due again with the webhooks' backoff and jitter; the CRM refusing the setup (`CrmSetupError`:
 a bad token, a missing field) pauses the push with one ERROR line, every event still due
-(the one that met it, with its error, after SETUP_RETRY: a refusal of one record does not
-hold up the others).
+(the one that met it, with its error, after SETUP_RETRY). The CRM refusing one record's
+values (`CrmRecordRefused`: a dropdown without that option, a validation rule) fails that
+event alone, retried with the same backoff, and the others go on.
 After WEBHOOK_GIVE_UP (the webhooks' setting) an event is a dead letter, shown by
 `crm status` and sent again by `crm retry ID`.
 
@@ -49,7 +50,7 @@ from bot.domain.crm import (
     Note,
 )
 from bot.domain.crm_results import CrmCleared
-from bot.domain.errors import ConfigError, CrmSetupError, CrmUnavailable
+from bot.domain.errors import ConfigError, CrmRecordRefused, CrmSetupError, CrmUnavailable
 from bot.services.webhooks import retry_wait
 from storage import crm_push as store
 from storage import erasure, outbox
@@ -242,6 +243,9 @@ async def _deliver(
             await _failed(rt, event, str(exc), now, draw)
             await _release(rt, claimed[index + 1 :])  # the CRM is down: the rest wait too
             return delivered
+        except CrmRecordRefused as exc:  # this record's values: the others go on
+            await _failed(rt, event, str(exc), now, draw)
+            continue
         except Exception as exc:  # one event's bug must not stop the others
             log.debug("CRM push failed", exc_info=True)
             await _failed(rt, event, type(exc).__name__, now, draw)
@@ -529,7 +533,7 @@ async def person_in_crm(rt: Runtime, email: str) -> CrmPerson | None:
     crm = connect(rt.settings)
     try:
         return CrmPerson(await crm.find_contact(email.strip().lower()))
-    except (CrmUnavailable, CrmSetupError) as exc:
+    except (CrmUnavailable, CrmSetupError, CrmRecordRefused) as exc:
         return CrmPerson(None, f"the contact could not be looked up in the CRM ({exc})")
     finally:
         await crm.close()
@@ -574,7 +578,7 @@ async def clear_now(rt: Runtime, event_id: str, person: CrmPerson | None) -> Crm
     crm = connect(rt.settings)
     try:
         deleted = await _clear(rt, crm, event.payload)
-    except (CrmUnavailable, CrmSetupError) as exc:
+    except (CrmUnavailable, CrmSetupError, CrmRecordRefused) as exc:
         async with rt.db.transaction() as session:
             if isinstance(exc, CrmUnavailable):
                 await outbox.reschedule(

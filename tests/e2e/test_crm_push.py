@@ -428,6 +428,38 @@ async def test_a_bad_token_pauses_the_push_with_every_event_still_due(
     assert (await crm_admin.status(rt)).push.pending == 0
 
 
+async def test_a_value_the_crm_refuses_fails_that_push_alone_and_goes_once_it_is_allowed(
+    rt: Runtime,
+    clock: FakeClock,
+    emulator: SlackEmulator,
+    slack: SlackSender,
+    hub: HubSpotEmulator,
+    ids: tuple[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    contact, company = ids
+    # An admin remade voc_last_survey as a dropdown that lacks "nps".
+    hub.add_property("contacts", "voc_last_survey", options=["csat", "ces"])
+    await answered(rt, emulator, slack, ids, 7)
+    crm_push._paused.clear()
+
+    await run_due(rt)
+
+    assert scores(hub, contact) == []  # HubSpot refused the whole write of that contact
+    assert [n for n, _ in hub.writes_to("companies", company) if n == "voc_nps"]  # not held up
+    assert not [r for r in caplog.records if "paused" in r.getMessage()]
+    [failing] = (await crm_admin.status(rt)).push.failing
+    assert failing.type == crm_push.CONTACT
+    assert "voc_last_survey" in (failing.last_error or "")
+    assert "INVALID_OPTION" in (failing.last_error or "")
+
+    hub.add_property("contacts", "voc_last_survey", options=["nps", "csat", "ces"])
+    clock.advance(timedelta(hours=1))  # past the retry's backoff
+    await run_due(rt)
+    assert scores(hub, contact) == ["7"]
+    assert (await crm_admin.status(rt)).push.pending == 0
+
+
 async def test_nothing_is_queued_for_the_crm_when_crm_is_not_set(
     rt: Runtime, emulator: SlackEmulator, slack: SlackSender, hub: HubSpotEmulator
 ) -> None:

@@ -22,7 +22,7 @@ from bot.domain.crm import (
     Note,
     SchemaProblem,
 )
-from bot.domain.errors import CrmAllowanceSpent, CrmSetupError, CrmUnavailable
+from bot.domain.errors import CrmAllowanceSpent, CrmRecordRefused, CrmSetupError, CrmUnavailable
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -446,6 +446,20 @@ async def test_an_update_of_a_field_salesforce_lacks_writes_nothing_and_says_run
         "Salesforce has no field VoC_Last_Score__c on Contact: run python -m bot crm setup"
     )
     assert sf.writes_to("Contact", one) == [] and sf.writes_to("Contact", two) == []
+
+
+async def test_a_value_salesforce_refuses_is_that_record_refused_naming_the_field_not_the_value(
+    sf: SalesforceEmulator, crm: Salesforce
+) -> None:
+    push_fields(sf)
+    sf.add_field("Contact", "VoC_Last_Survey__c", picklist=["csat", "ces"])  # no "nps"
+    contact = sf.add_contact({"LastName": "One"})
+    with pytest.raises(CrmRecordRefused) as caught:
+        await crm.update(CrmObject.CONTACT, {contact: {"voc_last_survey": "nps"}})
+    assert "VoC_Last_Survey__c" in str(caught.value)
+    assert "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST" in str(caught.value)
+    assert "nps" not in str(caught.value).replace("VoC_", "")
+    assert sf.writes_to("Contact", contact) == []
 
 
 async def test_an_update_retried_after_503_writes_once(
