@@ -527,11 +527,12 @@ class HubSpot(CrmConnector):
     # schema
 
     async def missing(self, needed: list[FieldSpec]) -> list[SchemaProblem]:
-        """`needed`, plus the note key `add_note` relies on, that the portal lacks."""
+        """What of `needed` the portal lacks (`crm setup` and `crm check` ask for the note key
+        `add_note` relies on too; a sync asks only for the fields it reads)."""
         settings = {crm: MAPPED_ACCOUNT_FIELDS[name] for name, crm in self.fields.mapped().items()}
         problems: list[SchemaProblem] = []
         known: dict[CrmObject, set[str]] = {}
-        for spec in _with_note_key(needed):
+        for spec in needed:
             if spec.object not in known:
                 answer = await self._call("GET", f"/crm/v3/properties/{PATHS[spec.object]}")
                 known[spec.object] = {str(p.get("name")) for p in answer.body.get("results") or []}

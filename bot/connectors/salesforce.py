@@ -289,11 +289,11 @@ class Salesforce(CrmConnector):
 
     async def missing(self, needed: list[FieldSpec]) -> list[SchemaProblem]:
         """The needed fields (by either name: `voc_nps` or `VoC_Nps__c`) that the objects'
-        describe lacks, plus Task's NOTE_KEY_FIELD which notes need."""
+        describe lacks (`crm setup` and `crm check` ask for Task's NOTE_KEY_FIELD too)."""
         settings = {crm: MAPPED_ACCOUNT_FIELDS[ours] for ours, crm in self.fields.mapped().items()}
         self._described.clear()  # the schema as it is now, not as it was
         problems: list[SchemaProblem] = []
-        for spec in dict.fromkeys([*needed, NOTE_KEY_SPEC]):
+        for spec in needed:
             name = sf_name(spec.name)
             if name not in await self._fields_of(spec.object):
                 setting = settings.get(name) if spec.object is CrmObject.COMPANY else None

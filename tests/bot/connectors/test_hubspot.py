@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.connectors.hubspot import DEFAULT_FIELDS, HubSpot
+from bot.connectors.hubspot import DEFAULT_FIELDS, NOTE_KEY_SPEC, HubSpot
 from bot.core.config import load_settings
 from bot.devkit.hubspot_emulator import TOKEN, HubSpotEmulator
 from bot.domain.crm import CrmCompany, CrmContact, CrmObject, FieldMap, FieldSpec, Note
@@ -483,7 +483,8 @@ async def test_missing_names_each_absent_property(hub: HubSpotEmulator, waits: W
     hub.remove_property("companies", "health")
     crm = HubSpot(token=TOKEN, base_url=hub.url, sleep=waits)
     try:
-        needed = [*PUSH_SPECS, FieldSpec(CrmObject.COMPANY, "health", "string", "Health")]
+        health = FieldSpec(CrmObject.COMPANY, "health", "string", "Health")
+        needed = [*PUSH_SPECS, health, NOTE_KEY_SPEC]
         problems = await crm.missing(needed)
         assert [(p.object, p.name, p.setting) for p in problems] == [
             *[(s.object, s.name, None) for s in PUSH_SPECS],

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.connectors import connect
-from bot.connectors.salesforce import DEFAULT_FIELDS, Salesforce
+from bot.connectors.salesforce import DEFAULT_FIELDS, NOTE_KEY_SPEC, Salesforce
 from bot.core.config import load_settings
 from bot.devkit.salesforce_emulator import SalesforceEmulator
 from bot.domain.crm import (
@@ -534,6 +534,7 @@ def needed() -> list[FieldSpec]:
         FieldSpec(CrmObject.CONTACT, "voc_last_answered_at", "datetime", "VoC last answered"),
         FieldSpec(CrmObject.COMPANY, "voc_nps", "number", "VoC NPS"),
         FieldSpec(CrmObject.COMPANY, "Plan__c", "string", "Plan"),
+        NOTE_KEY_SPEC,
     ]
 
 

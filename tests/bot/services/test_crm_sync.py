@@ -198,7 +198,6 @@ async def test_an_incremental_pass_reads_only_what_changed(
     assert [c.op for c in calls] == [
         "owners.list",
         "companies.properties_read",  # the mapping checked against the schema
-        "notes.properties_read",
         "companies.search",  # what changed since the cursor, and nothing else
         "companies.list",  # the archived ones (search does not see them): one page
         "contacts.search",
@@ -427,7 +426,6 @@ async def test_a_first_sync_of_5000_companies_and_20000_contacts_pages_through_a
     assert [c.op for c in hub.calls[before:]] == [
         "owners.list",
         "companies.properties_read",  # the mapping checked against the schema
-        "notes.properties_read",  # (the connector's schema check includes the note key)
         "companies.search",
         "companies.list",  # the archived ones: search does not see them
         "contacts.search",

@@ -155,7 +155,7 @@ async def test_a_spent_daily_allowance_stops_cleanly_and_the_next_sync_goes_on(
     for n in range(ACCOUNTS):  # a second apart: the pass reads them oldest first
         clock.advance(timedelta(seconds=1))
         org.add_account({"Name": f"Company {n}"})
-    org.allowance, org.api_used = 100, 90  # 5 calls before only 5% is left
+    org.allowance, org.api_used = 100, 91  # 4 calls before only 5% is left
     summary = await _sync(rt, clock)
     assert summary.stopped is not None and "allowance is nearly spent" in summary.stopped
     assert "; stopped early: Salesforce's daily API allowance" in crm_summary(summary)
