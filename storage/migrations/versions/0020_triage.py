@@ -59,12 +59,13 @@ def _widen_status(length: int) -> None:
 def upgrade() -> None:
     _widen_status(20)
     op.execute("UPDATE feature_requests SET status = 'new' WHERE status = 'open'")
-    for column in (
+    columns: tuple[sa.Column[object], ...] = (
         sa.Column("state_note", _text(500), nullable=True),
         sa.Column("state_at", UTCDateTime(), nullable=True),
         sa.Column("state_by", _text(32), nullable=True),
         sa.Column("tell_customers", sa.Boolean(), nullable=False, server_default=sa.false()),
-    ):
+    )
+    for column in columns:
         op.add_column("feature_requests", column)
     op.create_table(
         "theme_states",
