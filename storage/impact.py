@@ -47,9 +47,10 @@ async def theme_accounts(
 ) -> list[int]:
     """The accounts whose feedback in [start, end) carries the theme."""
     rows = await session.execute(
-        select(distinct(Insight.account_id))
+        select(Insight.account_id)
         .join(ThemeTag, ThemeTag.insight_id == Insight.id)
         .where(ThemeTag.theme == theme, Insight.created_at >= start, Insight.created_at < end)
+        .distinct()
     )
     return sorted(int(account_id) for account_id in rows.scalars())
 

@@ -92,6 +92,8 @@ async def test_shipped_runs_the_ship_flow_and_the_question_a_week_later(
     assert "You asked for *SSO* — it's live" in live
     again = await ask(slack, emulator, "ship SSO", user="UADMIN")  # the old verb agrees
     assert "already shipped" in shown(again) and "Told 0 new people" in shown(again)
+    detail = shown(await ask(slack, emulator, f"request {number}"))
+    assert "Impact, 90 days before vs after" in detail and "too few answers (0)" in detail
     clock.advance(timedelta(days=7, minutes=1))
     assert await shipping.ask_due(rt, rt.now()) == 1  # the one customer who asked
     assert "Did it solve what you needed?" in dm_texts(emulator, "U1")[-1]
