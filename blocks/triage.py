@@ -51,13 +51,13 @@ def state_changed_blocks(report: StateChanged) -> list[Block]:
     if report.failed:
         refused = ", ".join(f"<@{user}> ({escape(error)})" for user, error in report.failed)
         lines.append(f"Slack refused {len(report.failed)}: {refused}")
-    return [_section("\n".join(lines))]
+    return [section("\n".join(lines))]
 
 
 def theme_changed_blocks(report: ThemeStateChanged) -> list[Block]:
     verb = "is now" if report.changed else "was already"
     shown = "fixed (shipped)" if report.state == RequestStatus.SHIPPED else report.state.value
-    return [_section(f":label: The theme *{escape(report.theme)}* {verb} *{shown}*.")]
+    return [section(f":label: The theme *{escape(report.theme)}* {verb} *{shown}*.")]
 
 
 def tell_customers_text(feature: str, on: bool) -> str:
@@ -91,7 +91,7 @@ def detail_blocks(detail: RequestDetail) -> list[Block]:
         lines.append("Customers hear of it in the monthly “you said, we did”.")
     if detail.impact is not None:
         lines.append(impact_text(detail.impact))
-    return [_section("\n".join(lines))]
+    return [section("\n".join(lines))]
 
 
 def impact_text(impact: Impact) -> str:
@@ -133,5 +133,5 @@ def _money(value: float | None) -> str:
     return f"${value or 0:,.0f}"
 
 
-def _section(text: str) -> SectionBlock:
+def section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=shorten(text, SECTION_MAX)))

@@ -9,8 +9,9 @@ states only when staff say `--tell`; each person hears each state once (`NoticeK
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from bot.domain.errors import UserError
 from bot.domain.scores import MIN_ANSWERS
 from bot.domain.vocabulary import NoticeKind, RequestStatus
 
@@ -141,3 +142,66 @@ class RequestDetail:
     mentions: int
     tell_customers: bool
     impact: Impact | None = None
+
+
+# --- "you said, we did": the monthly roll-up of what shipped and what was fixed ----------
+
+ROLLUP_HOUR = 9  # posted from 09:00 (DIGEST_TZ) on the month's first working day
+
+
+@dataclass(frozen=True)
+class ShippedRequest:
+    request_id: int
+    feature: str
+    shipped_at: datetime
+    accounts: tuple[tuple[str, float | None], ...]  # (name, ARR), highest first
+    arr: float
+    impact: Impact
+    tell_customers: bool
+
+
+@dataclass(frozen=True)
+class FixedTheme:
+    theme: str
+    fixed_at: datetime
+    note: str | None
+    impact: Impact
+
+
+@dataclass(frozen=True)
+class Rollup:
+    month: str  # "2026-11"
+    shipped: tuple[ShippedRequest, ...]
+    fixed: tuple[FixedTheme, ...]
+
+    @property
+    def arr(self) -> float:
+        return sum(item.arr for item in self.shipped)
+
+
+def month_named(typed: str) -> tuple[int, int]:
+    """`2026-11` → (2026, 11); anything else is a UserError saying what to type."""
+    year, dash, month = typed.strip().partition("-")
+    if dash and year.isdigit() and month.isdigit() and len(year) == 4 and 1 <= int(month) <= 12:
+        return int(year), int(month)
+    raise UserError(f"`{typed[:20]}` is not a month: type it as YYYY-MM, e.g. `2026-11`.")
+
+
+def month_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def month_before(day: date) -> tuple[int, int]:
+    return (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
+
+
+def month_after(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def first_working_day(year: int, month: int) -> date:
+    """The month's first Monday-to-Friday day."""
+    day = date(year, month, 1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
