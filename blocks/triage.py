@@ -135,3 +135,23 @@ def _money(value: float | None) -> str:
 
 def section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=shorten(text, SECTION_MAX)))
+
+
+def _mention(owner: str) -> str:
+    return f"<!subteam^{owner}>" if owner.startswith("S") else f"<@{owner}>"
+
+
+def owner_thread_text(owners: tuple[str, ...], themes: list[str], is_request: bool) -> str:
+    """The reply in the insight's thread that hands it to its themes' owners."""
+    what = "feature request" if is_request else "feedback"
+    mentions = " ".join(_mention(owner) for owner in owners)
+    return f"{mentions}: new {what} on *{escape(', '.join(themes))}*, a theme you own."
+
+
+def owner_dm_text(themes: list[str], account: str, text: str, is_request: bool) -> str:
+    """The DM to a theme's owner when there is no INSIGHTS_CHANNEL to reply in."""
+    what = "feature request" if is_request else "feedback"
+    return (
+        f"New {what} on *{escape(', '.join(themes))}*, a theme you own, from "
+        f"*{escape(shorten(account, 100))}*:\n>{escape(shorten(' '.join(text.split()), 500))}"
+    )

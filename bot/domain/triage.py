@@ -8,12 +8,13 @@ states only when staff say `--tell`; each person hears each state once (`NoticeK
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.domain.errors import UserError
 from bot.domain.scores import MIN_ANSWERS
-from bot.domain.vocabulary import NoticeKind, RequestStatus
+from bot.domain.vocabulary import NoticeKind, RequestStatus, Theme
 
 # what people may type for each state (two words before one: "known issue", "in progress")
 STATE_WORDS: dict[str, RequestStatus] = {
@@ -205,3 +206,40 @@ def first_working_day(year: int, month: int) -> date:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day
+
+
+# --- THEME_OWNERS: who hears of each new themed comment and request ----------------------
+
+_OWNER = re.compile(r"[UWS][A-Z0-9]{2,}")  # a Slack user (U…, W…) or user group (S…)
+
+
+def parse_theme_owners(value: str) -> dict[str, tuple[str, ...]]:
+    """`slow support=U123,pricing=S456,…` → theme → owners; a bad entry is a ValueError
+    naming it (the start-up error, bot/core/config.py). A theme may have several owners."""
+    owners: dict[str, list[str]] = {}
+    themes = {theme.value: theme.value for theme in Theme}
+    for entry in (part.strip() for part in value.split(",")):
+        if not entry:
+            continue
+        name, equals, owner = (side.strip() for side in entry.partition("="))
+        if not equals or not name or not owner:
+            raise ValueError(f"`{entry}` is not theme=USERID (e.g. `slow support=U0123ABCD`)")
+        theme = themes.get(" ".join(name.lower().split()))
+        if theme is None:
+            known = ", ".join(themes)
+            raise ValueError(f"`{entry}`: `{name}` is not a theme (the themes: {known})")
+        if not _OWNER.fullmatch(owner):
+            raise ValueError(
+                f"`{entry}`: `{owner}` is not a Slack user id (U…) or user group id (S…)"
+            )
+        owners.setdefault(theme, []).append(owner)
+    return {theme: tuple(dict.fromkeys(ids)) for theme, ids in owners.items()}
+
+
+def owners_of(themes: list[str], owners: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The owners of any of these themes, each once, in theme order."""
+    return tuple(dict.fromkeys(owner for theme in themes for owner in owners.get(theme, ())))
+
+
+def unowned(themes: list[str], owners: dict[str, tuple[str, ...]]) -> list[str]:
+    return [theme for theme in themes if theme not in owners]

@@ -98,7 +98,8 @@ async def build(rt: Runtime, month: str, now: datetime) -> Rollup:
 
 async def post_due(rt: Runtime, now: datetime) -> int:
     """Scheduler job: last month's roll-up to INSIGHTS_CHANNEL once, from the first working
-    day's 09:00 (DIGEST_TZ); then the customers opted in hear of it. 1 when posted."""
+    day's 09:00 (DIGEST_TZ); then the customers opted in hear of it. 1 when posted; a month
+    in which nothing shipped and nothing was fixed is passed over without a post."""
     channel = rt.settings.insights_channel
     if not channel:
         return 0
@@ -115,6 +116,10 @@ async def post_due(rt: Runtime, now: datetime) -> int:
     if not claimed:
         return 0
     rollup = await build(rt, month, now)
+    if not rollup.shipped and not rollup.fixed:  # a month with nothing to say is not posted
+        async with rt.db.transaction() as session:
+            await rollups.mark_posted(session=session, month=month, channel="", ts="", now=now)
+        return 0
     try:
         ts = await _find_posted(rt, channel, month, now) if retried else None
         if ts is None:

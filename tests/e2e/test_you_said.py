@@ -91,3 +91,12 @@ async def test_the_roll_up_is_posted_once_on_the_first_working_day(
     [note] = emulator.messages("UANA")  # the customer who asked, once; Globex's has no Slack
     assert "You said, we did: you asked for *SSO*, and it went live in 2026-11" in note["text"]
     assert [n.kind for n in await rows(rt.db, ShipNotice)] == ["rollup"]
+
+
+async def test_a_month_with_nothing_shipped_posts_nothing(
+    rt: Runtime, emulator: SlackEmulator, clock: FakeClock
+) -> None:
+    rt.settings.insights_channel = "CINS"
+    clock.current = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    assert await you_said.post_due(rt, rt.now()) == 0
+    assert emulator.messages("CINS") == []
