@@ -131,9 +131,12 @@ async def build_digest(rt: Runtime, as_of: datetime) -> Digest:
     async with rt.db.session() as session:
         digest = await compute_digest(session, as_of=as_of, today=today)
         heard = await theme_counts(session=session, since=as_of - WEEK, until=as_of)
-    # THEME_OWNERS (bot/services/owners.py): last week's themes that reach nobody
-    owned = unowned([count.theme for count in heard], rt.settings.theme_owners)
-    return replace(digest, unowned_themes=owned)
+    # THEME_OWNERS (bot/services/owners.py), once a team uses it: last week's themes that
+    # reach nobody
+    owners = rt.settings.theme_owners
+    return replace(
+        digest, unowned_themes=unowned([c.theme for c in heard], owners) if owners else []
+    )
 
 
 async def post_due(rt: Runtime, now: datetime) -> int:
