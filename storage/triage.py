@@ -50,6 +50,21 @@ async def set_state(
     return changed
 
 
+async def stamp(
+    *, session: AsyncSession, request_id: int, by: str, now: datetime, note: str | None
+) -> None:
+    """Who moved the request to its state and when (the ship flow sets the state itself)."""
+    values: dict[str, object] = {"state_at": now, "state_by": by}
+    if note:
+        values["state_note"] = note
+    await session.execute(
+        update(FeatureRequest)
+        .where(FeatureRequest.id == request_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def set_tell_customers(*, session: AsyncSession, request_id: int, on: bool) -> None:
     await session.execute(
         update(FeatureRequest)

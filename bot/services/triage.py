@@ -39,16 +39,25 @@ async def change_state(
     telling = tells(change.state, change.tell)
     if change.state == RequestStatus.SHIPPED and telling:
         report = await shipping.ship_request(rt, request, user_id=user_id, now=now)
-        if change.note:
+        if report.newly_shipped or change.note:
             async with rt.db.transaction() as session:
-                await store.set_state(
-                    session=session,
-                    request_id=change.request_id,
-                    state=change.state,
-                    note=change.note,
-                    by=user_id,
-                    now=now,
-                )
+                if report.newly_shipped:
+                    await store.stamp(
+                        session=session,
+                        request_id=change.request_id,
+                        by=user_id,
+                        now=now,
+                        note=change.note,
+                    )
+                else:  # shipped before: only the newer note is kept
+                    await store.set_state(
+                        session=session,
+                        request_id=change.request_id,
+                        state=change.state,
+                        note=change.note,
+                        by=user_id,
+                        now=now,
+                    )
         changed, sent, already, failed = (
             report.newly_shipped,
             report.sent,

@@ -94,6 +94,7 @@ async def test_shipped_runs_the_ship_flow_and_the_question_a_week_later(
     assert "already shipped" in shown(again) and "Told 0 new people" in shown(again)
     detail = shown(await ask(slack, emulator, f"request {number}"))
     assert "Impact, 90 days before vs after" in detail and "too few answers (0)" in detail
+    assert f"— <@{STAFF}>" in detail  # who shipped it, and when
     clock.advance(timedelta(days=7, minutes=1))
     assert await shipping.ask_due(rt, rt.now()) == 1  # the one customer who asked
     assert "Did it solve what you needed?" in dm_texts(emulator, "U1")[-1]
