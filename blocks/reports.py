@@ -122,7 +122,19 @@ def themes_blocks(report: ThemesReport) -> list[Block]:
                 text="*Among detractor comments*\n" + _counts(report.detractors, "detractor")
             )
         ),
+        *_theme_states(report),
     ]
+
+
+def _theme_states(report: ThemesReport) -> list[Block]:
+    """Where the themes staff triaged stand (`/voc theme THEME STATE`; shipped = fixed)."""
+    if not report.states:
+        return []
+    shown = " · ".join(
+        f"{escape(theme)}: {'fixed' if state == 'shipped' else state}"
+        for theme, state in sorted(report.states.items())
+    )
+    return [ContextBlock(elements=[MarkdownTextObject(text=shorten(f"States: {shown}", 2000))])]
 
 
 def requests_blocks(ranked: list[RequestRank]) -> list[Block]:

@@ -127,6 +127,7 @@ async def test_a_theme_takes_a_state(
     assert "*slow support* is now *known issue*" in said
     fixed = shown(await ask(slack, emulator, "theme slow support fixed"))
     assert "is now *fixed (shipped)*" in fixed
+    assert "States: slow support: fixed" in shown(await ask(slack, emulator, "themes"))
     [state] = await rows_by_theme(rt)
     assert state.state == "shipped" and state.fixed_at is not None
 
