@@ -33,7 +33,9 @@ async def _seed(db: Database) -> None:
             )
         )  # fmt: skip
         await session.execute(
-            update(Contact).where(Contact.email == "x@acme.test").values(slack_user_id="UANA")
+            update(Contact)
+            .where(Contact.email == "x@acme.test")
+            .values(slack_user_id="UANA", locale="ms-MY")
         )
         for contact in (await session.execute(select(Contact))).scalars():
             await session.execute(  # who said it, on the request's insights
@@ -89,7 +91,7 @@ async def test_the_roll_up_is_posted_once_on_the_first_working_day(
     assert post["text"] == "You said, we did: 2026-11"
     assert "SSO" in str(post["blocks"]) and "slow support" in str(post["blocks"])
     [note] = emulator.messages("UANA")  # the customer who asked, once; Globex's has no Slack
-    assert "You said, we did: you asked for *SSO*, and it went live in 2026-11" in note["text"]
+    assert "anda pernah meminta *SSO*, dan ia tersedia pada 2026-11" in note["text"]  # Malay
     assert [n.kind for n in await rows(rt.db, ShipNotice)] == ["rollup"]
 
 
