@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from blocks import web_catalog
+from blocks import triage_catalog, web_catalog
 from bot.domain import errors
 
 DEFAULT_LOCALE = "en"
@@ -596,6 +596,8 @@ _MS: dict[str, str] = {
 
 _EN.update(web_catalog.EN)  # the survey email and page (blocks/web_catalog.py)
 _MS.update(web_catalog.MS)
+_EN.update(triage_catalog.EN)  # request states told to customers (blocks/triage_catalog.py)
+_MS.update(triage_catalog.MS)
 CATALOG: dict[str, dict[str, str]] = {"en": _EN, "ms": _MS}
 
 

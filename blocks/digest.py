@@ -233,6 +233,13 @@ def _signals(digest: Digest) -> _Section | None:
     return _Section("Signals heard last week", lines)
 
 
+def _unowned(digest: Digest) -> _Section:
+    """Last week's themes nobody owns (THEME_OWNERS routes each theme's feedback to someone)."""
+    themes = ", ".join(digest.unowned_themes)
+    text = f"{themes}: heard last week, owned by nobody (set an owner in THEME_OWNERS)"
+    return _Section("Themes without an owner", [_same(text)])
+
+
 def _follow_up(digest: Digest) -> _Section:
     completion = digest.completion
     rate = completion.overall
@@ -338,6 +345,7 @@ def _sections(digest: Digest) -> list[_Section]:
         _themes("Top themes (90 days)", digest.themes, "comments"),
         _themes("Among detractors (90 days)", digest.detractor_themes, "detractor comments"),
         *(section for section in (_theme_trends(digest), _signals(digest)) if section),
+        *([_unowned(digest)] if digest.unowned_themes else []),
         _follow_up(digest),
         *_csat_by(digest),
         _requests(digest),

@@ -42,6 +42,14 @@ HELP = (
     ("`/voc themes 30d`", "top themes, overall and among detractors (default 90d)"),
     ("`/voc requests`", "feature requests ranked by the ARR of the accounts asking"),
     ("`/voc nps enterprise`", "NPS for everyone, a segment or an account"),
+    ("`/voc request 12`", "staff: one request, who asked, its state and impact"),
+    (
+        '`/voc request 12 planned "in Q3"`',
+        "staff: new, under review, planned, in progress, shipped, declined, known issue; "
+        "planned, shipped and known issue tell who asked (`--quiet` not to), others with `--tell`",
+    ),
+    ("`/voc request 12 tell-customers`", "staff: who asked hears of it in “you said, we did”"),
+    ("`/voc theme slow support known issue`", "staff: a theme's state (`fixed` = shipped)"),
     ("`/voc send nps smb`", "admins: start a survey (nps, csat or ces; optional segment)"),
     ("`/voc ship SSO`", "admins: mark a request shipped and tell everyone who asked"),
     ("`/voc ship SSO https://…`", "admins: the same, with a link on how to use it"),
@@ -114,7 +122,19 @@ def themes_blocks(report: ThemesReport) -> list[Block]:
                 text="*Among detractor comments*\n" + _counts(report.detractors, "detractor")
             )
         ),
+        *_theme_states(report),
     ]
+
+
+def _theme_states(report: ThemesReport) -> list[Block]:
+    """Where the themes staff triaged stand (`/voc theme THEME STATE`; shipped = fixed)."""
+    if not report.states:
+        return []
+    shown = " · ".join(
+        f"{escape(theme)}: {'fixed' if state == 'shipped' else state}"
+        for theme, state in sorted(report.states.items())
+    )
+    return [ContextBlock(elements=[MarkdownTextObject(text=shorten(f"States: {shown}", 2000))])]
 
 
 def requests_blocks(ranked: list[RequestRank]) -> list[Block]:
@@ -122,7 +142,7 @@ def requests_blocks(ranked: list[RequestRank]) -> list[Block]:
         text = "No open feature requests yet. Log one: `/voc Acme: they want SSO #feature`"
         return [SectionBlock(text=MarkdownTextObject(text=text))]
     lines = [
-        f"{n}. *{fit(r.name, 100)}* ({r.status}) — {_money(r.arr) or '$0'} ARR · "
+        f"{n}. *{fit(r.name, 100)}* (#{r.id} · {r.status}) — {_money(r.arr) or '$0'} ARR · "
         f"{r.accounts} account{'s' if r.accounts != 1 else ''} · "
         f"{r.mentions} mention{'s' if r.mentions != 1 else ''}"
         for n, r in enumerate(ranked, 1)

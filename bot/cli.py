@@ -557,3 +557,41 @@ def _startup_failure(exc: Exception) -> ConfigError | None:
         database_url=settings.database_url.get_secret_value(),
         slack_url=settings.slack_api_url,
     )
+
+
+# `report you-said-we-did`: the month's shipped requests and fixed themes (bot/services/you_said.py)
+report_cli = typer.Typer(help="Reports: you-said-we-did.", no_args_is_help=True)
+cli.add_typer(report_cli, name="report")
+
+
+@report_cli.command("you-said-we-did")
+def you_said_we_did(
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM; default: the month before this one.")
+    ] = None,
+    tell_customers: Annotated[
+        bool,
+        typer.Option(
+            "--tell-customers",
+            help="Also send the customers who asked for an opted-in request their note, once.",
+        ),
+    ] = False,
+) -> None:
+    """Print the monthly roll-up of what shipped and what was fixed, with accounts and ARR."""
+    from blocks.you_said import rollup_text
+    from bot.domain.triage import month_named
+    from bot.services import you_said
+
+    if month is not None:
+        month_named(month)  # a bad month is said before anything opens
+    settings = _settings("SLACK_BOT_TOKEN") if tell_customers else _settings()
+
+    async def work(rt: Runtime) -> str:
+        rollup = await you_said.build(rt, month or you_said.default_month(rt, rt.now()), rt.now())
+        text = rollup_text(rollup)
+        if tell_customers:
+            told = await you_said.tell_customers(rt, rollup, rt.now())
+            text += f"\nTold {told} customers who asked.\n"
+        return text
+
+    typer.echo(_run(settings, work).rstrip("\n"))

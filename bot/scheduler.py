@@ -31,6 +31,7 @@ from bot.services import (
     privacy,
     shipping,
     webhooks,
+    you_said,
 )
 from storage.db import outage
 
@@ -67,6 +68,7 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     await jobs.run(crm_push.deliver_due, 0)  # scores and cases to the CRM (CRM=…)
     report.digests = await jobs.run(digest.post_due, 0)
     await jobs.run(shipping.ask_due, None)  # "did it solve it?" a week after a request shipped
+    await jobs.run(you_said.post_due, 0)  # last month's "you said, we did", once a month
     await jobs.run(privacy.drop_old_verbatims, None)
     report.jobs_failed = jobs.failed
     if jobs.outage is not None:  # every job met it: said once, by `tick`, for the pass

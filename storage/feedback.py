@@ -10,6 +10,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.vocabulary import RequestStatus
 from storage.models import Account, FeatureRequest, Insight, ThemeTag
 
 SUGGESTIONS_MAX = 100  # Slack shows at most 100 options in an external select
@@ -116,7 +117,7 @@ async def ensure_request(
         {
             "name": name,
             "name_key": key,
-            "status": "open",
+            "status": RequestStatus.NEW,
             "created_at": now,
             "created_by": created_by,
         },

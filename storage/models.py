@@ -299,7 +299,7 @@ class FeatureRequest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     name_key: str = Field(max_length=200, unique=True)  # normalised name for matching
-    status: str = Field(default=RequestStatus.OPEN, max_length=10)
+    status: str = Field(default=RequestStatus.NEW, max_length=20)  # a RequestStatus
     created_at: datetime = _now_field()
     created_by: str | None = Field(default=None, max_length=32)
     shipped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -307,6 +307,11 @@ class FeatureRequest(SQLModel, table=True):
     planned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     planned_by: str | None = Field(default=None, max_length=32)
     ship_url: str | None = Field(default=None, max_length=500)  # "here's how to use it"
+    # triage (bot/services/triage.py): the last state change, and the monthly roll-up opt-in
+    state_note: str | None = Field(default=None, max_length=500)
+    state_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    state_by: str | None = Field(default=None, max_length=32)
+    tell_customers: bool = False  # "you said, we did" reaches the customers who asked
 
 
 class Insight(SQLModel, table=True):
@@ -583,3 +588,44 @@ class SendPace(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     next_at: float
+
+
+# --- triage: theme states, owner routing, the monthly "you said, we did" -----------------
+
+
+class ThemeState(SQLModel, table=True):
+    """Where a theme stands (`/voc theme THEME STATE`); `shipped` is a theme fixed."""
+
+    __tablename__ = "theme_states"
+
+    theme: str = Field(primary_key=True, max_length=40)
+    state: str = Field(max_length=20)  # a RequestStatus
+    note: str | None = Field(default=None, max_length=500)
+    changed_at: datetime = Field(sa_type=UTCDateTime)
+    changed_by: str | None = Field(default=None, max_length=32)
+    fixed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # first marked shipped
+
+
+class OwnerRoute(SQLModel, table=True):
+    """One insight routed to its themes' owners (THEME_OWNERS), once."""
+
+    __tablename__ = "owner_routes"
+
+    insight_id: int = Field(primary_key=True, foreign_key="insights.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    routed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=200)
+
+
+class RollupRun(SQLModel, table=True):
+    """One month's "you said, we did" post; the month key makes it once across processes."""
+
+    __tablename__ = "rollup_runs"
+
+    month: str = Field(primary_key=True, max_length=7)  # "2026-11"
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    channel: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=200)

@@ -13,6 +13,14 @@ from bot.domain.vocabulary import NoticeKind, RequestStatus
 from storage.feedback import insert_ignoring_duplicates
 from storage.models import Account, Contact, FeatureRequest, Insight, ShipNotice
 
+# the states `mark_planned` moves on from (planned, in progress and shipped are further on)
+_BEFORE_PLANNED = (
+    RequestStatus.NEW,
+    RequestStatus.UNDER_REVIEW,
+    RequestStatus.DECLINED,
+    RequestStatus.KNOWN_ISSUE,
+)
+
 
 async def mark_shipped(
     *, session: AsyncSession, request_id: int, user_id: str, now: datetime, url: str | None = None
@@ -37,10 +45,10 @@ async def mark_shipped(
 async def mark_planned(
     *, session: AsyncSession, request_id: int, user_id: str, now: datetime
 ) -> bool:
-    """Mark an open request planned; False when it was planned or shipped already."""
+    """Mark a request planned unless it is planned, in progress or shipped (then False)."""
     result = await session.execute(
         update(FeatureRequest)
-        .where(FeatureRequest.id == request_id, FeatureRequest.status == RequestStatus.OPEN)
+        .where(FeatureRequest.id == request_id, FeatureRequest.status.in_(_BEFORE_PLANNED))
         .values(status=RequestStatus.PLANNED, planned_at=now, planned_by=user_id)
         .execution_options(synchronize_session=False)
     )

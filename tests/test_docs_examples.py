@@ -377,6 +377,19 @@ async def _lock_commands(text: str, tmp_path: Path) -> None:
 CHECKERS["lock-commands"] = CHECKERS["lock-commands-docs"] = _lock_commands
 
 
+@checker("triage-commands")
+async def _triage_commands(text: str, tmp_path: Path) -> None:
+    """Each `/voc request …` and `/voc theme …` line is read by the real grammar."""
+    from bot.domain import admin_commands
+    from bot.domain.admin_commands import Words
+
+    for line in _code(text).splitlines():
+        typed = line.split("  #", 1)[0].strip()
+        verb, _, rest = typed.removeprefix("/voc ").partition(" ")
+        parse = {"request": admin_commands.parse_request, "theme": admin_commands.parse_theme}
+        parse[verb](Words.from_slack(rest))
+
+
 @checker("layout")
 async def _layout(text: str, tmp_path: Path) -> None:
     """Every folder the layout names is there."""

@@ -26,6 +26,7 @@ from pydantic_settings import (
 )
 
 from bot.domain.errors import ConfigError
+from bot.domain.triage import parse_theme_owners
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -75,6 +76,10 @@ def parse_milestone_days(value: object) -> tuple[int, ...]:
     if not all(1 <= day <= 365 for day in days):
         raise ValueError(MILESTONE_DAYS_HINT)
     return tuple(sorted(days))
+
+
+def _theme_owners(value: object) -> object:
+    return parse_theme_owners(value) if isinstance(value, str) else value
 
 
 def _split_ids(value: object) -> object:
@@ -219,6 +224,11 @@ class Settings(BaseSettings):
         60,
         90,
     )
+    # triage (bot/services/owners.py): theme → Slack users or user groups who hear of each
+    # new themed comment and request; `theme=USERID,theme=SUBTEAMID,…`
+    theme_owners: Annotated[
+        dict[str, tuple[str, ...]], NoDecode, BeforeValidator(_theme_owners)
+    ] = {}
 
     @classmethod
     def settings_customise_sources(

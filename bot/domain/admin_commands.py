@@ -21,12 +21,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain import cadence, question_text
+from bot.domain import cadence, question_text, triage
 from bot.domain.campaigns import CampaignId, parse_at, parse_id
 from bot.domain.errors import UserError
 from bot.domain.names import segment_named
 from bot.domain.user_errors import NotALink
-from bot.domain.vocabulary import Segment, SurveyKind
+from bot.domain.vocabulary import RequestStatus, Segment, SurveyKind, Theme
 
 ADMIN_VERBS = ("send", "autopilot", "wording", "campaigns")
 AUTOPILOT_KINDS = (SurveyKind.NPS, SurveyKind.CSAT)
@@ -411,3 +411,98 @@ def ship_link(typed: str) -> str | None:
 def parse_plan(text: str) -> PlanRequest:
     """`/voc plan FEATURE`: the whole text names the request."""
     return PlanRequest(text.strip())
+
+
+# --- triage: `request ID [STATE [note]] [--tell|--quiet]`, `request ID tell-customers [off]`,
+# `theme THEME STATE [note]` (bot/services/triage.py)
+
+REQUEST_USAGE = (
+    '`/voc request 12` (details), `/voc request 12 planned "in Q3"`, '
+    '`/voc request 12 declined --tell "not for now"`, `/voc request 12 tell-customers`'
+)
+THEME_USAGE = '`/voc theme slow support known issue "we are hiring"`'
+
+
+@dataclass(frozen=True)
+class RequestShow:
+    request_id: int
+
+
+@dataclass(frozen=True)
+class RequestStateChange:
+    request_id: int
+    state: RequestStatus
+    note: str | None = None
+    tell: bool | None = None  # None: the state's default (bot/domain/triage.py)
+
+
+@dataclass(frozen=True)
+class RequestTellCustomers:
+    """Whether the monthly "you said, we did" reaches the customers who asked."""
+
+    request_id: int
+    on: bool = True
+
+
+@dataclass(frozen=True)
+class ThemeStateChange:
+    theme: Theme
+    state: RequestStatus
+    note: str | None = None
+
+
+TriageRequest = RequestShow | RequestStateChange | RequestTellCustomers
+
+
+def parse_request(words: Words) -> TriageRequest:
+    """`request ID …` read into what staff asked for (see the block's heading)."""
+    typed = [w for w in words.words if w.lower() not in ("--tell", "--quiet")]
+    flags = {w.lower() for w in words.words} & {"--tell", "--quiet"}
+    if not typed or not typed[0].lstrip("#").isdigit():
+        shown = typed[0] if typed else ""
+        said = f"`{_unquote(shown)[:40]}` is not a request number. " if shown else ""
+        raise UserError(
+            f"{said}Type the request's number from `{words.prefix}requests`: {REQUEST_USAGE}"
+        )
+    request_id = int(typed[0].lstrip("#"))
+    if len(typed) == 1 and not flags:
+        return RequestShow(request_id)
+    if len(typed) > 1 and typed[1].lower() in ("tell-customers", "tell_customers"):
+        off = len(typed) > 2 and typed[2].lower() in ("off", "no", "stop")
+        return RequestTellCustomers(request_id, on=not off)
+    named = triage.state_named(typed[1:])
+    if named is None:
+        shown = " ".join(typed[1:3])[:40]
+        raise UserError(f"`{shown}` is not a state. {_states_hint(words.prefix, REQUEST_USAGE)}")
+    state, size = named
+    if flags == {"--tell", "--quiet"}:
+        raise UserError("Say `--tell` or `--quiet`, not both.")
+    note = _note(typed[1 + size :])
+    return RequestStateChange(request_id, state, note, ("--tell" in flags) if flags else None)
+
+
+def parse_theme(words: Words) -> ThemeStateChange:
+    """`theme THEME STATE [note]`: the theme is the words before the first state."""
+    typed = words.words
+    for start in range(1, len(typed)):
+        named = triage.state_named(typed[start:])
+        if named is None:
+            continue
+        theme_name = " ".join(typed[:start]).lower().strip("\"'")
+        theme = next((theme for theme in Theme if theme.value == theme_name), None)
+        if theme is None:
+            themes = ", ".join(theme.value for theme in Theme)
+            raise UserError(f"`{theme_name[:60]}` is not a theme. The themes: {themes}.")
+        state, size = named
+        return ThemeStateChange(theme, state, _note(typed[start + size :]))
+    raise UserError(f"Name the theme, then its state. {_states_hint(words.prefix, THEME_USAGE)}")
+
+
+def _states_hint(prefix: str, usage: str) -> str:
+    states = ", ".join(f"`{state.value}`" for state in triage.STATES)
+    return f"The states: {states}. For example {usage.replace('/voc ', prefix)}"
+
+
+def _note(words: list[str]) -> str | None:
+    note = _unquote(" ".join(words)).strip()
+    return note[: triage.NOTE_MAX] or None

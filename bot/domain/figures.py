@@ -186,6 +186,7 @@ class Digest:
     week_sentiment: dict[str, int] = field(default_factory=dict)  # last week's insights
     # CSAT of the last 90 days by the ticket's context: "agent" and "issue_type" → label → CSAT
     csat_by: dict[str, dict[str, Average]] = field(default_factory=dict)
+    unowned_themes: list[str] = field(default_factory=list)  # last week's, no THEME_OWNERS entry
 
     @property
     def empty(self) -> bool:

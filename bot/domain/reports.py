@@ -81,6 +81,7 @@ class ThemesReport:
     days: int
     overall: list[ThemeCount]
     detractors: list[ThemeCount]
+    states: dict[str, str] = field(default_factory=dict)  # theme → its triage state, if set
 
 
 @dataclass

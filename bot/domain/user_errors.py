@@ -245,3 +245,12 @@ def _shown(typed: str, limit: int = 80) -> str:
     nothing of the project above it)."""
     cut = typed if len(typed) <= limit else typed[: limit - 1].rstrip() + "…"
     return cut.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- triage (bot/services/triage.py) -----------------------------------------------------
+
+
+class NoSuchRequestId(UserError):
+    """`/voc request ID …` named a number no request has."""
+
+    key = "error.no_request_id"

@@ -32,6 +32,7 @@ USAGE = "/voc Acme: they want SSO #feature"
 VERBS: tuple[str, ...]
 VERBS = ("help", "account", "themes", "requests", "nps", "send", "ship", "plan", "autopilot")
 VERBS += ("wording", "campaigns")  # admins: bot/services/wording.py, bot/services/campaigns.py
+VERBS += ("request", "theme")  # staff: triage (bot/services/triage.py)
 _BARE_VERBS = ("help", "requests")  # they take nothing, so "Help Scout: …" is a one-liner
 NAME_MAX = 200  # feature request and competitor names (the columns' size)
 TEXT_MAX = 12_000  # a sanity cap on stored text; Slack caps a command's text lower
@@ -104,6 +105,8 @@ def split_command(text: str) -> tuple[str, str]:
     first, _, rest = stripped.partition(" ")
     verb = first.lower()
     if verb in _BARE_VERBS and ":" in rest:  # "Help Scout: …" names an account
+        return "", stripped
+    if verb in ("request", "theme") and rest.split(" ", 1)[0].endswith(":"):  # "Theme Co: …"
         return "", stripped
     if verb in VERBS:
         return verb, rest.strip()

@@ -124,9 +124,16 @@ class Theme(StrEnum):
 
 
 class RequestStatus(StrEnum):
-    OPEN = "open"
+    """Where a feature request or a theme stands (`/voc request ID STATE`, `/voc theme …`)."""
+
+    NEW = "new"
+    UNDER_REVIEW = "under review"
     PLANNED = "planned"
-    SHIPPED = "shipped"
+    IN_PROGRESS = "in progress"
+    SHIPPED = "shipped"  # for a theme: fixed
+    DECLINED = "declined"
+    KNOWN_ISSUE = "known issue"
+    OPEN = "new"  # the former name of NEW (migration 0020 renamed the stored "open")
 
 
 # `ThemeTag.set_by` of a theme the respondent chose in the survey itself (never a user id).
@@ -139,6 +146,12 @@ class NoticeKind(StrEnum):
     SHIPPED = "shipped"  # "it's live"
     PLANNED = "planned"  # "it's planned"
     ASKED = "asked"  # a week after shipping: "did it solve what you needed?"
+    UNDER_REVIEW = "review"  # the other states a request can move to (bot/services/triage.py)
+    IN_PROGRESS = "progress"
+    DECLINED = "declined"
+    KNOWN_ISSUE = "known"
+    NEW = "new"
+    ROLLUP = "rollup"  # the monthly "you said, we did" customers opted in to
 
 
 class SolvedAnswer(StrEnum):

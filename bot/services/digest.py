@@ -24,6 +24,7 @@ from bot.core.slack import error_code, find_by_metadata
 from bot.core.slack_errors import SlackError
 from bot.domain.figures import Digest, WeekNps, Window
 from bot.domain.records import ClaimedRun
+from bot.domain.triage import unowned
 from bot.domain.user_errors import NoDigestChannel
 from bot.services import digest_insights
 from bot.services.digest_chart import nps_trend_png
@@ -128,7 +129,14 @@ async def compute_digest(session: AsyncSession, *, as_of: datetime, today: date)
 async def build_digest(rt: Runtime, as_of: datetime) -> Digest:
     today = as_of.astimezone(ZoneInfo(rt.settings.digest_tz)).date()
     async with rt.db.session() as session:
-        return await compute_digest(session, as_of=as_of, today=today)
+        digest = await compute_digest(session, as_of=as_of, today=today)
+        heard = await theme_counts(session=session, since=as_of - WEEK, until=as_of)
+    # THEME_OWNERS (bot/services/owners.py), once a team uses it: last week's themes that
+    # reach nobody
+    owners = rt.settings.theme_owners
+    return replace(
+        digest, unowned_themes=unowned([c.theme for c in heard], owners) if owners else []
+    )
 
 
 async def post_due(rt: Runtime, now: datetime) -> int:

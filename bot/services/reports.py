@@ -22,6 +22,7 @@ from bot.domain.user_errors import AccountUnnamed
 from bot.services.insights import find_account
 from storage import accounts, crm_sync, timeline
 from storage.insights import theme_counts, top_requests
+from storage.triage import theme_states
 
 TIMELINE_EACH = 15  # latest scores, cases and insights each; the message stays under 50 blocks
 NPS_WINDOW = timedelta(days=90)
@@ -115,7 +116,8 @@ async def themes(rt: Runtime, days: int, now: datetime) -> ThemesReport:
         unhappy = await theme_counts(
             session=session, since=since, until=until, category="detractor", limit=10
         )
-    return ThemesReport(days, overall, unhappy)
+        states = await theme_states(session=session)  # `/voc theme THEME STATE`
+    return ThemesReport(days, overall, unhappy, {t: row.state for t, row in states.items()})
 
 
 async def requests(rt: Runtime) -> list[RequestRank]:

@@ -14,6 +14,7 @@ from blocks.reading import shared_insight_text
 from bot.core.runtime import Runtime
 from bot.core.slack_errors import SlackError
 from bot.domain.vocabulary import InsightSource
+from bot.services import owners
 from storage import feedback, responses
 from storage.models import Account, Insight
 
@@ -24,6 +25,7 @@ async def share_insight(rt: Runtime, *, insight_id: int, now: datetime) -> bool:
     """Post the insight to INSIGHTS_CHANNEL once; False when unset, untagged or done already."""
     channel = rt.settings.insights_channel
     if not channel:
+        await owners.route(rt, insight_id=insight_id, now=now)  # THEME_OWNERS, by DM
         return False
     async with rt.db.transaction() as session:
         insight = await session.get(Insight, insight_id)
@@ -43,18 +45,19 @@ async def share_insight(rt: Runtime, *, insight_id: int, now: datetime) -> bool:
             themes=sorted(tags),
         )
     try:
-        await rt.slack.chat_postMessage(channel=channel, text=text, unfurl_links=False)
+        posted = await rt.slack.chat_postMessage(channel=channel, text=text, unfurl_links=False)
     except SlackError as exc:
         code = str(exc.code or "slack_error")
         log.warning("insight not shared", extra={"insight_id": insight_id, "error": code})
         return False
     log.info("insight shared", extra={"insight_id": insight_id})
+    await owners.route(rt, insight_id=insight_id, now=now, thread_ts=str(posted["ts"]))
     return True
 
 
 async def share_comment(rt: Runtime, *, invitation_id: int, now: datetime) -> bool:
     """Share the insight a survey comment became, if it has a theme."""
-    if not rt.settings.insights_channel:
+    if not rt.settings.insights_channel and not rt.settings.theme_owners:
         return False
     async with rt.db.session() as session:
         response = await responses.get_for_invitation(session=session, invitation_id=invitation_id)

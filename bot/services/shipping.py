@@ -57,6 +57,13 @@ async def ship(
     one question: did it solve what they needed?
     """
     request = await _find_request(rt, feature)
+    return await ship_request(rt, request, user_id=user_id, now=now, url=url)
+
+
+async def ship_request(
+    rt: Runtime, request: FeatureRequest, *, user_id: str, now: datetime, url: str | None = None
+) -> ShipReport:
+    """`ship` for a request already found (by name, or by id: bot/services/triage.py)."""
     assert request.id is not None
     async with rt.db.transaction() as session:
         newly = await shipping.mark_shipped(
@@ -66,7 +73,7 @@ async def ship(
         await shipping.add_notices(session=session, request_id=request.id, people=people, now=now)
         stored = await session.get(FeatureRequest, request.id)
         link = stored.ship_url if stored else url
-    report = await _send(
+    report = await send_notices(
         rt,
         request,
         kind=NoticeKind.SHIPPED,
@@ -100,7 +107,7 @@ async def plan(rt: Runtime, *, feature: str, user_id: str, now: datetime) -> Shi
         await shipping.add_notices(
             session=session, request_id=request.id, people=people, now=now, kind=NoticeKind.PLANNED
         )
-    report = await _send(
+    report = await send_notices(
         rt,
         request,
         kind=NoticeKind.PLANNED,
@@ -148,7 +155,7 @@ async def ask_due(rt: Runtime, now: datetime) -> int:
             blocks = requests_blocks.question_blocks(notice.id or 0, name, locale)
             return requests_blocks.question_text(name, locale), blocks
 
-        report = await _send(
+        report = await send_notices(
             rt, request, kind=NoticeKind.ASKED, people=0, now=now, message=question
         )
         asked += report.sent
@@ -190,7 +197,7 @@ async def outcomes(rt: Runtime) -> list[RequestOutcome]:
         return await shipping.shipped_outcomes(session=session)
 
 
-async def _send(
+async def send_notices(
     rt: Runtime,
     request: FeatureRequest,
     *,

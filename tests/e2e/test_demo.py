@@ -50,7 +50,7 @@ async def test_the_demo_runs_the_program_and_prints_what_people_saw(tmp_path: Pa
     assert "Outcome (2026-11-24): Recovered. Called Zulkifli" in text
     assert "Follow-up logged by @Daniel Okafor: Recovered" in text
     assert "Reminder 1 of 3" in text
-    assert "SSO (open) — $325,000 ARR · 2 accounts" in text  # /voc requests, ranked by ARR
+    assert "SSO (#1 · new) — $325,000 ARR · 2 accounts" in text  # /voc requests, ranked by ARR
     assert "Told 4 new people it's live" in text  # two contacts (by email) and two CSMs
     assert "Anda pernah meminta SSO" in text  # the Malay contact reads it in Malay
     assert f"NPS, last week: +{round(100 * (promoters - detractors) / len(answered))}" in text

@@ -43,7 +43,7 @@ async def test_plan_is_admin_only_and_tells_everyone_who_asked_once(
     [request] = await rows(rt.db, FeatureRequest)
     assert (request.status, request.planned_by) == ("planned", ADMIN)
     listed = shown(await ask(slack, emulator, "requests"))
-    assert "SSO* (planned)" in listed
+    assert "SSO* (#1 · planned)" in listed
 
 
 async def test_ship_with_a_link_then_one_question_a_week_later_answered_once(

@@ -208,7 +208,7 @@ async def test_a_valid_modal_submission_stores_the_insight_and_confirms(
     assert (request.name, request.name_key, request.status) == (
         "Single sign-on",
         "single sign on",
-        "open",
+        "new",
     )
     assert {t.theme for t in await rows(rt.db, ThemeTag)} == {"missing feature"}
 
@@ -570,7 +570,7 @@ async def test_ship_is_admin_only(rt: Runtime, emulator: SlackEmulator, slack: S
     answer = await ask(slack, emulator, "ship SSO", user="UNOBODY")
     assert "Only VoC admins can mark features shipped" in shown(answer)
     [request] = await rows(rt.db, FeatureRequest)
-    assert request.status == "open" and await rows(rt.db, ShipNotice) == []
+    assert request.status == "new" and await rows(rt.db, ShipNotice) == []
 
 
 async def test_ship_dms_everyone_who_asked_exactly_once(
@@ -638,7 +638,7 @@ async def test_ship_names_unknown_and_ambiguous_requests(
     assert (await ask(slack, emulator, 'Acme: b #feature:"Audit export"')).ok
     assert "matches several" in shown(await ask(slack, emulator, "ship audit", user="UADMIN"))
     assert "No feature request" in shown(await ask(slack, emulator, "ship SSO", user="UADMIN"))
-    assert {r.status for r in await rows(rt.db, FeatureRequest)} == {"open"}
+    assert {r.status for r in await rows(rt.db, FeatureRequest)} == {"new"}
 
 
 async def test_send_follows_the_cli_rules_for_admins_only(
