@@ -375,7 +375,9 @@ class Settings(BaseSettings):
         given = {n: getattr(self, n) for n in ("zendesk_url", "zendesk_email", "zendesk_token")}
         if any(given.values()) and not all(given.values()):
             missing = next(name for name, value in given.items() if not value)
-            raise ValueError(f"Zendesk is half set: {missing.upper()} is missing (see .env.example)")
+            raise ValueError(
+                f"Zendesk is half set: {missing.upper()} is missing (see .env.example)"
+            )
         return self
 
     @property
