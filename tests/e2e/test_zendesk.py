@@ -147,7 +147,7 @@ async def test_a_signed_webhook_asks_once_and_the_answer_goes_back_as_one_note(
     await tap(slack, emulator, csat, 2)
     await eventually(lambda: _notes_due(rt.db))
     await _comment(slack, csat, "Took three emails")
-    zd.fail("ticket.update", 429, times=1, retry_after=0)  # Zendesk's rate limit, then a 503
+    zd.fail("ticket.update", 429, times=1, retry_after=0)  # Zendesk's rate limit
     await run_due(rt)
     [note] = zd.notes(ticket)
     assert "Customer satisfaction: 2 of 5" in note
@@ -166,7 +166,7 @@ async def test_a_signed_webhook_asks_once_and_the_answer_goes_back_as_one_note(
     assert len(zd.notes(ticket)) == 1
 
 
-async def test_the_note_waits_for_the_why_and_survives_a_503(
+async def test_the_note_waits_for_the_why_and_survives_429s_and_a_503(
     rt: Runtime,
     clock: FakeClock,
     emulator: SlackEmulator,
@@ -179,13 +179,14 @@ async def test_the_note_waits_for_the_why_and_survives_a_503(
     await eventually(lambda: _notes_due(rt.db))
     await run_due(rt)
     assert zd.notes(ticket) == []  # the "why" may still come
-    zd.fail("ticket.update", 503, times=7)  # more than the client's retries
+    zd.fail("ticket.update", 429, times=7, retry_after=0)  # more than the client's retries
     clock.advance(zendesk_push.NOTE_WAIT)
     await run_due(rt)
     assert zd.notes(ticket) == []
     [event] = await _notes_due(rt.db)
     assert event.attempts == 1 and event.delivered_at is None
     clock.advance(timedelta(minutes=30))
+    zd.fail("ticket.update", 503)  # once: the client retries it
     await run_due(rt)  # tried before: the ticket is read first, then written once
     [note] = zd.notes(ticket)
     assert "5 of 5" in note and "No comment." in note and "case" not in note
