@@ -65,6 +65,15 @@ async def take(rt: Runtime, zd: Zendesk, ticket_id: int, now: datetime) -> str |
     return decision
 
 
+async def take_one(rt: Runtime, ticket_id: int, now: datetime) -> str | None:
+    """`take` with a client of its own: the webhook's one ticket."""
+    zd = Zendesk.from_settings(rt.settings)
+    try:
+        return await take(rt, zd, ticket_id, now)
+    finally:
+        await zd.close()
+
+
 async def _ask(rt: Runtime, ticket: rules.Ticket, now: datetime) -> tuple[str, int | None]:
     if not rules.sampled(ticket.id, rt.settings.zendesk_survey_every):
         return SAMPLED_OUT, None

@@ -18,7 +18,6 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.connectors.zendesk import Zendesk
 from bot.core.runtime import Runtime
 from bot.domain.errors import ConfigError, TryLater
 from bot.domain.zendesk import SOLVED, signature
@@ -62,9 +61,8 @@ async def zendesk_endpoint(request: web.Request) -> web.Response:
 
 
 async def _take(rt: Runtime, ticket_id: int) -> web.Response:
-    zd = Zendesk.from_settings(rt.settings)
     try:
-        decision = await zendesk_tickets.take(rt, zd, ticket_id, rt.now())
+        decision = await zendesk_tickets.take_one(rt, ticket_id, rt.now())
     except ConfigError as exc:  # Zendesk refuses our credentials: an admin must fix them
         log.error("Zendesk webhook not taken: %s", exc)
         return _error(503, str(exc))
@@ -76,8 +74,6 @@ async def _take(rt: Runtime, ticket_id: int) -> web.Response:
             raise
         log.error("Zendesk webhook not taken: database unavailable", extra={"error": failure})
         return _try_later("the database is unavailable: nothing was stored")
-    finally:
-        await zd.close()
     if decision is None:
         return web.json_response({"ticket_id": ticket_id, "seen_before": True})
     return web.json_response({"ticket_id": ticket_id, "decision": decision}, status=202)
