@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.figures import Window
+from bot.domain.scores import Average
+from bot.domain.zendesk import band
 from storage.models import FollowUpCase, OutboxEvent, Response, ZendeskSync, ZendeskTicket
 
 SINK = "zendesk"
@@ -145,19 +148,23 @@ async def save_cursor(
     await session.flush()
 
 
-async def csat_by_resolution(
-    *, session: AsyncSession, since: datetime, until: datetime
-) -> list[tuple[int, int, int]]:
-    """CSAT answers in the window from Zendesk tickets: (resolution minutes, score, count)."""
+async def csat_by_resolution(*, session: AsyncSession, window: Window) -> dict[str, Average]:
+    """CSAT answers in the window to Zendesk tickets, by resolution-time band (the digest's
+    coaching section); tickets without Zendesk's metrics are left out."""
     rows = await session.execute(
-        select(ZendeskTicket.resolution_minutes, Response.score, func.count())
+        select(ZendeskTicket.resolution_minutes, func.sum(Response.score), func.count())
         .join(Response, Response.invitation_id == ZendeskTicket.invitation_id)
         .where(
             Response.kind == "csat",
-            Response.answered_at >= since,
-            Response.answered_at < until,
+            Response.answered_at >= window.since,
+            Response.answered_at < window.until,
             ZendeskTicket.resolution_minutes.is_not(None),
         )
-        .group_by(ZendeskTicket.resolution_minutes, Response.score)
+        .group_by(ZendeskTicket.resolution_minutes)
     )
-    return [(int(m or 0), int(s), int(n)) for m, s, n in rows.all()]
+    totals: dict[str, list[int]] = {}
+    for minutes, total, count in rows.all():
+        sums = totals.setdefault(band(int(minutes or 0)), [0, 0])
+        sums[0] += int(total or 0)
+        sums[1] += int(count)
+    return {label: Average(total, count) for label, (total, count) in totals.items()}

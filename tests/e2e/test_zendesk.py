@@ -16,6 +16,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, update
 
+from blocks.digest import digest_text
 from blocks.ids import CallbackId
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
@@ -24,6 +25,7 @@ from bot.devkit.emulator import SlackEmulator
 from bot.devkit.zendesk_emulator import EMAIL, TOKEN, ZendeskEmulator
 from bot.scheduler import drain, run_due
 from bot.services import zendesk_push, zendesk_tickets
+from bot.services.digest import build_digest
 from storage.db import Database
 from storage.models import Invitation, OutboxEvent, ZendeskSync, ZendeskTicket
 from tests.e2e.conftest import STAFF
@@ -339,3 +341,35 @@ async def _tried(db: Database) -> bool:
 async def _delivered(db: Database) -> bool:
     events = await _notes_due(db)
     return bool(events) and all(e.delivered_at is not None for e in events)
+
+
+async def test_the_digest_coaches_by_agent_issue_type_and_resolution_time(
+    rt: Runtime, clock: FakeClock, emulator: SlackEmulator, slack: SlackSender, zd: ZendeskEmulator
+) -> None:
+    emails = ("ana@acme.test", "bo@acme.test", "cy@acme.test")
+    await _people(rt, emulator, *emails)
+    for email, minutes in zip(emails, (90, 600, 5000), strict=True):
+        _solved(zd, email, minutes=minutes)  # under 4 hours, 4 to 24 hours, over 3 days
+    clock.advance(timedelta(minutes=5))
+    await zendesk_tickets.sync(rt, rt.now())
+    await drain(rt)
+    csats = [i for i in await _invitations(rt.db) if i.kind == "csat"]
+    for n, (inv, score) in enumerate(zip(csats, (5, 4, 1), strict=True), start=1):
+        await tap(slack, emulator, inv, score, user=f"U{n}")
+    await eventually(lambda: _count_notes_due(rt.db, 3))
+
+    text = digest_text(await build_digest(rt, rt.now() + timedelta(hours=1)))
+
+    assert "  Sam Agent: 3.3 of 5 from 3 answers\n" in text
+    assert "  Billing question: 3.3 of 5 from 3 answers\n" in text
+    assert (
+        "CSAT by resolution time (90 days, Zendesk tickets)\n"
+        "--------------------------------------------------\n"
+        "  over 3 days: 1.0 of 5 from 1 answers\n"
+        "  4 to 24 hours: 4.0 of 5 from 1 answers\n"
+        "  under 4 hours: 5.0 of 5 from 1 answers\n"
+    ) in text
+
+
+async def _count_notes_due(db: Database, n: int) -> bool:
+    return len(await _notes_due(db)) >= n
