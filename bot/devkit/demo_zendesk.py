@@ -16,12 +16,14 @@ from bot.services.zendesk_push import NOTE_WAIT
 class _Demo(Protocol):
     """What the step uses of bot/devkit/demo.py's Demo (which calls it: no import back)."""
 
-    runtime: Any
     transcript: Any
     clock: Any
     people: list[Any]
     url: str
     emulator: Any
+
+    @property
+    def runtime(self) -> Any: ...
 
     async def run_due(self) -> None: ...
 
