@@ -27,9 +27,9 @@ from blocks import zendesk as words
 from bot.connectors.zendesk import Zendesk
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
-from bot.core.slack_errors import SlackError
 from bot.domain.errors import ConfigError, CrmUnavailable
 from bot.domain.zendesk import csat_tag
+from bot.services.crm_push import permalink
 from bot.services.webhooks import retry_wait
 from storage import crm_push as events
 from storage import outbox
@@ -139,24 +139,13 @@ async def _write(rt: Runtime, zd: Zendesk, event: Claimed, now: datetime) -> str
         score=facts.score,
         comment=facts.comment,
         answered_at=facts.answered_at,
-        permalink=await _permalink(rt, facts.channel, facts.message_ts),
+        permalink=await permalink(rt, facts.channel, facts.message_ts),
         has_case=facts.has_case,
     )
     if not await zd.add_note(ticket_id, body=body, tag=tag):
         log.warning("Zendesk note not written: the ticket is closed", extra={"ticket": ticket_id})
         return CLOSED
     return None
-
-
-async def _permalink(rt: Runtime, channel: str | None, ts: str | None) -> str | None:
-    if not channel or not ts:
-        return None
-    try:
-        answer = await rt.slack.chat_getPermalink(channel=channel, message_ts=ts)
-    except SlackError:
-        return None
-    link = answer.get("permalink")
-    return str(link) if link else None
 
 
 async def _failed(

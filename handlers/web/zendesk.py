@@ -23,6 +23,7 @@ from bot.domain.errors import ConfigError, TryLater
 from bot.domain.zendesk import SOLVED, signature
 from bot.services import zendesk_tickets
 from handlers.context import WEB_RUNTIME
+from handlers.web import ingest
 from storage.db import outage
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ async def zendesk_endpoint(request: web.Request) -> web.Response:
             "POST /hooks/zendesk is off until ZENDESK_WEBHOOK_SECRET, ZENDESK_URL, "
             "ZENDESK_EMAIL and ZENDESK_TOKEN are set",
         )
-    body = await _read_body(request)
+    body = await ingest.read_body(request, MAX_BODY)
     if body is None:
         return _error(413, f"the body is larger than {MAX_BODY // 1024} KB")
     given = request.headers.get(SIGNATURE, "")
@@ -97,17 +98,6 @@ def _ticket(body: bytes) -> tuple[int | None, str | None]:
         return None, None
     status = source.get("status")
     return int(text), status.lower() if isinstance(status, str) else None
-
-
-async def _read_body(request: web.Request) -> bytes | None:
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return None
-    body = bytearray()
-    async for chunk in request.content.iter_any():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return None
-    return bytes(body)
 
 
 def _error(status: int, message: str) -> web.Response:
