@@ -192,10 +192,10 @@ class ZendeskEmulator(LocalServer):
         fault = self._faults.get(op)
         if fault and fault.times > 0:
             fault.times -= 1
-            headers = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after else {}
-            if fault.retry_after == 0:
-                headers = {"Retry-After": "0"}
-            return _json(fault.status, {"error": "APIRateLimitExceeded"}, headers)
+            wait = fault.retry_after
+            headers = {} if wait is None else {"Retry-After": str(int(wait))}
+            error = "APIRateLimitExceeded" if fault.status == 429 else "ServiceUnavailable"
+            return _json(fault.status, {"error": error}, headers)
         if handler is None:
             return _json(404, {"error": "InvalidEndpoint", "description": "Not found"})
         status, body = handler(request, raw)

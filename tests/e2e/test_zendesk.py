@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, update
@@ -206,6 +207,13 @@ async def test_a_forged_webhook_is_refused_and_stores_nothing(
         hook, {"ticket_id": str(ticket)}, secret=SECRET, forged=True
     )
     assert status == 401 and "signature" in body["error"]
+    async with aiohttp.ClientSession() as session:  # unsigned: refused the same way
+        async with session.post(hook, json={"ticket_id": ticket}) as answer:
+            assert answer.status == 401
+        rt.settings.zendesk_webhook_secret = None  # not set up: off, said so
+        async with session.post(hook, json={"ticket_id": ticket}) as answer:
+            assert answer.status == 503
+            assert "ZENDESK_WEBHOOK_SECRET" in (await answer.json())["error"]
     assert await _tickets(rt.db) == [] and await _invitations(rt.db) == []
     assert zd.calls == []  # not even the ticket was read
 
