@@ -288,7 +288,11 @@ def csm_lines(completion: CompletionRate) -> list[_Line]:
     return [csm_line(csm, rate, completion.median_seconds.get(csm)) for csm, rate in ranked]
 
 
-CSAT_BY_TITLES = {"agent": "CSAT by agent (90 days)", "issue_type": "CSAT by issue type (90 days)"}
+CSAT_BY_TITLES = {
+    "agent": "CSAT by agent (90 days)",
+    "issue_type": "CSAT by issue type (90 days)",
+    "resolution_time": "CSAT by resolution time (90 days, Zendesk tickets)",
+}
 
 
 def _csat_by(digest: Digest) -> list[_Section]:

@@ -522,6 +522,33 @@ def crm_retry(
     typer.echo(terminal.crm_due(event_id))
 
 
+# `zendesk sync`: the polling fallback over Zendesk's incremental export.
+zendesk_app = typer.Typer(help="Zendesk: solved tickets in, CSAT notes back.", no_args_is_help=True)
+cli.add_typer(zendesk_app, name="zendesk")
+
+
+@zendesk_app.command("sync")
+def zendesk_sync() -> None:
+    """Take the tickets solved since the last poll (what a lost webhook missed), once each."""
+    from blocks import zendesk as words
+    from bot.domain.zendesk import SyncSummary
+    from bot.services.zendesk_tickets import sync
+
+    settings = _settings("SLACK_BOT_TOKEN", "ZENDESK_URL", "ZENDESK_EMAIL", "ZENDESK_TOKEN")
+    tty = sys.stderr.isatty()
+
+    def progress(summary: SyncSummary) -> None:
+        sys.stderr.write("\r\x1b[K" + words.sync_progress(summary))
+        sys.stderr.flush()
+
+    try:
+        summary = _run(settings, lambda rt: sync(rt, rt.now(), progress=progress if tty else None))
+    finally:
+        if tty:
+            sys.stderr.write("\r\x1b[K")
+    typer.echo(words.sync_summary(summary))
+
+
 def main() -> None:
     """Entry point: user-caused errors become one line on stderr.
 

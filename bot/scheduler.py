@@ -32,6 +32,8 @@ from bot.services import (
     shipping,
     webhooks,
     you_said,
+    zendesk_push,
+    zendesk_tickets,
 )
 from storage.db import outage
 
@@ -66,6 +68,7 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     report.escalated = await jobs.run(cases.escalate_due, 0)
     report.webhooks = await jobs.run(webhooks.deliver_due, 0)
     await jobs.run(crm_push.deliver_due, 0)  # scores and cases to the CRM (CRM=…)
+    await jobs.run(zendesk_push.deliver_due, 0)  # CSAT notes on Zendesk tickets
     report.digests = await jobs.run(digest.post_due, 0)
     await jobs.run(shipping.ask_due, None)  # "did it solve it?" a week after a request shipped
     await jobs.run(you_said.post_due, 0)  # last month's "you said, we did", once a month
@@ -153,6 +156,12 @@ async def crm_tick(rt: Runtime) -> None:
         log.error("CRM sync failed: database unavailable", extra={"error": outage(jobs.outage)})
 
 
+async def zendesk_tick(rt: Runtime) -> None:
+    """The Zendesk poll when it is due (bot/services/zendesk_tickets.py), beside the passes."""
+    jobs = _Pass(rt, rt.now())
+    await jobs.run(zendesk_tickets.sync_due, None)
+
+
 def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
     """An APScheduler that runs a pass every `SCHEDULER_TICK`, never two at once, and, with
     CRM set, looks as often whether the CRM sync is due (its own job, never two at once)."""
@@ -174,6 +183,17 @@ def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
             args=[rt],
             seconds=rt.settings.scheduler_tick.total_seconds(),
             id="voc-crm-sync",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=rt.now(),
+        )
+    if rt.settings.zendesk_on:  # the export's poll; the job looks every tick if it is due
+        scheduler.add_job(
+            zendesk_tick,
+            "interval",
+            args=[rt],
+            seconds=rt.settings.scheduler_tick.total_seconds(),
+            id="voc-zendesk-sync",
             max_instances=1,
             coalesce=True,
             next_run_time=rt.now(),

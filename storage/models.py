@@ -629,3 +629,30 @@ class RollupRun(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=200)
+
+
+class ZendeskTicket(SQLModel, table=True):
+    """A solved Zendesk ticket, seen once (webhook or export): what was decided for it, the
+    CSAT invitation it asked, and the facts the digest's coaching section reads."""
+
+    __tablename__ = "zendesk_tickets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(unique=True)
+    decision: str = Field(max_length=40)  # "asked", "sampled out", "no contact", a skip reason
+    invitation_id: int | None = Field(default=None, foreign_key="invitations.id", index=True)
+    solved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolution_minutes: int | None = None  # Zendesk's full resolution time, calendar minutes
+    seen_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ZendeskSync(SQLModel, table=True):
+    """The incremental export's cursor (one row, `name` "zendesk") and the last poll."""
+
+    __tablename__ = "zendesk_syncs"
+
+    name: str = Field(primary_key=True, max_length=20)
+    cursor: str | None = Field(default=None, max_length=500)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    summary: dict[str, Any] | None = Field(default=None, sa_type=JSON)

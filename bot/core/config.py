@@ -218,6 +218,12 @@ class Settings(BaseSettings):
     salesforce_url: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
     salesforce_client_id: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
     salesforce_client_secret: SecretStr | None = None
+    # Zendesk (bot/connectors/zendesk.py): solved tickets in, the CSAT back as a private note.
+    zendesk_url: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
+    zendesk_email: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
+    zendesk_token: SecretStr | None = None
+    zendesk_webhook_secret: SecretStr | None = None
+    zendesk_survey_every: int = Field(default=1, ge=1, le=1000)  # one solved ticket in N
     # days after onboarding_started / activated / customer_since that ask a survey
     milestone_days: Annotated[tuple[int, ...], NoDecode, BeforeValidator(parse_milestone_days)] = (
         30,
@@ -366,6 +372,28 @@ class Settings(BaseSettings):
             if not getattr(self, name):
                 raise ValueError(f"CRM={self.crm} needs {name.upper()} (see .env.example)")
         return self
+
+    @field_validator("zendesk_url")
+    @classmethod
+    def _zendesk_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("use your Zendesk address, e.g. https://acme.zendesk.com")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _zendesk_needs_its_settings(self) -> Settings:
+        given = {n: getattr(self, n) for n in ("zendesk_url", "zendesk_email", "zendesk_token")}
+        if any(given.values()) and not all(given.values()):
+            missing = next(name for name, value in given.items() if not value)
+            raise ValueError(
+                f"Zendesk is half set: {missing.upper()} is missing (see .env.example)"
+            )
+        return self
+
+    @property
+    def zendesk_on(self) -> bool:
+        """Whether the Zendesk API is configured (URL, email and token)."""
+        return bool(self.zendesk_url and self.zendesk_email and self.zendesk_token)
 
     @model_validator(mode="after")
     def _digest_defaults_to_voc(self) -> Settings:

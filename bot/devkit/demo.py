@@ -37,6 +37,7 @@ from bot.app import build_web_app
 from bot.core.config import Settings
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
+from bot.devkit.demo_zendesk import zendesk_ticket
 from bot.devkit.emulator import Call, SlackEmulator
 from bot.devkit.hubspot_emulator import TOKEN as HUBSPOT_TOKEN
 from bot.devkit.hubspot_emulator import HubSpotEmulator
@@ -922,6 +923,7 @@ async def run_demo(
                 await play(demo)
                 await slack_connect(demo)
                 await by_email(demo)
+                await zendesk_ticket(demo)  # a solved ticket → a CSAT → a note on it
                 await feedback(demo)
                 await history(demo)
                 await weekly(demo)

@@ -420,7 +420,7 @@ async def _push_note(rt: Runtime, crm: CrmConnector, event: Claimed, now: dateti
             score=facts.score,
             comment=comment if isinstance(comment, str) else None,
             answered_at=facts.answered_at,
-            permalink=await _permalink(rt, facts.channel, facts.message_ts),
+            permalink=await permalink(rt, facts.channel, facts.message_ts),
             outcome=outcome,
         ),
         at=facts.answered_at,
@@ -441,7 +441,9 @@ async def _push_note(rt: Runtime, crm: CrmConnector, event: Claimed, now: dateti
     return None
 
 
-async def _permalink(rt: Runtime, channel: str | None, ts: str | None) -> str | None:
+async def permalink(rt: Runtime, channel: str | None, ts: str | None) -> str | None:
+    """A #voc card's link (also in Zendesk's notes); None without a card or when Slack
+    will not give it."""
     if not channel or not ts:
         return None
     try:

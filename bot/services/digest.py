@@ -41,6 +41,7 @@ from storage.digest import (
 )
 from storage.insights import theme_counts, top_requests
 from storage.metrics import follow_up_completion
+from storage.zendesk import csat_by_resolution
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,8 @@ async def compute_digest(session: AsyncSession, *, as_of: datetime, today: date)
         requests=await top_requests(session=session, limit=REQUESTS_SHOWN),
         verbatims=await recent_verbatims(session=session, window=week, limit=VERBATIMS_SHOWN),
         trend=[WeekNps(f.window.since, f.nps) for f in figures[len(periods) :]],
-        csat_by=await csat_by_context(session=session, window=quarter),
+        csat_by=await csat_by_context(session=session, window=quarter)
+        | {"resolution_time": await csat_by_resolution(session=session, window=quarter)},
     )
     signals, moods = await digest_insights.heard_last_week(session, week=week)
     trends = await digest_insights.theme_trends(

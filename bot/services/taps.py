@@ -17,7 +17,7 @@ from bot.domain.outcomes import TapOutcome
 from bot.domain.records import Answer, NewResponse
 from bot.domain.scales import category, scale_for
 from bot.domain.vocabulary import InvitationStatus, SkipReason
-from bot.services import cases, crm_push, followups, webhooks
+from bot.services import cases, crm_push, followups, webhooks, zendesk_push
 from bot.services.insights import record_comment
 from bot.services.sharing import share_comment
 from storage import invitations, responses
@@ -179,6 +179,14 @@ async def _follow_up(session: AsyncSession, tap: _Tap, target: Any, response_id:
         account_id=target.account_id,
         now=now,
     )
+    await zendesk_push.answered(
+        session,
+        settings=tap.rt.settings,
+        invitation_id=tap.invitation_id,
+        response_id=response_id,
+        kind=kind,
+        now=now,
+    )
     case_id = await cases.open_case_if_unhappy(
         session,
         rt=tap.rt,
@@ -294,6 +302,9 @@ async def save_comment(
         await record_comment(session, invitation_id=invitation_id, comment=text, now=now)
         invitation = await session.get(Invitation, invitation_id)
         await crm_push.comment_saved(
+            session, settings=rt.settings, invitation_id=invitation_id, now=now
+        )
+        await zendesk_push.comment_saved(
             session, settings=rt.settings, invitation_id=invitation_id, now=now
         )
     if text is not None:

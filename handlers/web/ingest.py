@@ -185,7 +185,7 @@ async def events_endpoint(request: web.Request) -> web.Response:
     refusal = _refusal(request, token.get_secret_value() if token else None)
     if refusal is not None:
         return refusal
-    body = await _read_body(request)
+    body = await read_body(request)
     if body is None:
         return _error(413, f"the body is larger than {MAX_BODY // 1024} KB: send a smaller context")
     try:
@@ -250,14 +250,14 @@ def _refusal(request: web.Request, token: str | None) -> web.Response | None:
     return None
 
 
-async def _read_body(request: web.Request) -> bytes | None:
-    """The body, or None as soon as it is known to be larger than MAX_BODY."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
+async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes | None:
+    """The body, or None as soon as it is known to be larger than `limit` bytes."""
+    if request.content_length is not None and request.content_length > limit:
         return None
     body = bytearray()
     async for chunk in request.content.iter_any():
         body += chunk
-        if len(body) > MAX_BODY:
+        if len(body) > limit:
             return None
     return bytes(body)
 

@@ -40,9 +40,11 @@ async def survey(
         return (await session.execute(select(Invitation))).scalar_one()
 
 
-async def tap(slack: SlackSender, emulator: SlackEmulator, inv: Invitation, score: int) -> None:
+async def tap(
+    slack: SlackSender, emulator: SlackEmulator, inv: Invitation, score: int, *, user: str = "U1"
+) -> None:
     payload = block_action(
-        user="U1",
+        user=user,
         action_id=f"survey.rate.{score}",
         value=f"{inv.id}:{score}",
         channel=inv.dm_channel or "",
