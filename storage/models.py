@@ -307,6 +307,10 @@ class FeatureRequest(SQLModel, table=True):
     planned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     planned_by: str | None = Field(default=None, max_length=32)
     ship_url: str | None = Field(default=None, max_length=500)  # "here's how to use it"
+    # Jira (bot/services/jira_push.py, jira_status.py): the issue it was pushed as, once
+    jira_key: str | None = Field(default=None, max_length=32, index=True)
+    jira_queued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # push enqueued
+    jira_category: str | None = Field(default=None, max_length=20)  # last statusCategory seen
 
 
 class Insight(SQLModel, table=True):
@@ -583,3 +587,17 @@ class SendPace(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     next_at: float
+
+
+class JiraPoll(SQLModel, table=True):
+    """The Jira status poll of one project: its `updated >=` cursor and the lease that keeps
+    two workers from polling at once."""
+
+    __tablename__ = "jira_polls"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project: str = Field(max_length=20, unique=True)
+    cursor: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=300)
