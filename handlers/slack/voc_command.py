@@ -36,7 +36,7 @@ from bot.services import (
     shipping,
 )
 from handlers.context import parse_int, runtime_of
-from handlers.slack import voc_admin
+from handlers.slack import voc_admin, voc_request
 from handlers.slack.listeners import after_ack, after_submit
 from handlers.slack.payloads import (
     BlockAction,
@@ -259,7 +259,7 @@ async def _nps(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> N
 
 
 # Subcommands that show account data: staff only (bot/domain/roles.py).
-STAFF_VERBS = frozenset({"account", "themes", "requests", "nps"})
+STAFF_VERBS = frozenset({"account", "themes", "requests", "nps", "request"})
 # Subcommands that start, change or announce things: admins only (VOC_ADMINS).
 ADMIN_VERBS = frozenset(voc_admin.COMMANDS)
 COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None]]] = {
@@ -268,6 +268,7 @@ COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None
     "themes": _themes,
     "requests": _requests,
     "nps": _nps,
+    "request": voc_request.request_command,  # `request push ID` (Jira)
     **voc_admin.COMMANDS,
 }
 
