@@ -89,7 +89,7 @@ def _money(value: float | None) -> str:
 
 def _text(text: str, mark: str | None = None, *, link: str | None = None) -> dict[str, Any]:
     node: dict[str, Any] = {"type": "text", "text": text}
-    marks = [{"type": mark}] if mark else []
+    marks: list[dict[str, Any]] = [{"type": mark}] if mark else []
     if link:
         marks.append({"type": "link", "attrs": {"href": link}})
     if marks:

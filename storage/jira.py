@@ -113,9 +113,7 @@ async def requests_past_arr(*, session: AsyncSession, threshold: float) -> list[
         select(R.id)
         .join(asked, asked.c.request_id == R.id)
         .join(Account, Account.id == asked.c.account_id)
-        .where(
-            R.jira_queued_at.is_(None), R.jira_key.is_(None), R.status != RequestStatus.SHIPPED
-        )
+        .where(R.jira_queued_at.is_(None), R.jira_key.is_(None), R.status != RequestStatus.SHIPPED)
         .group_by(R.id)
         .having(arr >= threshold)
         .order_by(R.id)

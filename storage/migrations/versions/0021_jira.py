@@ -30,12 +30,9 @@ def _text(length: int) -> sqlmodel.sql.sqltypes.AutoString:
 
 
 def upgrade() -> None:
-    for column in (
-        sa.Column("jira_key", _text(32), nullable=True),
-        sa.Column("jira_queued_at", UTCDateTime(), nullable=True),
-        sa.Column("jira_category", _text(20), nullable=True),
-    ):
-        op.add_column("feature_requests", column)
+    op.add_column("feature_requests", sa.Column("jira_key", _text(32), nullable=True))
+    op.add_column("feature_requests", sa.Column("jira_queued_at", UTCDateTime(), nullable=True))
+    op.add_column("feature_requests", sa.Column("jira_category", _text(20), nullable=True))
     op.create_index("ix_feature_requests_jira_key", "feature_requests", ["jira_key"])
     op.create_table(
         "jira_polls",
