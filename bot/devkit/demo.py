@@ -36,6 +36,7 @@ from blocks.ids import ActionId, BlockId
 from bot.app import build_web_app
 from bot.core.config import Settings
 from bot.core.runtime import Runtime, build_runtime
+from bot.devkit import demo_jira
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import Call, SlackEmulator
 from bot.devkit.hubspot_emulator import TOKEN as HUBSPOT_TOKEN
@@ -923,6 +924,7 @@ async def run_demo(
                 await slack_connect(demo)
                 await by_email(demo)
                 await feedback(demo)
+                await demo_jira.jira_round_trip(demo, csm=CSMS[1].user_id)  # Jira out and back
                 await history(demo)
                 await weekly(demo)
             else:
