@@ -46,6 +46,7 @@ HELP = (
     ("`/voc ship SSO`", "admins: mark a request shipped and tell everyone who asked"),
     ("`/voc ship SSO https://…`", "admins: the same, with a link on how to use it"),
     ("`/voc plan SSO`", "admins: mark a request planned and tell everyone who asked"),
+    ("`/voc request push 12`", "send request ID 12 (see `/voc requests`) to Jira as one issue"),
     ("`/voc autopilot nps 90d smb`", "admins: ask NPS every 90 days, a few each day (list, pause)"),
     (
         '`/voc wording set nps --lang en "…{first_name}…"`',
@@ -124,7 +125,7 @@ def requests_blocks(ranked: list[RequestRank]) -> list[Block]:
     lines = [
         f"{n}. *{fit(r.name, 100)}* ({r.status}) — {_money(r.arr) or '$0'} ARR · "
         f"{r.accounts} account{'s' if r.accounts != 1 else ''} · "
-        f"{r.mentions} mention{'s' if r.mentions != 1 else ''}"
+        f"{r.mentions} mention{'s' if r.mentions != 1 else ''} · ID {r.id}"
         for n, r in enumerate(ranked, 1)
     ]
     head = "*Feature requests by the ARR of the accounts asking*\n"

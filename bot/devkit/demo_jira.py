@@ -4,15 +4,28 @@ product team moves the issue to Done there, and everyone who asked hears it's li
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from pydantic import SecretStr
 
+from bot.core.runtime import Runtime
 from bot.devkit import jira_emulator
+from bot.devkit.clock import FakeClock
 from bot.devkit.jira_emulator import JiraEmulator
 
-if TYPE_CHECKING:
-    from bot.devkit.demo import Demo
+
+class Demo(Protocol):
+    """What this step uses of the demo (bot/devkit/demo.py's Demo, which calls it)."""
+
+    transcript: Any
+    clock: FakeClock
+    url: str
+
+    @property
+    def runtime(self) -> Runtime: ...
+
+    async def command(self, user: str, text: str) -> None: ...
+
 
 REQUEST = "Google Classroom"
 WEBHOOK_SECRET = "demo-jira-webhook-secret"

@@ -207,3 +207,17 @@ async def test_bad_credentials_or_an_unknown_project_is_one_clear_line(
     assert stored.jira_queued_at is None
     off = shown(await ask(slack, emulator, "request push 999"))
     assert "No feature request has the number 999" in off
+    usage = shown(await ask(slack, emulator, "request push SSO"))
+    assert "Type `/voc request push ID`" in usage
+
+
+async def test_push_is_for_staff_and_says_when_jira_is_not_connected(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    request = await _pushed(rt, emulator, slack)
+    refused = shown(await ask(slack, emulator, f"request push {request.id}", user="UNOBODY"))
+    assert "only for the customer team" in refused
+    said = shown(await ask(slack, emulator, f"request push {request.id}"))
+    assert "Jira is not connected" in said
+    listed = shown(await ask(slack, emulator, "requests"))
+    assert f"ID {request.id}" in listed
