@@ -28,10 +28,8 @@ HEADER = "X-Hub-Signature"
 async def jira_endpoint(request: web.Request) -> web.Response:
     rt: Runtime = request.app[WEB_RUNTIME]
     secret = rt.settings.jira_webhook_secret
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return _answer(413, "the body is too large")
-    body = await request.content.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
+    body = await _read_body(request)
+    if body is None:
         return _answer(413, "the body is too large")
     if secret is None or not signed(secret.get_secret_value(), body, request.headers.get(HEADER)):
         log.info("Jira webhook refused: bad signature")
@@ -51,6 +49,18 @@ async def jira_endpoint(request: web.Request) -> web.Response:
             raise
         return _answer(503, "the database is unavailable; try again later")
     return _answer(200, "ok")
+
+
+async def _read_body(request: web.Request) -> bytes | None:
+    """The whole body, or None as soon as it is known to be larger than MAX_BODY."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return None
+    body = bytearray()
+    async for chunk in request.content.iter_any():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return bytes(body)
 
 
 def signed(secret: str, body: bytes, header: str | None) -> bool:
