@@ -5,6 +5,7 @@ once; a forged webhook stores nothing; JIRA_PUSH_ARR pushes once; bad setup is o
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -114,8 +115,14 @@ async def test_a_delivery_killed_after_its_create_is_found_not_created_again(
 
 
 async def test_done_by_signed_webhook_ships_and_tells_requesters_once(
-    rt: Runtime, emulator: SlackEmulator, slack: SlackSender, jira: JiraEmulator, app_url: str
+    rt: Runtime,
+    emulator: SlackEmulator,
+    slack: SlackSender,
+    jira: JiraEmulator,
+    app_url: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO)
     request = await _pushed(rt, emulator, slack)
     await ask(slack, emulator, f"request push {request.id}")
     [key] = jira.issues
@@ -134,6 +141,7 @@ async def test_done_by_signed_webhook_ships_and_tells_requesters_once(
         assert "it's planned" in planned and "it's live" in live
     notices = [n for n in await rows(rt.db, ShipNotice) if n.kind == "shipped"]
     assert sorted(n.user_id for n in notices if n.sent_at) == sorted(PEOPLE)
+    assert "we need sso" not in caplog.text  # the issue's text, never logged
 
 
 async def test_the_poll_picks_up_what_no_webhook_said(
