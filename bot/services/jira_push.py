@@ -73,6 +73,25 @@ async def push(rt: Runtime, *, request_id: int, user_id: str, now: datetime) -> 
     return _outcome(rt, request_id, facts.name, key, queued=queued)
 
 
+async def check_at_start(rt: Runtime) -> bool:
+    """Before `serve`, `worker` or `socket` start their loop: Jira's credentials and project.
+
+    A refusal (bad token, unknown project) is raised, a CrmSetupError: the command prints
+    its one line and exits 2 before anything runs. Jira being unreachable for now only
+    warns: pushes stay due and the poll tries again. False when Jira is not configured.
+    """
+    if not rt.settings.jira_on:
+        return False
+    jira = Jira.from_settings(rt.settings)
+    try:
+        await jira.check()
+    except CrmUnavailable as exc:
+        log.warning("Jira did not answer at start; pushes wait", extra={"error": str(exc)})
+    finally:
+        await jira.close()
+    return True
+
+
 async def push_past_arr(rt: Runtime, now: datetime) -> int:
     """Scheduler job: enqueue every request whose asking ARR reached JIRA_PUSH_ARR."""
     threshold = rt.settings.jira_push_arr
