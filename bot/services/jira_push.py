@@ -160,6 +160,10 @@ async def deliver_due(
                 async with rt.db.transaction() as session:
                     await events.release(session=session, ids=[e.id for e in claimed[index + 1 :]])
                 return delivered
+            except Exception as exc:  # one event's bug must not stop the others
+                log.debug("Jira push failed", exc_info=True)
+                await _failed(rt, event, type(exc).__name__, now, draw)
+                continue
             async with rt.db.transaction() as session:
                 await events.settle(session=session, id=event.id, now=rt.now(), note=note)
             delivered += 1
