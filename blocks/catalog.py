@@ -251,6 +251,13 @@ _EN: dict[str, str] = {
     "error.bad_follow_up": "{problems}",
     "error.feature_unsaid": "Say which feature: `/voc ship SSO`. `/voc requests` lists them.",
     "error.no_request": ('No feature request is named "{shown}". `/voc requests` lists them.'),
+    "error.jira_off": (
+        "Jira is not connected: an admin sets JIRA_URL, JIRA_EMAIL, JIRA_TOKEN and JIRA_PROJECT."
+    ),
+    "error.no_request_id": (
+        "No feature request has the number {request_id}. `/voc requests` lists them."
+    ),
+    "error.request_push_usage": "Type `/voc request push ID`, e.g. `/voc request push 12`.",
     "error.several_requests": ('"{shown}" matches several requests: {names}. Type the full name.'),
     "error.already_shipped": (
         "*{shown}* is already shipped; nothing to plan. `/voc requests` lists open ones."
@@ -549,6 +556,14 @@ _MS: dict[str, str] = {
     "error.no_request": (
         'Tiada permintaan ciri bernama "{shown}". `/voc requests` menyenaraikannya.'
     ),
+    "error.jira_off": (
+        "Jira belum disambungkan: admin perlu menetapkan JIRA_URL, JIRA_EMAIL, JIRA_TOKEN dan "
+        "JIRA_PROJECT."
+    ),
+    "error.no_request_id": (
+        "Tiada permintaan ciri bernombor {request_id}. `/voc requests` menyenaraikannya."
+    ),
+    "error.request_push_usage": "Taip `/voc request push ID`, contohnya `/voc request push 12`.",
     "error.several_requests": (
         '"{shown}" sepadan dengan beberapa permintaan: {names}. Taip nama penuh.'
     ),

@@ -54,6 +54,7 @@ HELP = (
     ("`/voc ship SSO`", "admins: mark a request shipped and tell everyone who asked"),
     ("`/voc ship SSO https://…`", "admins: the same, with a link on how to use it"),
     ("`/voc plan SSO`", "admins: mark a request planned and tell everyone who asked"),
+    ("`/voc request push 12`", "send request ID 12 (see `/voc requests`) to Jira as one issue"),
     ("`/voc autopilot nps 90d smb`", "admins: ask NPS every 90 days, a few each day (list, pause)"),
     (
         '`/voc wording set nps --lang en "…{first_name}…"`',

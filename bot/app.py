@@ -19,6 +19,7 @@ from bot.core.runtime import Runtime
 from bot.scheduler import build_scheduler, stop_scheduler
 from handlers.context import WEB_RUNTIME
 from handlers.web import gate, ingest, monitoring, survey_page, zendesk
+from handlers.web import jira as jira_hooks
 
 log = logging.getLogger(__name__)
 BOLT = web.AppKey("bolt", AsyncApp)
@@ -56,6 +57,7 @@ def build_web_app(rt: Runtime, *, scheduler: bool = True) -> web.Application:
     monitoring.register(web_app, with_metrics=rt.settings.metrics_port is None)
     web_app.router.add_post("/hooks/events", ingest.events_endpoint)
     web_app.router.add_post("/hooks/zendesk", zendesk.zendesk_endpoint)  # solved tickets
+    web_app.router.add_post("/hooks/jira", jira_hooks.jira_endpoint)  # Jira status back
     survey_page.register(web_app)  # the page behind survey emails' links
     web_app.on_startup.append(_migrate)
     if scheduler:

@@ -69,6 +69,10 @@ def _preflight(settings: Settings) -> None:
 
     identity = _run(settings, check_slack)
     typer.echo(terminal.connected(identity.team, identity.bot_name), err=True)
+    if settings.jira_on:  # a refused Jira token or project: one line, exit 2
+        from bot.services.jira_push import check_at_start
+
+        _run(settings, check_at_start)
 
 
 @cli.command()

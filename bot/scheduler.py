@@ -27,6 +27,8 @@ from bot.services import (
     digest,
     email_survey,
     exit_survey,
+    jira_push,
+    jira_status,
     milestones,
     privacy,
     shipping,
@@ -69,6 +71,9 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     report.webhooks = await jobs.run(webhooks.deliver_due, 0)
     await jobs.run(crm_push.deliver_due, 0)  # scores and cases to the CRM (CRM=…)
     await jobs.run(zendesk_push.deliver_due, 0)  # CSAT notes on Zendesk tickets
+    await jobs.run(jira_push.push_past_arr, 0)  # requests past JIRA_PUSH_ARR (JIRA_* set)
+    await jobs.run(jira_push.deliver_due, 0)  # requests to Jira, one issue each
+    await jobs.run(jira_status.poll_due, 0)  # Jira's status back, every 5 minutes
     report.digests = await jobs.run(digest.post_due, 0)
     await jobs.run(shipping.ask_due, None)  # "did it solve it?" a week after a request shipped
     await jobs.run(you_said.post_due, 0)  # last month's "you said, we did", once a month

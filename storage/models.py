@@ -313,6 +313,11 @@ class FeatureRequest(SQLModel, table=True):
     state_by: str | None = Field(default=None, max_length=32)
     tell_customers: bool = False  # "you said, we did" reaches the customers who asked
 
+    # Jira (bot/services/jira_push.py, jira_status.py): the issue it was pushed as, once
+    jira_key: str | None = Field(default=None, max_length=32, index=True)
+    jira_queued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # push enqueued
+    jira_category: str | None = Field(default=None, max_length=20)  # last statusCategory seen
+
 
 class Insight(SQLModel, table=True):
     """Feedback logged with /voc, or taken from a survey comment (then `response_id` is set)."""
@@ -656,3 +661,17 @@ class ZendeskSync(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     summary: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class JiraPoll(SQLModel, table=True):
+    """The Jira status poll of one project: its `updated >=` cursor and the lease that keeps
+    two workers from polling at once."""
+
+    __tablename__ = "jira_polls"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project: str = Field(max_length=20, unique=True)
+    cursor: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=300)

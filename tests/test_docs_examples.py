@@ -161,7 +161,8 @@ async def _demo_excerpt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     first_card = answers.index("  ▸ #voc channel · message")
     answers = answers[: answers.index("\n\n", first_card)]
     ship = text[text.index(rule + "8 · Priya ships SSO") :]
-    ship = ship[: ship.index("\n\nPriya also brings")]
+    ends = (ship.find(end) for end in ("\n\nPriya also brings", "\n\n" + rule))
+    ship = ship[: min(end for end in ends if end >= 0)]  # up to the next step or paragraph
     return fenced(f"{answers}\n…\n{ship}")
 
 

@@ -78,12 +78,15 @@ class CrmHttp:
         params: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        retries: int | None = None,
     ) -> Answer:
         """Send one call (retried on 429 / 5xx); `path` is relative to the base URL or a
         whole URL. Raises CrmUnavailable when the retries are spent, CrmSetupError when the
-        base URL cannot be reached at all."""
+        base URL cannot be reached at all. `retries` overrides the session's for one call (0:
+        a write that must not be sent twice blindly)."""
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
-        for attempt in range(self.retries + 1):
+        tries = self.retries if retries is None else retries
+        for attempt in range(tries + 1):
             if self.pace is not None:
                 await self.pace(path)
             self.calls += 1
@@ -105,7 +108,7 @@ class CrmHttp:
                 failure = f"HTTP {answer.status}"
                 wait = _retry_after(answer.headers)
             self.retried += 1
-            if attempt == self.retries:
+            if attempt == tries:
                 break
             delay = wait if wait is not None else min(FIRST_WAIT * 2**attempt, MAX_WAIT)
             log.info(
@@ -114,8 +117,9 @@ class CrmHttp:
             )
             await self.sleep(delay)
         raise CrmUnavailable(
-            f"{self.label} kept failing ({failure}) after {self.retries + 1} tries: "
-            "nothing was half-written; the next run goes on from here"
+            f"{self.label} kept failing ({failure}) after {tries + 1} tries: "
+            "nothing was half-written; the next run goes on from here",
+            wait=wait,  # the last answer's Retry-After, for a caller that retries itself
         )
 
     async def _send(

@@ -224,6 +224,13 @@ class Settings(BaseSettings):
     zendesk_token: SecretStr | None = None
     zendesk_webhook_secret: SecretStr | None = None
     zendesk_survey_every: int = Field(default=1, ge=1, le=1000)  # one solved ticket in N
+    # Jira Cloud (bot/connectors/jira.py): requests pushed as issues, their status back.
+    jira_url: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
+    jira_email: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
+    jira_token: SecretStr | None = None
+    jira_project: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
+    jira_push_arr: float | None = Field(default=None, ge=0)  # auto push past this ARR
+    jira_webhook_secret: SecretStr | None = None  # verifies POST /hooks/jira
     # days after onboarding_started / activated / customer_since that ask a survey
     milestone_days: Annotated[tuple[int, ...], NoDecode, BeforeValidator(parse_milestone_days)] = (
         30,
@@ -390,10 +397,41 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("jira_url")
+    @classmethod
+    def _jira_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("use your site's URL, e.g. https://acme.atlassian.net")
+        return value.rstrip("/") if value else value
+
+    @field_validator("jira_project")
+    @classmethod
+    def _jira_project(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,9}", value):
+            raise ValueError("use the project's key as Jira shows it, e.g. PROD")
+        return value.upper() if value else value
+
+    @model_validator(mode="after")
+    def _jira_needs_its_settings(self) -> Settings:
+        names = ("jira_url", "jira_email", "jira_token", "jira_project")
+        given = [name for name in names if getattr(self, name)]
+        if given and len(given) < len(names):
+            missing = next(name for name in names if not getattr(self, name))
+            raise ValueError(
+                f"{given[0].upper()} is set but {missing.upper()} is not: Jira needs "
+                "JIRA_URL, JIRA_EMAIL, JIRA_TOKEN and JIRA_PROJECT (see .env.example)"
+            )
+        return self
+
     @property
     def zendesk_on(self) -> bool:
         """Whether the Zendesk API is configured (URL, email and token)."""
         return bool(self.zendesk_url and self.zendesk_email and self.zendesk_token)
+
+    @property
+    def jira_on(self) -> bool:
+        """Whether Jira is configured (requests can be pushed, status polled)."""
+        return self.jira_url is not None
 
     @model_validator(mode="after")
     def _digest_defaults_to_voc(self) -> Settings:

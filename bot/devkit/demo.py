@@ -36,6 +36,7 @@ from blocks.ids import ActionId, BlockId
 from bot.app import build_web_app
 from bot.core.config import Settings
 from bot.core.runtime import Runtime, build_runtime
+from bot.devkit import demo_jira
 from bot.devkit.clock import FakeClock
 from bot.devkit.demo_zendesk import zendesk_ticket
 from bot.devkit.emulator import Call, SlackEmulator
@@ -925,6 +926,7 @@ async def run_demo(
                 await by_email(demo)
                 await zendesk_ticket(demo)  # a solved ticket → a CSAT → a note on it
                 await feedback(demo)
+                await demo_jira.jira_round_trip(demo, csm=CSMS[1].user_id)  # Jira out and back
                 await history(demo)
                 await weekly(demo)
             else:

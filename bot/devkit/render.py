@@ -26,6 +26,7 @@ _EMOJI = {
     "speech_balloon": "💬",
     "telephone_receiver": "📞",
     "lock": "🔒",
+    "label": "🏷️",
 }
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 

@@ -25,7 +25,7 @@ from bot.domain import cadence, question_text, triage
 from bot.domain.campaigns import CampaignId, parse_at, parse_id
 from bot.domain.errors import UserError
 from bot.domain.names import segment_named
-from bot.domain.user_errors import NotALink
+from bot.domain.user_errors import NotALink, RequestPushUsage
 from bot.domain.vocabulary import RequestStatus, Segment, SurveyKind, Theme
 
 ADMIN_VERBS = ("send", "autopilot", "wording", "campaigns")
@@ -506,3 +506,25 @@ def _states_hint(prefix: str, usage: str) -> str:
 def _note(words: list[str]) -> str | None:
     note = _unquote(" ".join(words)).strip()
     return note[: triage.NOTE_MAX] or None
+
+
+# -- `/voc request push ID` (Jira) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestPush:
+    """`/voc request push ID`: push feature request ID to Jira."""
+
+    request_id: int
+
+
+def parse_request_push(text: str) -> RequestPush | None:
+    """`push 12` (or `push #12`) → RequestPush(12); None when the words are not a push, a
+    RequestPushUsage when they are one without a number."""
+    words = text.split()
+    if not words or words[0].lower() != "push":
+        return None
+    number = words[1].removeprefix("#") if len(words) == 2 else ""
+    if not number.isdigit() or int(number) == 0:
+        raise RequestPushUsage()
+    return RequestPush(int(number))

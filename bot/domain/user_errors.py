@@ -152,6 +152,20 @@ class AlreadyShipped(UserError):
     key = "error.already_shipped"
 
 
+class JiraOff(UserError):
+    """`/voc request push` while JIRA_* is not set."""
+
+    key = "error.jira_off"
+
+
+class NoRequestWithId(UserError):
+    key = "error.no_request_id"
+
+
+class RequestPushUsage(UserError):
+    key = "error.request_push_usage"
+
+
 class NotAButton(UserError):
     key = "error.not_a_button"
 

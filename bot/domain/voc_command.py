@@ -32,7 +32,7 @@ USAGE = "/voc Acme: they want SSO #feature"
 VERBS: tuple[str, ...]
 VERBS = ("help", "account", "themes", "requests", "nps", "send", "ship", "plan", "autopilot")
 VERBS += ("wording", "campaigns")  # admins: bot/services/wording.py, bot/services/campaigns.py
-VERBS += ("request", "theme")  # staff: triage (bot/services/triage.py)
+VERBS += ("request", "theme")  # staff: triage (bot/services/triage.py), `request push ID` (Jira)
 _BARE_VERBS = ("help", "requests")  # they take nothing, so "Help Scout: …" is a one-liner
 NAME_MAX = 200  # feature request and competitor names (the columns' size)
 TEXT_MAX = 12_000  # a sanity cap on stored text; Slack caps a command's text lower

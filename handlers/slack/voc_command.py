@@ -36,7 +36,7 @@ from bot.services import (
     shipping,
 )
 from handlers.context import parse_int, runtime_of
-from handlers.slack import voc_admin, voc_triage
+from handlers.slack import voc_admin, voc_request, voc_triage
 from handlers.slack.listeners import after_ack, after_submit
 from handlers.slack.payloads import (
     BlockAction,
@@ -270,6 +270,7 @@ COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None
     "nps": _nps,
     **voc_admin.COMMANDS,
     **voc_triage.COMMANDS,
+    "request": voc_request.request_command,  # `request push ID` (Jira), else triage's
 }
 
 

@@ -1,7 +1,7 @@
 """Zendesk: the solved tickets seen (once each) and the incremental export's cursor
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-07 04:00:00
 
 `zendesk_tickets` holds one row a solved ticket, whether it came by webhook or by the
@@ -18,7 +18,7 @@ from alembic import op
 from storage.models import UTCDateTime
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

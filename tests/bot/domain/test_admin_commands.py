@@ -187,3 +187,15 @@ def test_ship_refuses_a_last_word_that_is_no_link(text: str, shown: str) -> None
 
 def test_plan_takes_the_whole_text_as_the_feature() -> None:
     assert parse_plan("  Single sign-on ") == PlanRequest("Single sign-on")
+
+
+def test_request_push_reads_the_number() -> None:
+    from bot.domain.admin_commands import RequestPush, parse_request_push
+    from bot.domain.user_errors import RequestPushUsage
+
+    assert parse_request_push("push 12") == RequestPush(12)
+    assert parse_request_push("PUSH #3") == RequestPush(3)
+    assert parse_request_push("12 planned") is None  # another form of `/voc request`
+    for typed in ("push", "push SSO", "push 0", "push 1 2"):
+        with pytest.raises(RequestPushUsage):
+            parse_request_push(typed)
