@@ -27,6 +27,7 @@ from bot.services import (
     digest,
     email_survey,
     exit_survey,
+    health,
     milestones,
     privacy,
     shipping,
@@ -69,6 +70,8 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     report.webhooks = await jobs.run(webhooks.deliver_due, 0)
     await jobs.run(crm_push.deliver_due, 0)  # scores and cases to the CRM (CRM=…)
     await jobs.run(zendesk_push.deliver_due, 0)  # CSAT notes on Zendesk tickets
+    await jobs.run(health.refresh_due, 0)  # account health: changed accounts, all daily
+    await jobs.run(health.escalate_due, 0)  # unclaimed health cases reminded in their thread
     report.digests = await jobs.run(digest.post_due, 0)
     await jobs.run(shipping.ask_due, None)  # "did it solve it?" a week after a request shipped
     await jobs.run(you_said.post_due, 0)  # last month's "you said, we did", once a month

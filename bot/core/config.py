@@ -26,6 +26,7 @@ from pydantic_settings import (
 )
 
 from bot.domain.errors import ConfigError
+from bot.domain.health_score import DEFAULT_WEIGHTS, parse_weights
 from bot.domain.triage import parse_theme_owners
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -44,6 +45,10 @@ def parse_duration(text: str | timedelta) -> timedelta:
     if not match or int(match.group(1)) == 0:
         raise ValueError(DURATION_HINT)
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def _health_weights(value: object) -> object:
+    return parse_weights(value) if isinstance(value, str) else value
 
 
 def parse_weekly_schedule(text: str) -> tuple[int, int, int]:
@@ -224,6 +229,13 @@ class Settings(BaseSettings):
     zendesk_token: SecretStr | None = None
     zendesk_webhook_secret: SecretStr | None = None
     zendesk_survey_every: int = Field(default=1, ge=1, le=1000)  # one solved ticket in N
+    # Account health (bot/domain/health_score.py): a weekly drop of HEALTH_DROP points, or a
+    # score below HEALTH_FLOOR, opens a case; HEALTH_WEIGHTS tunes the components.
+    health_drop: int = Field(default=15, ge=1, le=100)
+    health_floor: int = Field(default=40, ge=0, le=100)
+    health_weights: Annotated[dict[str, float], NoDecode, BeforeValidator(_health_weights)] = (
+        Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    )
     # days after onboarding_started / activated / customer_since that ask a survey
     milestone_days: Annotated[tuple[int, ...], NoDecode, BeforeValidator(parse_milestone_days)] = (
         30,
