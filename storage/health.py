@@ -260,11 +260,8 @@ async def movers_between(
     """Scores at the period's end and each account's change since its start."""
     at_end = await latest_scores(session=session, at=end)
     at_start = await latest_scores(session=session, at=start, account_ids=list(at_end))
-    names = dict(
-        (await session.execute(select(Account.id, Account.name).where(Account.id.in_(at_end))))
-        .tuples()
-        .all()
-    )
+    found = await session.execute(select(Account.id, Account.name).where(Account.id.in_(at_end)))
+    names = {account_id: name for account_id, name in found}
     moved = [
         HealthMover(
             account_id, names.get(account_id, ""), score, score - at_start[account_id][0], why or ""
