@@ -16,6 +16,7 @@ from blocks.ids import ActionId
 from blocks.text import escape, shorten
 from bot.domain.health import health_band
 from bot.domain.health_score import arrow
+from bot.domain.records import AccountSummary
 
 _NAME_MAX = 120
 
@@ -80,3 +81,11 @@ def health_escalation_text(owner: str | None, step: int) -> str:
     """The thread reply on an unclaimed health case past its 48h."""
     who = f"<@{owner}>" if owner else "Anyone in #voc"
     return f"{who}: this account's health case is still unclaimed (reminder {step})."
+
+
+def health_text(account: AccountSummary) -> str:
+    """ "*Health 61* ↓ −19 (watch) — NPS 9 → 4 (−12), …" for `/voc account`."""
+    line = f"*Health {score_line(account.health_score, account.health_change)}*"
+    if account.health_why:
+        line += f" — {escape(shorten(account.health_why, 400))}"
+    return line

@@ -387,3 +387,26 @@ async def account_names(
         )
     )
     return {account_id: (name, csm) for account_id, name, csm in result}
+
+
+async def owned_scores(*, session: AsyncSession, user_id: str, limit: int) -> list[HealthMover]:
+    """The newest score of each account the person is CSM of, lowest first."""
+    newest = (
+        select(AccountHealth.account_id, func.max(AccountHealth.week).label("week"))
+        .join(Account, Account.id == AccountHealth.account_id)
+        .where(Account.csm_user_id == user_id)
+        .group_by(AccountHealth.account_id)
+        .subquery()
+    )
+    h = AccountHealth
+    result = await session.execute(
+        select(h.account_id, Account.name, h.score, h.change, h.why)
+        .join(newest, and_(newest.c.account_id == h.account_id, newest.c.week == h.week))
+        .join(Account, Account.id == h.account_id)
+        .order_by(h.score, Account.name)
+        .limit(limit)
+    )
+    return [
+        HealthMover(account_id, name, score, change or 0, why or "")
+        for account_id, name, score, change, why in result
+    ]

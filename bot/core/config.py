@@ -233,8 +233,8 @@ class Settings(BaseSettings):
     # score below HEALTH_FLOOR, opens a case; HEALTH_WEIGHTS tunes the components.
     health_drop: int = Field(default=15, ge=1, le=100)
     health_floor: int = Field(default=40, ge=0, le=100)
-    health_weights: Annotated[dict[str, float], NoDecode, BeforeValidator(_health_weights)] = (
-        Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    health_weights: Annotated[dict[str, float], NoDecode, BeforeValidator(_health_weights)] = Field(
+        default_factory=lambda: dict(DEFAULT_WEIGHTS)
     )
     # days after onboarding_started / activated / customer_since that ask a survey
     milestone_days: Annotated[tuple[int, ...], NoDecode, BeforeValidator(parse_milestone_days)] = (

@@ -187,3 +187,17 @@ async def test_health_summary_bands_and_movers(rt: Runtime, db: Database) -> Non
     assert summary.falls[0].change < summary.falls[1].change < 0
     assert summary.falls[0].why.startswith("NPS 100 →")
     assert summary.rises == []
+
+
+async def test_voc_account_reads_the_newest_score(rt: Runtime, db: Database) -> None:
+    from bot.services import reports
+
+    acme = await _account(db, "Acme")
+    await _answers(db, acme, 10, MONDAY - timedelta(days=10), n=4)
+    await health.recompute(rt, MONDAY)
+    await _answers(db, acme, 0, MONDAY + timedelta(days=5), n=8)
+    await health.recompute(rt, MONDAY + timedelta(days=7))
+    account = (await reports.account_timeline(rt, "Acme")).account
+    assert account.health_score is not None and account.health_score < 92
+    assert account.health_change == account.health_score - 92
+    assert account.health_why and account.health_why.startswith("NPS 100 →")
