@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from blocks.digest import digest_blocks, digest_text
 from blocks.health import health_case_blocks, health_case_text, score_line
 from blocks.home import home_view
 from blocks.reports import timeline_blocks
 from blocks.surveys import to_dicts
 from bot.devkit.emulator import validate_blocks
-from bot.domain.health import HealthMover
+from bot.domain.health import HealthMover, HealthSummary
 from bot.domain.records import AccountNps, AccountSummary, CaseCounts
 from bot.domain.reports import Timeline
 from bot.domain.scores import ScoreSplit
@@ -67,3 +69,25 @@ def test_voc_account_shows_the_score_why_and_the_crm_label() -> None:
     text = json.dumps(blocks, ensure_ascii=False)
     assert "CRM health: yellow" in text
     assert "*Health 61 ↓ −19 (watch)* — NPS 9 → 4 (−12)" in text
+
+
+def test_the_digest_lists_the_weeks_movers_with_why() -> None:
+    from tests.blocks.test_digest import _digest
+
+    summary = HealthSummary(
+        bands={"at risk": 1, "healthy": 1},
+        falls=[HealthMover(1, "<!here> Acme", 35, -20, "NPS 9 → 4 (−12)")],
+        rises=[HealthMover(2, "Beta", 80, 6)],
+        scored=2,
+    )
+    blocks = to_dicts(digest_blocks(_digest(health=summary)))
+    assert validate_blocks(blocks, limit=50) == []
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "Account health movers (week)" in text and "<!here>" not in text
+    assert "Fell: &lt;!here&gt; Acme 35 (−20): NPS 9 → 4 (−12)" in text
+    assert "Rose: Beta 80 (+6)" in text
+    assert "Fell: Acme" in digest_text(_digest(health=replace(summary, falls=[
+        HealthMover(1, "Acme", 35, -20)
+    ])))  # fmt: skip
+    quiet = json.dumps(to_dicts(digest_blocks(_digest(health=HealthSummary()))))
+    assert "movers" not in quiet
