@@ -17,6 +17,7 @@ from blocks.text import escape, shorten
 from bot.domain.health import health_band
 from bot.domain.health_score import arrow
 from bot.domain.records import AccountSummary
+from bot.domain.usage import UsageReport
 
 _NAME_MAX = 120
 
@@ -89,3 +90,14 @@ def health_text(account: AccountSummary) -> str:
     if account.health_why:
         line += f" — {escape(shorten(account.health_why, 400))}"
     return line
+
+
+def usage_report(report: UsageReport) -> str:
+    """What `import usage` prints: the count, or every bad line and that nothing was stored."""
+    if report.errors:
+        lines = [str(error) for error in report.errors]
+        return "\n".join([*lines, f"{len(lines)} bad line(s): nothing was imported."])
+    return (
+        f"Imported {report.stored} usage figure(s) for {report.accounts} account(s); "
+        "their health is recomputed."
+    )

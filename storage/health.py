@@ -410,3 +410,18 @@ async def owned_scores(*, session: AsyncSession, user_id: str, limit: int) -> li
         HealthMover(account_id, name, score, change or 0, why or "")
         for account_id, name, score, change, why in result
     ]
+
+
+async def account_refs(
+    *, session: AsyncSession, names: Sequence[str], crm_ids: Sequence[str]
+) -> dict[str, int]:
+    """Accounts by CRM id and by normalised name (both keys in one map)."""
+    found: dict[str, int] = {}
+    for column in (Account.name_key, Account.crm_id):
+        keys = sorted(set(names if column is Account.name_key else crm_ids))
+        for start in range(0, len(keys), 500):
+            result = await session.execute(
+                select(column, Account.id).where(column.in_(keys[start : start + 500]))
+            )
+            found.update({key: account_id for key, account_id in result if key})
+    return found
