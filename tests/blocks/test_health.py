@@ -91,3 +91,11 @@ def test_the_digest_lists_the_weeks_movers_with_why() -> None:
     ])))  # fmt: skip
     quiet = json.dumps(to_dicts(digest_blocks(_digest(health=HealthSummary()))))
     assert "movers" not in quiet
+
+
+def test_a_case_card_shows_the_score_beside_the_crm_label() -> None:
+    from tests.blocks.test_cases import _card, _field, _render
+
+    card = replace(_card(), health_score=35, health_change=-20)
+    assert _field(_render(card), "Health") == "35 ↓ −20 (at risk)\nCRM: :red_circle: Red"
+    assert _field(_render(replace(card, health=None)), "Health") == "35 ↓ −20 (at risk)"
