@@ -26,7 +26,7 @@ from pydantic_settings import (
 )
 
 from bot.domain.errors import ConfigError
-from bot.domain.health_score import DEFAULT_WEIGHTS, parse_weights
+from bot.domain.health_score import parse_weights
 from bot.domain.triage import parse_theme_owners
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -48,7 +48,9 @@ def parse_duration(text: str | timedelta) -> timedelta:
 
 
 def _health_weights(value: object) -> object:
-    return parse_weights(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return parse_weights(value) if value.strip() else None
+    return value
 
 
 def parse_weekly_schedule(text: str) -> tuple[int, int, int]:
@@ -233,9 +235,10 @@ class Settings(BaseSettings):
     # score below HEALTH_FLOOR, opens a case; HEALTH_WEIGHTS tunes the components.
     health_drop: int = Field(default=15, ge=1, le=100)
     health_floor: int = Field(default=40, ge=0, le=100)
-    health_weights: Annotated[dict[str, float], NoDecode, BeforeValidator(_health_weights)] = Field(
-        default_factory=lambda: dict(DEFAULT_WEIGHTS)
-    )
+    # None: DEFAULT_WEIGHTS (bot/domain/health_score.py); a value names only what it changes
+    health_weights: Annotated[
+        dict[str, float] | None, NoDecode, BeforeValidator(_health_weights)
+    ] = None
     # days after onboarding_started / activated / customer_since that ask a survey
     milestone_days: Annotated[tuple[int, ...], NoDecode, BeforeValidator(parse_milestone_days)] = (
         30,

@@ -17,6 +17,7 @@ from bot.core.slack_errors import SlackError
 from bot.domain import themes
 from bot.domain.health import HealthSummary, health_band
 from bot.domain.health_score import (
+    DEFAULT_WEIGHTS,
     HealthInputs,
     HealthScore,
     explain,
@@ -97,7 +98,7 @@ async def recompute(rt: Runtime, now: datetime, account_ids: list[int] | None = 
     rows: list[dict[str, Any]] = []
     alarms: list[tuple[int, int, int | None, str]] = []
     for account_id, account_inputs in inputs.items():
-        scored = score_account(account_inputs, rt.settings.health_weights)
+        scored = score_account(account_inputs, rt.settings.health_weights or DEFAULT_WEIGHTS)
         if scored is None:
             continue
         parts = _parts(scored)
