@@ -425,3 +425,14 @@ async def account_refs(
             )
             found.update({key: account_id for key, account_id in result if key})
     return found
+
+
+async def unposted_cases(*, session: AsyncSession, limit: int) -> list[int]:
+    """Open health cases whose card never reached #voc (Slack refused at the time)."""
+    result = await session.execute(
+        select(HealthCase.id)
+        .where(HealthCase.closed_at.is_(None), HealthCase.message_ts.is_(None))
+        .order_by(HealthCase.id)
+        .limit(limit)
+    )
+    return list(result.scalars())

@@ -257,7 +257,13 @@ async def refresh_due(rt: Runtime, now: datetime) -> int:
 
 
 async def escalate_due(rt: Runtime, now: datetime) -> int:
-    """Scheduler job: a reminder in the thread of each health case nobody claimed in time."""
+    """Scheduler job: cards Slack refused before posted now, and a reminder in the thread
+    of each health case nobody claimed in time."""
+    if rt.settings.voc_channel:
+        async with rt.db.session() as session:
+            unposted = await store.unposted_cases(session=session, limit=50)
+        for case_id in unposted:
+            await post_case(rt, case_id)
     async with rt.db.transaction() as session:
         due = await store.claim_case_escalations(
             session=session, now=now, every=ESCALATION_EVERY, max_steps=MAX_ESCALATIONS

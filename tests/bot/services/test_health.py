@@ -201,3 +201,21 @@ async def test_voc_account_reads_the_newest_score(rt: Runtime, db: Database) -> 
     assert account.health_score is not None and account.health_score < 92
     assert account.health_change == account.health_score - 92
     assert account.health_why and account.health_why.startswith("NPS 100 →")
+
+
+async def test_a_card_slack_refused_is_posted_at_the_next_pass(
+    rt: Runtime, db: Database, slack: SlackEmulator
+) -> None:
+    acme = await _account(db, "Acme")
+    await _answers(db, acme, 10, MONDAY - timedelta(days=10), n=4)
+    await health.recompute(rt, MONDAY)
+    await _answers(db, acme, 0, MONDAY + timedelta(days=5), n=8)
+    slack.add_channel("CVOC", ["UCSM"], bot_member=False)  # posting answers not_in_channel
+    [case_id] = (await health.recompute(rt, MONDAY + timedelta(days=7))).cases
+    assert slack.messages("CVOC") == []
+    slack.add_channel("CVOC", ["UCSM"])
+    await health.escalate_due(rt, MONDAY + timedelta(days=7, hours=1))
+    [card] = slack.messages("CVOC")
+    assert "Health of Acme fell to" in card["text"]
+    [case] = await _rows(db, HealthCase)
+    assert case.id == case_id and case.message_ts == card["ts"]
