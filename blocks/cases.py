@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from blocks.catalog import DEFAULT_LOCALE, t
+from blocks.health import score_line
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.reading import reading_line
 from blocks.surveys import to_dicts
@@ -173,7 +174,7 @@ def _fields(card: CaseCard, now: datetime) -> list[MarkdownTextObject]:
         "Plan": _value(card.plan),
         "Tenure": _UNKNOWN if card.customer_since is None else _tenure(card.customer_since, now),
         "CSM": _user(card.csm_user_id) if card.csm_user_id else "not set",
-        "Health": _health(card.health),
+        "Health": _health_field(card),
         "Score": score,
         "Contact": contact,
     }
@@ -190,6 +191,14 @@ def _tenure(since: date, now: datetime) -> str:
     years, months = divmod(months, 12)
     parts = ([f"{years} yr"] if years else []) + ([f"{months} mo"] if months else [])
     return " ".join(parts)
+
+
+def _health_field(card: CaseCard) -> str:
+    """The score with its arrow, and the imported label beside it as "CRM"."""
+    if card.health_score is None:
+        return _health(card.health)
+    shown = score_line(card.health_score, card.health_change)
+    return f"{shown}\nCRM: {_health(card.health)}" if card.health else shown
 
 
 def _health(health: str | None) -> str:

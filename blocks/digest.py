@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 
 from blocks.text import escape, shorten
 from bot.domain.figures import Digest, GroupNps, ResponseRate, ThemeCount
+from bot.domain.health import HealthSummary
 from bot.domain.scores import MIN_ANSWERS, Average, CompletionRate, Rate, ScoreSplit
 
 RESPONSE_RATE_TARGET = 0.2
@@ -233,6 +234,22 @@ def _signals(digest: Digest) -> _Section | None:
     return _Section("Signals heard last week", lines)
 
 
+def _moved(summary: HealthSummary) -> bool:
+    return bool(summary.falls or summary.rises)
+
+
+def _movers(summary: HealthSummary) -> _Section:
+    """Account health's five biggest falls and rises of the week, each with why."""
+    lines = []
+    for title, movers in (("Fell", summary.falls), ("Rose", summary.rises)):
+        for mover in movers:
+            change = f"+{mover.change}" if mover.change > 0 else f"−{abs(mover.change)}"
+            why = f": {mover.why}" if mover.why else ""
+            name = shorten(mover.account, LABEL_MAX)
+            lines.append(_same(f"{title}: {name} {mover.score} ({change}){why}"))
+    return _Section("Account health movers (week)", lines)
+
+
 def _unowned(digest: Digest) -> _Section:
     """Last week's themes nobody owns (THEME_OWNERS routes each theme's feedback to someone)."""
     themes = ", ".join(digest.unowned_themes)
@@ -350,6 +367,7 @@ def _sections(digest: Digest) -> list[_Section]:
         _themes("Among detractors (90 days)", digest.detractor_themes, "detractor comments"),
         *(section for section in (_theme_trends(digest), _signals(digest)) if section),
         *([_unowned(digest)] if digest.unowned_themes else []),
+        *([_movers(digest.health)] if digest.health and _moved(digest.health) else []),
         _follow_up(digest),
         *_csat_by(digest),
         _requests(digest),

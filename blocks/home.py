@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_sdk.models.blocks import (
@@ -18,9 +18,11 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from blocks.digest import csm_line, csm_lines, format_nps
+from blocks.health import score_line
 from blocks.ids import ActionId
 from blocks.reading import signal_labels
 from blocks.text import escape, shorten, synced_text
+from bot.domain.health import HealthMover
 from bot.domain.records import AccountNps, CaseCounts, HomeCase
 from bot.domain.scores import CompletionRate, ScoreSplit
 
@@ -43,6 +45,7 @@ class HomeTab:
     completion: CompletionRate | None = None
     admin: bool = False  # admins also see the whole team's follow-ups
     workspace_url: str = ""  # e.g. https://acme.slack.com/, for links to the cards
+    health: list[HealthMover] = field(default_factory=list)  # owned accounts, lowest first
 
 
 def _age(opened_at: datetime, now: datetime) -> str:
@@ -140,6 +143,8 @@ def home_view(home: HomeTab) -> View:
         ]
         if lines:
             blocks.append(_lines_section(lines))
+        if home.health:
+            blocks.append(_lines_section([_health_heading(), *map(_health_line, home.health)]))
     blocks.append(
         _context(
             f"Updated {home.now:%d %b %Y %H:%M} UTC. Groups under 5 answers are too small to read."
@@ -191,6 +196,16 @@ def _accountability(home: HomeTab) -> list[Block]:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=title)))
         blocks.append(_lines_section(lines or ["No cases in the last 90 days."]))
     return blocks
+
+
+def _health_heading() -> str:
+    return "*Your accounts' health* (lowest first, change since last week)"
+
+
+def _health_line(account: HealthMover) -> str:
+    return (
+        f"{escape(shorten(account.account, NAME_MAX))}: {score_line(account.score, account.change)}"
+    )
 
 
 def _synced(account: AccountNps) -> str:

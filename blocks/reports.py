@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks.feedback import SECTION_MAX, fit, fit_quote
+from blocks.health import health_text
 from blocks.ids import VocId
 from blocks.text import escape, shorten, synced_text
 from bot.domain.figures import RequestRank, ThemeCount
@@ -95,7 +96,8 @@ def help_blocks() -> list[Block]:
 def timeline_blocks(found: Timeline, *, now: datetime) -> list[Block]:
     """One account's history, newest first; each insight has an Edit themes button."""
     account = found.account
-    facts = [account.segment, account.plan, _money(account.arr), account.health]
+    crm_health = f"CRM health: {account.health}" if account.health else None
+    facts = [account.segment, account.plan, _money(account.arr), crm_health]
     shown = " · ".join(escape(shorten(f, 60)) for f in facts if f)
     if account.synced is not None:
         shown = " · ".join(filter(None, [shown, synced_text(account.synced)]))
@@ -103,6 +105,8 @@ def timeline_blocks(found: Timeline, *, now: datetime) -> list[Block]:
         HeaderBlock(text=shorten(account.name, 150)),
         ContextBlock(elements=[MarkdownTextObject(text=shown or "No account details.")]),
     ]
+    if account.health_score is not None:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=health_text(account))))
     if not found.events:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="Nothing recorded yet.")))
     room = MESSAGE_BLOCKS_MAX - len(blocks) - 1

@@ -228,6 +228,22 @@ def import_responses(
         raise typer.Exit(1)
 
 
+@import_cli.command("usage")
+def import_usage(
+    file: Annotated[Path, typer.Argument(help="CSV with columns account, metric, value, at.")],
+) -> None:
+    """Usage and support volume per account; any bad line → nothing imported, exit 1."""
+    from blocks.health import usage_report
+    from bot.services.usage import import_usage as run_import
+
+    settings = _settings()
+    csv_text = _read_csv(file)
+    report = _run(settings, lambda rt: run_import(rt, csv_text, rt.now()))
+    typer.echo(usage_report(report), err=bool(report.errors))
+    if report.errors:
+        raise typer.Exit(1)
+
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (also done on start)."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.vocabulary import DeliveryChannel
-from storage.models import Account, Contact, Invitation, Response
+from storage.models import Account, AccountHealth, Contact, Invitation, Response
 
 BATCH = 1000
 
@@ -32,13 +32,21 @@ EXPORT_COLUMNS = (
     Account.plan,
     Account.arr,
     Account.customer_since,
-    Account.health,
+    Account.health.label("crm_health"),  # the label imported from the CSV or the CRM
     Account.csm_user_id,
     # from the ticket event that asked (transactional surveys)
     Response.agent,
     Response.issue_type,
+    # the account's newest health score and its change over the week before
+    AccountHealth.score.label("health_score"),
+    AccountHealth.change.label("health_change"),
 )
 FIELDS = tuple(column.key for column in EXPORT_COLUMNS)
+_NEWEST = (
+    select(AccountHealth.account_id, func.max(AccountHealth.week).label("week"))
+    .group_by(AccountHealth.account_id)
+    .subquery()
+)
 
 
 async def stream_responses(*, engine: AsyncEngine) -> AsyncIterator[dict[str, Any]]:
@@ -51,6 +59,11 @@ async def stream_responses(*, engine: AsyncEngine) -> AsyncIterator[dict[str, An
         .join(Invitation, Invitation.id == Response.invitation_id)
         .join(Contact, Contact.id == Response.contact_id)
         .join(Account, Account.id == Response.account_id)
+        .outerjoin(_NEWEST, _NEWEST.c.account_id == Account.id)
+        .outerjoin(
+            AccountHealth,
+            and_(AccountHealth.account_id == Account.id, AccountHealth.week == _NEWEST.c.week),
+        )
         .order_by(Response.id)
         .execution_options(yield_per=BATCH)
     )

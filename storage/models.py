@@ -675,3 +675,66 @@ class JiraPoll(SQLModel, table=True):
     polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=300)
+
+
+# --- Account health (bot/services/health.py) ---------------------------------------------
+
+
+class UsageEvent(SQLModel, table=True):
+    """One usage or support-volume figure for an account (`usage` event or `import usage`)."""
+
+    __tablename__ = "usage_events"
+    __table_args__ = (
+        Index("ix_usage_events_account_at", "account_id", "at"),
+        Index("ix_usage_events_at", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id")
+    metric: str = Field(max_length=60)
+    value: float
+    at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = _now_field()
+
+
+class AccountHealth(SQLModel, table=True):
+    """An account's health score for one week (Monday, UTC): recomputed in place during the
+    week, kept afterwards as its history."""
+
+    __tablename__ = "account_health"
+    __table_args__ = (
+        UniqueConstraint("account_id", "week", name="uq_account_health_week"),
+        Index("ix_account_health_week", "week", "score"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id")
+    week: date
+    score: int
+    change: int | None = None  # against last week's score; None without one
+    components: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # name → [points, shown]
+    why: str | None = None
+    computed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class HealthCase(SQLModel, table=True):
+    """A case opened by a health drop or a fall below the floor; `open_account_id` is the
+    account while the case is open (unique: one open case an account), NULL once closed."""
+
+    __tablename__ = "health_cases"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id", index=True)
+    open_account_id: int | None = Field(default=None, unique=True)
+    score: int
+    change: int | None = None
+    why: str | None = None
+    owner: str | None = Field(default=None, max_length=32)  # the CSM's Slack id
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    escalations: int = 0
+    next_escalation_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    channel: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

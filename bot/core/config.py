@@ -26,6 +26,7 @@ from pydantic_settings import (
 )
 
 from bot.domain.errors import ConfigError
+from bot.domain.health_score import parse_weights
 from bot.domain.triage import parse_theme_owners
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -44,6 +45,12 @@ def parse_duration(text: str | timedelta) -> timedelta:
     if not match or int(match.group(1)) == 0:
         raise ValueError(DURATION_HINT)
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def _health_weights(value: object) -> object:
+    if isinstance(value, str):
+        return parse_weights(value) if value.strip() else None
+    return value
 
 
 def parse_weekly_schedule(text: str) -> tuple[int, int, int]:
@@ -231,6 +238,14 @@ class Settings(BaseSettings):
     jira_project: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
     jira_push_arr: float | None = Field(default=None, ge=0)  # auto push past this ARR
     jira_webhook_secret: SecretStr | None = None  # verifies POST /hooks/jira
+    # Account health (bot/domain/health_score.py): a weekly drop of HEALTH_DROP points, or a
+    # score below HEALTH_FLOOR, opens a case; HEALTH_WEIGHTS tunes the components.
+    health_drop: int = Field(default=15, ge=1, le=100)
+    health_floor: int = Field(default=40, ge=0, le=100)
+    # None: DEFAULT_WEIGHTS (bot/domain/health_score.py); a value names only what it changes
+    health_weights: Annotated[
+        dict[str, float] | None, NoDecode, BeforeValidator(_health_weights)
+    ] = None
     # days after onboarding_started / activated / customer_since that ask a survey
     milestone_days: Annotated[tuple[int, ...], NoDecode, BeforeValidator(parse_milestone_days)] = (
         30,

@@ -69,3 +69,5 @@ class CaseCard:
     follow_ups: int = 0  # follow-ups logged so far (each kept in case_logs)
     erased: bool = False  # the person was forgotten: the card says their details were erased
     synced: CrmSynced | None = None  # the account comes from a CRM: when it was last synced
+    health_score: int | None = None  # the account health score (bot/services/health.py)
+    health_change: int | None = None  # its change since last week

@@ -118,8 +118,12 @@ class AccountSummary:
     segment: str | None = None
     plan: str | None = None
     arr: float | None = None
-    health: str | None = None
+    health: str | None = None  # the imported label, shown as "CRM health"
     synced: CrmSynced | None = None
+    # the account health score (bot/services/health.py): newest week, change, why
+    health_score: int | None = None
+    health_change: int | None = None
+    health_why: str | None = None
 
 
 @dataclass(frozen=True)

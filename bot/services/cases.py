@@ -25,7 +25,7 @@ from bot.domain.scales import needs_follow_up
 from bot.domain.user_errors import BadFollowUp, CaseGone
 from bot.domain.vocabulary import CaseReview, SurveyKind
 from bot.services import crm_push, roles, webhooks
-from storage import cases, crm_sync, erasure, responses
+from storage import cases, crm_sync, erasure, health, responses
 from storage.models import FollowUpCase
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,9 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
         )
         follow_ups = await cases.follow_up_count(session=session, case_id=case_id)
         synced = await crm_sync.account_synced(session=session, account_id=account.id)
+        scored = (await health.latest_scores(session=session, account_ids=[account.id])).get(
+            account.id, (None, None, None)
+        )
     card = CaseCard(
         case_id=case_id,
         kind=case.kind,
@@ -123,6 +126,8 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
         escalations=case.escalations,
         follow_ups=follow_ups,
         synced=synced,
+        health_score=scored[0],
+        health_change=scored[1],
     )
     return card, case
 

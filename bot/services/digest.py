@@ -26,7 +26,7 @@ from bot.domain.figures import Digest, WeekNps, Window
 from bot.domain.records import ClaimedRun
 from bot.domain.triage import unowned
 from bot.domain.user_errors import NoDigestChannel
-from bot.services import digest_insights
+from bot.services import digest_insights, health
 from bot.services.digest_chart import nps_trend_png
 from storage import digest_runs
 from storage.csat import csat_by_context
@@ -137,7 +137,9 @@ async def build_digest(rt: Runtime, as_of: datetime) -> Digest:
     # reach nobody
     owners = rt.settings.theme_owners
     return replace(
-        digest, unowned_themes=unowned([c.theme for c in heard], owners) if owners else []
+        digest,
+        unowned_themes=unowned([c.theme for c in heard], owners) if owners else [],
+        health=await health.health_summary(rt, as_of - WEEK, as_of),
     )
 
 

@@ -15,7 +15,7 @@ from bot.domain.records import CaseCounts
 from bot.domain.roles import Role, reads_accounts
 from bot.domain.scores import ScoreSplit
 from bot.services import roles
-from storage import home
+from storage import health, home
 from storage.digest import QUARTER
 from storage.metrics import FOLLOW_UP_WITHIN, follow_up_completion
 
@@ -46,6 +46,7 @@ async def load_home(rt: Runtime, user_id: str, now: datetime) -> HomeTab:
             window=Window(now - QUARTER, now),
             limit=ACCOUNTS_SHOWN,
         )
+        scores = await health.owned_scores(session=session, user_id=user_id, limit=ACCOUNTS_SHOWN)
         completion = await follow_up_completion(
             session=session, since=now - QUARTER, until=now, now=now
         )
@@ -60,6 +61,7 @@ async def load_home(rt: Runtime, user_id: str, now: datetime) -> HomeTab:
         completion=completion,
         admin=found is Role.ADMIN,
         workspace_url=await roles.workspace_url(rt),
+        health=scores,
     )
 
 

@@ -20,7 +20,7 @@ from bot.domain.reports import (
 )
 from bot.domain.user_errors import AccountUnnamed
 from bot.services.insights import find_account
-from storage import accounts, crm_sync, timeline
+from storage import accounts, crm_sync, health, timeline
 from storage.insights import theme_counts, top_requests
 from storage.triage import theme_states
 
@@ -79,7 +79,15 @@ async def account_timeline(rt: Runtime, name: str) -> Timeline:
     events.sort(key=lambda e: e.at, reverse=True)
     async with rt.db.session() as session:
         synced = await crm_sync.account_synced(session=session, account_id=account.id)
-    return Timeline(replace(accounts.summary_of(account), synced=synced), events)
+        scored = (await health.latest_scores(session=session, account_ids=[account.id])).get(
+            account.id
+        )
+    summary = replace(accounts.summary_of(account), synced=synced)
+    if scored is not None:
+        summary = replace(
+            summary, health_score=scored[0], health_change=scored[1], health_why=scored[2]
+        )
+    return Timeline(summary, events)
 
 
 async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:

@@ -10,6 +10,7 @@ from handlers.slack import (
     cases,
     errors,
     exit_survey,
+    health,
     home,
     listeners,
     requests,
@@ -30,4 +31,5 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     home.register(app)
     requests.register(app)
     exit_survey.register(app)
+    health.register(app)
     errors.register(app)

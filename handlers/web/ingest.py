@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from bot.core.runtime import Runtime
 from bot.domain.errors import SlackConfigError, TryLater, UnknownContact, UserError
 from bot.domain.names import InvalidEmail, parse_email
-from bot.services import transactional
+from bot.domain.usage import COLUMNS as USAGE_COLUMNS
+from bot.domain.usage import UsageFault, parse_usage
+from bot.services import transactional, usage
 from handlers.context import WEB_RUNTIME
 from storage.db import outage
 
@@ -188,6 +190,9 @@ async def events_endpoint(request: web.Request) -> web.Response:
     body = await read_body(request)
     if body is None:
         return _error(413, f"the body is larger than {MAX_BODY // 1024} KB: send a smaller context")
+    usage = usage_document(body)
+    if usage is not None:  # usage and support volume (bot/services/usage.py)
+        return await _record_usage(rt, usage)
     try:
         payload = parse_event(body, now=rt.now())
     except BadField as exc:
@@ -231,6 +236,37 @@ async def _schedule(rt: Runtime, payload: EventIn) -> web.Response:
         log.error("event not stored: database unavailable", extra={"error": failure})
         return _try_later(UNAVAILABLE)
     return web.json_response(answer.body, status=200 if answer.replayed else 202)
+
+
+def usage_document(body: bytes) -> dict[str, Any] | None:
+    """The body when it is a `usage` event, else None (the other events' checks apply)."""
+    try:
+        document = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) and document.get("event") == "usage" else None
+
+
+async def _record_usage(rt: Runtime, document: dict[str, Any]) -> web.Response:
+    unknown = sorted(set(document) - {"event", *USAGE_COLUMNS})
+    if unknown:
+        return _error(400, f"{unknown[0]} is not a field of a usage event", field=unknown[0])
+    now = rt.now()
+    try:
+        line = parse_usage(document, now=now)
+    except UsageFault as fault:
+        return _error(400, str(fault), field=fault.field)
+    try:
+        report = await usage.record_usage(rt, [(1, line)], now)
+    except Exception as exc:
+        failure = outage(exc)
+        if failure is None:
+            raise
+        log.error("usage not stored: database unavailable", extra={"error": failure})
+        return _try_later(UNAVAILABLE)
+    if report.errors:
+        return _error(404, report.errors[0].message, field="account")
+    return web.json_response({"stored": report.stored}, status=202)
 
 
 def _refusal(request: web.Request, token: str | None) -> web.Response | None:

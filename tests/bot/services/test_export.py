@@ -4,18 +4,18 @@ import csv
 import io
 import json
 import tracemalloc
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from bot.domain.errors import UserError
 from bot.services.export import export_responses
 from bot.services.surveys import CampaignReport, Unreachable, write_unreachable
 from storage.db import Database
 from storage.export import FIELDS
-from storage.models import Account, Contact, Invitation, Response
+from storage.models import Account, AccountHealth, Contact, Invitation, Response
 from tests.digest_fixture import seed_digest
 from tests.spreadsheet import FORMULA_STARTS, libreoffice_rows, python_rows
 
@@ -54,7 +54,8 @@ async def test_csv_has_every_response_with_its_account(db: Database) -> None:
     assert tuple(rows[0]) == FIELDS
     [row] = [r for r in rows if r["comment"] == comment]
     assert row["account"] == "Initech" and row["segment"] == "mid-market"
-    assert (row["plan"], row["health"], row["csm_user_id"]) == ("Scale", "yellow", "UCSM1")
+    assert (row["plan"], row["crm_health"], row["csm_user_id"]) == ("Scale", "yellow", "UCSM1")
+    assert (row["health_score"], row["health_change"]) == ("", "")  # never scored
     assert (row["arr"], row["customer_since"]) == ("50000.0", "2025-06-01")
     assert (row["kind"], row["score"], row["category"]) == ("nps", "9", "promoter")
     assert row["trigger"] == "relationship" and row["contact_email"] == "someone@initech.test"
@@ -63,6 +64,28 @@ async def test_csv_has_every_response_with_its_account(db: Database) -> None:
     assert [int(r["response_id"]) for r in rows] == sorted(int(r["response_id"]) for r in rows)
     hooli = next(r for r in rows if r["account"] == "Hooli")
     assert hooli["segment"] == "" and hooli["arr"] == ""
+
+
+async def test_the_newest_health_score_and_its_change_are_exported(db: Database) -> None:
+    await seed_digest(db)
+    async with db.transaction() as session:
+        initech = (
+            await session.execute(select(Account).where(Account.name == "Initech"))
+        ).scalar_one()
+        for week, score, change in ((date(2026, 11, 9), 80, None), (date(2026, 11, 16), 61, -19)):
+            session.add(
+                AccountHealth(
+                    account_id=initech.id or 0, week=week, score=score, change=change,
+                    computed_at=datetime(2026, 11, 20, tzinfo=UTC),
+                )
+            )  # fmt: skip
+    out = io.StringIO()
+    await export_responses(db=db, out=out, format="csv")
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    scored = {(r["account"], r["health_score"], r["health_change"]) for r in rows}
+    assert ("Initech", "61", "-19") in scored
+    assert not any(r["account"] == "Initech" and r["health_score"] != "61" for r in rows)
+    assert len(rows) == 41  # the history does not repeat a response
 
 
 async def test_jsonl_is_one_object_per_line(db: Database) -> None:
