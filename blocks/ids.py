@@ -23,6 +23,8 @@ class ActionId(StrEnum):
     EXIT_OPEN = "exit.open"  # the exit survey's button: opens its modal
     EXIT_REASONS = "exit.reasons"
     EXIT_COMMENT = "exit.comment"
+    FOLLOW_UP_PREFIX = "followup."  # a question-set follow-up: followup.<set>.<key>[.<n>]
+    FOLLOW_UP_TEXT_PREFIX = "followup.text."  # followed by invitation.set.key
 
 
 class BlockId(StrEnum):
@@ -48,6 +50,7 @@ class CallbackId(StrEnum):
 
 RATE_ACTION = re.compile(r"^survey\.rate\.\d{1,2}$")
 SHARED_RATE_ACTION = re.compile(r"^survey\.shared\.rate\.\d{1,2}$")
+FOLLOW_UP_ACTION = re.compile(r"^followup\.")
 ADVOCACY_ACTION = re.compile(r"^advocacy\.(review|reference|testimonial)$")
 SURVEY_METADATA_EVENT = "voc_survey"
 CASE_CARD_METADATA_EVENT = "voc_case_card"

@@ -122,6 +122,17 @@ class QuestionSet:
 
 
 @dataclass(frozen=True)
+class FollowUpCard:
+    """The follow-ups a survey asks after its score: the set version and the answers."""
+
+    invitation_id: int
+    qset: QuestionSet
+    locale: str | None
+    answers: dict[str, str] = field(default_factory=dict)
+    product: str | None = None
+
+
+@dataclass(frozen=True)
 class SetProblem:
     """A problem found in a file: the message and the line it is on (None: unknown)."""
 

@@ -11,16 +11,16 @@ the set version it was asked in.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from weakref import WeakKeyDictionary
+import weakref
 
 from bot.core.runtime import Runtime
 from bot.domain.errors import ConfigError
 from bot.domain.outcomes import TapOutcome
 from bot.domain.question_sets import (
     Checked,
+    FollowUpCard,
     QuestionSet,
     QuestionType,
     SetError,
@@ -35,18 +35,7 @@ from storage import invitations, question_sets, responses
 from storage.models import Invitation
 
 log = logging.getLogger(__name__)
-_SYNCED: WeakKeyDictionary[Runtime, bool] = WeakKeyDictionary()
-
-
-@dataclass(frozen=True)
-class FollowUpCard:
-    """The follow-ups a survey asks after its score: the set version and the answers."""
-
-    invitation_id: int
-    qset: QuestionSet
-    locale: str | None
-    answers: dict[str, str] = field(default_factory=dict)
-    product: str | None = None
+_SYNCED: dict[int, weakref.ref[Runtime]] = {}  # the runtimes that read SURVEYS_FILE in
 
 
 def check_file(path: str) -> Checked:
@@ -86,13 +75,14 @@ async def sync_file(rt: Runtime, now: datetime) -> list[QuestionSet]:
             )
             log.info("question set loaded", extra={"survey": qset.name})
         current = await question_sets.current(session=session)
-    _SYNCED[rt] = True
+    _SYNCED[id(rt)] = weakref.ref(rt)
     return current
 
 
 async def current(rt: Runtime, now: datetime) -> list[QuestionSet]:
     """The sets in force (SURVEYS_FILE read into the database once per process)."""
-    if not _SYNCED.get(rt):
+    synced = _SYNCED.get(id(rt))
+    if synced is None or synced() is not rt:
         return await sync_file(rt, now)
     async with rt.db.session() as session:
         return await question_sets.current(session=session)
@@ -125,7 +115,7 @@ async def change(
                     session=session, qset=qset, source="slack", by=by, now=now
                 )
             )
-    _SYNCED[rt] = True
+    _SYNCED[id(rt)] = weakref.ref(rt)
     return changed
 
 

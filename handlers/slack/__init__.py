@@ -12,6 +12,7 @@ from handlers.slack import (
     exit_survey,
     home,
     listeners,
+    question_sets,
     requests,
     shared_surveys,
     surveys,
@@ -30,4 +31,5 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     home.register(app)
     requests.register(app)
     exit_survey.register(app)
+    question_sets.register(app)
     errors.register(app)

@@ -1,0 +1,76 @@
+"""Block Kit for a question set's follow-ups (bot/domain/question_sets.py), shown in the
+survey message under the score once it is tapped: each question with its answer, or the
+buttons, menu or text box to answer it. All optional."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.blocks.basic_components import DispatchActionConfig
+
+from blocks.catalog import t
+from blocks.ids import ActionId
+from blocks.text import escape, quote
+from bot.domain.question_sets import TEXT_MAX, FollowUp, FollowUpCard, QuestionType
+from bot.domain.question_text import fill
+
+
+def followup_blocks(card: FollowUpCard | None) -> list[dict]:
+    """The follow-ups as blocks; [] when the survey has none."""
+    if card is None or not card.qset.follow_ups:
+        return []
+    blocks: list[Block] = [
+        ContextBlock(elements=[PlainTextObject(text=t(card.locale, "followup.set.intro"))])
+    ]
+    for question in card.qset.follow_ups:
+        blocks.extend(_question(card, question))
+    return [block.to_dict() for block in blocks]
+
+
+def question_words(card: FollowUpCard, question: FollowUp, *, escaped: bool = True) -> str:
+    """The question, `{product}` filled in (escaped for Slack unless `escaped` is False)."""
+    values = {"product": card.product or "our product"}
+    return fill(question.words(card.locale), values, escape=escape if escaped else str)
+
+
+def _question(card: FollowUpCard, question: FollowUp) -> list[Block]:
+    words = f"*{question_words(card, question)}*"
+    answered = card.answers.get(question.key)
+    if answered is not None:
+        said = quote(question.label(answered, card.locale))
+        return [SectionBlock(text=MarkdownTextObject(text=f"{words}\n{said}"))]
+    base = f"{card.invitation_id}:{card.qset.set_id}:{question.key}"
+    action = f"{ActionId.FOLLOW_UP_PREFIX}{card.qset.set_id}.{question.key}"
+    if question.type is QuestionType.TEXT:
+        box = PlainTextInputElement(
+            action_id=f"{ActionId.FOLLOW_UP_TEXT_PREFIX}{base.replace(':', '.')}",
+            placeholder=t(card.locale, "followup.set.text_hint"),
+            max_length=TEXT_MAX,
+            dispatch_action_config=DispatchActionConfig(trigger_actions_on=["on_enter_pressed"]),
+        )
+        label = question_words(card, question, escaped=False)
+        return [InputBlock(label=label[:2000], element=box, dispatch_action=True, optional=True)]
+    choices = question.choices(card.locale)
+    if question.type is QuestionType.CHOICE:
+        menu = StaticSelectElement(
+            action_id=action,
+            placeholder=PlainTextObject(text=t(card.locale, "followup.set.choose")),
+            options=[Option(text=label, value=f"{base}:{value}") for value, label in choices],
+        )
+        return [SectionBlock(text=MarkdownTextObject(text=words), accessory=menu)]
+    buttons = [
+        ButtonElement(text=label, action_id=f"{action}.{value}", value=f"{base}:{value}")
+        for value, label in choices
+    ]
+    return [SectionBlock(text=MarkdownTextObject(text=words)), ActionsBlock(elements=buttons)]

@@ -1,0 +1,173 @@
+"""Question sets end to end: SURVEYS_FILE's ticket-closed set asks its follow-ups in the
+same DM after the score tap (chat.update, no second DM), each answer recorded once with
+the set version it was asked in; a changed set never rewrites past answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.devkit.emulator import SlackEmulator
+from bot.domain.question_sets import check_set
+from bot.scheduler import run_due
+from bot.services import question_sets
+from storage.models import FollowUpAnswer, Invitation, Response
+from tests.e2e import test_ingest
+from tests.e2e.test_ingest import ANA, Hooks
+from tests.harness import SlackSender, eventually
+from tests.payloads import block_action, select_action
+from tests.seed import Person, add_people
+
+pytestmark = pytest.mark.postgres
+hooks = test_ingest.hooks
+
+SURVEYS = """\
+surveys:
+  after_ticket:
+    trigger: ticket_closed
+    template: ticket_closed
+"""
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    path = tmp_path / "surveys.yaml"
+    path.write_text(SURVEYS, encoding="utf-8")
+    return settings.model_copy(update={"surveys_file": str(path)})
+
+
+async def _rows(rt: Runtime, model: type) -> list:
+    async with rt.db.session() as session:
+        return list((await session.execute(select(model).order_by(model.id))).scalars())
+
+
+def _dm(emulator: SlackEmulator, channel: str) -> str:
+    [message] = emulator.messages(channel)
+    return json.dumps(message["blocks"])
+
+
+def _action(emulator: SlackEmulator, invitation: Invitation, action_id: str, value: str) -> dict:
+    return block_action(
+        user="U1",
+        action_id=action_id,
+        value=value,
+        channel=invitation.dm_channel or "",
+        message_ts=invitation.message_ts or "",
+        response_url=emulator.new_response_url(),
+        block_id="followup",
+    )
+
+
+async def _scored_ticket(
+    rt: Runtime, emulator: SlackEmulator, hooks: Hooks, slack: SlackSender
+) -> Invitation:
+    emulator.add_user("U1", email=ANA, tz="UTC")
+    await add_people(rt.db, Person(ANA, "U1", tz="UTC"))
+    assert (await hooks.send(event="ticket_closed"))[0] == 202
+    await run_due(rt)
+    csat = (await _rows(rt, Invitation))[0]
+    tap = _action(emulator, csat, "survey.rate.4", f"{csat.id}:4")
+    assert (await slack.interactive(tap))[0] == 200
+    await eventually(lambda: emulator.calls_to("chat.update", ok=True))
+    return csat
+
+
+async def test_a_ticket_closed_survey_asks_two_follow_ups_in_the_same_dm(
+    rt: Runtime, emulator: SlackEmulator, hooks: Hooks, slack: SlackSender
+) -> None:
+    csat = await _scored_ticket(rt, emulator, hooks, slack)
+    dm = csat.dm_channel or ""
+    shown = _dm(emulator, dm)
+    assert "Was your issue fully resolved?" in shown
+    assert "What could we have done better?" in shown
+    [response] = await _rows(rt, Response)
+    assert (response.invitation_id, response.score) == (csat.id, 4)  # stored at the tap
+
+    [qset] = await question_sets.current(rt, rt.now())
+    yes = _action(emulator, csat, f"followup.{qset.set_id}.resolved.yes", "")
+    yes["actions"][0]["value"] = f"{csat.id}:{qset.set_id}:resolved:yes"
+    assert (await slack.interactive(yes))[0] == 200
+    await eventually(lambda: len(emulator.calls_to("chat.update", ok=True)) >= 2)
+    text_id = f"followup.text.{csat.id}.{qset.set_id}.do_better"
+    typed = _action(emulator, csat, text_id, "Answer  <faster> please")
+    assert (await slack.interactive(typed))[0] == 200
+    await eventually(lambda: len(emulator.calls_to("chat.update", ok=True)) >= 3)
+
+    answers = await _rows(rt, FollowUpAnswer)
+    assert [(a.question_key, a.value, a.question_set_id) for a in answers] == [
+        ("resolved", "yes", qset.set_id),
+        ("do_better", "Answer <faster> please", qset.set_id),
+    ]
+    shown = _dm(emulator, dm)
+    assert "&gt; Yes" in shown or "> Yes" in shown
+    assert "&lt;faster&gt;" in shown and "<faster>" not in shown  # escaped in Slack
+    assert "followup.text." not in shown  # answered: the box is gone
+    assert len(emulator.calls_to("chat.postMessage", ok=True)) == 1  # one DM all along
+
+    # a second answer to the same question records nothing
+    again = _action(emulator, csat, f"followup.{qset.set_id}.resolved.no", "")
+    again["actions"][0]["value"] = f"{csat.id}:{qset.set_id}:resolved:no"
+    assert (await slack.interactive(again))[0] == 200
+    await eventually(lambda: emulator.calls_to("response_url"))
+    assert [a.value for a in await _rows(rt, FollowUpAnswer)][0] == "yes"
+
+
+async def test_a_changed_set_keeps_old_answers_on_their_version(
+    rt: Runtime, emulator: SlackEmulator, hooks: Hooks, slack: SlackSender
+) -> None:
+    csat = await _scored_ticket(rt, emulator, hooks, slack)
+    [first] = await question_sets.current(rt, rt.now())
+    value = f"{csat.id}:{first.set_id}:resolved:no"
+    tap = _action(emulator, csat, f"followup.{first.set_id}.resolved.no", value)
+    await slack.interactive(tap)
+    await eventually(lambda: len(emulator.calls_to("chat.update", ok=True)) >= 2)
+
+    changed = check_set(
+        "after_ticket",
+        {
+            "trigger": "ticket_closed",
+            "metric": "csat",
+            "questions": [{"key": "resolved", "type": "yes_no", "text": "Is it fixed for good?"}],
+        },
+    )
+    [second] = await question_sets.change(
+        rt, {"after_ticket": changed.definition()}, by="UA", now=rt.now()
+    )
+    assert (first.version, second.version) == (1, 2)
+    [kept] = await _rows(rt, FollowUpAnswer)
+    assert (kept.question_set_id, kept.value) == (first.set_id, "no")  # not rewritten
+    old = await question_sets.versions(rt, "after_ticket")
+    assert old[0].follow_ups[0].words("en") == "Was your issue fully resolved?"
+
+    # the survey already answered on version 1 still shows version 1's questions
+    shown = await question_sets.card(rt, csat, None, rt.now())
+    assert shown is not None and shown.qset.version == 1
+    # an answer given with version 1's buttons after the change names version 1
+    late = f"{csat.id}:{first.set_id}:do_better:Quicker replies"
+    pick = _action(emulator, csat, f"followup.text.{csat.id}.{first.set_id}.do_better", "x")
+    pick["actions"][0]["value"] = "Quicker replies"
+    await slack.interactive(pick)
+    await eventually(lambda: len(emulator.calls_to("chat.update", ok=True)) >= 3)
+    assert late and [a.question_set_id for a in await _rows(rt, FollowUpAnswer)] == [
+        first.set_id,
+        first.set_id,
+    ]
+
+
+async def test_a_set_of_six_questions_is_refused_by_the_modal_service(rt: Runtime) -> None:
+    six = {
+        "trigger": "renewal",
+        "metric": "ces",
+        "questions": [{"key": f"q{n}", "type": "text", "text": "Why?"} for n in range(5)],
+    }
+    with pytest.raises(Exception, match="6 questions; at most 5"):
+        await question_sets.change(rt, {"big": six}, by="UA", now=rt.now())
+    assert await question_sets.versions(rt, "big") == []
+
+
+_ = select_action
