@@ -22,7 +22,7 @@ from slack_sdk.models.blocks.basic_components import DispatchActionConfig
 from blocks.catalog import t
 from blocks.ids import ActionId
 from blocks.text import escape, quote
-from bot.domain.question_sets import TEXT_MAX, FollowUp, FollowUpCard, QuestionType
+from bot.domain.question_sets import TEXT_MAX, FollowUp, FollowUpCard, QuestionSet, QuestionType
 from bot.domain.question_text import fill
 
 
@@ -74,3 +74,38 @@ def _question(card: FollowUpCard, question: FollowUp) -> list[Block]:
         for value, label in choices
     ]
     return [SectionBlock(text=MarkdownTextObject(text=words)), ActionsBlock(elements=buttons)]
+
+
+TYPE_WORDS = {
+    QuestionType.CHOICE: "choice",
+    QuestionType.YES_NO: "yes/no",
+    QuestionType.RATING: "rating 1–5",
+    QuestionType.TEXT: "short text",
+}
+
+
+def set_line(qset: QuestionSet) -> str:
+    """One line of `surveys list`: name, trigger, metric, follow-ups and version."""
+    keys = ", ".join(q.key for q in qset.follow_ups) or "no follow-ups"
+    version = f" v{qset.version}" if qset.version else ""
+    return f"{qset.name}{version}: {qset.trigger}, {qset.metric.upper()} + {keys}"
+
+
+def set_preview(qset: QuestionSet, *, product: str | None = None) -> str:
+    """The set as a respondent meets it, in English and Malay (`surveys show`, the modal)."""
+    lines = [set_line(qset)]
+    if qset.template:
+        lines.append(f"  template: {qset.template}")
+    lines.append(f"  1. {qset.metric.upper()} score (the core question, stored at the tap)")
+    for n, question in enumerate(qset.follow_ups, start=2):
+        card = FollowUpCard(0, qset, "en", product=product)
+        lines.append(
+            f"  {n}. [{question.key}, {TYPE_WORDS[question.type]}] "
+            + question_words(card, question, escaped=False)
+        )
+        if "ms" in question.text:
+            malay = FollowUpCard(0, qset, "ms", product=product)
+            lines.append(f"     ms: {question_words(malay, question, escaped=False)}")
+        for value, label in question.choices("en") if question.type is QuestionType.CHOICE else ():
+            lines.append(f"     {value}) {label}")
+    return "\n".join(lines)
