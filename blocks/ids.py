@@ -71,6 +71,9 @@ class VocId(StrEnum):
     COMPETITOR = "voc.competitor"
     THEMES = "voc.themes.select"
     EDIT_THEMES_PREFIX = "voc.edit_themes."  # followed by the insight id: unique per message
+    SURVEY_MODAL = "voc.survey"  # /voc survey: the question sets, previewed and changed
+    SURVEY_DEFINITION = "voc.survey.definition"
+    SURVEY_TEMPLATES = "voc.survey.templates"
 
 
 EDIT_THEMES_ACTION = re.compile(r"^voc\.edit_themes\.\d+$")

@@ -15,15 +15,18 @@ from slack_sdk.models.blocks import (
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
+    StaticMultiSelectElement,
     StaticSelectElement,
 )
 from slack_sdk.models.blocks.basic_components import DispatchActionConfig
+from slack_sdk.models.views import View
 
 from blocks.catalog import t
-from blocks.ids import ActionId
-from blocks.text import escape, quote
+from blocks.ids import ActionId, VocId
+from blocks.text import escape, quote, shorten
 from bot.domain.question_sets import TEXT_MAX, FollowUp, FollowUpCard, QuestionSet, QuestionType
 from bot.domain.question_text import fill
+from bot.domain.survey_templates import TEMPLATES
 
 
 def followup_blocks(card: FollowUpCard | None) -> list[dict]:
@@ -109,3 +112,43 @@ def set_preview(qset: QuestionSet, *, product: str | None = None) -> str:
         for value, label in question.choices("en") if question.type is QuestionType.CHOICE else ():
             lines.append(f"     {value}) {label}")
     return "\n".join(lines)
+
+
+def survey_modal(sets: list[QuestionSet], written: str, *, product: str | None) -> View:
+    """`/voc survey`: every set previewed, the built-in templates to switch on, and the sets
+    as YAML to change (a set left out is switched off; each change is a new version)."""
+    preview = "\n\n".join(set_preview(s, product=product) for s in sets) or "No question sets yet."
+    templates = [Option(text=name.replace("_", " "), value=name) for name in TEMPLATES]
+    return View(
+        type="modal",
+        callback_id=VocId.SURVEY_MODAL,
+        title=PlainTextObject(text="Surveys"),
+        submit=PlainTextObject(text="Save"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=f"```{shorten(preview, 2900)}```")),
+            InputBlock(
+                block_id=VocId.SURVEY_TEMPLATES,
+                label="Switch on built-in templates",
+                optional=True,
+                element=StaticMultiSelectElement(
+                    action_id=VocId.SURVEY_TEMPLATES,
+                    placeholder="Choose templates",
+                    options=templates,
+                ),
+            ),
+            InputBlock(
+                block_id=VocId.SURVEY_DEFINITION,
+                label="Question sets (YAML, as in SURVEYS_FILE)",
+                optional=True,
+                hint="Each change is saved as a new version; answers keep the version they "
+                "were asked in.",
+                element=PlainTextInputElement(
+                    action_id=VocId.SURVEY_DEFINITION,
+                    multiline=True,
+                    initial_value=written[:3000] or None,
+                    max_length=3000,
+                ),
+            ),
+        ],
+    )

@@ -19,7 +19,14 @@ from typing import Any
 
 import yaml
 
-from bot.domain.question_sets import Checked, SetError, SetProblem, check_all, check_set
+from bot.domain.question_sets import (
+    Checked,
+    QuestionSet,
+    SetError,
+    SetProblem,
+    check_all,
+    check_set,
+)
 
 
 def read(text: str, *, toml: bool = False) -> Checked:
@@ -121,3 +128,11 @@ def _line(lines: Lines, name: str, message: str) -> int | None:
         if digits.isdigit() and (name, int(digits) - 1) in lines:
             return lines[(name, int(digits) - 1)]
     return lines.get((name, -1))
+
+
+def to_yaml(sets: list[QuestionSet]) -> str:
+    """Sets written as SURVEYS_FILE's YAML (what `/voc survey` offers to edit)."""
+    if not sets:
+        return ""
+    body = {"surveys": {qset.name: qset.definition() for qset in sets}}
+    return yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=90)

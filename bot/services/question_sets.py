@@ -11,9 +11,9 @@ the set version it was asked in.
 from __future__ import annotations
 
 import logging
+import weakref
 from datetime import datetime
 from pathlib import Path
-import weakref
 
 from bot.core.runtime import Runtime
 from bot.domain.errors import ConfigError
@@ -94,9 +94,15 @@ async def versions(rt: Runtime, name: str) -> list[QuestionSet]:
 
 
 async def change(
-    rt: Runtime, sets: dict[str, object], *, by: str | None, now: datetime
+    rt: Runtime,
+    sets: dict[str, object],
+    *,
+    by: str | None,
+    now: datetime,
+    switch_off_others: bool = False,
 ) -> list[QuestionSet]:
-    """Sets changed by staff (`/voc survey`): each one that differs becomes a new version.
+    """Sets changed by staff (`/voc survey`): each one that differs becomes a new version;
+    with `switch_off_others`, a set in force but not given is switched off (a version too).
 
     Raises:
         SetError: a set breaks a rule; nothing is stored.
@@ -115,6 +121,12 @@ async def change(
                     session=session, qset=qset, source="slack", by=by, now=now
                 )
             )
+        for name, row in newest.items() if switch_off_others else ():
+            if row.active and name not in sets:
+                off = check_set(name, row.definition)
+                await question_sets.add_version(
+                    session=session, qset=off, source="slack", by=by, now=now, active=False
+                )
     _SYNCED[id(rt)] = weakref.ref(rt)
     return changed
 

@@ -20,7 +20,7 @@ from storage.models import FollowUpAnswer, Invitation, Response
 from tests.e2e import test_ingest
 from tests.e2e.test_ingest import ANA, Hooks
 from tests.harness import SlackSender, eventually
-from tests.payloads import block_action, select_action
+from tests.payloads import block_action, slash_command, view_submission
 from tests.seed import Person, add_people
 
 pytestmark = pytest.mark.postgres
@@ -170,4 +170,65 @@ async def test_a_set_of_six_questions_is_refused_by_the_modal_service(rt: Runtim
     assert await question_sets.versions(rt, "big") == []
 
 
-_ = select_action
+SIX = """\
+surveys:
+  after_ticket:
+    trigger: ticket_closed
+    metric: csat
+    questions:
+      - {key: q1, type: text, text: "1?"}
+      - {key: q2, type: text, text: "2?"}
+      - {key: q3, type: yes_no, text: "3?"}
+      - {key: q4, type: rating, text: "4?"}
+      - {key: q5, type: text, text: "5?"}
+"""
+
+
+async def _open_survey_modal(emulator: SlackEmulator, slack: SlackSender) -> dict:
+    fields = slash_command(user="UA", text="survey", response_url=emulator.new_response_url())
+    assert (await slack.command(fields))[0] == 200
+    [opened] = await eventually(lambda: emulator.calls_to("views.open", ok=True))
+    return opened.args["view"]
+
+
+async def test_voc_survey_previews_refuses_six_questions_and_saves_a_new_version(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    view = await _open_survey_modal(emulator, slack)
+    shown = json.dumps(view)
+    assert "Was your issue fully resolved?" in shown and "after_ticket v1" in shown
+    written = next(b for b in view["blocks"] if b.get("block_id") == "voc.survey.definition")
+    assert "template: ticket_closed" in written["element"]["initial_value"]
+
+    def submit(text: str, templates: list[str]) -> dict:
+        return view_submission(
+            user="UA",
+            callback_id="voc.survey",
+            private_metadata="",
+            values={
+                "voc.survey.definition": {
+                    "voc.survey.definition": {"type": "plain_text_input", "value": text}
+                },
+                "voc.survey.templates": {
+                    "voc.survey.templates": {
+                        "type": "multi_static_select",
+                        "selected_options": [{"value": t} for t in templates],
+                    }
+                },
+            },
+        )
+
+    status, body = await slack.interactive(submit(SIX, []))
+    assert status == 200
+    answer = json.loads(body)
+    assert answer["response_action"] == "errors"
+    assert answer["errors"]["voc.survey.definition"] == (
+        "line 2: survey after_ticket: 6 questions; at most 5 (the CSAT score and up to 4 "
+        "follow-ups)"
+    )
+    assert len(await question_sets.versions(rt, "after_ticket")) == 1  # nothing stored
+
+    status, body = await slack.interactive(submit(written["element"]["initial_value"], ["renewal"]))
+    assert status == 200 and not body.strip()  # closed
+    names = [(s.name, s.version) for s in await question_sets.current(rt, rt.now())]
+    assert names == [("after_ticket", 1), ("renewal", 1)]  # the unchanged set kept its version
