@@ -152,3 +152,20 @@ def survey_modal(sets: list[QuestionSet], written: str, *, product: str | None) 
             ),
         ],
     )
+
+
+def page_fields(card: FollowUpCard | None) -> dict[str, object] | None:
+    """The follow-ups as the email survey page's form shows them (the page escapes them)."""
+    if card is None or not card.qset.follow_ups:
+        return None
+    questions = [
+        {
+            "key": q.key,
+            "type": q.type.value,
+            "words": question_words(card, q, escaped=False),
+            "choices": list(q.choices(card.locale)),
+        }
+        for q in card.qset.follow_ups
+        if q.key not in card.answers
+    ]
+    return {"set_id": card.qset.set_id, "questions": questions, "text_max": TEXT_MAX}

@@ -88,6 +88,11 @@ async def current(rt: Runtime, now: datetime) -> list[QuestionSet]:
         return await question_sets.current(session=session)
 
 
+async def version(rt: Runtime, set_id: int) -> QuestionSet | None:
+    async with rt.db.session() as session:
+        return await question_sets.by_id(session=session, set_id=set_id)
+
+
 async def versions(rt: Runtime, name: str) -> list[QuestionSet]:
     async with rt.db.session() as session:
         return await question_sets.versions(session=session, name=name)

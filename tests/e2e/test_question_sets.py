@@ -5,8 +5,10 @@ the set version it was asked in; a changed set never rewrites past answers."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import aiohttp
 import pytest
 from sqlalchemy import select
 
@@ -14,17 +16,21 @@ from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
 from bot.domain.question_sets import check_set
-from bot.scheduler import run_due
+from bot.scheduler import drain, run_due
 from bot.services import question_sets
+from bot.services.transactional import schedule_for_event
 from storage.models import FollowUpAnswer, Invitation, Response
 from tests.e2e import test_ingest
+from tests.e2e.test_email_surveys import browser, mail_rt, smtp
 from tests.e2e.test_ingest import ANA, Hooks
 from tests.harness import SlackSender, eventually
+from tests.mail import SmtpServer, score_links, text_part
 from tests.payloads import block_action, slash_command, view_submission
 from tests.seed import Person, add_people
 
 pytestmark = pytest.mark.postgres
 hooks = test_ingest.hooks
+__all__ = ["browser", "mail_rt", "smtp"]  # fixtures of the email survey tests
 
 SURVEYS = """\
 surveys:
@@ -232,3 +238,48 @@ async def test_voc_survey_previews_refuses_six_questions_and_saves_a_new_version
     assert status == 200 and not body.strip()  # closed
     names = [(s.name, s.version) for s in await question_sets.current(rt, rt.now())]
     assert names == [("after_ticket", 1), ("renewal", 1)]  # the unchanged set kept its version
+
+
+async def test_the_email_page_asks_the_follow_ups_on_the_same_page(
+    mail_rt: Runtime, smtp: SmtpServer, browser: aiohttp.ClientSession
+) -> None:
+    await add_people(mail_rt.db, Person(ANA, tz="UTC"))
+    await schedule_for_event(
+        mail_rt,
+        event="ticket_closed",
+        email=ANA,
+        occurred_at=mail_rt.now(),
+        context={"ticket_id": "T-1"},
+        event_id="evt-1",
+        now=mail_rt.now(),
+    )
+    stored = await _rows(mail_rt, Invitation)
+    await drain(mail_rt, max(invitation.due_at for invitation in stored))
+    csat_mail = next(m for m in smtp.messages if "How satisfied" in text_part(m))
+    link = score_links(csat_mail)[4]
+    async with browser.get(link) as response:
+        page = await response.text()
+    assert "Was your issue fully resolved?" in page
+    assert "What could we have done better?" in page
+    set_id = re.search(r'name="fq_set" value="(\d+)"', page)
+    assert set_id is not None
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    form = {
+        "csrf": csrf.group(1),
+        "score": "4",
+        "fq_set": set_id.group(1),
+        "fq.resolved": "no",
+        "fq.do_better": "Call me <back>",
+    }
+    async with browser.post(link, data=form) as response:
+        assert response.status == 200
+        thanks = await response.text()
+    assert "Thank you! Your answer: 4." in thanks
+    [response_row] = await _rows(mail_rt, Response)
+    answers = await _rows(mail_rt, FollowUpAnswer)
+    assert [(a.invitation_id, a.question_key, a.value) for a in answers] == [
+        (response_row.invitation_id, "resolved", "no"),
+        (response_row.invitation_id, "do_better", "Call me <back>"),
+    ]
+    assert {a.question_set_id for a in answers} == {int(set_id.group(1))}
