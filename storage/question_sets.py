@@ -191,3 +191,27 @@ async def last_from_file(*, session: AsyncSession, name: str) -> dict | None:
         .limit(1)
     )
     return dict(definition) if definition is not None else None
+
+
+async def answers_by_response(
+    *, session: AsyncSession, response_ids: list[int]
+) -> dict[int, dict[str, tuple[int, str]]]:
+    """response id → question key → (set version id, value): the export's extra columns."""
+    from storage.models import Response
+
+    out: dict[int, dict[str, tuple[int, str]]] = {}
+    if not response_ids:
+        return out
+    rows = await session.execute(
+        select(
+            Response.id,
+            FollowUpAnswer.question_key,
+            FollowUpAnswer.question_set_id,
+            FollowUpAnswer.value,
+        )
+        .join(FollowUpAnswer, FollowUpAnswer.invitation_id == Response.invitation_id)
+        .where(Response.id.in_(response_ids))
+    )
+    for response_id, key, set_id, value in rows.all():
+        out.setdefault(response_id, {})[key] = (set_id, value)
+    return out

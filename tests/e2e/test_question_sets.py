@@ -4,6 +4,8 @@ the set version it was asked in; a changed set never rewrites past answers."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -18,6 +20,7 @@ from bot.devkit.emulator import SlackEmulator
 from bot.domain.question_sets import check_set
 from bot.scheduler import drain, run_due
 from bot.services import question_sets
+from bot.services.export import export_responses
 from bot.services.transactional import schedule_for_event
 from storage.models import FollowUpAnswer, Invitation, Response
 from tests.e2e import test_ingest
@@ -114,6 +117,17 @@ async def test_a_ticket_closed_survey_asks_two_follow_ups_in_the_same_dm(
     assert "&lt;faster&gt;" in shown and "<faster>" not in shown  # escaped in Slack
     assert "followup.text." not in shown  # answered: the box is gone
     assert len(emulator.calls_to("chat.postMessage", ok=True)) == 1  # one DM all along
+
+    # the export: one column per question, headed by its key, and the set's version
+    exported = io.StringIO()
+    await export_responses(db=rt.db, out=exported, format="csv")
+    [row] = list(csv.DictReader(io.StringIO(exported.getvalue())))
+    assert list(row)[-3:] == ["question_set", "resolved", "do_better"]
+    assert (row["question_set"], row["resolved"], row["do_better"]) == (
+        "after_ticket v1",
+        "Yes",
+        "Answer <faster> please",
+    )
 
     # a second answer to the same question records nothing
     again = _action(emulator, csat, f"followup.{qset.set_id}.resolved.no", "")
