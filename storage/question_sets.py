@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.question_sets import QuestionSet, check_set
+from bot.domain.question_sets import FollowUpSummary, QuestionSet, check_set, summarise
 from storage.models import FollowUpAnswer, Invitation, QuestionSetVersion
 
 
@@ -215,3 +215,16 @@ async def answers_by_response(
     for response_id, key, set_id, value in rows.all():
         out.setdefault(response_id, {})[key] = (set_id, value)
     return out
+
+
+async def followup_summary(
+    *, session: AsyncSession, since: datetime, until: datetime
+) -> list[FollowUpSummary]:
+    """The digest's follow-up figures for answers given in [since, until)."""
+    rows = await answered_since(session=session, since=since, until=until)
+    sets: dict[int, QuestionSet] = {}
+    for set_id in {row[0] for row in rows}:
+        found = await by_id(session=session, set_id=set_id)
+        if found is not None:
+            sets[set_id] = found
+    return summarise(rows, sets)

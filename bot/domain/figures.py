@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.domain.question_sets import FollowUpSummary
 from bot.domain.scores import Average, CompletionRate, ScoreSplit
 
 
@@ -187,6 +188,7 @@ class Digest:
     # CSAT of the last 90 days by the ticket's context: "agent" and "issue_type" → label → CSAT
     csat_by: dict[str, dict[str, Average]] = field(default_factory=dict)
     unowned_themes: list[str] = field(default_factory=list)  # last week's, no THEME_OWNERS entry
+    followups: list[FollowUpSummary] = field(default_factory=list)  # question sets, 90 days
 
     @property
     def empty(self) -> bool:

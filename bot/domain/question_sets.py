@@ -269,3 +269,48 @@ def _written(q: FollowUp) -> dict[str, Any]:
     if q.options:
         out["options"] = [dict(o) for o in q.options]
     return out
+
+
+@dataclass(frozen=True)
+class FollowUpSummary:
+    """The digest's reading of one follow-up question: counts per answer (choice, yes/no,
+    rating) or per theme (text, themed like comments), with the number of answers."""
+
+    survey: str
+    key: str
+    words: str  # the question in English, as its newest version asks it
+    type: QuestionType
+    answers: int
+    counts: tuple[tuple[str, int], ...]  # (answer's words or theme, count), most first
+
+
+def summarise(
+    rows: list[tuple[int, str, str, list[str]]], sets: Mapping[int, QuestionSet]
+) -> list[FollowUpSummary]:
+    """Answers (set version id, key, value, themes) summed per set and question; versions
+    of one set count together, each answer labelled with the version it was asked in."""
+    counted: dict[tuple[str, str], dict[str, int]] = {}
+    totals: dict[tuple[str, str], int] = {}
+    asked: dict[tuple[str, str], FollowUp] = {}
+    for set_id, key, value, themes in rows:
+        qset = sets.get(set_id)
+        question = qset.question(key) if qset else None
+        if qset is None or question is None:
+            continue
+        where = (qset.name, key)
+        asked[where] = question
+        totals[where] = totals.get(where, 0) + 1
+        labels = themes if question.type is QuestionType.TEXT else [question.label(value, "en")]
+        for label in labels:
+            counted.setdefault(where, {})[label] = counted.get(where, {}).get(label, 0) + 1
+    return [
+        FollowUpSummary(
+            name,
+            key,
+            asked[(name, key)].words("en"),
+            asked[(name, key)].type,
+            totals[(name, key)],
+            tuple(sorted(counted.get((name, key), {}).items(), key=lambda c: (-c[1], c[0]))),
+        )
+        for name, key in sorted(asked)
+    ]

@@ -8,18 +8,21 @@ import csv
 import io
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 from sqlalchemy import select
 
+from blocks.digest import digest_text
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
 from bot.domain.question_sets import check_set
 from bot.scheduler import drain, run_due
 from bot.services import question_sets
+from bot.services.digest import build_digest
 from bot.services.export import export_responses
 from bot.services.transactional import schedule_for_event
 from storage.models import FollowUpAnswer, Invitation, Response
@@ -103,14 +106,14 @@ async def test_a_ticket_closed_survey_asks_two_follow_ups_in_the_same_dm(
     assert (await slack.interactive(yes))[0] == 200
     await eventually(lambda: len(emulator.calls_to("chat.update", ok=True)) >= 2)
     text_id = f"followup.text.{csat.id}.{qset.set_id}.do_better"
-    typed = _action(emulator, csat, text_id, "Answer  <faster> please")
+    typed = _action(emulator, csat, text_id, "Support was too  slow, answer <faster> please")
     assert (await slack.interactive(typed))[0] == 200
     await eventually(lambda: len(emulator.calls_to("chat.update", ok=True)) >= 3)
 
     answers = await _rows(rt, FollowUpAnswer)
     assert [(a.question_key, a.value, a.question_set_id) for a in answers] == [
         ("resolved", "yes", qset.set_id),
-        ("do_better", "Answer <faster> please", qset.set_id),
+        ("do_better", "Support was too slow, answer <faster> please", qset.set_id),
     ]
     shown = _dm(emulator, dm)
     assert "&gt; Yes" in shown or "> Yes" in shown
@@ -126,7 +129,16 @@ async def test_a_ticket_closed_survey_asks_two_follow_ups_in_the_same_dm(
     assert (row["question_set"], row["resolved"], row["do_better"]) == (
         "after_ticket v1",
         "Yes",
-        "Answer <faster> please",
+        "Support was too slow, answer <faster> please",
+    )
+
+    # the digest: yes/no counted with its share, the text answer themed like a comment
+    shown = digest_text(await build_digest(rt, rt.now() + timedelta(days=1)))
+    assert "Follow-up answers (90 days)" in shown
+    assert "after_ticket · Was your issue fully resolved? (1): Yes 1 (100%)" in shown
+    assert (
+        "after_ticket · What could we have done better? (1): themes: slow support 1 (100%)"
+        in shown
     )
 
     # a second answer to the same question records nothing
