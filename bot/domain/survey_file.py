@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from bot.domain.errors import ConfigError
 from bot.domain.question_sets import (
     Checked,
     QuestionSet,
@@ -136,3 +137,17 @@ def to_yaml(sets: list[QuestionSet]) -> str:
         return ""
     body = {"surveys": {qset.name: qset.definition() for qset in sets}}
     return yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=90)
+
+
+class SurveysFileUnreadable(SetError):
+    """A surveys file that cannot be read at all (missing, a folder, no permission)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: cannot read it ({reason})")
+
+
+class SurveysFileBroken(ConfigError):
+    """SURVEYS_FILE changed under a running process into one that breaks the rules."""
+
+    def __init__(self, path: str, problems: list[SetProblem]) -> None:
+        super().__init__(f"SURVEYS_FILE {path}: " + "; ".join(map(str, problems)))

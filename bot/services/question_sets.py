@@ -16,19 +16,17 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.core.runtime import Runtime
-from bot.domain.errors import ConfigError
 from bot.domain.outcomes import TapOutcome
 from bot.domain.question_sets import (
     Checked,
     FollowUpCard,
     QuestionSet,
     QuestionType,
-    SetError,
     check_all,
     check_set,
     invitation_trigger,
 )
-from bot.domain.survey_file import is_toml, read
+from bot.domain.survey_file import SurveysFileBroken, SurveysFileUnreadable, is_toml, read
 from bot.domain.themes import tag
 from bot.domain.vocabulary import Trigger
 from storage import invitations, question_sets, responses
@@ -43,7 +41,7 @@ def check_file(path: str) -> Checked:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise SetError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        raise SurveysFileUnreadable(path, str(exc.strerror or exc)) from None
     return read(text, toml=is_toml(path))
 
 
@@ -54,7 +52,7 @@ def file_sets(rt: Runtime) -> list[QuestionSet]:
         return []
     checked = check_file(path)
     if checked.problems:
-        raise ConfigError(f"SURVEYS_FILE {path}: " + "; ".join(map(str, checked.problems)))
+        raise SurveysFileBroken(path, checked.problems)
     return checked.sets
 
 

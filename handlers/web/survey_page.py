@@ -258,8 +258,8 @@ def _render(
         return _html("message.html", None, {"message": t(None, "page.unknown")}, status=410)
     if page.state is PageState.CLOSED:
         return _html("message.html", locale, {"message": t(locale, "page.closed")}, status=410)
-    context = {"page": page, "chosen": chosen, "csrf": csrf, "error": error, "token": token}
-    context["followups"] = page_fields(page.followups)
+    context: dict[str, Any] = {"page": page, "chosen": chosen, "csrf": csrf, "error": error}
+    context |= {"token": token, "followups": page_fields(page.followups)}
     if page.state is PageState.ANSWERED:
         context["notice"] = t(locale, notice) if notice else None
         context["fresh"] = fresh or notice is not None
