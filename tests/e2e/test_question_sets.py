@@ -137,8 +137,7 @@ async def test_a_ticket_closed_survey_asks_two_follow_ups_in_the_same_dm(
     assert "Follow-up answers (90 days)" in shown
     assert "after_ticket · Was your issue fully resolved? (1): Yes 1 (100%)" in shown
     assert (
-        "after_ticket · What could we have done better? (1): themes: slow support 1 (100%)"
-        in shown
+        "after_ticket · What could we have done better? (1): themes: slow support 1 (100%)" in shown
     )
 
     # a second answer to the same question records nothing
