@@ -29,7 +29,7 @@ from storage.models import FollowUpAnswer, Invitation, Response
 from tests.e2e import test_ingest
 from tests.e2e.test_email_surveys import browser, mail_rt, smtp
 from tests.e2e.test_ingest import ANA, Hooks
-from tests.harness import SlackSender, eventually
+from tests.harness import SlackSender, cli_env, eventually, vocbot
 from tests.mail import SmtpServer, score_links, text_part
 from tests.payloads import block_action, slash_command, view_submission
 from tests.seed import Person, add_people
@@ -308,3 +308,56 @@ async def test_the_email_page_asks_the_follow_ups_on_the_same_page(
         (response_row.invitation_id, "do_better", "Call me <back>"),
     ]
     assert {a.question_set_id for a in answers} == {int(set_id.group(1))}
+
+
+BAD_FILE = """\
+surveys:
+  after_ticket:
+    trigger: ticket_closed
+    metric: csat
+    questions:
+      - key: resolved
+        type: yes_no
+        text: Resolved?
+      - key: why
+        type: choice
+        text: Why?
+        options: []
+  later:
+    trigger: anniversary
+    metric: nps
+"""
+
+
+@pytest.mark.slow  # four processes
+async def test_a_bad_surveys_file_stops_start_up_naming_each_problem_by_line(
+    emulator: SlackEmulator, database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "surveys.yaml"
+    path.write_text(BAD_FILE, encoding="utf-8")
+    env = cli_env(
+        api_url=emulator.api_url, database_url=database_url, home=tmp_path, SURVEYS_FILE=str(path)
+    )
+    code, _, err = await vocbot(env, "surveys", "list", cwd=tmp_path)
+    assert code == 2
+    [line] = err.strip().splitlines()
+    assert line.startswith(f"error: SURVEYS_FILE='{path}' is not valid: ")
+    assert "line 9: survey after_ticket, question 2 (why): empty option list" in line
+    assert "line 13: survey later: unknown trigger 'anniversary'" in line
+
+    code, _, err = await vocbot(
+        env | {"SURVEYS_FILE": ""}, "surveys", "check", str(path), cwd=tmp_path
+    )
+    assert code == 1
+    assert err.splitlines() == [
+        f"{path}:9: survey after_ticket, question 2 (why): empty option list; a choice needs 1–8",
+        f"{path}:13: survey later: unknown trigger 'anniversary' (known: relationship, "
+        "ticket_closed, onboarding, training, renewal, exit, onboarding_day_N)",
+    ]
+
+    path.write_text(SURVEYS, encoding="utf-8")  # fixed: it starts, and lists the set
+    code, out, _ = await vocbot(env, "surveys", "list", cwd=tmp_path)
+    assert (code, out) == (0, "after_ticket v1: ticket_closed, CSAT + resolved, do_better\n")
+    code, out, _ = await vocbot(env, "surveys", "show", "after_ticket", cwd=tmp_path)
+    assert code == 0 and "[resolved, yes/no] Was your issue fully resolved?" in out
+    assert "ms: Adakah isu anda diselesaikan sepenuhnya?" in out
