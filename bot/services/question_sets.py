@@ -15,6 +15,7 @@ import weakref
 from datetime import datetime
 from pathlib import Path
 
+from blocks.question_sets import followup_blocks
 from bot.core.runtime import Runtime
 from bot.domain.outcomes import TapOutcome
 from bot.domain.question_sets import (
@@ -213,3 +214,15 @@ async def answer(
         return TapOutcome.ANSWERED, invitation, await card(rt, invitation, contact.locale, now)
     log.info("follow-up answered", extra={"invitation_id": invitation_id, "question": key})
     return TapOutcome.RECORDED, invitation, await card(rt, invitation, contact.locale, now)
+
+
+async def with_followups(
+    rt: Runtime, invitation_id: int, locale: str | None, blocks: list[dict], now: datetime
+) -> list[dict]:
+    """A survey message's blocks with its set's follow-ups under the answer (as the tap
+    showed them), for a redraw that starts from the answered message."""
+    async with rt.db.session() as session:
+        invitation = await session.get(Invitation, invitation_id)
+    shown = await card(rt, invitation, locale, now) if invitation is not None else None
+    extra = followup_blocks(shown)
+    return blocks[:2] + extra + blocks[2:] if extra else blocks
