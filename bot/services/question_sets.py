@@ -58,7 +58,8 @@ def file_sets(rt: Runtime) -> list[QuestionSet]:
 
 
 async def sync_file(rt: Runtime, now: datetime) -> list[QuestionSet]:
-    """SURVEYS_FILE's changed sets stored as new versions; the current sets returned."""
+    """SURVEYS_FILE's changed sets stored as new versions, a set taken out of it switched
+    off (unless it was last changed in Slack); the current sets returned."""
     wanted = file_sets(rt)
     async with rt.db.transaction() as session:
         newest = await question_sets.newest_rows(session=session)
@@ -73,6 +74,17 @@ async def sync_file(rt: Runtime, now: datetime) -> list[QuestionSet]:
                 session=session, qset=qset, source="file", by=None, now=now
             )
             log.info("question set loaded", extra={"survey": qset.name})
+        named = {qset.name for qset in wanted}
+        for name, row in newest.items() if rt.settings.surveys_file else ():
+            if row.active and row.source == "file" and name not in named:  # taken out of it
+                await question_sets.add_version(
+                    session=session,
+                    qset=check_set(name, row.definition),
+                    source="file",
+                    by=None,
+                    now=now,
+                    active=False,
+                )
         current = await question_sets.current(session=session)
     _SYNCED[id(rt)] = weakref.ref(rt)
     return current
