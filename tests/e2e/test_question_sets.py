@@ -4,6 +4,7 @@ the set version it was asked in; a changed set never rewrites past answers."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
 from blocks.digest import digest_text
@@ -29,6 +32,9 @@ from storage.models import FollowUpAnswer, Invitation, Response
 from tests.e2e import test_ingest
 from tests.e2e.test_email_surveys import browser, mail_rt, smtp
 from tests.e2e.test_ingest import ANA, Hooks
+from tests.e2e.test_survey_browser import _screenshot as screenshot
+from tests.e2e.test_survey_browser import _wait_for as wait_for
+from tests.e2e.test_survey_browser import chrome
 from tests.harness import SlackSender, cli_env, eventually, vocbot
 from tests.mail import SmtpServer, score_links, text_part
 from tests.payloads import block_action, slash_command, view_submission
@@ -36,7 +42,7 @@ from tests.seed import Person, add_people
 
 pytestmark = pytest.mark.postgres
 hooks = test_ingest.hooks
-__all__ = ["browser", "mail_rt", "smtp"]  # fixtures of the email survey tests
+__all__ = ["browser", "chrome", "mail_rt", "smtp"]  # fixtures of the email survey tests
 
 SURVEYS = """\
 surveys:
@@ -361,3 +367,39 @@ async def test_a_bad_surveys_file_stops_start_up_naming_each_problem_by_line(
     code, out, _ = await vocbot(env, "surveys", "show", "after_ticket", cwd=tmp_path)
     assert code == 0 and "[resolved, yes/no] Was your issue fully resolved?" in out
     assert "ms: Adakah isu anda diselesaikan sepenuhnya?" in out
+
+
+async def test_the_follow_ups_on_the_page_in_a_real_browser(
+    mail_rt: Runtime, smtp: SmtpServer, chrome: webdriver.Chrome
+) -> None:
+    """Chromium on a phone: the follow-ups fit the width, are answered with the score."""
+    await add_people(mail_rt.db, Person(ANA, tz="UTC"))
+    await schedule_for_event(
+        mail_rt,
+        event="ticket_closed",
+        email=ANA,
+        occurred_at=mail_rt.now(),
+        context={},
+        event_id="evt-2",
+        now=mail_rt.now(),
+    )
+    await drain(mail_rt, max(i.due_at for i in await _rows(mail_rt, Invitation)))
+    csat_mail = next(m for m in smtp.messages if "How satisfied" in text_part(m))
+    await asyncio.to_thread(chrome.get, score_links(csat_mail)[5])
+    script = "return document.documentElement.scrollWidth"
+    assert await asyncio.to_thread(chrome.execute_script, script) <= 375
+    no = await asyncio.to_thread(
+        chrome.find_element, By.CSS_SELECTOR, 'input[name="fq.resolved"][value="no"]'
+    )
+    await asyncio.to_thread(no.click)
+    box = await asyncio.to_thread(chrome.find_element, By.ID, "fq-do_better")
+    await asyncio.to_thread(box.send_keys, "Reply sooner")
+    await asyncio.to_thread(screenshot, chrome, "survey-followups-375.png")
+    button = await asyncio.to_thread(chrome.find_element, By.ID, "submit")
+    await asyncio.to_thread(button.click)
+    await asyncio.to_thread(wait_for, chrome, "h1#result")
+    answers = await _rows(mail_rt, FollowUpAnswer)
+    assert [(a.question_key, a.value) for a in answers] == [
+        ("resolved", "no"),
+        ("do_better", "Reply sooner"),
+    ]
