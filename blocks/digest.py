@@ -327,6 +327,24 @@ def _csat_by(digest: Digest) -> list[_Section]:
     return sections
 
 
+def _followups(digest: Digest) -> list[_Section]:
+    """Question sets' follow-ups (90 days): each choice, yes/no and rating's answers with
+    their share; each text question's themes, as comments are themed."""
+    if not digest.followups:
+        return []
+    lines = []
+    for summary in digest.followups:
+        counts = ", ".join(
+            f"{shorten(label, LABEL_MAX)} {count} ({count / summary.answers:.0%})"
+            for label, count in summary.counts[:GROUPS_SHOWN]
+        )
+        if summary.type == "text":
+            counts = f"themes: {counts}" if counts else "no theme found"
+        head = f"{summary.survey} · {shorten(summary.words, VERBATIM_MAX)} ({summary.answers})"
+        lines.append(_same(f"{head}: {counts}"))
+    return [_Section("Follow-up answers (90 days)", lines)]
+
+
 def _requests(digest: Digest) -> _Section:
     if not digest.requests:
         return _Section("Top feature requests by ARR", [_same("no feature requests yet")])
@@ -370,6 +388,7 @@ def _sections(digest: Digest) -> list[_Section]:
         *([_movers(digest.health)] if digest.health and _moved(digest.health) else []),
         _follow_up(digest),
         *_csat_by(digest),
+        *_followups(digest),
         _requests(digest),
         _verbatims(digest),
     ]

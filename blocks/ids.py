@@ -25,6 +25,8 @@ class ActionId(StrEnum):
     EXIT_OPEN = "exit.open"  # the exit survey's button: opens its modal
     EXIT_REASONS = "exit.reasons"
     EXIT_COMMENT = "exit.comment"
+    FOLLOW_UP_PREFIX = "followup."  # a question-set follow-up: followup.<set>.<key>[.<n>]
+    FOLLOW_UP_TEXT_PREFIX = "followup.text."  # followed by invitation.set.key
 
 
 class BlockId(StrEnum):
@@ -50,6 +52,7 @@ class CallbackId(StrEnum):
 
 RATE_ACTION = re.compile(r"^survey\.rate\.\d{1,2}$")
 SHARED_RATE_ACTION = re.compile(r"^survey\.shared\.rate\.\d{1,2}$")
+FOLLOW_UP_ACTION = re.compile(r"^followup\.")
 ADVOCACY_ACTION = re.compile(r"^advocacy\.(review|reference|testimonial)$")
 SURVEY_METADATA_EVENT = "voc_survey"
 CASE_CARD_METADATA_EVENT = "voc_case_card"
@@ -70,6 +73,9 @@ class VocId(StrEnum):
     COMPETITOR = "voc.competitor"
     THEMES = "voc.themes.select"
     EDIT_THEMES_PREFIX = "voc.edit_themes."  # followed by the insight id: unique per message
+    SURVEY_MODAL = "voc.survey"  # /voc survey: the question sets, previewed and changed
+    SURVEY_DEFINITION = "voc.survey.definition"
+    SURVEY_TEMPLATES = "voc.survey.templates"
 
 
 EDIT_THEMES_ACTION = re.compile(r"^voc\.edit_themes\.\d+$")

@@ -51,6 +51,7 @@ HELP = (
     ),
     ("`/voc request 12 tell-customers`", "staff: who asked hears of it in “you said, we did”"),
     ("`/voc theme slow support known issue`", "staff: a theme's state (`fixed` = shipped)"),
+    ("`/voc survey`", "staff: each survey's follow-up questions: preview, templates, change"),
     ("`/voc send nps smb`", "admins: start a survey (nps, csat or ces; optional segment)"),
     ("`/voc ship SSO`", "admins: mark a request shipped and tell everyone who asked"),
     ("`/voc ship SSO https://…`", "admins: the same, with a link on how to use it"),

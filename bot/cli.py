@@ -642,3 +642,59 @@ def you_said_we_did(
         return text
 
     typer.echo(_run(settings, work).rstrip("\n"))
+
+
+# `surveys list|show NAME|check FILE`: question sets (bot/services/question_sets.py)
+surveys_cli = typer.Typer(
+    help="Question sets: the follow-ups each survey asks.", no_args_is_help=True
+)
+cli.add_typer(surveys_cli, name="surveys")
+
+
+@surveys_cli.command("list")
+def surveys_list() -> None:
+    """Every question set in force (SURVEYS_FILE and changes made with /voc survey)."""
+    from blocks.question_sets import set_line
+    from bot.services import question_sets
+
+    sets = _run(_settings(), lambda rt: question_sets.current(rt, rt.now()))
+    typer.echo("\n".join(set_line(s) for s in sets) if sets else "No question sets.")
+
+
+@surveys_cli.command("show")
+def surveys_show(name: Annotated[str, typer.Argument(help="The set's name.")]) -> None:
+    """A set as respondents see it, and its earlier versions."""
+    from blocks.question_sets import set_preview
+    from bot.domain.question_sets import SetError
+    from bot.services import question_sets
+
+    async def work(rt: Runtime) -> list:
+        await question_sets.current(rt, rt.now())
+        return await question_sets.versions(rt, name)
+
+    settings = _settings()
+    versions = _run(settings, work)
+    if not versions:
+        raise SetError(f"no question set named {name!r}; see `surveys list`")
+    typer.echo(set_preview(versions[-1], product=settings.product_name))
+    if len(versions) > 1:
+        typer.echo(f"  earlier versions: {', '.join(f'v{v.version}' for v in versions[:-1])}")
+
+
+@surveys_cli.command("check")
+def surveys_check(
+    path: Annotated[str, typer.Argument(help="A YAML or TOML surveys file.")],
+) -> None:
+    """Check a surveys file without loading it: every problem with its line number."""
+    from blocks.question_sets import set_line
+    from bot.services import question_sets
+
+    checked = question_sets.check_file(path)
+    if checked.problems:
+        for problem in checked.problems:
+            where = f"{path}:{problem.line}" if problem.line else path
+            typer.echo(f"{where}: {problem.message}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{path}: {len(checked.sets)} question sets, all valid")
+    for qset in checked.sets:
+        typer.echo(f"  {set_line(qset)}")

@@ -738,3 +738,42 @@ class HealthCase(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- question sets: the follow-ups a team designs per moment, versioned ------------------
+
+
+class QuestionSetVersion(SQLModel, table=True):
+    """One version of a question set (bot/domain/question_sets.py); never changed once
+    written: a change is a new version, so past answers keep the one they were asked in."""
+
+    __tablename__ = "question_sets"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_question_sets_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40, index=True)
+    version: int
+    trigger: str = Field(max_length=40)
+    metric: str = Field(max_length=8)
+    definition: dict[str, Any] = Field(sa_type=JSON)  # as check_set reads it
+    source: str = Field(max_length=10)  # "file" (SURVEYS_FILE) or "slack" (/voc survey)
+    active: bool = True  # False: switched off (a later version of nothing)
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FollowUpAnswer(SQLModel, table=True):
+    """A respondent's answer to one follow-up question, with the set version it was asked in."""
+
+    __tablename__ = "followup_answers"
+    __table_args__ = (
+        UniqueConstraint("invitation_id", "question_key", name="uq_followup_answers_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    invitation_id: int = Field(foreign_key="invitations.id", index=True)
+    question_set_id: int = Field(foreign_key="question_sets.id")
+    question_key: str = Field(max_length=40)
+    value: str = Field(max_length=500)
+    themes: list[str] = Field(default_factory=list, sa_type=JSON)  # a text answer's themes
+    answered_at: datetime = Field(sa_type=UTCDateTime)

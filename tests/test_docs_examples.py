@@ -392,6 +392,57 @@ async def _triage_commands(text: str, tmp_path: Path) -> None:
         parse[verb](Words.from_slack(rest))
 
 
+BAD_SURVEYS = """\
+surveys:
+  renewal:
+    trigger: renewal
+    metric: ces
+    questions:
+      - key: driver
+        type: choice
+        text: What matters most in your renewal decision?
+        options: []
+  exit:
+    trigger: exit
+    metric: nps
+    questions:
+      - {key: q1, type: text, text: "Why are you leaving?"}
+      - {key: q2, type: text, text: "What would have kept you?"}
+      - {key: q3, type: yes_no, text: "Would you come back?"}
+      - {key: q4, type: rating, text: "How was your CSM?"}
+      - {key: q5, type: text, text: "Anything else?"}
+"""
+
+
+@producer("surveys-check")
+async def _surveys_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """`surveys check` on a file with two mistakes: each named on its line."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "surveys.yaml").write_text(BAD_SURVEYS, encoding="utf-8")
+    code, output = await _cli(
+        monkeypatch, {}, datetime.now(UTC), "surveys", "check", "surveys.yaml"
+    )
+    assert code == 1
+    return fenced(_shell(("python -m bot surveys check surveys.yaml", output)))
+
+
+@checker("surveys-file")
+async def _surveys_file(text: str, tmp_path: Path) -> None:
+    """The README's example SURVEYS_FILE passes `surveys check` and is read as the same sets
+    the settings would load."""
+    from typer.testing import CliRunner
+
+    import bot.cli
+
+    path = tmp_path / "surveys.yaml"
+    path.write_text(_code(text), encoding="utf-8")
+    result = await asyncio.to_thread(
+        CliRunner().invoke, bot.cli.cli, ["surveys", "check", str(path)], env={"LOG_LEVEL": "ERROR"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "4 question sets, all valid" in result.output
+
+
 @checker("layout")
 async def _layout(text: str, tmp_path: Path) -> None:
     """Every folder the layout names is there."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +28,7 @@ from pydantic_settings import (
 
 from bot.domain.errors import ConfigError
 from bot.domain.health_score import parse_weights
+from bot.domain.survey_file import is_toml, read
 from bot.domain.triage import parse_theme_owners
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -252,6 +254,9 @@ class Settings(BaseSettings):
         60,
         90,
     )
+    # question sets (bot/domain/question_sets.py): the follow-ups a survey asks per moment,
+    # a YAML or TOML file checked at start (every problem with its line number)
+    surveys_file: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
     # triage (bot/services/owners.py): theme → Slack users or user groups who hear of each
     # new themed comment and request; `theme=USERID,theme=SUBTEAMID,…`
     theme_owners: Annotated[
@@ -447,6 +452,20 @@ class Settings(BaseSettings):
     def jira_on(self) -> bool:
         """Whether Jira is configured (requests can be pushed, status polled)."""
         return self.jira_url is not None
+
+    @field_validator("surveys_file")
+    @classmethod
+    def _surveys_file_checked(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            text = Path(value).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValueError(f"cannot read it ({exc.strerror or exc})") from None
+        problems = read(text, toml=is_toml(value)).problems
+        if problems:
+            raise ValueError("; ".join(str(p) for p in problems))
+        return value
 
     @model_validator(mode="after")
     def _digest_defaults_to_voc(self) -> Settings:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.domain.health import HealthSummary
+from bot.domain.question_sets import FollowUpSummary
 from bot.domain.scores import Average, CompletionRate, ScoreSplit
 
 
@@ -189,6 +190,7 @@ class Digest:
     csat_by: dict[str, dict[str, Average]] = field(default_factory=dict)
     unowned_themes: list[str] = field(default_factory=list)  # last week's, no THEME_OWNERS entry
     health: HealthSummary | None = None  # account health's movers over the week
+    followups: list[FollowUpSummary] = field(default_factory=list)  # question sets, 90 days
 
     @property
     def empty(self) -> bool:

@@ -33,7 +33,8 @@ VERBS: tuple[str, ...]
 VERBS = ("help", "account", "themes", "requests", "nps", "send", "ship", "plan", "autopilot")
 VERBS += ("wording", "campaigns")  # admins: bot/services/wording.py, bot/services/campaigns.py
 VERBS += ("request", "theme")  # staff: triage (bot/services/triage.py), `request push ID` (Jira)
-_BARE_VERBS = ("help", "requests")  # they take nothing, so "Help Scout: …" is a one-liner
+VERBS += ("survey",)  # staff: question sets (bot/services/question_sets.py)
+_BARE_VERBS = ("help", "requests", "survey")  # they take nothing, so "Help Scout: …" is a one-liner
 NAME_MAX = 200  # feature request and competitor names (the columns' size)
 TEXT_MAX = 12_000  # a sanity cap on stored text; Slack caps a command's text lower
 MODAL_TEXT_MAX = 3000  # the most a plain_text_input takes

@@ -13,7 +13,7 @@ from bot.domain.cards import SurveyCard
 from bot.domain.outcomes import TapOutcome
 from bot.domain.scales import is_promoter
 from bot.domain.vocabulary import DeliveryChannel
-from bot.services import shared_surveys
+from bot.services import question_sets, shared_surveys
 from bot.services.delivery import update_survey_message
 from storage import cases, invitations, responses
 from storage.models import Account, Contact
@@ -74,6 +74,7 @@ async def accept(
             rt, card, channel=target.dm_channel or "", user_id=user_id, offers=offers
         )
     blocks = answered_message(card, offers=offers, review_url=None)
+    blocks = await question_sets.with_followups(rt, invitation_id, card.locale, blocks, now)
     await update_survey_message(rt, target, blocks, locale=card.locale)
     return TapOutcome.RECORDED
 

@@ -28,7 +28,7 @@ from bot.domain.triage import unowned
 from bot.domain.user_errors import NoDigestChannel
 from bot.services import digest_insights, health
 from bot.services.digest_chart import nps_trend_png
-from storage import digest_runs
+from storage import digest_runs, question_sets
 from storage.csat import csat_by_context
 from storage.digest import (
     QUARTER,
@@ -125,7 +125,12 @@ async def compute_digest(session: AsyncSession, *, as_of: datetime, today: date)
     trends = await digest_insights.theme_trends(
         session, current=digest.themes, this=quarter, before=periods[3]
     )
-    return replace(digest, theme_trends=trends, signals=signals, week_sentiment=moods)
+    followups = await question_sets.followup_summary(
+        session=session, since=quarter.since, until=as_of
+    )
+    return replace(
+        digest, theme_trends=trends, signals=signals, week_sentiment=moods, followups=followups
+    )
 
 
 async def build_digest(rt: Runtime, as_of: datetime) -> Digest:

@@ -15,9 +15,10 @@ from enum import StrEnum
 from blocks.advocacy import OFFERS
 from bot.core.runtime import Runtime
 from bot.domain.outcomes import TapOutcome
+from bot.domain.question_sets import FollowUpCard
 from bot.domain.scales import is_promoter, scale_for
 from bot.domain.vocabulary import InvitationStatus
-from bot.services import advocacy, cases, email_survey, taps, wording
+from bot.services import advocacy, cases, email_survey, question_sets, taps, wording
 from storage import erasure, responses, survey_links
 from storage.models import Contact, Invitation
 
@@ -48,6 +49,7 @@ class SurveyPage:
     invitation_id: int | None = None
     offers: list[str] = field(default_factory=list)  # what a promoter may still say yes to
     review_url: str | None = None  # where a promoter may leave a review (REVIEW_URL)
+    followups: FollowUpCard | None = None  # the question set's follow-ups, on the same page
 
     @property
     def scores(self) -> range:
@@ -80,6 +82,7 @@ async def _page(
         question=await wording.question_for(rt, invitation, contact, escape=wording.plain),
         first_name=email_survey.first_name(contact),
         invitation_id=invitation.id,
+        followups=await question_sets.card(rt, invitation, contact.locale, now),
     )
     if score is not None:
         offers = await _open_offers(rt, invitation, score)
@@ -103,9 +106,17 @@ async def _open_offers(rt: Runtime, invitation: Invitation, score: int) -> list[
 
 
 async def answer(
-    rt: Runtime, token: str, *, score: int, comment: str | None, now: datetime
+    rt: Runtime,
+    token: str,
+    *,
+    score: int,
+    comment: str | None,
+    now: datetime,
+    followups: tuple[int | None, dict[str, str]] = (None, {}),
 ) -> tuple[TapOutcome, SurveyPage]:
-    """Record the page's answer (once) and its comment; then the page to show."""
+    """Record the page's answer (once), its comment and the follow-ups answered with it
+    (`followups`: the set version the page showed, and question key → answer); then the
+    page to show."""
     page = await open_link(rt, token, now)
     if page.state is PageState.UNKNOWN or page.invitation_id is None:
         return TapOutcome.UNKNOWN, page
@@ -125,7 +136,31 @@ async def answer(
             )
         if result.case_id is not None:
             await cases.post_card(rt, result.case_id, rt.now())
+    if result.outcome is TapOutcome.RECORDED and page.followups is not None:
+        await _answer_followups(rt, page.followups, *followups, now)
     return result.outcome, await open_link(rt, token, now)
+
+
+async def _answer_followups(
+    rt: Runtime, card: FollowUpCard, set_id: int | None, given: dict[str, str], now: datetime
+) -> None:
+    """The follow-ups answered on the page, each with the set version the page showed (a
+    version of the set this survey asks; anything else is ignored)."""
+    shown = await question_sets.version(rt, set_id) if set_id is not None else None
+    if shown is None or shown.name != card.qset.name or shown.set_id is None:
+        return
+    for question in shown.follow_ups:
+        value = given.get(question.key, "").strip()
+        if value:
+            await question_sets.answer(
+                rt,
+                invitation_id=card.invitation_id,
+                set_id=shown.set_id,
+                key=question.key,
+                value=value,
+                user_id=None,  # the link token proved who answers
+                now=now,
+            )
 
 
 async def say_yes(rt: Runtime, token: str, *, offer: str, now: datetime) -> SurveyPage:

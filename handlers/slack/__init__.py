@@ -13,6 +13,7 @@ from handlers.slack import (
     health,
     home,
     listeners,
+    question_sets,
     requests,
     shared_surveys,
     surveys,
@@ -32,4 +33,5 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     requests.register(app)
     exit_survey.register(app)
     health.register(app)
+    question_sets.register(app)
     errors.register(app)

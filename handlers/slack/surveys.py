@@ -22,6 +22,7 @@ from bot.services.delivery import card_for, update_survey_message
 from handlers.context import parse_int, runtime_of
 from handlers.slack.listeners import after_ack, after_submit
 from handlers.slack.payloads import BlockAction, ViewSubmission, parse
+from handlers.slack.question_sets import with_followups
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ async def _show_rating(
     assert result.invitation is not None
     chain = await followups.chain_card(rt, result.invitation) if result.chained else None
     blocks = survey_message(result.card, chain=chain, offers=[], review_url=rt.settings.review_url)
+    blocks = await with_followups(rt, result.invitation, result.card, blocks)
     await update_survey_message(rt, result.invitation, blocks, locale=result.card.locale)
     if result.case_id is not None:
         await cases.post_card(rt, result.case_id, rt.now())
@@ -117,6 +119,7 @@ async def on_comment(rt: Runtime, submission: ViewSubmission) -> None:
         )
     chain = await followups.chain_card(rt, invitation)
     blocks = survey_message(card, chain=chain, offers=offers, review_url=rt.settings.review_url)
+    blocks = await with_followups(rt, invitation, card, blocks)
     await update_survey_message(rt, invitation, blocks, locale=card.locale)
     await cases.refresh_card_for_invitation(rt, card.invitation_id, rt.now())
 
@@ -136,6 +139,7 @@ async def on_theme(rt: Runtime, action: BlockAction, respond: AsyncRespond) -> N
         return
     offers = await advocacy.offers_for(rt, card.invitation_id)
     blocks = survey_message(card, chain=None, offers=offers, review_url=rt.settings.review_url)
+    blocks = await with_followups(rt, invitation, card, blocks)
     await update_survey_message(rt, invitation, blocks, locale=card.locale)
 
 

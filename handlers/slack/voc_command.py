@@ -36,7 +36,7 @@ from bot.services import (
     shipping,
 )
 from handlers.context import parse_int, runtime_of
-from handlers.slack import voc_admin, voc_request, voc_triage
+from handlers.slack import voc_admin, voc_request, voc_survey, voc_triage
 from handlers.slack.listeners import after_ack, after_submit
 from handlers.slack.payloads import (
     BlockAction,
@@ -60,6 +60,7 @@ def register(app: AsyncApp) -> None:
     app.action(EDIT_THEMES_ACTION)(after_ack(on_edit_themes))
     app.view(VocId.THEMES_MODAL)(after_submit(on_themes_submitted))
     app.action(ActionId.LOG_FEEDBACK)(after_ack(on_log_feedback))
+    voc_survey.register(app)
 
 
 async def on_voc(
@@ -259,7 +260,9 @@ async def _nps(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> N
 
 
 # Subcommands that show account data: staff only (bot/domain/roles.py).
-STAFF_VERBS = frozenset({"account", "themes", "requests", "nps", *voc_triage.COMMANDS})
+STAFF_VERBS = frozenset(
+    {"account", "themes", "requests", "nps", *voc_triage.COMMANDS, *voc_survey.COMMANDS}
+)
 # Subcommands that start, change or announce things: admins only (VOC_ADMINS).
 ADMIN_VERBS = frozenset(voc_admin.COMMANDS)
 COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None]]] = {
@@ -271,6 +274,7 @@ COMMANDS: dict[str, Callable[[Runtime, SlashCommand, str, Reply], Awaitable[None
     **voc_admin.COMMANDS,
     **voc_triage.COMMANDS,
     "request": voc_request.request_command,  # `request push ID` (Jira), else triage's
+    **voc_survey.COMMANDS,
 }
 
 

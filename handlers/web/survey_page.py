@@ -25,6 +25,7 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from blocks.catalog import language, t
+from blocks.question_sets import page_fields
 from bot.core.runtime import Runtime
 from bot.domain.outcomes import TapOutcome
 from bot.domain.scales import scale_for
@@ -141,7 +142,12 @@ async def submit(request: web.Request) -> web.Response:
     score = _int(str(form.get("score") or ""))
     comment = str(form.get("comment") or "")
     outcome, shown = await survey_page.answer(
-        rt, token, score=score if score is not None else -1, comment=comment, now=rt.now()
+        rt,
+        token,
+        score=score if score is not None else -1,
+        comment=comment,
+        now=rt.now(),
+        followups=_followups(form),
     )
     csrf = str(form.get("csrf") or "")
     return _render(shown, csrf=csrf, fresh=outcome is TapOutcome.RECORDED, token=token)
@@ -252,7 +258,8 @@ def _render(
         return _html("message.html", None, {"message": t(None, "page.unknown")}, status=410)
     if page.state is PageState.CLOSED:
         return _html("message.html", locale, {"message": t(locale, "page.closed")}, status=410)
-    context = {"page": page, "chosen": chosen, "csrf": csrf, "error": error, "token": token}
+    context: dict[str, Any] = {"page": page, "chosen": chosen, "csrf": csrf, "error": error}
+    context |= {"token": token, "followups": page_fields(page.followups)}
     if page.state is PageState.ANSWERED:
         context["notice"] = t(locale, notice) if notice else None
         context["fresh"] = fresh or notice is not None
@@ -268,6 +275,12 @@ def _html(
 
     body = _env.get_template(template).render(lang=language(locale), t=say, **context)
     return web.Response(text=body, status=status, content_type="text/html", headers=HEADERS)
+
+
+def _followups(form: Any) -> tuple[int | None, dict[str, str]]:
+    """The follow-up answers posted with the score, and the set version the page showed."""
+    given = {str(k)[3:]: str(v) for k, v in form.items() if str(k).startswith("fq.")}
+    return _int(str(form.get("fq_set") or "")), given
 
 
 def _token(request: web.Request) -> str:
