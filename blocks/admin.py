@@ -31,7 +31,20 @@ def send_summary(report: CampaignReport) -> str:
         f"  {reason}: {count}" + _named(report, reason)
         for reason, count in sorted(report.skipped.items())
     ]
-    return "\n".join(lines + reach_lines(report) + _campaign_lines(report))
+    return "\n".join(_sample_lines(report) + lines + reach_lines(report) + _campaign_lines(report))
+
+
+def _sample_lines(report: CampaignReport) -> list[str]:
+    """`--sample`: how many of the audience were drawn, per segment, and the seed."""
+    drawn = report.sample
+    if drawn is None:
+        return []
+    per_segment = ", ".join(f"{name} {chosen} of {of}" for name, chosen, of in drawn.by_segment)
+    return [
+        f"Sample: {drawn.chosen} of {drawn.population} contacts ({drawn.sample}), "
+        f"by segment: {per_segment}.",
+        f"Seed {drawn.seed}: repeat this draw with --sample {drawn.sample} --seed {drawn.seed}.",
+    ]
 
 
 def _campaign_lines(report: CampaignReport) -> list[str]:

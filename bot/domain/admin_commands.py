@@ -5,7 +5,8 @@ shell word one `Words` token) and `/voc VERB …` in Slack (the text split on sp
 Slack's entities and curly quotes undone). `parse` turns the words into a typed request;
 the services take the request and never see text. Both forms are accepted everywhere:
 
-- `send nps|csat|ces [SEGMENT] [--segment S] [--account A] [--email E] [--now]`
+- `send nps|csat|ces [SEGMENT] [--segment S] [--account A] [--email E] [--now]
+  [--sample 30%|200] [--seed N]`
 - `autopilot [list]`, `autopilot nps|csat [90d] [SEGMENT] [--every 90d] [--segment S]`,
   `autopilot pause|resume|stop ID`
 - `wording [show]`, `wording set KIND [--lang L] TEXT`, `wording reset KIND [--lang L]`
@@ -21,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain import cadence, question_text, triage
+from bot.domain import cadence, question_text, sampling, triage
 from bot.domain.campaigns import CampaignId, parse_at, parse_id
 from bot.domain.errors import UserError
 from bot.domain.names import segment_named
@@ -88,10 +89,12 @@ class SendRequest:
     account: str | None = None
     email: str | None = None
     now: bool = False
+    sample: sampling.Sample | None = None  # a random share of the audience (sampling.py)
+    seed: int | None = None  # the draw's seed, to repeat a sample
 
     def detail(self) -> str:
         """How the audit log names it: `nps segment=smb account=Acme one contact`."""
-        named = (("segment", self.segment), ("account", self.account))
+        named = (("segment", self.segment), ("account", self.account), ("sample", self.sample))
         chosen = " ".join(f"{name}={value}" for name, value in named if value)
         return f"{self.kind.value} {chosen}{' one contact' if self.email else ''}".strip()
 
@@ -215,6 +218,7 @@ def _split(words: list[str], options: tuple[str, ...], flags: tuple[str, ...]) -
 
 
 _EXAMPLES = {"segment": "smb", "account": "Acme", "email": "ana@acme.test", "every": "90d"}
+_EXAMPLES |= {"sample": "30%", "seed": "4821", "week": "1"}
 _EXAMPLES |= {"at": '"2026-12-08 09:30"', "lang": "ms"}
 
 
@@ -246,18 +250,33 @@ def every_days(text: str) -> int:
 
 
 def parse_send(words: Words) -> SendRequest:
-    split = _split(words.words, ("segment", "account", "email"), ("now",))
+    split = _split(words.words, ("segment", "account", "email", "sample", "seed"), ("now",))
     if not split.bare:
         segments = "|".join(s.value for s in Segment)
         raise UserError(f"Say which survey: `{words.prefix}send nps|csat|ces [{segments}]`.")
     kind = survey_kind(split.bare[0])  # a bad kind is refused before anything else
     named = split.options.get("segment") or " ".join(split.bare[1:]) or None
+    sample, seed = _sample_options(split)
     return SendRequest(
         kind=kind,
         segment=segment(named) if named else None,
         account=split.options.get("account"),
         email=split.options.get("email"),
         now="now" in split.flags,
+        sample=sample,
+        seed=seed,
+    )
+
+
+def _sample_options(split: _Split) -> tuple[sampling.Sample | None, int | None]:
+    """`--sample 30%|200` and `--seed N` (a seed alone, without a sample, is refused)."""
+    sample = split.options.get("sample")
+    seed = split.options.get("seed")
+    if seed is not None and sample is None:
+        raise UserError("--seed repeats a sample: give it with --sample, e.g. --sample 30%")
+    return (
+        sampling.parse_sample(sample) if sample else None,
+        sampling.parse_seed(seed) if seed else None,
     )
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from bot.domain.campaigns import CampaignId
 from bot.domain.errors import UserError
 from bot.domain.figures import Figures
+from bot.domain.sampling import Drawn
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class CampaignReport:
     skipped_who: dict[str, list[str]] = field(default_factory=dict)  # reason → emails
     channel_problems: list[str] = field(default_factory=list)
     campaign_id: int | None = None  # bot/services/campaigns.py
+    sample: Drawn | None = None  # `--sample`: who of the audience was drawn (sampling.py)
 
 
 # The refusals: what the service found, as errors carrying the facts (their message is the
