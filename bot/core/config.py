@@ -25,7 +25,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from bot.domain import brand
+from bot.domain import brand, sampling
 from bot.domain.errors import ConfigError
 from bot.domain.triage import parse_theme_owners
 
@@ -233,6 +233,9 @@ class Settings(BaseSettings):
     zendesk_token: SecretStr | None = None
     zendesk_webhook_secret: SecretStr | None = None
     zendesk_survey_every: int = Field(default=1, ge=1, le=1000)  # one solved ticket in N
+    # one in N events per trigger (bot/domain/sampling.py): `support=3,training=2`; Zendesk
+    # tickets follow ZENDESK_SURVEY_EVERY instead
+    survey_every: Annotated[dict[str, int], NoDecode, BeforeValidator(sampling.parse_every)] = {}
     # days after onboarding_started / activated / customer_since that ask a survey
     milestone_days: Annotated[tuple[int, ...], NoDecode, BeforeValidator(parse_milestone_days)] = (
         30,

@@ -120,6 +120,31 @@ def _allocate(total: int, sizes: dict[str, int]) -> dict[str, int]:
     return quotas
 
 
-def one_in(every: int, counted: int) -> bool:
-    """Whether the `counted`-th event (from 1) of a trigger is asked, one in `every`."""
-    return every <= 1 or counted % every == 0
+def one_in(every: int, before: int) -> bool:
+    """Whether an event is asked, one in `every`, after `before` events of its trigger:
+    the first is asked, then every N-th after it."""
+    return every <= 1 or before % every == 0
+
+
+EVERY_TRIGGERS = ("support", "onboarding", "training", "renewal")  # the instant event surveys
+
+
+def parse_every(value: object) -> dict[str, int]:
+    """SURVEY_EVERY: `support=3,training=2` asks one in 3 closed tickets, one in 2 trainings."""
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    elif isinstance(value, str):
+        pairs = [tuple(part.split("=", 1)) for part in value.split(",") if part.strip()]
+    else:
+        raise ValueError("write it like support=3,training=2")
+    every: dict[str, int] = {}
+    for pair in pairs:
+        if len(pair) != 2:
+            raise ValueError("write it like support=3,training=2")
+        trigger, number = str(pair[0]).strip().lower(), str(pair[1]).strip()
+        if trigger not in EVERY_TRIGGERS:
+            raise ValueError(f"{trigger!r} is not a trigger: use {', '.join(EVERY_TRIGGERS)}")
+        if not number.isdigit() or not 1 <= int(number) <= 1000:
+            raise ValueError(f"{trigger}={number}: N is a whole number from 1 to 1000")
+        every[trigger] = int(number)
+    return every
