@@ -108,8 +108,14 @@ def reach_lines(report: CampaignReport) -> list[str]:
 def autopilot_line(view: AutopilotView) -> str:
     who = f"segment {view.segment}" if view.segment else "everyone"
     counts = ", ".join(f"{name} {count}" for name, count in sorted(view.counts.items()))
+    rhythm = (
+        f"every quarter (week {view.quarter_week})"
+        if view.quarter_week
+        else f"every {view.every_days} days"
+    )
+    sampled = f", a sample of {view.sample}" if view.sample else ""
     return (
-        f"#{view.id} {view.kind.upper()} every {view.every_days} days for {who}: "
+        f"#{view.id} {view.kind.upper()} {rhythm} for {who}{sampled}: "
         f"{view.status} since {view.anchor}" + (f" ({counts})" if counts else "")
     )
 
@@ -176,6 +182,8 @@ def campaign_cancelled(done: CampaignCancelled) -> str:
 
 
 def campaign_rescheduled(done: CampaignRescheduled) -> str:
+    if done.at is None:
+        return f"Campaign {done.campaign}: {done.moved} due now; they go out on the next pass."
     line = (
         f"Campaign {done.campaign}: rescheduled {done.moved} to {done.at:%a %d %b %Y %H:%M}, "
         "their local time"

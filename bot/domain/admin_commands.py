@@ -7,10 +7,11 @@ the services take the request and never see text. Both forms are accepted everyw
 
 - `send nps|csat|ces [SEGMENT] [--segment S] [--account A] [--email E] [--now]
   [--sample 30%|200] [--seed N]`
-- `autopilot [list]`, `autopilot nps|csat [90d] [SEGMENT] [--every 90d] [--segment S]`,
+- `autopilot [list]`, `autopilot nps|csat [90d] [SEGMENT] [--every 90d] [--segment S]`
+  `[--quarterly [--week N]] [--sample 30%|200]`,
   `autopilot pause|resume|stop ID`
 - `wording [show]`, `wording set KIND [--lang L] TEXT`, `wording reset KIND [--lang L]`
-- `campaigns [list]`, `campaigns cancel ID`, `campaigns reschedule ID [--at] WHEN`
+- `campaigns [list]`, `campaigns cancel ID`, `campaigns reschedule ID [--at] WHEN|now`
 - `/voc` only: `ship FEATURE [LINK]`, `plan FEATURE` (`parse_ship`, `parse_plan`)
 
 A mistake is a UserError saying what to type, with the front end's prefix (`/voc ` or none).
@@ -22,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain import cadence, question_text, sampling, triage
+from bot.domain import cadence, quarterly, question_text, sampling, triage
 from bot.domain.campaigns import CampaignId, parse_at, parse_id
 from bot.domain.errors import UserError
 from bot.domain.names import segment_named
@@ -104,6 +105,8 @@ class AutopilotOn:
     kind: SurveyKind
     every_days: int = cadence.DEFAULT_EVERY_DAYS
     segment: Segment | None = None
+    sample: sampling.Sample | None = None  # a random share of each period's contacts
+    quarter_week: int | None = None  # `--quarterly [--week N]`: that week of every quarter
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,7 @@ class CampaignCancel:
 @dataclass(frozen=True)
 class CampaignReschedule:
     campaign: CampaignId
-    at: datetime
+    at: datetime | None  # None: `--at now`, due at once
 
 
 @dataclass(frozen=True)
@@ -282,7 +285,7 @@ def _sample_options(split: _Split) -> tuple[sampling.Sample | None, int | None]:
 
 def parse_autopilot(words: Words) -> AutopilotRequest:
     p = words.prefix
-    split = _split(words.words, ("every", "segment"), ())
+    split = _split(words.words, ("every", "segment", "sample", "week"), ("quarterly",))
     verb, *rest = split.bare or ["list"]
     verb = verb.lower()
     if verb == "list" and not rest and not split.options:
@@ -302,10 +305,18 @@ def parse_autopilot(words: Words) -> AutopilotRequest:
             every = next((word for word in rest if cadence.parse_every(word) is not None), None)
             rest = [word for word in rest if word != every]
         named = split.options.get("segment") or " ".join(rest) or None
+        week = _quarter_week(split, every)
+        sample = split.options.get("sample")
         return AutopilotOn(
             kind=kind,
-            every_days=every_days(every) if every else cadence.DEFAULT_EVERY_DAYS,
+            every_days=quarterly.QUARTER_DAYS
+            if week
+            else every_days(every)
+            if every
+            else cadence.DEFAULT_EVERY_DAYS,
             segment=segment(named) if named else None,
+            sample=sampling.parse_sample(sample) if sample else None,
+            quarter_week=week,
         )
     raise UserError(
         f"Try `{p}autopilot nps 90d [segment]`, `{p}autopilot list` or "
@@ -314,6 +325,22 @@ def parse_autopilot(words: Words) -> AutopilotRequest:
 
 
 AutopilotRequest = AutopilotOn | AutopilotList | AutopilotChange
+
+
+def _quarter_week(split: _Split, every: str | None) -> int | None:
+    """`--quarterly [--week N]`: the week of every quarter (1 by default); None: rolling."""
+    week = split.options.get("week")
+    if "quarterly" not in split.flags:
+        if week is not None:
+            raise UserError("--week picks the week of a quarter: add --quarterly")
+        return None
+    if every is not None:
+        raise UserError("Choose one rhythm: --quarterly or --every 90d, not both")
+    if week is None:
+        return 1
+    if not week.isdigit() or not 1 <= int(week) <= quarterly.MAX_WEEK:
+        raise UserError(f"--week is a week of the quarter, 1 to {quarterly.MAX_WEEK}")
+    return int(week)
 
 
 def autopilot_id(text: str | int) -> int:
@@ -400,8 +427,8 @@ def parse_campaigns(words: Words) -> CampaignList | CampaignCancel | CampaignRes
                 f"An autopilot picks each contact's day itself: `autopilot pause {found.number}` "
                 f"holds it back, `campaigns cancel {found}` takes back what is scheduled."
             )
-        at = " ".join(word for word in rest[1:] if word != "--at")
-        return CampaignReschedule(found, parse_at(_unquote(at)))
+        at = _unquote(" ".join(word for word in rest[1:] if word != "--at"))
+        return CampaignReschedule(found, None if at.lower() == "now" else parse_at(at))
     raise UserError(
         f"Try `{p}campaigns`, `{p}campaigns cancel 3` or "
         f"`{p}campaigns reschedule 3 2026-12-08 09:30`"

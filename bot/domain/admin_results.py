@@ -24,6 +24,8 @@ class AutopilotView:
     status: str
     anchor: str
     counts: Counter[str] = field(default_factory=Counter)
+    quarter_week: int | None = None  # quarterly: the week of each quarter
+    sample: str | None = None  # "30%" or "200" of each period's contacts
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class CampaignCancelled:
 @dataclass(frozen=True)
 class CampaignRescheduled:
     campaign: CampaignId
-    at: datetime
+    at: datetime | None  # None: now
     moved: int
     outside_window: int  # moved to the contact's next slot after `at`
 

@@ -131,6 +131,7 @@ EVERY_TRIGGERS = ("support", "onboarding", "training", "renewal")  # the instant
 
 def parse_every(value: object) -> dict[str, int]:
     """SURVEY_EVERY: `support=3,training=2` asks one in 3 closed tickets, one in 2 trainings."""
+    pairs: list[tuple[object, ...]]
     if isinstance(value, dict):
         pairs = list(value.items())
     elif isinstance(value, str):
