@@ -235,7 +235,9 @@ class Settings(BaseSettings):
     zendesk_survey_every: int = Field(default=1, ge=1, le=1000)  # one solved ticket in N
     # one in N events per trigger (bot/domain/sampling.py): `support=3,training=2`; Zendesk
     # tickets follow ZENDESK_SURVEY_EVERY instead
-    survey_every: Annotated[dict[str, int], NoDecode, BeforeValidator(sampling.parse_every)] = {}
+    survey_every: Annotated[
+        dict[str, int] | None, NoDecode, BeforeValidator(sampling.parse_every)
+    ] = None
     # days after onboarding_started / activated / customer_since that ask a survey
     milestone_days: Annotated[tuple[int, ...], NoDecode, BeforeValidator(parse_milestone_days)] = (
         30,

@@ -129,8 +129,10 @@ def one_in(every: int, before: int) -> bool:
 EVERY_TRIGGERS = ("support", "onboarding", "training", "renewal")  # the instant event surveys
 
 
-def parse_every(value: object) -> dict[str, int]:
+def parse_every(value: object) -> dict[str, int] | None:
     """SURVEY_EVERY: `support=3,training=2` asks one in 3 closed tickets, one in 2 trainings."""
+    if value is None or value == "":
+        return None
     pairs: list[tuple[object, ...]]
     if isinstance(value, dict):
         pairs = list(value.items())

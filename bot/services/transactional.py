@@ -159,7 +159,7 @@ async def schedule_for_event(
         lookup, channel = None, DeliveryChannel.EMAIL  # Slack cannot reach them: email
     plan = _Plan(event, occurred_at, invitation_context(event, context), too_old, lookup, channel)
     surveys = SURVEYS_BY_EVENT.get(event)
-    every = rt.settings.survey_every.get(surveys.trigger, 1) if sample and surveys else 1
+    every = (rt.settings.survey_every or {}).get(surveys.trigger, 1) if sample and surveys else 1
     plan = replace(plan, days=rt.settings.milestone_days, every=every)
     try:
         body = await _store(rt, contact, plan, event_id, now)
