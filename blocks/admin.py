@@ -142,6 +142,8 @@ def _audience(view: CampaignView) -> str:
     if view.every_days is None:
         return view.audience
     whom = f"segment {view.segment}" if view.segment else "everyone"
+    if view.quarter_week:
+        return f"autopilot every quarter (week {view.quarter_week}), {whom}"
     return f"autopilot every {view.every_days}d, {whom}"
 
 

@@ -50,6 +50,7 @@ class CampaignView:
     status: str = ""  # an autopilot's: active, paused, stopped
     every_days: int | None = None  # an autopilot's period
     segment: str | None = None  # an autopilot's segment (None: everyone)
+    quarter_week: int | None = None  # a quarterly autopilot's week
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ async def list_campaigns(rt: Runtime) -> list[CampaignView]:
                     pilot.status,
                     every_days=pilot.every_days,
                     segment=pilot.segment,
+                    quarter_week=pilot.quarter_week,
                 )
             )
     return views

@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from blocks.admin import autopilot_line
+from blocks.admin import autopilot_line, campaign_line
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.domain.admin_commands import AutopilotOn, Words, parse_autopilot
 from bot.domain.errors import UserError
 from bot.scheduler import drain
-from bot.services import autopilot
+from bot.services import autopilot, campaigns
 from storage.models import Contact, Invitation
 from tests.seed import Person, add_people
 
@@ -80,6 +80,8 @@ async def test_a_quarterly_autopilot_asks_everyone_in_week_one_of_each_quarter(
     zones = await _people(rt, emulator, 12)
     view = await autopilot.turn_on(rt, _on("nps --quarterly"))
     assert "NPS every quarter (week 1) for everyone" in autopilot_line(view)
+    [listed] = await campaigns.list_campaigns(rt)
+    assert "autopilot every quarter (week 1), everyone" in campaign_line(listed)
 
     await _year(rt, clock, datetime(2027, 12, 31, tzinfo=UTC))
 
