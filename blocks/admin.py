@@ -31,7 +31,20 @@ def send_summary(report: CampaignReport) -> str:
         f"  {reason}: {count}" + _named(report, reason)
         for reason, count in sorted(report.skipped.items())
     ]
-    return "\n".join(lines + reach_lines(report) + _campaign_lines(report))
+    return "\n".join(_sample_lines(report) + lines + reach_lines(report) + _campaign_lines(report))
+
+
+def _sample_lines(report: CampaignReport) -> list[str]:
+    """`--sample`: how many of the audience were drawn, per segment, and the seed."""
+    drawn = report.sample
+    if drawn is None:
+        return []
+    per_segment = ", ".join(f"{name} {chosen} of {of}" for name, chosen, of in drawn.by_segment)
+    return [
+        f"Sample: {drawn.chosen} of {drawn.population} contacts ({drawn.sample}), "
+        f"by segment: {per_segment}.",
+        f"Seed {drawn.seed}: repeat this draw with --sample {drawn.sample} --seed {drawn.seed}.",
+    ]
 
 
 def _campaign_lines(report: CampaignReport) -> list[str]:
@@ -95,8 +108,14 @@ def reach_lines(report: CampaignReport) -> list[str]:
 def autopilot_line(view: AutopilotView) -> str:
     who = f"segment {view.segment}" if view.segment else "everyone"
     counts = ", ".join(f"{name} {count}" for name, count in sorted(view.counts.items()))
+    rhythm = (
+        f"every quarter (week {view.quarter_week})"
+        if view.quarter_week
+        else f"every {view.every_days} days"
+    )
+    sampled = f", a sample of {view.sample}" if view.sample else ""
     return (
-        f"#{view.id} {view.kind.upper()} every {view.every_days} days for {who}: "
+        f"#{view.id} {view.kind.upper()} {rhythm} for {who}{sampled}: "
         f"{view.status} since {view.anchor}" + (f" ({counts})" if counts else "")
     )
 
@@ -123,6 +142,8 @@ def _audience(view: CampaignView) -> str:
     if view.every_days is None:
         return view.audience
     whom = f"segment {view.segment}" if view.segment else "everyone"
+    if view.quarter_week:
+        return f"autopilot every quarter (week {view.quarter_week}), {whom}"
     return f"autopilot every {view.every_days}d, {whom}"
 
 
@@ -163,6 +184,8 @@ def campaign_cancelled(done: CampaignCancelled) -> str:
 
 
 def campaign_rescheduled(done: CampaignRescheduled) -> str:
+    if done.at is None:
+        return f"Campaign {done.campaign}: {done.moved} due now; they go out on the next pass."
     line = (
         f"Campaign {done.campaign}: rescheduled {done.moved} to {done.at:%a %d %b %Y %H:%M}, "
         "their local time"

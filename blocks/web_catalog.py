@@ -35,6 +35,12 @@ EN: dict[str, str] = {
     "page.fix.comment": "Your comment is too long: keep it under {limit} characters.",
     "page.busy": "Too many requests just now: wait a minute, then try again.",
     "page.advocacy.done": "Thank you, that means a lot! We'll be in touch.",
+    # The brand's subject, and the thank-you page's next step (bot/domain/brand.py).
+    "email.subject.reminder.prefix": "Reminder: {subject}",
+    "page.next.review": "Would you share your experience in a short review? It helps others.",
+    "page.next.review.button": "Write a review",
+    "page.next.case": "Thank you for telling us. Your CSM will be in touch shortly.",
+    "page.next.done": "You can close this page now.",
 }
 
 MS: dict[str, str] = {
@@ -71,4 +77,10 @@ MS: dict[str, str] = {
     "page.fix.comment": "Komen anda terlalu panjang: pastikan kurang daripada {limit} aksara.",
     "page.busy": "Terlalu banyak permintaan sekarang: tunggu seminit, kemudian cuba lagi.",
     "page.advocacy.done": "Terima kasih, itu amat bermakna! Kami akan menghubungi anda.",
+    # The brand's subject, and the thank-you page's next step (bot/domain/brand.py).
+    "email.subject.reminder.prefix": "Peringatan: {subject}",
+    "page.next.review": "Sudikah anda berkongsi pengalaman anda dalam ulasan ringkas?",
+    "page.next.review.button": "Tulis ulasan",
+    "page.next.case": "Terima kasih kerana memberitahu kami. CSM anda akan menghubungi anda.",
+    "page.next.done": "Anda boleh menutup halaman ini sekarang.",
 }

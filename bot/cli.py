@@ -153,9 +153,11 @@ def send(
     """Create relationship survey invitations; the scheduler delivers them.
 
     send nps|csat|ces [--segment enterprise|mid-market|smb] [--account NAME]
-    [--email EMAIL] [--now]
+    [--email EMAIL] [--now] [--sample 30%|200 [--seed N]]
 
     --now makes them due now, not in the Tue–Thu 09–11 local window.
+    --sample asks a random share of the audience, stratified by segment; the size and seed
+    are printed, and --seed repeats a draw.
     """
     from bot.services.audit import CLI
     from bot.services.surveys import send as run_send

@@ -26,8 +26,12 @@ async def create(
     anchor: date,
     now: datetime,
     created_by: str | None,
+    sample: str | None = None,
+    quarter_week: int | None = None,
 ) -> Autopilot:
     autopilot = Autopilot(
+        sample=sample,
+        quarter_week=quarter_week,
         kind=kind,
         segment=segment,
         every_days=every_days,
@@ -99,13 +103,15 @@ async def claim_plannable(
 async def members(*, session: AsyncSession, segment: str | None) -> list[Member]:
     """Every contact the autopilot covers today (new contacts join by being here; those
     the CRM archived or deleted leave)."""
-    query = select(Contact.id, Contact.tz, Contact.opted_out).where(Contact.active)
+    query = (
+        select(Contact.id, Contact.tz, Contact.opted_out, Account.segment)
+        .join(Account, Account.id == Contact.account_id)
+        .where(Contact.active)
+    )
     if segment:
-        query = query.join(Account, Account.id == Contact.account_id).where(
-            Account.segment == segment
-        )
+        query = query.where(Account.segment == segment)
     rows = await session.execute(query.order_by(Contact.id))
-    return [Member(id, tz, opted_out) for id, tz, opted_out in rows.all()]
+    return [Member(id, tz, opted_out, seg) for id, tz, opted_out, seg in rows.all()]
 
 
 async def asked(

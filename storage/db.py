@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -57,6 +58,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        # aiosqlite's DEBUG lines echo each statement's parameters, a survey link's pending
+        # token among them: its logger never goes below INFO (no line of its is lost above).
+        aiosqlite_log = logging.getLogger("aiosqlite")
+        aiosqlite_log.setLevel(max(logging.INFO, aiosqlite_log.level))
     return engine
 
 

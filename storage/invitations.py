@@ -72,6 +72,12 @@ async def last_surveyed_at(
     return (await session.execute(query)).scalar_one()
 
 
+async def count_for_trigger(*, session: AsyncSession, trigger: str, kind: str) -> int:
+    """How many invitations of this trigger and kind were ever made (one per event)."""
+    query = select(func.count()).where(Invitation.trigger == trigger, Invitation.kind == kind)
+    return int((await session.execute(query)).scalar_one())
+
+
 async def has_scheduled(
     *, session: AsyncSession, contact_id: int, relationship: bool, now: datetime
 ) -> bool:

@@ -427,6 +427,9 @@ class Autopilot(SQLModel, table=True):
     created_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = _now_field()
     updated_at: datetime = _now_field()
+    # issue 29: a sample of each period ("30%", "200"), and the quarterly rhythm's week
+    sample: str | None = Field(default=None, max_length=12)
+    quarter_week: int | None = None
 
 
 class AutopilotAsk(SQLModel, table=True):

@@ -26,6 +26,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from bot.domain import brand, sampling
 from bot.domain.errors import ConfigError
 from bot.domain.health_score import parse_weights
 from bot.domain.survey_file import is_toml, read
@@ -205,6 +206,14 @@ class Settings(BaseSettings):
     smtp_url: Annotated[SecretStr | None, BeforeValidator(_blank_is_unset)] = None  # user:pass@
     email_from: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
     product_name: str | None = None
+    # The brand on survey emails and the survey page (bot/domain/brand.py).
+    brand_name: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
+    brand_logo_url: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
+    brand_color: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
+    email_from_name: Annotated[str | None, BeforeValidator(_blank_is_unset)] = None
+    email_subject: Annotated[
+        dict[str, str] | None, NoDecode, BeforeValidator(brand.parse_subjects)
+    ] = None
     log_format: Literal["text", "json"] = "text"
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # worker / socket /metrics
     # proxies whose X-Forwarded-For the survey page believes; none: the peer's address counts
@@ -247,6 +256,11 @@ class Settings(BaseSettings):
     # None: DEFAULT_WEIGHTS (bot/domain/health_score.py); a value names only what it changes
     health_weights: Annotated[
         dict[str, float] | None, NoDecode, BeforeValidator(_health_weights)
+    ] = None
+    # one in N events per trigger (bot/domain/sampling.py): `support=3,training=2`; Zendesk
+    # tickets follow ZENDESK_SURVEY_EVERY instead
+    survey_every: Annotated[
+        dict[str, int] | None, NoDecode, BeforeValidator(sampling.parse_every)
     ] = None
     # days after onboarding_started / activated / customer_since that ask a survey
     milestone_days: Annotated[tuple[int, ...], NoDecode, BeforeValidator(parse_milestone_days)] = (
@@ -374,6 +388,25 @@ class Settings(BaseSettings):
         if value is not None and "@" not in parseaddr(value)[1]:
             raise ValueError('use an address such as "Acme Feedback <feedback@acme.com>"')
         return value
+
+    @field_validator("brand_color")
+    @classmethod
+    def _brand_color(cls, value: str | None) -> str | None:
+        return brand.check_color(value) if value else value
+
+    @field_validator("brand_logo_url")
+    @classmethod
+    def _brand_logo_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("use an https:// address of an image")
+        if value and re.search(r"[\s\"'<>\\]", value):
+            raise ValueError("the logo address cannot contain spaces, quotes or line breaks")
+        return value
+
+    @field_validator("brand_name", "email_from_name")
+    @classmethod
+    def _brand_text(cls, value: str | None) -> str | None:
+        return brand.one_line(value) or None if value else value
 
     @model_validator(mode="after")
     def _email_needs_its_settings(self) -> Settings:

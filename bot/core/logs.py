@@ -100,7 +100,7 @@ def configure(level: str, fmt: str = "text") -> None:
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 
-_LINK_TOKEN = re.compile(r"^/s/(?!page\.css$)[^/]+")
+_LINK_TOKEN = re.compile(r"^/s/(?!(?:page|brand)\.css$)[^/]+")
 
 
 def logged_path(path: str) -> str:

@@ -52,6 +52,7 @@ from bot.devkit.payloads import (
     view_submission,
 )
 from bot.devkit.render import render_blocks, render_view
+from bot.devkit.saved_page import save_pages
 from bot.scheduler import drain
 from bot.services import crm_admin, crm_sync
 from bot.services.history import import_responses
@@ -706,8 +707,7 @@ async def by_email(demo: Demo) -> None:
         if line.strip().startswith(f"{EMAIL_SCORE}:")
     )
     page, thanks = await _answer_on_page(link, EMAIL_SCORE, "Penghantaran sentiasa tepat masa.")
-    (demo.workdir / "survey-page.html").write_text(page, encoding="utf-8")
-    (demo.workdir / "survey-thanks.html").write_text(thanks, encoding="utf-8")
+    save_pages(demo.workdir, rt.settings, {"survey-page.html": page, "survey-thanks.html": thanks})
     say(
         f"\n{name} clicks {EMAIL_SCORE}: the page opens with {EMAIL_SCORE} chosen (opening it "
         "records nothing). She adds a comment and sends it; the page answers:"

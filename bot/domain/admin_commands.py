@@ -5,11 +5,13 @@ shell word one `Words` token) and `/voc VERB …` in Slack (the text split on sp
 Slack's entities and curly quotes undone). `parse` turns the words into a typed request;
 the services take the request and never see text. Both forms are accepted everywhere:
 
-- `send nps|csat|ces [SEGMENT] [--segment S] [--account A] [--email E] [--now]`
-- `autopilot [list]`, `autopilot nps|csat [90d] [SEGMENT] [--every 90d] [--segment S]`,
+- `send nps|csat|ces [SEGMENT] [--segment S] [--account A] [--email E] [--now]
+  [--sample 30%|200] [--seed N]`
+- `autopilot [list]`, `autopilot nps|csat [90d] [SEGMENT] [--every 90d] [--segment S]`
+  `[--quarterly [--week N]] [--sample 30%|200]`,
   `autopilot pause|resume|stop ID`
 - `wording [show]`, `wording set KIND [--lang L] TEXT`, `wording reset KIND [--lang L]`
-- `campaigns [list]`, `campaigns cancel ID`, `campaigns reschedule ID [--at] WHEN`
+- `campaigns [list]`, `campaigns cancel ID`, `campaigns reschedule ID [--at] WHEN|now`
 - `/voc` only: `ship FEATURE [LINK]`, `plan FEATURE` (`parse_ship`, `parse_plan`)
 
 A mistake is a UserError saying what to type, with the front end's prefix (`/voc ` or none).
@@ -21,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain import cadence, question_text, triage
+from bot.domain import cadence, quarterly, question_text, sampling, triage
 from bot.domain.campaigns import CampaignId, parse_at, parse_id
 from bot.domain.errors import UserError
 from bot.domain.names import segment_named
@@ -88,10 +90,12 @@ class SendRequest:
     account: str | None = None
     email: str | None = None
     now: bool = False
+    sample: sampling.Sample | None = None  # a random share of the audience (sampling.py)
+    seed: int | None = None  # the draw's seed, to repeat a sample
 
     def detail(self) -> str:
         """How the audit log names it: `nps segment=smb account=Acme one contact`."""
-        named = (("segment", self.segment), ("account", self.account))
+        named = (("segment", self.segment), ("account", self.account), ("sample", self.sample))
         chosen = " ".join(f"{name}={value}" for name, value in named if value)
         return f"{self.kind.value} {chosen}{' one contact' if self.email else ''}".strip()
 
@@ -101,6 +105,8 @@ class AutopilotOn:
     kind: SurveyKind
     every_days: int = cadence.DEFAULT_EVERY_DAYS
     segment: Segment | None = None
+    sample: sampling.Sample | None = None  # a random share of each period's contacts
+    quarter_week: int | None = None  # `--quarterly [--week N]`: that week of every quarter
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ class CampaignCancel:
 @dataclass(frozen=True)
 class CampaignReschedule:
     campaign: CampaignId
-    at: datetime
+    at: datetime | None  # None: `--at now`, due at once
 
 
 @dataclass(frozen=True)
@@ -215,6 +221,7 @@ def _split(words: list[str], options: tuple[str, ...], flags: tuple[str, ...]) -
 
 
 _EXAMPLES = {"segment": "smb", "account": "Acme", "email": "ana@acme.test", "every": "90d"}
+_EXAMPLES |= {"sample": "30%", "seed": "4821", "week": "1"}
 _EXAMPLES |= {"at": '"2026-12-08 09:30"', "lang": "ms"}
 
 
@@ -246,24 +253,39 @@ def every_days(text: str) -> int:
 
 
 def parse_send(words: Words) -> SendRequest:
-    split = _split(words.words, ("segment", "account", "email"), ("now",))
+    split = _split(words.words, ("segment", "account", "email", "sample", "seed"), ("now",))
     if not split.bare:
         segments = "|".join(s.value for s in Segment)
         raise UserError(f"Say which survey: `{words.prefix}send nps|csat|ces [{segments}]`.")
     kind = survey_kind(split.bare[0])  # a bad kind is refused before anything else
     named = split.options.get("segment") or " ".join(split.bare[1:]) or None
+    sample, seed = _sample_options(split)
     return SendRequest(
         kind=kind,
         segment=segment(named) if named else None,
         account=split.options.get("account"),
         email=split.options.get("email"),
         now="now" in split.flags,
+        sample=sample,
+        seed=seed,
+    )
+
+
+def _sample_options(split: _Split) -> tuple[sampling.Sample | None, int | None]:
+    """`--sample 30%|200` and `--seed N` (a seed alone, without a sample, is refused)."""
+    sample = split.options.get("sample")
+    seed = split.options.get("seed")
+    if seed is not None and sample is None:
+        raise UserError("--seed repeats a sample: give it with --sample, e.g. --sample 30%")
+    return (
+        sampling.parse_sample(sample) if sample else None,
+        sampling.parse_seed(seed) if seed else None,
     )
 
 
 def parse_autopilot(words: Words) -> AutopilotRequest:
     p = words.prefix
-    split = _split(words.words, ("every", "segment"), ())
+    split = _split(words.words, ("every", "segment", "sample", "week"), ("quarterly",))
     verb, *rest = split.bare or ["list"]
     verb = verb.lower()
     if verb == "list" and not rest and not split.options:
@@ -283,10 +305,18 @@ def parse_autopilot(words: Words) -> AutopilotRequest:
             every = next((word for word in rest if cadence.parse_every(word) is not None), None)
             rest = [word for word in rest if word != every]
         named = split.options.get("segment") or " ".join(rest) or None
+        week = _quarter_week(split, every)
+        sample = split.options.get("sample")
         return AutopilotOn(
             kind=kind,
-            every_days=every_days(every) if every else cadence.DEFAULT_EVERY_DAYS,
+            every_days=quarterly.QUARTER_DAYS
+            if week
+            else every_days(every)
+            if every
+            else cadence.DEFAULT_EVERY_DAYS,
             segment=segment(named) if named else None,
+            sample=sampling.parse_sample(sample) if sample else None,
+            quarter_week=week,
         )
     raise UserError(
         f"Try `{p}autopilot nps 90d [segment]`, `{p}autopilot list` or "
@@ -295,6 +325,22 @@ def parse_autopilot(words: Words) -> AutopilotRequest:
 
 
 AutopilotRequest = AutopilotOn | AutopilotList | AutopilotChange
+
+
+def _quarter_week(split: _Split, every: str | None) -> int | None:
+    """`--quarterly [--week N]`: the week of every quarter (1 by default); None: rolling."""
+    week = split.options.get("week")
+    if "quarterly" not in split.flags:
+        if week is not None:
+            raise UserError("--week picks the week of a quarter: add --quarterly")
+        return None
+    if every is not None:
+        raise UserError("Choose one rhythm: --quarterly or --every 90d, not both")
+    if week is None:
+        return 1
+    if not week.isdigit() or not 1 <= int(week) <= quarterly.MAX_WEEK:
+        raise UserError(f"--week is a week of the quarter, 1 to {quarterly.MAX_WEEK}")
+    return int(week)
 
 
 def autopilot_id(text: str | int) -> int:
@@ -381,8 +427,8 @@ def parse_campaigns(words: Words) -> CampaignList | CampaignCancel | CampaignRes
                 f"An autopilot picks each contact's day itself: `autopilot pause {found.number}` "
                 f"holds it back, `campaigns cancel {found}` takes back what is scheduled."
             )
-        at = " ".join(word for word in rest[1:] if word != "--at")
-        return CampaignReschedule(found, parse_at(_unquote(at)))
+        at = _unquote(" ".join(word for word in rest[1:] if word != "--at"))
+        return CampaignReschedule(found, None if at.lower() == "now" else parse_at(at))
     raise UserError(
         f"Try `{p}campaigns`, `{p}campaigns cancel 3` or "
         f"`{p}campaigns reschedule 3 2026-12-08 09:30`"

@@ -10,6 +10,7 @@ from datetime import datetime
 from bot.domain.campaigns import CampaignId
 from bot.domain.errors import UserError
 from bot.domain.figures import Figures
+from bot.domain.sampling import Drawn
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class AutopilotView:
     status: str
     anchor: str
     counts: Counter[str] = field(default_factory=Counter)
+    quarter_week: int | None = None  # quarterly: the week of each quarter
+    sample: str | None = None  # "30%" or "200" of each period's contacts
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class CampaignView:
     status: str = ""  # an autopilot's: active, paused, stopped
     every_days: int | None = None  # an autopilot's period
     segment: str | None = None  # an autopilot's segment (None: everyone)
+    quarter_week: int | None = None  # a quarterly autopilot's week
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ class CampaignCancelled:
 @dataclass(frozen=True)
 class CampaignRescheduled:
     campaign: CampaignId
-    at: datetime
+    at: datetime | None  # None: now
     moved: int
     outside_window: int  # moved to the contact's next slot after `at`
 
@@ -120,6 +124,7 @@ class CampaignReport:
     skipped_who: dict[str, list[str]] = field(default_factory=dict)  # reason → emails
     channel_problems: list[str] = field(default_factory=list)
     campaign_id: int | None = None  # bot/services/campaigns.py
+    sample: Drawn | None = None  # `--sample`: who of the audience was drawn (sampling.py)
 
 
 # The refusals: what the service found, as errors carrying the facts (their message is the

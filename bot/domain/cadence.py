@@ -20,13 +20,13 @@ from bot.domain.send_windows import (
     RELATIONSHIP_DAYS,
     RELATIONSHIP_END,
     RELATIONSHIP_START,
+    month_end_days,
     zone,
 )
 
 DEFAULT_EVERY_DAYS = 90
 MIN_EVERY_DAYS = 14  # shorter than two weeks leaves too few send days to spread over
 MAX_EVERY_DAYS = 366
-BUSY_BUSINESS_DAYS = 3  # the last business days of a month (or quarter) are left alone
 _GOLDEN = (math.sqrt(5) - 1) / 2
 _SILVER = math.sqrt(2) - 1
 _WINDOW_MINUTES = int(
@@ -49,14 +49,7 @@ def parse_every(text: str) -> int | None:
 
 def busy_days(year: int, month: int) -> frozenset[date]:
     """The last `BUSY_BUSINESS_DAYS` weekdays (Mon–Fri) of a month."""
-    first_next = date(year + month // 12, month % 12 + 1, 1)
-    found: list[date] = []
-    day = first_next - timedelta(days=1)
-    while len(found) < BUSY_BUSINESS_DAYS:
-        if day.weekday() < 5:
-            found.append(day)
-        day -= timedelta(days=1)
-    return frozenset(found)
+    return month_end_days(year, month)
 
 
 def is_send_day(day: date) -> bool:
@@ -86,11 +79,16 @@ def place(contact_id: int) -> float:
     return (contact_id * _GOLDEN) % 1.0
 
 
+def minute_of(contact_id: int) -> int:
+    """The contact's stable minute inside the 09:00–11:00 window."""
+    return int(((contact_id * _SILVER) % 1.0) * _WINDOW_MINUTES)
+
+
 def slot(anchor: date, every_days: int, period: int, contact_id: int, tz: str | None) -> datetime:
     """When the contact is asked in this period, in UTC: its send day, inside the window."""
     days = send_days(anchor, every_days, period)
     day = days[int(place(contact_id) * len(days))]
-    minute = int(((contact_id * _SILVER) % 1.0) * _WINDOW_MINUTES)
+    minute = minute_of(contact_id)
     local = datetime.combine(day, RELATIONSHIP_START, tzinfo=zone(tz)) + timedelta(minutes=minute)
     return local.astimezone(UTC)
 

@@ -72,6 +72,7 @@ class Member:
     id: int
     tz: str | None
     opted_out: bool
+    segment: str | None = None  # the account's, for a stratified sample
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from bot.core.runtime import Runtime
-from bot.domain import cadence, eligibility
+from bot.domain import cadence, eligibility, quarterly, sampling
 from bot.domain.admin_commands import AutopilotChange, AutopilotOn
 from bot.domain.admin_results import (
     AutopilotAlreadyRuns,
@@ -56,15 +56,26 @@ async def turn_on(rt: Runtime, request: AutopilotOn, *, by: str | None = None) -
             anchor=now.date(),
             now=now,
             created_by=by,
+            sample=str(request.sample) if request.sample else None,
+            quarter_week=request.quarter_week,
         )
         await audit.record_in(
             session,
             actor=by or audit.CLI,
             action="autopilot",
             now=now,
-            detail=f"#{row.id} {survey.value} every {every_days}d, {segment_value or 'everyone'}",
+            detail=f"#{row.id} {survey.value} {_rhythm(request)}, {segment_value or 'everyone'}",
         )
     return _view(row, Counter())
+
+
+def _rhythm(request: AutopilotOn) -> str:
+    said = (
+        f"quarterly week {request.quarter_week}"
+        if request.quarter_week
+        else f"every {request.every_days}d"
+    )
+    return said + (f" sample {request.sample}" if request.sample else "")
 
 
 async def list_autopilots(rt: Runtime) -> list[AutopilotView]:
@@ -131,7 +142,7 @@ async def _plan(rt: Runtime, row: Autopilot, now: datetime) -> int:
         due = [
             (member, period, when)
             for period in periods
-            for member in members
+            for member in _sampled(row, period, members)
             if (member.id, period) not in done
             and (when := _due_at(row, period, member, now)) is not None
         ]
@@ -173,8 +184,27 @@ async def _plan(rt: Runtime, row: Autopilot, now: datetime) -> int:
     return created
 
 
+def _sampled(row: Autopilot, period: int, members: list[store.Member]) -> list[store.Member]:
+    """The period's sample of the members (all of them without `--sample`): stratified by
+    segment, seeded by the autopilot and the period so every pass draws the same people."""
+    if not row.sample:
+        return members
+    chosen, _drawn = sampling.draw(
+        members,
+        sampling.parse_sample(row.sample),
+        _id(row) * 100_003 + period,
+        stratum=lambda member: member.segment,
+        order=lambda member: member.id,
+    )
+    return chosen
+
+
 def _periods_near(row: Autopilot, now: datetime) -> list[int]:
     """Periods a slot within the horizon can fall in (local dates are a day either side)."""
+    if row.quarter_week:
+        first = quarterly.period_of((now - timedelta(days=1)).date())
+        last = quarterly.period_of((now + HORIZON + timedelta(days=1)).date())
+        return list(range(first, last + 1))
     first = cadence.period_of(row.anchor, row.every_days, (now - timedelta(days=1)).date())
     last = cadence.period_of(row.anchor, row.every_days, (now + HORIZON + timedelta(days=1)).date())
     return [period for period in range(first, last + 1) if period >= 0]
@@ -182,11 +212,17 @@ def _periods_near(row: Autopilot, now: datetime) -> list[int]:
 
 def _due_at(row: Autopilot, period: int, member: store.Member, now: datetime) -> datetime | None:
     """The member's slot when it is near; a catch-up window when it went by unasked."""
-    when = cadence.slot(row.anchor, row.every_days, period, member.id, member.tz)
+    week = row.quarter_week
+    if week:
+        when = quarterly.slot(period, week, member.id, member.tz)
+    else:
+        when = cadence.slot(row.anchor, row.every_days, period, member.id, member.tz)
     if when > now + HORIZON:
         return None
     if when >= now:
         return when
+    if week:
+        return quarterly.catch_up(period, week, now, member.tz)
     return cadence.catch_up(row.anchor, row.every_days, period, now, member.tz)
 
 
@@ -199,6 +235,8 @@ def _view(row: Autopilot, counts: Counter[str]) -> AutopilotView:
         status=row.status,
         anchor=row.anchor.isoformat(),
         counts=counts,
+        quarter_week=row.quarter_week,
+        sample=row.sample,
     )
 
 

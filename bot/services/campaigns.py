@@ -64,6 +64,7 @@ async def list_campaigns(rt: Runtime) -> list[CampaignView]:
                     pilot.status,
                     every_days=pilot.every_days,
                     segment=pilot.segment,
+                    quarter_week=pilot.quarter_week,
                 )
             )
     return views
@@ -86,17 +87,19 @@ async def cancel(
 async def reschedule(
     rt: Runtime, request: CampaignReschedule, *, by: str, now: datetime
 ) -> CampaignRescheduled:
-    """Move what has not gone out to `at` (each contact's local time, inside their window)."""
+    """Move what has not gone out to `at` (each contact's local time, inside their window,
+    never on a month's last three business days); `at` None (`--at now`): due at once."""
     found, moment = request.campaign, request.at
-    rules.check_future(moment, now)
+    if moment is not None:
+        rules.check_future(moment, now)
     where = await _where(rt, found)
     exact = moved = 0
     async with rt.db.transaction() as session:
         pending = await store.scheduled_with_zones(session=session, where=where)
         for invitation_id, tz in pending:
-            due = rules.moved_due(moment, tz, now)
+            due = now if moment is None else rules.moved_due(moment, tz, now)
             if await store.move(session=session, invitation_id=invitation_id, due_at=due):
-                exact += _local(due, tz) == moment
+                exact += moment is None or _local(due, tz) == moment
                 moved += 1
         refusal = NothingToReschedule(found)
         await _record_or_refuse(session, moved, found, "reschedule", by, now, refusal)

@@ -43,9 +43,9 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from enum import StrEnum
 from html import escape
 from urllib.parse import unquote, urlsplit
@@ -58,13 +58,13 @@ from bot.core.config import Settings
 from bot.core.leases import renew_until
 from bot.core.runtime import Runtime
 from bot.core.slack import Pacer
-from bot.domain import names
+from bot.domain import brand, names
 from bot.domain.reports import DeliveryReport
 from bot.domain.scales import scale_for
 from bot.domain.vocabulary import DeliveryChannel, InvitationStatus
 from bot.services import wording
 from storage import invitations, survey_links
-from storage.models import Contact, Invitation, SurveyLink
+from storage.models import Account, Contact, Invitation, SurveyLink
 
 log = logging.getLogger(__name__)
 S = InvitationStatus
@@ -141,6 +141,38 @@ def product(settings: Settings) -> str:
     return settings.product_name or DEFAULT_PRODUCT
 
 
+def sender(settings: Settings) -> str:
+    """EMAIL_FROM, shown under EMAIL_FROM_NAME (or BRAND_NAME) when one is set."""
+    display, address = parseaddr(settings.email_from or "")
+    display = settings.email_from_name or display or settings.brand_name or ""
+    return formataddr((brand.one_line(display), address)) if address else ""
+
+
+def subject_for(
+    settings: Settings, contact: Contact, *, company: str | None = None, reminder: bool = False
+) -> str:
+    """The subject on one line: EMAIL_SUBJECT in the contact's language, else the default.
+
+    A reminder says so before the team's subject. Names come from the CRM and contacts, so
+    each is folded onto one line: no value can start a second header.
+    """
+    locale = contact.locale
+    name = product(settings)
+    chosen = brand.subject(
+        settings.email_subject,
+        language(locale),
+        first_name=first_name(contact),
+        product=name,
+        company=company,
+    )
+    if chosen is None:
+        key = "email.subject.reminder" if reminder else "email.subject"
+        return brand.one_line(t(locale, key, product=name))
+    if reminder:
+        return brand.one_line(t(locale, "email.subject.reminder.prefix", subject=chosen))
+    return chosen
+
+
 def first_name(contact: Contact) -> str | None:
     """The contact's first name, the only thing about them a survey email or page shows."""
     return names.first_name(contact.name)
@@ -155,19 +187,20 @@ def compose(
     asked: str | None = None,
     reminder: bool = False,
     message_id: str | None = None,
+    company: str | None = None,
+    now: datetime | None = None,
 ) -> EmailMessage:
     """The survey email: text and HTML, in the contact's language, one link per score.
 
     `asked` is the question filled in for the contact (bot/services/wording.py), unescaped;
     without it, the default question. `message_id`: the one its first hand-over was given,
-    when it is sent again.
+    when it is sent again. `company`: the contact's account, for EMAIL_SUBJECT's {company};
+    `now`: the Date header's time (the runtime's clock).
     """
-    locale = contact.locale
-    name = product(settings)
     message = EmailMessage()
-    subject = "email.subject.reminder" if reminder else "email.subject"
-    message["Subject"] = t(locale, subject, product=name)
-    message["From"] = settings.email_from or ""
+    message["Subject"] = subject_for(settings, contact, company=company, reminder=reminder)
+    message["From"] = sender(settings)
+    message["Date"] = format_datetime(now or datetime.now(UTC))
     message["To"] = formataddr((first_name(contact) or "", contact.email))
     message["Message-ID"] = message_id or new_message_id(
         settings, invitation, REMINDER if reminder else SURVEY
@@ -196,6 +229,9 @@ class _Parts:
     unsubscribe: str
     unsubscribe_url: str
     lang: str
+    brand_name: str
+    logo_url: str | None
+    color: str
 
 
 def _parts(
@@ -231,6 +267,9 @@ def _parts(
         unsubscribe=t(locale, "email.unsubscribe"),
         unsubscribe_url=unsubscribe_url(settings, token),
         lang=language(locale),
+        brand_name=settings.brand_name or product(settings),
+        logo_url=settings.brand_logo_url,
+        color=settings.brand_color or brand.DEFAULT_COLOR,
     )
 
 
@@ -245,8 +284,15 @@ def _text(parts: _Parts) -> str:
 def _html(parts: _Parts) -> str:
     cell = (
         'style="display:inline-block;min-width:28px;padding:8px 6px;margin:2px;'
-        "border:1px solid #1d4ed8;border-radius:6px;color:#1d4ed8;text-align:center;"
-        'font:bold 16px sans-serif;text-decoration:none"'
+        f"border:1px solid {parts.color};border-radius:6px;color:{parts.color};"
+        'text-align:center;font:bold 16px sans-serif;text-decoration:none"'
+    )
+    header = (
+        f'<img src="{escape(parts.logo_url)}" alt="{escape(parts.brand_name)}" height="32" '
+        'style="height:32px;border:0">'
+        if parts.logo_url
+        else f'<strong style="font-size:18px;color:{parts.color}">'
+        f"{escape(parts.brand_name)}</strong>"
     )
     links = "".join(
         f'<a href="{escape(url)}" {cell} aria-label="{score}">{score}</a>'
@@ -255,6 +301,7 @@ def _html(parts: _Parts) -> str:
     return (
         f'<!doctype html><html lang="{parts.lang}"><body style="font:16px/1.5 sans-serif;'
         'color:#111">'
+        f'<div style="padding:0 0 8px;border-bottom:3px solid {parts.color}">{header}</div>'
         f"<p>{escape(parts.greeting)}</p><p>{escape(parts.intro)}</p>"
         f"<p><strong>{escape(parts.question)}</strong></p>"
         f'<p role="group" aria-label="{escape(parts.pick)}">{links}</p>'
@@ -451,6 +498,8 @@ class _Pass:
             attempt.token,
             asked=asked,
             message_id=attempt.message_id,
+            company=await _company(self.rt, contact),
+            now=self.rt.now(),
         )
         try:
             await smtp.data(message.as_bytes())
@@ -665,7 +714,14 @@ async def send_reminders(rt: Runtime, due: list[tuple[Invitation, Contact]], now
                 await pacer.wait()
                 asked = await wording.question_for(rt, invitation, contact, escape=wording.plain)
                 message = compose(
-                    rt.settings, invitation, contact, token, asked=asked, reminder=True
+                    rt.settings,
+                    invitation,
+                    contact,
+                    token,
+                    asked=asked,
+                    reminder=True,
+                    company=await _company(rt, contact),
+                    now=rt.now(),
                 )
                 try:
                     await smtp.send_message(message)
@@ -676,6 +732,17 @@ async def send_reminders(rt: Runtime, due: list[tuple[Invitation, Contact]], now
     except SmtpUnavailable as exc:
         log.error("reminder emails not sent: %s", exc)
     return sent
+
+
+async def _company(rt: Runtime, contact: Contact) -> str | None:
+    """The contact's account name, for EMAIL_SUBJECT's {company}; only read when it is used."""
+    if not rt.settings.email_subject or "{company}" not in "".join(
+        rt.settings.email_subject.values()
+    ):
+        return None
+    async with rt.db.session() as session:
+        account = await session.get(Account, contact.account_id)
+    return account.name if account else None
 
 
 async def _write_link(

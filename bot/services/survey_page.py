@@ -19,6 +19,7 @@ from bot.domain.question_sets import FollowUpCard
 from bot.domain.scales import is_promoter, scale_for
 from bot.domain.vocabulary import InvitationStatus
 from bot.services import advocacy, cases, email_survey, question_sets, taps, wording
+from storage import cases as cases_store
 from storage import erasure, responses, survey_links
 from storage.models import Contact, Invitation
 
@@ -50,6 +51,8 @@ class SurveyPage:
     offers: list[str] = field(default_factory=list)  # what a promoter may still say yes to
     review_url: str | None = None  # where a promoter may leave a review (REVIEW_URL)
     followups: FollowUpCard | None = None  # the question set's follow-ups, on the same page
+    commented: bool = False  # the answer came with a comment
+    case_opened: bool = False  # the answer opened a case: the CSM will be in touch
 
     @property
     def scores(self) -> range:
@@ -68,7 +71,17 @@ async def open_link(rt: Runtime, token: str, now: datetime) -> SurveyPage:
         response = await responses.get_for_invitation(
             session=session, invitation_id=invitation.id or 0
         )
-    return await _page(rt, invitation, contact, response.score if response else None, now)
+        case_id = await cases_store.case_for_invitation(
+            session=session, invitation_id=invitation.id or 0
+        )
+    page = await _page(rt, invitation, contact, response.score if response else None, now)
+    if response is None:
+        return page
+    return replace(
+        page,
+        commented=bool(response.comment and response.comment.strip()),
+        case_opened=case_id is not None,
+    )
 
 
 async def _page(

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from bot.core.csv_out import CsvWriter
 from bot.core.runtime import Runtime
-from bot.domain import eligibility
+from bot.domain import eligibility, sampling
 from bot.domain.admin_commands import SendRequest, survey_kind
 from bot.domain.admin_commands import segment as segment_of
 from bot.domain.admin_results import CampaignReport, Unreachable
@@ -42,15 +42,27 @@ async def start_relationship_campaign(
     account: str | None = None,
     email: str | None = None,
     send_now: bool = False,
+    sample: sampling.Sample | None = None,
+    seed: int | None = None,
 ) -> CampaignReport:
     """Create one relationship invitation per matching contact, or a skipped one with a reason.
 
     Args:
         send_now: due immediately instead of the recipient's next Tue–Thu 09:00–11:00 slot.
+        sample: ask a random share of the audience, stratified by segment; `seed` repeats a
+            draw (a new one is chosen and reported when not given).
     """
     survey = survey_kind(kind)
     targets = await _targets(rt, segment=segment, account=account, email=email)
     report = CampaignReport(email_on=email_survey.enabled(rt.settings))
+    if sample is not None:
+        targets, report.sample = sampling.draw(
+            targets,
+            sample,
+            seed if seed is not None else sampling.new_seed(),
+            stratum=lambda target: target[1].segment,
+            order=lambda target: _id(target[0]),
+        )
     report.campaign_id = await campaigns.new_campaign(
         rt,
         kind=survey,
@@ -114,6 +126,8 @@ async def send(rt: Runtime, request: SendRequest, *, by: str, now: datetime) -> 
         account=request.account,
         email=request.email,
         send_now=request.now,
+        sample=request.sample,
+        seed=request.seed,
     )
     await audit.record(rt, actor=by, action="send", now=now, detail=request.detail())
     return report

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.runtime import Runtime
-from bot.domain import eligibility, questions
+from bot.domain import eligibility, questions, sampling
 from bot.domain import milestones as rules
 from bot.domain.exit_survey import EXIT_KIND
 from bot.domain.names import clean_email, name_key
@@ -54,6 +54,7 @@ _SKIP_REASONS = frozenset(SkipReason)
 
 TOO_OLD = "too old"
 NO_CONTACTS = "no contacts"  # an account event for an account with no one to ask
+NOT_SAMPLED = "not sampled"  # SURVEY_EVERY: another event of the trigger in N is asked
 MAX_AGE = timedelta(hours=24)
 MAX_AGE_BY_EVENT = {
     "renewal_signed": timedelta(days=7),
@@ -133,8 +134,12 @@ async def schedule_for_event(
     context: dict[str, Any] | None,
     event_id: str | None,
     now: datetime,
+    sample: bool = True,
 ) -> EventAnswer:
     """Create the event's invitations (or skipped ones saying why) and the answer to send.
+
+    `sample`: whether SURVEY_EVERY's one in N applies (Zendesk tickets are sampled by
+    ZENDESK_SURVEY_EVERY before they get here).
 
     With an `event_id`, the event is recorded in the same transaction; a resend (even a
     concurrent one, caught by the unique key) gets the first answer back and creates nothing.
@@ -153,7 +158,9 @@ async def schedule_for_event(
     if lookup in UNREACHABLE_REASONS and email_survey.enabled(rt.settings):
         lookup, channel = None, DeliveryChannel.EMAIL  # Slack cannot reach them: email
     plan = _Plan(event, occurred_at, invitation_context(event, context), too_old, lookup, channel)
-    plan = replace(plan, days=rt.settings.milestone_days)
+    surveys = SURVEYS_BY_EVENT.get(event)
+    every = (rt.settings.survey_every or {}).get(surveys.trigger, 1) if sample and surveys else 1
+    plan = replace(plan, days=rt.settings.milestone_days, every=every)
     try:
         body = await _store(rt, contact, plan, event_id, now)
     except IntegrityError:
@@ -174,6 +181,7 @@ class _Plan:
     lookup_reason: str | None  # "no Slack user", from the lookup before the transaction
     channel: str | None = None  # DeliveryChannel.EMAIL when Slack cannot reach them
     days: tuple[int, ...] = ()  # MILESTONE_DAYS, for a day-N milestone
+    every: int = 1  # SURVEY_EVERY: one event of the trigger in N is asked
 
 
 async def _store(
@@ -200,10 +208,16 @@ async def _create_invitations(
     A follow-up question (bot/domain/questions.py) waits for the one it follows and is
     asked in place in the same DM; an emailed survey sends each question as before.
     """
+    surveys = surveys_for(plan.event)
     reason = TOO_OLD if plan.too_old else await skip_reason(session, contact, now)
     reason = reason or plan.lookup_reason
+    if plan.every > 1:  # every event counts, asked or not, so one in N is asked
+        counted = await invitations.count_for_trigger(
+            session=session, trigger=surveys.trigger, kind=surveys.kinds[0]
+        )
+        if not sampling.one_in(plan.every, counted):
+            reason = reason or NOT_SAMPLED
     due = now if reason else due_at(plan.occurred_at, now, contact.tz)
-    surveys = surveys_for(plan.event)
     chained = not reason and plan.channel is None
     created: list[Invitation] = []
     for question in questions.plan(surveys.trigger, surveys.kinds):

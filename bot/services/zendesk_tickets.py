@@ -88,6 +88,7 @@ async def _ask(rt: Runtime, ticket: rules.Ticket, now: datetime) -> tuple[str, i
             context=ticket.context(),
             event_id=f"zendesk-ticket-{ticket.id}",
             now=now,
+            sample=False,  # already one in ZENDESK_SURVEY_EVERY
         )
     except UnknownContact:
         return NO_CONTACT, None

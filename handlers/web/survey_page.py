@@ -32,6 +32,7 @@ from bot.domain.scales import scale_for
 from bot.services import survey_page
 from bot.services.survey_page import COMMENT_MAX, PageState, SurveyPage
 from handlers.context import WEB_RUNTIME
+from handlers.web import page_brand
 from handlers.web.rate_limit import RateLimit, client_address
 from storage.db import outage
 
@@ -65,6 +66,7 @@ def register(web_app: web.Application) -> None:
     """Add the survey page's routes to the aiohttp app built in bot/app.py."""
     web_app[LIMITS] = {"token": RateLimit(PER_TOKEN), "address": RateLimit(PER_ADDRESS)}
     web_app.router.add_get("/s/page.css", stylesheet)
+    web_app.router.add_get("/s/brand.css", page_brand.stylesheet)
     web_app.router.add_get("/s/{token}", show)
     web_app.router.add_post("/s/{token}", submit)
     web_app.router.add_post("/s/{token}/advocacy", advocacy)
@@ -87,6 +89,7 @@ def _database_down_page(page: Page) -> Page:
 
     @functools.wraps(page)
     async def guarded(request: web.Request) -> web.Response:
+        page_brand.enter(request)
         try:
             return await page(request)
         except Exception as exc:
@@ -273,8 +276,12 @@ def _html(
     def say(key: str, **values: object) -> str:
         return t(locale, key, **values)
 
-    body = _env.get_template(template).render(lang=language(locale), t=say, **context)
-    return web.Response(text=body, status=status, content_type="text/html", headers=HEADERS)
+    brand = page_brand.CURRENT.get()
+    body = _env.get_template(template).render(lang=language(locale), t=say, brand=brand, **context)
+    headers = HEADERS | {
+        "Content-Security-Policy": page_brand.csp(HEADERS["Content-Security-Policy"], brand)
+    }
+    return web.Response(text=body, status=status, content_type="text/html", headers=headers)
 
 
 def _followups(form: Any) -> tuple[int | None, dict[str, str]]:
