@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.domain.scores import Average, CompletionRate, ScoreSplit
+from bot.domain.verdicts import DEFAULT_BANDS, Bands
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,16 @@ class PeriodFigures:
     csat: Average
     ces: Average
     responses: int
+    csat_satisfied: int = 0  # CSAT answers 4–5 of 5
+    ces_easy: int = 0  # CES answers 5–7 of 7
+
+    @property
+    def csat_share(self) -> float | None:
+        return self.csat_satisfied / self.csat.count if self.csat.count else None
+
+    @property
+    def ces_share(self) -> float | None:
+        return self.ces_easy / self.ces.count if self.ces.count else None
 
 
 @dataclass(frozen=True)
@@ -187,6 +198,8 @@ class Digest:
     # CSAT of the last 90 days by the ticket's context: "agent" and "issue_type" → label → CSAT
     csat_by: dict[str, dict[str, Average]] = field(default_factory=dict)
     unowned_themes: list[str] = field(default_factory=list)  # last week's, no THEME_OWNERS entry
+    bands: Bands = DEFAULT_BANDS  # VERDICT_BANDS: what each figure's verdict reads against
+    people: dict[str, str] = field(default_factory=dict)  # Slack user id → name, for the CLI
 
     @property
     def empty(self) -> bool:

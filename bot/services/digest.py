@@ -137,8 +137,34 @@ async def build_digest(rt: Runtime, as_of: datetime) -> Digest:
     # reach nobody
     owners = rt.settings.theme_owners
     return replace(
-        digest, unowned_themes=unowned([c.theme for c in heard], owners) if owners else []
+        digest,
+        unowned_themes=unowned([c.theme for c in heard], owners) if owners else [],
+        bands=rt.settings.verdict_bands,
+        people=await slack_names(rt, _csms(digest)),
     )
+
+
+def _csms(digest: Digest) -> set[str]:
+    """The Slack users the digest names: CSMs with cases and in the NPS-by-CSM breakdown."""
+    ids = {csm for csm in digest.completion.by_csm if csm}
+    ids |= {group.label for group in digest.breakdowns.get("csm", [])}
+    return {user for user in ids if user.startswith(("U", "W")) and user.isalnum()}
+
+
+async def slack_names(rt: Runtime, user_ids: set[str]) -> dict[str, str]:
+    """Each user's display name (or real name) as Slack has it; one Slack refuses is left
+    out, and the terminal says "a CSM Slack does not name" rather than print an id."""
+    names: dict[str, str] = {}
+    for user_id in sorted(user_ids):
+        try:
+            user = (await rt.slack.users_info(user=user_id))["user"]
+        except SlackError:
+            continue
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+        if name:
+            names[user_id] = str(name)
+    return names
 
 
 async def post_due(rt: Runtime, now: datetime) -> int:
