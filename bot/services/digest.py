@@ -247,7 +247,7 @@ async def _upload_chart(rt: Runtime, channel: str, ts: str, digest: Digest) -> s
     """The trend chart as a reply in the digest's thread; the error code if it failed."""
     title = f"NPS per week, last {len(digest.trend)} weeks"
     # drawing takes a CPU-bound moment; keep the event loop free to ack Slack meanwhile
-    png = await asyncio.to_thread(nps_trend_png, digest.trend, title=title)
+    png = await asyncio.to_thread(nps_trend_png, digest.trend, title=title, bands=digest.bands)
     stamp = digest.today.isoformat()
     try:
         await rt.slack.files_upload_v2(

@@ -60,6 +60,7 @@ async def load_home(rt: Runtime, user_id: str, now: datetime) -> HomeTab:
         completion=completion,
         admin=found is Role.ADMIN,
         workspace_url=await roles.workspace_url(rt),
+        bands=rt.settings.verdict_bands,
     )
 
 

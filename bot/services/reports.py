@@ -77,9 +77,18 @@ async def account_timeline(rt: Runtime, name: str) -> Timeline:
         for i, tags in insights
     ]
     events.sort(key=lambda e: e.at, reverse=True)
+    now = rt.now()
     async with rt.db.session() as session:
         synced = await crm_sync.account_synced(session=session, account_id=account.id)
-    return Timeline(replace(accounts.summary_of(account), synced=synced), events)
+        split = await timeline.nps_counts(
+            session=session,
+            since=now + _INCLUSIVE - NPS_WINDOW,
+            until=now + _INCLUSIVE,
+            segment=None,
+            account_id=account.id,
+        )
+    summary = replace(accounts.summary_of(account), synced=synced)
+    return Timeline(summary, events, nps=split, bands=rt.settings.verdict_bands)
 
 
 async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:
@@ -104,7 +113,9 @@ async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:
             )
             for back in (0, 1)
         ]
-    return NpsReport(segment, account_name, counts[0], counts[1])
+    return NpsReport(
+        segment, account_name, counts[0], counts[1], bands=rt.settings.verdict_bands
+    )
 
 
 async def themes(rt: Runtime, days: int, now: datetime) -> ThemesReport:
