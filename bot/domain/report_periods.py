@@ -77,13 +77,6 @@ def parse_report_schedule(text: str) -> time:
     return time(int(found[1]), int(found[2]))
 
 
-def first_working_day(day: date) -> date:
-    """`day`, or the Monday after it when it falls on a weekend."""
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
 def last_closed(cadence: Cadence, today: date) -> ReportPeriod:
     """The most recent period that has ended by `today` (the one a report is due for)."""
     return period_containing(cadence, today).previous()

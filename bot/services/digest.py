@@ -155,6 +155,8 @@ async def slack_names(rt: Runtime, user_ids: set[str]) -> dict[str, str]:
     """Each user's display name (or real name) as Slack has it; one Slack refuses is left
     out, and the terminal says "a CSM Slack does not name" rather than print an id."""
     names: dict[str, str] = {}
+    if rt.settings.slack_bot_token is None:  # printing without Slack: nobody to ask
+        return names
     for user_id in sorted(user_ids):
         try:
             user = (await rt.slack.users_info(user=user_id))["user"]

@@ -7,7 +7,6 @@ from datetime import date, time
 import pytest
 
 from bot.domain.report_periods import (
-    first_working_day,
     last_closed,
     parse_period,
     parse_report_schedule,
@@ -35,11 +34,6 @@ def test_a_wrong_period_says_how_to_type_it(cadence, text) -> None:
 def test_the_last_closed_period() -> None:
     assert last_closed("monthly", date(2026, 12, 1)).key == "2026-11"
     assert last_closed("quarterly", date(2026, 12, 1)).key == "2026-Q3"
-
-
-def test_first_working_day_skips_the_weekend() -> None:
-    assert first_working_day(date(2026, 8, 1)) == date(2026, 8, 3)  # Saturday → Monday
-    assert first_working_day(date(2026, 12, 1)) == date(2026, 12, 1)
 
 
 def test_the_schedule() -> None:
