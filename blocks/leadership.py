@@ -121,7 +121,8 @@ def _themes(report: LeadershipReport) -> Section:
     lines = []
     for theme in report.themes:
         delta = theme.count - theme.previous
-        lines.append(f"{theme.theme}: {theme.count} comments (was {theme.previous}, {delta:+d})")
+        comments = "comment" if theme.count == 1 else "comments"
+        lines.append(f"{theme.theme}: {theme.count} {comments} (was {theme.previous}, {delta:+d})")
     return "Top themes", [_same(line) for line in lines]
 
 

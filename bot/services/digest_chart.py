@@ -69,12 +69,14 @@ def nps_trend_png(
     axes.axhline(0, color=MUTED, linewidth=0.8)
     axes.set_ylim(-105, 105)  # room for a marker at ±100
     axes.set_xticks(positions, labels, fontsize=8)
+    axes.set_xlim(-0.5, len(positions) - 0.5)
     axes.set_ylabel("NPS", color=INK)
     axes.set_title(title, color=INK, fontsize=11)
     axes.grid(axis="y", alpha=0.3)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     figure.tight_layout()
+    figure.subplots_adjust(right=0.86)  # room for the bands' names
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

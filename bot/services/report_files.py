@@ -45,9 +45,11 @@ def _chart(report: LeadershipReport, size: tuple[float, float]) -> Figure:
     axes.axhline(0, color=MUTED, linewidth=0.8)
     axes.set_ylim(-105, 105)
     axes.set_xticks(positions, labels, fontsize=8)
+    axes.set_xlim(-0.5, len(positions) - 0.5)
     axes.set_ylabel("NPS", color=INK)
     axes.set_title(f"NPS by {report.period.cadence[:-2]}", color=INK, fontsize=11)
     figure.tight_layout()
+    figure.subplots_adjust(right=0.86)  # room for the bands' names
     return figure
 
 

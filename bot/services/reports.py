@@ -113,9 +113,7 @@ async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:
             )
             for back in (0, 1)
         ]
-    return NpsReport(
-        segment, account_name, counts[0], counts[1], bands=rt.settings.verdict_bands
-    )
+    return NpsReport(segment, account_name, counts[0], counts[1], bands=rt.settings.verdict_bands)
 
 
 async def themes(rt: Runtime, days: int, now: datetime) -> ThemesReport:

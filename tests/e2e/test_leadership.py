@@ -46,7 +46,7 @@ async def test_every_figure_against_the_hand_computed_month(
         "Response rate: 83%, healthy (5 of 6 people asked answered; healthy ≥ 20%)",
         "enterprise: 0 → +67 (+67) while the whole fell 4",
         "pricing: 3 comments (was 1, +2)",
-        "slow support: 1 comments (was 2, -1)",
+        "slow support: 1 comment (was 2, -1)",
         "All: 67%, below target (2 of 3 cases; target ≥ 80%)",
         "Ann: 50% within 48h (1 of 2, below target) · median first follow-up 35h",
         "Ben: 100% within 48h (1 of 1, on target) · median first follow-up 5h",
