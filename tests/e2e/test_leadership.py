@@ -18,6 +18,7 @@ from bot.devkit.emulator import SlackEmulator
 from bot.domain.report_periods import parse_period
 from bot.services import leadership
 from bot.services.report_files import report_pdf
+from tests.harness import cli_env, vocbot
 from tests.leadership_fixture import FIRST_WORKING_DAY, seed_leadership
 
 pytestmark = pytest.mark.postgres
@@ -98,3 +99,32 @@ async def test_posted_once_on_the_first_working_day_under_two_workers(
     assert chart["thread_ts"] == message["ts"] == pdf["thread_ts"]
     names = [f["name"] for post in (chart, pdf) for f in post["files"]]
     assert names == ["voc-monthly-2026-11.png", "voc-monthly-2026-11.pdf"]
+
+
+async def test_the_cli_prints_writes_the_pdf_and_posts(
+    emulator: SlackEmulator, database_url: str, tmp_path: Path, rt: Runtime
+) -> None:
+    await seed_leadership(rt.db)
+    env = cli_env(
+        api_url=emulator.api_url,
+        database_url=database_url,
+        home=tmp_path,
+        MPLCONFIGDIR=str(tmp_path / "mpl"),
+    )
+    code, _out, err = await vocbot(env, "report", "monthly", "--month", "2026-13", cwd=tmp_path)
+    assert code == 1 and "type it like 2026-11" in err
+    pdf = tmp_path / "november.pdf"
+    code, out, err = await vocbot(
+        env | {"REPORT_CHANNEL": "CLEAD"},
+        "report", "monthly", "--month", "2026-11", "--pdf", str(pdf), "--post",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "NPS: +14, fair, from 14 answers" in out
+    assert f"Wrote the PDF to {pdf}." in out and pdf.read_bytes().startswith(b"%PDF")
+    assert "Posted the report to CLEAD." in out
+    [message, _chart, _pdf] = emulator.messages("CLEAD")
+    assert "metadata" not in message or not message["metadata"]  # by hand: no period used up
+    code, out, err = await vocbot(env, "report", "quarterly", "--quarter", "2026-Q4", cwd=tmp_path)
+    assert code == 0, err
+    assert "Quarterly customer report, Q4 2026" in out
