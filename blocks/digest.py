@@ -211,7 +211,7 @@ def _headline(digest: Digest) -> _Section:
 
 def _person(user_id: str, people: dict[str, str]) -> str:
     """A Slack user as the terminal names them: their name, never the raw id."""
-    return people.get(user_id) or "a CSM Slack does not name"
+    return people.get(user_id) or "unnamed CSM"
 
 
 def _group_line(group: GroupNps, dimension: str, people: dict[str, str]) -> _Line:

@@ -152,21 +152,30 @@ def _csms(digest: Digest) -> set[str]:
 
 
 async def slack_names(rt: Runtime, user_ids: set[str]) -> dict[str, str]:
-    """Each user's display name (or real name) as Slack has it; one Slack refuses is left
-    out, and the terminal says "a CSM Slack does not name" rather than print an id."""
+    """Each user's display name (or real name) as Slack has it, for the terminal and the
+    PDF, which never print a raw id: one Slack does not name (refused, no token) is
+    "unnamed CSM 1", "unnamed CSM 2"… in id order, the same in every section."""
     names: dict[str, str] = {}
-    if rt.settings.slack_bot_token is None:  # printing without Slack: nobody to ask
-        return names
+    unnamed = 0
     for user_id in sorted(user_ids):
-        try:
-            user = (await rt.slack.users_info(user=user_id))["user"]
-        except SlackError:
-            continue
-        profile = user.get("profile") or {}
-        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name")
-        if name:
-            names[user_id] = str(name)
+        name = await _slack_name(rt, user_id)
+        if name is None:
+            unnamed += 1
+            name = f"unnamed CSM {unnamed}"
+        names[user_id] = name
     return names
+
+
+async def _slack_name(rt: Runtime, user_id: str) -> str | None:
+    if rt.settings.slack_bot_token is None:  # printing without Slack: nobody to ask
+        return None
+    try:
+        user = (await rt.slack.users_info(user=user_id))["user"]
+    except SlackError:
+        return None
+    profile = user.get("profile") or {}
+    name = profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+    return str(name) if name else None
 
 
 async def post_due(rt: Runtime, now: datetime) -> int:

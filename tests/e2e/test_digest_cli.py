@@ -55,7 +55,7 @@ async def test_the_cli_digest_names_people_never_slack_ids(
     code, out, err = await vocbot(env, "digest", cwd=tmp_path)
     assert code == 0, err
     assert "\n  Aisha Rahman: " in out  # NPS by CSM
-    assert "\n  a CSM Slack does not name: " in out
+    assert "\n  unnamed CSM 1: " in out  # UCSM2, whom Slack does not know
     assert "UCSM1" not in out and "UCSM2" not in out
 
 
