@@ -7,14 +7,17 @@ import asyncio
 import json
 import shutil
 import subprocess
-from datetime import timedelta
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image, ImageStat
 
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.emulator import SlackEmulator
+from bot.domain.health import HealthSummary
 from bot.domain.report_periods import parse_period
 from bot.services import leadership
 from bot.services.report_files import report_pdf
@@ -128,3 +131,21 @@ async def test_the_cli_prints_writes_the_pdf_and_posts(
     code, out, err = await vocbot(env, "report", "quarterly", "--quarter", "2026-Q4", cwd=tmp_path)
     assert code == 0, err
     assert "Quarterly customer report, Q4 2026" in out
+
+
+async def test_the_health_section_comes_from_the_health_service_when_installed(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[datetime, datetime]] = []
+
+    async def health_summary(_rt: Runtime, start: datetime, end: datetime) -> HealthSummary:
+        asked.append((start, end))
+        return HealthSummary(bands={"healthy": 2, "watch": 1}, scored=3)
+
+    # stands in for the health service, which lives in its own module (not this change's)
+    monkeypatch.setitem(
+        sys.modules, leadership.HEALTH_MODULE, SimpleNamespace(health_summary=health_summary)
+    )
+    report = await leadership.build(rt, NOVEMBER)
+    assert asked == [(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))]
+    assert "healthy 2 · watch 1 · at risk 0 (3 accounts scored)" in leadership.text_of(report)
