@@ -76,8 +76,7 @@ def test_the_figures_as_the_channel_reads_them() -> None:
         "NPS, last week: +20, fair, from 20 answers (▼ 20 on the week before)",
         "promoters 13 (48%), passives 5 (19%), detractors 9 (33%)",
         "B2B software typically sits between 20 and 60.",
-        "Response rate, last week: 26%, healthy (26 of 100 people asked answered;"
-        " healthy ≥ 20%)",
+        "Response rate, last week: 26%, healthy (26 of 100 people asked answered; healthy ≥ 20%)",
         "CSAT (90 days): 60% answered 4–5 of 5, mean 3.6, a problem, from 5 answers",
         "CES (90 days): 50% answered 5–7 of 7, mean 5.0, a problem, from 2 answers",
         "enterprise: +50 (n=14)",
