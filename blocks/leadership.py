@@ -13,7 +13,6 @@ from slack_sdk.models.blocks import (
 
 from blocks.digest import csm_line, format_nps, format_share, happy_line, rate_line
 from blocks.text import escape, shorten
-from bot.domain.figures import PeriodFigures
 from bot.domain.health import HEALTH_BANDS, HealthMover
 from bot.domain.leadership import LeadershipReport, SegmentMove
 from bot.domain.scores import MIN_ANSWERS
@@ -236,7 +235,3 @@ def report_text(report: LeadershipReport) -> str:
         out += ["", title, "-" * len(title)]
         out += [f"  {plain}" for plain, _mrkdwn in lines]
     return "\n".join(out) + "\n"
-
-
-def trend_label(figures: PeriodFigures) -> str:
-    return f"n={figures.nps.total}"

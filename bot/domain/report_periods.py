@@ -32,9 +32,6 @@ class ReportPeriod:
     def previous(self) -> ReportPeriod:
         return period_containing(self.cadence, self.start - timedelta(days=1))
 
-    def next(self) -> ReportPeriod:
-        return period_containing(self.cadence, self.end)
-
     @property
     def title(self) -> str:
         if self.cadence == "monthly":

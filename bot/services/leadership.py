@@ -155,15 +155,16 @@ async def _shipped(session: AsyncSession, here: Window) -> list[Shipped]:
     return shipped
 
 
-def due_period(settings: Settings, cadence: Cadence, now: datetime) -> tuple[str, datetime]:
-    """The period whose report is due at or before `now`, and its moment (UTC-aware)."""
+def due_period(
+    settings: Settings, cadence: Cadence, now: datetime
+) -> tuple[ReportPeriod, datetime]:
+    """The last period ended by `now` (DIGEST_TZ) and the moment its report is due: the
+    first working day after it, at REPORT_SCHEDULE's time."""
     zone = ZoneInfo(settings.digest_tz)
-    local = now.astimezone(zone)
-    period = last_closed(cadence, local.date())
-    after = period.end
-    day = first_working_day(after.year, after.month)
+    period = last_closed(cadence, now.astimezone(zone).date())
+    day = first_working_day(period.end.year, period.end.month)
     moment = datetime.combine(day, parse_report_schedule(settings.report_schedule), tzinfo=zone)
-    return period.key, moment
+    return period, moment
 
 
 async def post_due(rt: Runtime, now: datetime) -> int:
@@ -173,15 +174,14 @@ async def post_due(rt: Runtime, now: datetime) -> int:
         return 0
     posted = 0
     for cadence in CADENCES:
-        key, moment = due_period(rt.settings, cadence, now)
+        period, moment = due_period(rt.settings, cadence, now)
         if now < moment or now - moment > GRACE:
             continue
-        run_key = f"{cadence}:{key}"
+        run_key = f"{cadence}:{period.key}"
         async with rt.db.transaction() as session:
             claimed, retried = await store.claim(session=session, key=run_key, now=now, lease=LEASE)
         if not claimed:
             continue
-        period = last_closed(cadence, now.astimezone(ZoneInfo(rt.settings.digest_tz)).date())
         report = await build(rt, period)
         try:
             ts = await _find_posted(rt, channel, run_key, moment) if retried else None
