@@ -149,3 +149,16 @@ async def test_the_health_section_comes_from_the_health_service_when_installed(
     report = await leadership.build(rt, NOVEMBER)
     assert asked == [(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))]
     assert "healthy 2 · watch 1 · at risk 0 (3 accounts scored)" in leadership.text_of(report)
+
+
+def test_each_report_is_due_on_the_first_working_day_after_its_period(rt: Runtime) -> None:
+    rt.settings.report_schedule = "first working day 08:30"
+    rt.settings.digest_tz = "Asia/Kuala_Lumpur"
+    # 1 Aug 2026 is a Saturday: July's report waits for Monday 3 Aug, 08:30 local
+    period, moment = leadership.due_period(rt.settings, "monthly", datetime(2026, 8, 5, tzinfo=UTC))
+    assert period.key == "2026-07"
+    assert moment == datetime(2026, 8, 3, 0, 30, tzinfo=UTC)
+    period, moment = leadership.due_period(
+        rt.settings, "quarterly", datetime(2026, 10, 1, 1, 0, tzinfo=UTC)
+    )
+    assert period.key == "2026-Q3" and moment == datetime(2026, 10, 1, 0, 30, tzinfo=UTC)
