@@ -270,6 +270,9 @@ _EN: dict[str, str] = {
         '"{shown}" is not a link. Write it like `/voc ship SSO https://docs.example.com/sso`.'
     ),
     "error.no_digest_channel": "Set DIGEST_CHANNEL (or VOC_CHANNEL) to the channel id to post to.",
+    "error.no_report_channel": (
+        "Set REPORT_CHANNEL (or DIGEST_CHANNEL, or VOC_CHANNEL) to the channel id to post to."
+    ),
     "error.export_format": "Unknown format {format}: use --format csv or --format jsonl.",
     "error.no_dead_letter": (
         "No given-up webhook has id {webhook_id}: `python -m bot webhooks failed` lists them."
@@ -583,6 +586,10 @@ _MS: dict[str, str] = {
     ),
     "error.no_digest_channel": (
         "Tetapkan DIGEST_CHANNEL (atau VOC_CHANNEL) kepada id saluran untuk dihantar."
+    ),
+    "error.no_report_channel": (
+        "Tetapkan REPORT_CHANNEL (atau DIGEST_CHANNEL, atau VOC_CHANNEL) kepada id saluran"
+        " untuk dihantar."
     ),
     "error.export_format": (
         "Format {format} tidak dikenali: gunakan --format csv atau --format jsonl."

@@ -21,9 +21,18 @@ from blocks.text import escape, shorten
 from bot.domain.figures import Digest, GroupNps, ResponseRate, ThemeCount
 from bot.domain.health import HealthSummary
 from bot.domain.scores import MIN_ANSWERS, Average, CompletionRate, Rate, ScoreSplit
+from bot.domain.verdicts import (
+    DEFAULT_BANDS,
+    NPS_CONTEXT,
+    Bands,
+    ces_verdict,
+    csat_verdict,
+    followup_verdict,
+    nps_verdict,
+    response_alert,
+    response_verdict,
+)
 
-RESPONSE_RATE_TARGET = 0.2
-COMPLETION_TARGET = 0.8
 GROUPS_SHOWN = 8  # per breakdown; the rest are summed up in one line
 SECTION_MAX = 3000
 VERBATIM_MAX = 280
@@ -78,14 +87,43 @@ def _change(now: float | None, before: float | None, earlier: str) -> str:
     return f" ({'▲' if delta > 0 else '▼'} {abs(delta)} on {earlier})"
 
 
-def _nps_line(label: str, split: ScoreSplit, before: ScoreSplit, earlier: str) -> str:
-    if split.total == 0:
+def _nps_line(
+    label: str, split: ScoreSplit, before: ScoreSplit, earlier: str, bands: Bands = DEFAULT_BANDS
+) -> str:
+    if split.total == 0 or split.nps is None:
         return f"{label}: no NPS answers"
     if split.too_small:
         return f"{label}: too few answers to read ({split.total}; {MIN_ANSWERS} needed)"
     shown = format_nps(split.nps)
     previous = None if before.too_small else before.nps
-    return f"{label}: {shown} from {split.total} answers{_change(split.nps, previous, earlier)}"
+    verdict = nps_verdict(split.nps, bands)
+    return (
+        f"{label}: {shown}, {verdict}, from {split.total} answers"
+        f"{_change(split.nps, previous, earlier)}"
+    )
+
+
+def happy_line(
+    label: str, average: Average, share: float | None, top: int, verdict: str | None
+) -> str:
+    """CSAT / CES: the share answering at the top of the scale, the mean, and the verdict."""
+    if average.value is None or share is None:
+        return f"{label}: no answers"
+    happy = "4–5" if top == 5 else "5–7"
+    return (
+        f"{label}: {format_share(share)} answered {happy} of {top}, mean {average.value:.1f},"
+        f" {verdict}, from {average.count} answers"
+    )
+
+
+def csat_line(label: str, average: Average, share: float | None, bands: Bands) -> str:
+    verdict = csat_verdict(share, average.value, bands) if average.count else None
+    return happy_line(label, average, share, 5, verdict)
+
+
+def ces_line(label: str, average: Average, share: float | None, bands: Bands) -> str:
+    verdict = ces_verdict(share, bands) if share is not None else None
+    return happy_line(label, average, share, 7, verdict)
 
 
 def _split_line(split: ScoreSplit) -> str:
@@ -106,18 +144,30 @@ def _average(label: str, average: Average, top: int) -> str:
     return f"{label}: {average.value:.1f} of {top} from {average.count} answers"
 
 
-def _rate(label: str, rate: ResponseRate) -> str:
-    if rate.meant == 0:
+def rate_line(label: str, rate: ResponseRate, bands: Bands = DEFAULT_BANDS) -> str:
+    """A response rate over people (each once per survey wave) with its verdict."""
+    if rate.meant == 0 or rate.share is None:
         return f"{label}: no surveys sent"
-    verdict = "on target" if (rate.share or 0) >= RESPONSE_RATE_TARGET else "below target"
+    verdict = response_verdict(rate.share, bands)
     whom = (
-        f"{rate.sent} invitations"
+        f"{rate.sent} people asked"
         if not rate.unreachable
         else f"{rate.meant} people we meant to ask, {rate.unreachable} of them unreachable,"
     )
     return (
-        f"{label}: {format_share(rate.share)} ({rate.answered} of {whom}"
-        f" answered; target ≥ {RESPONSE_RATE_TARGET:.0%}, {verdict})"
+        f"{label}: {format_share(rate.share)}, {verdict} ({rate.answered} of {whom}"
+        f" answered; healthy ≥ {bands.response_healthy:g}%)"
+    )
+
+
+def alert_line(digest: Digest) -> str | None:
+    """The line above everything else when the 90 days' response rate is too low to trust."""
+    rate, bands = digest.quarter_rate, digest.bands
+    if not response_alert(rate.share, bands):
+        return None
+    return (
+        f"⚠ Response rate {format_share(rate.share)} over 90 days is too low to trust"
+        f" (below {bands.response_too_low:g}%): read these scores as anecdotes, not a trend."
     )
 
 
@@ -132,29 +182,40 @@ def _unreachable_line(rate: ResponseRate) -> str:
 
 
 def _headline(digest: Digest) -> _Section:
+    bands = digest.bands
     lines = [
         _nps_line(
             "NPS, last 90 days",
             digest.quarter.nps,
             digest.previous_quarter.nps,
             "the 90 days before",
+            bands,
         ),
-        _nps_line("NPS, last week", digest.week.nps, digest.previous_week.nps, "the week before"),
+        _nps_line(
+            "NPS, last week", digest.week.nps, digest.previous_week.nps, "the week before", bands
+        ),
     ]
     if digest.quarter.nps.total:
         lines.append(_split_line(digest.quarter.nps))
+        lines.append(NPS_CONTEXT)
+    quarter = digest.quarter
     lines += [
         f"Responses: {digest.week.responses} last week, {digest.quarter.responses} in 90 days",
-        _rate("Response rate, last week", digest.week_rate),
-        _rate("Response rate, 90 days", digest.quarter_rate),
+        rate_line("Response rate, last week", digest.week_rate, bands),
+        rate_line("Response rate, 90 days", digest.quarter_rate, bands),
         *([_unreachable_line(digest.quarter_rate)] if digest.quarter_rate.unreachable else []),
-        _average("CSAT (90 days)", digest.quarter.csat, 5),
-        _average("CES (90 days)", digest.quarter.ces, 7),
+        csat_line("CSAT (90 days)", quarter.csat, quarter.csat_share, bands),
+        ces_line("CES (90 days)", quarter.ces, quarter.ces_share, bands),
     ]
     return _Section("Scores", [_same(line) for line in lines])
 
 
-def _group_line(group: GroupNps, dimension: str) -> _Line:
+def _person(user_id: str, people: dict[str, str]) -> str:
+    """A Slack user as the terminal names them: their name, never the raw id."""
+    return people.get(user_id) or "unnamed CSM"
+
+
+def _group_line(group: GroupNps, dimension: str, people: dict[str, str]) -> _Line:
     split = group.split
     if split.too_small:
         figure = f"too few to read (n={split.total})"
@@ -164,13 +225,13 @@ def _group_line(group: GroupNps, dimension: str) -> _Line:
     if dimension == "health":
         label = label.capitalize()  # "Yellow", as the #voc cards write it
     if dimension == "csm" and label.startswith(("U", "W")) and label.isalnum():
-        return _Line(f"{label}: {figure}", f"<@{label}>: {figure}")
+        return _Line(f"{_person(label, people)}: {figure}", f"<@{label}>: {figure}")
     return _same(f"{label}: {figure}")
 
 
-def _breakdown(dimension: str, groups: list[GroupNps]) -> _Section:
+def _breakdown(dimension: str, groups: list[GroupNps], people: dict[str, str]) -> _Section:
     title = f"NPS by {_DIMENSION_TITLES[dimension]} (90 days)"
-    lines = [_group_line(group, dimension) for group in groups[:GROUPS_SHOWN]]
+    lines = [_group_line(group, dimension, people) for group in groups[:GROUPS_SHOWN]]
     rest = groups[GROUPS_SHOWN:]
     if rest:
         answers = sum(group.split.total for group in rest)
@@ -263,13 +324,14 @@ def _follow_up(digest: Digest) -> _Section:
     if rate.total == 0:
         first = "Follow-up within 48h: no cases in the last 90 days"
     else:
-        verdict = "on target" if (rate.share or 0) >= COMPLETION_TARGET else "below target"
+        verdict = followup_verdict(rate.share or 0, digest.bands)
         first = (
-            f"Follow-up within 48h: {format_share(rate.share)} ({rate.done} of {rate.total}"
-            f" cases in 90 days; target ≥ {COMPLETION_TARGET:.0%}, {verdict})"
+            f"Follow-up within 48h: {format_share(rate.share)}, {verdict} ({rate.done} of"
+            f" {rate.total} cases in 90 days; target ≥ {digest.bands.followup_target:g}%)"
         )
     second = f"Open cases: {completion.open_cases}, overdue: {completion.overdue_cases}"
-    return _Section("Follow-ups", [_same(first), _same(second), *csm_lines(completion)])
+    lines = csm_lines(completion, digest.bands, digest.people)
+    return _Section("Follow-ups", [_same(first), _same(second), *lines])
 
 
 def format_wait(seconds: int | None) -> str:
@@ -285,24 +347,38 @@ def format_wait(seconds: int | None) -> str:
     return f"{days}d {hours}h" if hours else f"{days}d"
 
 
-def csm_line(csm: str | None, rate: Rate, median_seconds: int | None) -> _Line:
-    """One CSM's completion within 48h against the target, and their median first follow-up."""
-    verdict = "on target" if (rate.share or 0) >= COMPLETION_TARGET else "below target"
+def csm_line(
+    csm: str | None,
+    rate: Rate,
+    median_seconds: int | None,
+    bands: Bands = DEFAULT_BANDS,
+    people: dict[str, str] | None = None,
+) -> _Line:
+    """One CSM's completion within 48h against the target, and their median first follow-up;
+    the terminal names the CSM (`people`), Slack mentions them."""
+    verdict = followup_verdict(rate.share or 0, bands)
     figures = (
         f"{format_share(rate.share)} within 48h ({rate.done} of {rate.total}, {verdict})"
         f" · median first follow-up {format_wait(median_seconds)}"
     )
     if csm is None:
         return _same(f"No CSM: {figures}")
-    return _Line(f"{csm}: {figures}", f"<@{csm}>: {figures}")
+    return _Line(f"{_person(csm, people or {})}: {figures}", f"<@{csm}>: {figures}")
 
 
-def csm_lines(completion: CompletionRate) -> list[_Line]:
+def csm_lines(
+    completion: CompletionRate,
+    bands: Bands = DEFAULT_BANDS,
+    people: dict[str, str] | None = None,
+) -> list[_Line]:
     """Per CSM, lowest completion first (where a manager looks first)."""
     ranked = sorted(
         completion.by_csm.items(), key=lambda item: (item[1].share or 0, item[0] or "~")
     )
-    return [csm_line(csm, rate, completion.median_seconds.get(csm)) for csm, rate in ranked]
+    return [
+        csm_line(csm, rate, completion.median_seconds.get(csm), bands, people)
+        for csm, rate in ranked
+    ]
 
 
 CSAT_BY_TITLES = {
@@ -378,9 +454,11 @@ def _sections(digest: Digest) -> list[_Section]:
                 [_same("No surveys were sent and no answers came in during the last 90 days.")],
             )
         ]
+    alert = alert_line(digest)
     return [
+        *([_Section("Alert", [_same(alert)])] if alert else []),
         _headline(digest),
-        *(_breakdown(name, groups) for name, groups in digest.breakdowns.items()),
+        *(_breakdown(name, groups, digest.people) for name, groups in digest.breakdowns.items()),
         _themes("Top themes (90 days)", digest.themes, "comments"),
         _themes("Among detractors (90 days)", digest.detractor_themes, "detractor comments"),
         *(section for section in (_theme_trends(digest), _signals(digest)) if section),

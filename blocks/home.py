@@ -25,6 +25,7 @@ from blocks.text import escape, shorten, synced_text
 from bot.domain.health import HealthMover
 from bot.domain.records import AccountNps, CaseCounts, HomeCase
 from bot.domain.scores import CompletionRate, ScoreSplit
+from bot.domain.verdicts import DEFAULT_BANDS, Bands, nps_verdict
 
 HOME_BLOCKS_MAX = 100
 SECTION_MAX = 3000
@@ -46,6 +47,7 @@ class HomeTab:
     admin: bool = False  # admins also see the whole team's follow-ups
     workspace_url: str = ""  # e.g. https://acme.slack.com/, for links to the cards
     health: list[HealthMover] = field(default_factory=list)  # owned accounts, lowest first
+    bands: Bands = DEFAULT_BANDS  # VERDICT_BANDS: the verdict next to each NPS
 
 
 def _age(opened_at: datetime, now: datetime) -> str:
@@ -72,12 +74,12 @@ def _case_line(case: HomeCase, user_id: str, now: datetime) -> str:
     )
 
 
-def _nps_figure(split: ScoreSplit) -> str:
-    if split.total == 0:
+def _nps_figure(split: ScoreSplit, bands: Bands = DEFAULT_BANDS) -> str:
+    if split.total == 0 or split.nps is None:
         return "no answers"
     if split.too_small:
         return f"too few to read (n={split.total})"
-    return f"{format_nps(split.nps)} (n={split.total})"
+    return f"{format_nps(split.nps)}, {nps_verdict(split.nps, bands)} (n={split.total})"
 
 
 def _lines_section(lines: list[str]) -> SectionBlock:
@@ -133,12 +135,14 @@ def home_view(home: HomeTab) -> View:
         )
     else:
         headline = (
-            f"*Your accounts' NPS (90 days)*: {_nps_figure(home.book)} across {home.owned}"
+            f"*Your accounts' NPS (90 days)*: {_nps_figure(home.book, home.bands)}"
+            f" across {home.owned}"
             f" account{'' if home.owned == 1 else 's'}"
         )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=headline)))
         lines = [
-            f"{escape(shorten(a.account, NAME_MAX))}: {_nps_figure(a.split)}{_synced(a)}"
+            f"{escape(shorten(a.account, NAME_MAX))}: {_nps_figure(a.split, home.bands)}"
+            f"{_synced(a)}"
             for a in home.accounts
         ]
         if lines:
@@ -188,11 +192,13 @@ def _accountability(home: HomeTab) -> list[Block]:
             None,
             completion.by_csm[home.user_id],
             completion.median_seconds.get(home.user_id),
+            home.bands,
         ).plain.removeprefix("No CSM: ")
         blocks.append(_context(f"Your accounts' cases (90 days): {mine}"))
     if home.admin:
-        lines = [line.mrkdwn for line in csm_lines(completion)]
-        title = "*Team follow-ups (90 days), per CSM* (target: 80% within 48h)"
+        lines = [line.mrkdwn for line in csm_lines(completion, home.bands)]
+        target = f"{home.bands.followup_target:g}%"
+        title = f"*Team follow-ups (90 days), per CSM* (target: {target} within 48h)"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=title)))
         blocks.append(_lines_section(lines or ["No cases in the last 90 days."]))
     return blocks

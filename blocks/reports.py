@@ -27,6 +27,7 @@ from bot.domain.reports import (
     ThemesReport,
     Timeline,
 )
+from bot.domain.verdicts import nps_verdict
 
 MESSAGE_BLOCKS_MAX = 50
 TEXT_MAX = 3000  # the notification text of an answer (Slack refuses updates past 4,000)
@@ -105,6 +106,7 @@ def timeline_blocks(found: Timeline, *, now: datetime) -> list[Block]:
     blocks: list[Block] = [
         HeaderBlock(text=shorten(account.name, 150)),
         ContextBlock(elements=[MarkdownTextObject(text=shown or "No account details.")]),
+        *_account_nps(found),
     ]
     if account.health_score is not None:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=health_text(account))))
@@ -117,6 +119,19 @@ def timeline_blocks(found: Timeline, *, now: datetime) -> list[Block]:
         more = f"{len(found.events) - room} older entries not shown."
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
     return blocks
+
+
+def _account_nps(found: Timeline) -> list[Block]:
+    """The account's NPS over the last 90 days with its verdict; nothing before any answer."""
+    split = found.nps
+    if split is None or split.total == 0 or split.nps is None:
+        return []
+    if split.too_small:
+        text = f"NPS (90 days): too few answers to read ({split.total})"
+    else:
+        verdict = nps_verdict(split.nps, found.bands)
+        text = f"NPS (90 days): {split.nps:+.0f}, {verdict}, from {split.total} answers"
+    return [ContextBlock(elements=[MarkdownTextObject(text=text)])]
 
 
 def themes_blocks(report: ThemesReport) -> list[Block]:
@@ -165,8 +180,10 @@ def nps_blocks(report: NpsReport) -> list[Block]:
     change = ""
     if previous.nps is not None:
         change = f" ({current.nps - previous.nps:+.0f} against the 90 days before)"
+    verdict = nps_verdict(current.nps, report.bands)
     text = (
-        f"*NPS for {fit(_scope(report), 200)}, last 90 days: {current.nps:+.0f}*{change}\n"
+        f"*NPS for {fit(_scope(report), 200)}, last 90 days: {current.nps:+.0f}, {verdict}*"
+        f"{change}\n"
         f"{current.total} answers: {current.promoters} promoters · {current.passives} passives"
         f" · {current.detractors} detractors"
     )

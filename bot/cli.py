@@ -7,7 +7,7 @@ import gc
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import typer
 
@@ -609,7 +609,7 @@ def _startup_failure(exc: Exception) -> ConfigError | None:
 
 
 # `report you-said-we-did`: the month's shipped requests and fixed themes (bot/services/you_said.py)
-report_cli = typer.Typer(help="Reports: you-said-we-did.", no_args_is_help=True)
+report_cli = typer.Typer(help="Reports: monthly, quarterly, you-said-we-did.", no_args_is_help=True)
 cli.add_typer(report_cli, name="report")
 
 
@@ -700,3 +700,67 @@ def surveys_check(
     typer.echo(f"{path}: {len(checked.sets)} question sets, all valid")
     for qset in checked.sets:
         typer.echo(f"  {set_line(qset)}")
+
+
+# `report monthly|quarterly`: the leadership reports (bot/services/leadership.py)
+def _leadership(
+    kind: Literal["monthly", "quarterly"], given: str | None, post: bool, pdf: Path | None
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.domain.report_periods import last_closed, parse_period
+    from bot.services import leadership
+    from bot.services.report_files import report_pdf
+
+    try:
+        chosen = parse_period(kind, given) if given is not None else None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    settings = _settings("SLACK_BOT_TOKEN") if post else _settings()
+
+    async def work(rt: Runtime) -> str:
+        zone = ZoneInfo(rt.settings.digest_tz)
+        period = chosen or last_closed(kind, rt.now().astimezone(zone).date())
+        report = await leadership.build(rt, period)
+        out = [leadership.text_of(report).rstrip("\n")]
+        if pdf is not None:
+            try:
+                pdf.write_bytes(await asyncio.to_thread(report_pdf, report))
+            except OSError as exc:
+                raise UserError(f"Cannot write {pdf}: {exc}. Give a writable path.") from None
+            out.append(f"Wrote the PDF to {pdf}.")
+        if post:
+            channel, _ts = await leadership.post_now(rt, report)
+            out.append(f"Posted the report to {channel}.")
+        return "\n".join(out)
+
+    typer.echo(_run(settings, work))
+
+
+_POST = typer.Option("--post", help="Also post it to REPORT_CHANNEL now, with chart and PDF.")
+_PDF = typer.Option("--pdf", help="Also write it as a PDF to FILE.", metavar="FILE")
+
+
+@report_cli.command("monthly")
+def report_monthly(
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM; default: the month before this one.")
+    ] = None,
+    post: Annotated[bool, _POST] = False,
+    pdf: Annotated[Path | None, _PDF] = None,
+) -> None:
+    """The month's NPS, CSAT, CES, segments, themes, follow-ups, shipped and churned."""
+    _leadership("monthly", month, post, pdf)
+
+
+@report_cli.command("quarterly")
+def report_quarterly(
+    quarter: Annotated[
+        str | None,
+        typer.Option("--quarter", help="YYYY-Qn; default: the quarter before this one."),
+    ] = None,
+    post: Annotated[bool, _POST] = False,
+    pdf: Annotated[Path | None, _PDF] = None,
+) -> None:
+    """The quarter's figures against the quarter before: the leadership deep dive."""
+    _leadership("quarterly", quarter, post, pdf)

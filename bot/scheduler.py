@@ -30,6 +30,7 @@ from bot.services import (
     health,
     jira_push,
     jira_status,
+    leadership,
     milestones,
     privacy,
     shipping,
@@ -80,6 +81,7 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     report.digests = await jobs.run(digest.post_due, 0)
     await jobs.run(shipping.ask_due, None)  # "did it solve it?" a week after a request shipped
     await jobs.run(you_said.post_due, 0)  # last month's "you said, we did", once a month
+    await jobs.run(leadership.post_due, 0)  # the monthly and quarterly leadership reports
     await jobs.run(privacy.drop_old_verbatims, None)
     report.jobs_failed = jobs.failed
     if jobs.outage is not None:  # every job met it: said once, by `tick`, for the pass

@@ -95,38 +95,49 @@ def _figures(window: Window, edges: list[datetime], rows: Sequence[Any]) -> Peri
         csat=Average(sums.get(SurveyKind.CSAT, 0), answers(SurveyKind.CSAT)),
         ces=Average(sums.get(SurveyKind.CES, 0), answers(SurveyKind.CES)),
         responses=sum(counts.values()),
+        csat_satisfied=counts.get((SurveyKind.CSAT, "satisfied"), 0),
+        ces_easy=counts.get((SurveyKind.CES, "easy"), 0),
     )
 
 
 async def response_rate(*, session: AsyncSession, window: Window) -> ResponseRate:
-    """Invitations sent in the window, and how many of those have an answer."""
-    answered = func.sum(case((Invitation.answered_at.is_not(None), 1), else_=0))
+    """Of the people the window's surveys meant to ask, how many answered: a person counts
+    once per survey wave (a kind of survey in the window), however many sends reached or
+    missed them. Reached if any send reached them, answered if any of those was answered,
+    unreachable if none could reach them. Imported history (`import_key`) is left out: it
+    holds only answers, so it would read as 100% answered."""
+    inv = Invitation
+    sent = and_(inv.sent_at >= window.since, inv.sent_at < window.until)
+    could_not = and_(
+        inv.closed_at >= window.since,
+        inv.closed_at < window.until,
+        or_(
+            inv.status == InvitationStatus.FAILED,
+            and_(inv.status == InvitationStatus.SKIPPED, inv.skip_reason.in_(UNREACHABLE_REASONS)),
+        ),
+    )
+    people = (
+        select(
+            func.max(case((sent, 1), else_=0)).label("reached"),
+            func.max(case((and_(sent, inv.answered_at.is_not(None)), 1), else_=0)).label(
+                "answered"
+            ),
+            func.max(case((could_not, 1), else_=0)).label("missed"),
+        )
+        .where(inv.import_key.is_(None), or_(sent, could_not))
+        .group_by(inv.contact_id, inv.kind)
+        .subquery()
+    )
     row = (
         await session.execute(
-            select(func.count(), answered).where(
-                Invitation.sent_at >= window.since, Invitation.sent_at < window.until
+            select(
+                func.coalesce(func.sum(people.c.reached), 0),
+                func.coalesce(func.sum(people.c.answered), 0),
+                func.coalesce(func.sum(case((people.c.reached == 0, people.c.missed), else_=0)), 0),
             )
         )
     ).one()
-    unreachable = await _unreachable(session, window)
-    return ResponseRate(answered=int(row[1] or 0), sent=int(row[0] or 0), unreachable=unreachable)
-
-
-async def _unreachable(session: AsyncSession, window: Window) -> int:
-    """Invitations closed in the window because their person could not be reached."""
-    could_not = or_(
-        Invitation.status == InvitationStatus.FAILED,
-        and_(
-            Invitation.status == InvitationStatus.SKIPPED,
-            Invitation.skip_reason.in_(UNREACHABLE_REASONS),
-        ),
-    )
-    result = await session.execute(
-        select(func.count(Invitation.id)).where(
-            Invitation.closed_at >= window.since, Invitation.closed_at < window.until, could_not
-        )
-    )
-    return int(result.scalar_one() or 0)
+    return ResponseRate(answered=int(row[1]), sent=int(row[0]), unreachable=int(row[2]))
 
 
 def months_before(day: date, months: int) -> date:

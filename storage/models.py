@@ -639,6 +639,20 @@ class RollupRun(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
 
 
+class ReportRun(SQLModel, table=True):
+    """One leadership report's post ("monthly:2026-11", "quarterly:2026-Q4"); the key makes
+    it once across processes (bot/services/leadership.py)."""
+
+    __tablename__ = "report_runs"
+
+    key: str = Field(primary_key=True, max_length=24)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    channel: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=200)
+
+
 class ZendeskTicket(SQLModel, table=True):
     """A solved Zendesk ticket, seen once (webhook or export): what was decided for it, the
     CSAT invitation it asked, and the facts the digest's coaching section reads."""

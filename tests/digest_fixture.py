@@ -4,9 +4,10 @@ As of Monday 2026-11-23 09:00 UTC (the default schedule's moment):
 
 last week [16 Nov 09:00, 23 Nov 09:00): 10 promoters, 4 passives, 6 detractors → NPS +20
     Acme 6/2/1, Globex 0/1/4, Initech 2/1/1, Hooli 2/0/0; CSAT 5, 4, 2, 5; CES 7, 3
-    → 26 responses; with 74 invitations nobody answered, 26 of 100 answered = 26%
+    → 26 responses; 74 more NPS sends to Acme nobody answered; the response rate counts
+    people once per survey kind: 7 (4 NPS, 2 CSAT, 1 CES), all 7 answered
 the week before: Acme 3/1/1 → NPS +40, and a CSAT 2 (90 days: CSAT 18/5 = 3.6, CES 5.0)
-    → 90 days: 34 responses, 34 of 108 invitations answered = 31%
+    → 90 days: 34 responses; 8 people answered (Initech's CSAT of the week before too)
 30 Sep: Initech 0/0/2 → 90 days: 13/5/9 = 27 answers → NPS +14.8 (shown +15)
 the 90 days before that (1 Jun): Acme 4/0/1 → NPS +60
 by account over 90 days: Acme 9/3/2 → +50 (14), Globex 0/1/4 → −80 (5),

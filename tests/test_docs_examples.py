@@ -367,6 +367,7 @@ async def _day_to_day(text: str, tmp_path: Path) -> None:
 
 CHECKERS["crm-commands"] = CHECKERS["crm-commands-docs"] = _day_to_day
 CHECKERS["zendesk-commands"] = _day_to_day
+CHECKERS["report-commands"] = _day_to_day
 
 
 async def _lock_commands(text: str, tmp_path: Path) -> None:

@@ -29,8 +29,10 @@ from pydantic_settings import (
 from bot.domain import brand, sampling
 from bot.domain.errors import ConfigError
 from bot.domain.health_score import parse_weights
+from bot.domain.report_periods import parse_report_schedule
 from bot.domain.survey_file import is_toml, read
 from bot.domain.triage import parse_theme_owners
+from bot.domain.verdicts import DEFAULT_BANDS, Bands, parse_bands
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -86,6 +88,17 @@ def parse_milestone_days(value: object) -> tuple[int, ...]:
     if not all(1 <= day <= 365 for day in days):
         raise ValueError(MILESTONE_DAYS_HINT)
     return tuple(sorted(days))
+
+
+def _bands(value: object) -> object:
+    return parse_bands(value) if isinstance(value, str) else value
+
+
+def _report_schedule(value: object) -> object:
+    if isinstance(value, str):
+        parse_report_schedule(value)
+        return " ".join(value.lower().split())
+    return value
 
 
 def _theme_owners(value: object) -> object:
@@ -276,6 +289,12 @@ class Settings(BaseSettings):
     theme_owners: Annotated[
         dict[str, tuple[str, ...]], NoDecode, BeforeValidator(_theme_owners)
     ] = {}
+    # verdicts and leadership reports (bot/domain/verdicts.py, bot/services/leadership.py):
+    # `name=value,…` over the documented bands; the reports' channel and their moment (the
+    # month's first working day at HH:MM in DIGEST_TZ); REPORT_CHANNEL defaults to DIGEST_CHANNEL
+    verdict_bands: Annotated[Bands, NoDecode, BeforeValidator(_bands)] = DEFAULT_BANDS
+    report_channel: str | None = None
+    report_schedule: Annotated[str, BeforeValidator(_report_schedule)] = "first working day 09:00"
 
     @classmethod
     def settings_customise_sources(
@@ -504,6 +523,8 @@ class Settings(BaseSettings):
     def _digest_defaults_to_voc(self) -> Settings:
         if not self.digest_channel:
             self.digest_channel = self.voc_channel
+        if not self.report_channel:
+            self.report_channel = self.digest_channel
         return self
 
     def require(self, *names: str) -> None:

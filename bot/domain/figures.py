@@ -12,6 +12,7 @@ from datetime import date, datetime
 from bot.domain.health import HealthSummary
 from bot.domain.question_sets import FollowUpSummary
 from bot.domain.scores import Average, CompletionRate, ScoreSplit
+from bot.domain.verdicts import DEFAULT_BANDS, Bands
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,16 @@ class PeriodFigures:
     csat: Average
     ces: Average
     responses: int
+    csat_satisfied: int = 0  # CSAT answers 4–5 of 5
+    ces_easy: int = 0  # CES answers 5–7 of 7
+
+    @property
+    def csat_share(self) -> float | None:
+        return self.csat_satisfied / self.csat.count if self.csat.count else None
+
+    @property
+    def ces_share(self) -> float | None:
+        return self.ces_easy / self.ces.count if self.ces.count else None
 
 
 @dataclass(frozen=True)
@@ -191,6 +202,8 @@ class Digest:
     unowned_themes: list[str] = field(default_factory=list)  # last week's, no THEME_OWNERS entry
     health: HealthSummary | None = None  # account health's movers over the week
     followups: list[FollowUpSummary] = field(default_factory=list)  # question sets, 90 days
+    bands: Bands = DEFAULT_BANDS  # VERDICT_BANDS: what each figure's verdict reads against
+    people: dict[str, str] = field(default_factory=dict)  # Slack user id → name, for the CLI
 
     @property
     def empty(self) -> bool:

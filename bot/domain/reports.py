@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.domain.figures import ThemeCount
 from bot.domain.records import AccountSummary
 from bot.domain.scores import ScoreSplit
+from bot.domain.verdicts import DEFAULT_BANDS, Bands
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class Event:
 class Timeline:
     account: AccountSummary
     events: list[Event]
+    nps: ScoreSplit | None = None  # the last 90 days' NPS answers, shown with their verdict
+    bands: Bands = DEFAULT_BANDS
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class NpsReport:
     account: str | None
     current: ScoreSplit
     previous: ScoreSplit
+    bands: Bands = DEFAULT_BANDS
 
 
 @dataclass(frozen=True)

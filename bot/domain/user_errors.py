@@ -187,6 +187,10 @@ class NoDigestChannel(UserError):
     key = "error.no_digest_channel"
 
 
+class NoReportChannel(UserError):
+    key = "error.no_report_channel"
+
+
 class UnknownExportFormat(UserError):
     key = "error.export_format"
 

@@ -145,7 +145,43 @@ async def build_digest(rt: Runtime, as_of: datetime) -> Digest:
         digest,
         unowned_themes=unowned([c.theme for c in heard], owners) if owners else [],
         health=await health.health_summary(rt, as_of - WEEK, as_of),
+        bands=rt.settings.verdict_bands,
+        people=await slack_names(rt, _csms(digest)),
     )
+
+
+def _csms(digest: Digest) -> set[str]:
+    """The Slack users the digest names: CSMs with cases and in the NPS-by-CSM breakdown."""
+    ids = {csm for csm in digest.completion.by_csm if csm}
+    ids |= {group.label for group in digest.breakdowns.get("csm", [])}
+    return {user for user in ids if user.startswith(("U", "W")) and user.isalnum()}
+
+
+async def slack_names(rt: Runtime, user_ids: set[str]) -> dict[str, str]:
+    """Each user's display name (or real name) as Slack has it, for the terminal and the
+    PDF, which never print a raw id: one Slack does not name (refused, no token) is
+    "unnamed CSM 1", "unnamed CSM 2"… in id order, the same in every section."""
+    names: dict[str, str] = {}
+    unnamed = 0
+    for user_id in sorted(user_ids):
+        name = await _slack_name(rt, user_id)
+        if name is None:
+            unnamed += 1
+            name = f"unnamed CSM {unnamed}"
+        names[user_id] = name
+    return names
+
+
+async def _slack_name(rt: Runtime, user_id: str) -> str | None:
+    if rt.settings.slack_bot_token is None:  # printing without Slack: nobody to ask
+        return None
+    try:
+        user = (await rt.slack.users_info(user=user_id))["user"]
+    except SlackError:
+        return None
+    profile = user.get("profile") or {}
+    name = profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+    return str(name) if name else None
 
 
 async def post_due(rt: Runtime, now: datetime) -> int:
@@ -228,7 +264,7 @@ async def _upload_chart(rt: Runtime, channel: str, ts: str, digest: Digest) -> s
     """The trend chart as a reply in the digest's thread; the error code if it failed."""
     title = f"NPS per week, last {len(digest.trend)} weeks"
     # drawing takes a CPU-bound moment; keep the event loop free to ack Slack meanwhile
-    png = await asyncio.to_thread(nps_trend_png, digest.trend, title=title)
+    png = await asyncio.to_thread(nps_trend_png, digest.trend, title=title, bands=digest.bands)
     stamp = digest.today.isoformat()
     try:
         await rt.slack.files_upload_v2(

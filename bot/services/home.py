@@ -62,6 +62,7 @@ async def load_home(rt: Runtime, user_id: str, now: datetime) -> HomeTab:
         admin=found is Role.ADMIN,
         workspace_url=await roles.workspace_url(rt),
         health=scores,
+        bands=rt.settings.verdict_bands,
     )
 
 

@@ -77,17 +77,25 @@ async def account_timeline(rt: Runtime, name: str) -> Timeline:
         for i, tags in insights
     ]
     events.sort(key=lambda e: e.at, reverse=True)
+    now = rt.now()
     async with rt.db.session() as session:
         synced = await crm_sync.account_synced(session=session, account_id=account.id)
         scored = (await health.latest_scores(session=session, account_ids=[account.id])).get(
             account.id
+        )
+        split = await timeline.nps_counts(
+            session=session,
+            since=now + _INCLUSIVE - NPS_WINDOW,
+            until=now + _INCLUSIVE,
+            segment=None,
+            account_id=account.id,
         )
     summary = replace(accounts.summary_of(account), synced=synced)
     if scored is not None:
         summary = replace(
             summary, health_score=scored[0], health_change=scored[1], health_why=scored[2]
         )
-    return Timeline(summary, events)
+    return Timeline(summary, events, nps=split, bands=rt.settings.verdict_bands)
 
 
 async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:
@@ -112,7 +120,7 @@ async def nps(rt: Runtime, scope: str, now: datetime) -> NpsReport:
             )
             for back in (0, 1)
         ]
-    return NpsReport(segment, account_name, counts[0], counts[1])
+    return NpsReport(segment, account_name, counts[0], counts[1], bands=rt.settings.verdict_bands)
 
 
 async def themes(rt: Runtime, days: int, now: datetime) -> ThemesReport:

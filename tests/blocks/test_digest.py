@@ -27,7 +27,13 @@ W = Window(AS_OF - timedelta(days=7), AS_OF)
 
 def _figures(split: ScoreSplit, responses: int | None = None) -> PeriodFigures:
     return PeriodFigures(
-        W, split, Average(18, 5), Average(10, 2), split.total if responses is None else responses
+        W,
+        split,
+        Average(18, 5),
+        Average(10, 2),
+        split.total if responses is None else responses,
+        csat_satisfied=3,
+        ces_easy=1,
     )
 
 
@@ -66,17 +72,18 @@ def _json(digest: Digest) -> str:
 def test_the_figures_as_the_channel_reads_them() -> None:
     text = digest_text(_digest())
     for line in (
-        "NPS, last 90 days: +15 from 27 answers (▼ 45 on the 90 days before)",
-        "NPS, last week: +20 from 20 answers (▼ 20 on the week before)",
+        "NPS, last 90 days: +15, fair, from 27 answers (▼ 45 on the 90 days before)",
+        "NPS, last week: +20, fair, from 20 answers (▼ 20 on the week before)",
         "promoters 13 (48%), passives 5 (19%), detractors 9 (33%)",
-        "Response rate, last week: 26% (26 of 100 invitations answered; target ≥ 20%, on target)",
-        "CSAT (90 days): 3.6 of 5 from 5 answers",
-        "CES (90 days): 5.0 of 7 from 2 answers",
+        "B2B software typically sits between 20 and 60.",
+        "Response rate, last week: 26%, healthy (26 of 100 people asked answered; healthy ≥ 20%)",
+        "CSAT (90 days): 60% answered 4–5 of 5, mean 3.6, a problem, from 5 answers",
+        "CES (90 days): 50% answered 5–7 of 7, mean 5.0, a problem, from 2 answers",
         "enterprise: +50 (n=14)",
         "(not set): too few to read (n=2)",
         "50% of comments mention slow support (2 of 4)",
         "100% of detractor comments mention slow support (2 of 2)",
-        "Follow-up within 48h: 25% (1 of 4 cases in 90 days; target ≥ 80%, below target)",
+        "Follow-up within 48h: 25%, below target (1 of 4 cases in 90 days; target ≥ 80%)",
         "Open cases: 2, overdue: 1",
         "1. SSO: $120,000 ARR, 2 accounts (open)",
     ):
@@ -98,7 +105,7 @@ def test_a_small_period_is_marked_and_not_compared() -> None:
     )
     assert "NPS, last week: too few answers to read (3; 5 needed)" in text
     small_before = digest_text(_digest(previous_week=_figures(ScoreSplit(1, 0, 0))))
-    assert "+20 from 20 answers (too few answers the week before to compare)" in small_before
+    assert "+20, fair, from 20 answers (too few answers the week before to compare)" in small_before
 
 
 def test_an_empty_digest_says_so_plainly() -> None:
@@ -129,15 +136,15 @@ def test_no_answers_but_surveys_sent_reads_plainly() -> None:
                 week_rate=ResponseRate(0, 40), quarter_rate=ResponseRate(0, 40))
     )  # fmt: skip
     assert "NPS, last 90 days: no NPS answers" in text
-    assert "Response rate, last week: 0% (0 of 40" in text
+    assert "Response rate, last week: 0%, too low to trust (0 of 40" in text
     assert "CSAT (90 days): no answers" in text and "nan" not in text.lower()
 
 
 def test_the_rate_counts_everyone_meant_to_be_asked_and_names_the_unreachable_share() -> None:
     text = digest_text(_digest(quarter_rate=ResponseRate(34, 108, unreachable=62)))
     assert (
-        "Response rate, 90 days: 20% (34 of 170 people we meant to ask, 62 of them "
-        "unreachable, answered; target ≥ 20%, on target)"
+        "Response rate, 90 days: 20%, healthy (34 of 170 people we meant to ask, 62 of them "
+        "unreachable, answered; healthy ≥ 20%)"
     ) in text
     assert "Could not reach (90 days): 36% (62 of 170). To reach them:" in text
     assert "slack_channel" in text and "invite the bot" in text
@@ -152,7 +159,7 @@ def test_only_unreachable_people_is_not_an_empty_digest() -> None:
                 week_rate=unreached, quarter_rate=unreached)
     )  # fmt: skip
     assert "Nothing to report" not in text
-    assert "Response rate, 90 days: 0% (0 of 5 people we meant to ask" in text
+    assert "Response rate, 90 days: 0%, too low to trust (0 of 5 people we meant to ask" in text
     assert "Could not reach (90 days): 100% (5 of 5)" in text
 
 
@@ -181,3 +188,12 @@ def test_health_reads_as_the_cards_write_it() -> None:
     digest = _digest(breakdowns={"health": [GroupNps("yellow", ScoreSplit(9, 3, 2))]})
     text = digest_text(digest)
     assert "Yellow: +50 (n=14)" in text and "yellow:" not in text
+
+
+def test_a_response_rate_too_low_to_trust_opens_the_digest_with_an_alert() -> None:
+    low = digest_text(_digest(quarter_rate=ResponseRate(14, 100)))
+    first_section = low.split("\n\n")[1]
+    assert first_section.startswith("Alert\n")
+    assert "Response rate 14% over 90 days is too low to trust (below 15%)" in first_section
+    assert "Alert" not in digest_text(_digest(quarter_rate=ResponseRate(15, 100)))
+    assert "too low to trust" in _json(_digest(quarter_rate=ResponseRate(14, 100)))

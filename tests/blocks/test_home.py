@@ -70,8 +70,8 @@ def test_account_nps_marks_small_groups_and_has_the_log_feedback_button() -> Non
     )  # fmt: skip
     view = home_view(home).to_dict()
     shown = json.dumps(view, ensure_ascii=False)
-    assert "Acme: +50 (n=14)" in shown and "Tiny: too few to read (n=1)" in shown
-    assert "Quiet: no answers" in shown and "+53 (n=15) across 3 accounts" in shown
+    assert "Acme: +50, excellent (n=14)" in shown and "Tiny: too few to read (n=1)" in shown
+    assert "Quiet: no answers" in shown and "+53, excellent (n=15) across 3 accounts" in shown
     buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["action_id"] for b in buttons] == ["voc_log_feedback"]
 

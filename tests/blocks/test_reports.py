@@ -5,12 +5,21 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from blocks.reports import event_summary, help_blocks, notice, requests_blocks, timeline_blocks
+from blocks.reports import (
+    event_summary,
+    help_blocks,
+    notice,
+    nps_blocks,
+    requests_blocks,
+    timeline_blocks,
+)
 from blocks.surveys import to_dicts
 from bot.devkit.emulator import validate_blocks
 from bot.domain.figures import RequestRank
 from bot.domain.records import AccountSummary, CrmSynced
-from bot.domain.reports import CaseFacts, Event, InsightFacts, ScoreFacts, Timeline
+from bot.domain.reports import CaseFacts, Event, InsightFacts, NpsReport, ScoreFacts, Timeline
+from bot.domain.scores import ScoreSplit
+from bot.domain.verdicts import parse_bands
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 BUG = InsightFacts("bug", "call", survey_comment=False, themes=())
@@ -61,3 +70,12 @@ def test_the_timeline_says_when_the_crm_last_synced_the_account() -> None:
     blocks = to_dicts(timeline_blocks(Timeline(account, []), now=NOW))
     assert validate_blocks(blocks, limit=50) == []
     assert "smb · Synced from HubSpot <!date^" in blocks[1]["elements"][0]["text"]
+
+
+def test_voc_nps_and_the_account_timeline_carry_the_verdict() -> None:
+    report = NpsReport(None, "Acme", ScoreSplit(6, 2, 2), ScoreSplit(5, 3, 2))
+    assert "last 90 days: +40, good*" in json.dumps([b.to_dict() for b in nps_blocks(report)])
+    account = AccountSummary(1, "Acme", "enterprise", "Scale", 1000.0, "green")
+    found = Timeline(account, [], nps=ScoreSplit(6, 2, 2), bands=parse_bands("nps_good=45"))
+    shown = json.dumps([b.to_dict() for b in timeline_blocks(found, now=NOW)], ensure_ascii=False)
+    assert "NPS (90 days): +40, fair, from 10 answers" in shown

@@ -71,12 +71,17 @@ async def _seed(db: Database) -> None:
                 )  # fmt: skip
 
 
-async def test_the_digest_shows_each_csm_against_the_target(rt: Runtime) -> None:
+async def test_the_digest_shows_each_csm_against_the_target(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
     await _seed(rt.db)
+    emulator.add_user("UANN", name="Ann")
+    emulator.add_user("UBEN", name="Ben")
     digest = await build_digest(rt, AS_OF)
     text = digest_text(digest)
-    assert f"  {ANN}\n  {BEN}\n" in text  # lowest completion first
-    assert "75% (6 of 8 cases in 90 days" in text
+    named = f"  {ANN.replace('UANN:', 'Ann:')}\n  {BEN.replace('UBEN:', 'Ben:')}\n"
+    assert named in text  # lowest completion first, by name
+    assert "75%, below target (6 of 8 cases in 90 days" in text
     blocks = json.dumps([b.to_dict() for b in digest_blocks(digest)], ensure_ascii=False)
     assert ANN.replace("UANN:", "<@UANN>:") in blocks and "<@UBEN>: 80%" in blocks
 

@@ -93,7 +93,7 @@ async def test_posted_on_schedule_once_with_its_chart_in_the_thread(
     assert (await drain(rt)).digests == 1
     [message] = _digests(emulator)
     shown = json.dumps(message["blocks"], ensure_ascii=False)
-    assert "NPS, last week: +20 from 20 answers" in shown
+    assert "NPS, last week: +20, fair, from 20 answers" in shown
     assert message["metadata"]["event_payload"] == {"period": "2026-W48"}
     [chart] = _charts(emulator)
     assert chart["thread_ts"] == message["ts"]

@@ -47,6 +47,18 @@ async def test_digest_prints_a_readable_text_version(
     assert "nan" not in out.lower()
 
 
+async def test_the_cli_digest_names_people_never_slack_ids(
+    env: dict[str, str], tmp_path: Path, db: Database, emulator: SlackEmulator
+) -> None:
+    await seed_digest(db)
+    emulator.add_user("UCSM1", name="Aisha Rahman")  # UCSM2 is unknown to Slack
+    code, out, err = await vocbot(env, "digest", cwd=tmp_path)
+    assert code == 0, err
+    assert "\n  Aisha Rahman: " in out  # NPS by CSM
+    assert "\n  unnamed CSM 1: " in out  # UCSM2, whom Slack does not know
+    assert "UCSM1" not in out and "UCSM2" not in out
+
+
 async def test_digest_post_posts_now_to_the_digest_channel(
     env: dict[str, str], tmp_path: Path, emulator: SlackEmulator
 ) -> None:

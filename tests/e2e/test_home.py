@@ -45,8 +45,8 @@ async def test_a_csm_sees_their_cases_their_accounts_and_log_feedback(
     assert "*Your follow-ups*: 4 open, 1 overdue" in shown
     assert ":warning: *overdue* · *Globex*: NPS 3, answered 3d ago, claimed by you" in shown
     assert "*Acme*: NPS 3, answered 20d ago, claimed by you" in shown
-    assert "*Your accounts' NPS (90 days)*: +30 (n=20) across 2 accounts" in shown
-    assert "Acme: +50 (n=14)" in shown and "Initech: -17 (n=6)" in shown
+    assert "*Your accounts' NPS (90 days)*: +30, good (n=20) across 2 accounts" in shown
+    assert "Acme: +50, excellent (n=14)" in shown and "Initech: -17, needs attention (n=6)" in shown
     assert "Globex" not in shown.split("Your accounts' NPS")[1]  # UCSM2's account
     [button] = [e for b in view["blocks"] if b.get("block_id") == "home.actions"
                 for e in b["elements"]]  # fmt: skip
@@ -62,7 +62,10 @@ async def test_the_accounts_csm_sees_cases_someone_else_claimed(
     shown = json.dumps(view["blocks"], ensure_ascii=False)
     assert "*Your follow-ups*: 3 open, 1 overdue" in shown
     assert "claimed by <@UCSM1>" in shown and "Acme" not in shown
-    assert "Globex: too few to read (n=5)" not in shown and "Globex: -80 (n=5)" in shown
+    assert (
+        "Globex: too few to read (n=5)" not in shown
+        and "Globex: -80, needs attention (n=5)" in shown
+    )
 
 
 async def test_someone_with_nothing_gets_a_plain_home_and_messages_tab_is_ignored(

@@ -358,7 +358,7 @@ async def test_send_names_who_it_cannot_reach_and_the_digest_counts_them(
     assert code == 0, err
     code, out, err = await vocbot(env, "digest", cwd=tmp_path)
     assert code == 0, err
-    assert "0% (0 of 5 people we meant to ask, 3 of them unreachable, answered" in out
+    assert "0%, too low to trust (0 of 5 people we meant to ask, 3 of them unreachable," in out
     assert "Could not reach (90 days): 60% (3 of 5)" in out
 
 

@@ -1,7 +1,7 @@
 """Account health: usage figures, the weekly score history, and the cases a drop opens
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-07 04:30:00
 
 `usage_events` holds usage and support volume per account (the `usage` event and `import
@@ -18,7 +18,7 @@ from alembic import op
 from storage.models import UTCDateTime
 
 revision = "0024"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
