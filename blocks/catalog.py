@@ -257,9 +257,6 @@ _EN: dict[str, str] = {
     "error.jira_off": (
         "Jira is not connected: an admin sets JIRA_URL, JIRA_EMAIL, JIRA_TOKEN and JIRA_PROJECT."
     ),
-    "error.no_request_id": (
-        "No feature request has the number {request_id}. `/voc requests` lists them."
-    ),
     "error.request_push_usage": "Type `/voc request push ID`, e.g. `/voc request push 12`.",
     "error.several_requests": ('"{shown}" matches several requests: {names}. Type the full name.'),
     "error.already_shipped": (
@@ -568,9 +565,6 @@ _MS: dict[str, str] = {
     "error.jira_off": (
         "Jira belum disambungkan: admin perlu menetapkan JIRA_URL, JIRA_EMAIL, JIRA_TOKEN dan "
         "JIRA_PROJECT."
-    ),
-    "error.no_request_id": (
-        "Tiada permintaan ciri bernombor {request_id}. `/voc requests` menyenaraikannya."
     ),
     "error.request_push_usage": "Taip `/voc request push ID`, contohnya `/voc request push 12`.",
     "error.several_requests": (

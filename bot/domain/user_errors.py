@@ -158,10 +158,6 @@ class JiraOff(UserError):
     key = "error.jira_off"
 
 
-class NoRequestWithId(UserError):
-    key = "error.no_request_id"
-
-
 class RequestPushUsage(UserError):
     key = "error.request_push_usage"
 

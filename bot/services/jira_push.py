@@ -26,7 +26,7 @@ from bot.connectors.jira import Jira
 from bot.core.runtime import Runtime
 from bot.domain.errors import CrmSetupError, CrmUnavailable
 from bot.domain.jira import PushOutcome, issue_url, request_label
-from bot.domain.user_errors import JiraOff, NoRequestWithId
+from bot.domain.user_errors import JiraOff, NoSuchRequestId
 from bot.services.webhooks import retry_wait
 from storage import crm_push as events
 from storage import jira as store
@@ -55,7 +55,7 @@ async def push(rt: Runtime, *, request_id: int, user_id: str, now: datetime) -> 
     async with rt.db.session() as session:
         facts = await store.request_facts(session=session, request_id=request_id)
     if facts is None:
-        raise NoRequestWithId(request_id=request_id)
+        raise NoSuchRequestId(number=request_id)
     if facts.jira_key or facts.queued:
         return _outcome(rt, request_id, facts.name, facts.jira_key, queued=False)
     jira = Jira.from_settings(rt.settings)

@@ -178,7 +178,7 @@ async def test_a_forged_webhook_is_refused_and_nothing_changes(
         unsigned = await session.post(f"{app_url}/hooks/jira", data=b"{not json")
         assert unsigned.status == 401
     [stored] = await rows(rt.db, FeatureRequest)
-    assert (stored.status, stored.jira_category) == ("open", None)
+    assert (stored.status, stored.jira_category) == ("new", None)
     assert await rows(rt.db, ShipNotice) == []
 
 
@@ -214,7 +214,7 @@ async def test_bad_credentials_or_an_unknown_project_is_one_clear_line(
     [stored] = await rows(rt.db, FeatureRequest)
     assert stored.jira_queued_at is None
     off = shown(await ask(slack, emulator, "request push 999"))
-    assert "No feature request has the number 999" in off
+    assert "There is no request number 999" in off
     usage = shown(await ask(slack, emulator, "request push SSO"))
     assert "Type `/voc request push ID`" in usage
 
