@@ -51,7 +51,7 @@ from bot.domain.crm import (
 )
 from bot.domain.crm_results import CrmCleared
 from bot.domain.errors import ConfigError, CrmRecordRefused, CrmSetupError, CrmUnavailable
-from bot.services.webhooks import retry_wait
+from bot.services.webhooks import retry_or_give_up
 from storage import crm_push as store
 from storage import erasure, outbox
 from storage.outbox import Claimed
@@ -479,13 +479,7 @@ async def _failed(
     rt: Runtime, event: Claimed, error: str, now: datetime, draw: Callable[[], float]
 ) -> None:
     attempts = event.attempts + 1
-    dead = now - event.created_at >= rt.settings.webhook_give_up
-    async with rt.db.transaction() as session:
-        if dead:
-            await outbox.give_up(session=session, id=event.id, error=error, now=now)
-        else:
-            due_at = now + retry_wait(attempts, draw)
-            await outbox.reschedule(session=session, id=event.id, error=error, due_at=due_at)
+    dead = await retry_or_give_up(rt, event, error, now, draw)
     fields = {"event": event.id, "type": event.type, "attempts": attempts, "error": error}
     if dead:
         log.error(

@@ -27,7 +27,7 @@ from bot.core.runtime import Runtime
 from bot.domain.errors import CrmSetupError, CrmUnavailable
 from bot.domain.jira import PushOutcome, issue_url, request_label
 from bot.domain.user_errors import JiraOff, NoSuchRequestId
-from bot.services.webhooks import retry_wait
+from bot.services.webhooks import retry_or_give_up
 from storage import crm_push as events
 from storage import jira as store
 from storage import outbox
@@ -198,12 +198,7 @@ async def _deliver(rt: Runtime, jira: Jira, event: Claimed) -> str | None:
 async def _failed(
     rt: Runtime, event: Claimed, error: str, now: datetime, draw: Callable[[], float]
 ) -> None:
-    attempts = event.attempts + 1
-    async with rt.db.transaction() as session:
-        if now - event.created_at >= rt.settings.webhook_give_up:
-            await outbox.give_up(session=session, id=event.id, error=error, now=now)
-            log.error("Jira push given up", extra={"event": event.id, "attempts": attempts})
-            return
-        due_at = now + retry_wait(attempts, draw)
-        await outbox.reschedule(session=session, id=event.id, error=error, due_at=due_at)
+    if await retry_or_give_up(rt, event, error, now, draw):
+        log.error("Jira push given up", extra={"event": event.id, "attempts": event.attempts + 1})
+        return
     log.warning("Jira push not delivered; will retry", extra={"event": event.id, "error": error})

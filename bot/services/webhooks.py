@@ -30,6 +30,7 @@ from bot.domain.records import DeadLetter
 from bot.domain.user_errors import NoDeadLetter
 from storage import outbox
 from storage.models import FollowUpCase
+from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,21 @@ def backoff(attempts: int) -> timedelta:
 def retry_wait(attempts: int, draw: Callable[[], float]) -> timedelta:
     """`backoff(attempts)` moved by up to ±JITTER; `draw()` gives a number in [0, 1)."""
     return backoff(attempts) * (1 - JITTER + 2 * JITTER * draw())
+
+
+async def retry_or_give_up(
+    rt: Runtime, event: Claimed, error: str, now: datetime, draw: Callable[[], float]
+) -> bool:
+    """An outbox event whose delivery failed: due again after `retry_wait`, or a dead letter
+    once it is WEBHOOK_GIVE_UP old. True when it was given up. The CRM, Jira and Zendesk
+    pushes share it; each says in its own log line what was not delivered."""
+    async with rt.db.transaction() as session:
+        if now - event.created_at >= rt.settings.webhook_give_up:
+            await outbox.give_up(session=session, id=event.id, error=error, now=now)
+            return True
+        due_at = now + retry_wait(event.attempts + 1, draw)
+        await outbox.reschedule(session=session, id=event.id, error=error, due_at=due_at)
+    return False
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

@@ -30,7 +30,7 @@ from bot.core.runtime import Runtime
 from bot.domain.errors import ConfigError, CrmUnavailable
 from bot.domain.zendesk import csat_tag
 from bot.services.crm_push import permalink
-from bot.services.webhooks import retry_wait
+from bot.services.webhooks import retry_or_give_up
 from storage import crm_push as events
 from storage import outbox
 from storage import zendesk as store
@@ -151,14 +151,11 @@ async def _write(rt: Runtime, zd: Zendesk, event: Claimed, now: datetime) -> str
 async def _failed(
     rt: Runtime, event: Claimed, error: str, now: datetime, draw: Callable[[], float]
 ) -> None:
-    attempts = event.attempts + 1
-    async with rt.db.transaction() as session:
-        if now - event.created_at >= rt.settings.webhook_give_up:
-            await outbox.give_up(session=session, id=event.id, error=error, now=now)
-            log.error("Zendesk note given up", extra={"event": event.id, "attempts": attempts})
-            return
-        due_at = now + retry_wait(attempts, draw)
-        await outbox.reschedule(session=session, id=event.id, error=error, due_at=due_at)
+    if await retry_or_give_up(rt, event, error, now, draw):
+        log.error(
+            "Zendesk note given up", extra={"event": event.id, "attempts": event.attempts + 1}
+        )
+        return
     log.warning("Zendesk note not written; will retry", extra={"event": event.id})
 
 
