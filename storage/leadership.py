@@ -1,17 +1,16 @@
-"""Queries only the leadership reports need: churned accounts with their last scores, and
-the leadership reports' runs (one row a period, claimed with a lease, so posted once)."""
+"""Queries only the leadership reports need: churned accounts with their last scores (the
+reports' runs, posted once a period, are `storage/post_runs.py`)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.leadership import Churned
 from bot.domain.milestones import CHURN
-from storage.feedback import insert_ignoring_duplicates
-from storage.models import Account, Contact, MilestoneAsk, ReportRun, Response
+from storage.models import Account, Contact, MilestoneAsk, Response
 
 
 async def churned_in(*, session: AsyncSession, start: date, end: date) -> list[Churned]:
@@ -48,45 +47,3 @@ async def _last_scores(session: AsyncSession, account_id: int) -> dict[str, int]
         .order_by(Response.id)
     )
     return {kind: int(score) for kind, score, _id in rows.all() if score is not None}
-
-
-async def claim(
-    *, session: AsyncSession, key: str, now: datetime, lease: timedelta
-) -> tuple[bool, bool]:
-    """(claimed, retried): take the period's post unless it is posted or held by another;
-    `retried` when an earlier claim's lease ran out (its post may already be in Slack)."""
-    if await insert_ignoring_duplicates(
-        session, ReportRun, {"key": key, "lease_until": now + lease}
-    ):
-        return True, False
-    result = await session.execute(
-        update(ReportRun)
-        .where(
-            ReportRun.key == key,
-            ReportRun.posted_at.is_(None),
-            or_(ReportRun.lease_until.is_(None), ReportRun.lease_until < now),
-        )
-        .values(lease_until=now + lease)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount), True  # type: ignore[attr-defined]  # DML gives a CursorResult
-
-
-async def mark_posted(
-    *, session: AsyncSession, key: str, channel: str, ts: str, now: datetime
-) -> None:
-    await session.execute(
-        update(ReportRun)
-        .where(ReportRun.key == key)
-        .values(channel=channel, message_ts=ts, posted_at=now, lease_until=None, error=None)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def record_error(*, session: AsyncSession, key: str, error: str) -> None:
-    await session.execute(
-        update(ReportRun)
-        .where(ReportRun.key == key)
-        .values(error=error[:200])
-        .execution_options(synchronize_session=False)
-    )

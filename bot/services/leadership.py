@@ -45,10 +45,12 @@ from bot.domain.user_errors import NoReportChannel
 from bot.services.digest import slack_names
 from bot.services.report_files import report_pdf, trend_png
 from storage import leadership as store
+from storage import post_runs
 from storage import triage as triage_store
 from storage.digest import nps_breakdowns, period_figures, response_rate
 from storage.insights import theme_counts
 from storage.metrics import follow_up_completion
+from storage.models import ReportRun
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +181,9 @@ async def post_due(rt: Runtime, now: datetime) -> int:
             continue
         run_key = f"{cadence}:{period.key}"
         async with rt.db.transaction() as session:
-            claimed, retried = await store.claim(session=session, key=run_key, now=now, lease=LEASE)
+            claimed, retried = await post_runs.claim(
+                session=session, table=ReportRun, key=run_key, now=now, lease=LEASE
+            )
         if not claimed:
             continue
         report = await build(rt, period)
@@ -191,10 +195,14 @@ async def post_due(rt: Runtime, now: datetime) -> int:
             code = error_code(exc)
             log.error("leadership report not posted", extra={"period": run_key, "error": code})
             async with rt.db.transaction() as session:
-                await store.record_error(session=session, key=run_key, error=code)
+                await post_runs.record_error(
+                    session=session, table=ReportRun, key=run_key, error=code
+                )
             continue
         async with rt.db.transaction() as session:
-            await store.mark_posted(session=session, key=run_key, channel=channel, ts=ts, now=now)
+            await post_runs.mark_posted(
+                session=session, table=ReportRun, key=run_key, channel=channel, ts=ts, now=now
+            )
         log.info("leadership report posted", extra={"period": run_key})
         await _attach(rt, channel, ts, report)
         posted += 1

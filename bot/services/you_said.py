@@ -33,10 +33,10 @@ from bot.domain.triage import (
 from bot.domain.vocabulary import NoticeKind
 from bot.services import impact, shipping
 from bot.services.shipping import Message
-from storage import rollups
+from storage import post_runs
 from storage import shipping as shipping_store
 from storage import triage as triage_store
-from storage.models import FeatureRequest, ShipNotice
+from storage.models import FeatureRequest, RollupRun, ShipNotice
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
@@ -112,13 +112,17 @@ async def post_due(rt: Runtime, now: datetime) -> int:
         return 0
     month = default_month(rt, now)
     async with rt.db.transaction() as session:
-        claimed, retried = await rollups.claim(session=session, month=month, now=now, lease=LEASE)
+        claimed, retried = await post_runs.claim(
+            session=session, table=RollupRun, key=month, now=now, lease=LEASE
+        )
     if not claimed:
         return 0
     rollup = await build(rt, month, now)
     if not rollup.shipped and not rollup.fixed:  # a month with nothing to say is not posted
         async with rt.db.transaction() as session:
-            await rollups.mark_posted(session=session, month=month, channel="", ts="", now=now)
+            await post_runs.mark_posted(
+                session=session, table=RollupRun, key=month, channel="", ts="", now=now
+            )
         return 0
     try:
         ts = await _find_posted(rt, channel, month, now) if retried else None
@@ -134,10 +138,12 @@ async def post_due(rt: Runtime, now: datetime) -> int:
         code = str(exc.code or "slack_error")
         log.error("you-said-we-did not posted", extra={"month": month, "error": code})
         async with rt.db.transaction() as session:
-            await rollups.record_error(session=session, month=month, error=code)
+            await post_runs.record_error(session=session, table=RollupRun, key=month, error=code)
         return 0
     async with rt.db.transaction() as session:
-        await rollups.mark_posted(session=session, month=month, channel=channel, ts=ts, now=now)
+        await post_runs.mark_posted(
+            session=session, table=RollupRun, key=month, channel=channel, ts=ts, now=now
+        )
     log.info("you-said-we-did posted", extra={"month": month})
     await tell_customers(rt, rollup, now)
     return 1
