@@ -32,8 +32,9 @@ MAX_ACCOUNT = 200
 FUTURE_TOLERANCE = timedelta(hours=1)  # senders' clocks drift; an hour ahead is still "now"
 FIELDS = ("event", "email", "occurred_at", "context", "event_id", "account")
 EXAMPLE_TIME = "2026-11-24T09:30:00Z"
+USAGE = "usage"  # an account's usage figure (bot/services/usage.py), not a contact's event
 HINTS = {
-    "event": "send one of " + ", ".join(transactional.EVENTS),
+    "event": "send one of " + ", ".join((*transactional.EVENTS, USAGE)),
     "email": "send the contact's email address, e.g. ana@example.com",
     "occurred_at": f"send an ISO-8601 time with a zone, e.g. {EXAMPLE_TIME}",
     "context": (
@@ -244,7 +245,7 @@ def usage_document(body: bytes) -> dict[str, Any] | None:
         document = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
     except (ValueError, RecursionError):
         return None
-    return document if isinstance(document, dict) and document.get("event") == "usage" else None
+    return document if isinstance(document, dict) and document.get("event") == USAGE else None
 
 
 async def _record_usage(rt: Runtime, document: dict[str, Any]) -> web.Response:

@@ -132,6 +132,7 @@ async def test_the_endpoint_is_off_until_ingest_token_is_set(
     [
         ({"event": DROP}, "event", "event is missing"),
         ({"event": "ticket_opened"}, "event", "send one of ticket_closed, onboarding_completed"),
+        ({"event": "ticket_opened"}, "event", ", churned, usage"),  # usage is an event too
         ({"event": "nope", "email": "nope"}, "event", "is not known"),  # the first bad field
         ({"email": DROP}, "email", "email is missing"),
         ({"email": "ana-at-acme"}, "email", "is not an email address"),
