@@ -329,6 +329,25 @@ async def skip_pending_for_contact(
     )
 
 
+async def close_open_for_contact(
+    *, session: AsyncSession, contact_id: int, now: datetime
+) -> list[Invitation]:
+    """Close every survey of a contact still open in Slack (after an opt-out or `forget`);
+    the closed rows, so their messages can lose their buttons."""
+    rows = await session.execute(
+        select(Invitation).where(Invitation.contact_id == contact_id, Invitation.status.in_(OPEN))
+    )
+    closed = list(rows.scalars())
+    if closed:
+        await session.execute(
+            update(Invitation)
+            .where(Invitation.id.in_([row.id for row in closed]), Invitation.status.in_(OPEN))
+            .values(status=S.EXPIRED, closed_at=now, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+    return closed
+
+
 async def _claim(
     session: AsyncSession,
     *,

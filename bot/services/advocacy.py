@@ -14,7 +14,7 @@ from bot.domain.outcomes import TapOutcome
 from bot.domain.scales import is_promoter
 from bot.domain.vocabulary import DeliveryChannel
 from bot.services import question_sets, shared_surveys
-from bot.services.delivery import update_survey_message
+from bot.services.survey_messages import update_survey_message
 from storage import cases, invitations, responses
 from storage.models import Account, Contact
 

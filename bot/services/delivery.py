@@ -14,7 +14,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import aiohttp
 
@@ -39,6 +38,7 @@ from bot.domain.exit_survey import EXIT_KIND
 from bot.domain.reports import DeliveryReport
 from bot.domain.vocabulary import DeliveryChannel, InvitationStatus, SkipReason
 from bot.services import email_survey, followups, shared_surveys, wording
+from bot.services.survey_messages import in_shared_channel, update_survey_message
 from storage import invitations
 from storage.models import Contact, Invitation
 
@@ -409,7 +409,7 @@ async def send_reminders(rt: Runtime, now: datetime) -> DeliveryReport:
     by_email = [(i, c) for i, c in due if i.channel == DeliveryChannel.EMAIL and not c.opted_out]
     report.reminded += await email_survey.send_reminders(rt, by_email, now)
     for invitation, contact in due:
-        if contact.opted_out or not invitation.dm_channel or _in_shared_channel(invitation):
+        if contact.opted_out or not invitation.dm_channel or in_shared_channel(invitation):
             continue  # a shared post is not reminded: one person's nudge would be everyone's
         await rt.pacer.wait()  # the same method and cap as the surveys themselves
         try:
@@ -433,7 +433,7 @@ async def expire_unanswered(rt: Runtime, now: datetime) -> DeliveryReport:
         )
     posts: set[tuple[str, str]] = set()
     for invitation, contact in expired:
-        if _in_shared_channel(invitation):
+        if in_shared_channel(invitation):
             posts.add((invitation.dm_channel or "", invitation.message_ts or ""))
             continue
         chain = await followups.chain_card(rt, invitation, closed="expired")
@@ -447,51 +447,6 @@ async def expire_unanswered(rt: Runtime, now: datetime) -> DeliveryReport:
 
 def closed_blocks_for(invitation: Invitation, contact: Contact) -> list[dict]:
     return blocks_json(closed_blocks(card_for(invitation, contact), reason="expired"))
-
-
-class SurveyMessage(Protocol):
-    """What locates a survey DM: an Invitation, or a light row with the same columns."""
-
-    id: int | None
-    kind: str
-    trigger: str
-    dm_channel: str | None
-    message_ts: str | None
-    question: str | None  # the wording it was asked with, when not the catalog's
-
-
-async def update_survey_message(
-    rt: Runtime, invitation: SurveyMessage, blocks: list[dict], *, locale: str | None = None
-) -> bool:
-    """Replace the survey DM's blocks; False (logged) when Slack refuses.
-
-    `locale` is the person's, so the notification text matches the blocks' language; the
-    text asks the question the survey was sent with.
-
-    A survey asked in a shared channel is never redrawn with one person's answer: its post
-    shows only how many answered (bot/services/shared_surveys.py).
-    """
-    if not invitation.dm_channel or not invitation.message_ts or _in_shared_channel(invitation):
-        return False
-    try:
-        await rt.slack.chat_update(
-            channel=invitation.dm_channel,
-            ts=invitation.message_ts,
-            blocks=blocks,
-            text=survey_text(
-                SurveyCard(
-                    invitation.id or 0,
-                    invitation.kind,
-                    invitation.trigger,
-                    locale,
-                    question=invitation.question,
-                )
-            ),
-        )
-        return True
-    except SlackError as exc:
-        log.warning("survey update failed", extra=_fields(invitation, error_code(exc)))
-        return False
 
 
 async def _finish(
@@ -518,9 +473,5 @@ async def _release_all(rt: Runtime, claimed: list[Invitation], now: datetime) ->
         await _finish(rt, invitation.id, values, now)
 
 
-def _in_shared_channel(invitation: object) -> bool:
-    return getattr(invitation, "channel", None) == DeliveryChannel.SLACK_CHANNEL
-
-
-def _fields(invitation: SurveyMessage, error: str) -> dict[str, object]:
+def _fields(invitation: Invitation, error: str) -> dict[str, object]:
     return {"invitation_id": invitation.id, "slack_error": error}

@@ -21,9 +21,10 @@ from bot.domain.crm_results import CrmCleared
 from bot.domain.names import parse_email
 from bot.domain.records import Forgotten, Person
 from bot.domain.user_errors import NoContactWithEmail
-from bot.services import cases, crm_push
+from bot.services import cases, crm_push, survey_messages
 from bot.services.audit import CLI, record_in
-from storage import erasure, privacy
+from storage import erasure, invitations, privacy
+from storage.models import Contact
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,14 @@ async def forget(rt: Runtime, email: str, *, actor: str = CLI) -> Forgotten:
     in_crm = await crm_push.person_in_crm(rt, email)  # before the email is erased
     async with rt.db.transaction() as session:
         person = await _person(session, email)
+        contact = await session.get(Contact, person.contact_id)
+        locale = contact.locale if contact is not None else None  # for the closed surveys
+        open_surveys = await invitations.close_open_for_contact(
+            session=session, contact_id=person.contact_id, now=now
+        )
         changed = await privacy.erase(session=session, person=person, now=now)
+        if open_surveys:
+            changed["invitations (open surveys closed)"] = len(open_surveys)
         cards = await erasure.posted_cards(session=session, contact_id=person.contact_id)
         await record_in(
             session, actor=actor, action="forget", now=now, detail=f"contact {person.contact_id}"
@@ -52,6 +60,7 @@ async def forget(rt: Runtime, email: str, *, actor: str = CLI) -> Forgotten:
         )
     crm = await _clear_crm(rt, person.contact_id, clearing, in_crm, actor)
     redrawn = await _redraw(rt, cards, now)
+    await survey_messages.take_buttons_off(rt, open_surveys, locale=locale, reason="expired")
     return Forgotten(
         crm=crm,
         changed=changed,

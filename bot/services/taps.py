@@ -17,7 +17,7 @@ from bot.domain.outcomes import TapOutcome
 from bot.domain.records import Answer, NewResponse
 from bot.domain.scales import category, scale_for
 from bot.domain.vocabulary import InvitationStatus, SkipReason
-from bot.services import cases, crm_push, followups, webhooks, zendesk_push
+from bot.services import cases, crm_push, followups, survey_messages, webhooks, zendesk_push
 from bot.services.insights import record_comment
 from bot.services.sharing import share_comment
 from storage import invitations, responses
@@ -316,7 +316,8 @@ async def save_comment(
 async def opt_out(
     rt: Runtime, *, invitation_id: int, user_id: str | None, now: datetime
 ) -> tuple[TapOutcome, Invitation | None, Contact | None]:
-    """ "Don't ask me again": the contact is never surveyed again; open surveys close.
+    """ "Don't ask me again": the contact is never surveyed again; every open survey closes
+    and the others in Slack lose their buttons (the tapped one is redrawn by the caller).
 
     `user_id` None: an email's unsubscribe link token proved who it is.
     """
@@ -334,12 +335,11 @@ async def opt_out(
         await invitations.skip_pending_for_contact(
             session=session, contact_id=stored.id or 0, reason=SkipReason.OPTED_OUT, now=now
         )
-        await invitations.transition(
-            session=session,
-            invitation_id=invitation_id,
-            from_statuses=ANSWERABLE,
-            values={"status": S.EXPIRED, "closed_at": now},
+        closed = await invitations.close_open_for_contact(
+            session=session, contact_id=stored.id or 0, now=now
         )
     contact.opted_out = True
     log.info("contact opted out", extra={"contact_id": contact.id})
+    others = [row for row in closed if row.id != invitation_id]  # the tapped one: the caller
+    await survey_messages.take_buttons_off(rt, others, locale=contact.locale, reason="opted_out")
     return TapOutcome.RECORDED, invitation, contact

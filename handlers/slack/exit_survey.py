@@ -18,7 +18,7 @@ from bot.core.runtime import Runtime
 from bot.domain.exit_survey import parse_reasons
 from bot.domain.outcomes import TapOutcome
 from bot.services import exit_survey
-from bot.services.delivery import update_survey_message
+from bot.services.survey_messages import update_survey_message
 from handlers.context import parse_int, runtime_of
 from handlers.slack.listeners import after_ack
 from handlers.slack.payloads import BlockAction, ViewSubmission, parse

@@ -16,7 +16,7 @@ from bot.core.runtime import Runtime
 from bot.domain.cards import SurveyCard
 from bot.domain.outcomes import TapOutcome
 from bot.services import advocacy, followups, question_sets, taps
-from bot.services.delivery import update_survey_message
+from bot.services.survey_messages import update_survey_message
 from handlers.context import parse_int
 from handlers.slack.listeners import after_ack
 from handlers.slack.payloads import BlockAction

@@ -18,7 +18,8 @@ from blocks.surveys import closed_blocks, comment_modal, to_dicts
 from bot.core.runtime import Runtime
 from bot.domain.outcomes import TapOutcome
 from bot.services import advocacy, cases, followups, shared_surveys, taps, theme_choice
-from bot.services.delivery import card_for, update_survey_message
+from bot.services.delivery import card_for
+from bot.services.survey_messages import update_survey_message
 from handlers.context import parse_int, runtime_of
 from handlers.slack.listeners import after_ack, after_submit
 from handlers.slack.payloads import BlockAction, ViewSubmission, parse
