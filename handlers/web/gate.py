@@ -1,16 +1,16 @@
 """The door of `POST /slack/events`: size, timestamp and signature checked before any parsing.
 
 A request that fails is answered 401 (413 when too large, 408 when its body does not
-arrive within `BODY_TIMEOUT`) without its body ever being decoded or logged; one WARNING
-a minute says what to check. A signed body that cannot be read as Slack sends it (not
-UTF-8, JSON nested past reason, a `payload` that is not JSON) is answered 400. Only then
+arrive within `BODY_TIMEOUT`, handlers/web/bodies.py) without its body ever being decoded
+or logged; one WARNING a minute says what to check. A signed body that cannot be read as
+Slack sends it (not UTF-8, JSON nested past reason, a `payload` that is not JSON) is
+answered 400. Only then
 does Bolt see the request (bot/app.py), and only then does it count as being acked
 (bot/core/acks.py): a client dribbling an unsigned body holds back no one's work.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
@@ -21,13 +21,13 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.core.logs import Throttled
+from handlers.web.bodies import BodyTooSlow, read_capped, too_slow
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; a view submission is < 100 kB
 MAX_DEPTH = 64  # JSON nesting Slack never comes near; deeper is junk, not a payload
 STALE_AFTER = 300  # seconds: Slack's own limit on a request's timestamp
-BODY_TIMEOUT = 10.0  # seconds to receive a whole body; Slack sends its few kB at once
 WARN_EVERY = 60.0  # seconds between two warnings about rejected requests
 
 
@@ -45,16 +45,10 @@ async def signed_bolt_request(
     request: web.Request, verifier: SignatureVerifier, rejections: Throttled
 ) -> AsyncBoltRequest | web.Response:
     """The request for Bolt when it is Slack's and readable; otherwise the answer to give."""
-    if (request.content_length or 0) > MAX_BODY:
-        rejections.happened(reason="too large")
-        return web.Response(status=413, text="too large")
     try:
-        async with asyncio.timeout(BODY_TIMEOUT):
-            body = await _read_capped(request)
-    except TimeoutError:  # the access log has it; no warning: the signing secret is not at fault
-        slow = web.Response(status=408, text="request body too slow")
-        slow.force_close()  # the rest of the body must not be read as a next request
-        return slow
+        body = await read_capped(request, MAX_BODY)
+    except BodyTooSlow:  # the access log has it; no warning: the signing secret is not at fault
+        return too_slow(web.Response(status=408, text="request body too slow"))
     if body is None:
         rejections.happened(reason="too large")
         return web.Response(status=413, text="too large")
@@ -93,17 +87,6 @@ def _signed(verifier: SignatureVerifier, body: bytes, timestamp: str, signature:
         secret = verifier.signing_secret.encode()
         expected = "v0=" + hmac.new(secret, base, hashlib.sha256).hexdigest()
         return hmac.compare_digest(expected, signature)
-
-
-async def _read_capped(request: web.Request) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _check_shape(document: object, text: str, content_type: str) -> None:

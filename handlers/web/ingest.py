@@ -22,6 +22,7 @@ from bot.domain.usage import COLUMNS as USAGE_COLUMNS
 from bot.domain.usage import UsageFault, parse_usage
 from bot.services import transactional, usage
 from handlers.context import WEB_RUNTIME
+from handlers.web.bodies import BodyTooSlow, read_capped, too_slow
 from storage.db import outage
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,10 @@ async def events_endpoint(request: web.Request) -> web.Response:
     refusal = _refusal(request, token.get_secret_value() if token else None)
     if refusal is not None:
         return refusal
-    body = await read_body(request)
+    try:
+        body = await read_capped(request, MAX_BODY)
+    except BodyTooSlow as exc:
+        return too_slow(_error(408, str(exc)))
     if body is None:
         return _error(413, f"the body is larger than {MAX_BODY // 1024} KB: send a smaller context")
     usage = usage_document(body)
@@ -285,18 +289,6 @@ def _refusal(request: web.Request, token: str | None) -> web.Response | None:
     ):
         return _unauthorized(f"wrong token: {_USAGE}")
     return None
-
-
-async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes | None:
-    """The body, or None as soon as it is known to be larger than `limit` bytes."""
-    if request.content_length is not None and request.content_length > limit:
-        return None
-    body = bytearray()
-    async for chunk in request.content.iter_any():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
 
 
 def _first_bad_field(exc: ValidationError) -> BadField:

@@ -18,6 +18,7 @@ from bot.core.runtime import Runtime
 from bot.domain.errors import TryLater
 from bot.services import jira_status
 from handlers.context import WEB_RUNTIME
+from handlers.web.bodies import BodyTooSlow, read_capped, too_slow
 from storage.db import outage
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,10 @@ HEADER = "X-Hub-Signature"
 async def jira_endpoint(request: web.Request) -> web.Response:
     rt: Runtime = request.app[WEB_RUNTIME]
     secret = rt.settings.jira_webhook_secret
-    body = await _read_body(request)
+    try:
+        body = await read_capped(request, MAX_BODY)
+    except BodyTooSlow as exc:
+        return too_slow(_answer(408, str(exc)))
     if body is None:
         return _answer(413, "the body is too large")
     if secret is None or not signed(secret.get_secret_value(), body, request.headers.get(HEADER)):
@@ -49,18 +53,6 @@ async def jira_endpoint(request: web.Request) -> web.Response:
             raise
         return _answer(503, "the database is unavailable; try again later")
     return _answer(200, "ok")
-
-
-async def _read_body(request: web.Request) -> bytes | None:
-    """The whole body, or None as soon as it is known to be larger than MAX_BODY."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return None
-    body = bytearray()
-    async for chunk in request.content.iter_any():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return None
-    return bytes(body)
 
 
 def signed(secret: str, body: bytes, header: str | None) -> bool:

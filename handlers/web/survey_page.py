@@ -7,7 +7,7 @@ must match a cookie set by the GET. One-click unsubscribe (RFC 8058) is a POST t
 Every response carries a strict Content-Security-Policy, `Referrer-Policy: no-referrer`
 and `X-Frame-Options: DENY`; requests are limited per token and per address
 (handlers/rate_limit.py: `X-Forwarded-For` counts only from `TRUSTED_PROXIES`). A form
-is text fields only, and must arrive within `BODY_TIMEOUT`.
+is text fields only, and must arrive within `BODY_TIMEOUT` (handlers/web/bodies.py).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from bot.domain.scales import scale_for
 from bot.services import survey_page
 from bot.services.survey_page import COMMENT_MAX, PageState, SurveyPage
 from handlers.context import WEB_RUNTIME
-from handlers.web import page_brand
+from handlers.web import bodies, page_brand
+from handlers.web.bodies import too_slow
 from handlers.web.rate_limit import RateLimit, client_address
 from storage.db import outage
 
@@ -42,7 +43,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 CSRF_COOKIE = "voc_csrf"
 PER_TOKEN = 30  # requests a minute for one link
 PER_ADDRESS = 300  # requests a minute from one address (a whole office may share one)
-BODY_TIMEOUT = 10.0  # seconds for a form to arrive: a browser sends it at once
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -203,12 +203,10 @@ async def unsubscribe(request: web.Request) -> web.Response:
 async def _form(request: web.Request) -> Any:
     """The posted form's text fields; 400 for a file in it, 408 when it comes too slowly."""
     try:
-        async with asyncio.timeout(BODY_TIMEOUT):
+        async with asyncio.timeout(bodies.BODY_TIMEOUT):  # a browser sends its form at once
             form = await request.post()
     except TimeoutError:
-        slow = _html("message.html", None, {"message": t(None, "page.busy")}, status=408)
-        slow.force_close()
-        return slow
+        return too_slow(_html("message.html", None, {"message": t(None, "page.busy")}, status=408))
     if any(not isinstance(value, str) for value in form.values()):
         return _html("message.html", None, {"message": t(None, "page.fix.form")}, status=400)
     return form

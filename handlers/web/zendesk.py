@@ -23,7 +23,7 @@ from bot.domain.errors import ConfigError, TryLater
 from bot.domain.zendesk import SOLVED, signature
 from bot.services import zendesk_tickets
 from handlers.context import WEB_RUNTIME
-from handlers.web import ingest
+from handlers.web.bodies import BodyTooSlow, read_capped, too_slow
 from storage.db import outage
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,10 @@ async def zendesk_endpoint(request: web.Request) -> web.Response:
             "POST /hooks/zendesk is off until ZENDESK_WEBHOOK_SECRET, ZENDESK_URL, "
             "ZENDESK_EMAIL and ZENDESK_TOKEN are set",
         )
-    body = await ingest.read_body(request, MAX_BODY)
+    try:
+        body = await read_capped(request, MAX_BODY)
+    except BodyTooSlow as exc:
+        return too_slow(_error(408, str(exc)))
     if body is None:
         return _error(413, f"the body is larger than {MAX_BODY // 1024} KB")
     given = request.headers.get(SIGNATURE, "")

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from bot.core.runtime import Runtime
-from handlers.web import survey_page
+from handlers.web import bodies
 from handlers.web.survey_page import PER_ADDRESS
 from storage.models import Response
 from tests.e2e import test_email_surveys as emails
@@ -81,7 +81,7 @@ async def test_a_file_in_the_comment_field_is_a_400_and_nothing_is_stored(
 async def test_a_form_that_dribbles_in_is_cut_off_with_408(
     mail_rt: Runtime, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(survey_page, "BODY_TIMEOUT", 0.5)
+    monkeypatch.setattr(bodies, "BODY_TIMEOUT", 0.5)
     await _emailed(mail_rt, Person(ANA))
     link = score_links(smtp.messages[0])[9]
     base, path = link.split("/s/")
