@@ -127,6 +127,8 @@ async def account_figures(
 
 
 async def case_facts(*, session: AsyncSession, case_id: int) -> CaseFacts | None:
+    """An answer's case as the CRM note shows it; None for a health case (no answer, no
+    contact: nothing to note on a contact; its account's open cases are still pushed)."""
     row = (
         await session.execute(
             select(FollowUpCase, Response.comment, Response.answered_at, Contact, Account.crm_id)
@@ -141,7 +143,7 @@ async def case_facts(*, session: AsyncSession, case_id: int) -> CaseFacts | None
     case, comment, answered_at, contact, account_crm_id = row
     return CaseFacts(
         case_id=case_id,
-        contact_id=case.contact_id,
+        contact_id=contact.id or 0,  # joined: the answer's contact, never None
         email=contact.email,
         contact_crm_id=contact.crm_id,
         account_crm_id=account_crm_id,
