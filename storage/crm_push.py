@@ -99,8 +99,16 @@ async def response_of_invitation(*, session: AsyncSession, invitation_id: int) -
     return await session.scalar(select(Response.id).where(Response.invitation_id == invitation_id))
 
 
-async def account_of_case(*, session: AsyncSession, case_id: int) -> int | None:
-    return await session.scalar(select(FollowUpCase.account_id).where(FollowUpCase.id == case_id))
+async def account_of_case(*, session: AsyncSession, case_id: int) -> tuple[int, bool] | None:
+    """The case's account, and whether the case has an answer (a health case has none)."""
+    row = (
+        await session.execute(
+            select(FollowUpCase.account_id, FollowUpCase.response_id).where(
+                FollowUpCase.id == case_id
+            )
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1] is not None)
 
 
 async def account_figures(

@@ -23,7 +23,7 @@ from bot.core.slack_errors import SlackError
 from bot.domain.outcomes import follow_up_errors
 from bot.domain.scales import needs_follow_up
 from bot.domain.user_errors import BadFollowUp, CaseGone
-from bot.domain.vocabulary import CaseReview, SurveyKind
+from bot.domain.vocabulary import HEALTH_CASE, CaseReview, SurveyKind
 from bot.services import crm_push, roles, webhooks
 from storage import cases, crm_sync, erasure, health, responses
 from storage.models import FollowUpCase
@@ -101,6 +101,26 @@ async def open_health_case(
             opened_at=now,
             escalate_at=now + rt.settings.escalate_after,
         )
+        if case_id is not None:
+            await webhooks.case_opened(
+                session,
+                settings=rt.settings,
+                case_id=case_id,
+                response_id=None,
+                account_id=account_id,
+                kind=HEALTH_CASE,
+                score=score,
+                review=CaseReview.CSM,
+                opened_at=now,
+            )
+            await crm_push.case_opened(
+                session,
+                settings=rt.settings,
+                case_id=case_id,
+                account_id=account_id,
+                now=now,
+                answered=False,
+            )
     if case_id is not None:
         await post_card(rt, case_id, now)
     return case_id

@@ -235,3 +235,32 @@ async def test_a_card_slack_refused_is_posted_at_the_next_pass(
     assert "Health of Acme fell to" in card["text"]
     [case] = await _rows(db, FollowUpCase)
     assert case.id == case_id and case.message_ts == card["ts"]
+
+
+async def test_a_health_case_is_announced_like_any_case_opened_and_closed(
+    slack: SlackEmulator, database_url: str, db: Database, clock: FakeClock
+) -> None:
+    from bot.services import cases
+    from storage.models import OutboxEvent
+
+    settings = _settings(slack, database_url).model_copy(
+        update={"webhook_url": "https://hooks.example.test/voc"}
+    )
+    rt = build_runtime(settings, db=db, clock=clock)
+    try:
+        acme = await _account(db, "Acme")
+        await _answers(db, acme, 10, MONDAY - timedelta(days=10), n=4)
+        await health.recompute(rt, MONDAY)
+        await _answers(db, acme, 0, MONDAY + timedelta(days=5), n=8)
+        [case_id] = (await health.recompute(rt, MONDAY + timedelta(days=7))).cases
+        await cases.log_follow_up(
+            rt, case_id, "UCSM", "churn_risk", "Renewal at risk", MONDAY + timedelta(days=8)
+        )
+    finally:
+        await rt.close()
+    events = {e.type: e.payload for e in await _rows(db, OutboxEvent)}
+    assert set(events) == {"case.opened", "case.closed"}
+    opened = events["case.opened"]
+    assert (opened["case_id"], opened["kind"], opened["response_id"]) == (case_id, "health", None)
+    assert opened["review"] == "csm" and opened["account"]["name"] == "Acme"
+    assert events["case.closed"]["outcome"] == "churn_risk"
