@@ -68,6 +68,25 @@ async def open_case_if_unhappy(
         opened_at=now,
         escalate_at=now + rt.settings.escalate_after,
     )
+    await _announce_opened(
+        session, rt, case_id, response_id, account_id, kind, score, review_for(kind), now
+    )
+    return case_id
+
+
+async def _announce_opened(
+    session: AsyncSession,
+    rt: Runtime,
+    case_id: int,
+    response_id: int | None,
+    account_id: int,
+    kind: str,
+    score: int,
+    review: str,
+    now: datetime,
+) -> None:
+    """In the opening transaction: the `case.opened` webhook and the CRM's note (an
+    answer's case only) and company figures."""
     await webhooks.case_opened(
         session,
         settings=rt.settings,
@@ -76,13 +95,17 @@ async def open_case_if_unhappy(
         account_id=account_id,
         kind=kind,
         score=score,
-        review=review_for(kind),
+        review=review,
         opened_at=now,
     )
     await crm_push.case_opened(
-        session, settings=rt.settings, case_id=case_id, account_id=account_id, now=now
+        session,
+        settings=rt.settings,
+        case_id=case_id,
+        account_id=account_id,
+        now=now,
+        answered=response_id is not None,
     )
-    return case_id
 
 
 async def open_health_case(
@@ -102,24 +125,8 @@ async def open_health_case(
             escalate_at=now + rt.settings.escalate_after,
         )
         if case_id is not None:
-            await webhooks.case_opened(
-                session,
-                settings=rt.settings,
-                case_id=case_id,
-                response_id=None,
-                account_id=account_id,
-                kind=HEALTH_CASE,
-                score=score,
-                review=CaseReview.CSM,
-                opened_at=now,
-            )
-            await crm_push.case_opened(
-                session,
-                settings=rt.settings,
-                case_id=case_id,
-                account_id=account_id,
-                now=now,
-                answered=False,
+            await _announce_opened(
+                session, rt, case_id, None, account_id, HEALTH_CASE, score, CaseReview.CSM, now
             )
     if case_id is not None:
         await post_card(rt, case_id, now)
