@@ -1,4 +1,5 @@
-"""Block Kit for the follow-up case card in #voc, its modal and its escalation replies."""
+"""Block Kit for the follow-up case card in #voc (an unhappy answer's, or an account
+health case's), its modal and its escalation replies."""
 
 from __future__ import annotations
 
@@ -22,12 +23,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from blocks.catalog import DEFAULT_LOCALE, t
-from blocks.health import score_line
+from blocks.health import health_case_text, score_line, signed
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.reading import reading_line
 from blocks.surveys import to_dicts
 from blocks.text import escape, quote, shorten, synced_text
 from bot.domain.cards import CaseCard
+from bot.domain.health import health_band
 from bot.domain.outcomes import FOLLOW_UP_NOTE_MAX, FOLLOW_UP_OUTCOMES
 from bot.domain.scales import category
 from bot.domain.vocabulary import CaseReview
@@ -55,7 +57,10 @@ _TEAM_LOCALE = DEFAULT_LOCALE  # the #voc cards speak the team's language, Engli
 
 
 def case_text(card: CaseCard) -> str:
-    """The notification text of the card, e.g. "NPS 3 from Ana (Acme): needs a follow-up"."""
+    """The notification text of the card, e.g. "NPS 3 from Ana (Acme): needs a follow-up",
+    or "Health of Acme fell to 35 (−20): needs a follow-up" for a health case."""
+    if card.is_health:
+        return health_case_text(card.account_name, card.score, card.score_change)
     who = _erased_person() if card.erased else card.contact_name or card.contact_email
     who = _fit(who, _NAME_MAX, _escaped)
     account = _fit(card.account_name, _NAME_MAX, _escaped)
@@ -70,7 +75,10 @@ def case_blocks(card: CaseCard, *, now: datetime) -> list[Block]:
         label = f":rotating_light: *Support manager review*: low {card.kind.upper()}"
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=label)]))
     blocks.append(SectionBlock(fields=_fields(card, now)))
-    blocks.append(_erased(card) if card.erased else _comment(card))
+    if card.is_health:
+        blocks.append(_why(card))
+    else:
+        blocks.append(_erased(card) if card.erased else _comment(card))
     blocks.append(SectionBlock(text=MarkdownTextObject(text=_status(card))))
     blocks.append(ContextBlock(elements=_history(card)))
     blocks.append(ActionsBlock(block_id=BlockId.CASE_ACTIONS, elements=_buttons(card)))
@@ -122,7 +130,8 @@ def escalation_text(
     `others` are mentioned too (e.g. every support manager of a low CSAT or CES case).
     """
     hours = int(overdue_by.total_seconds() // 3600)
-    when = f"Reminder {step} of {max_steps}: no follow-up logged {hours}h after the answer."
+    since = "the health case opened" if card.is_health else "the answer"
+    when = f"Reminder {step} of {max_steps}: no follow-up logged {hours}h after {since}."
     if mention is None:
         return (
             f"{when} Nobody owns this and the account has no CSM: "
@@ -147,6 +156,9 @@ def claim_refused_text(owner: str) -> str:
 
 
 def _headline(card: CaseCard) -> str:
+    if card.is_health:
+        moved = f" · {signed(card.score_change)}" if card.score_change else ""
+        return f"Health {card.score}{moved} · {health_band(card.score)}"
     words = "Support review" if _is_support(card) else category(card.kind, card.score).title()
     return f"{card.kind.upper()} {card.score} · {words}"
 
@@ -178,6 +190,8 @@ def _fields(card: CaseCard, now: datetime) -> list[MarkdownTextObject]:
         "Score": score,
         "Contact": contact,
     }
+    if card.is_health:  # no answer, no contact: the score is the headline's
+        del facts["Score"], facts["Contact"]
     return [MarkdownTextObject(text=f"*{label}*\n{value}") for label, value in facts.items()]
 
 
@@ -219,6 +233,15 @@ def _erased(card: CaseCard) -> Block:
     return ContextBlock(elements=[MarkdownTextObject(text=f":lock: {escape(said)}")])
 
 
+def _why(card: CaseCard) -> Block:
+    """A health case's explanation: the components that moved the score most, in words."""
+    if not card.why or not card.why.strip():
+        return ContextBlock(elements=[PlainTextObject(text="No explanation: no score last week")])
+    heading = "*Why*\n"
+    why = _fit(card.why, _SECTION_MAX - len(heading), _escaped)
+    return SectionBlock(text=MarkdownTextObject(text=heading + why))
+
+
 def _comment(card: CaseCard) -> Block:
     if card.comment is None or not card.comment.strip():
         return ContextBlock(elements=[PlainTextObject(text="No comment yet")])
@@ -245,7 +268,8 @@ def _status(card: CaseCard) -> str:
 
 
 def _history(card: CaseCard) -> list[MarkdownTextObject]:
-    elements = [MarkdownTextObject(text=f"Answered {_time(card.answered_at)}")]
+    opened = "Opened" if card.is_health else "Answered"
+    elements = [MarkdownTextObject(text=f"{opened} {_time(card.answered_at)}")]
     if card.escalations > 0:
         times = "time" if card.escalations == 1 else "times"
         elements.append(MarkdownTextObject(text=f"Escalated {card.escalations} {times}"))

@@ -1,18 +1,8 @@
-"""Account health in Slack: the case a drop opens in #voc, its reminders, and the score's
-short forms on cards, App Home and `/voc account`."""
+"""Account health in Slack: the score's short forms on cards, App Home and `/voc account`,
+and the words of the case a drop opens (its card is the follow-up loop's: blocks/cases.py)."""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
-
-from blocks.ids import ActionId
 from blocks.text import escape, shorten
 from bot.domain.health import health_band
 from bot.domain.health_score import arrow
@@ -26,11 +16,12 @@ def score_line(score: int | None, change: int | None) -> str:
     """ "72 ↓ −9 (watch)"; "no score yet" without one."""
     if score is None:
         return "no score yet"
-    moved = f" {arrow(change)} {_signed(change)}" if change else (" →" if change == 0 else "")
+    moved = f" {arrow(change)} {signed(change)}" if change else (" →" if change == 0 else "")
     return f"{score}{moved} ({health_band(score)})"
 
 
-def _signed(change: int | None) -> str:
+def signed(change: int | None) -> str:
+    """ "+5", "−9" (a real minus sign), "0"."""
     if not change:
         return "0"
     return f"+{change}" if change > 0 else f"−{abs(change)}"
@@ -38,50 +29,9 @@ def _signed(change: int | None) -> str:
 
 def health_case_text(account: str, score: int, change: int | None) -> str:
     """The notification: "Health of Acme fell to 35 (−20): needs a follow-up"."""
-    moved = f" ({_signed(change)})" if change else ""
+    moved = f" ({signed(change)})" if change else ""
     name = escape(shorten(account, _NAME_MAX))
     return f"Health of {name} fell to {score}{moved}: needs a follow-up"
-
-
-def health_case_blocks(
-    account: str,
-    score: int,
-    change: int | None,
-    why: str | None,
-    owner: str | None,
-    *,
-    case_id: int | None = None,
-    claimed_by: str | None = None,
-) -> list[Block]:
-    """The case card: the score, why it moved, its owner, and Claim / Done buttons."""
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"*{health_case_text(account, score, change)}*"))
-    ]
-    if why:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"Why: {escape(why)}")))
-    who = (
-        f"<@{claimed_by}> is on it"
-        if claimed_by
-        else (f"Owner: <@{owner}> (CSM)" if owner else "No CSM on this account: claim it")
-    )
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=who)]))
-    if case_id is not None:
-        buttons = (
-            []
-            if claimed_by
-            else [ButtonElement(text="Claim", action_id=ActionId.HEALTH_CLAIM, value=str(case_id))]
-        )
-        buttons.append(
-            ButtonElement(text="Done", action_id=ActionId.HEALTH_CLOSE, value=str(case_id))
-        )
-        blocks.append(ActionsBlock(elements=buttons))
-    return blocks
-
-
-def health_escalation_text(owner: str | None, step: int) -> str:
-    """The thread reply on an unclaimed health case past its 48h."""
-    who = f"<@{owner}>" if owner else "Anyone in #voc"
-    return f"{who}: this account's health case is still unclaimed (reminder {step})."
 
 
 def health_text(account: AccountSummary) -> str:

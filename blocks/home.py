@@ -26,6 +26,7 @@ from bot.domain.health import HealthMover
 from bot.domain.records import AccountNps, CaseCounts, HomeCase
 from bot.domain.scores import CompletionRate, ScoreSplit
 from bot.domain.verdicts import DEFAULT_BANDS, Bands, nps_verdict
+from bot.domain.vocabulary import HEALTH_CASE
 
 HOME_BLOCKS_MAX = 100
 SECTION_MAX = 3000
@@ -68,10 +69,12 @@ def _case_line(case: HomeCase, user_id: str, now: datetime) -> str:
     signals = "".join(
         f" · :triangular_flag_on_post: {label}" for label in signal_labels(case.comment)
     )
-    return (
-        f"{flag}*{account}*: {case.kind.upper()} {case.score}, answered "
-        f"{_age(case.opened_at, now)}, {owner}{signals}"
+    what = (
+        f"health {case.score}, case opened"
+        if case.kind == HEALTH_CASE
+        else f"{case.kind.upper()} {case.score}, answered"
     )
+    return f"{flag}*{account}*: {what} {_age(case.opened_at, now)}, {owner}{signals}"
 
 
 def _nps_figure(split: ScoreSplit, bands: Bands = DEFAULT_BANDS) -> str:

@@ -13,8 +13,6 @@ class ActionId(StrEnum):
     OPT_OUT = "survey.opt_out"
     COMMENT_INPUT = "survey.comment.input"
     CLAIM = "case.claim"
-    HEALTH_CLAIM = "health.claim"  # a health case (bot/services/health.py)
-    HEALTH_CLOSE = "health.close"
     RELEASE = "case.release"
     LOG_FOLLOW_UP = "case.log"
     OUTCOME_SELECT = "case.outcome"

@@ -28,6 +28,7 @@ from bot.domain.reports import (
     Timeline,
 )
 from bot.domain.verdicts import nps_verdict
+from bot.domain.vocabulary import HEALTH_CASE
 
 MESSAGE_BLOCKS_MAX = 50
 TEXT_MAX = 3000  # the notification text of an answer (Slack refuses updates past 4,000)
@@ -204,6 +205,8 @@ def event_summary(event: Event) -> str:
     if isinstance(facts, CaseFacts):
         outcome = facts.outcome
         state = f"outcome: {outcome.replace('_', ' ')}" if outcome else "no outcome yet"
+        if facts.kind == HEALTH_CASE:
+            return f"Health case at {facts.score} ({state})"
         return f"Follow-up on {facts.kind.upper()} {facts.score} ({state})"
     what = "survey comment" if facts.survey_comment else f"{facts.type} via {facts.source}"
     return what + f" · themes: {', '.join(facts.themes) or 'none'}"

@@ -77,7 +77,6 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     await jobs.run(jira_push.deliver_due, 0)  # requests to Jira, one issue each
     await jobs.run(jira_status.poll_due, 0)  # Jira's status back, every 5 minutes
     await jobs.run(health.refresh_due, 0)  # account health: changed accounts, all daily
-    await jobs.run(health.escalate_due, 0)  # unclaimed health cases reminded in their thread
     report.digests = await jobs.run(digest.post_due, 0)
     await jobs.run(shipping.ask_due, None)  # "did it solve it?" a week after a request shipped
     await jobs.run(you_said.post_due, 0)  # last month's "you said, we did", once a month

@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.vocabulary import HEALTH_CASE
 from storage.claims import claimable
 from storage.models import Account, Advocacy, CaseLog, Contact, FollowUpCase, Response
 
@@ -49,6 +51,53 @@ async def open_case(
         .returning(C.id)
     )
     return result.scalar_one()
+
+
+async def open_health_case(
+    *,
+    session: AsyncSession,
+    account_id: int,
+    score: int,
+    change: int | None,
+    why: str,
+    review: str,
+    opened_at: datetime,
+    escalate_at: datetime,
+) -> int | None:
+    """Insert an account's health case; None when one is already open (the partial unique
+    index `uq_cases_open_health` refuses a second, whichever process inserts it)."""
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = await session.execute(
+        upsert(C)
+        .values(
+            account_id=account_id,
+            kind=HEALTH_CASE,
+            score=score,
+            health_change=change,
+            why=why,
+            review=review,
+            opened_at=opened_at,
+            next_escalation_at=escalate_at,
+        )
+        .on_conflict_do_nothing()
+        .returning(C.id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def health_case_accounts(
+    *, session: AsyncSession, account_ids: list[int], since: datetime
+) -> set[int]:
+    """Of these accounts, those with an open health case or one opened since a moment."""
+    result = await session.execute(
+        select(C.account_id).where(
+            C.kind == HEALTH_CASE,
+            C.account_id.in_(account_ids),
+            or_(C.closed_at.is_(None), C.opened_at >= since),
+        )
+    )
+    return set(result.scalars())
 
 
 async def case_for_invitation(*, session: AsyncSession, invitation_id: int) -> int | None:
@@ -126,7 +175,10 @@ async def log_follow_up(
         case.follow_up_seconds = int((now - case.opened_at).total_seconds())
     if case.claimed_by is None:
         case.claimed_by, case.claimed_at = user_id, now
-    case.closed_at = now if closes else None
+    if closes:
+        case.closed_at = now
+    elif case.closed_at is not None and not await _another_open_health_case(session, case):
+        case.closed_at = None  # reopened (a health case only if its account has no other)
     case.next_escalation_at = None
     session.add(
         CaseLog(case_id=case_id, user_id=user_id, outcome=outcome, note=note, logged_at=now)
@@ -172,11 +224,12 @@ async def claim_escalations(
 
 
 async def card_row(*, session: AsyncSession, case_id: int) -> Any | None:
-    """Everything the card shows: the case, its response, contact and account."""
+    """Everything the card shows: the case, its response, contact and account (a health
+    case has no response nor contact: None for those)."""
     result = await session.execute(
         select(C, Response, Contact, Account)
-        .join(Response, Response.id == C.response_id)
-        .join(Contact, Contact.id == C.contact_id)
+        .outerjoin(Response, Response.id == C.response_id)
+        .outerjoin(Contact, Contact.id == C.contact_id)
         .join(Account, Account.id == C.account_id)
         .where(C.id == case_id)
     )
@@ -215,6 +268,20 @@ async def advocacy_offers(*, session: AsyncSession, response_id: int) -> list[st
         select(Advocacy.offer).where(Advocacy.response_id == response_id).order_by(Advocacy.id)
     )
     return list(result.scalars())
+
+
+async def _another_open_health_case(session: AsyncSession, case: FollowUpCase) -> bool:
+    if case.kind != HEALTH_CASE:
+        return False
+    found = await session.scalar(
+        select(func.count(C.id)).where(
+            C.kind == HEALTH_CASE,
+            C.account_id == case.account_id,
+            C.closed_at.is_(None),
+            C.id != case.id,
+        )
+    )
+    return bool(found)
 
 
 def _card_pending(now: datetime) -> Any:

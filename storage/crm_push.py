@@ -99,8 +99,16 @@ async def response_of_invitation(*, session: AsyncSession, invitation_id: int) -
     return await session.scalar(select(Response.id).where(Response.invitation_id == invitation_id))
 
 
-async def account_of_case(*, session: AsyncSession, case_id: int) -> int | None:
-    return await session.scalar(select(FollowUpCase.account_id).where(FollowUpCase.id == case_id))
+async def account_of_case(*, session: AsyncSession, case_id: int) -> tuple[int, bool] | None:
+    """The case's account, and whether the case has an answer (a health case has none)."""
+    row = (
+        await session.execute(
+            select(FollowUpCase.account_id, FollowUpCase.response_id).where(
+                FollowUpCase.id == case_id
+            )
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1] is not None)
 
 
 async def account_figures(
@@ -127,6 +135,8 @@ async def account_figures(
 
 
 async def case_facts(*, session: AsyncSession, case_id: int) -> CaseFacts | None:
+    """An answer's case as the CRM note shows it; None for a health case (no answer, no
+    contact: nothing to note on a contact; its account's open cases are still pushed)."""
     row = (
         await session.execute(
             select(FollowUpCase, Response.comment, Response.answered_at, Contact, Account.crm_id)
@@ -141,7 +151,7 @@ async def case_facts(*, session: AsyncSession, case_id: int) -> CaseFacts | None
     case, comment, answered_at, contact, account_crm_id = row
     return CaseFacts(
         case_id=case_id,
-        contact_id=case.contact_id,
+        contact_id=contact.id or 0,  # joined: the answer's contact, never None
         email=contact.email,
         contact_crm_id=contact.crm_id,
         account_crm_id=account_crm_id,

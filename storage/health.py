@@ -1,5 +1,6 @@
 """Account health: the score's inputs read set-based (a few GROUP BYs over all accounts),
-the weekly history written in bulk, usage figures and the health cases."""
+the weekly history written in bulk, and usage figures (health cases are cases:
+storage/cases.py)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,18 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.health import HealthMover
 from bot.domain.health_score import SUPPORT_METRICS, HealthInputs
+from bot.domain.vocabulary import HEALTH_CASE
 from storage.models import (
     Account,
     AccountHealth,
     Contact,
     FollowUpCase,
-    HealthCase,
     Insight,
     Invitation,
     Response,
@@ -96,7 +97,8 @@ async def score_inputs(
             func.count(),
             _count(and_(c.first_logged_at.is_(None), c.opened_at < now - overdue_after)),
         )
-        .where(c.closed_at.is_(None), _only(c.account_id, account_ids))
+        # a health case is not an input: the score would fall again for having fallen
+        .where(c.closed_at.is_(None), c.kind != HEALTH_CASE, _only(c.account_id, account_ids))
         .group_by(c.account_id)
     )
     for account_id, opened, overdue in open_cases:
@@ -278,117 +280,6 @@ async def add_usage(*, session: AsyncSession, rows: list[dict[str, Any]]) -> Non
         await session.execute(UsageEvent.__table__.insert(), rows)  # type: ignore[attr-defined]
 
 
-async def open_health_case(
-    *,
-    session: AsyncSession,
-    account_id: int,
-    score: int,
-    change: int | None,
-    why: str,
-    owner: str | None,
-    now: datetime,
-    escalate_at: datetime,
-) -> int | None:
-    """One open case an account: None when one is already open (any process)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = await session.execute(
-        insert(HealthCase.__table__)  # type: ignore[attr-defined]
-        .values(
-            account_id=account_id,
-            open_account_id=account_id,
-            score=score,
-            change=change,
-            why=why,
-            owner=owner,
-            opened_at=now,
-            escalations=0,
-            next_escalation_at=escalate_at,
-        )
-        .on_conflict_do_nothing(index_elements=["open_account_id"])
-        .returning(HealthCase.__table__.c.id)  # type: ignore[attr-defined]
-    )
-    return result.scalar_one_or_none()
-
-
-async def case_accounts(*, session: AsyncSession, since: datetime) -> set[int]:
-    """Accounts with an open health case, or one opened since a moment."""
-    result = await session.execute(
-        select(HealthCase.account_id).where(
-            or_(HealthCase.closed_at.is_(None), HealthCase.opened_at >= since)
-        )
-    )
-    return set(result.scalars())
-
-
-async def claim_case_escalations(
-    *, session: AsyncSession, now: datetime, every: timedelta, max_steps: int
-) -> list[tuple[int, str, str, str | None, int]]:
-    """Open, unclaimed, posted cases past their due reminder: each taken once (its next
-    reminder moved on in this transaction), as (id, channel, ts, owner, step)."""
-    h = HealthCase
-    due = (
-        await session.execute(
-            select(h.id, h.channel, h.message_ts, h.owner, h.escalations).where(
-                h.closed_at.is_(None),
-                h.claimed_by.is_(None),
-                h.message_ts.is_not(None),
-                h.next_escalation_at <= now,
-                h.escalations < max_steps,
-            )
-        )
-    ).all()
-    taken: list[tuple[int, str, str, str | None, int]] = []
-    for case_id, channel, ts, owner, step in due:
-        moved = await session.execute(
-            update(h)
-            .where(h.id == case_id, h.escalations == step)
-            .values(escalations=step + 1, next_escalation_at=now + every)
-        )
-        if moved.rowcount and channel and ts:  # type: ignore[attr-defined]
-            taken.append((case_id, channel, ts, owner, step + 1))
-    return taken
-
-
-async def claim_case(*, session: AsyncSession, case_id: int, user_id: str, now: datetime) -> bool:
-    result = await session.execute(
-        update(HealthCase)
-        .where(HealthCase.id == case_id, HealthCase.claimed_by.is_(None))
-        .values(claimed_by=user_id, claimed_at=now)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def close_health_case(*, session: AsyncSession, case_id: int, now: datetime) -> bool:
-    result = await session.execute(
-        update(HealthCase)
-        .where(HealthCase.id == case_id, HealthCase.closed_at.is_(None))
-        .values(closed_at=now, open_account_id=None)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def health_case(*, session: AsyncSession, case_id: int) -> HealthCase | None:
-    return await session.get(HealthCase, case_id)
-
-
-async def set_case_card(*, session: AsyncSession, case_id: int, channel: str, ts: str) -> None:
-    await session.execute(
-        update(HealthCase).where(HealthCase.id == case_id).values(channel=channel, message_ts=ts)
-    )
-
-
-async def account_names(
-    *, session: AsyncSession, account_ids: Iterable[int]
-) -> dict[int, tuple[str, str | None]]:
-    result = await session.execute(
-        select(Account.id, Account.name, Account.csm_user_id).where(
-            Account.id.in_(list(account_ids))
-        )
-    )
-    return {account_id: (name, csm) for account_id, name, csm in result}
-
-
 async def owned_scores(*, session: AsyncSession, user_id: str, limit: int) -> list[HealthMover]:
     """The newest score of each account the person is CSM of, lowest first."""
     newest = (
@@ -425,14 +316,3 @@ async def account_refs(
             )
             found.update({key: account_id for key, account_id in result if key})
     return found
-
-
-async def unposted_cases(*, session: AsyncSession, limit: int) -> list[int]:
-    """Open health cases whose card never reached #voc (Slack refused at the time)."""
-    result = await session.execute(
-        select(HealthCase.id)
-        .where(HealthCase.closed_at.is_(None), HealthCase.message_ts.is_(None))
-        .order_by(HealthCase.id)
-        .limit(limit)
-    )
-    return list(result.scalars())

@@ -170,8 +170,14 @@ class Response(SQLModel, table=True):
     issue_type: str | None = None
 
 
+# a health case is open while this holds: one an account (the partial unique index)
+_OPEN_HEALTH_CASE = text("kind = 'health' AND closed_at IS NULL")
+
+
 class FollowUpCase(SQLModel, table=True):
-    """A follow-up owed to an unhappy answer; escalations are due times on the row."""
+    """A follow-up owed to an unhappy answer, or to an account whose health slid (kind
+    "health": no answer, contact or invitation; the score, its change and why instead);
+    escalations are due times on the row."""
 
     __tablename__ = "cases"
     __table_args__ = (
@@ -179,17 +185,27 @@ class FollowUpCase(SQLModel, table=True):
         Index("ix_cases_escalation_due", "logged_at", "next_escalation_at"),
         Index("ix_cases_card_pending", "message_ts", "card_lease_until"),
         Index("ix_cases_opened", "opened_at", "account_id", "follow_up_seconds"),  # the digest
+        Index(
+            "uq_cases_open_health",
+            "account_id",
+            unique=True,
+            sqlite_where=_OPEN_HEALTH_CASE,
+            postgresql_where=_OPEN_HEALTH_CASE,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    response_id: int = Field(foreign_key="responses.id")
-    invitation_id: int = Field(foreign_key="invitations.id")
-    contact_id: int = Field(foreign_key="contacts.id")
+    response_id: int | None = Field(default=None, foreign_key="responses.id")
+    invitation_id: int | None = Field(default=None, foreign_key="invitations.id")
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id")
     account_id: int = Field(foreign_key="accounts.id", index=True)
-    kind: str = Field(max_length=8)
-    score: int
+    kind: str = Field(max_length=8)  # nps / csat / ces, or "health"
+    score: int  # the answer's score, or the health score that opened the case
     review: str = Field(max_length=10)
-    opened_at: datetime = Field(sa_type=UTCDateTime)  # the answer's time: the 48h clock starts
+    health_change: int | None = None  # a health case: the score's change in the week
+    why: str | None = None  # a health case: the explanation in words
+    # the answer's time (a health case: when it opened): the 48h clock starts
+    opened_at: datetime = Field(sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=32)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     outcome: str | None = Field(default=None, max_length=20)
@@ -732,29 +748,6 @@ class AccountHealth(SQLModel, table=True):
     components: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # name → [points, shown]
     why: str | None = None
     computed_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class HealthCase(SQLModel, table=True):
-    """A case opened by a health drop or a fall below the floor; `open_account_id` is the
-    account while the case is open (unique: one open case an account), NULL once closed."""
-
-    __tablename__ = "health_cases"
-
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="accounts.id", index=True)
-    open_account_id: int | None = Field(default=None, unique=True)
-    score: int
-    change: int | None = None
-    why: str | None = None
-    owner: str | None = Field(default=None, max_length=32)  # the CSM's Slack id
-    opened_at: datetime = Field(sa_type=UTCDateTime)
-    claimed_by: str | None = Field(default=None, max_length=32)
-    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    escalations: int = 0
-    next_escalation_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    channel: str | None = Field(default=None, max_length=32)
-    message_ts: str | None = Field(default=None, max_length=32)
-    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # --- question sets: the follow-ups a team designs per moment, versioned ------------------

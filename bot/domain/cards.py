@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.records import CrmSynced
+from bot.domain.vocabulary import HEALTH_CASE
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class CaseCard:
     previous_score: int | None
     review: str  # "csm" (NPS detractor) or "support" (low CSAT / CES: support-manager review)
     contact_name: str | None
-    contact_email: str
+    contact_email: str  # "" on a health case (no answer, no contact)
     account_name: str
     segment: str | None
     arr: float | None
@@ -58,7 +59,7 @@ class CaseCard:
     health: str | None
     csm_user_id: str | None
     comment: str | None
-    answered_at: datetime
+    answered_at: datetime  # a health case: when it opened
     claimed_by: str | None = None
     claimed_at: datetime | None = None
     outcome: str | None = None
@@ -71,3 +72,10 @@ class CaseCard:
     synced: CrmSynced | None = None  # the account comes from a CRM: when it was last synced
     health_score: int | None = None  # the account health score (bot/services/health.py)
     health_change: int | None = None  # its change since last week
+    why: str | None = None  # a health case: the explanation of the score, in words
+    score_change: int | None = None  # a health case: the week's change that opened it
+
+    @property
+    def is_health(self) -> bool:
+        """Opened by the account's health sliding, not by an answer."""
+        return self.kind == HEALTH_CASE

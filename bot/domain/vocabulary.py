@@ -73,8 +73,13 @@ class Health(StrEnum):
 
 
 class CaseReview(StrEnum):
-    CSM = "csm"  # NPS detractor: the account's CSM follows up
+    CSM = "csm"  # NPS detractor (or a health case): the account's CSM follows up
     SUPPORT = "support"  # low CSAT / CES: the support manager reviews
+
+
+# The kind of a case opened by an account's health sliding, not by an answer (the others'
+# kind is the answer's SurveyKind).
+HEALTH_CASE = "health"
 
 
 class InsightSource(StrEnum):

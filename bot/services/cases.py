@@ -1,5 +1,5 @@
-"""The follow-up loop: a card in #voc for every unhappy answer, claims, logged outcomes,
-escalations when nobody follows up in time."""
+"""The follow-up loop: a card in #voc for every unhappy answer and every account whose
+health slid, claims, logged outcomes, escalations when nobody follows up in time."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from bot.core.slack_errors import SlackError
 from bot.domain.outcomes import follow_up_errors
 from bot.domain.scales import needs_follow_up
 from bot.domain.user_errors import BadFollowUp, CaseGone
-from bot.domain.vocabulary import CaseReview, SurveyKind
+from bot.domain.vocabulary import HEALTH_CASE, CaseReview, SurveyKind
 from bot.services import crm_push, roles, webhooks
 from storage import cases, crm_sync, erasure, health, responses
 from storage.models import FollowUpCase
@@ -68,6 +68,25 @@ async def open_case_if_unhappy(
         opened_at=now,
         escalate_at=now + rt.settings.escalate_after,
     )
+    await _announce_opened(
+        session, rt, case_id, response_id, account_id, kind, score, review_for(kind), now
+    )
+    return case_id
+
+
+async def _announce_opened(
+    session: AsyncSession,
+    rt: Runtime,
+    case_id: int,
+    response_id: int | None,
+    account_id: int,
+    kind: str,
+    score: int,
+    review: str,
+    now: datetime,
+) -> None:
+    """In the opening transaction: the `case.opened` webhook and the CRM's note (an
+    answer's case only) and company figures."""
     await webhooks.case_opened(
         session,
         settings=rt.settings,
@@ -76,12 +95,41 @@ async def open_case_if_unhappy(
         account_id=account_id,
         kind=kind,
         score=score,
-        review=review_for(kind),
+        review=review,
         opened_at=now,
     )
     await crm_push.case_opened(
-        session, settings=rt.settings, case_id=case_id, account_id=account_id, now=now
+        session,
+        settings=rt.settings,
+        case_id=case_id,
+        account_id=account_id,
+        now=now,
+        answered=response_id is not None,
     )
+
+
+async def open_health_case(
+    rt: Runtime, *, account_id: int, score: int, change: int | None, why: str, now: datetime
+) -> int | None:
+    """A case for an account whose health slid, owned by its CSM (reviewed like an NPS
+    detractor's), its card posted in #voc; None while one is already open."""
+    async with rt.db.transaction() as session:
+        case_id = await cases.open_health_case(
+            session=session,
+            account_id=account_id,
+            score=score,
+            change=change,
+            why=why,
+            review=CaseReview.CSM,
+            opened_at=now,
+            escalate_at=now + rt.settings.escalate_after,
+        )
+        if case_id is not None:
+            await _announce_opened(
+                session, rt, case_id, None, account_id, HEALTH_CASE, score, CaseReview.CSM, now
+            )
+    if case_id is not None:
+        await post_card(rt, case_id, now)
     return case_id
 
 
@@ -91,8 +139,12 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
         if row is None:
             return None
         case, response, contact, account = row
-        previous = await responses.previous_score(
-            session=session, contact_id=contact.id, kind=case.kind, before=response.answered_at
+        previous = (
+            await responses.previous_score(
+                session=session, contact_id=contact.id, kind=case.kind, before=response.answered_at
+            )
+            if response is not None and contact is not None
+            else None
         )
         follow_ups = await cases.follow_up_count(session=session, case_id=case_id)
         synced = await crm_sync.account_synced(session=session, account_id=account.id)
@@ -105,9 +157,9 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
         score=case.score,
         previous_score=previous,
         review=case.review,
-        contact_name=contact.name,
-        contact_email=contact.email,
-        erased=erasure.is_erased(contact.email),
+        contact_name=contact.name if contact else None,
+        contact_email=contact.email if contact else "",
+        erased=erasure.is_erased(contact.email) if contact else False,
         account_name=account.name,
         segment=account.segment,
         arr=account.arr,
@@ -115,8 +167,8 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
         customer_since=account.customer_since,
         health=account.health,
         csm_user_id=account.csm_user_id,
-        comment=response.comment,
-        answered_at=response.answered_at,
+        comment=response.comment if response else None,
+        answered_at=response.answered_at if response else case.opened_at,
         claimed_by=case.claimed_by,
         claimed_at=case.claimed_at,
         outcome=case.outcome,
@@ -128,6 +180,8 @@ async def load_card(rt: Runtime, case_id: int) -> tuple[CaseCard, FollowUpCase] 
         synced=synced,
         health_score=scored[0],
         health_change=scored[1],
+        why=case.why,
+        score_change=case.health_change,
     )
     return card, case
 

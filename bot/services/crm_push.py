@@ -131,12 +131,20 @@ async def comment_saved(
 
 
 async def case_opened(
-    session: AsyncSession, *, settings: Settings, case_id: int, account_id: int, now: datetime
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    case_id: int,
+    account_id: int,
+    now: datetime,
+    answered: bool = True,
 ) -> None:
-    """An unhappy answer opened a case: its note, and the company's open cases."""
+    """A case opened: its note (an unhappy answer's: a health case has no answer to note),
+    and the company's open cases."""
     if settings.crm is None:
         return
-    await enqueue(session, settings=settings, type=NOTE, payload={"case_id": case_id}, now=now)
+    if answered:
+        await enqueue(session, settings=settings, type=NOTE, payload={"case_id": case_id}, now=now)
     await enqueue(
         session, settings=settings, type=COMPANY, payload={"account_id": account_id}, now=now
     )
@@ -149,15 +157,17 @@ async def case_logged(
     cases are pushed again either way (a later, open outcome reopens a closed case)."""
     if settings.crm is None:
         return
-    account_id = await store.account_of_case(session=session, case_id=case_id)
-    if closes:
+    found = await store.account_of_case(session=session, case_id=case_id)
+    if found is None:
+        return
+    account_id, answered = found
+    if closes and answered:  # a health case has no note for the outcome to go on
         await enqueue(
             session, settings=settings, type=OUTCOME, payload={"case_id": case_id}, now=now
         )
-    if account_id is not None:
-        await enqueue(
-            session, settings=settings, type=COMPANY, payload={"account_id": account_id}, now=now
-        )
+    await enqueue(
+        session, settings=settings, type=COMPANY, payload={"account_id": account_id}, now=now
+    )
 
 
 async def comments_to_blank(

@@ -1,6 +1,7 @@
 """Account health: each account's 0–100 score recomputed from its inputs (set-based, all
-accounts in a few queries), kept one row a week, explained, and a case opened in #voc when
-it drops HEALTH_DROP points in a week or falls below HEALTH_FLOOR."""
+accounts in a few queries), kept one row a week, explained, and a case of the follow-up loop
+(bot/services/cases.py) opened in #voc when it drops HEALTH_DROP points in a week or falls
+below HEALTH_FLOOR."""
 
 from __future__ import annotations
 
@@ -9,11 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from blocks.health import health_case_blocks, health_case_text, health_escalation_text
-from blocks.surveys import to_dicts
 from bot.core.runtime import Runtime
-from bot.core.slack import error_code
-from bot.core.slack_errors import SlackError
 from bot.domain import themes
 from bot.domain.health import HealthSummary, health_band
 from bot.domain.health_score import (
@@ -25,13 +22,13 @@ from bot.domain.health_score import (
     score_account,
 )
 from bot.domain.lexicon import CHURN, EXPANSION
+from bot.services import cases
+from storage import cases as case_store
 from storage import health as store
 
 log = logging.getLogger(__name__)
 
 FULL_EVERY = timedelta(days=1)  # every account at least daily; changed ones at each pass
-ESCALATION_EVERY = timedelta(hours=24)
-MAX_ESCALATIONS = 3
 
 
 @dataclass(frozen=True)
@@ -135,113 +132,24 @@ def _shown(parts: dict[str, Any]) -> dict[str, tuple[float, str]]:
 async def _open_cases(
     rt: Runtime, alarms: list[tuple[int, int, int | None, str]], now: datetime
 ) -> list[int]:
+    """A case of the follow-up loop for each alarm, unless the account has one open or one
+    opened this week (closed, the same week's slide does not reopen it)."""
     if not alarms:
         return []
     async with rt.db.session() as session:
-        # one case while open, and none again for the same week's slide once closed
-        already = await store.case_accounts(session=session, since=_midnight(week_of(now)))
-        names = await store.account_names(session=session, account_ids=[a[0] for a in alarms])
+        already = await case_store.health_case_accounts(
+            session=session, account_ids=[a[0] for a in alarms], since=_midnight(week_of(now))
+        )
     opened: list[int] = []
     for account_id, score, change, why in alarms:
         if account_id in already:
             continue
-        owner = names.get(account_id, ("", None))[1]
-        async with rt.db.transaction() as session:
-            case_id = await store.open_health_case(
-                session=session,
-                account_id=account_id,
-                score=score,
-                change=change,
-                why=why,
-                owner=owner,
-                now=now,
-                escalate_at=now + rt.settings.escalate_after,
-            )
-        if case_id is None:  # another process opened it first
-            continue
-        opened.append(case_id)
-        await post_case(rt, case_id)
+        case_id = await cases.open_health_case(
+            rt, account_id=account_id, score=score, change=change, why=why, now=now
+        )
+        if case_id is not None:  # None: another process opened it first
+            opened.append(case_id)
     return opened
-
-
-async def post_case(rt: Runtime, case_id: int) -> bool:
-    """The case's card in #voc, once; False when it is not posted (the next pass retries)."""
-    if not rt.settings.voc_channel:
-        log.warning("VOC_CHANNEL is not set: health case not posted", extra={"case": case_id})
-        return False
-    async with rt.db.session() as session:
-        case = await store.health_case(session=session, case_id=case_id)
-        if case is None or case.message_ts:
-            return False
-        name = (await store.account_names(session=session, account_ids=[case.account_id])).get(
-            case.account_id, ("", None)
-        )[0]
-    try:
-        posted = await rt.slack.chat_postMessage(
-            channel=rt.settings.voc_channel,
-            text=health_case_text(name, case.score, case.change),
-            blocks=to_dicts(
-                health_case_blocks(
-                    name, case.score, case.change, case.why, case.owner, case_id=case_id
-                )
-            ),
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-    except SlackError as exc:
-        log.error("health case not posted", extra={"case": case_id, "error": error_code(exc)})
-        return False
-    async with rt.db.transaction() as session:
-        await store.set_case_card(
-            session=session, case_id=case_id, channel=posted["channel"], ts=str(posted["ts"])
-        )
-    return True
-
-
-async def claim_case(rt: Runtime, case_id: int, user_id: str, now: datetime) -> bool:
-    """Claim a health case (stops its reminders); False when someone already has it."""
-    async with rt.db.transaction() as session:
-        claimed = await store.claim_case(session=session, case_id=case_id, user_id=user_id, now=now)
-    await _refresh_card(rt, case_id)
-    return claimed
-
-
-async def close_case(rt: Runtime, case_id: int, now: datetime) -> bool:
-    """Close a health case: a new slide may open the next one."""
-    async with rt.db.transaction() as session:
-        closed = await store.close_health_case(session=session, case_id=case_id, now=now)
-    await _refresh_card(rt, case_id)
-    return closed
-
-
-async def _refresh_card(rt: Runtime, case_id: int) -> None:
-    async with rt.db.session() as session:
-        case = await store.health_case(session=session, case_id=case_id)
-        if case is None or not case.channel or not case.message_ts:
-            return
-        name = (await store.account_names(session=session, account_ids=[case.account_id])).get(
-            case.account_id, ("", None)
-        )[0]
-    blocks = health_case_blocks(
-        name,
-        case.score,
-        case.change,
-        case.why,
-        case.owner,
-        case_id=None if case.closed_at else case_id,
-        claimed_by=case.claimed_by,
-    )
-    try:
-        await rt.slack.chat_update(
-            channel=case.channel,
-            ts=case.message_ts,
-            text=health_case_text(name, case.score, case.change),
-            blocks=to_dicts(blocks),
-        )
-    except SlackError as exc:
-        log.warning(
-            "health case card not updated", extra={"case": case_id, "error": error_code(exc)}
-        )
 
 
 async def refresh_due(rt: Runtime, now: datetime) -> int:
@@ -254,30 +162,6 @@ async def refresh_due(rt: Runtime, now: datetime) -> int:
                 return 0
             return (await recompute(rt, now, changed)).scored
     return (await recompute(rt, now)).scored
-
-
-async def escalate_due(rt: Runtime, now: datetime) -> int:
-    """Scheduler job: cards Slack refused before posted now, and a reminder in the thread
-    of each health case nobody claimed in time."""
-    if rt.settings.voc_channel:
-        async with rt.db.session() as session:
-            unposted = await store.unposted_cases(session=session, limit=50)
-        for case_id in unposted:
-            await post_case(rt, case_id)
-    async with rt.db.transaction() as session:
-        due = await store.claim_case_escalations(
-            session=session, now=now, every=ESCALATION_EVERY, max_steps=MAX_ESCALATIONS
-        )
-    for case_id, channel, ts, owner, step in due:
-        try:
-            await rt.slack.chat_postMessage(
-                channel=channel, thread_ts=ts, text=health_escalation_text(owner, step)
-            )
-        except SlackError as exc:
-            log.warning(
-                "health escalation failed", extra={"case": case_id, "error": error_code(exc)}
-            )
-    return len(due)
 
 
 async def health_summary(rt: Runtime, start: datetime, end: datetime) -> HealthSummary:

@@ -172,14 +172,15 @@ async def case_opened(
     *,
     settings: Settings,
     case_id: int,
-    response_id: int,
+    response_id: int | None,
     account_id: int,
     kind: str,
     score: int,
     review: str,
     opened_at: datetime,
 ) -> str:
-    """Enqueue `case.opened` for a just-opened follow-up case."""
+    """Enqueue `case.opened` for a just-opened follow-up case (a health case: kind
+    "health", the health score, no response_id)."""
     if not settings.webhook_url:
         return ""
     data = {

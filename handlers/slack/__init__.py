@@ -10,7 +10,6 @@ from handlers.slack import (
     cases,
     errors,
     exit_survey,
-    health,
     home,
     listeners,
     question_sets,
@@ -32,6 +31,5 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     home.register(app)
     requests.register(app)
     exit_survey.register(app)
-    health.register(app)
     question_sets.register(app)
     errors.register(app)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from blocks.cases import case_blocks, case_text, escalation_text
 from blocks.digest import digest_blocks, digest_text
-from blocks.health import health_case_blocks, health_case_text, score_line
+from blocks.health import health_case_text, score_line
 from blocks.home import home_view
 from blocks.reports import timeline_blocks
 from blocks.surveys import to_dicts
 from bot.devkit.emulator import validate_blocks
+from bot.domain.cards import CaseCard
 from bot.domain.health import HealthMover, HealthSummary
 from bot.domain.records import AccountNps, AccountSummary, CaseCounts
 from bot.domain.reports import Timeline
@@ -29,21 +32,38 @@ def test_score_lines_with_arrows_and_bands() -> None:
     assert score_line(None, None) == "no score yet"
 
 
-def test_the_case_card_names_the_csm_and_says_why_escaped() -> None:
-    blocks = to_dicts(
-        health_case_blocks("<!channel> Acme", 35, -20, "NPS 9 → 4 (−12)", "UCSM", case_id=7)
-    )
+def _health_card(**changes: Any) -> CaseCard:
+    card = CaseCard(
+        case_id=7, kind="health", score=35, previous_score=None, review="csm",
+        contact_name=None, contact_email="", account_name="<!channel> Acme", segment=None,
+        arr=None, plan=None, customer_since=None, health="red", csm_user_id="UCSM",
+        comment=None, answered_at=NOW, health_score=35, health_change=-20,
+        why="NPS 9 → 4 (−12), <b>3 tickets</b> this week (−6)", score_change=-20,
+    )  # fmt: skip
+    return replace(card, **changes)
+
+
+def test_the_health_case_card_is_the_loops_card_with_the_score_and_why_escaped() -> None:
+    blocks = to_dicts(case_blocks(_health_card(), now=NOW))
     assert validate_blocks(blocks, limit=50) == []
     text = json.dumps(blocks, ensure_ascii=False)
     assert "<!channel>" not in text and "&lt;!channel&gt; Acme" in text
-    assert "fell to 35 (−20)" in text and "NPS 9 → 4 (−12)" in text and "<@UCSM>" in text
-    assert [e["action_id"] for e in blocks[-1]["elements"]] == ["health.claim", "health.close"]
-    claimed = to_dicts(
-        health_case_blocks("Acme", 35, -20, None, "UCSM", case_id=7, claimed_by="U2")
-    )
-    assert "<@U2> is on it" in json.dumps(claimed)
-    assert [e["action_id"] for e in claimed[-1]["elements"]] == ["health.close"]
+    assert "Health 35 · −20 · at risk" in text and "NPS 9 → 4 (−12)" in text
+    assert "&lt;b&gt;3 tickets&lt;/b&gt;" in text and "<@UCSM>" in text
+    assert "Contact" not in text and "Answered" not in text and "Opened" in text
+    # the same buttons as an answer's case: Claim and Log follow-up, then Release
+    assert [e["action_id"] for e in blocks[-1]["elements"]] == ["case.claim", "case.log"]
+    claimed = to_dicts(case_blocks(_health_card(claimed_by="U2", claimed_at=NOW), now=NOW))
+    assert "Claimed by <@U2>" in json.dumps(claimed)
+    assert [e["action_id"] for e in claimed[-1]["elements"]] == ["case.release", "case.log"]
+    card = _health_card(account_name="Acme")
+    assert case_text(card) == "Health of Acme fell to 35 (−20): needs a follow-up"
     assert health_case_text("Acme", 38, None) == "Health of Acme fell to 38: needs a follow-up"
+    reminder = escalation_text(
+        card, step=1, max_steps=3, mention="UCSM", overdue_by=timedelta(hours=49)
+    )
+    assert reminder.startswith("<@UCSM> Reminder 1 of 3: no follow-up logged 49h after the")
+    assert "health case opened" in reminder
 
 
 def test_app_home_lists_my_accounts_by_health_with_arrows() -> None:

@@ -52,6 +52,7 @@ def test_each_timeline_event_is_worded_from_its_facts() -> None:
         event_summary(Event(NOW, "score", ScoreFacts("nps", 3, "detractor", "Ana Lima"))),
         event_summary(Event(NOW, "case", CaseFacts("nps", 3, None))),
         event_summary(Event(NOW, "case", CaseFacts("csat", 2, "no_response"))),
+        event_summary(Event(NOW, "case", CaseFacts("health", 35, "recovered"))),
         event_summary(Event(NOW, "insight", BUG)),
         event_summary(Event(NOW, "insight", InsightFacts("other", "call", True, ("pricing",)))),
     ]
@@ -59,6 +60,7 @@ def test_each_timeline_event_is_worded_from_its_facts() -> None:
         "NPS 3 (detractor) from Ana Lima",
         "Follow-up on NPS 3 (no outcome yet)",
         "Follow-up on CSAT 2 (outcome: no response)",
+        "Health case at 35 (outcome: recovered)",
         "bug via call · themes: none",
         "survey comment · themes: pricing",
     ]

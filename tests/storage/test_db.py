@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy import TextClause, bindparam, select, text
 from sqlmodel import SQLModel
 
 from storage.db import Database, alembic_config, head_revision
-from storage.models import Account, UTCDateTime
+from storage.models import Account, FollowUpCase, UTCDateTime
 
 pytestmark = pytest.mark.postgres
 
@@ -124,6 +124,80 @@ async def test_responses_recorded_before_0016_get_their_ticket_labels(db: Databa
         (None, None),
         (None, None),
     ]
+
+
+async def test_health_cases_before_0027_move_into_the_follow_up_loop_and_back(
+    db: Database,
+) -> None:
+    def to(revision: str):  # type: ignore[no-untyped-def]
+        def move(connection):  # type: ignore[no-untyped-def]
+            from alembic import command
+
+            (command.downgrade if revision != "head" else command.upgrade)(
+                alembic_config(connection), revision
+            )
+
+        return move
+
+    opened = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    async with db.engine.begin() as connection:
+        await connection.run_sync(to("0026"))
+    async with db.transaction() as session:
+        await session.execute(
+            _at(
+                "insert into accounts (id, name, name_key, csm_user_id, created_at, updated_at)"
+                " values (1, 'A', 'a', 'UCSM', :at, :at), (2, 'B', 'b', null, :at, :at)"
+            ),
+            {"at": opened},
+        )
+        for n, account, closed in ((1, 1, None), (2, 2, opened + timedelta(hours=30))):
+            statement = text(
+                "insert into health_cases (id, account_id, open_account_id, score, change, why,"
+                " owner, opened_at, claimed_by, claimed_at, escalations, next_escalation_at,"
+                " channel, message_ts, closed_at) values (:n, :account, :open, 35, -20,"
+                " 'NPS 9 → 4 (−12)', 'UCSM', :at, :claimed, :claimed_at, 1, :next, 'CVOC',"
+                " :ts, :closed)"
+            ).bindparams(
+                *(bindparam(name, type_=UTCDateTime()) for name in ("at", "claimed_at", "next"))
+            )
+            await session.execute(
+                statement.bindparams(bindparam("closed", type_=UTCDateTime())),
+                {
+                    "n": n, "account": account, "open": None if closed else account,
+                    "at": opened, "claimed": "U2" if closed else None,
+                    "claimed_at": opened + timedelta(hours=1) if closed else None,
+                    "next": opened + timedelta(hours=72), "ts": f"1.{n}", "closed": closed,
+                },
+            )  # fmt: skip
+    async with db.engine.begin() as connection:
+        await connection.run_sync(to("head"))
+    async with db.session() as session:
+        rows = (await session.execute(select(FollowUpCase).order_by(FollowUpCase.account_id))).all()
+    [(open_case,), (closed_case,)] = rows
+    assert (open_case.kind, open_case.score, open_case.health_change) == ("health", 35, -20)
+    assert (open_case.why, open_case.response_id, open_case.message_ts) == (
+        "NPS 9 → 4 (−12)", None, "1.1"
+    )  # fmt: skip
+    assert open_case.closed_at is None and open_case.logged_at is None
+    assert open_case.next_escalation_at == opened + timedelta(hours=72)
+    assert closed_case.closed_at == opened + timedelta(hours=30)
+    assert (closed_case.outcome, closed_case.logged_by, closed_case.follow_up_seconds) == (
+        "recovered", "U2", 30 * 3600
+    )  # fmt: skip
+    assert closed_case.next_escalation_at is None
+    async with db.engine.begin() as connection:
+        await connection.run_sync(to("0026"))
+    async with db.session() as session:
+        back = (
+            await session.execute(
+                text("select account_id, open_account_id, owner from health_cases order by id")
+            )
+        ).all()
+        left = await session.scalar(text("select count(*) from cases"))
+    assert [tuple(row) for row in back] == [(1, 1, "UCSM"), (2, None, None)]
+    assert left == 0
+    async with db.engine.begin() as connection:
+        await connection.run_sync(to("head"))
 
 
 def _at(statement: str) -> TextClause:

@@ -13,9 +13,9 @@ from bot.core.config import Settings
 from bot.core.runtime import Runtime, build_runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
-from bot.services import health
+from bot.services import cases, health
 from storage.db import Database
-from storage.models import Account, AccountHealth, Contact, HealthCase, Invitation, Response
+from storage.models import Account, AccountHealth, Contact, FollowUpCase, Invitation, Response
 from tests.harness import BOT_TOKEN, SIGNING_SECRET
 
 pytestmark = pytest.mark.postgres
@@ -117,7 +117,7 @@ async def test_a_weekly_history_explained_and_a_drop_opens_one_case(
     # recomputed again (the next pass, another day): no second case while one is open
     third = await health.recompute(rt, MONDAY + timedelta(days=8))
     assert third.cases == []
-    assert len(await _rows(db, HealthCase)) == 1
+    assert len(await _rows(db, FollowUpCase)) == 1
     assert len(slack.messages("CVOC")) == 1
 
 
@@ -139,26 +139,31 @@ async def test_two_workers_open_one_case(
         await other.close()
         await other_db.dispose()
     assert sum(len(run.cases) for run in runs) == 1
-    assert len(await _rows(db, HealthCase)) == 1
+    assert len(await _rows(db, FollowUpCase)) == 1
     assert len(slack.messages("CVOC")) == 1
 
 
-async def test_claim_stops_reminders_and_done_lets_a_new_slide_open_another(
+async def test_claim_escalates_like_an_answer_case_and_a_closing_log_lets_a_new_slide_open(
     rt: Runtime, db: Database, slack: SlackEmulator
 ) -> None:
     acme = await _account(db, "Acme")
     await _answers(db, acme, 10, MONDAY - timedelta(days=10), n=4)
     await health.recompute(rt, MONDAY)
     await _answers(db, acme, 0, MONDAY + timedelta(days=5), n=8)
-    [case_id] = (await health.recompute(rt, MONDAY + timedelta(days=7))).cases
-    assert await health.escalate_due(rt, MONDAY + timedelta(days=8)) == 0  # within 48h
-    assert await health.escalate_due(rt, MONDAY + timedelta(days=9, hours=1)) == 1
+    opened = MONDAY + timedelta(days=7)
+    [case_id] = (await health.recompute(rt, opened)).cases
+    assert await cases.escalate_due(rt, opened + timedelta(days=1)) == 0  # within 48h
+    assert await cases.escalate_due(rt, opened + timedelta(hours=49)) == 1
     [card, reminder] = slack.messages("CVOC")
-    assert "<@UCSM>" in reminder["text"] and reminder.get("thread_ts") == card["ts"]
-    assert await health.claim_case(rt, case_id, "UCSM", MONDAY + timedelta(days=9, hours=2))
-    assert not await health.claim_case(rt, case_id, "UOTHER", MONDAY + timedelta(days=9))
-    assert await health.escalate_due(rt, MONDAY + timedelta(days=12)) == 0
-    assert await health.close_case(rt, case_id, MONDAY + timedelta(days=12))
+    assert reminder.get("thread_ts") == card["ts"]
+    assert reminder["text"].startswith("<@UCSM> Reminder 1 of 3: no follow-up logged 49h")
+    assert await cases.claim_case(rt, case_id, "UCSM", opened + timedelta(hours=50)) is None
+    # claimed but not logged: the ladder goes on, to the owner (as for an answer's case)
+    assert await cases.escalate_due(rt, opened + timedelta(hours=74)) == 1
+    await cases.log_follow_up(
+        rt, case_id, "UCSM", "recovered", "Called them", opened + timedelta(days=4)
+    )
+    assert await cases.escalate_due(rt, opened + timedelta(days=5)) == 0
     # the same week's slide does not reopen; the next week's does
     assert (await health.recompute(rt, MONDAY + timedelta(days=13))).cases == []
     # the next week stays low: no drop, no fall, no case
@@ -169,6 +174,17 @@ async def test_claim_stops_reminders_and_done_lets_a_new_slide_open_another(
         # say that week had recovered: the week after falls again
         await session.execute(update(AccountHealth).values(score=90))  # last week was fine
     assert len((await health.recompute(rt, MONDAY + timedelta(days=21))).cases) == 1
+
+
+async def test_a_health_case_is_not_an_input_of_the_health_score(rt: Runtime, db: Database) -> None:
+    acme = await _account(db, "Acme")
+    await _answers(db, acme, 10, MONDAY - timedelta(days=10), n=4)
+    await health.recompute(rt, MONDAY)
+    await _answers(db, acme, 0, MONDAY + timedelta(days=5), n=8)
+    await health.recompute(rt, MONDAY + timedelta(days=7))
+    before = [r.score for r in await _rows(db, AccountHealth)]
+    await health.recompute(rt, MONDAY + timedelta(days=7, hours=1))  # the case is open now
+    assert [r.score for r in await _rows(db, AccountHealth)] == before
 
 
 async def test_health_summary_bands_and_movers(rt: Runtime, db: Database) -> None:
@@ -214,8 +230,37 @@ async def test_a_card_slack_refused_is_posted_at_the_next_pass(
     [case_id] = (await health.recompute(rt, MONDAY + timedelta(days=7))).cases
     assert slack.messages("CVOC") == []
     slack.add_channel("CVOC", ["UCSM"])
-    await health.escalate_due(rt, MONDAY + timedelta(days=7, hours=1))
+    await cases.post_pending_cards(rt, MONDAY + timedelta(days=7, hours=1))
     [card] = slack.messages("CVOC")
     assert "Health of Acme fell to" in card["text"]
-    [case] = await _rows(db, HealthCase)
+    [case] = await _rows(db, FollowUpCase)
     assert case.id == case_id and case.message_ts == card["ts"]
+
+
+async def test_a_health_case_is_announced_like_any_case_opened_and_closed(
+    slack: SlackEmulator, database_url: str, db: Database, clock: FakeClock
+) -> None:
+    from bot.services import cases
+    from storage.models import OutboxEvent
+
+    settings = _settings(slack, database_url).model_copy(
+        update={"webhook_url": "https://hooks.example.test/voc"}
+    )
+    rt = build_runtime(settings, db=db, clock=clock)
+    try:
+        acme = await _account(db, "Acme")
+        await _answers(db, acme, 10, MONDAY - timedelta(days=10), n=4)
+        await health.recompute(rt, MONDAY)
+        await _answers(db, acme, 0, MONDAY + timedelta(days=5), n=8)
+        [case_id] = (await health.recompute(rt, MONDAY + timedelta(days=7))).cases
+        await cases.log_follow_up(
+            rt, case_id, "UCSM", "churn_risk", "Renewal at risk", MONDAY + timedelta(days=8)
+        )
+    finally:
+        await rt.close()
+    events = {e.type: e.payload for e in await _rows(db, OutboxEvent)}
+    assert set(events) == {"case.opened", "case.closed"}
+    opened = events["case.opened"]
+    assert (opened["case_id"], opened["kind"], opened["response_id"]) == (case_id, "health", None)
+    assert opened["review"] == "csm" and opened["account"]["name"] == "Acme"
+    assert events["case.closed"]["outcome"] == "churn_risk"
