@@ -15,6 +15,7 @@ from blocks import admin as admin_text
 from blocks import terminal
 from bot.core import logs
 from bot.core.config import Settings, load_settings
+from bot.core.ports import ensure_free
 from bot.core.runtime import Runtime, build_runtime
 from bot.domain import admin_commands
 from bot.domain.crm import Progress
@@ -75,6 +76,11 @@ def _preflight(settings: Settings) -> None:
         _run(settings, check_at_start)
 
 
+def _metrics_port_free(settings: Settings) -> None:
+    """METRICS_PORT taken: one line, exit 2, before anything starts (bot/core/ports.py)."""
+    ensure_free(settings.metrics_port, given_by="METRICS_PORT")
+
+
 @cli.command()
 def emulator(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
@@ -82,6 +88,7 @@ def emulator(
     """The local Slack emulator, for trying `serve` and `send` without a Slack workspace."""
     from bot.devkit import emulator_server
 
+    ensure_free(port, given_by="--port", host="127.0.0.1")
     asyncio.run(emulator_server.run(sys.stdout, port=port))
 
 
@@ -94,8 +101,10 @@ def serve(
     from bot.app import run_server
 
     settings = _settings("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    _preflight(settings)
     listen = settings.port if port is None else port
+    ensure_free(listen, given_by="PORT" if port is None else "--port")
+    _metrics_port_free(settings)
+    _preflight(settings)
     asyncio.run(run_server(build_runtime(settings), port=listen, scheduler=not no_scheduler))
 
 
@@ -105,6 +114,7 @@ def socket() -> None:
     from bot.socket_mode import run_socket_mode
 
     settings = _settings("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    _metrics_port_free(settings)
     _preflight(settings)
     asyncio.run(run_socket_mode(build_runtime(settings)))
 
@@ -115,6 +125,7 @@ def worker() -> None:
     from bot.scheduler import run_worker
 
     settings = _settings("SLACK_BOT_TOKEN")
+    _metrics_port_free(settings)
     _preflight(settings)
     asyncio.run(run_worker(build_runtime(settings)))
 
