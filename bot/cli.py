@@ -7,9 +7,10 @@ import gc
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from blocks import admin as admin_text
 from blocks import terminal
@@ -17,25 +18,73 @@ from bot.core import logs
 from bot.core.config import Settings, load_settings
 from bot.core.ports import ensure_free
 from bot.core.runtime import Runtime, build_runtime
-from bot.domain import admin_commands
+from bot.domain import admin_commands, contacts_csv
 from bot.domain.crm import Progress
 from bot.domain.errors import ConfigError, UserError, VocError
 
 T = TypeVar("T")
 
+# What a newcomer runs first, listed first in --help; the others in the order they are defined.
+TRY_IT_FIRST = ("demo", "sandbox")
+
+
+class _Help(TyperGroup):
+    """Plain help (rich_markup_mode=None: Typer's rich panels print "<bool>" beside every
+    flag) that lists `demo` and `sandbox` first and gives each command's whole first line."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        names = super().list_commands(ctx)
+        first = [name for name in TRY_IT_FIRST if name in names]
+        return first + [name for name in names if name not in first]
+
+    def format_commands(self, ctx: typer.Context, formatter: Any) -> None:  # type: ignore[override]
+        rows = [
+            (name, command.get_short_help_str(limit=1000))
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 cli = typer.Typer(
+    cls=_Help,
     help="VoC bot: customer-feedback surveys and follow-ups inside Slack.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-import_cli = typer.Typer(help="Bring data in.", no_args_is_help=True)
-db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+
+
+def _print_version(given: bool) -> None:
+    if given:
+        from importlib.metadata import version
+
+        typer.echo(f"vocbot {version('vocbot')}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _root(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """The options before any command: --version."""
+
+
+import_cli = typer.Typer(cls=_Help, help="Bring data in.", no_args_is_help=True)
+db_cli = typer.Typer(cls=_Help, help="Database maintenance.", no_args_is_help=True)
 cli.add_typer(import_cli, name="import")
 cli.add_typer(db_cli, name="db")
-export_cli = typer.Typer(help="Take data out.", no_args_is_help=True)
+export_cli = typer.Typer(cls=_Help, help="Take data out.", no_args_is_help=True)
 cli.add_typer(export_cli, name="export")
-webhooks_cli = typer.Typer(help="Outgoing webhooks given up on.", no_args_is_help=True)
+webhooks_cli = typer.Typer(cls=_Help, help="Outgoing webhooks given up on.", no_args_is_help=True)
 cli.add_typer(webhooks_cli, name="webhooks")
 
 
@@ -196,9 +245,16 @@ def _read_csv(file: Path) -> str:
         raise UserError(f"Cannot read {file}: {exc}. Give the path of a UTF-8 CSV file.") from None
 
 
-@import_cli.command("contacts")
+_CONTACT_COLUMNS = (
+    f"Columns, in any order and case: {', '.join(contacts_csv.REQUIRED_COLUMNS)} (required), "
+    f"{', '.join(c for c in contacts_csv.COLUMNS if c not in contacts_csv.REQUIRED_COLUMNS)}. "
+    "One line per contact; what each column accepts: docs/surveys.md."
+)
+
+
+@import_cli.command("contacts", epilog=_CONTACT_COLUMNS)
 def import_contacts(
-    file: Annotated[Path, typer.Argument(help="CSV with a header row.")],
+    file: Annotated[Path, typer.Argument(help="CSV with a header row.", metavar="FILE.csv")],
 ) -> None:
     """Upsert accounts and contacts from a CSV; any bad row → nothing imported, exit 1."""
     from functools import partial
@@ -228,7 +284,10 @@ def import_contacts(
 
 @import_cli.command("responses")
 def import_responses(
-    file: Annotated[Path, typer.Argument(help="CSV exported from Delighted, SurveyMonkey, …")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV exported from Delighted, SurveyMonkey, …", metavar="FILE.csv"),
+    ],
 ) -> None:
     """Past answers from another survey tool; any bad row → nothing imported, exit 1."""
     from bot.services.history import import_responses as run_import
@@ -243,7 +302,10 @@ def import_responses(
 
 @import_cli.command("usage")
 def import_usage(
-    file: Annotated[Path, typer.Argument(help="CSV with columns account, metric, value, at.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV with columns account, metric, value, at.", metavar="FILE.csv"),
+    ],
 ) -> None:
     """Usage and support volume per account; any bad line → nothing imported, exit 1."""
     from blocks.health import usage_report
@@ -392,6 +454,7 @@ def webhooks_retry(
 
 # `crm …`: the CRM connection (bot/connectors/, bot/services/crm_sync.py).
 crm_app = typer.Typer(
+    cls=_Help,
     help="The CRM (HubSpot or Salesforce): sync, setup, check, status, retry.",
     no_args_is_help=True,
 )
@@ -556,7 +619,9 @@ def crm_retry(
 
 
 # `zendesk sync`: the polling fallback over Zendesk's incremental export.
-zendesk_app = typer.Typer(help="Zendesk: solved tickets in, CSAT notes back.", no_args_is_help=True)
+zendesk_app = typer.Typer(
+    cls=_Help, help="Zendesk: solved tickets in, CSAT notes back.", no_args_is_help=True
+)
 cli.add_typer(zendesk_app, name="zendesk")
 
 
@@ -590,7 +655,7 @@ def main() -> None:
     (a `crm sync` of 20,000 contacts spent a third of a second on that after its work).
     """
     try:
-        cli()
+        cli(prog_name=_prog_name())
     except VocError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2 if isinstance(exc, ConfigError) else 1)
@@ -602,6 +667,12 @@ def main() -> None:
         sys.exit(2)
     finally:
         gc.freeze()
+
+
+def _prog_name() -> str:
+    """How the person started us, as the README writes it: `python -m bot` (or `vocbot`)."""
+    started = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "python -m bot" if started in ("__main__.py", "-m", "-c", "") else started
 
 
 def _startup_failure(exc: Exception) -> ConfigError | None:
@@ -620,7 +691,9 @@ def _startup_failure(exc: Exception) -> ConfigError | None:
 
 
 # `report you-said-we-did`: the month's shipped requests and fixed themes (bot/services/you_said.py)
-report_cli = typer.Typer(help="Reports: monthly, quarterly, you-said-we-did.", no_args_is_help=True)
+report_cli = typer.Typer(
+    cls=_Help, help="Reports: monthly, quarterly, you-said-we-did.", no_args_is_help=True
+)
 cli.add_typer(report_cli, name="report")
 
 
@@ -659,7 +732,7 @@ def you_said_we_did(
 
 # `surveys list|show NAME|check FILE`: question sets (bot/services/question_sets.py)
 surveys_cli = typer.Typer(
-    help="Question sets: the follow-ups each survey asks.", no_args_is_help=True
+    cls=_Help, help="Question sets: the follow-ups each survey asks.", no_args_is_help=True
 )
 cli.add_typer(surveys_cli, name="surveys")
 

@@ -73,3 +73,66 @@ async def test_no_warning_about_the_token_on_start(
     with caplog.at_level(logging.DEBUG):
         build_bolt_app(rt)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def _every_help() -> Iterator[tuple[list[str], str]]:
+    """The --help of every command and group, as `python -m bot` prints it."""
+    from typer.main import get_command
+    from typer.testing import CliRunner
+
+    from bot.cli import cli
+
+    runner = CliRunner()
+
+    def walk(command: object, path: list[str]) -> Iterator[list[str]]:
+        yield path
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+
+    for path in walk(get_command(cli), []):
+        result = runner.invoke(cli, [*path, "--help"], prog_name="python -m bot")
+        assert result.exit_code == 0, (path, result.output)
+        yield path, result.output
+
+
+def test_no_help_shows_a_type_placeholder_for_a_flag() -> None:
+    helps = dict((" ".join(path), text) for path, text in _every_help())
+    assert len(helps) > 30
+    assert [name for name, text in helps.items() if "<bool>" in text] == []
+    assert "--no-scheduler  Only serve HTTP." in helps["serve"]
+
+
+def test_help_lists_the_demo_first_with_whole_lines_and_the_version(tmp_path: Path) -> None:
+    result = _bot(tmp_path, "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Usage: python -m bot [OPTIONS] COMMAND [ARGS]...")
+    commands = result.stdout.split("Commands:\n", 1)[1].split()
+    assert commands[0] == "demo"
+    assert "--version" in result.stdout and "..." not in result.stdout.split("Commands:")[1]
+
+    version = _bot(tmp_path, "--version")
+    assert version.returncode == 0 and version.stdout.startswith("vocbot ")
+
+
+def test_import_contacts_help_lists_the_columns(tmp_path: Path) -> None:
+    from bot.domain.contacts_csv import COLUMNS
+
+    result = _bot(tmp_path, "import", "contacts", "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage: python -m bot import contacts [OPTIONS] {FILE.csv}" in result.stdout
+    flat = " ".join(result.stdout.split())
+    assert "email, account (required)" in flat
+    assert all(column in flat for column in COLUMNS)
+
+
+def test_sandbox_comes_right_after_the_demo_wherever_it_is_defined() -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from bot.cli import _Help
+
+    app = typer.Typer(cls=_Help, rich_markup_mode=None)
+    for name in ("serve", "sandbox", "send", "demo"):
+        app.command(name)(lambda: None)
+    listed = CliRunner().invoke(app, ["--help"]).output.split("Commands:\n", 1)[1].split()
+    assert listed == ["demo", "sandbox", "serve", "send"]
