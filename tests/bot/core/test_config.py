@@ -269,7 +269,8 @@ def test_postgres_urls_as_hosts_give_them_take_the_async_driver(
 
 
 @pytest.mark.parametrize(
-    "name", ["VOC_CHANNEL", "DIGEST_CHANNEL", "SUPPORT_CHANNEL", "REPORT_CHANNEL", "INSIGHTS_CHANNEL"]
+    "name",
+    ["VOC_CHANNEL", "DIGEST_CHANNEL", "SUPPORT_CHANNEL", "REPORT_CHANNEL", "INSIGHTS_CHANNEL"],
 )
 @pytest.mark.parametrize("value", ["#voc", "voc", "c0voc"])
 def test_a_channel_given_by_name_says_to_use_its_id(
