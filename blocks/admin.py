@@ -14,24 +14,34 @@ from bot.domain.admin_results import (
     WordingSaved,
     WordingTable,
 )
+from bot.domain.vocabulary import SkipReason
 
 NAMED_UNREACHABLE = 20  # `send` names this many contacts it could not reach, then counts
 NAMED_SKIPPED = 5  # and this many of those skipped for each other reason
 
 
-def send_summary(report: CampaignReport) -> str:
-    """What a `send` did: created, skipped by reason, reach by channel, the campaign's id."""
+CLI = "python -m bot "  # the `prefix` of the command line's hints, as the README writes them
+
+
+def send_summary(report: CampaignReport, prefix: str = CLI) -> str:
+    """What a `send` did: created, skipped by reason, reach by channel, the campaign's id;
+    hints name the commands after `prefix` ("/voc " in Slack)."""
     lines = [f"Created {report.created} invitation{'s' if report.created != 1 else ''}."]
     if report.created and report.first_due:
         lines[0] += f" First delivery due {report.first_due:%a %d %b %H:%M} UTC."
     total = sum(report.skipped.values())
     if total:  # nobody skipped: nothing to say
         lines.append(f"Skipped {total}:")
-    lines += [
-        f"  {reason}: {count}" + _named(report, reason)
-        for reason, count in sorted(report.skipped.items())
-    ]
-    return "\n".join(_sample_lines(report) + lines + reach_lines(report) + _campaign_lines(report))
+    for reason, count in sorted(report.skipped.items()):
+        lines.append(f"  {reason}: {count}" + _named(report, reason))
+        if reason == SkipReason.ALREADY_SCHEDULED:
+            lines.append(
+                f"    they wait in an earlier campaign or an autopilot: `{prefix}campaigns` "
+                f"lists them, `{prefix}campaigns cancel ID` takes one back"
+            )
+    return "\n".join(
+        _sample_lines(report) + lines + reach_lines(report) + _campaign_lines(report, prefix)
+    )
 
 
 def _sample_lines(report: CampaignReport) -> list[str]:
@@ -47,11 +57,11 @@ def _sample_lines(report: CampaignReport) -> list[str]:
     ]
 
 
-def _campaign_lines(report: CampaignReport) -> list[str]:
+def _campaign_lines(report: CampaignReport, prefix: str) -> list[str]:
     if report.campaign_id is None or not report.created:
         return []
     return [
-        f"Campaign {report.campaign_id}: `campaigns` shows it; `campaigns cancel "
+        f"Campaign {report.campaign_id}: `{prefix}campaigns` shows it; `{prefix}campaigns cancel "
         f"{report.campaign_id}` takes back what has not gone out."
     ]
 

@@ -17,6 +17,7 @@ from blocks import terminal
 from bot.core import logs
 from bot.core.config import Settings, load_settings
 from bot.core.ports import ensure_free
+from bot.core.progress import drawn
 from bot.core.runtime import Runtime, build_runtime
 from bot.domain import admin_commands, contacts_csv
 from bot.domain.crm import Progress
@@ -226,7 +227,11 @@ def send(
     request = admin_request("send", ctx.args)
     assert isinstance(request, admin_commands.SendRequest)
     settings = _settings("SLACK_BOT_TOKEN")
-    report = _run(settings, lambda rt: run_send(rt, request, by=CLI, now=rt.now()))
+    with drawn(terminal.progress_line) as on_progress:  # a bar on a terminal, else nothing
+        report = _run(
+            settings,
+            lambda rt: run_send(rt, request, by=CLI, now=rt.now(), on_progress=on_progress),
+        )
     typer.echo(admin_text.send_summary(report))
     if unreachable is not None:
         try:
@@ -265,18 +270,20 @@ def import_contacts(
 
     settings = _settings()
     csv_text = _read_csv(file)
-    report = _run(
-        settings,
-        lambda rt: run_import(
-            db=rt.db,
-            csv_text=csv_text,
-            now=rt.now(),
-            milestone_days=settings.milestone_days,
-            # with a bot token, Slack says whether each CSM is of our own organisation
-            external=partial(roles.is_external, rt) if settings.slack_bot_token else None,
-            crm_owned=owned_fields(settings),  # a change to one is said, and the CRM wins
-        ),
-    )
+    with drawn(terminal.progress_line) as on_progress:
+        report = _run(
+            settings,
+            lambda rt: run_import(
+                db=rt.db,
+                csv_text=csv_text,
+                now=rt.now(),
+                milestone_days=settings.milestone_days,
+                # with a bot token, Slack says whether each CSM is of our own organisation
+                external=partial(roles.is_external, rt) if settings.slack_bot_token else None,
+                crm_owned=owned_fields(settings),  # a change to one is said, and the CRM wins
+                on_progress=on_progress,
+            ),
+        )
     typer.echo(terminal.import_report(report), err=bool(report.errors))
     if report.errors:
         raise typer.Exit(1)
@@ -294,7 +301,10 @@ def import_responses(
 
     settings = _settings()
     csv_text = _read_csv(file)
-    report = _run(settings, lambda rt: run_import(db=rt.db, csv_text=csv_text))
+    with drawn(terminal.progress_line) as on_progress:
+        report = _run(
+            settings, lambda rt: run_import(db=rt.db, csv_text=csv_text, on_progress=on_progress)
+        )
     typer.echo(terminal.history_report(report), err=bool(report.errors))
     if report.errors:
         raise typer.Exit(1)

@@ -170,7 +170,6 @@ class _BlankKeptDotEnv(DotEnvSettingsSource):
         return {k: v for k, v in super().__call__().items() if k.startswith(_BLANK_MEANS_OFF)}
 
 
-
 # Heroku, Render and others give `postgres://…`; SQLAlchemy's async driver is named in the URL
 _POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 # the settings naming a Slack channel: each takes its id (C…), never its name

@@ -43,7 +43,7 @@ async def send(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> N
     request = request_of("send", rest)
     assert isinstance(request, SendRequest)
     report = await surveys.send(rt, request, by=command.user_id, now=rt.now())
-    await say(reply, admin_text.send_summary(report))
+    await say(reply, admin_text.send_summary(report, "/voc "))
 
 
 async def ship(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:

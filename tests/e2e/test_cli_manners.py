@@ -14,6 +14,7 @@ import pytest
 
 from bot.app import build_bolt_app
 from bot.core.runtime import Runtime
+from bot.devkit.emulator import SlackEmulator
 
 
 def _bot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -136,3 +137,92 @@ def test_sandbox_comes_right_after_the_demo_wherever_it_is_defined() -> None:
         app.command(name)(lambda: None)
     listed = CliRunner().invoke(app, ["--help"]).output.split("Commands:\n", 1)[1].split()
     assert listed == ["demo", "sandbox", "serve", "send"]
+
+
+CONTACTS = "email,account,name\n" + "".join(
+    f"p{n}@acme.test,Acme {n % 3},Person {n}\n" for n in range(40)
+)
+
+
+def _bot_on_a_terminal(tmp_path: Path, *args: str) -> tuple[int, str, str]:
+    """`python -m bot ARGS` with stderr on a pseudo-terminal: (exit code, stdout, terminal)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/voc.db", "COLUMNS": "100"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        text=True,
+    )
+    os.close(follower)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    out, _ = process.communicate(timeout=60)
+    os.close(leader)
+    return process.returncode, out, drawn.decode(errors="replace")
+
+
+def test_an_import_draws_its_progress_on_a_terminal_and_only_its_summary_in_a_pipe(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "contacts.csv").write_text(CONTACTS)
+    code, out, terminal = _bot_on_a_terminal(tmp_path, "import", "contacts", "contacts.csv")
+    assert code == 0, terminal
+    assert "Writing contacts" in terminal and "40/40" in terminal
+    assert out == "Imported 40 contacts (40 new, 0 updated) in 3 accounts (3 new, 0 updated).\n"
+
+    piped = _bot(tmp_path, "import", "contacts", "contacts.csv")
+    assert piped.returncode == 0 and piped.stderr == ""
+    assert (
+        piped.stdout
+        == "Unchanged: 40 contacts in 3 accounts, already here as the file writes them.\n"
+    )
+
+
+def test_past_answers_draw_their_progress_on_a_terminal(tmp_path: Path) -> None:
+    (tmp_path / "contacts.csv").write_text(CONTACTS)
+    assert _bot(tmp_path, "import", "contacts", "contacts.csv").returncode == 0
+    (tmp_path / "nps.csv").write_text(
+        "email,kind,score,comment,answered_at\n"
+        + "".join(
+            f"p{n}@acme.test,nps,{n % 11},,2026-03-0{1 + n % 9} 10:00:00\n" for n in range(12)
+        )
+    )
+    code, out, terminal = _bot_on_a_terminal(tmp_path, "import", "responses", "nps.csv")
+    assert code == 0, terminal + out
+    assert "Writing past answers" in terminal and "12/12" in terminal
+    assert "Imported 12 past answers" in out
+
+
+async def test_send_reports_each_contact_resolved_and_the_invitations_so_far(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    from bot.domain import admin_commands
+    from bot.domain.progress import Stage, Tick
+    from bot.services import surveys
+    from tests.seed import Person, add_people
+
+    for user, email in [("U1", "ana@acme.test"), ("U2", "ben@acme.test")]:
+        emulator.add_user(user, email=email)
+    await add_people(rt.db, Person("ana@acme.test", "U1"), Person("ben@acme.test", "U2"))
+    await add_people(rt.db, Person("cy@acme.test", None))  # Slack does not know Cy: skipped
+    request = admin_commands.parse("send", admin_commands.Words.from_argv(["nps", "--now"]))
+    assert isinstance(request, admin_commands.SendRequest)
+    ticks: list[Tick] = []
+    report = await surveys.send(rt, request, by="cli", now=rt.now(), on_progress=ticks.append)
+    assert report.created == 2
+    assert [tick.stage for tick in ticks] == [Stage.CONTACTS] * 4
+    assert [(tick.done, tick.total) for tick in ticks] == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert ticks[-1].made == 2 and [tick.made for tick in ticks] == sorted(t.made for t in ticks)
