@@ -139,7 +139,7 @@ def autopilot_list(views: list[AutopilotView], prefix: str) -> str:
         return "\n".join(autopilot_line(view) for view in views)
     if prefix:
         return f"No autopilot yet. Start one: `{prefix}autopilot nps 90d [segment]`"
-    return "No autopilot yet: autopilot nps"
+    return f"No autopilot yet. Start one: {CLI}autopilot nps --every 90d"
 
 
 def autopilot_changed(changed: AutopilotChanged) -> str:
@@ -177,19 +177,25 @@ def campaign_line(view: CampaignView) -> str:
     )
 
 
-def campaign_list(views: list[CampaignView]) -> str:
+def campaign_list(views: list[CampaignView], prefix: str = CLI) -> str:
     if not views:
-        return "No campaigns yet. Start one: send nps (or autopilot nps --every 90d)."
+        if prefix == CLI:
+            return (
+                f"No campaigns yet. Start one: {CLI}send nps (or {CLI}autopilot nps --every 90d)."
+            )
+        return f"No campaigns yet. Start one: `{prefix}send nps` (or `{prefix}autopilot nps 90d`)."
     return "\n".join(campaign_line(view) for view in views)
 
 
-def campaign_cancelled(done: CampaignCancelled) -> str:
+def campaign_cancelled(done: CampaignCancelled, prefix: str = CLI) -> str:
     found = done.campaign
     line = (
         f"Campaign {found}: cancelled {done.cancelled}; {done.already_sent} had already gone out."
     )
     if found.autopilot:
-        line += f" The autopilot keeps planning later periods: `autopilot stop {found.number}`."
+        line += (
+            f" The autopilot keeps planning later periods: `{prefix}autopilot stop {found.number}`."
+        )
     return line
 
 

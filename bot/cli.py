@@ -771,7 +771,7 @@ def surveys_show(name: Annotated[str, typer.Argument(help="The set's name.")]) -
     settings = _settings()
     versions = _run(settings, work)
     if not versions:
-        raise SetError(f"no question set named {name!r}; see `surveys list`")
+        raise SetError(f"no question set named {name!r}; see `python -m bot surveys list`")
     typer.echo(set_preview(versions[-1], product=settings.product_name))
     if len(versions) > 1:
         typer.echo(f"  earlier versions: {', '.join(f'v{v.version}' for v in versions[:-1])}")

@@ -81,3 +81,14 @@ def test_the_progress_words_count_invitations_right() -> None:
     )
     assert progress_line(Tick(Stage.CONTACTS, 3, 9, made=2)).endswith("2 invitations created")
     assert progress_line(Tick(Stage.ROWS, 1, 2)) == "Writing contacts"
+
+
+def test_usage_import_counts_in_words() -> None:
+    from blocks.health import usage_report
+    from bot.domain.usage import UsageReport
+
+    assert usage_report(UsageReport(stored=1, accounts=1)).startswith(
+        "Imported 1 usage figure for 1 account;"
+    )
+    bad = usage_report(UsageReport(errors=[RowError(n, "x") for n in range(2, 27)]))
+    assert bad.splitlines()[-2:] == ["… and 5 more", "25 bad lines: nothing was imported."]

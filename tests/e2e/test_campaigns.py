@@ -47,7 +47,8 @@ async def test_campaigns_lists_each_send_and_autopilot_run(
     code, out, _ = await vocbot(env, "campaigns", cwd=tmp_path)
     assert (code, out.strip()) == (
         0,
-        "No campaigns yet. Start one: send nps (or autopilot nps --every 90d).",
+        "No campaigns yet. Start one: python -m bot send nps (or python -m bot autopilot nps "
+        "--every 90d).",
     )
     await _people(rt, emulator)
     async with rt.db.transaction() as session:  # Cy opted out: skipped, and counted by reason
