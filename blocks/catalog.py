@@ -209,7 +209,7 @@ _EN: dict[str, str] = {
         "not synced, as {crm} has no field for them: {fields} (set each to the field that "
         "holds it, or blank)"
     ),
-    "cli.crm.progress": "{object}: {records} read, page {pages}, {rate}/s",
+    "cli.crm.progress": "{object}: {records} read, page {pages}",
     "cli.crm.more_changes": "… and more (the counts below say how many)",
     "cli.import.crm_owned": (
         "{account}: {field} is kept in {crm}; the next sync will put back {value}"
@@ -524,7 +524,7 @@ _MS: dict[str, str] = {
         "tidak disegerakkan kerana {crm} tiada medan untuknya: {fields} (tetapkan setiap "
         "satu kepada medan yang memegangnya, atau kosongkan)"
     ),
-    "cli.crm.progress": "{object}: {records} dibaca, halaman {pages}, {rate}/s",
+    "cli.crm.progress": "{object}: {records} dibaca, halaman {pages}",
     "cli.crm.more_changes": "… dan lagi (bilangan di bawah menyatakan berapa banyak)",
     "cli.import.crm_owned": (
         "{account}: {field} disimpan dalam {crm}; penyegerakan seterusnya akan mengembalikan "

@@ -7,7 +7,7 @@ service returned (bot/domain types) and gives the lines `python -m bot …` prin
 from __future__ import annotations
 
 from blocks.catalog import t
-from bot.domain.crm import CrmKind, CrmObject, FieldSpec, Progress, SyncCount, SyncSummary
+from bot.domain.crm import CrmKind, CrmObject, FieldSpec, SyncCount, SyncSummary
 from bot.domain.crm_results import CheckResult, CrmCleared, CrmStatus, SetupResult
 from bot.domain.crm_sync import MAX_CHANGE_LINES
 from bot.domain.imports import HistoryReport, ImportReport, RowError, kinds
@@ -24,6 +24,11 @@ def progress_line(tick: Tick) -> str:
     """The words beside a long command's bar (bot/core/progress.py)."""
     if tick.stage is Stage.CONTACTS:
         return t(None, "cli.progress.contacts", invitations=_count("invitation", tick.made))
+    if tick.stage in (Stage.COMPANIES, Stage.CRM_CONTACTS):
+        noun = "companies" if tick.stage is Stage.COMPANIES else "contacts"
+        return t(
+            None, "cli.crm.progress", object=noun, records=f"{tick.done:,}", pages=f"{tick.pages:,}"
+        )
     return t(None, f"cli.progress.{tick.stage.value}")
 
 
@@ -184,19 +189,6 @@ def crm_changes(summary: SyncSummary) -> list[str]:
     if len(lines) >= MAX_CHANGE_LINES:
         lines.append(f"  {t(None, 'cli.crm.more_changes')}")
     return lines
-
-
-def crm_progress(progress: Progress, rate: float) -> str:
-    """The progress line a terminal redraws while `crm sync` reads pages."""
-    noun = "companies" if progress.object is CrmObject.COMPANY else "contacts"
-    return t(
-        None,
-        "cli.crm.progress",
-        object=noun,
-        records=f"{progress.records:,}",
-        pages=f"{progress.pages:,}",
-        rate=f"{rate:,.0f}",
-    )
 
 
 def audit_lines(entries: list[AuditLine]) -> list[str]:

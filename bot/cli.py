@@ -20,8 +20,9 @@ from bot.core.ports import ensure_free
 from bot.core.progress import drawn
 from bot.core.runtime import Runtime, build_runtime
 from bot.domain import admin_commands, contacts_csv
-from bot.domain.crm import Progress
+from bot.domain.crm import CrmObject, Progress
 from bot.domain.errors import ConfigError, UserError, VocError
+from bot.domain.progress import OnProgress, Stage, Tick, unseen
 
 T = TypeVar("T")
 
@@ -484,40 +485,29 @@ def crm_sync(
     from bot.services.crm_sync import sync
 
     settings = _settings("SLACK_BOT_TOKEN", "CRM")
-    progress = _CrmProgress() if sys.stderr.isatty() else None
-    try:
+    with drawn(terminal.progress_line) as on_tick:  # a bar on a terminal, else nothing
         summary = _run(
             settings,
-            lambda rt: sync(rt, now=rt.now(), full=full, dry_run=dry_run, on_progress=progress),
+            lambda rt: sync(
+                rt, now=rt.now(), full=full, dry_run=dry_run, on_progress=_crm_ticks(on_tick)
+            ),
         )
-    finally:
-        if progress is not None:
-            progress.end()
     for line in terminal.crm_changes(summary):
         typer.echo(line)
     typer.echo(terminal.crm_summary(summary))
 
 
-class _CrmProgress:
-    """Redraws one line on the terminal (stderr) as pages come in: records, pages, rate."""
+def _crm_ticks(on_tick: OnProgress) -> Callable[[Progress], None] | None:
+    """The CRM sync's pages as ticks of the bar; None when nobody watches."""
+    if on_tick is unseen:
+        return None
 
-    def __init__(self) -> None:
-        import time
+    def tick(progress: Progress) -> None:
+        company = progress.object is CrmObject.COMPANY
+        stage = Stage.COMPANIES if company else Stage.CRM_CONTACTS
+        on_tick(Tick(stage, progress.records, None, pages=progress.pages))
 
-        self.clock = time.monotonic
-        self.started = self.clock()
-        self.drawn = False
-
-    def __call__(self, progress: Progress) -> None:
-        rate = progress.records / max(self.clock() - self.started, 1e-3)
-        sys.stderr.write("\r\x1b[K" + terminal.crm_progress(progress, rate))
-        sys.stderr.flush()
-        self.drawn = True
-
-    def end(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
+    return tick
 
 
 @cli.command(context_settings=ADMIN_WORDS, options_metavar="set|show|reset …")
