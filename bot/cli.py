@@ -209,7 +209,10 @@ def send(
     ctx: typer.Context,
     unreachable: Annotated[
         Path | None,
-        typer.Option(help="Write every contact it could not reach, with the reason, to this CSV."),
+        typer.Option(
+            help="Write every contact it could not reach, with the reason, to this CSV.",
+            metavar="FILE.csv",
+        ),
     ] = None,
 ) -> None:
     """Create relationship survey invitations; the scheduler delivers them.
@@ -218,6 +221,7 @@ def send(
     [--email EMAIL] [--now] [--sample 30%|200 [--seed N]]
 
     --now makes them due now, not in the Tue–Thu 09–11 local window.
+
     --sample asks a random share of the audience, stratified by segment; the size and seed
     are printed, and --seed repeats a draw.
     """
