@@ -62,9 +62,12 @@ cli = typer.Typer(
 
 def _print_version(given: bool) -> None:
     if given:
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
-        typer.echo(f"vocbot {version('vocbot')}")
+        try:
+            typer.echo(f"vocbot {version('vocbot')}")
+        except PackageNotFoundError:  # run from a checkout never installed
+            typer.echo("vocbot (not installed: pip install --no-deps . gives it a version)")
         raise typer.Exit()
 
 
