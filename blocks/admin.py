@@ -14,24 +14,34 @@ from bot.domain.admin_results import (
     WordingSaved,
     WordingTable,
 )
+from bot.domain.vocabulary import SkipReason
 
 NAMED_UNREACHABLE = 20  # `send` names this many contacts it could not reach, then counts
 NAMED_SKIPPED = 5  # and this many of those skipped for each other reason
 
 
-def send_summary(report: CampaignReport) -> str:
-    """What a `send` did: created, skipped by reason, reach by channel, the campaign's id."""
+CLI = "python -m bot "  # the `prefix` of the command line's hints, as the README writes them
+
+
+def send_summary(report: CampaignReport, prefix: str = CLI) -> str:
+    """What a `send` did: created, skipped by reason, reach by channel, the campaign's id;
+    hints name the commands after `prefix` ("/voc " in Slack)."""
     lines = [f"Created {report.created} invitation{'s' if report.created != 1 else ''}."]
     if report.created and report.first_due:
         lines[0] += f" First delivery due {report.first_due:%a %d %b %H:%M} UTC."
     total = sum(report.skipped.values())
     if total:  # nobody skipped: nothing to say
         lines.append(f"Skipped {total}:")
-    lines += [
-        f"  {reason}: {count}" + _named(report, reason)
-        for reason, count in sorted(report.skipped.items())
-    ]
-    return "\n".join(_sample_lines(report) + lines + reach_lines(report) + _campaign_lines(report))
+    for reason, count in sorted(report.skipped.items()):
+        lines.append(f"  {reason}: {count}" + _named(report, reason))
+        if reason == SkipReason.ALREADY_SCHEDULED:
+            lines.append(
+                f"    they wait in an earlier campaign or an autopilot: `{prefix}campaigns` "
+                f"lists them, `{prefix}campaigns cancel ID` takes one back"
+            )
+    return "\n".join(
+        _sample_lines(report) + lines + reach_lines(report) + _campaign_lines(report, prefix)
+    )
 
 
 def _sample_lines(report: CampaignReport) -> list[str]:
@@ -47,11 +57,11 @@ def _sample_lines(report: CampaignReport) -> list[str]:
     ]
 
 
-def _campaign_lines(report: CampaignReport) -> list[str]:
+def _campaign_lines(report: CampaignReport, prefix: str) -> list[str]:
     if report.campaign_id is None or not report.created:
         return []
     return [
-        f"Campaign {report.campaign_id}: `campaigns` shows it; `campaigns cancel "
+        f"Campaign {report.campaign_id}: `{prefix}campaigns` shows it; `{prefix}campaigns cancel "
         f"{report.campaign_id}` takes back what has not gone out."
     ]
 
@@ -129,7 +139,7 @@ def autopilot_list(views: list[AutopilotView], prefix: str) -> str:
         return "\n".join(autopilot_line(view) for view in views)
     if prefix:
         return f"No autopilot yet. Start one: `{prefix}autopilot nps 90d [segment]`"
-    return "No autopilot yet: autopilot nps"
+    return f"No autopilot yet. Start one: {CLI}autopilot nps --every 90d"
 
 
 def autopilot_changed(changed: AutopilotChanged) -> str:
@@ -167,19 +177,25 @@ def campaign_line(view: CampaignView) -> str:
     )
 
 
-def campaign_list(views: list[CampaignView]) -> str:
+def campaign_list(views: list[CampaignView], prefix: str = CLI) -> str:
     if not views:
-        return "No campaigns yet. Start one: send nps (or autopilot nps --every 90d)."
+        if prefix == CLI:
+            return (
+                f"No campaigns yet. Start one: {CLI}send nps (or {CLI}autopilot nps --every 90d)."
+            )
+        return f"No campaigns yet. Start one: `{prefix}send nps` (or `{prefix}autopilot nps 90d`)."
     return "\n".join(campaign_line(view) for view in views)
 
 
-def campaign_cancelled(done: CampaignCancelled) -> str:
+def campaign_cancelled(done: CampaignCancelled, prefix: str = CLI) -> str:
     found = done.campaign
     line = (
         f"Campaign {found}: cancelled {done.cancelled}; {done.already_sent} had already gone out."
     )
     if found.autopilot:
-        line += f" The autopilot keeps planning later periods: `autopilot stop {found.number}`."
+        line += (
+            f" The autopilot keeps planning later periods: `{prefix}autopilot stop {found.number}`."
+        )
     return line
 
 

@@ -168,9 +168,20 @@ _EN: dict[str, str] = {
         "Nothing was imported: {count} rows have problems. Fix them and run the import again:"
     ),
     "cli.import.done": (
-        "Imported {contacts} ({contacts_new} new, {contacts_updated} updated) in {accounts} "
-        "({accounts_new} new, {accounts_updated} updated)."
+        "Imported {contacts} ({contacts_new} new, {contacts_updated} updated{contacts_same}) in "
+        "{accounts} ({accounts_new} new, {accounts_updated} updated{accounts_same})."
     ),
+    "cli.import.same": ", {count} unchanged",
+    "cli.import.unchanged": (
+        "Unchanged: {contacts} in {accounts}, already here as the file writes them."
+    ),
+    "cli.import.more": "… and {count} more",
+    "cli.import.kinds": "The problems by kind:",
+    "cli.count.invitation.one": "{count} invitation",
+    "cli.count.invitation": "{count} invitations",
+    "cli.progress.rows": "Writing contacts",
+    "cli.progress.contacts": "Resolving contacts, {invitations} created",
+    "cli.progress.answers": "Writing past answers",
     "cli.history.done.one": (
         "Read {layout}. Imported {count} past answer; {already} were already here. "
         "They count in trends and fatigue; nothing was sent."
@@ -198,7 +209,7 @@ _EN: dict[str, str] = {
         "not synced, as {crm} has no field for them: {fields} (set each to the field that "
         "holds it, or blank)"
     ),
-    "cli.crm.progress": "{object}: {records} read, page {pages}, {rate}/s",
+    "cli.crm.progress": "{object}: {records} read, page {pages}",
     "cli.crm.more_changes": "… and more (the counts below say how many)",
     "cli.import.crm_owned": (
         "{account}: {field} is kept in {crm}; the next sync will put back {value}"
@@ -472,9 +483,21 @@ _MS: dict[str, str] = {
         "Tiada apa-apa diimport: {count} baris bermasalah. Betulkan dan jalankan import semula:"
     ),
     "cli.import.done": (
-        "Diimport {contacts} ({contacts_new} baharu, {contacts_updated} dikemas kini) dalam "
-        "{accounts} ({accounts_new} baharu, {accounts_updated} dikemas kini)."
+        "Diimport {contacts} ({contacts_new} baharu, {contacts_updated} dikemas kini"
+        "{contacts_same}) dalam {accounts} ({accounts_new} baharu, {accounts_updated} "
+        "dikemas kini{accounts_same})."
     ),
+    "cli.import.same": ", {count} tidak berubah",
+    "cli.import.unchanged": (
+        "Tidak berubah: {contacts} dalam {accounts}, sudah ada seperti yang ditulis fail."
+    ),
+    "cli.import.more": "… dan {count} lagi",
+    "cli.import.kinds": "Masalah mengikut jenis:",
+    "cli.count.invitation.one": "{count} jemputan",
+    "cli.count.invitation": "{count} jemputan",
+    "cli.progress.rows": "Menulis kenalan",
+    "cli.progress.contacts": "Menyemak kenalan, {invitations} dicipta",
+    "cli.progress.answers": "Menulis jawapan lalu",
     "cli.history.done.one": (
         "Dibaca {layout}. Diimport {count} jawapan lalu; {already} sudah ada. "
         "Ia dikira dalam trend dan keletihan; tiada apa-apa dihantar."
@@ -501,7 +524,7 @@ _MS: dict[str, str] = {
         "tidak disegerakkan kerana {crm} tiada medan untuknya: {fields} (tetapkan setiap "
         "satu kepada medan yang memegangnya, atau kosongkan)"
     ),
-    "cli.crm.progress": "{object}: {records} dibaca, halaman {pages}, {rate}/s",
+    "cli.crm.progress": "{object}: {records} dibaca, halaman {pages}",
     "cli.crm.more_changes": "… dan lagi (bilangan di bawah menyatakan berapa banyak)",
     "cli.import.crm_owned": (
         "{account}: {field} disimpan dalam {crm}; penyegerakan seterusnya akan mengembalikan "

@@ -45,9 +45,15 @@ def health_text(account: AccountSummary) -> str:
 def usage_report(report: UsageReport) -> str:
     """What `import usage` prints: the count, or every bad line and that nothing was stored."""
     if report.errors:
-        lines = [str(error) for error in report.errors]
-        return "\n".join([*lines, f"{len(lines)} bad line(s): nothing was imported."])
+        count = len(report.errors)
+        lines = [str(error) for error in report.errors[:20]]  # then a count, as imports do
+        lines += [f"… and {count - 20} more"] if count > 20 else []
+        return "\n".join([*lines, f"{_many(count, 'bad line')}: nothing was imported."])
     return (
-        f"Imported {report.stored} usage figure(s) for {report.accounts} account(s); "
-        "their health is recomputed."
+        f"Imported {_many(report.stored, 'usage figure')} for "
+        f"{_many(report.accounts, 'account')}; their health is recomputed."
     )
+
+
+def _many(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -7,16 +7,29 @@ service returned (bot/domain types) and gives the lines `python -m bot …` prin
 from __future__ import annotations
 
 from blocks.catalog import t
-from bot.domain.crm import CrmKind, CrmObject, FieldSpec, Progress, SyncCount, SyncSummary
+from bot.domain.crm import CrmKind, CrmObject, FieldSpec, SyncCount, SyncSummary
 from bot.domain.crm_results import CheckResult, CrmCleared, CrmStatus, SetupResult
 from bot.domain.crm_sync import MAX_CHANGE_LINES
-from bot.domain.imports import HistoryReport, ImportReport, RowError
+from bot.domain.imports import HistoryReport, ImportReport, RowError, kinds
+from bot.domain.progress import Stage, Tick
 from bot.domain.records import AuditLine, DeadLetter, Forgotten
 
 
 def connected(team: str, bot_name: str) -> str:
     """The line a long-running command prints once Slack accepted the token."""
     return t(None, "cli.connected", team=team, bot=bot_name)
+
+
+def progress_line(tick: Tick) -> str:
+    """The words beside a long command's bar (bot/core/progress.py)."""
+    if tick.stage is Stage.CONTACTS:
+        return t(None, "cli.progress.contacts", invitations=_count("invitation", tick.made))
+    if tick.stage in (Stage.COMPANIES, Stage.CRM_CONTACTS):
+        noun = "companies" if tick.stage is Stage.COMPANIES else "contacts"
+        return t(
+            None, "cli.crm.progress", object=noun, records=f"{tick.done:,}", pages=f"{tick.pages:,}"
+        )
+    return t(None, f"cli.progress.{tick.stage.value}")
 
 
 def forgot(email: str, report: Forgotten) -> list[str]:
@@ -68,10 +81,21 @@ def _count(noun: str, count: int) -> str:
     return t(None, f"cli.count.{noun}.one" if count == 1 else f"cli.count.{noun}", count=count)
 
 
+PROBLEM_LINES = 20  # an import names this many problems, then counts (as `send` does)
+
+
 def _problems(errors: list[RowError]) -> str:
+    """The rows with problems, the first PROBLEM_LINES problems, then each kind's count."""
     rows = len({error.line for error in errors})
     key = "cli.import.problems.one" if rows == 1 else "cli.import.problems"
-    return "\n".join([t(None, key, count=rows), *(f"  {error}" for error in errors)])
+    lines = [t(None, key, count=rows), *(f"  {error}" for error in errors[:PROBLEM_LINES])]
+    if len(errors) > PROBLEM_LINES:
+        lines.append(f"  {t(None, 'cli.import.more', count=len(errors) - PROBLEM_LINES)}")
+    counted = kinds(errors)
+    if len(counted) < len(errors):  # some mistake repeats: how often each
+        lines.append(t(None, "cli.import.kinds"))
+        lines += [f"  {count} × {kind}" for kind, count in counted]
+    return "\n".join(lines)
 
 
 def import_report(report: ImportReport) -> str:
@@ -86,16 +110,31 @@ def import_report(report: ImportReport) -> str:
 
 
 def _imported(report: ImportReport) -> str:
+    contacts = report.contacts_created + report.contacts_updated + report.contacts_unchanged
+    accounts = report.accounts_created + report.accounts_updated + report.accounts_unchanged
+    if contacts and contacts == report.contacts_unchanged and not report.accounts_updated:
+        return t(
+            None,
+            "cli.import.unchanged",
+            contacts=_count("contact", contacts),
+            accounts=_count("account", accounts),
+        )
     return t(
         None,
         "cli.import.done",
-        contacts=_count("contact", report.contacts_created + report.contacts_updated),
+        contacts=_count("contact", contacts),
         contacts_new=report.contacts_created,
         contacts_updated=report.contacts_updated,
-        accounts=_count("account", report.accounts_created + report.accounts_updated),
+        contacts_same=_same(report.contacts_unchanged),
+        accounts=_count("account", accounts),
         accounts_new=report.accounts_created,
         accounts_updated=report.accounts_updated,
+        accounts_same=_same(report.accounts_unchanged),
     )
+
+
+def _same(count: int) -> str:
+    return t(None, "cli.import.same", count=count) if count else ""
 
 
 def history_report(report: HistoryReport) -> str:
@@ -150,19 +189,6 @@ def crm_changes(summary: SyncSummary) -> list[str]:
     if len(lines) >= MAX_CHANGE_LINES:
         lines.append(f"  {t(None, 'cli.crm.more_changes')}")
     return lines
-
-
-def crm_progress(progress: Progress, rate: float) -> str:
-    """The progress line a terminal redraws while `crm sync` reads pages."""
-    noun = "companies" if progress.object is CrmObject.COMPANY else "contacts"
-    return t(
-        None,
-        "cli.crm.progress",
-        object=noun,
-        records=f"{progress.records:,}",
-        pages=f"{progress.pages:,}",
-        rate=f"{rate:,.0f}",
-    )
 
 
 def audit_lines(entries: list[AuditLine]) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.signature import SignatureVerifier
 
 import handlers.slack
@@ -33,8 +34,20 @@ def _signing_secret(rt: Runtime) -> str | None:
     return secret.get_secret_value() if secret else None
 
 
+class _ClientHoldsTheToken(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given our client, which
+    holds that very token, and warned on every start that the token "will be unused"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_TOKEN_NOTICE = _ClientHoldsTheToken()
+
+
 def build_bolt_app(rt: Runtime) -> AsyncApp:
     """The Bolt app with every listener registered."""
+    logging.getLogger("slack_bolt").addFilter(_TOKEN_NOTICE)  # once: the same filter
     app = AsyncApp(
         client=rt.slack,
         signing_secret=_signing_secret(rt),

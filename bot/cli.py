@@ -7,34 +7,89 @@ import gc
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from blocks import admin as admin_text
 from blocks import terminal
 from bot.core import logs
 from bot.core.config import Settings, load_settings
+from bot.core.ports import ensure_free
+from bot.core.progress import drawn
 from bot.core.runtime import Runtime, build_runtime
-from bot.domain import admin_commands
-from bot.domain.crm import Progress
+from bot.domain import admin_commands, contacts_csv
+from bot.domain.crm import CrmObject, Progress
 from bot.domain.errors import ConfigError, UserError, VocError
+from bot.domain.progress import OnProgress, Stage, Tick, unseen
 
 T = TypeVar("T")
 
+# What a newcomer runs first, listed first in --help; the others in the order they are defined.
+TRY_IT_FIRST = ("demo", "sandbox")
+
+
+class _Help(TyperGroup):
+    """Plain help (rich_markup_mode=None: Typer's rich panels print "<bool>" beside every
+    flag) that lists `demo` and `sandbox` first and gives each command's whole first line."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        names = super().list_commands(ctx)
+        first = [name for name in TRY_IT_FIRST if name in names]
+        return first + [name for name in names if name not in first]
+
+    def format_commands(self, ctx: typer.Context, formatter: Any) -> None:  # type: ignore[override]
+        rows = [
+            (name, command.get_short_help_str(limit=1000))
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 cli = typer.Typer(
+    cls=_Help,
     help="VoC bot: customer-feedback surveys and follow-ups inside Slack.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-import_cli = typer.Typer(help="Bring data in.", no_args_is_help=True)
-db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+
+
+def _print_version(given: bool) -> None:
+    if given:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"vocbot {version('vocbot')}")
+        except PackageNotFoundError:  # run from a checkout never installed
+            typer.echo("vocbot (not installed: pip install --no-deps . gives it a version)")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _root(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """The options before any command: --version."""
+
+
+import_cli = typer.Typer(cls=_Help, help="Bring data in.", no_args_is_help=True)
+db_cli = typer.Typer(cls=_Help, help="Database maintenance.", no_args_is_help=True)
 cli.add_typer(import_cli, name="import")
 cli.add_typer(db_cli, name="db")
-export_cli = typer.Typer(help="Take data out.", no_args_is_help=True)
+export_cli = typer.Typer(cls=_Help, help="Take data out.", no_args_is_help=True)
 cli.add_typer(export_cli, name="export")
-webhooks_cli = typer.Typer(help="Outgoing webhooks given up on.", no_args_is_help=True)
+webhooks_cli = typer.Typer(cls=_Help, help="Outgoing webhooks given up on.", no_args_is_help=True)
 cli.add_typer(webhooks_cli, name="webhooks")
 
 
@@ -75,6 +130,11 @@ def _preflight(settings: Settings) -> None:
         _run(settings, check_at_start)
 
 
+def _metrics_port_free(settings: Settings) -> None:
+    """METRICS_PORT taken: one line, exit 2, before anything starts (bot/core/ports.py)."""
+    ensure_free(settings.metrics_port, given_by="METRICS_PORT")
+
+
 @cli.command()
 def emulator(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
@@ -82,6 +142,7 @@ def emulator(
     """The local Slack emulator, for trying `serve` and `send` without a Slack workspace."""
     from bot.devkit import emulator_server
 
+    ensure_free(port, given_by="--port", host="127.0.0.1")
     asyncio.run(emulator_server.run(sys.stdout, port=port))
 
 
@@ -94,8 +155,10 @@ def serve(
     from bot.app import run_server
 
     settings = _settings("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    _preflight(settings)
     listen = settings.port if port is None else port
+    ensure_free(listen, given_by="PORT" if port is None else "--port")
+    _metrics_port_free(settings)
+    _preflight(settings)
     asyncio.run(run_server(build_runtime(settings), port=listen, scheduler=not no_scheduler))
 
 
@@ -105,6 +168,7 @@ def socket() -> None:
     from bot.socket_mode import run_socket_mode
 
     settings = _settings("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    _metrics_port_free(settings)
     _preflight(settings)
     asyncio.run(run_socket_mode(build_runtime(settings)))
 
@@ -115,6 +179,7 @@ def worker() -> None:
     from bot.scheduler import run_worker
 
     settings = _settings("SLACK_BOT_TOKEN")
+    _metrics_port_free(settings)
     _preflight(settings)
     asyncio.run(run_worker(build_runtime(settings)))
 
@@ -147,7 +212,10 @@ def send(
     ctx: typer.Context,
     unreachable: Annotated[
         Path | None,
-        typer.Option(help="Write every contact it could not reach, with the reason, to this CSV."),
+        typer.Option(
+            help="Write every contact it could not reach, with the reason, to this CSV.",
+            metavar="FILE.csv",
+        ),
     ] = None,
 ) -> None:
     """Create relationship survey invitations; the scheduler delivers them.
@@ -156,6 +224,7 @@ def send(
     [--email EMAIL] [--now] [--sample 30%|200 [--seed N]]
 
     --now makes them due now, not in the Tue–Thu 09–11 local window.
+
     --sample asks a random share of the audience, stratified by segment; the size and seed
     are printed, and --seed repeats a draw.
     """
@@ -166,7 +235,11 @@ def send(
     request = admin_request("send", ctx.args)
     assert isinstance(request, admin_commands.SendRequest)
     settings = _settings("SLACK_BOT_TOKEN")
-    report = _run(settings, lambda rt: run_send(rt, request, by=CLI, now=rt.now()))
+    with drawn(terminal.progress_line) as on_progress:  # a bar on a terminal, else nothing
+        report = _run(
+            settings,
+            lambda rt: run_send(rt, request, by=CLI, now=rt.now(), on_progress=on_progress),
+        )
     typer.echo(admin_text.send_summary(report))
     if unreachable is not None:
         try:
@@ -185,9 +258,16 @@ def _read_csv(file: Path) -> str:
         raise UserError(f"Cannot read {file}: {exc}. Give the path of a UTF-8 CSV file.") from None
 
 
-@import_cli.command("contacts")
+_CONTACT_COLUMNS = (
+    f"Columns, in any order and case: {', '.join(contacts_csv.REQUIRED_COLUMNS)} (required), "
+    f"{', '.join(c for c in contacts_csv.COLUMNS if c not in contacts_csv.REQUIRED_COLUMNS)}. "
+    "One line per contact; what each column accepts: docs/surveys.md."
+)
+
+
+@import_cli.command("contacts", epilog=_CONTACT_COLUMNS)
 def import_contacts(
-    file: Annotated[Path, typer.Argument(help="CSV with a header row.")],
+    file: Annotated[Path, typer.Argument(help="CSV with a header row.", metavar="FILE.csv")],
 ) -> None:
     """Upsert accounts and contacts from a CSV; any bad row → nothing imported, exit 1."""
     from functools import partial
@@ -198,18 +278,20 @@ def import_contacts(
 
     settings = _settings()
     csv_text = _read_csv(file)
-    report = _run(
-        settings,
-        lambda rt: run_import(
-            db=rt.db,
-            csv_text=csv_text,
-            now=rt.now(),
-            milestone_days=settings.milestone_days,
-            # with a bot token, Slack says whether each CSM is of our own organisation
-            external=partial(roles.is_external, rt) if settings.slack_bot_token else None,
-            crm_owned=owned_fields(settings),  # a change to one is said, and the CRM wins
-        ),
-    )
+    with drawn(terminal.progress_line) as on_progress:
+        report = _run(
+            settings,
+            lambda rt: run_import(
+                db=rt.db,
+                csv_text=csv_text,
+                now=rt.now(),
+                milestone_days=settings.milestone_days,
+                # with a bot token, Slack says whether each CSM is of our own organisation
+                external=partial(roles.is_external, rt) if settings.slack_bot_token else None,
+                crm_owned=owned_fields(settings),  # a change to one is said, and the CRM wins
+                on_progress=on_progress,
+            ),
+        )
     typer.echo(terminal.import_report(report), err=bool(report.errors))
     if report.errors:
         raise typer.Exit(1)
@@ -217,14 +299,20 @@ def import_contacts(
 
 @import_cli.command("responses")
 def import_responses(
-    file: Annotated[Path, typer.Argument(help="CSV exported from Delighted, SurveyMonkey, …")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV exported from Delighted, SurveyMonkey, …", metavar="FILE.csv"),
+    ],
 ) -> None:
     """Past answers from another survey tool; any bad row → nothing imported, exit 1."""
     from bot.services.history import import_responses as run_import
 
     settings = _settings()
     csv_text = _read_csv(file)
-    report = _run(settings, lambda rt: run_import(db=rt.db, csv_text=csv_text))
+    with drawn(terminal.progress_line) as on_progress:
+        report = _run(
+            settings, lambda rt: run_import(db=rt.db, csv_text=csv_text, on_progress=on_progress)
+        )
     typer.echo(terminal.history_report(report), err=bool(report.errors))
     if report.errors:
         raise typer.Exit(1)
@@ -232,7 +320,10 @@ def import_responses(
 
 @import_cli.command("usage")
 def import_usage(
-    file: Annotated[Path, typer.Argument(help="CSV with columns account, metric, value, at.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV with columns account, metric, value, at.", metavar="FILE.csv"),
+    ],
 ) -> None:
     """Usage and support volume per account; any bad line → nothing imported, exit 1."""
     from blocks.health import usage_report
@@ -381,6 +472,7 @@ def webhooks_retry(
 
 # `crm …`: the CRM connection (bot/connectors/, bot/services/crm_sync.py).
 crm_app = typer.Typer(
+    cls=_Help,
     help="The CRM (HubSpot or Salesforce): sync, setup, check, status, retry.",
     no_args_is_help=True,
 )
@@ -400,40 +492,29 @@ def crm_sync(
     from bot.services.crm_sync import sync
 
     settings = _settings("SLACK_BOT_TOKEN", "CRM")
-    progress = _CrmProgress() if sys.stderr.isatty() else None
-    try:
+    with drawn(terminal.progress_line) as on_tick:  # a bar on a terminal, else nothing
         summary = _run(
             settings,
-            lambda rt: sync(rt, now=rt.now(), full=full, dry_run=dry_run, on_progress=progress),
+            lambda rt: sync(
+                rt, now=rt.now(), full=full, dry_run=dry_run, on_progress=_crm_ticks(on_tick)
+            ),
         )
-    finally:
-        if progress is not None:
-            progress.end()
     for line in terminal.crm_changes(summary):
         typer.echo(line)
     typer.echo(terminal.crm_summary(summary))
 
 
-class _CrmProgress:
-    """Redraws one line on the terminal (stderr) as pages come in: records, pages, rate."""
+def _crm_ticks(on_tick: OnProgress) -> Callable[[Progress], None] | None:
+    """The CRM sync's pages as ticks of the bar; None when nobody watches."""
+    if on_tick is unseen:
+        return None
 
-    def __init__(self) -> None:
-        import time
+    def tick(progress: Progress) -> None:
+        company = progress.object is CrmObject.COMPANY
+        stage = Stage.COMPANIES if company else Stage.CRM_CONTACTS
+        on_tick(Tick(stage, progress.records, None, pages=progress.pages))
 
-        self.clock = time.monotonic
-        self.started = self.clock()
-        self.drawn = False
-
-    def __call__(self, progress: Progress) -> None:
-        rate = progress.records / max(self.clock() - self.started, 1e-3)
-        sys.stderr.write("\r\x1b[K" + terminal.crm_progress(progress, rate))
-        sys.stderr.flush()
-        self.drawn = True
-
-    def end(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
+    return tick
 
 
 @cli.command(context_settings=ADMIN_WORDS, options_metavar="set|show|reset …")
@@ -545,7 +626,9 @@ def crm_retry(
 
 
 # `zendesk sync`: the polling fallback over Zendesk's incremental export.
-zendesk_app = typer.Typer(help="Zendesk: solved tickets in, CSAT notes back.", no_args_is_help=True)
+zendesk_app = typer.Typer(
+    cls=_Help, help="Zendesk: solved tickets in, CSAT notes back.", no_args_is_help=True
+)
 cli.add_typer(zendesk_app, name="zendesk")
 
 
@@ -579,7 +662,7 @@ def main() -> None:
     (a `crm sync` of 20,000 contacts spent a third of a second on that after its work).
     """
     try:
-        cli()
+        cli(prog_name=_prog_name())
     except VocError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2 if isinstance(exc, ConfigError) else 1)
@@ -591,6 +674,12 @@ def main() -> None:
         sys.exit(2)
     finally:
         gc.freeze()
+
+
+def _prog_name() -> str:
+    """How the person started us, as the README writes it: `python -m bot` (or `vocbot`)."""
+    started = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "python -m bot" if started in ("__main__.py", "-m", "-c", "") else started
 
 
 def _startup_failure(exc: Exception) -> ConfigError | None:
@@ -609,7 +698,9 @@ def _startup_failure(exc: Exception) -> ConfigError | None:
 
 
 # `report you-said-we-did`: the month's shipped requests and fixed themes (bot/services/you_said.py)
-report_cli = typer.Typer(help="Reports: monthly, quarterly, you-said-we-did.", no_args_is_help=True)
+report_cli = typer.Typer(
+    cls=_Help, help="Reports: monthly, quarterly, you-said-we-did.", no_args_is_help=True
+)
 cli.add_typer(report_cli, name="report")
 
 
@@ -648,7 +739,7 @@ def you_said_we_did(
 
 # `surveys list|show NAME|check FILE`: question sets (bot/services/question_sets.py)
 surveys_cli = typer.Typer(
-    help="Question sets: the follow-ups each survey asks.", no_args_is_help=True
+    cls=_Help, help="Question sets: the follow-ups each survey asks.", no_args_is_help=True
 )
 cli.add_typer(surveys_cli, name="surveys")
 
@@ -677,7 +768,7 @@ def surveys_show(name: Annotated[str, typer.Argument(help="The set's name.")]) -
     settings = _settings()
     versions = _run(settings, work)
     if not versions:
-        raise SetError(f"no question set named {name!r}; see `surveys list`")
+        raise SetError(f"no question set named {name!r}; see `python -m bot surveys list`")
     typer.echo(set_preview(versions[-1], product=settings.product_name))
     if len(versions) > 1:
         typer.echo(f"  earlier versions: {', '.join(f'v{v.version}' for v in versions[:-1])}")

@@ -41,8 +41,9 @@ async def get_contact_by_slack_user(*, session: AsyncSession, slack_user_id: str
 
 async def upsert_account(
     *, session: AsyncSession, name: str, key: str, fields: dict[str, Any], now: datetime
-) -> tuple[Account, bool]:
-    """Create the account with this name key, or update it; returns (account, created).
+) -> tuple[Account, bool, bool]:
+    """Create the account with this name key, or update it; returns (account, created,
+    changed): `changed` is False when every value given was already stored.
 
     Args:
         key: `bot.domain.names.name_key(name)`, the column accounts are matched by.
@@ -53,11 +54,11 @@ async def upsert_account(
     if account is None:
         account = Account(name=name, name_key=key, created_at=now)
         session.add(account)
-    account.name = name
-    _apply(account, fields)
-    account.updated_at = now
+    changed = _apply(account, {"name": name, **fields}) or created
+    if changed:
+        account.updated_at = now
     await session.flush()
-    return account, created
+    return account, created, changed
 
 
 async def upsert_contact(
@@ -67,8 +68,9 @@ async def upsert_contact(
     account_id: int,
     fields: dict[str, Any],
     now: datetime,
-) -> tuple[Contact, bool]:
-    """Create the contact with this email, or update it and its account; returns (contact, created).
+) -> tuple[Contact, bool, bool]:
+    """Create the contact with this email, or update it and its account; returns (contact,
+    created, changed): `changed` is False when every value given was already stored.
 
     Args:
         email: lower-case, as stored.
@@ -80,21 +82,25 @@ async def upsert_contact(
         contact = Contact(email=email, account_id=account_id, created_at=now)
         session.add(contact)
     previous_slack_user = contact.slack_user_id
-    contact.account_id = account_id
-    _apply(contact, fields)
+    changed = _apply(contact, {"account_id": account_id, **fields}) or created
     if previous_slack_user and contact.slack_user_id != previous_slack_user:
         # Zone and locale came from the old Slack user; clearing them makes the next send look up.
         contact.tz = None
         contact.locale = None
-    contact.updated_at = now
+    if changed:
+        contact.updated_at = now
     await session.flush()
-    return contact, created
+    return contact, created, changed
 
 
-def _apply(row: Account | Contact, fields: dict[str, Any]) -> None:
+def _apply(row: Account | Contact, fields: dict[str, Any]) -> bool:
+    """Set each value that is not None; whether any differed from the stored one."""
+    changed = False
     for name, value in fields.items():
-        if value is not None:
+        if value is not None and getattr(row, name) != value:
             setattr(row, name, value)
+            changed = True
+    return changed
 
 
 async def is_csm(*, session: AsyncSession, user_id: str) -> bool:

@@ -170,6 +170,41 @@ class _BlankKeptDotEnv(DotEnvSettingsSource):
         return {k: v for k, v in super().__call__().items() if k.startswith(_BLANK_MEANS_OFF)}
 
 
+# Heroku, Render and others give `postgres://…`; SQLAlchemy's async driver is named in the URL
+_POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+# the settings naming a Slack channel: each takes its id (C…), never its name
+CHANNEL_SETTINGS = (
+    "voc_channel",
+    "digest_channel",
+    "insights_channel",
+    "support_channel",
+    "report_channel",
+)
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")
+
+
+def async_database_url(url: str) -> str:
+    """`postgres://` and `postgresql://` URLs as the async driver takes them."""
+    for scheme in _POSTGRES_SCHEMES:
+        if url.startswith(scheme):
+            return "postgresql+asyncpg://" + url.removeprefix(scheme)
+    return url
+
+
+def channel_id(value: str | None) -> str | None:
+    """A channel setting's id; a name such as `#voc` is refused with where to find the id."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if not _CHANNEL_ID.fullmatch(text):
+        raise ValueError(
+            "use the channel's id (C…), not its name: in Slack, open the channel, click its "
+            "name at the top; the id is at the bottom of the About tab (or right-click the "
+            "channel › Copy link: the id ends the link)"
+        )
+    return text
+
+
 class Settings(BaseSettings):
     """Every setting in docs/settings.md; names match the environment variables."""
 
@@ -332,13 +367,17 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().startswith(
-            ("sqlite+aiosqlite://", "postgresql+asyncpg://")
-        ):
+        url = async_database_url(value.get_secret_value())
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError(
                 "use sqlite+aiosqlite:///./voc.db or postgresql+asyncpg://user:pass@host/db"
             )
-        return value
+        return SecretStr(url)
+
+    @field_validator(*CHANNEL_SETTINGS)
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        return channel_id(value)
 
     @field_validator("digest_schedule")
     @classmethod

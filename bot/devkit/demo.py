@@ -255,6 +255,33 @@ def seed_hubspot(hubspot: HubSpotEmulator, people: list[Member]) -> None:
         )
 
 
+# a survey page's link (this run's port and a secret token): said as what it is, not printed
+_PAGE_LINK = re.compile(r"http://127\.0\.0\.1:\d+/s/[\w-]+(?P<unsubscribe>/unsubscribe)?\S*")
+_SCORE_LINK = re.compile(r"^(?P<indent>\s*)(?P<score>\d+): http://127\.0\.0\.1:\d+/s/\S+$")
+
+
+def links_named(body: str) -> str:
+    """A body with its survey-page links named ("the survey page, 9 chosen"), and the
+    email's one link per score folded into one line."""
+    lines: list[str] = []
+    scores: list[str] = []
+    for line in [*body.splitlines(), ""]:
+        found = _SCORE_LINK.match(line)
+        if found:
+            scores.append(found["score"])
+            indent = found["indent"]
+            continue
+        if scores:
+            lines.append(f"{indent}[{'] ['.join(scores)}]  (each a link to the survey page)")
+            scores = []
+        lines.append(
+            _PAGE_LINK.sub(
+                lambda m: "‹unsubscribe link›" if m["unsubscribe"] else "‹survey page link›", line
+            )
+        )
+    return "\n".join(lines[:-1])
+
+
 class Transcript:
     """Prints what each person saw in Slack, from the calls the emulator answered."""
 
@@ -298,8 +325,12 @@ class Transcript:
         for user_id, name in self.names.items():
             body = body.replace(f"@{user_id}", f"@{name.split(' (')[0]}")
         self.out.write(f"\n  ▸ {where} · {label}\n")
-        for line in body.splitlines() or [""]:
+        for line in links_named(body).splitlines() or [""]:
             self.out.write(f"    │ {line}\n")
+
+    def name(self, user_id: str) -> str:
+        """How the transcript names a person: "Nadia (Kinabalu Freight)", "Siti Rahman (CSM)"."""
+        return self.names.get(user_id, user_id)
 
     def _audience(self, call: Call) -> str:
         channel = str(call.args.get("channel") or "")
@@ -651,7 +682,8 @@ async def slack_connect(demo: Demo) -> None:
     await demo.run_due()
     calls = t.new_calls()
     say("\nWhat Nadia saw after her tap, and the channel's post after both answered:")
-    t.show(next(c for c in calls if c.method == "chat.postEphemeral"), to="Nadia, only")
+    nadia = t.name(CONNECT_PEOPLE[0].user_id)
+    t.show(next(c for c in calls if c.method == "chat.postEphemeral"), to=nadia)
     t.show([c for c in calls if c.method == "chat.update"][-1])
     card = _card_for(demo.emulator.messages(VOC_CHANNEL), CONNECT_ACCOUNT)
     say("\nMarcus's 4 is a detractor like anyone's: a card in #voc for Siti.")
@@ -699,7 +731,7 @@ async def by_email(demo: Demo) -> None:
     (demo.workdir / "survey-email.eml").write_bytes(mailbox.raw[0])
     text = message.get_body(preferencelist=("plain",))
     t.box(
-        f"{name}'s inbox", f"email · {message['Subject']}", str(text.get_content() if text else "")
+        f"{name}'s inbox", f"email “{message['Subject']}”", str(text.get_content() if text else "")
     )
     link = next(
         line.split(": ", 1)[1]
@@ -712,7 +744,7 @@ async def by_email(demo: Demo) -> None:
         f"\n{name} clicks {EMAIL_SCORE}: the page opens with {EMAIL_SCORE} chosen (opening it "
         "records nothing). She adds a comment and sends it; the page answers:"
     )
-    t.box("survey page", "after sending", _visible_text(thanks))
+    t.box(f"{name}'s browser", "the survey page, after sending", _visible_text(thanks))
 
 
 async def _answer_on_page(link: str, score: int, comment: str) -> tuple[str, str]:
@@ -873,8 +905,8 @@ async def history(demo: Demo) -> None:
     path.write_text(history_csv(demo.people, _digest_monday(demo.clock())))
     report = await import_responses(db=demo.runtime.db, csv_text=path.read_text())
     demo.transcript.say(
-        f"\nPriya also brings {HISTORY_WEEKS} weeks of answers from the tool used before: "
-        f"$ python -m bot import responses {path.name}: {terminal.history_report(report)}"
+        f"\nPriya also brings {HISTORY_WEEKS} weeks of answers from the tool used before:\n"
+        f"$ python -m bot import responses {path.name}\n{terminal.history_report(report)}"
     )
 
 

@@ -44,7 +44,7 @@ async def jira_round_trip(demo: Demo, *, csm: str) -> None:
         request_id = await _request_id(demo)
         t.new_calls()
         await demo.command(csm, f"request push {request_id}")
-        t.show([c for c in t.new_calls() if c.method == "response_url"][-1], to="the CSM")
+        t.show([c for c in t.new_calls() if c.method == "response_url"][-1], to=t.name(csm))
         [issue] = jira.issues.values()
         t.say(f"\n  In Jira, {issue.key} “{issue.fields['summary']}” reads:")
         for line in _adf_lines(issue.fields["description"]):

@@ -6,7 +6,12 @@ bot/domain/contacts_csv.py and bot/domain/history_layouts.py.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
+
+# what varies between two problems of one kind: quoted cells, emails, numbers and dates
+_VALUES = re.compile(r'"[^"]*"|\S+@\S+|\d[\d,.:/-]*')
 
 
 @dataclass(frozen=True)
@@ -16,6 +21,17 @@ class RowError:
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
+
+    @property
+    def kind(self) -> str:
+        """The problem without its values: what two lines with the same mistake share."""
+        what = self.message.split(";", 1)[0]
+        return " ".join(_VALUES.sub("…", what).split())
+
+
+def kinds(errors: list[RowError]) -> list[tuple[str, int]]:
+    """Each kind of problem with how many lines have it, the most common first."""
+    return Counter(error.kind for error in errors).most_common()
 
 
 @dataclass(frozen=True)
@@ -34,9 +50,11 @@ class ImportReport:
     """`import contacts`: what was created and updated, or every problem (nothing written)."""
 
     accounts_created: int = 0
-    accounts_updated: int = 0
+    accounts_updated: int = 0  # a value changed
     contacts_created: int = 0
     contacts_updated: int = 0
+    accounts_unchanged: int = 0  # in the file exactly as already stored
+    contacts_unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     crm_kept: list[CrmKept] = field(default_factory=list)
 

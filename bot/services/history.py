@@ -15,6 +15,7 @@ from bot.domain import history_layouts, imports
 from bot.domain.contacts_csv import read_records
 from bot.domain.history_layouts import Answer, BadCell, Layout
 from bot.domain.imports import HistoryReport, RowError
+from bot.domain.progress import OnProgress, Stage, Tick, unseen
 from bot.domain.scales import category
 from bot.domain.vocabulary import SurveyKind, Trigger
 from storage import history
@@ -24,8 +25,11 @@ from storage.db import Database
 _SUBHEADER = {"response", "open-ended response"}
 
 
-async def import_responses(*, db: Database, csv_text: str) -> HistoryReport:
-    """Check every row, then write the new answers in one transaction (or nothing)."""
+async def import_responses(
+    *, db: Database, csv_text: str, on_progress: OnProgress = unseen
+) -> HistoryReport:
+    """Check every row, then write the new answers in one transaction (or nothing);
+    `on_progress` hears of each answer looked at while writing."""
     records, errors = read_records(csv_text)
     if not records:
         return HistoryReport(errors=errors or [imports.empty_file()])
@@ -51,7 +55,8 @@ async def import_responses(*, db: Database, csv_text: str) -> HistoryReport:
             return report
         keyed = {_key(answer): answer for _line, answer in answers}
         known = await history.known_keys(session=session, keys=set(keyed))
-        for key, answer in keyed.items():
+        for done, (key, answer) in enumerate(keyed.items(), start=1):
+            on_progress(Tick(Stage.ANSWERS, done, len(keyed)))
             if key in known:
                 continue
             contact_id, account_id = contacts[answer.email]

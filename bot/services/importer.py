@@ -20,6 +20,7 @@ from bot.domain.contacts_csv import (
     parse,
 )
 from bot.domain.imports import ImportReport
+from bot.domain.progress import OnProgress, Stage, Tick, unseen
 from bot.services import transactional
 from storage import accounts, crm_sync
 from storage.db import Database
@@ -33,6 +34,7 @@ async def import_contacts(
     milestone_days: tuple[int, ...] = (),
     external: Callable[[str], Awaitable[bool]] | None = None,
     crm_owned: frozenset[str] = frozenset(),
+    on_progress: OnProgress = unseen,
 ) -> ImportReport:
     """Check the whole file, then write it in one transaction, or write nothing and say why.
 
@@ -41,6 +43,7 @@ async def import_contacts(
     (bot/services/transactional.py); an old customer_since plans nothing.
     With `external` (`roles.is_external`: Slack shows the user in another organisation),
     every line naming such a person as `csm` is refused: a CSM reads account data.
+    `on_progress` hears of each row written (the command line's bar).
     """
     rows, errors = parse(csv_text, today=now.date())
     if external is not None:
@@ -48,7 +51,7 @@ async def import_contacts(
     if errors:
         return ImportReport(errors=sorted(errors, key=lambda error: error.line))
     async with db.transaction() as session:
-        report, contact_ids = await _write(session, rows, now, crm_owned)
+        report, contact_ids = await _write(session, rows, now, crm_owned, on_progress)
         if milestone_days:
             await transactional.plan_customer_since(
                 session, contact_ids=contact_ids, days=milestone_days, now=now
@@ -70,7 +73,11 @@ async def _external_csms(
 
 
 async def _write(
-    session: AsyncSession, rows: list[Row], now: datetime, crm_owned: frozenset[str]
+    session: AsyncSession,
+    rows: list[Row],
+    now: datetime,
+    crm_owned: frozenset[str],
+    on_progress: OnProgress,
 ) -> tuple[ImportReport, list[int]]:
     report = ImportReport()
     contact_ids: list[int] = []
@@ -82,15 +89,17 @@ async def _write(
             if kept:
                 report.crm_kept += kept
                 await crm_sync.forget_companies_cursor(session=session, crm=stored.crm_source)
-        account, created = await accounts.upsert_account(
+        account, created, changed = await accounts.upsert_account(
             session=session, name=name, key=key, fields=fields, now=now
         )
         assert account.id is not None
         account_ids[key] = account.id
         report.accounts_created += created
-        report.accounts_updated += not created
-    for row in rows:
-        contact, created = await accounts.upsert_contact(
+        report.accounts_updated += changed and not created
+        report.accounts_unchanged += not changed
+    on_progress(Tick(Stage.ROWS, 0, len(rows)))
+    for done, row in enumerate(rows, start=1):
+        contact, created, changed = await accounts.upsert_contact(
             session=session,
             email=row.email,
             account_id=account_ids[row.key],
@@ -99,5 +108,7 @@ async def _write(
         )
         contact_ids.append(contact.id or 0)
         report.contacts_created += created
-        report.contacts_updated += not created
+        report.contacts_updated += changed and not created
+        report.contacts_unchanged += not changed
+        on_progress(Tick(Stage.ROWS, done, len(rows)))
     return report, contact_ids

@@ -13,6 +13,7 @@ from bot.domain.admin_commands import segment as segment_of
 from bot.domain.admin_results import CampaignReport, Unreachable
 from bot.domain.campaigns import audience_record
 from bot.domain.names import InvalidEmail, name_key, parse_email
+from bot.domain.progress import OnProgress, Stage, Tick, unseen
 from bot.domain.send_windows import next_relationship_slot
 from bot.domain.user_errors import NoContacts, NoContactsInAccount, NotAnEmail
 from bot.domain.vocabulary import (
@@ -44,6 +45,7 @@ async def start_relationship_campaign(
     send_now: bool = False,
     sample: sampling.Sample | None = None,
     seed: int | None = None,
+    on_progress: OnProgress = unseen,
 ) -> CampaignReport:
     """Create one relationship invitation per matching contact, or a skipped one with a reason.
 
@@ -51,6 +53,7 @@ async def start_relationship_campaign(
         send_now: due immediately instead of the recipient's next Tue–Thu 09:00–11:00 slot.
         sample: ask a random share of the audience, stratified by segment; `seed` repeats a
             draw (a new one is chosen and reported when not given).
+        on_progress: hears of each contact resolved, with the invitations created so far.
     """
     survey = survey_kind(kind)
     targets = await _targets(rt, segment=segment, account=account, email=email)
@@ -73,7 +76,8 @@ async def start_relationship_campaign(
     directory = reach.Directory(rt)
     async with rt.db.session() as session:
         in_channel_before = await shared_posts.asked_in_channel_last_time(session=session)
-    for contact, contact_account in targets:
+    on_progress(Tick(Stage.CONTACTS, 0, len(targets)))
+    for resolved, (contact, contact_account) in enumerate(targets, start=1):
         reason = await _skip_reason(rt, contact, contact_account, directory, now=now)
         channel = None
         if reason in UNREACHABLE_REASONS and email_survey.enabled(rt.settings):
@@ -112,11 +116,19 @@ async def start_relationship_campaign(
             else:
                 report.by_dm += 1
                 report.external += external
+        on_progress(Tick(Stage.CONTACTS, resolved, len(targets), made=report.created))
     report.channel_problems = [str(problem) for problem in directory.problems.values()]
     return report
 
 
-async def send(rt: Runtime, request: SendRequest, *, by: str, now: datetime) -> CampaignReport:
+async def send(
+    rt: Runtime,
+    request: SendRequest,
+    *,
+    by: str,
+    now: datetime,
+    on_progress: OnProgress = unseen,
+) -> CampaignReport:
     """An admin's `send` (the CLI's or `/voc`'s): the campaign, recorded in the audit log."""
     report = await start_relationship_campaign(
         rt,
@@ -128,6 +140,7 @@ async def send(rt: Runtime, request: SendRequest, *, by: str, now: datetime) -> 
         send_now=request.now,
         sample=request.sample,
         seed=request.seed,
+        on_progress=on_progress,
     )
     await audit.record(rt, actor=by, action="send", now=now, detail=request.detail())
     return report

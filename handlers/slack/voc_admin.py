@@ -43,7 +43,7 @@ async def send(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> N
     request = request_of("send", rest)
     assert isinstance(request, SendRequest)
     report = await surveys.send(rt, request, by=command.user_id, now=rt.now())
-    await say(reply, admin_text.send_summary(report))
+    await say(reply, admin_text.send_summary(report, "/voc "))
 
 
 async def ship(rt: Runtime, command: SlashCommand, rest: str, reply: Reply) -> None:
@@ -93,13 +93,15 @@ async def campaigns_command(rt: Runtime, command: SlashCommand, rest: str, reply
     request = request_of("campaigns", rest)
     by, now = command.user_id, rt.now()
     if isinstance(request, CampaignCancel):
-        said = admin_text.campaign_cancelled(await campaigns.cancel(rt, request, by=by, now=now))
+        said = admin_text.campaign_cancelled(
+            await campaigns.cancel(rt, request, by=by, now=now), "/voc "
+        )
     elif isinstance(request, CampaignReschedule):
         said = admin_text.campaign_rescheduled(
             await campaigns.reschedule(rt, request, by=by, now=now)
         )
     else:
-        said = admin_text.campaign_list(await campaigns.list_campaigns(rt))
+        said = admin_text.campaign_list(await campaigns.list_campaigns(rt), "/voc ")
     await say(reply, said)
 
 

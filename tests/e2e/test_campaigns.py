@@ -47,7 +47,8 @@ async def test_campaigns_lists_each_send_and_autopilot_run(
     code, out, _ = await vocbot(env, "campaigns", cwd=tmp_path)
     assert (code, out.strip()) == (
         0,
-        "No campaigns yet. Start one: send nps (or autopilot nps --every 90d).",
+        "No campaigns yet. Start one: python -m bot send nps (or python -m bot autopilot nps "
+        "--every 90d).",
     )
     await _people(rt, emulator)
     async with rt.db.transaction() as session:  # Cy opted out: skipped, and counted by reason
@@ -55,7 +56,7 @@ async def test_campaigns_lists_each_send_and_autopilot_run(
             update(Contact).where(Contact.email == "cy@acme.test").values(opted_out=True)
         )
     report = await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
-    assert "Campaign 1: `campaigns` shows it" in send_summary(report)
+    assert "Campaign 1: `python -m bot campaigns` shows it" in send_summary(report)
     await drain(rt)  # Ana and Ben are asked
     await autopilot.turn_on(rt, AutopilotOn(SurveyKind.CSAT, every_days=30))
 

@@ -90,7 +90,7 @@ async def test_the_demo_shows_a_customer_answering_from_a_slack_connect_channel(
     assert "#kinabalu-freight (Slack Connect) · message\n" in connect
     assert "@Nadia, @Marcus" in connect
     assert "2 of 2 answered" in connect
-    assert "Nadia, only · only visible to you" in connect
+    assert "Nadia (Kinabalu Freight) · only visible to you" in connect
     assert "NPS 4 · DETRACTOR" in connect and "Kinabalu Freight" in connect
     channel_views = [part for part in connect.split("▸ ") if part.startswith("#kinabalu")]
     assert channel_views and all("Your answer" not in view for view in channel_views)

@@ -32,7 +32,7 @@ async def test_the_demo_emails_a_contact_slack_cannot_reach_and_keeps_the_email_
     await run_demo(out, tmp_path, scenario)
     text = out.getvalue()
     assert "by email: 1 (contacts Slack cannot reach)" in text
-    assert "Farah Aziz's inbox · email · Fleetline: satu soalan ringkas" in text
+    assert "Farah Aziz's inbox · email “Fleetline: satu soalan ringkas”" in text
     assert "Terima kasih! Jawapan anda: 9." in text
     assert facts["answers"] == [(EMAIL_SCORE, "Penghantaran sentiasa tepat masa.")]
     kept = email.message_from_bytes(

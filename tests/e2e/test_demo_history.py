@@ -29,8 +29,8 @@ async def test_the_demo_imports_history_and_the_chart_has_a_point_every_week(
 
     imported = HISTORY_WEEKS * 7
     assert (
-        f"Priya also brings {HISTORY_WEEKS} weeks of answers from the tool used before: "
-        f"$ python -m bot import responses history.csv: Read the generic layout. "
+        f"Priya also brings {HISTORY_WEEKS} weeks of answers from the tool used before:\n"
+        f"$ python -m bot import responses history.csv\nRead the generic layout. "
         f"Imported {imported} past answers"
     ) in text
     trend = facts["trend"]

@@ -36,6 +36,17 @@ async def _transcript(tmp_path: Path) -> tuple[str, Demo]:
 async def test_the_transcript_has_no_rough_edges(tmp_path: Path) -> None:
     text, demo = await _transcript(tmp_path)
 
+    # links are named, not printed with this run's port and a secret token (issue #30)
+    assert "127.0.0.1" not in text and "/s/" not in text
+    assert "[0] [1] [2] [3] [4] [5] [6] [7] [8] [9] [10]  (each a link to the survey page)" in (
+        text
+    )
+    assert "‹unsubscribe link›" in text
+    # each box names who saw it as the transcript names them elsewhere
+    labels = set(re.findall(r"^  ▸ (.+?) · ", text, flags=re.M))
+    assert not {"the CSM", "Nadia, only", "survey page"} & labels
+    assert "Farah Aziz's browser" in labels and "Nadia (Kinabalu Freight)" in labels
+
     # nobody skipped is not news
     assert "Skipped 0" not in text and "Skipped 1:" in text  # Kinabalu's ops@ has no user
     # every emoji drawn, none left as a :shortcode:

@@ -108,5 +108,5 @@ async def test_import_usage_all_or_nothing_with_line_errors(
     assert await _usage_rows(db) == 0
     (tmp_path / "good.csv").write_text(CSV)
     code, out, _err = await vocbot(env, "import", "usage", "good.csv", cwd=tmp_path)
-    assert code == 0 and "Imported 2 usage figure(s) for 1 account(s)" in out
+    assert code == 0 and "Imported 2 usage figures for 1 account;" in out
     assert await _usage_rows(db) == 2

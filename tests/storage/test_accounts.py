@@ -21,7 +21,7 @@ async def _count(db: Database, table: type[Account] | type[Contact]) -> int:
 
 async def _account(db: Database, name: str = "Acme", key: str = "acme", **fields: object) -> int:
     async with db.transaction() as session:
-        account, _ = await accounts.upsert_account(
+        account, _, _ = await accounts.upsert_account(
             session=session, name=name, key=key, fields=dict(fields), now=NOW
         )
         assert account.id is not None
@@ -30,12 +30,12 @@ async def _account(db: Database, name: str = "Acme", key: str = "acme", **fields
 
 async def test_upsert_account_creates_then_updates_the_same_row(db: Database) -> None:
     async with db.transaction() as session:
-        first, created = await accounts.upsert_account(
+        first, created, _ = await accounts.upsert_account(
             session=session, name="Acme", key="acme", fields={"segment": "smb"}, now=NOW
         )
     assert created
     async with db.transaction() as session:
-        second, created_again = await accounts.upsert_account(
+        second, created_again, _ = await accounts.upsert_account(
             session=session, name="ACME", key="acme", fields={"segment": "enterprise"}, now=LATER
         )
     assert not created_again
@@ -72,12 +72,12 @@ async def test_upsert_contact_creates_updates_and_moves_account(db: Database) ->
     acme = await _account(db)
     globex = await _account(db, name="Globex", key="globex")
     async with db.transaction() as session:
-        first, created = await accounts.upsert_contact(
+        first, created, _ = await accounts.upsert_contact(
             session=session, email="ana@acme.test", account_id=acme, fields={"name": "Ana"}, now=NOW
         )
     assert created
     async with db.transaction() as session:
-        second, created_again = await accounts.upsert_contact(
+        second, created_again, _ = await accounts.upsert_contact(
             session=session,
             email="ana@acme.test",
             account_id=globex,

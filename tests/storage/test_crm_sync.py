@@ -70,7 +70,7 @@ async def test_accounts_and_contacts_written_by_crm_id_remember_their_source(
     db: Database,
 ) -> None:
     async with db.transaction() as session:
-        csv, _ = await accounts.upsert_account(
+        csv, _, _ = await accounts.upsert_account(
             session=session, name="Acme", key="acme", fields={"arr": 5.0}, now=NOW
         )
     async with db.transaction() as session:

@@ -182,7 +182,7 @@ def test_blank_values_are_unset(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     [
         ("SLACK_BOT_TOKEN", "xoxp-1234-very-secret", "very-secret"),
         ("SLACK_APP_TOKEN", "xoxb-not-app-secret", "not-app-secret"),
-        ("DATABASE_URL", "postgres://voc:hunter2@db.internal/voc", "hunter2"),
+        ("DATABASE_URL", "mysql://voc:hunter2@db.internal/voc", "hunter2"),
     ],
 )
 def test_config_errors_never_print_a_secret(
@@ -256,3 +256,36 @@ def test_an_unknown_crm_is_refused_without_echoing_a_token() -> None:
     assert "secret-token" not in str(caught.value)
     settings = load_settings(crm="hubspot", hubspot_token="pat-na1-secret-token")
     assert "secret-token" not in repr(settings) and settings.crm == "hubspot"
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql", "postgresql+asyncpg"])
+def test_postgres_urls_as_hosts_give_them_take_the_async_driver(
+    monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    """Heroku, Render and others give `postgres://…`: mapped, not refused."""
+    monkeypatch.setenv("DATABASE_URL", f"{scheme}://voc:pw@db.internal:5432/voc")
+    url = load_settings().database_url.get_secret_value()
+    assert url == "postgresql+asyncpg://voc:pw@db.internal:5432/voc"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["VOC_CHANNEL", "DIGEST_CHANNEL", "SUPPORT_CHANNEL", "REPORT_CHANNEL", "INSIGHTS_CHANNEL"],
+)
+@pytest.mark.parametrize("value", ["#voc", "voc", "c0voc"])
+def test_a_channel_given_by_name_says_to_use_its_id(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"{name}={value!r} is not valid")
+    assert "use the channel's id (C…)" in message and "About tab" in message
+
+
+def test_a_channel_id_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOC_CHANNEL", " C0VOC123 ")
+    monkeypatch.setenv("REPORT_CHANNEL", "G0PRIVATE")
+    settings = load_settings()
+    assert settings.voc_channel == "C0VOC123" and settings.report_channel == "G0PRIVATE"

@@ -222,14 +222,38 @@ async def test_reimport_updates_without_duplicates(db: Database) -> None:
         _line("di@globex.test", "Globex"),
         now=later,
     )
-    assert report == ImportReport(accounts_updated=2, contacts_created=1, contacts_updated=3)
+    assert report == ImportReport(
+        accounts_updated=1,
+        accounts_unchanged=1,
+        contacts_created=1,
+        contacts_unchanged=3,
+    )
     assert format_report(report) == (
-        "Imported 4 contacts (1 new, 3 updated) in 2 accounts (0 new, 2 updated)."
+        "Imported 4 contacts (1 new, 0 updated, 3 unchanged) in 2 accounts "
+        "(0 new, 1 updated, 1 unchanged)."
     )
     assert await _counts(db) == (2, 4)
     acme = await _account(db, "acme")
-    assert (acme.segment, acme.updated_at) == ("enterprise", later)
-    assert (await _contact(db, "ana@acme.test")).updated_at == later
+    assert (acme.name, acme.segment, acme.updated_at) == ("ACME", "enterprise", later)
+    # updated_at moves only when a value changed
+    assert (await _contact(db, "ana@acme.test")).updated_at != later
+    assert (await _account(db, "globex")).updated_at != later
+
+
+async def test_an_unchanged_reimport_says_unchanged(db: Database) -> None:
+    lines = [HEADER, _line(segment="smb", arr="500"), _line("bo@acme.test", name="Bo")]
+    await _import(db, *lines)
+    again = await _import(db, *lines)
+    assert again == ImportReport(accounts_unchanged=1, contacts_unchanged=2)
+    assert format_report(again) == (
+        "Unchanged: 2 contacts in 1 account, already here as the file writes them."
+    )
+    renamed = await _import(db, HEADER, _line(segment="smb"), _line("bo@acme.test", name="Bob"))
+    assert renamed == ImportReport(accounts_unchanged=1, contacts_updated=1, contacts_unchanged=1)
+    assert format_report(renamed) == (
+        "Imported 2 contacts (0 new, 1 updated, 1 unchanged) in 1 account "
+        "(0 new, 0 updated, 1 unchanged)."
+    )
 
 
 async def test_empty_cells_keep_stored_values(db: Database) -> None:
