@@ -86,6 +86,21 @@ def emulator(
 
 
 @cli.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
+) -> None:
+    """Try it in your browser: the emulator, `serve` and the scheduler with sample data."""
+    from bot.devkit import sandbox as workspace
+
+    logs.configure("ERROR")
+    try:
+        asyncio.run(workspace.run(sys.stdout, port=port))
+    except OSError as exc:  # the port is taken (or not ours to bind)
+        typer.echo(f"Cannot listen on port {port}: {exc.strerror}. Try another --port.", err=True)
+        raise typer.Exit(2) from None
+
+
+@cli.command()
 def serve(
     port: Annotated[int | None, typer.Option(help="Overrides $PORT; 0 picks a free port.")] = None,
     no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Only serve HTTP.")] = False,
