@@ -134,6 +134,7 @@ def _flow(driver: webdriver.Chrome, url: str) -> None:
     _open(driver, "CVOC")
     card = _card("Olivia")
     _visible(driver, card + "//*[contains(., 'Exports time out every Monday <b>morning</b>')]")
+    assert not driver.find_elements(By.XPATH, card + "//b[text()='morning']")  # shown as typed
     _click(driver, card + f"//button[@data-action-id='{ActionId.CLAIM}']")
     _click(driver, card + f"//button[@data-action-id='{ActionId.LOG_FOLLOW_UP}']")
     _visible(driver, "//div[@id='modal-body']")
@@ -168,6 +169,11 @@ def _flow(driver: webdriver.Chrome, url: str) -> None:
     )
     _shot(driver, "sandbox-5-voc-command.png")
 
+    # the App Home tab of the person acting
+    _click(driver, "//button[@id='home-tab']")
+    _visible(driver, "//div[@id='home']//div[contains(@class,'block')]")
+    _shot(driver, "sandbox-6-home.png")
+
     # the admin posts the digest; its chart is in the thread
     _act_as(driver, "UADMIN")
     _click(driver, "//button[@id='digest-post']")
@@ -177,7 +183,8 @@ def _flow(driver: webdriver.Chrome, url: str) -> None:
     WebDriverWait(driver, WAIT).until(
         lambda d: d.execute_script("return arguments[0].naturalWidth", chart) > 0
     )
-    _shot(driver, "sandbox-6-digest.png")
+    driver.execute_script("arguments[0].scrollIntoView()", chart)
+    _shot(driver, "sandbox-7-digest.png")
 
 
 async def test_the_sandbox_page_from_a_customers_tap_to_the_digest(

@@ -80,18 +80,25 @@ function decode(text) {
   return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 }
 
+const EMOJI = {
+  warning: "⚠️", red_circle: "🔴", large_green_circle: "🟢", large_yellow_circle: "🟡",
+  large_orange_circle: "🟠", white_circle: "⚪", label: "🏷️", white_check_mark: "✅",
+  speech_balloon: "💬", triangular_flag_on_post: "🚩", telephone_receiver: "📞",
+  rotating_light: "🚨", rocket: "🚀", lock: "🔒", chart_with_upwards_trend: "📈",
+  calendar: "📅", bar_chart: "📊", tada: "🎉", x: "❌", bell: "🔔", star: "⭐",
+};
+
+function emoji(text) {
+  return text.replace(/:([a-z0-9_+-]+):/g, (code, name) => EMOJI[name] || code);
+}
+
 function appendText(parent, text, plain) {
   if (!text) return;
-  if (plain) { appendLines(parent, text, (p, s) => p.appendChild(document.createTextNode(s))); return; }
-  const tokens = /<([^<>\n]+)>/g;
-  let last = 0;
-  let match;
-  while ((match = tokens.exec(text))) {
-    appendLines(parent, text.slice(last, match.index), appendStyled);
-    parent.appendChild(special(match[1]));
-    last = tokens.lastIndex;
+  if (plain) {
+    appendLines(parent, text, (p, line) => p.appendChild(document.createTextNode(emoji(line))));
+    return;
   }
-  appendLines(parent, text.slice(last), appendStyled);
+  appendLines(parent, text, appendStyled);
 }
 
 function appendLines(parent, text, each) {
@@ -105,14 +112,50 @@ function appendLines(parent, text, each) {
   });
 }
 
+// *bold*, _italic_, ~strike~ may hold <…> tokens (a mention, a date); `code` holds none.
+const STYLES = new RegExp([
+  "`[^`\\n]+`",
+  "(?<![\\w*])\\*(?:<[^<>\\n]*>|[^*\\n<])+\\*(?![\\w*])",
+  "(?<![\\w_])_(?:<[^<>\\n]*>|[^_\\n<])+_(?![\\w_])",
+  "(?<![\\w~])~(?:<[^<>\\n]*>|[^~\\n<])+~(?![\\w~])",
+].join("|"), "g");
+const TAGS = { "`": "code", "*": "b", "_": "i", "~": "s" };
+
+function appendStyled(parent, line) {
+  let last = 0;
+  for (const match of line.matchAll(STYLES)) {
+    appendTokens(parent, line.slice(last, match.index));
+    const token = match[0];
+    const node = el(TAGS[token[0]]);
+    if (token[0] === "`") node.textContent = decode(token.slice(1, -1));
+    else appendTokens(node, token.slice(1, -1));
+    parent.appendChild(node);
+    last = match.index + token.length;
+  }
+  appendTokens(parent, line.slice(last));
+}
+
+function appendTokens(parent, text) {
+  let last = 0;
+  for (const match of text.matchAll(/<([^<>\n]+)>/g)) {
+    parent.appendChild(document.createTextNode(emoji(decode(text.slice(last, match.index)))));
+    parent.appendChild(special(match[1]));
+    last = match.index + match[0].length;
+  }
+  parent.appendChild(document.createTextNode(emoji(decode(text.slice(last)))));
+}
+
 function special(inner) {
-  const [target, label] = inner.split("|", 2);
+  const bar = inner.indexOf("|");
+  const target = bar < 0 ? inner : inner.slice(0, bar);
+  const label = bar < 0 ? "" : inner.slice(bar + 1);
   const names = (S.state && S.state.names) || {};
   if (target.startsWith("@")) {
     const id = target.slice(1);
-    return el("span", { class: "mention", text: "@" + (label || names[id] || id) });
+    return el("span", { class: "mention", text: "@" + (decode(label) || names[id] || id) });
   }
-  if (target.startsWith("#")) return el("span", { class: "mention", text: "#" + (label || target.slice(1)) });
+  if (target.startsWith("#")) return el("span", { class: "mention", text: "#" + decode(label || target.slice(1)) });
+  if (target.startsWith("!date^")) return document.createTextNode(slackDate(target, decode(label)));
   if (target.startsWith("!")) return el("span", { class: "mention", text: "@" + decode(target.slice(1).split("^")[0]) });
   const url = decode(target);
   if (/^(https?:|mailto:)/i.test(url)) {
@@ -121,20 +164,14 @@ function special(inner) {
   return document.createTextNode(decode(label || target));
 }
 
-const STYLES = /(`[^`]+`)|((?<![\w*])\*[^*\n]+\*(?![\w*]))|((?<![\w_])_[^_\n]+_(?![\w_]))|((?<![\w~])~[^~\n]+~(?![\w~]))/g;
-const TAGS = { "`": "code", "*": "b", "_": "i", "~": "s" };
-
-function appendStyled(parent, text) {
-  let last = 0;
-  let match;
-  STYLES.lastIndex = 0;
-  while ((match = STYLES.exec(text))) {
-    parent.appendChild(document.createTextNode(decode(text.slice(last, match.index))));
-    const token = match[0];
-    parent.appendChild(el(TAGS[token[0]], { text: decode(token.slice(1, -1)) }));
-    last = STYLES.lastIndex;
-  }
-  parent.appendChild(document.createTextNode(decode(text.slice(last))));
+// <!date^UNIX^{date_short} {time}|fallback>: the date in UTC, the sandbox's clock zone.
+function slackDate(target, fallback) {
+  const [, stamp, format] = target.split("^");
+  const when = new Date(Number(stamp) * 1000);
+  if (Number.isNaN(when.getTime())) return fallback;
+  const options = { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" };
+  if ((format || "").includes("{time")) Object.assign(options, { hour: "2-digit", minute: "2-digit" });
+  return when.toLocaleString("en-GB", options);
 }
 
 function textObject(obj, tag) {
@@ -447,7 +484,7 @@ function renderSidebar(state) {
     state.conversations.filter((c) => c.kind === kind).forEach((c) => {
       list.appendChild(el("li", {}, el("button", {
         type: "button", class: `conv${S.conv === c.id ? " active" : ""}`, "data-conv": c.id, text: c.name,
-        onclick: () => { S.conv = c.id; S.thread = null; render(); },
+        onclick: () => { S.conv = c.id; S.thread = null; S.scrollDown = true; render(); },
       })));
     });
   }
@@ -469,7 +506,8 @@ function renderConversation(state) {
   list.textContent = "";
   if (!top.length) list.appendChild(el("div", { class: "empty", text: "Nothing here yet." }));
   top.forEach((m) => list.appendChild(renderMessage(m, repliesOf(m.ts))));
-  if (atBottom || !renderConversation.drawn) list.scrollTop = list.scrollHeight;
+  if (atBottom || S.scrollDown || !renderConversation.drawn) list.scrollTop = list.scrollHeight;
+  S.scrollDown = false;
   renderConversation.drawn = true;
   const pane = $("thread");
   const parent = top.find((m) => m.ts === S.thread);
@@ -561,6 +599,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("composer").addEventListener("submit", busy($("composer"), async (event) => {
     event.preventDefault();
     const input = $("composer-input");
+    S.scrollDown = true;
     const answer = await call("command", { channel: S.conv, text: input.value });
     if (answer) input.value = "";
   }));
