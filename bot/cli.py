@@ -90,13 +90,16 @@ def sandbox(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
 ) -> None:
     """Try it in your browser: the emulator, `serve` and the scheduler with sample data."""
+    import errno
+
     from bot.devkit import sandbox as workspace
 
     logs.configure("ERROR")
     try:
         asyncio.run(workspace.run(sys.stdout, port=port))
     except OSError as exc:  # the port is taken (or not ours to bind)
-        typer.echo(f"Cannot listen on port {port}: {exc.strerror}. Try another --port.", err=True)
+        said = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+        typer.echo(f"Port {port} {said}: pick another with --port (0 picks a free one).", err=True)
         raise typer.Exit(2) from None
 
 
