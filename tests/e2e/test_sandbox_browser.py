@@ -173,6 +173,8 @@ def _flow(driver: webdriver.Chrome, url: str) -> None:
     _click(driver, "//button[@id='home-tab']")
     _visible(driver, "//div[@id='home']//div[contains(@class,'block')]")
     _shot(driver, "sandbox-6-home.png")
+    _click(driver, "//div[@id='home']//a[@class='permalink']")  # a case's "Open the card"
+    _visible(driver, "//h1[@id='conv-title' and text()='#voc']")
 
     # the admin posts the digest; its chart is in the thread
     _act_as(driver, "UADMIN")

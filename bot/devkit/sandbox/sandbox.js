@@ -158,10 +158,26 @@ function special(inner) {
   if (target.startsWith("!date^")) return document.createTextNode(slackDate(target, decode(label)));
   if (target.startsWith("!")) return el("span", { class: "mention", text: "@" + decode(target.slice(1).split("^")[0]) });
   const url = decode(target);
+  const permalink = /^https:\/\/[\w-]+\.slack\.com\/archives\/([A-Z0-9]+)\/p(\d+)(\d{6})/.exec(url);
+  if (permalink) {  // a link to a message: open its conversation there
+    const [, channel, seconds, micros] = permalink;
+    return el("a", { href: "#", class: "permalink", text: decode(label || target), onclick: (event) => {
+      event.preventDefault();
+      openMessage(channel, `${seconds}.${micros}`);
+    } });
+  }
   if (/^(https?:|mailto:)/i.test(url)) {
     return el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: decode(label || target) });
   }
   return document.createTextNode(decode(label || target));
+}
+
+function openMessage(channel, ts) {
+  if (!S.state.conversations.some((c) => c.id === channel)) { showError("that conversation is not one this person is in"); return; }
+  S.conv = channel; S.thread = null;
+  render();
+  const found = document.querySelector(`#messages .msg[data-ts="${CSS.escape(ts)}"]`);
+  if (found) found.scrollIntoView({ block: "center" });
 }
 
 // <!date^UNIX^{date_short} {time}|fallback>: the date in UTC, the sandbox's clock zone.
