@@ -196,8 +196,7 @@ class Sandbox:
             messages[channel] = sorted(shown, key=lambda m: float(m["ts"]))
         stack = emulator.stack(user)
         modal = emulator.views[stack[-1]]["view"] if stack else None
-        home_id = emulator._homes.get(user)
-        home = emulator.views[home_id]["view"] if home_id else None
+        home = emulator.home_view(user)
         return {
             "version": self.version(),
             "clock": _clock_label(self.clock()),
@@ -338,8 +337,7 @@ class Sandbox:
         if not text:
             raise SandboxError("type a message, or /voc help")
         if not text.startswith("/"):
-            self.emulator._store(channel, text=text, user=user)
-            self.emulator.changes += 1
+            self.emulator.post_as(user, channel, text)
             return {}
         command, _, rest = text.partition(" ")
         if command != "/voc":
@@ -408,7 +406,8 @@ class Sandbox:
         return next((name for c, name, _m in CHANNELS if c == channel), "general")
 
     def _open_view(self, user: str, view_id: str) -> dict[str, Any]:
-        mine = [*self.emulator.stack(user), self.emulator._homes.get(user)]
+        home = self.emulator.home_view(user)
+        mine = [*self.emulator.stack(user), home["id"] if home else None]
         if view_id not in mine or view_id not in self.emulator.views:
             raise SandboxError("that modal is closed; open it again")
         return dict(self.emulator.views[view_id]["view"])

@@ -110,6 +110,16 @@ class SandboxEmulator(SlackEmulator):
         self.changes += 1
         return str(saved["id"])
 
+    def home_view(self, user: str) -> dict[str, Any] | None:
+        """The Home tab the app last published for `user`, if any."""
+        home_id = self._homes.get(user)
+        return self.views[home_id]["view"] if home_id else None
+
+    def post_as(self, user: str, channel: str, text: str) -> None:
+        """A person's own message in a channel (the app is not told of it)."""
+        self._store(channel, text=text, user=user)
+        self.changes += 1
+
     def stored(self, channel: str) -> list[dict[str, Any]]:
         """The channel's messages as kept, without those deleted through a response_url."""
         return [m for m in self.messages(channel) if (channel, m["ts"]) not in self.hidden]

@@ -104,6 +104,11 @@ async def test_a_customer_of_another_organisation_answers_in_the_shared_channel(
         assert status == 400 and "only an admin" in answer["error"]
         with pytest.raises(SandboxError):
             await sandbox.move_clock("a week")
+        assert sandbox.emulator.messages("CDIGEST") == []
+        moved = await sandbox.move_clock("monday")
+        assert moved == {"clock": "Mon 30 Nov 2026, 09:00 UTC"}
+        [digest] = [m for m in sandbox.emulator.messages("CDIGEST") if m["metadata"]]
+        assert "digest" in digest["text"].lower()  # the scheduler posted it on Monday
 
 
 def _block_of(message: dict[str, Any], action_id: str) -> str:
