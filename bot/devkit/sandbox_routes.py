@@ -53,6 +53,8 @@ def register(app: web.Application, sandbox: Any) -> None:
 
     def verb(work: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]) -> Any:
         async def handle(request: web.Request) -> web.StreamResponse:
+            if request.content_type != "application/json":  # no plain form from another site
+                return web.json_response({"error": "send JSON"}, status=415)
             try:
                 body = json.loads(await request.text() or "{}")
             except ValueError:

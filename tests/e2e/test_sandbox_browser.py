@@ -31,7 +31,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from blocks.ids import ActionId
+from blocks.ids import ActionId, VocId
 from bot.devkit.sandbox import Sandbox
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -168,6 +168,24 @@ def _flow(driver: webdriver.Chrome, url: str) -> None:
         "[contains(., 'SSO')]",
     )
     _shot(driver, "sandbox-5-voc-command.png")
+
+    # /voc alone: the Log feedback modal, its account type-ahead and its redraw by type
+    composer = driver.find_element(By.ID, "composer-input")
+    composer.send_keys("/voc", Keys.ENTER)
+    _visible(driver, "//h2[@id='modal-title' and text()='Log feedback']")
+    said = driver.find_element(By.XPATH, f"//textarea[@data-action-id='{VocId.TEXT}']")
+    said.send_keys("Dispatchers want dark mode")
+    _visible(driver, f"//input[@data-suggest-for='{VocId.ACCOUNT}']").send_keys("Acme")
+    _visible(driver, f"//select[@data-action-id='{VocId.ACCOUNT}']/option[contains(., 'Acme')]")
+    kind = f"//select[@data-action-id='{VocId.TYPE}']"
+    Select(driver.find_element(By.XPATH, kind)).select_by_visible_text("Feature request")
+    feature = _visible(driver, f"//input[@data-action-id='{VocId.FEATURE}']")  # views.update
+    said = driver.find_element(By.XPATH, f"//textarea[@data-action-id='{VocId.TEXT}']")
+    assert said.get_attribute("value") == "Dispatchers want dark mode"  # kept on the redraw
+    feature.send_keys("Dark mode")
+    driver.find_element(By.ID, "modal-submit").click()
+    _gone(driver, "modal-backdrop")
+    _visible(driver, "//div[contains(@class,'eph')][contains(., 'Dark mode')]")
 
     # the App Home tab of the person acting
     _click(driver, "//button[@id='home-tab']")

@@ -314,8 +314,8 @@ function renderElement(element, ctx, collect) {
         if (element.type === "channels_select") return { type: element.type, selected_channel: option ? option.value : null };
         return { type: element.type, selected_option: option ? clean(option) : null };
       };
-      if (collect) register(valueOf);
-      else select.addEventListener("change", () => { if (chosen()) dispatch(valueOf()); });
+      register(valueOf);  // in a modal its value is in the view's state, dispatched or not
+      if (!collect) select.addEventListener("change", () => { if (chosen()) dispatch(valueOf()); });
       return select;
     }
     case "multi_static_select":
@@ -556,7 +556,10 @@ function renderModal(state) {
   if (key === S.modalKey) return;  // redrawing would lose what is being typed
   S.modalKey = key;
   backdrop.hidden = !view;
-  if (!view) return;
+  if (!view) { S.modalView = null; return; }
+  // views.update of the open modal keeps what was typed in fields that are still there
+  const kept = S.modalView === view.id ? collectState() : {};
+  S.modalView = view.id;
   $("modal-title").textContent = plain(view.title);
   $("modal-submit").hidden = !view.submit;
   $("modal-submit").textContent = plain(view.submit) || "Submit";
@@ -565,9 +568,24 @@ function renderModal(state) {
   const ctx = { view_id: view.id, collect: S.getters, collectState };
   const body = $("modal-body");
   body.textContent = "";
-  body.appendChild(renderBlocks(view.blocks, ctx));
+  body.appendChild(renderBlocks(withValues(view.blocks, kept), ctx));
   const first = body.querySelector("input, textarea, select");
   if (first) first.focus();
+}
+
+function withValues(blocks, kept) {
+  return (blocks || []).map((block) => {
+    const element = block.element;
+    const value = element && (kept[block.block_id] || {})[element.action_id];
+    if (!value) return block;
+    const initial = {};
+    if ("value" in value && value.value !== null) initial.initial_value = value.value;
+    if (value.selected_option) initial.initial_option = value.selected_option;
+    if (value.selected_options) initial.initial_options = value.selected_options;
+    if (value.selected_date) initial.initial_date = value.selected_date;
+    if (value.selected_time) initial.initial_time = value.selected_time;
+    return { ...block, element: { ...element, ...initial } };
+  });
 }
 
 function collectState() {
@@ -634,6 +652,11 @@ document.addEventListener("DOMContentLoaded", () => {
   const close = () => call("close", {});
   $("modal-close").addEventListener("click", close);
   $("modal-x").addEventListener("click", close);
+  document.addEventListener("click", (event) => {  // an open overflow menu closes elsewhere
+    document.querySelectorAll(".overflow-menu").forEach((menu) => {
+      if (!menu.parentNode.contains(event.target)) menu.hidden = true;
+    });
+  });
   refresh(true);
   setInterval(() => refresh(false), 1000);
 });
