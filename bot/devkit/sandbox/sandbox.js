@@ -488,7 +488,7 @@ function renderTop(state) {
   }
   acting.value = state.me.id;
   $("clock-now").textContent = state.clock;
-  $("digest-post").hidden = !state.admin;
+  $("terminal").hidden = !state.admin;
 }
 
 function renderSidebar(state) {
