@@ -57,17 +57,42 @@ class Persona:
     user_id: str
     name: str
     role: str
+    hint: str
     team: str | None = None  # another organisation's team id
 
 
 PERSONAS = (
-    Persona(CSMS[0].user_id, "Siti Rahman", "CSM"),
-    Persona(ADMIN, "Priya", "admin"),
-    Persona("U101", "Olivia", "customer · Acme Logistics"),
     Persona(
-        "U9KIN02", "Marcus", "customer · Kinabalu Freight (Slack Connect)", sample.CONNECT_TEAM
+        CSMS[0].user_id,
+        "Siti Rahman",
+        "CSM",
+        "Claim a card in #voc and log the follow-up, or type /voc Acme: they want SSO #feature",
     ),
-    Persona(SUPPORT.user_id, "Mei Tan", "support manager"),
+    Persona(
+        ADMIN,
+        "Priya",
+        "admin",
+        "Type /voc help or /voc campaigns, or post the digest from the Terminal on the left",
+    ),
+    Persona(
+        "U101",
+        "Olivia",
+        "customer · Acme Logistics",
+        "Tap a score in the survey the VoC bot sent you, then tell them why",
+    ),
+    Persona(
+        "U9KIN02",
+        "Marcus",
+        "customer · Kinabalu Freight (Slack Connect)",
+        "Answer the survey in #kinabalu-freight: only you see your score",
+        sample.CONNECT_TEAM,
+    ),
+    Persona(
+        SUPPORT.user_id,
+        "Mei Tan",
+        "support manager",
+        "Open the Home tab, or move the clock to watch reminders and escalations",
+    ),
 )
 CHANNELS = (
     (VOC_CHANNEL, "voc", STAFF),
@@ -200,7 +225,7 @@ class Sandbox:
         return {
             "version": self.version(),
             "clock": _clock_label(self.clock()),
-            "me": {"id": user, "name": persona.name, "role": persona.role},
+            "me": {"id": user, "name": persona.name, "role": persona.role, "hint": persona.hint},
             "admin": user == ADMIN,
             "people": [{"id": p.user_id, "name": p.name, "role": p.role} for p in PERSONAS],
             "names": self.names(),

@@ -488,6 +488,7 @@ function renderTop(state) {
   }
   acting.value = state.me.id;
   $("clock-now").textContent = state.clock;
+  $("hint").textContent = state.me.hint;
   $("terminal").hidden = !state.admin;
 }
 
@@ -519,20 +520,26 @@ function renderConversation(state) {
   const repliesOf = (ts) => all.filter((m) => m.thread_ts === ts && m.ts !== ts);
   const list = $("messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  const listTop = list.scrollTop;
   list.textContent = "";
   if (!top.length) list.appendChild(el("div", { class: "empty", text: "Nothing here yet." }));
   top.forEach((m) => list.appendChild(renderMessage(m, repliesOf(m.ts))));
-  if (atBottom || S.scrollDown || !renderConversation.drawn) list.scrollTop = list.scrollHeight;
+  const sameConv = renderConversation.conv === S.conv;
+  renderConversation.conv = S.conv;
+  if (atBottom || S.scrollDown || !sameConv) list.scrollTop = list.scrollHeight;
+  else list.scrollTop = listTop;  // a redraw does not move what one is reading
   S.scrollDown = false;
-  renderConversation.drawn = true;
   const pane = $("thread");
   const parent = top.find((m) => m.ts === S.thread);
   pane.hidden = !parent;
   const box = $("thread-messages");
+  const threadTop = renderConversation.thread === S.thread ? box.scrollTop : 0;
+  renderConversation.thread = S.thread;
   box.textContent = "";
   if (parent) {
     box.appendChild(renderMessage(parent, null));
     repliesOf(parent.ts).forEach((m) => box.appendChild(renderMessage(m, null)));
+    box.scrollTop = threadTop;
   }
 }
 
