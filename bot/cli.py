@@ -147,6 +147,24 @@ def emulator(
 
 
 @cli.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
+) -> None:
+    """Try it in your browser: the emulator, `serve` and the scheduler with sample data."""
+    import errno
+
+    from bot.devkit import sandbox as workspace
+
+    logs.configure("ERROR")
+    try:
+        asyncio.run(workspace.run(sys.stdout, port=port))
+    except OSError as exc:  # the port is taken (or not ours to bind)
+        said = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+        typer.echo(f"Port {port} {said}: pick another with --port (0 picks a free one).", err=True)
+        raise typer.Exit(2) from None
+
+
+@cli.command()
 def serve(
     port: Annotated[int | None, typer.Option(help="Overrides $PORT; 0 picks a free port.")] = None,
     no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Only serve HTTP.")] = False,
