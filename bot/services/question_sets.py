@@ -24,6 +24,7 @@ from bot.domain.question_sets import (
     FollowUpCard,
     QuestionSet,
     QuestionType,
+    SetError,
     asked_kinds,
     check_all,
     check_set,
@@ -182,6 +183,22 @@ async def kinds_for(
     """What a trigger's survey asks: the metric of the set in force for it decides
     (bot/domain/question_sets.py `asked_kinds`); the trigger's own kinds without one."""
     return asked_kinds(await in_force(rt, trigger, now, day=day), defaults)
+
+
+async def check_relationship_kind(rt: Runtime, kind: str, now: datetime) -> None:
+    """A relationship survey names its kind (`send nps`, `autopilot csat`): one of another
+    metric than the relationship set in force would ask none of the set's questions.
+
+    Raises:
+        SetError: one line naming the set, its metric and what to do.
+    """
+    qset = await in_force(rt, Trigger.RELATIONSHIP, now)
+    if qset is not None and qset.metric != str(kind):
+        raise SetError(
+            f"the relationship survey {qset.name} asks {qset.metric.upper()}, not "
+            f"{str(kind).upper()}: send {qset.metric} (or autopilot {qset.metric}), "
+            "or change its metric with /voc survey"
+        )
 
 
 async def card(

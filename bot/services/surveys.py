@@ -21,7 +21,7 @@ from bot.domain.vocabulary import (
     InvitationStatus,
     SkipReason,
 )
-from bot.services import audit, campaigns, email_survey, reach
+from bot.services import audit, campaigns, email_survey, question_sets, reach
 from storage import audience, invitations, shared_posts
 from storage.models import Account, Contact
 
@@ -51,8 +51,12 @@ async def start_relationship_campaign(
         send_now: due immediately instead of the recipient's next Tue–Thu 09:00–11:00 slot.
         sample: ask a random share of the audience, stratified by segment; `seed` repeats a
             draw (a new one is chosen and reported when not given).
+
+    Raises:
+        SetError: the relationship question set in force asks another metric.
     """
     survey = survey_kind(kind)
+    await question_sets.check_relationship_kind(rt, survey, now)
     targets = await _targets(rt, segment=segment, account=account, email=email)
     report = CampaignReport(email_on=email_survey.enabled(rt.settings))
     if sample is not None:

@@ -19,7 +19,7 @@ from bot.services import question_sets
 from storage.models import FollowUpAnswer, Invitation, Response
 from tests.e2e.test_ingest import ANA, Hooks, hooks  # noqa: F401  (the fixture)
 from tests.e2e.test_milestones import NOW, _churn_setup, _open_and_answer, _reasons
-from tests.harness import SlackSender, eventually
+from tests.harness import SlackSender, cli_env, eventually, vocbot
 from tests.payloads import block_action
 from tests.seed import Person, add_people
 
@@ -227,3 +227,39 @@ def test_an_exit_set_with_a_score_metric_is_refused_in_one_line() -> None:
         "survey leaving: an exit survey asks why they left (reasons and a comment), "
         "not a score; leave metric out"
     )
+
+
+RELATIONSHIP = """\
+surveys:
+  quarterly:
+    trigger: relationship
+    metric: csat
+    questions:
+      - key: csm_satisfaction
+        type: rating
+        text: How satisfied are you with your CSM?
+"""
+
+
+@pytest.mark.slow  # two processes
+async def test_a_relationship_set_with_csat_refuses_send_nps_and_asks_with_send_csat(
+    emulator: SlackEmulator, database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "surveys.yaml"
+    path.write_text(RELATIONSHIP, encoding="utf-8")
+    (tmp_path / "contacts.csv").write_text("email,account\nana@acme.test,Acme\n")
+    emulator.add_user("U0ANA", email="ana@acme.test", tz="UTC")
+    env = cli_env(
+        api_url=emulator.api_url, database_url=database_url, home=tmp_path, SURVEYS_FILE=str(path)
+    )
+    assert (await vocbot(env, "import", "contacts", "contacts.csv", cwd=tmp_path))[0] == 0
+    code, _, err = await vocbot(env, "send", "nps", "--now", cwd=tmp_path)
+    assert code == 1
+    assert err.strip() == (
+        "error: the relationship survey quarterly asks CSAT, not NPS: send csat "
+        "(or autopilot csat), or change its metric with /voc survey"
+    )
+    code, out, err = await vocbot(
+        env, "send", "csat", "--now", "--email", "ana@acme.test", cwd=tmp_path
+    )
+    assert code == 0 and "Created 1 invitation" in out, err
