@@ -16,7 +16,7 @@ from bot.core.runtime import Runtime
 from bot.domain.cards import SurveyCard
 from bot.domain.exit_survey import EXIT_KIND
 from bot.domain.outcomes import TapOutcome
-from bot.services import advocacy, exit_survey, followups, question_sets, taps
+from bot.services import advocacy, exit_survey, followups, question_sets, shared_surveys, taps
 from bot.services.delivery import update_survey_message
 from handlers.context import parse_int
 from handlers.slack.listeners import after_ack
@@ -69,6 +69,11 @@ async def on_follow_up(rt: Runtime, action: BlockAction, respond: AsyncRespond) 
     if card is None:
         return
     offers = await advocacy.offers_for(rt, invitation_id)
+    if shared_surveys.is_shared(invitation):  # their private copy, replaced in place
+        blocks = await shared_surveys.private_blocks(rt, card, offers=offers)
+        text = t(card.locale, "shared.private")
+        await respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=True)
+        return
     chain = await followups.chain_card(rt, invitation)
     blocks = survey_message(card, chain=chain, offers=offers, review_url=rt.settings.review_url)
     blocks = await with_followups(rt, invitation, card, blocks)

@@ -1,6 +1,7 @@
 """Question sets at every moment, end to end: an `exit` set asks its follow-ups in the exit
 DM after the reasons; a set whose metric is not the trigger's own asks that metric (its
-scale) and then its follow-ups; each answer stored once with the set's version."""
+scale) and then its follow-ups; in a Slack Connect channel each person answers theirs in
+their own ephemeral copy; each answer stored once with the set's version."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
@@ -16,7 +17,8 @@ from bot.devkit.emulator import SlackEmulator
 from bot.domain.question_sets import SetError, check_set
 from bot.scheduler import drain, run_due
 from bot.services import question_sets
-from storage.models import FollowUpAnswer, Invitation, Response
+from bot.services.surveys import start_relationship_campaign
+from storage.models import Account, Contact, FollowUpAnswer, Invitation, Response
 from tests.e2e.test_ingest import ANA, Hooks, hooks  # noqa: F401  (the fixture)
 from tests.e2e.test_milestones import NOW, _churn_setup, _open_and_answer, _reasons
 from tests.harness import SlackSender, cli_env, eventually, vocbot
@@ -43,6 +45,16 @@ surveys:
       - key: resolved
         type: yes_no
         text: Was your issue fully resolved?
+  quarterly:
+    trigger: relationship
+    metric: nps
+    questions:
+      - key: csm_helpful
+        type: yes_no
+        text: Is your CSM helpful?
+      - key: one_change
+        type: text
+        text: If you could change one thing, what would it be?
   training:
     trigger: training
     metric: ces
@@ -263,3 +275,98 @@ async def test_a_relationship_set_with_csat_refuses_send_nps_and_asks_with_send_
         env, "send", "csat", "--now", "--email", "ana@acme.test", cwd=tmp_path
     )
     assert code == 0 and "Created 1 invitation" in out, err
+
+
+SHARED = "C0GLOBEXSHARED"
+CUSTOMER_TEAM = "TCUSTOMER"
+
+
+def _shared_tap(emulator: SlackEmulator, user: str, action_id: str, value: str, ts: str) -> dict:
+    payload = block_action(
+        user=user,
+        action_id=action_id,
+        value=value,
+        channel=SHARED,
+        message_ts=ts,
+        response_url=emulator.new_response_url(),
+        block_id="followup",
+        user_team=CUSTOMER_TEAM,
+    )
+    payload["container"]["is_ephemeral"] = True  # tapped in their private copy
+    return payload
+
+
+async def test_in_a_shared_channel_each_person_answers_their_follow_ups_privately(
+    rt: Runtime, emulator: SlackEmulator, slack: SlackSender
+) -> None:
+    for user, email in (("U0MIA", "mia@globex.test"), ("U0LEE", "lee@globex.test")):
+        emulator.add_user(user, email=email, team_id=CUSTOMER_TEAM, dm_error="restricted_action")
+    emulator.add_channel(SHARED, ["U0MIA", "U0LEE"])
+    await add_people(
+        rt.db,
+        Person("mia@globex.test", account="Globex"),
+        Person("lee@globex.test", account="Globex"),
+    )
+    async with rt.db.transaction() as session:
+        await session.execute(
+            update(Account).where(Account.name == "Globex").values(slack_channel=SHARED)
+        )
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    await drain(rt)
+    [post] = emulator.messages(SHARED)
+    mia, lee = sorted(await _rows(rt, Invitation), key=lambda i: i.id or 0)
+    value = f"{mia.id},{lee.id}"
+    tap = _shared_tap(emulator, "U0MIA", "survey.shared.rate.9", f"{value}:9", post["ts"])
+    tap["container"]["is_ephemeral"] = False  # the channel's post
+    tap["actions"][0]["block_id"] = "survey.rating"
+    assert (await slack.interactive(tap))[0] == 200
+    [private] = await eventually(lambda: emulator.calls_to("chat.postEphemeral", ok=True))
+    assert private.args["user"] == "U0MIA" and private.args["channel"] == SHARED
+    shown = json.dumps(private.args["blocks"])
+    assert "Is your CSM helpful?" in shown and "If you could change one thing" in shown
+    channel = json.dumps(emulator.messages(SHARED))
+    assert "Is your CSM helpful?" not in channel  # never in the channel's post
+
+    quarterly = await _set(rt, "quarterly")
+    mine = mia if (await _contact_user(rt, mia)) == "U0MIA" else lee
+    yes = _shared_tap(
+        emulator,
+        "U0MIA",
+        f"followup.{quarterly.set_id}.csm_helpful.yes",
+        f"{mine.id}:{quarterly.set_id}:csm_helpful:yes",
+        post["ts"],
+    )
+    assert (await slack.interactive(yes))[0] == 200
+    [replaced] = await eventually(lambda: emulator.calls_to("response_url", ok=True))
+    assert replaced.args["replace_original"] is True
+    assert replaced.args["response_type"] == "ephemeral"
+    shown = json.dumps(replaced.args["blocks"])
+    assert "Yes" in shown and f"followup.{quarterly.set_id}.csm_helpful" not in shown
+    assert "followup.text." in shown  # the text question still open
+
+    # Lee cannot answer Mia's follow-up (a forged or replayed tap); Mia's second answer
+    # changes nothing
+    for user, answer in (("U0LEE", "no"), ("U0MIA", "no")):
+        forged = _shared_tap(
+            emulator,
+            user,
+            f"followup.{quarterly.set_id}.csm_helpful.{answer}",
+            f"{mine.id}:{quarterly.set_id}:csm_helpful:{answer}",
+            post["ts"],
+        )
+        assert (await slack.interactive(forged))[0] == 200
+    notes = await eventually(
+        lambda: calls if len(calls := emulator.calls_to("response_url", ok=True)) == 3 else None
+    )
+    assert all(c.args.get("replace_original") is False for c in notes[1:])
+    answers = await _rows(rt, FollowUpAnswer)
+    assert [(a.invitation_id, a.question_key, a.value, a.question_set_id) for a in answers] == [
+        (mine.id, "csm_helpful", "yes", quarterly.set_id)
+    ]
+    assert len(emulator.messages(SHARED)) == 1  # nothing posted in the channel
+
+
+async def _contact_user(rt: Runtime, invitation: Invitation) -> str | None:
+    async with rt.db.session() as session:
+        contact = await session.get(Contact, invitation.contact_id)
+    return contact.slack_user_id if contact else None
