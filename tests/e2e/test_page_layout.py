@@ -20,7 +20,7 @@ from tests.e2e.test_email_surveys import mail_rt as mail_rt  # noqa: F401 (a fix
 from tests.e2e.test_email_surveys import smtp as smtp  # noqa: F401 (a fixture)
 from tests.e2e.test_survey_browser import _in_thread, _screenshot
 from tests.e2e.test_survey_browser import chrome as chrome  # noqa: F401 (a fixture)
-from tests.mail import SmtpServer, score_links
+from tests.mail import SmtpServer, html_part, score_links
 from tests.seed import Person
 
 pytestmark = pytest.mark.postgres
@@ -226,3 +226,43 @@ async def test_the_follow_ups_look_like_the_page_at_every_width_in_both_language
             assert len(set(extra["choice"])) == 3, where  # one option a line
             assert extra["boxBorder"] == "2px" and extra["boxHeight"] >= 44, where
             assert extra["sets"] == ["0px 0px"] * 3, where  # flush with the page's text
+
+
+EMAIL_LAYOUT = """
+const links = [...document.querySelectorAll('a')].filter(a => /^\\d+$/.test(a.innerText.trim()));
+const rects = links.map(a => a.getBoundingClientRect());
+return {
+  scores: links.length,
+  scroll: document.documentElement.scrollWidth,
+  inner: innerWidth,
+  outside: rects.filter(r => r.right > innerWidth + 0.5 || r.left < -0.5).length,
+  smallest: Math.round(Math.min(...rects.map(r => Math.min(r.width, r.height)))),
+  rows: new Set(rects.map(r => Math.round(r.top))).size,
+  font: Math.min(...links.map(a => parseFloat(getComputedStyle(a).fontSize))),
+  zoom: window.visualViewport.scale,
+};
+"""
+
+
+async def test_the_survey_email_fits_a_phone_and_a_desktop_in_both_languages(
+    branded: Runtime,
+    smtp: SmtpServer,  # noqa: F811
+    chrome: webdriver.Chrome,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The email's HTML part as a mail app shows it: the 0–10 links all on screen."""
+    await _emailed(branded, Person(ANA), Person(SITI, locale="ms-MY"))
+    for lang, address in (("en", ANA), ("ms", SITI)):
+        [message] = smtp.captured.to(address)
+        saved = tmp_path / f"email-{lang}.html"
+        saved.write_text(html_part(message), encoding="utf-8")
+        for width in (360, 412, 1280):
+            _ = await _in_thread(_layout, chrome, saved.as_uri(), width)
+            found: dict[str, Any] = await _in_thread(chrome.execute_script, EMAIL_LAYOUT)
+            await _in_thread(_screenshot, chrome, f"survey-email-{lang}-{width}.png")
+            where = f"{lang} at {width} px: {found}"
+            assert found["scores"] == 11 and found["outside"] == 0, where
+            assert found["scroll"] <= found["inner"], where
+            assert found["smallest"] >= 36 and found["font"] >= 16, where
+            assert found["zoom"] == 1, where  # laid out at the screen's width, not shrunk
+            assert found["rows"] <= (1 if width >= 1280 else 2), where  # wraps on a phone
