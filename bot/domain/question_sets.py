@@ -158,9 +158,9 @@ def language(locale: str | None) -> str:
 
 def asked_kinds(qset: QuestionSet | None, defaults: tuple[str, ...]) -> tuple[str, ...]:
     """The survey kinds a trigger asks once `qset` is in force for it: the set's metric
-    decides. A metric the trigger asks anyway keeps the trigger's questions (a closed ticket's
-    CSAT still has its CES in the same message); another metric replaces them, alone."""
-    if qset is None or qset.metric == EXIT_METRIC or qset.metric in defaults:
+    alone (one scale a survey, then its follow-ups), in place of the trigger's own kinds (a
+    closed ticket's CSAT→CES, onboarding's CSAT and NPS). Without a set, the trigger's."""
+    if qset is None or qset.metric == EXIT_METRIC:
         return defaults
     return (qset.metric,)
 

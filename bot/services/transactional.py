@@ -4,6 +4,8 @@ An event names a contact by email. Its surveys are due at once, or at 08:00 loca
 event lands in the 21:00–08:00 quiet hours. The surveys of one event count as one for the
 7-day transactional fatigue rule, so a closed ticket always gets both its CSAT and its CES:
 in one DM, the CES asked in place once the CSAT is answered (bot/domain/questions.py).
+A question set in force for the trigger (SURVEYS_FILE, `/voc survey`) replaces the event's
+kinds with its one metric, whose follow-ups are then asked in the same message.
 
 Milestone events ask later: `onboarding_started`, `activated` and `customer_since` plan a
 survey per day of MILESTONE_DAYS, `renewal_signed` its CES a week later, `churned` an exit
