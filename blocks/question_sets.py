@@ -24,7 +24,14 @@ from slack_sdk.models.views import View
 from blocks.catalog import t
 from blocks.ids import ActionId, VocId
 from blocks.text import escape, quote, shorten
-from bot.domain.question_sets import TEXT_MAX, FollowUp, FollowUpCard, QuestionSet, QuestionType
+from bot.domain.question_sets import (
+    EXIT_METRIC,
+    TEXT_MAX,
+    FollowUp,
+    FollowUpCard,
+    QuestionSet,
+    QuestionType,
+)
 from bot.domain.question_text import fill
 from bot.domain.survey_templates import TEMPLATES
 
@@ -99,7 +106,10 @@ def set_preview(qset: QuestionSet, *, product: str | None = None) -> str:
     lines = [set_line(qset)]
     if qset.template:
         lines.append(f"  template: {qset.template}")
-    lines.append(f"  1. {qset.metric.upper()} score (the core question, stored at the tap)")
+    if qset.metric == EXIT_METRIC:
+        lines.append("  1. Why they are leaving: the exit survey's reasons and comment")
+    else:
+        lines.append(f"  1. {qset.metric.upper()} score (the core question, stored at the tap)")
     for n, question in enumerate(qset.follow_ups, start=2):
         card = FollowUpCard(0, qset, "en", product=product)
         lines.append(

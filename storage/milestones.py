@@ -124,6 +124,11 @@ async def add_exit_answer(*, session: AsyncSession, answer: ExitAnswer) -> ExitA
     return answer
 
 
+async def exit_answer_of(*, session: AsyncSession, invitation_id: int) -> ExitAnswer | None:
+    """The exit answer given to an invitation, if any."""
+    return await session.scalar(select(ExitAnswer).where(ExitAnswer.invitation_id == invitation_id))
+
+
 async def claim_exit_notices(
     *,
     session: AsyncSession,

@@ -405,7 +405,6 @@ surveys:
         options: []
   exit:
     trigger: exit
-    metric: nps
     questions:
       - {key: q1, type: text, text: "Why are you leaving?"}
       - {key: q2, type: text, text: "What would have kept you?"}

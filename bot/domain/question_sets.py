@@ -32,6 +32,7 @@ OPTION_MAX = 75  # Slack's limit for a button or option text
 LANGUAGES = ("en", "ms")
 METRICS = tuple(kind.value for kind in SurveyKind)
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+EXIT_METRIC = "exit"  # an exit set's core: the exit survey's reasons and comment, no score
 ONBOARDING_DAY = re.compile(r"^onboarding_day_([1-9][0-9]{0,2})$")
 
 # The moments a set may be defined for, and the invitations' trigger each one means.
@@ -155,6 +156,15 @@ def language(locale: str | None) -> str:
     return "ms" if (locale or "").lower().startswith("ms") else "en"
 
 
+def asked_kinds(qset: QuestionSet | None, defaults: tuple[str, ...]) -> tuple[str, ...]:
+    """The survey kinds a trigger asks once `qset` is in force for it: the set's metric
+    alone (one scale a survey, then its follow-ups), in place of the trigger's own kinds (a
+    closed ticket's CSAT→CES, onboarding's CSAT and NPS). Without a set, the trigger's."""
+    if qset is None or qset.metric == EXIT_METRIC:
+        return defaults
+    return (qset.metric,)
+
+
 def invitation_trigger(trigger: str) -> str:
     """The invitations' trigger a set's trigger means (onboarding day N: the milestone)."""
     if ONBOARDING_DAY.match(trigger):
@@ -184,18 +194,26 @@ def check_set(name: str, raw: object) -> QuestionSet:
             )
         raw = {**TEMPLATES[str(template)], **raw}
     metric = raw.get("metric")
-    if isinstance(metric, list) and len(set(metric)) > 1:
+    if trigger == "exit":
+        if metric not in (None, EXIT_METRIC):
+            raise SetError(
+                f"survey {name}: an exit survey asks why they left (reasons and a comment), "
+                "not a score; leave metric out"
+            )
+        metric = EXIT_METRIC
+    elif isinstance(metric, list) and len(set(metric)) > 1:
         raise SetError(f"survey {name}: mixed scales {', '.join(map(str, metric))}; one metric")
     metric = metric[0] if isinstance(metric, list) and metric else metric
-    if metric not in METRICS:
+    if metric not in METRICS and metric != EXIT_METRIC:
         raise SetError(f"survey {name}: metric must be one of {', '.join(METRICS)}")
     questions = raw.get("questions") or []
     if not isinstance(questions, list):
         raise SetError(f"survey {name}: questions must be a list")
     if 1 + len(questions) > MAX_QUESTIONS:
+        core = "exit reasons" if metric == EXIT_METRIC else f"{str(metric).upper()} score"
         raise SetError(
             f"survey {name}: {1 + len(questions)} questions; at most {MAX_QUESTIONS} "
-            f"(the {str(metric).upper()} score and up to {MAX_FOLLOW_UPS} follow-ups)"
+            f"(the {core} and up to {MAX_FOLLOW_UPS} follow-ups)"
         )
     follow_ups = tuple(_follow_up(name, n, q, str(metric)) for n, q in enumerate(questions))
     keys = [q.key for q in follow_ups]

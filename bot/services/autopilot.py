@@ -25,7 +25,7 @@ from bot.domain.admin_results import (
     NoSuchAutopilot,
 )
 from bot.domain.vocabulary import AutopilotStatus, InvitationStatus, Trigger
-from bot.services import audit
+from bot.services import audit, question_sets
 from storage import autopilot as store
 from storage import invitations
 from storage.models import Autopilot
@@ -42,6 +42,7 @@ async def turn_on(rt: Runtime, request: AutopilotOn, *, by: str | None = None) -
     """Start a rolling cadence for one kind (nps or csat) and everyone or one segment."""
     survey, every_days, segment_value = request.kind, request.every_days, request.segment
     now = rt.now()
+    await question_sets.check_relationship_kind(rt, survey, now)
     async with rt.db.transaction() as session:
         existing = await store.running(session=session, kind=survey, segment=segment_value)
         if existing is not None:

@@ -299,8 +299,9 @@ def _html(parts: _Parts) -> str:
         for score, url in parts.links
     )
     return (
-        f'<!doctype html><html lang="{parts.lang}"><body style="font:16px/1.5 sans-serif;'
-        'color:#111">'
+        f'<!doctype html><html lang="{parts.lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+        '<body style="font:16px/1.5 sans-serif;color:#111">'
         f'<div style="padding:0 0 8px;border-bottom:3px solid {parts.color}">{header}</div>'
         f"<p>{escape(parts.greeting)}</p><p>{escape(parts.intro)}</p>"
         f"<p><strong>{escape(parts.question)}</strong></p>"

@@ -4,7 +4,8 @@ A churned customer's DM (bot/services/milestones.py sends it) opens a modal of r
 a comment. The answer is recorded in one transaction: the invitation becomes `answered`,
 the reasons and comment are kept (storage/milestones.py) and become an insight tagged with
 the reasons' themes (bot/domain/exit_survey.py) plus the comment's, so the digest counts
-them. Then the account's CSM gets a DM with the answer, or #voc a card when the account has
+them; an `exit` question set's follow-ups then appear in the same DM, under the answer.
+Then the account's CSM gets a DM with the answer, or #voc a card when the account has
 no CSM. The copy is claimed with a lease before it is posted and looked for by its
 metadata before a retry, so it goes out once; a scheduler pass retries one that did not.
 """
@@ -18,8 +19,9 @@ from datetime import datetime, timedelta
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from blocks.exit_survey import notice_blocks, notice_text, reason_label
+from blocks.exit_survey import answered_blocks, notice_blocks, notice_text, reason_label
 from blocks.ids import EXIT_ANSWER_METADATA_EVENT
+from blocks.question_sets import followup_blocks
 from blocks.surveys import to_dicts
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code, find_by_metadata, outcome_unknown
@@ -35,7 +37,7 @@ from bot.domain.exit_survey import (
 )
 from bot.domain.outcomes import TapOutcome
 from bot.domain.vocabulary import InvitationStatus
-from bot.services import insights
+from bot.services import insights, question_sets
 from storage import invitations
 from storage import milestones as store
 from storage.models import Account, Contact, ExitAnswer, Invitation
@@ -146,6 +148,19 @@ async def _store(
     )
     assert answer is not None and answer.id is not None  # the transition above made it ours
     return answer.id
+
+
+async def answered_message(rt: Runtime, invitation: Invitation, locale: str | None) -> list[dict]:
+    """The exit DM once answered, with the question set's follow-ups under the answer (an
+    `exit` set in SURVEYS_FILE; bot/services/question_sets.py), as asked and as answered."""
+    async with rt.db.session() as session:
+        answer = await store.exit_answer_of(session=session, invitation_id=invitation.id or 0)
+    reasons = parse_reasons(answer.reasons) if answer else ()
+    card = SurveyCard(invitation.id or 0, invitation.kind, invitation.trigger, locale)
+    blocks = to_dicts(answered_blocks(card, reasons, answer.comment if answer else None))
+    shown = await question_sets.card(rt, invitation, locale, rt.now())
+    extra = followup_blocks(shown)
+    return blocks[:2] + extra + blocks[2:] if extra else blocks
 
 
 async def notify_csm(rt: Runtime, answer_id: int, now: datetime) -> int:

@@ -29,7 +29,7 @@ from bot.domain.vocabulary import (
     SkipReason,
     Trigger,
 )
-from bot.services import email_survey, transactional
+from bot.services import email_survey, question_sets, transactional
 from storage import invitations
 from storage import milestones as store
 from storage.models import Contact, MilestoneAsk
@@ -68,6 +68,7 @@ async def _ask(rt: Runtime, ask: MilestoneAsk, now: datetime) -> int:
     except (TryLater, SlackConfigError) as exc:  # the lease runs out; a later pass asks again
         log.warning("milestone ask put off", extra={"ask_id": ask.id, "error": str(exc)})
         return 0
+    kind = await _kind(rt, ask, now)
     try:
         async with rt.db.transaction() as session:
             locked = await transactional.lock_contact(session, contact)
@@ -75,7 +76,7 @@ async def _ask(rt: Runtime, ask: MilestoneAsk, now: datetime) -> int:
             invitation = await invitations.create_invitation(
                 session=session,
                 contact_id=ask.contact_id,
-                kind=ask.kind,
+                kind=kind,
                 trigger=TRIGGERS.get(ask.milestone, Trigger.MILESTONE),
                 due_at=next_transactional_slot(now, locked.tz) if reason is None else now,
                 now=now,
@@ -93,6 +94,16 @@ async def _ask(rt: Runtime, ask: MilestoneAsk, now: datetime) -> int:
         return 0
     log.info("milestone asked", extra={"ask_id": ask.id, "skipped": reason})
     return int(reason is None)
+
+
+async def _kind(rt: Runtime, ask: MilestoneAsk, now: datetime) -> str:
+    """What the ask asks: the metric of the question set in force for its moment (the day-N
+    milestone's, the renewal's), else the kind planned; an exit survey stays one."""
+    if ask.kind == EXIT_KIND:
+        return ask.kind
+    trigger = TRIGGERS.get(ask.milestone, Trigger.MILESTONE)
+    kinds = await question_sets.kinds_for(rt, trigger, (ask.kind,), now, day=ask.day)
+    return kinds[0]
 
 
 async def _reach(

@@ -17,18 +17,22 @@ from pathlib import Path
 
 from blocks.question_sets import followup_blocks
 from bot.core.runtime import Runtime
+from bot.domain.exit_survey import EXIT_KIND
 from bot.domain.outcomes import TapOutcome
 from bot.domain.question_sets import (
     Checked,
     FollowUpCard,
     QuestionSet,
     QuestionType,
+    SetError,
+    asked_kinds,
     check_all,
     check_set,
     invitation_trigger,
 )
 from bot.domain.survey_file import SurveysFileBroken, SurveysFileUnreadable, is_toml, read
 from bot.domain.themes import tag
+from bot.domain.vocabulary import InvitationStatus as S
 from bot.domain.vocabulary import Trigger
 from storage import invitations, question_sets, responses
 from storage.models import Invitation
@@ -161,6 +165,42 @@ async def for_invitation(rt: Runtime, invitation: Invitation, now: datetime) -> 
     return sets[0] if sets else None
 
 
+async def in_force(
+    rt: Runtime, trigger: str, now: datetime, *, day: int | None = None
+) -> QuestionSet | None:
+    """The set in force for an invitations' trigger (a milestone: for its day N)."""
+    for qset in await current(rt, now):
+        if invitation_trigger(qset.trigger) != trigger:
+            continue
+        if trigger != Trigger.MILESTONE or qset.trigger == f"onboarding_day_{day}":
+            return qset
+    return None
+
+
+async def kinds_for(
+    rt: Runtime, trigger: str, defaults: tuple[str, ...], now: datetime, *, day: int | None = None
+) -> tuple[str, ...]:
+    """What a trigger's survey asks: the metric of the set in force for it decides
+    (bot/domain/question_sets.py `asked_kinds`); the trigger's own kinds without one."""
+    return asked_kinds(await in_force(rt, trigger, now, day=day), defaults)
+
+
+async def check_relationship_kind(rt: Runtime, kind: str, now: datetime) -> None:
+    """A relationship survey names its kind (`send nps`, `autopilot csat`): one of another
+    metric than the relationship set in force would ask none of the set's questions.
+
+    Raises:
+        SetError: one line naming the set, its metric and what to do.
+    """
+    qset = await in_force(rt, Trigger.RELATIONSHIP, now)
+    if qset is not None and qset.metric != str(kind):
+        raise SetError(
+            f"the relationship survey {qset.name} asks {qset.metric.upper()}, not "
+            f"{str(kind).upper()}: send {qset.metric} (or autopilot {qset.metric}), "
+            "or change its metric with /voc survey"
+        )
+
+
 async def card(
     rt: Runtime, invitation: Invitation, locale: str | None, now: datetime
 ) -> FollowUpCard | None:
@@ -203,8 +243,11 @@ async def answer(
         invitation, contact = found
         if user_id is not None and contact.slack_user_id != user_id:
             return TapOutcome.NOT_YOURS, None, None
-        if await responses.get_for_invitation(session=session, invitation_id=invitation_id) is None:
-            return TapOutcome.CLOSED, None, None
+        scored = await responses.get_for_invitation(session=session, invitation_id=invitation_id)
+        if scored is None and not (
+            invitation.kind == EXIT_KIND and invitation.status == S.ANSWERED
+        ):
+            return TapOutcome.CLOSED, None, None  # the score (an exit survey: its reasons) first
         qset = await question_sets.by_id(session=session, set_id=set_id)
         question = qset.question(key) if qset else None
         value = (

@@ -6,7 +6,9 @@ the account's Slack Connect channel (`invitations.channel = slack_channel`) and 
 metadata naming their invitations, exactly as a DM names its one: claim (`sending`,
 leased) → post → `sent`, and `find_post` lets reconciliation find a post whose sender died.
 A tap counts for the person who tapped, on their own invitation, once; they see their
-score in an ephemeral message, and the channel post only ever shows how many answered.
+score in an ephemeral message, with the question set's follow-ups to answer there (only
+they see it, so only they can tap it; each answer is stored once on their invitation), and
+the channel post only ever shows how many answered.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import aiohttp
 from blocks.advocacy import answered_message
 from blocks.catalog import t
 from blocks.ids import SURVEY_METADATA_EVENT
+from blocks.question_sets import followup_blocks
 from blocks.shared_surveys import MAX_PEOPLE, shared_survey_blocks, shared_survey_text
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, RECIPIENT_ERRORS, error_code, outcome_unknown
@@ -28,7 +31,7 @@ from bot.core.slack_errors import SlackError
 from bot.domain.cards import SharedSurveyCard, SurveyCard
 from bot.domain.outcomes import TapOutcome
 from bot.domain.vocabulary import DeliveryChannel, InvitationStatus
-from bot.services import taps, wording
+from bot.services import question_sets, taps, wording
 from bot.services.taps import TapResult
 from storage import invitations, shared_posts
 from storage.models import Contact, Invitation
@@ -220,16 +223,30 @@ async def confirm_privately(
     user_id: str,
     offers: list[str] | None = None,
 ) -> None:
-    """Show the person their own answer (and "Tell us why") where only they can see it."""
-    blocks = answered_message(card, offers=offers or [], review_url=rt.settings.review_url)
+    """Show the person their own answer (and "Tell us why") where only they can see it,
+    with the question set's follow-ups to answer (an ephemeral: only they can tap them)."""
+    blocks = await private_blocks(rt, card, offers=offers)
     private = t(card.locale, "shared.private")
-    blocks = [*blocks, {"type": "context", "elements": [{"type": "mrkdwn", "text": private}]}]
     try:
         await rt.slack.chat_postEphemeral(
             channel=channel, user=user_id, blocks=blocks, text=private
         )
     except SlackError as exc:
         log.warning("private confirmation failed", extra={"slack_error": error_code(exc)})
+
+
+async def private_blocks(
+    rt: Runtime, card: SurveyCard, *, offers: list[str] | None = None
+) -> list[dict]:
+    """What only the person sees of their answer in a shared channel: their score, "Tell us
+    why", the question set's follow-ups (as answered so far) and that it is private."""
+    blocks = answered_message(card, offers=offers or [], review_url=rt.settings.review_url)
+    async with rt.db.session() as session:
+        invitation = await session.get(Invitation, card.invitation_id)
+    shown = await question_sets.card(rt, invitation, card.locale, rt.now()) if invitation else None
+    private = t(card.locale, "shared.private")
+    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": private}]}
+    return [*blocks, *followup_blocks(shown), note]
 
 
 def is_shared(invitation: Invitation) -> bool:

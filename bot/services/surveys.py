@@ -22,7 +22,7 @@ from bot.domain.vocabulary import (
     InvitationStatus,
     SkipReason,
 )
-from bot.services import audit, campaigns, email_survey, reach
+from bot.services import audit, campaigns, email_survey, question_sets, reach
 from storage import audience, invitations, shared_posts
 from storage.models import Account, Contact
 
@@ -54,8 +54,12 @@ async def start_relationship_campaign(
         sample: ask a random share of the audience, stratified by segment; `seed` repeats a
             draw (a new one is chosen and reported when not given).
         on_progress: hears of each contact resolved, with the invitations created so far.
+
+    Raises:
+        SetError: the relationship question set in force asks another metric.
     """
     survey = survey_kind(kind)
+    await question_sets.check_relationship_kind(rt, survey, now)
     targets = await _targets(rt, segment=segment, account=account, email=email)
     report = CampaignReport(email_on=email_survey.enabled(rt.settings))
     if sample is not None:

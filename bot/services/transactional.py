@@ -4,6 +4,8 @@ An event names a contact by email. Its surveys are due at once, or at 08:00 loca
 event lands in the 21:00–08:00 quiet hours. The surveys of one event count as one for the
 7-day transactional fatigue rule, so a closed ticket always gets both its CSAT and its CES:
 in one DM, the CES asked in place once the CSAT is answered (bot/domain/questions.py).
+A question set in force for the trigger (SURVEYS_FILE, `/voc survey`) replaces the event's
+kinds with its one metric, whose follow-ups are then asked in the same message.
 
 Milestone events ask later: `onboarding_started`, `activated` and `customer_since` plan a
 survey per day of MILESTONE_DAYS, `renewal_signed` its CES a week later, `churned` an exit
@@ -43,7 +45,7 @@ from bot.domain.vocabulary import (
     SurveyKind,
     Trigger,
 )
-from bot.services import email_survey, reach
+from bot.services import email_survey, question_sets, reach
 from storage import accounts, audience, events, invitations
 from storage import milestones as asks
 from storage.models import Account, Contact, IngestedEvent, Invitation, MilestoneAsk
@@ -159,6 +161,9 @@ async def schedule_for_event(
         lookup, channel = None, DeliveryChannel.EMAIL  # Slack cannot reach them: email
     plan = _Plan(event, occurred_at, invitation_context(event, context), too_old, lookup, channel)
     surveys = SURVEYS_BY_EVENT.get(event)
+    if surveys is not None:  # a question set in force for the trigger decides its metric
+        kinds = await question_sets.kinds_for(rt, surveys.trigger, surveys.kinds, now)
+        plan = replace(plan, kinds=tuple(SurveyKind(kind) for kind in kinds))
     every = (rt.settings.survey_every or {}).get(surveys.trigger, 1) if sample and surveys else 1
     plan = replace(plan, days=rt.settings.milestone_days, every=every)
     try:
@@ -182,6 +187,7 @@ class _Plan:
     channel: str | None = None  # DeliveryChannel.EMAIL when Slack cannot reach them
     days: tuple[int, ...] = ()  # MILESTONE_DAYS, for a day-N milestone
     every: int = 1  # SURVEY_EVERY: one event of the trigger in N is asked
+    kinds: tuple[SurveyKind, ...] = ()  # what is asked: a question set's metric, else the event's
 
 
 async def _store(
@@ -209,6 +215,7 @@ async def _create_invitations(
     asked in place in the same DM; an emailed survey sends each question as before.
     """
     surveys = surveys_for(plan.event)
+    surveys = replace(surveys, kinds=plan.kinds) if plan.kinds else surveys
     reason = TOO_OLD if plan.too_old else await skip_reason(session, contact, now)
     reason = reason or plan.lookup_reason
     if plan.every > 1:  # every event counts, asked or not, so one in N is asked

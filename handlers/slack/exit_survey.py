@@ -11,9 +11,8 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from blocks.catalog import t
-from blocks.exit_survey import answered_blocks, exit_modal, need_reason_error
+from blocks.exit_survey import exit_modal, need_reason_error
 from blocks.ids import ActionId, BlockId, CallbackId
-from blocks.surveys import to_dicts
 from bot.core.runtime import Runtime
 from bot.domain.exit_survey import parse_reasons
 from bot.domain.outcomes import TapOutcome
@@ -74,6 +73,6 @@ async def on_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltConte
         if result.card is None or result.invitation is None or result.answer_id is None:
             log.info("exit answer refused", extra={"outcome": result.outcome})
             return
-        blocks = to_dicts(answered_blocks(result.card, result.reasons, result.comment))
+        blocks = await exit_survey.answered_message(rt, result.invitation, result.card.locale)
         await update_survey_message(rt, result.invitation, blocks, locale=result.card.locale)
         await exit_survey.notify_csm(rt, result.answer_id, rt.now())

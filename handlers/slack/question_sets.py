@@ -14,8 +14,9 @@ from blocks.question_sets import followup_blocks
 from blocks.questions import survey_message
 from bot.core.runtime import Runtime
 from bot.domain.cards import SurveyCard
+from bot.domain.exit_survey import EXIT_KIND
 from bot.domain.outcomes import TapOutcome
-from bot.services import advocacy, followups, question_sets, taps
+from bot.services import advocacy, exit_survey, followups, question_sets, shared_surveys, taps
 from bot.services.survey_messages import update_survey_message
 from handlers.context import parse_int
 from handlers.slack.listeners import after_ack
@@ -44,7 +45,7 @@ async def on_follow_up(rt: Runtime, action: BlockAction, respond: AsyncRespond) 
     if parsed is None:
         return
     invitation_id, set_id, key, value = parsed
-    outcome, invitation, _ = await question_sets.answer(
+    outcome, invitation, shown = await question_sets.answer(
         rt,
         invitation_id=invitation_id,
         set_id=set_id,
@@ -59,10 +60,20 @@ async def on_follow_up(rt: Runtime, action: BlockAction, respond: AsyncRespond) 
             text=t(action.user.locale, note), response_type="ephemeral", replace_original=False
         )
         return
+    if invitation.kind == EXIT_KIND:  # the exit DM: its reasons, then the follow-ups
+        locale = shown.locale if shown else None
+        blocks = await exit_survey.answered_message(rt, invitation, locale)
+        await update_survey_message(rt, invitation, blocks, locale=locale)
+        return
     _, card = await taps.answered_card(rt, invitation_id=invitation_id, user_id=None)
     if card is None:
         return
     offers = await advocacy.offers_for(rt, invitation_id)
+    if shared_surveys.is_shared(invitation):  # their private copy, replaced in place
+        blocks = await shared_surveys.private_blocks(rt, card, offers=offers)
+        text = t(card.locale, "shared.private")
+        await respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=True)
+        return
     chain = await followups.chain_card(rt, invitation)
     blocks = survey_message(card, chain=chain, offers=offers, review_url=rt.settings.review_url)
     blocks = await with_followups(rt, invitation, card, blocks)

@@ -1,11 +1,13 @@
 """The branded survey page in headless Chromium at 360, 412 and 1280 px, in English and
 Malay: the scale in one row (two balanced rows below 360 px), nothing wider than the
 screen, no focus ring on load, the brand's header; screenshots kept in `artifacts/`.
-The thank-you page says what happens next."""
+A question set's follow-ups on the page are styled like the rest of it. The thank-you page
+says what happens next."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,7 +20,7 @@ from tests.e2e.test_email_surveys import mail_rt as mail_rt  # noqa: F401 (a fix
 from tests.e2e.test_email_surveys import smtp as smtp  # noqa: F401 (a fixture)
 from tests.e2e.test_survey_browser import _in_thread, _screenshot
 from tests.e2e.test_survey_browser import chrome as chrome  # noqa: F401 (a fixture)
-from tests.mail import SmtpServer, score_links
+from tests.mail import SmtpServer, html_part, score_links
 from tests.seed import Person
 
 pytestmark = pytest.mark.postgres
@@ -130,3 +132,137 @@ async def test_the_thank_you_page_says_what_happens_next(
             found = await _in_thread(_layout, chrome, links[address][0].split("?")[0], width)
             await _in_thread(_screenshot, chrome, f"survey-thanks-{lang}-{width}.png")
             assert found["scroll"] <= found["inner"] and not found["overflowing"], found
+
+
+SETS = """\
+surveys:
+  quarterly:
+    trigger: relationship
+    metric: nps
+    questions:
+      - key: main_use
+        type: choice
+        text:
+          en: What do you use {product} for most, day to day across your whole team?
+          ms: Untuk apakah anda paling banyak menggunakan {product} setiap hari dalam pasukan?
+        options:
+          - en: Reporting and dashboards for leadership
+            ms: Laporan dan papan pemuka untuk pengurusan
+          - {en: Automation, ms: Automasi}
+          - {en: Collaboration, ms: Kerjasama}
+      - key: would_miss
+        type: yes_no
+        text: {en: "Would you miss us if we were gone?", ms: "Adakah anda akan merindui kami?"}
+      - key: csm_satisfaction
+        type: rating
+        text:
+          en: How satisfied are you with your CSM?
+          ms: Sejauh manakah anda berpuas hati dengan CSM anda?
+      - key: one_change
+        type: text
+        text:
+          en: If you could change one thing, what would it be?
+          ms: Jika anda boleh mengubah satu perkara, apakah ia?
+"""
+FOLLOW_UPS = """
+const rect = e => e.getBoundingClientRect();
+const main = rect(document.querySelector('main'));
+const choices = [...document.querySelectorAll('.followup-choice')];
+const row = sel => [...document.querySelectorAll(sel + ' .followup-choice')]
+  .map(l => Math.round(rect(l).top));
+const box = document.querySelector('.fq-text input');
+return {
+  count: document.querySelectorAll('.followup').length,
+  heights: choices.map(l => Math.round(rect(l).height)),
+  fonts: [...choices, box, ...document.querySelectorAll('.followup legend, .followup-label')]
+    .map(e => parseFloat(getComputedStyle(e).fontSize)),
+  outside: choices.concat([box]).filter(e => rect(e).right > main.right + 0.5
+    || rect(e).left < main.left - 0.5).length,
+  rating: row('.fq-rating'),
+  yesNo: row('.fq-yes_no'),
+  choice: row('.fq-choice'),
+  boxBorder: getComputedStyle(box).borderTopWidth,
+  sets: [...document.querySelectorAll('fieldset.followup')]
+    .map(f => getComputedStyle(f).borderTopWidth + ' ' + getComputedStyle(f).paddingLeft),
+  boxHeight: Math.round(rect(box).height),
+};
+"""
+
+
+@pytest.fixture
+def with_sets(branded: Runtime, tmp_path: Path) -> Runtime:
+    path = tmp_path / "surveys.yaml"
+    path.write_text(SETS, encoding="utf-8")
+    branded.settings.surveys_file = str(path)
+    branded.settings.product_name = "Acme Cloud"
+    return branded
+
+
+async def test_the_follow_ups_look_like_the_page_at_every_width_in_both_languages(
+    with_sets: Runtime,
+    smtp: SmtpServer,  # noqa: F811
+    chrome: webdriver.Chrome,  # noqa: F811
+) -> None:
+    await _emailed(with_sets, Person(ANA), Person(SITI, locale="ms-MY"))
+    for lang, address in (("en", ANA), ("ms", SITI)):
+        [message] = smtp.captured.to(address)
+        link = score_links(message)[8]
+        for width in (360, 412, 1280):
+            found = await _in_thread(_layout, chrome, link, width)
+            extra: dict[str, Any] = await _in_thread(chrome.execute_script, FOLLOW_UPS)
+            await _in_thread(_screenshot, chrome, f"survey-followups-{lang}-{width}.png")
+            scroll = "document.querySelector('.followups').scrollIntoView()"
+            await _in_thread(chrome.execute_script, scroll)
+            await _in_thread(_screenshot, chrome, f"survey-followups-{lang}-{width}-below.png")
+            where = f"{lang} at {width} px: {found} {extra}"
+            assert extra["count"] == 4, where
+            assert found["scroll"] <= found["inner"] and not found["overflowing"], where
+            assert found["focused"] == "no" and found["active"] == "BODY", where
+            assert len(set(found["tops"])) == 1, where  # the scale still in one row
+            assert min(extra["heights"]) >= 44 and min(extra["fonts"]) >= 16, where
+            assert extra["outside"] == 0, where
+            assert len(set(extra["rating"])) == 1 and len(extra["rating"]) == 5, where
+            assert len(set(extra["yesNo"])) == 1 and len(extra["yesNo"]) == 2, where
+            assert len(set(extra["choice"])) == 3, where  # one option a line
+            assert extra["boxBorder"] == "2px" and extra["boxHeight"] >= 44, where
+            assert extra["sets"] == ["0px 0px"] * 3, where  # flush with the page's text
+
+
+EMAIL_LAYOUT = """
+const links = [...document.querySelectorAll('a')].filter(a => /^\\d+$/.test(a.innerText.trim()));
+const rects = links.map(a => a.getBoundingClientRect());
+return {
+  scores: links.length,
+  scroll: document.documentElement.scrollWidth,
+  inner: innerWidth,
+  outside: rects.filter(r => r.right > innerWidth + 0.5 || r.left < -0.5).length,
+  smallest: Math.round(Math.min(...rects.map(r => Math.min(r.width, r.height)))),
+  rows: new Set(rects.map(r => Math.round(r.top))).size,
+  font: Math.min(...links.map(a => parseFloat(getComputedStyle(a).fontSize))),
+  zoom: window.visualViewport.scale,
+};
+"""
+
+
+async def test_the_survey_email_fits_a_phone_and_a_desktop_in_both_languages(
+    branded: Runtime,
+    smtp: SmtpServer,  # noqa: F811
+    chrome: webdriver.Chrome,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The email's HTML part as a mail app shows it: the 0–10 links all on screen."""
+    await _emailed(branded, Person(ANA), Person(SITI, locale="ms-MY"))
+    for lang, address in (("en", ANA), ("ms", SITI)):
+        [message] = smtp.captured.to(address)
+        saved = tmp_path / f"email-{lang}.html"
+        saved.write_text(html_part(message), encoding="utf-8")
+        for width in (360, 412, 1280):
+            _ = await _in_thread(_layout, chrome, saved.as_uri(), width)
+            found: dict[str, Any] = await _in_thread(chrome.execute_script, EMAIL_LAYOUT)
+            await _in_thread(_screenshot, chrome, f"survey-email-{lang}-{width}.png")
+            where = f"{lang} at {width} px: {found}"
+            assert found["scores"] == 11 and found["outside"] == 0, where
+            assert found["scroll"] <= found["inner"], where
+            assert found["smallest"] >= 36 and found["font"] >= 16, where
+            assert found["zoom"] == 1, where  # laid out at the screen's width, not shrunk
+            assert found["rows"] <= (1 if width >= 1280 else 2), where  # wraps on a phone

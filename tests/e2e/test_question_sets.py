@@ -105,6 +105,7 @@ async def test_a_ticket_closed_survey_asks_two_follow_ups_in_the_same_dm(
     assert "What could we have done better?" in shown
     [response] = await _rows(rt, Response)
     assert (response.invitation_id, response.score) == (csat.id, 4)  # stored at the tap
+    assert [i.kind for i in await _rows(rt, Invitation)] == ["csat"]  # the set's one scale
 
     [qset] = await question_sets.current(rt, rt.now())
     yes = _action(emulator, csat, f"followup.{qset.set_id}.resolved.yes", "")
