@@ -367,7 +367,7 @@ async def _day_to_day(text: str, tmp_path: Path) -> None:
 
 CHECKERS["crm-commands"] = CHECKERS["crm-commands-docs"] = _day_to_day
 CHECKERS["zendesk-commands"] = _day_to_day
-CHECKERS["report-commands"] = _day_to_day
+CHECKERS["report-commands"] = CHECKERS["report-commands-readme"] = _day_to_day
 
 
 async def _lock_commands(text: str, tmp_path: Path) -> None:
@@ -426,10 +426,11 @@ async def _surveys_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str
     return fenced(_shell(("python -m bot surveys check surveys.yaml", output)))
 
 
+@checker("surveys-file-readme")
 @checker("surveys-file")
 async def _surveys_file(text: str, tmp_path: Path) -> None:
-    """The README's example SURVEYS_FILE passes `surveys check` and is read as the same sets
-    the settings would load."""
+    """The example SURVEYS_FILE (README and docs/survey-design.md) passes `surveys check`
+    and is read as the same sets the settings would load."""
     from typer.testing import CliRunner
 
     import bot.cli
