@@ -89,7 +89,9 @@ async def stop_listing(*, session: AsyncSession, source: str, error: str) -> Non
     )
 
 
-async def people_by_email(*, session: AsyncSession, emails: Collection[str]) -> dict[str, ReachUser]:
+async def people_by_email(
+    *, session: AsyncSession, emails: Collection[str]
+) -> dict[str, ReachUser]:
     found: dict[str, ReachUser] = {}
     wanted = sorted(emails)
     for start in range(0, len(wanted), BATCH):

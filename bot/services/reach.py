@@ -103,12 +103,15 @@ class Directory:
         self.problems: dict[int, ChannelProblem] = {}  # account id → its channel's problem
         self._channels: dict[str, _Channel] = {}
         self._own_team: str | None = None
+        self._bot_user = ""
         self.paces = tier_paces(rt.slack)
 
     async def own_team(self) -> str:
         """Our workspace's team id, from `auth.test`; people of another team are external."""
         if self._own_team is None:
-            self._own_team = str((await self.rt.slack.auth_test()).get("team_id") or "")
+            found = await self.rt.slack.auth_test()
+            self._own_team = str(found.get("team_id") or "")
+            self._bot_user = str(found.get("user_id") or "")
         return self._own_team
 
     async def find_in_channel(self, channel: str, email: str) -> dict[str, Any] | None:
@@ -169,6 +172,7 @@ class Directory:
     async def _users(self, channel: str, members: list[str]) -> list[dict[str, Any]]:
         """The members' users: from the database when listed lately, else `users.info`."""
         max_age = self.rt.settings.reach_listing_max_age
+        await self.own_team()  # and the bot's own user id: never asked about
         async with self.rt.db.session() as session:
             cached = await store.people_by_id(session=session, user_ids=members)
         users: list[dict[str, Any]] = []
@@ -177,7 +181,7 @@ class Directory:
             row = cached.get(member)
             if row is not None and _fresh(row, self.now, max_age):
                 users.append(_slack_user(row))
-            else:
+            elif member != self._bot_user:
                 asking.append(member)
         fetched = [u for u in await asyncio.gather(*(self._user(m) for m in asking)) if u]
         rows = [_row(user) for user in fetched if _listable(user)]
