@@ -7,11 +7,12 @@ asked about yet wait as `resolving` until the worker finds them (bot/services/re
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -158,31 +159,48 @@ async def relationship_scheduled(
     return found
 
 
-async def create_many(*, session: AsyncSession, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert invitations in bulk (each row: keyword arguments of `Invitation`)."""
-    batch: list[Invitation] = []
-    for row in rows:
-        batch.append(Invitation(**row))
-        if len(batch) == BATCH:
-            session.add_all(batch)
-            await session.flush()
-            batch = []
-    session.add_all(batch)
-    await session.flush()
+async def create_many(*, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert invitations in bulk: each row gives `contact_id`, `kind`, `trigger`, `status`,
+    `skip_reason`, `due_at`, `campaign_id`, `created_at` and `closed_at`."""
+    table: Any = Invitation.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), BATCH):
+        batch = [{**row, "attempts": 0} for row in rows[start : start + BATCH]]
+        await session.execute(table.insert(), batch)
 
 
-async def of_campaign(
-    *, session: AsyncSession, campaign_id: int
-) -> list[tuple[Invitation, Contact, Account]]:
-    """A campaign's invitations with their contacts and accounts, in the order made."""
+@dataclass(frozen=True)
+class Outcome:
+    """One invitation of a campaign, as `send` reports it."""
+
+    status: str
+    skip_reason: str | None
+    channel: str | None
+    due_at: datetime
+    contact_id: int
+    email: str
+    slack_team_id: str | None
+    account: str
+
+
+async def outcomes(*, session: AsyncSession, campaign_id: int) -> list[Outcome]:
+    """A campaign's invitations with who they are for, in the order made."""
     query = (
-        select(Invitation, Contact, Account)
+        select(
+            Invitation.status,
+            Invitation.skip_reason,
+            Invitation.channel,
+            Invitation.due_at,
+            Contact.id,
+            Contact.email,
+            Contact.slack_team_id,
+            Account.name,
+        )
         .join(Contact, Contact.id == Invitation.contact_id)
         .join(Account, Account.id == Contact.account_id)
         .where(Invitation.campaign_id == campaign_id)
         .order_by(Invitation.id)
     )
-    return [(i, c, a) for i, c, a in (await session.execute(query)).all()]
+    return [Outcome(*row) for row in (await session.execute(query)).all()]
 
 
 async def update_contacts(*, session: AsyncSession, contacts: list[dict[str, Any]]) -> None:
@@ -207,25 +225,38 @@ async def resolving(
     return [(i, c, a) for i, c, a in (await session.execute(query)).all()]
 
 
-async def settle(
-    *,
-    session: AsyncSession,
-    invitation_id: int,
-    due_at: datetime,
-    now: datetime,
-    skip_reason: str | None = None,
-    channel: str | None = None,
-) -> bool:
-    """A resolving invitation found (scheduled) or not (skipped); False when no longer resolving."""
-    values: dict[str, Any] = {"due_at": due_at, "channel": channel}
-    if skip_reason:
-        values.update(status=S.SKIPPED, skip_reason=skip_reason, closed_at=now)
-    else:
-        values.update(status=S.SCHEDULED)
-    result = await session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation_id, Invitation.status == S.RESOLVING)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+async def settle_many(*, session: AsyncSession, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Settle resolving invitations in one statement per kind of outcome: each row gives
+    `id`, `due_at` and either `skip_reason` (skipped) or `channel` (None: their DM). A row
+    no longer resolving (settled by another process, cancelled) is left alone."""
+    table: Any = Invitation.__table__  # type: ignore[attr-defined]
+    found = [
+        {"b_id": r["id"], "b_due": r["due_at"], "b_channel": r.get("channel")}
+        for r in rows
+        if not r.get("skip_reason")
+    ]
+    skipped = [
+        {"b_id": r["id"], "b_due": r["due_at"], "b_reason": r["skip_reason"]}
+        for r in rows
+        if r.get("skip_reason")
+    ]
+    where = (table.c.id == bindparam("b_id"), table.c.status == S.RESOLVING)
+    if found:
+        await session.execute(
+            table.update()
+            .where(*where)
+            .values(status=S.SCHEDULED, due_at=bindparam("b_due"), channel=bindparam("b_channel")),
+            found,
+        )
+    if skipped:
+        await session.execute(
+            table.update()
+            .where(*where)
+            .values(
+                status=S.SKIPPED,
+                due_at=bindparam("b_due"),
+                skip_reason=bindparam("b_reason"),
+                closed_at=now,
+            ),
+            skipped,
+        )

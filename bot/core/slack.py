@@ -274,9 +274,12 @@ class TierPace:
     are spaced at the tier's rate (`Pacer`, which slows down on further 429s).
     """
 
+    SHARE = 0.95  # of the tier's rate: a little under it, so that jitter brings no 429
+
     def __init__(self, per_minute: float, speed: float = 1.0) -> None:
         self.limited = False
-        self.pacer = Pacer(per_minute * speed / 60.0, floor=per_minute * speed / 600.0)
+        rate = per_minute * speed / 60.0 * self.SHARE
+        self.pacer = Pacer(rate, floor=rate / 10)
 
     async def wait(self) -> None:
         if self.limited:

@@ -316,8 +316,31 @@ async def resolve_pending(
             await out.found(waiting.pop(email), _slack_user(row))
     await out.flush()
     complete = _complete(listed, now, max_age)
+    # Customers in shared channels are looked for while users.list is read (Tier 4 beside
+    # Tier 2); who a channel does not show waits for the listing's end.
+    in_channels = [g for g in waiting.values() if g[0][2].slack_channel]
+    later: list[_Waiting] = []
+
+    async def channels() -> None:
+        for group in in_channels:
+            if waiting.pop(group[0][1].email, None) is not None:  # not found meanwhile
+                if not await out.settle_in_channel(group):
+                    later.append(group)
+
     if waiting and not complete:
-        complete = await _list_workspace(rt, listed, now, waiting, out)
+        complete, _ = await asyncio.gather(
+            _list_workspace(rt, listed, now, waiting, out), channels()
+        )
+    else:
+        await channels()
+    async with rt.db.session() as session:  # who the listing showed after the channel's turn
+        cached = await store.people_by_email(session=session, emails=[g[0][1].email for g in later])
+    for group in later:
+        shown = cached.get(group[0][1].email)
+        if shown is not None and _fresh(shown, now, max_age):
+            await out.found(group, _slack_user(shown))
+        else:
+            await out.settle_one(group, complete)
     for group in waiting.values():
         await out.settle_one(group, complete)
     await out.flush()
@@ -429,6 +452,38 @@ class _Outcomes:
                 self.resolved.unreachable += 1
         await self._maybe_flush()
 
+    async def settle_in_channel(self, group: _Waiting) -> bool:
+        """A customer found by their stored id or in their account's shared channel (settled,
+        True); False when neither shows them (the caller tries the rest once users.list is
+        read). A channel the bot cannot read, or Slack failing, settles them as unreachable."""
+        _, contact, account = group[0]
+        assert account.slack_channel
+        try:
+            user = await _by_id(self.rt, contact) or await self.directory.find_in_channel(
+                account.slack_channel, contact.email
+            )
+        except ChannelUnreadable as exc:
+            self._unreadable(account, exc)
+            await self.unreachable(group, SkipReason.CHANNEL_UNREADABLE)
+            return True
+        except SlackError as exc:
+            code = error_code(exc)
+            if code in CONFIG_ERRORS:
+                raise _refused(code) from exc
+            log.warning("slack lookup failed", extra={"contact_id": contact.id, "error": code})
+            await self.unreachable(group, f"Slack lookup failed ({code})")
+            return True
+        if user is None:
+            return False
+        await self.found(group, user)
+        return True
+
+    def _unreadable(self, account: Account, exc: ChannelUnreadable) -> None:
+        problems = self.directory.problems
+        if account.id is not None and account.id not in problems:
+            problems[account.id] = ChannelProblem(account.name, exc.channel, exc.code)
+            log.warning("shared channel unreadable", extra={"error": exc.code})
+
     async def settle_one(self, group: _Waiting, listing_complete: bool) -> None:
         """Who no listing answered: their stored id, lookupByEmail, their shared channel."""
         _, contact, account = group[0]
@@ -441,10 +496,7 @@ class _Outcomes:
                 try:
                     user = await directory.find_in_channel(account.slack_channel, contact.email)
                 except ChannelUnreadable as exc:
-                    problem = ChannelProblem(account.name, exc.channel, exc.code)
-                    if account.id is not None and account.id not in directory.problems:
-                        directory.problems[account.id] = problem
-                        log.warning("shared channel unreadable", extra={"error": exc.code})
+                    self._unreadable(account, exc)
                     await self.unreachable(group, SkipReason.CHANNEL_UNREADABLE)
                     return
         except SlackError as exc:
@@ -475,15 +527,7 @@ class _Outcomes:
         self._contacts, self._rows = [], []
         async with self.rt.db.transaction() as session:
             await store.update_contacts(session=session, contacts=contacts)
-            for row in rows:
-                await store.settle(
-                    session=session,
-                    invitation_id=row["id"],
-                    due_at=row["due_at"],
-                    now=self.now,
-                    skip_reason=row.get("skip_reason"),
-                    channel=row.get("channel"),
-                )
+            await store.settle_many(session=session, rows=rows, now=self.now)
 
 
 def known_lately(contact: Contact, now: datetime) -> bool:

@@ -153,29 +153,29 @@ async def _fill_report(rt: Runtime, report: CampaignReport, problems: list[str])
     """What the campaign's invitations came to so far: reached how, or skipped why."""
     assert report.campaign_id is not None
     async with rt.db.session() as session:
-        rows = await reach_store.of_campaign(session=session, campaign_id=report.campaign_id)
+        rows = await reach_store.outcomes(session=session, campaign_id=report.campaign_id)
         in_channel_before = await shared_posts.asked_in_channel_last_time(session=session)
     own_team: str | None = None
-    for invitation, contact, contact_account in rows:
-        reason = invitation.skip_reason
-        if invitation.status == InvitationStatus.SKIPPED and reason:
+    for row in rows:
+        reason = row.skip_reason
+        if row.status == InvitationStatus.SKIPPED and reason:
             report.skipped[reason] += 1
             if reason in UNREACHABLE_REASONS or reason.startswith("Slack lookup failed"):
-                report.unreachable.append(Unreachable(contact.email, contact_account.name, reason))
+                report.unreachable.append(Unreachable(row.email, row.account, reason))
             else:
-                report.skipped_who.setdefault(reason, []).append(contact.email)
+                report.skipped_who.setdefault(reason, []).append(row.email)
             continue
         report.created += 1
-        report.first_due = min(filter(None, (report.first_due, invitation.due_at)))
-        if invitation.status == InvitationStatus.RESOLVING:
+        report.first_due = min(filter(None, (report.first_due, row.due_at)))
+        if row.status == InvitationStatus.RESOLVING:
             report.resolving += 1
-        elif invitation.channel == DeliveryChannel.EMAIL:
+        elif row.channel == DeliveryChannel.EMAIL:
             report.by_email += 1
         else:
-            if own_team is None and contact.slack_team_id:
+            if own_team is None and row.slack_team_id:
                 own_team = await reach.Directory(rt).own_team()
-            external = reach.is_external(contact, own_team or "")
-            if external and contact.id in in_channel_before:
+            external = bool(row.slack_team_id) and row.slack_team_id != own_team
+            if external and row.contact_id in in_channel_before:
                 report.in_channel += 1
             else:
                 report.by_dm += 1
