@@ -5,8 +5,8 @@ and bots), 3,000 are customers in 300 Slack Connect channels (10 each, with one 
 and the bot), and 5,000 are on email only. The emulator runs in its own process with
 Slack's tier limits switched on (bot/devkit/emulator_tiers.py: Tier 2 users.list 20 a
 minute, Tier 3 users.lookupByEmail 50, Tier 4 users.info and conversations.members 100,
-429 with Retry-After) on a clock `--scale` times real time; the app's tier paces run at the
-same scale, so one emulator minute is 60/scale real seconds.
+bursts of `--burst` calls, 429 with Retry-After) on a clock `--scale` times real time;
+the app's tier paces run at the same scale, so one emulator minute is 60/scale real seconds.
 
 The bench runs `send` (as the CLI does: it waits up to REACH_SEND_WAIT, 10 s), then the
 worker's reach job (`reach_tick`) until no invitation is `resolving`, with the scheduler's
@@ -89,7 +89,7 @@ async def _serve_emulator(options: argparse.Namespace) -> None:
     emulator = SlackEmulator()
     minimum = _workspace(emulator, options)
     await emulator.start()
-    tiers = emulator.limit_tiers(scale=options.scale)
+    tiers = emulator.limit_tiers(scale=options.scale, burst=options.burst)
     print(emulator.api_url, flush=True)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -217,6 +217,7 @@ def _emulator_args(options: argparse.Namespace) -> list[str]:
         f"--members={options.members}",
         f"--connect={options.connect}",
         f"--per-channel={options.per_channel}",
+        f"--burst={options.burst}",
     ]
 
 
@@ -229,6 +230,9 @@ def main() -> None:
     parser.add_argument("--per-channel", type=int, default=10)
     parser.add_argument("--email-only", type=int, default=5_000)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--burst", type=int, default=3, help="calls a method may make at once (Slack allows bursts)"
+    )
     parser.add_argument("--serve-emulator", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve_emulator:
@@ -249,7 +253,8 @@ def main() -> None:
     print(
         f"reach, {total:,} contacts ({options.members:,} members, {options.connect:,} in Slack "
         f"Connect channels, {options.email_only:,} on email only), {_database(options)}, "
-        f"tiers on at {options.scale:g}x real time, median of {len(rounds)} round(s):\n"
+        f"tiers on at {options.scale:g}x real time (bursts of {options.burst}), "
+        f"median of {len(rounds)} round(s):\n"
         f"  Slack calls: {median('calls'):.0f} vs {median('calls_min'):.0f} the listings need "
         f"= {median('calls_ratio'):.2f}x (target <= 1.2x)\n"
         f"  send returned in {median('send_s'):.1f} s; first DM {median('first_dm_s'):.1f} s "

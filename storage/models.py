@@ -815,7 +815,7 @@ class ReachListing(SQLModel, table=True):
 
     __tablename__ = "reach_listings"
 
-    source: str = Field(primary_key=True, max_length=40)  # "users.list" or a channel id
+    source: str = Field(primary_key=True, max_length=40)  # "users.list"
     started_at: datetime = Field(sa_type=UTCDateTime)
     cursor: str | None = Field(default=None, max_length=255)  # the next page, while listing
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -271,7 +271,7 @@ class TierPace:
 
     Until then calls go as fast as they come (a short run of look-ups stays quick); the
     first 429 pauses every caller of the method for `Retry-After`, and from then on calls
-    are spaced at the tier's rate (`Pacer`, which slows down on further 429s).
+    are spaced at the tier's rate (a `Pacer`; a later 429 pauses it again).
     """
 
     SHARE = 0.95  # of the tier's rate: a little under it, so that jitter brings no 429
@@ -286,8 +286,10 @@ class TierPace:
             await self.pacer.wait()
 
     def back_off(self, retry_after: float) -> None:
+        """Pause every caller for `retry_after`; the tier's rate is known, so it stays."""
         self.limited = True
         self.pacer.back_off(retry_after)
+        self.pacer.rate = self.pacer.max_rate
 
 
 class TierPaces:

@@ -87,6 +87,7 @@ class _Channel:
     scanned: int = 0  # members looked up with users.info so far
     by_email: dict[str, dict[str, Any]] = field(default_factory=dict)
     error: str | None = None
+    known: dict[str, dict[str, Any]] = field(default_factory=dict)  # listed lately (database)
 
 
 class Directory:
@@ -121,18 +122,23 @@ class Directory:
         """
         known = await self._channel(channel)
         wanted = email.lower()
+        fetched: list[dict[str, Any]] = []
         while wanted not in known.by_email and known.scanned < len(known.members):
             batch = known.members[known.scanned : known.scanned + INFO_AT_ONCE]
             known.scanned += len(batch)
-            for user in await self._users(channel, batch):
+            asking = [m for m in batch if m not in known.known and m != self._bot_user]
+            found_now = [u for u in await asyncio.gather(*map(self._user, asking)) if u]
+            fetched += found_now
+            for user in [known.known[m] for m in batch if m in known.known] + found_now:
                 found = (user.get("profile") or {}).get("email")
                 if found and not user.get("deleted") and not user.get("is_bot"):
                     known.by_email.setdefault(str(found).lower(), user)
-            if known.scanned >= len(known.members):
-                async with self.rt.db.transaction() as session:
-                    await store.complete_listing(
-                        session=session, source=channel, now=self.rt.now(), forget=False
-                    )
+        rows = [_row(user) for user in fetched if _listable(user)]
+        if rows:  # kept for the next campaign: one write per look in the channel
+            async with self.rt.db.transaction() as session:
+                await store.save_page(
+                    session=session, source=channel, users=rows, cursor=None, now=self.rt.now()
+                )
         return known.by_email.get(wanted)
 
     async def _channel(self, channel: str) -> _Channel:
@@ -150,8 +156,7 @@ class Directory:
                     raise
                 known.error = code
             else:
-                async with self.rt.db.transaction() as session:
-                    await store.start_listing(session=session, source=channel, now=self.rt.now())
+                known.known = await self._listed_lately(known.members)
         if known.error is not None:
             raise ChannelUnreadable(channel, known.error)
         return known
@@ -169,28 +174,17 @@ class Directory:
             if not cursor:
                 return
 
-    async def _users(self, channel: str, members: list[str]) -> list[dict[str, Any]]:
-        """The members' users: from the database when listed lately, else `users.info`."""
+    async def _listed_lately(self, members: list[str]) -> dict[str, dict[str, Any]]:
+        """The members a listing showed within `REACH_LISTING_MAX_AGE`: not asked again."""
         max_age = self.rt.settings.reach_listing_max_age
         await self.own_team()  # and the bot's own user id: never asked about
         async with self.rt.db.session() as session:
             cached = await store.people_by_id(session=session, user_ids=members)
-        users: list[dict[str, Any]] = []
-        asking: list[str] = []
-        for member in members:
-            row = cached.get(member)
-            if row is not None and _fresh(row, self.now, max_age):
-                users.append(_slack_user(row))
-            elif member != self._bot_user:
-                asking.append(member)
-        fetched = [u for u in await asyncio.gather(*(self._user(m) for m in asking)) if u]
-        rows = [_row(user) for user in fetched if _listable(user)]
-        if rows:
-            async with self.rt.db.transaction() as session:
-                await store.save_page(
-                    session=session, source=channel, users=rows, cursor=None, now=self.rt.now()
-                )
-        return users + fetched
+        return {
+            member: _slack_user(row)
+            for member, row in cached.items()
+            if _fresh(row, self.now, max_age)
+        }
 
     async def _user(self, user_id: str) -> dict[str, Any] | None:
         try:

@@ -96,7 +96,8 @@ async def test_members_guests_and_shared_channel_customers_come_from_listings(
     assert (gus.slack_user_id, gus.tz) == ("U0GUS", "Asia/Tokyo")
     assert (mia.slack_user_id, mia.slack_team_id) == ("U0MIA", PARTNER)
     assert _count(emulator, "users.lookupByEmail") == 0  # absent from a complete listing
-    assert [c.args["user"] for c in emulator.calls_to("users.info")] == ["U0MIA"]  # not our CSM
+    asked = [c.args["user"] for c in emulator.calls_to("users.info")]
+    assert "U0MIA" in asked and set(asked) <= {"U0MIA", "U0CSM"}  # our CSM: if read first
     assert _count(emulator, "users.list") == 1
 
     # a week later a new contact absent from the (fresh) listing costs no call at all

@@ -6,9 +6,9 @@ Create Date: 2026-12-07 11:30:00
 
 `reach_users` holds the people `users.list` (members and guests of our workspace) and the
 Slack Connect channels' `conversations.members` + `users.info` showed, by user id with their
-email, team, zone and locale. `reach_listings` holds one row per listing (`users.list`, or a
-channel id): when it started, the cursor to go on from, and when it completed; a contact
-absent from a complete, fresh listing is not looked up one by one.
+email, team, zone and locale. `reach_listings` holds one row per listing (`users.list`):
+when it started, the cursor to go on from, and when it completed; a contact absent from a
+complete, fresh listing is not looked up one by one.
 """
 
 from __future__ import annotations
