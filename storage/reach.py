@@ -127,7 +127,7 @@ async def last_relationship_surveys(
             select(Invitation.contact_id, func.max(Invitation.created_at))
             .where(
                 Invitation.contact_id.in_(wanted[start : start + BATCH]),
-                Invitation.status.in_((*COUNTS_FOR_FATIGUE, S.RESOLVING)),
+                Invitation.status.in_(COUNTS_FOR_FATIGUE),
                 Invitation.trigger == Trigger.RELATIONSHIP,
             )
             .group_by(Invitation.contact_id)
