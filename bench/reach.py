@@ -146,8 +146,7 @@ async def _count(db: Database, status: str) -> int:
         return int((await session.execute(query)).scalar_one())
 
 
-async def _round(options: argparse.Namespace, directory: Path, number: int) -> dict[str, float]:
-    url = fresh_url(options, directory, f"reach{number}")
+async def _round(options: argparse.Namespace, url: str, number: int) -> dict[str, float]:
     emulator = subprocess.Popen(
         [sys.executable, __file__, "--serve-emulator", *_emulator_args(options)],
         stdout=subprocess.PIPE,
@@ -242,7 +241,8 @@ def main() -> None:
     rounds = []
     with tempfile.TemporaryDirectory() as directory:
         for number in range(1, options.rounds + 1):
-            rounds.append(asyncio.run(_round(options, Path(directory), number)))
+            url = fresh_url(options, Path(directory), f"reach{number}")  # outside the loop
+            rounds.append(asyncio.run(_round(options, url, number)))
     load_after = os.getloadavg()
 
     def median(key: str) -> float:
