@@ -95,6 +95,11 @@ def reach_lines(report: CampaignReport) -> list[str]:
             else " (off: set SMTP_URL, EMAIL_FROM and PUBLIC_URL to email them)"
         ),
     ]
+    if report.resolving:
+        lines.append(
+            f"  being found in Slack: {report.resolving} (the worker goes on; `campaigns` "
+            "shows who it cannot reach once it is done)"
+        )
     if report.channel_problems:
         lines.append(f"Shared channels the bot cannot read: {len(report.channel_problems)}")
         lines += [f"  {problem}" for problem in report.channel_problems]
@@ -165,6 +170,8 @@ def campaign_line(view: CampaignView) -> str:
         if f.last_due and f.last_due != f.next_due:
             waiting += f" to {f.last_due:%Y-%m-%d %H:%M}"
         waiting += " UTC"
+    if f.resolving:
+        waiting = f"{f.resolving} being found in Slack, " + waiting
     skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(f.skipped.items()))
     state = f" ({view.status})" if view.status else ""
     return (

@@ -33,6 +33,7 @@ from bot.services import (
     leadership,
     milestones,
     privacy,
+    reach,
     shipping,
     webhooks,
     you_said,
@@ -165,6 +166,21 @@ async def crm_tick(rt: Runtime) -> None:
         log.error("CRM sync failed: database unavailable", extra={"error": outage(jobs.outage)})
 
 
+async def reach_tick(rt: Runtime) -> None:
+    """Find in Slack the people of the invitations `send` left `resolving`
+    (bot/services/reach.py), beside the passes: a listing paced at Slack's tiers can take
+    minutes, and the DMs to people already found go out meanwhile."""
+    jobs = _Pass(rt, rt.now())
+    resolved = await jobs.run(reach.resolve_pending, reach.Resolved())
+    if resolved.found or resolved.unreachable:
+        log.info(
+            "reach resolved",
+            extra={"found": resolved.found, "unreachable": resolved.unreachable},
+        )
+    if jobs.outage is not None:
+        log.error("reach failed: database unavailable", extra={"error": outage(jobs.outage)})
+
+
 async def zendesk_tick(rt: Runtime) -> None:
     """The Zendesk poll when it is due (bot/services/zendesk_tickets.py), beside the passes."""
     jobs = _Pass(rt, rt.now())
@@ -181,6 +197,16 @@ def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
         args=[rt],
         seconds=rt.settings.scheduler_tick.total_seconds(),
         id="voc-tick",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=rt.now(),
+    )
+    scheduler.add_job(
+        reach_tick,
+        "interval",
+        args=[rt],
+        seconds=rt.settings.scheduler_tick.total_seconds(),
+        id="voc-reach",
         max_instances=1,
         coalesce=True,
         next_run_time=rt.now(),

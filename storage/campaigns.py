@@ -64,6 +64,8 @@ async def figures(*, session: AsyncSession, where: ColumnElement[bool]) -> Figur
             found.skipped[reason or "other"] = found.skipped.get(reason or "other", 0) + count
         elif status == S.FAILED:
             found.failed += count
+        elif status == S.RESOLVING:
+            found.resolving += count
         elif status == S.SCHEDULED:
             found.scheduled += count
             found.next_due, found.last_due = first, last
@@ -79,7 +81,7 @@ async def cancel_scheduled(
     """Skip, as cancelled, what has not gone out; how many."""
     result = await session.execute(
         update(Invitation)
-        .where(where, Invitation.status == S.SCHEDULED)
+        .where(where, Invitation.status.in_((S.SCHEDULED, S.RESOLVING)))
         .values(status=S.SKIPPED, skip_reason=SkipReason.CANCELLED, closed_at=now)
         .execution_options(synchronize_session=False)
     )

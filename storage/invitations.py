@@ -22,7 +22,16 @@ from storage.models import Contact, Invitation
 
 S = InvitationStatus
 OPEN = (S.SENDING, S.SENT, S.REMINDED)  # in Slack (or about to be) and not yet answered
-COUNTS_FOR_FATIGUE = (S.SCHEDULED, S.SENDING, S.SENT, S.REMINDED, S.ANSWERED, S.EXPIRED)
+# a survey made (`resolving`: its person is being found in Slack) or gone out counts
+COUNTS_FOR_FATIGUE = (
+    S.RESOLVING,
+    S.SCHEDULED,
+    S.SENDING,
+    S.SENT,
+    S.REMINDED,
+    S.ANSWERED,
+    S.EXPIRED,
+)
 
 
 async def create_invitation(

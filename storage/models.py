@@ -787,3 +787,29 @@ class FollowUpAnswer(SQLModel, table=True):
     value: str = Field(max_length=500)
     themes: list[str] = Field(default_factory=list, sa_type=JSON)  # a text answer's themes
     answered_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ReachUser(SQLModel, table=True):
+    """Someone a Slack listing showed (bot/services/reach.py): `users.list` or a channel's."""
+
+    __tablename__ = "reach_users"
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    email: str | None = Field(default=None, max_length=320, index=True)  # lower case
+    team_id: str | None = Field(default=None, max_length=32)
+    tz: str | None = Field(default=None, max_length=64)
+    locale: str | None = Field(default=None, max_length=16)
+    source: str = Field(max_length=40)  # "users.list" or the channel id that showed them
+    seen_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ReachListing(SQLModel, table=True):
+    """One bulk listing of Slack users: where it got to and whether it completed."""
+
+    __tablename__ = "reach_listings"
+
+    source: str = Field(primary_key=True, max_length=40)  # "users.list"
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    cursor: str | None = Field(default=None, max_length=255)  # the next page, while listing
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=64)  # why it stopped, if it did

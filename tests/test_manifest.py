@@ -27,6 +27,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     # The members of an account's Slack Connect channel, public or private.
     "conversations.members": {"channels:read", "groups:read"},
     "users.info": {"users:read"},
+    # Members and guests in bulk, with their emails (bot/services/reach.py).
+    "users.list": {"users:read", "users:read.email"},
     "users.lookupByEmail": {"users:read", "users:read.email"},
     "views.open": set(),
     "views.update": set(),

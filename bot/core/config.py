@@ -241,6 +241,10 @@ class Settings(BaseSettings):
     # reconciled against renewals per send, which matters on a slow or far database.
     scheduler_tick: Duration = timedelta(seconds=30)
     send_lease: Duration = timedelta(seconds=40)
+    # How old a Slack listing (users.list, a shared channel's members) may be and still say
+    # who is not in Slack (bot/services/reach.py); `send` waits this long for Slack at most.
+    reach_listing_max_age: Duration = timedelta(hours=24)
+    reach_send_wait: Duration = timedelta(seconds=10)
     digest_schedule: str = "mon 09:00"
     digest_tz: str = "UTC"
     ingest_token: SecretStr | None = None

@@ -163,9 +163,10 @@ class PacedRateLimitHandler(AsyncRateLimitErrorRetryHandler):
     sleep `Retry-After` inside the call, as slack-sdk does.
     """
 
-    def __init__(self, max_retry_count: int, pacer: Pacer) -> None:
+    def __init__(self, max_retry_count: int, pacer: Pacer, tiers: TierPaces | None = None) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.pacer = pacer
+        self.tiers = tiers
 
     async def prepare_for_next_attempt_async(
         self,
@@ -175,6 +176,13 @@ class PacedRateLimitHandler(AsyncRateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
+        tier = self.tiers.get(_method(request)) if self.tiers is not None else None
+        if response is not None and tier is not None:  # a tiered method: its pace pauses
+            state.next_attempt_requested = True
+            tier.back_off(_retry_after(response))
+            await tier.wait()
+            state.increment_current_attempt()
+            return
         if response is None or not _paced(request):
             await super().prepare_for_next_attempt_async(
                 state=state, request=request, response=response, error=error
@@ -247,9 +255,84 @@ def _retry_after(response: HttpResponse) -> float:
     return 1.0
 
 
+# Slack's published tiers, in calls a minute per method and workspace, for the methods that
+# reach people in bulk (bot/services/reach.py).
+TIER_PER_MINUTE = {2: 20.0, 3: 50.0, 4: 100.0}
+METHOD_TIERS = {
+    "users.list": 2,
+    "users.lookupByEmail": 3,
+    "users.info": 4,
+    "conversations.members": 4,
+}
+
+
+class TierPace:
+    """Paces one method at its Slack tier once Slack has said 429 for it.
+
+    Until then calls go as fast as they come (a short run of look-ups stays quick); the
+    first 429 pauses every caller of the method for `Retry-After`, and from then on calls
+    are spaced at the tier's rate (a `Pacer`; a later 429 pauses it again).
+    """
+
+    SHARE = 0.95  # of the tier's rate: a little under it, so that jitter brings no 429
+
+    def __init__(self, per_minute: float, speed: float = 1.0) -> None:
+        self.limited = False
+        rate = per_minute * speed / 60.0 * self.SHARE
+        self.pacer = Pacer(rate, floor=rate / 10)
+
+    async def wait(self) -> None:
+        if self.limited:
+            await self.pacer.wait()
+
+    def back_off(self, retry_after: float) -> None:
+        """Pause every caller for `retry_after`; the tier's rate is known, so it stays."""
+        self.limited = True
+        self.pacer.back_off(retry_after)
+        self.pacer.rate = self.pacer.max_rate
+
+
+class TierPaces:
+    """One `TierPace` per tiered method, shared by every caller of one client.
+
+    `speed` runs the tiers faster than Slack's, for an emulator whose clock runs faster
+    than real time (bot/devkit/emulator_tiers.py); against Slack it stays 1.
+    """
+
+    def __init__(self, speed: float = 1.0) -> None:
+        self.speed = speed
+        self._paces: dict[str, TierPace] = {}
+
+    def get(self, method: str) -> TierPace | None:
+        tier = METHOD_TIERS.get(method)
+        if tier is None:
+            return None
+        pace = self._paces.get(method)
+        if pace is None:
+            pace = self._paces[method] = TierPace(TIER_PER_MINUTE[tier], self.speed)
+        return pace
+
+    async def wait(self, method: str) -> None:
+        """Before a call of `method`: wait its turn under the method's tier."""
+        pace = self.get(method)
+        if pace is not None:
+            await pace.wait()
+
+
+def tier_paces(client: AsyncWebClient) -> TierPaces:
+    """The client's tier paces (a client not made by `make_client` gets its own, once)."""
+    paces = getattr(client, "tier_paces", None)
+    if not isinstance(paces, TierPaces):
+        paces = TierPaces()
+        client.tier_paces = paces  # type: ignore[attr-defined]
+    return paces
+
+
 class SlackClient(AsyncWebClient):
     """The SDK's client whose failed calls raise the project's `SlackError` (bot/core/errors.py):
     Slack's errors are mapped here, once, and nowhere else."""
+
+    tier_paces: TierPaces
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
         try:
@@ -293,7 +376,8 @@ def make_client(
     (`ONCE_ONLY_METHODS`) get no 5xx or connection-error retry.
     """
     backoff = CappedBackoff()
-    return SlackClient(
+    tiers = TierPaces()
+    client = SlackClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
@@ -301,9 +385,11 @@ def make_client(
             OutageWatch(SlackHealth(clock)),
             OnceOnlyConnectionErrorHandler(max_retry_count=4, interval_calculator=backoff),
             PacedServerErrorHandler(4, backoff, pacer),
-            PacedRateLimitHandler(8, pacer),
+            PacedRateLimitHandler(8, pacer, tiers),
         ],
     )
+    client.tier_paces = tiers
+    return client
 
 
 def error_code(exc: Exception) -> str:

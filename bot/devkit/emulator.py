@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot.devkit import emulator_tiers
 from bot.devkit.emulator_socket import SocketModeEndpoint
 from bot.devkit.local_server import LocalServer
 
@@ -77,6 +78,7 @@ class _User:
     is_bot: bool
     dm_error: str | None
     team_id: str | None = None  # None: the bot's own workspace; else another organisation
+    guest: bool = False  # a guest of the workspace (Slack's is_restricted)
 
 
 @dataclass
@@ -152,6 +154,7 @@ class SlackEmulator(LocalServer):
         self._hangs: dict[str, asyncio.Event] = {}
         self._lost: dict[str, _Chaos] = {}
         self._latency: dict[str, float] = {}
+        self.tiers: emulator_tiers.TierLimits | None = None  # limit_tiers() switches them on
         self._in_flight: dict[str, int] = {}
         self.peak_in_flight: dict[str, int] = {}
         self._released = asyncio.Event()
@@ -171,6 +174,7 @@ class SlackEmulator(LocalServer):
             "conversations.members": self._members,
             "users.lookupByEmail": self._lookup_by_email,
             "users.info": self._users_info,
+            "users.list": self._users_list,
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,
@@ -227,6 +231,7 @@ class SlackEmulator(LocalServer):
         is_bot: bool = False,
         dm_error: str | None = None,
         team_id: str | None = None,
+        guest: bool = False,
     ) -> None:
         """Add (or replace) a workspace member, or with `team_id` someone of another team.
 
@@ -240,7 +245,7 @@ class SlackEmulator(LocalServer):
             dm_error = "cannot_dm_bot"
         team = None if team_id == self.team_id else team_id
         self._users[user_id] = _User(
-            user_id, email, name, tz, locale, deleted, is_bot, dm_error, team
+            user_id, email, name, tz, locale, deleted, is_bot, dm_error, team, guest
         )
 
     def add_channel(self, channel: str, members: list[str], *, bot_member: bool = True) -> None:
@@ -309,6 +314,12 @@ class SlackEmulator(LocalServer):
         if per_second <= 0 or burst < 1:
             raise ValueError("per_second must be > 0 and burst >= 1")
         self._buckets[method] = _Bucket(per_second, burst, float(burst), time.monotonic())
+
+    def limit_tiers(self, *, scale: float = 1.0, burst: int = 1) -> emulator_tiers.TierLimits:
+        """Answer 429 past Slack's tier limits, on a clock `scale` times real time
+        (bot/devkit/emulator_tiers.py)."""
+        self.tiers = emulator_tiers.TierLimits(scale=scale, burst=burst)
+        return self.tiers
 
     def fail_randomly(self, method: str, *, status: int, probability: float, seed: int = 0) -> None:
         """Answer a seeded-random share of `method` calls with `status`."""
@@ -430,6 +441,8 @@ class SlackEmulator(LocalServer):
             wait = bucket.take(time.monotonic())
             if wait > 0:
                 return _fault_answer(_Fault(429, None, max(1, math.ceil(wait))))
+        if self.tiers is not None:
+            return self.tiers.check(method)
         return None
 
     # shared pieces of the methods
@@ -520,6 +533,8 @@ class SlackEmulator(LocalServer):
             "real_name": user.name,
             "deleted": user.deleted,
             "is_bot": user.is_bot,
+            "is_restricted": user.guest,
+            "is_ultra_restricted": False,
             "tz": user.tz,
             "tz_label": user.tz,
             "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
@@ -659,6 +674,11 @@ class SlackEmulator(LocalServer):
         if user is None:
             raise _ApiError("user_not_found")
         return {"user": self._user_object(user, locale=_flag(args.get("include_locale")))}
+
+    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        ours = [user for user in self._users.values() if user.team_id is None]
+        show = lambda user, locale: self._user_object(user, locale=locale)  # noqa: E731
+        return emulator_tiers.users_list(ours, show, args, _ApiError)
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         view = _view_arg(args, kind="modal")

@@ -119,6 +119,7 @@ class CampaignReport:
     external: int = 0  # of those, people of another organisation (Slack Connect)
     in_channel: int = 0  # customers whose DM was refused last time: their shared channel
     by_email: int = 0  # contacts Slack cannot reach, asked by email (SMTP_URL is set)
+    resolving: int = 0  # still being found in Slack by the worker when `send` returned
     email_on: bool = False
     unreachable: list[Unreachable] = field(default_factory=list)
     skipped_who: dict[str, list[str]] = field(default_factory=dict)  # reason → emails

@@ -34,6 +34,7 @@ class Figures:
 
     created: int = 0
     scheduled: int = 0
+    resolving: int = 0  # made by `send`, their person not found in Slack yet
     sent: int = 0  # went out (or is going out now), answered or not
     answered: int = 0
     failed: int = 0

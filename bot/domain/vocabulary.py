@@ -35,6 +35,7 @@ class InvitationStatus(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     WAITING = "waiting"  # a follow-up question, asked once its first question is answered
+    RESOLVING = "resolving"  # made by `send`; the worker is finding the person in Slack
 
 
 class SkipReason(StrEnum):

@@ -1,13 +1,24 @@
 """Finding a contact in Slack: a member of our workspace, or a customer in a shared channel.
 
-A contact is looked for, in order: by the `slack_user_id` the CSV gave (or an earlier
-campaign learned), by `users.lookupByEmail` (members and guests of our workspace), and
-then among the members of the account's Slack Connect channel (`conversations.members`,
-page by page; `users.info` for each, matching `profile.email` without regard to case).
-What Slack says (user id, team, zone, locale) is kept on the contact and asked again at
-a campaign once it is a day old (`CAMPAIGN_FRESHNESS`); an event's survey asks only for
-what is missing. A shared channel the bot cannot read is reported once per account, with
-the fix, and the campaign goes on for the other accounts.
+A campaign finds its people from Slack's bulk listings, kept in the database (storage/
+reach.py): `users.list` (members and guests, a thousand a page) and, for an account with a
+Slack Connect channel, `conversations.members` plus `users.info` for each member not
+already known. A contact absent from a complete listing younger than
+`REACH_LISTING_MAX_AGE` is not in Slack, and no call is spent on them; `users.lookupByEmail`
+is asked only when the listing could not be completed. `send` makes its invitations at once
+(`resolving` for those Slack has to be asked about) and `resolve_pending`, run by `send`
+for up to `REACH_SEND_WAIT` and then by the worker, finds them, each method paced at its
+Slack tier (bot/core/slack.py `TierPaces`) and pausing on 429 `Retry-After`.
+
+An event's survey (`resolve_for_event`) looks for one contact in a fresh listing first,
+else, in order: by the `slack_user_id` the CSV gave (or an earlier campaign learned), by
+`users.lookupByEmail` (members and guests of our workspace), and then among the members
+of the account's Slack Connect channel (`conversations.members`, page by page; `users.info`
+for each, matching `profile.email` without regard to case). What Slack says (user id,
+team, zone, locale) is kept on the contact and asked again at a campaign once it is a day
+old (`CAMPAIGN_FRESHNESS`); an event's survey asks only for what is missing. A shared
+channel the bot cannot read is reported once per account, with the fix, and the campaign
+goes on for the other accounts.
 """
 
 from __future__ import annotations
@@ -20,19 +31,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.runtime import Runtime
-from bot.core.slack import CONFIG_ERRORS, error_code
+from bot.core.slack import CONFIG_ERRORS, error_code, tier_paces
 from bot.core.slack_errors import SlackError
 from bot.domain.errors import SlackConfigError
+from bot.domain.send_windows import next_relationship_slot
 from bot.domain.user_errors import BotRefused
-from bot.domain.vocabulary import SkipReason
-from storage.models import Account, Contact
+from bot.domain.vocabulary import UNREACHABLE_REASONS, SkipReason
+from storage import reach as store
+from storage.models import Account, Contact, Invitation, ReachListing, ReachUser
 
 log = logging.getLogger(__name__)
 
 NOT_FOUND = frozenset({"users_not_found", "user_not_found", "account_inactive"})
 UNREADABLE = frozenset({"not_in_channel", "channel_not_found"})
-MEMBERS_PAGE = 500  # conversations.members per call (Slack allows up to 1,000)
+MEMBERS_PAGE = 1000  # conversations.members per call (Slack's most)
+USERS_PAGE = 1000  # users.list per call (Slack's most)
 INFO_AT_ONCE = 8  # users.info calls in flight while scanning a channel's members
+USERS_LIST = "users.list"  # the listing of our workspace's members and guests
 # A campaign asks Slack again about a contact checked longer ago than this: names, zones
 # and channels change, but two campaigns on one day need not ask about everyone twice.
 CAMPAIGN_FRESHNESS = timedelta(days=1)
@@ -72,25 +87,32 @@ class _Channel:
     scanned: int = 0  # members looked up with users.info so far
     by_email: dict[str, dict[str, Any]] = field(default_factory=dict)
     error: str | None = None
+    known: dict[str, dict[str, Any]] = field(default_factory=dict)  # listed lately (database)
 
 
 class Directory:
-    """One campaign's view of Slack: our team's id and the shared channels' members.
+    """One pass's view of Slack: our team's id and the shared channels' members.
 
     Each channel's member list is read once, and its members are looked up only as far
-    as needed to find the contacts asked for.
+    as needed to find the contacts asked for; who `users.info` showed is kept in the
+    database (`reach_users`), and a member known there, fresh, is not asked about again.
     """
 
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Runtime, now: datetime | None = None) -> None:
         self.rt = rt
+        self.now = now or rt.now()
         self.problems: dict[int, ChannelProblem] = {}  # account id → its channel's problem
         self._channels: dict[str, _Channel] = {}
         self._own_team: str | None = None
+        self._bot_user = ""
+        self.paces = tier_paces(rt.slack)
 
     async def own_team(self) -> str:
         """Our workspace's team id, from `auth.test`; people of another team are external."""
         if self._own_team is None:
-            self._own_team = str((await self.rt.slack.auth_test()).get("team_id") or "")
+            found = await self.rt.slack.auth_test()
+            self._own_team = str(found.get("team_id") or "")
+            self._bot_user = str(found.get("user_id") or "")
         return self._own_team
 
     async def find_in_channel(self, channel: str, email: str) -> dict[str, Any] | None:
@@ -100,15 +122,23 @@ class Directory:
         """
         known = await self._channel(channel)
         wanted = email.lower()
+        fetched: list[dict[str, Any]] = []
         while wanted not in known.by_email and known.scanned < len(known.members):
             batch = known.members[known.scanned : known.scanned + INFO_AT_ONCE]
             known.scanned += len(batch)
-            for user in await asyncio.gather(*(self._user(member) for member in batch)):
-                if user is None:
-                    continue
+            asking = [m for m in batch if m not in known.known and m != self._bot_user]
+            found_now = [u for u in await asyncio.gather(*map(self._user, asking)) if u]
+            fetched += found_now
+            for user in [known.known[m] for m in batch if m in known.known] + found_now:
                 found = (user.get("profile") or {}).get("email")
                 if found and not user.get("deleted") and not user.get("is_bot"):
                     known.by_email.setdefault(str(found).lower(), user)
+        rows = [_row(user) for user in fetched if _listable(user)]
+        if rows:  # kept for the next campaign: one write per look in the channel
+            async with self.rt.db.transaction() as session:
+                await store.save_page(
+                    session=session, source=channel, users=rows, cursor=None, now=self.rt.now()
+                )
         return known.by_email.get(wanted)
 
     async def _channel(self, channel: str) -> _Channel:
@@ -125,6 +155,8 @@ class Directory:
                     del self._channels[channel]
                     raise
                 known.error = code
+            else:
+                known.known = await self._listed_lately(known.members)
         if known.error is not None:
             raise ChannelUnreadable(channel, known.error)
         return known
@@ -132,6 +164,7 @@ class Directory:
     async def _members(self, channel: str) -> AsyncIterator[str]:
         cursor: str | None = None
         while True:
+            await self.paces.wait("conversations.members")
             page = await self.rt.slack.conversations_members(
                 channel=channel, limit=MEMBERS_PAGE, cursor=cursor
             )
@@ -141,8 +174,21 @@ class Directory:
             if not cursor:
                 return
 
+    async def _listed_lately(self, members: list[str]) -> dict[str, dict[str, Any]]:
+        """The members a listing showed within `REACH_LISTING_MAX_AGE`: not asked again."""
+        max_age = self.rt.settings.reach_listing_max_age
+        await self.own_team()  # and the bot's own user id: never asked about
+        async with self.rt.db.session() as session:
+            cached = await store.people_by_id(session=session, user_ids=members)
+        return {
+            member: _slack_user(row)
+            for member, row in cached.items()
+            if _fresh(row, self.now, max_age)
+        }
+
     async def _user(self, user_id: str) -> dict[str, Any] | None:
         try:
+            await self.paces.wait("users.info")
             return dict((await self.rt.slack.users_info(user=user_id, include_locale=True))["user"])
         except SlackError as exc:
             code = error_code(exc)
@@ -194,12 +240,293 @@ async def resolve(
 
 
 async def resolve_for_event(rt: Runtime, contact: Contact, now: datetime) -> str | None:
-    """`resolve` for one event's survey: Slack is asked only for what is not known yet."""
+    """`resolve` for one event's survey: Slack is asked only for what is not known yet.
+
+    A complete, fresh `users.list` in the database answers without a call; without one
+    (none yet, or too old to trust for this contact) Slack is asked about the contact.
+    """
     async with rt.db.session() as session:
         account = await session.get(Account, contact.account_id)
-    if account is None:
-        return SkipReason.NO_SLACK_USER
-    return await resolve(rt, contact, account, Directory(rt), now, fresh_for=None)
+        if account is None:
+            return SkipReason.NO_SLACK_USER
+        if _known(contact, now, None):
+            return None
+        listed = await store.listing(session=session, source=USERS_LIST)
+        cached = (await store.people_by_email(session=session, emails=[contact.email])).get(
+            contact.email
+        )
+    max_age = rt.settings.reach_listing_max_age
+    if cached is not None and _fresh(cached, now, max_age):
+        _remember(contact, _slack_user(cached), cached.team_id or "", now)
+        return None
+    if _complete(listed, now, max_age) and not account.slack_channel:
+        return SkipReason.NO_SLACK_USER  # not in a complete, fresh listing: no look-up
+    return await resolve(rt, contact, account, Directory(rt, now), now, fresh_for=None)
+
+
+@dataclass
+class Resolved:
+    """What one pass of `resolve_pending` settled."""
+
+    found: int = 0
+    unreachable: int = 0
+    problems: list[ChannelProblem] = field(default_factory=list)
+
+
+_Waiting = list[tuple[Invitation, Contact, Account]]
+
+
+async def resolve_pending(
+    rt: Runtime, now: datetime, *, campaign_id: int | None = None
+) -> Resolved:
+    """Find in Slack the people of every `resolving` invitation, and schedule or skip each.
+
+    In order: what the database knows (a contact checked within `CAMPAIGN_FRESHNESS`, or
+    listed within `REACH_LISTING_MAX_AGE`); `users.list`, page by page, settling each
+    page's people as it comes; then, for who is left, the stored Slack id (`users.info`),
+    `users.lookupByEmail` only if `users.list` could not be completed, and the account's
+    shared channel. Each settle is a conditional update: a row settled by another process
+    is left alone. Raises SlackConfigError when Slack refuses the bot itself.
+    """
+    async with rt.db.session() as session:
+        rows = await store.resolving(session=session, campaign_id=campaign_id)
+        listed = await store.listing(session=session, source=USERS_LIST)
+    waiting: dict[str, _Waiting] = {}
+    for invitation, contact, account in rows:
+        waiting.setdefault(contact.email, []).append((invitation, contact, account))
+    directory = Directory(rt, now)
+    out = _Outcomes(rt, directory, now)
+    if not waiting:
+        return out.resolved
+    max_age = rt.settings.reach_listing_max_age
+    for email, group in list(waiting.items()):
+        if _known(group[0][1], now, CAMPAIGN_FRESHNESS):
+            await out.found(group, None)
+            del waiting[email]
+    async with rt.db.session() as session:
+        cached = await store.people_by_email(session=session, emails=list(waiting))
+    for email, row in cached.items():
+        if _fresh(row, now, max_age) and email in waiting:
+            await out.found(waiting.pop(email), _slack_user(row))
+    await out.flush()
+    complete = _complete(listed, now, max_age)
+    # Customers in shared channels are looked for while users.list is read (Tier 4 beside
+    # Tier 2); who a channel does not show waits for the listing's end.
+    in_channels = [g for g in waiting.values() if g[0][2].slack_channel]
+    later: list[_Waiting] = []
+
+    async def channels() -> None:
+        for group in in_channels:
+            if waiting.pop(group[0][1].email, None) is not None:  # not found meanwhile
+                if not await out.settle_in_channel(group):
+                    later.append(group)
+
+    if waiting and not complete:
+        complete, _ = await asyncio.gather(
+            _list_workspace(rt, listed, now, waiting, out), channels()
+        )
+    else:
+        await channels()
+    async with rt.db.session() as session:  # who the listing showed after the channel's turn
+        cached = await store.people_by_email(session=session, emails=[g[0][1].email for g in later])
+    for group in later:
+        shown = cached.get(group[0][1].email)
+        if shown is not None and _fresh(shown, now, max_age):
+            await out.found(group, _slack_user(shown))
+        else:
+            await out.settle_one(group, complete)
+    for group in waiting.values():
+        await out.settle_one(group, complete)
+    await out.flush()
+    out.resolved.problems = list(directory.problems.values())
+    return out.resolved
+
+
+async def _list_workspace(
+    rt: Runtime,
+    listed: ReachListing | None,
+    now: datetime,
+    waiting: dict[str, _Waiting],
+    out: _Outcomes,
+) -> bool:
+    """Read `users.list` to its end, settling who each page shows; False if it stopped short."""
+    max_age = rt.settings.reach_listing_max_age
+    cursor: str | None = None
+    resuming = (
+        listed is not None
+        and listed.completed_at is None
+        and listed.cursor
+        and listed.error is None
+        and now - listed.started_at < max_age
+    )
+    if resuming:
+        assert listed is not None
+        cursor = listed.cursor  # an interrupted listing goes on where it stopped
+    else:
+        async with rt.db.transaction() as session:
+            await store.start_listing(session=session, source=USERS_LIST, now=rt.now())
+    paces = tier_paces(rt.slack)
+    with_email = 0
+    while True:
+        try:
+            await paces.wait(USERS_LIST)
+            page = await rt.slack.users_list(limit=USERS_PAGE, cursor=cursor, include_locale=True)
+        except SlackError as exc:
+            code = error_code(exc)
+            if code in CONFIG_ERRORS:
+                raise _refused(code) from exc
+            log.warning("users.list stopped short", extra={"error": code})
+            async with rt.db.transaction() as session:
+                await store.stop_listing(session=session, source=USERS_LIST, error=code)
+            return False
+        rows = [_row(user) for user in page.get("members") or [] if _listable(user)]
+        with_email += sum(1 for row in rows if row["email"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        async with rt.db.transaction() as session:
+            await store.save_page(
+                session=session, source=USERS_LIST, users=rows, cursor=cursor, now=rt.now()
+            )
+        for row in rows:
+            group = waiting.pop(row["email"], None) if row["email"] else None
+            if group:
+                await out.found(group, _slack_user_of(row))
+        await out.flush()
+        if not cursor:
+            break
+    if not with_email and not resuming:  # no emails shown (users:read.email missing?)
+        return False
+    async with rt.db.transaction() as session:
+        await store.complete_listing(session=session, source=USERS_LIST, now=rt.now())
+    return True
+
+
+class _Outcomes:
+    """Settles resolving invitations in batches: the contact's Slack identity and the row."""
+
+    BATCH = 500
+
+    def __init__(self, rt: Runtime, directory: Directory, now: datetime) -> None:
+        self.rt, self.directory, self.now = rt, directory, now
+        self.resolved = Resolved()
+        self._contacts: list[dict[str, Any]] = []
+        self._rows: list[dict[str, Any]] = []
+
+    async def found(self, group: _Waiting, user: dict[str, Any] | None) -> None:
+        contact = group[0][1]
+        if user is not None:
+            _remember(contact, user, await self.directory.own_team(), self.now)
+            self._contacts.append(
+                {
+                    "id": contact.id,
+                    "slack_user_id": contact.slack_user_id,
+                    "slack_team_id": contact.slack_team_id,
+                    "tz": contact.tz,
+                    "locale": contact.locale,
+                    "slack_checked_at": contact.slack_checked_at,
+                    "updated_at": contact.updated_at,
+                }
+            )
+        for invitation, _, _ in group:
+            self._rows.append({"id": invitation.id, "due_at": self._due(invitation, contact)})
+            self.resolved.found += 1
+        await self._maybe_flush()
+
+    async def unreachable(self, group: _Waiting, reason: str) -> None:
+        contact = group[0][1]
+        email_on = bool(self.rt.settings.smtp_url)
+        for invitation, _, _ in group:
+            if reason in UNREACHABLE_REASONS and email_on:  # Slack cannot reach them: email
+                due = self._due(invitation, contact)
+                self._rows.append({"id": invitation.id, "due_at": due, "channel": "email"})
+                self.resolved.found += 1
+            else:
+                self._rows.append(
+                    {"id": invitation.id, "due_at": invitation.due_at, "skip_reason": reason}
+                )
+                self.resolved.unreachable += 1
+        await self._maybe_flush()
+
+    async def settle_in_channel(self, group: _Waiting) -> bool:
+        """A customer found by their stored id or in their account's shared channel (settled,
+        True); False when neither shows them (the caller tries the rest once users.list is
+        read). A channel the bot cannot read, or Slack failing, settles them as unreachable."""
+        _, contact, account = group[0]
+        assert account.slack_channel
+        try:
+            user = await _by_id(self.rt, contact) or await self.directory.find_in_channel(
+                account.slack_channel, contact.email
+            )
+        except ChannelUnreadable as exc:
+            self._unreadable(account, exc)
+            await self.unreachable(group, SkipReason.CHANNEL_UNREADABLE)
+            return True
+        except SlackError as exc:
+            code = error_code(exc)
+            if code in CONFIG_ERRORS:
+                raise _refused(code) from exc
+            log.warning("slack lookup failed", extra={"contact_id": contact.id, "error": code})
+            await self.unreachable(group, f"Slack lookup failed ({code})")
+            return True
+        if user is None:
+            return False
+        await self.found(group, user)
+        return True
+
+    def _unreadable(self, account: Account, exc: ChannelUnreadable) -> None:
+        problems = self.directory.problems
+        if account.id is not None and account.id not in problems:
+            problems[account.id] = ChannelProblem(account.name, exc.channel, exc.code)
+            log.warning("shared channel unreadable", extra={"error": exc.code})
+
+    async def settle_one(self, group: _Waiting, listing_complete: bool) -> None:
+        """Who no listing answered: their stored id, lookupByEmail, their shared channel."""
+        _, contact, account = group[0]
+        rt, directory = self.rt, self.directory
+        try:
+            user = await _by_id(rt, contact)
+            if user is None and not listing_complete:
+                user = await _by_email(rt, contact)
+            if user is None and account.slack_channel:
+                try:
+                    user = await directory.find_in_channel(account.slack_channel, contact.email)
+                except ChannelUnreadable as exc:
+                    self._unreadable(account, exc)
+                    await self.unreachable(group, SkipReason.CHANNEL_UNREADABLE)
+                    return
+        except SlackError as exc:
+            code = error_code(exc)
+            if code in CONFIG_ERRORS:
+                raise _refused(code) from exc
+            log.warning("slack lookup failed", extra={"contact_id": contact.id, "error": code})
+            await self.unreachable(group, f"Slack lookup failed ({code})")
+            return
+        if user is None:
+            await self.unreachable(group, SkipReason.NO_SLACK_USER)
+        else:
+            await self.found(group, user)
+
+    def _due(self, invitation: Invitation, contact: Contact) -> datetime:
+        if invitation.due_at <= invitation.created_at:  # `send --now`
+            return self.now
+        return next_relationship_slot(self.now, contact.tz)
+
+    async def _maybe_flush(self) -> None:
+        if len(self._rows) >= self.BATCH:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if not (self._rows or self._contacts):
+            return
+        contacts, rows = self._contacts, self._rows
+        self._contacts, self._rows = [], []
+        async with self.rt.db.transaction() as session:
+            await store.update_contacts(session=session, contacts=contacts)
+            await store.settle_many(session=session, rows=rows, now=self.now)
+
+
+def known_lately(contact: Contact, now: datetime) -> bool:
+    """Whether a campaign may use what Slack said of the contact without asking again."""
+    return _known(contact, now, CAMPAIGN_FRESHNESS)
 
 
 def is_external(contact: Contact, own_team: str) -> bool:
@@ -212,6 +539,7 @@ async def _by_id(rt: Runtime, contact: Contact) -> dict[str, Any] | None:
     if not contact.slack_user_id:
         return None
     try:
+        await tier_paces(rt.slack).wait("users.info")
         info = await rt.slack.users_info(user=contact.slack_user_id, include_locale=True)
     except SlackError as exc:
         if error_code(exc) in NOT_FOUND:
@@ -223,8 +551,11 @@ async def _by_id(rt: Runtime, contact: Contact) -> dict[str, Any] | None:
 
 async def _by_email(rt: Runtime, contact: Contact) -> dict[str, Any] | None:
     """A member or guest of our workspace with the contact's email, with zone and locale."""
+    paces = tier_paces(rt.slack)
     try:
+        await paces.wait("users.lookupByEmail")
         found = await rt.slack.users_lookupByEmail(email=contact.email)
+        await paces.wait("users.info")
         info = await rt.slack.users_info(user=found["user"]["id"], include_locale=True)
     except SlackError as exc:
         if error_code(exc) in NOT_FOUND:
@@ -232,6 +563,55 @@ async def _by_email(rt: Runtime, contact: Contact) -> dict[str, Any] | None:
         raise
     user = dict(info["user"])
     return None if user.get("deleted") else user
+
+
+def _fresh(row: ReachUser, now: datetime, max_age: timedelta) -> bool:
+    return now - row.seen_at < max_age
+
+
+def _complete(listed: ReachListing | None, now: datetime, max_age: timedelta) -> bool:
+    """A listing that reached its last page less than `max_age` ago."""
+    done = listed.completed_at if listed is not None else None
+    return done is not None and now - done < max_age
+
+
+def _listable(user: dict[str, Any]) -> bool:
+    """A member or guest who can be asked: not deleted, not a bot (nor Slackbot)."""
+    return not (user.get("deleted") or user.get("is_bot") or user.get("id") == "USLACKBOT")
+
+
+def _row(user: dict[str, Any]) -> dict[str, Any]:
+    """A Slack user as a `reach_users` row."""
+    email = (user.get("profile") or {}).get("email")
+    return {
+        "user_id": str(user["id"]),
+        "email": str(email).lower() if email else None,
+        "team_id": user.get("team_id"),
+        "tz": user.get("tz"),
+        "locale": user.get("locale"),
+    }
+
+
+def _slack_user_of(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["user_id"],
+        "team_id": row["team_id"],
+        "tz": row["tz"],
+        "locale": row["locale"],
+        "profile": {"email": row["email"]},
+    }
+
+
+def _slack_user(row: ReachUser) -> dict[str, Any]:
+    return _slack_user_of(
+        {
+            "user_id": row.user_id,
+            "team_id": row.team_id,
+            "tz": row.tz,
+            "locale": row.locale,
+            "email": row.email,
+        }
+    )
 
 
 def _refused(code: str) -> SlackConfigError:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections import Counter
 from datetime import datetime
 from typing import TextIO
 
@@ -23,7 +26,8 @@ from bot.domain.vocabulary import (
     SkipReason,
 )
 from bot.services import audit, campaigns, email_survey, question_sets, reach
-from storage import audience, invitations, shared_posts
+from storage import audience, shared_posts
+from storage import reach as reach_store
 from storage.models import Account, Contact
 
 
@@ -53,7 +57,9 @@ async def start_relationship_campaign(
         send_now: due immediately instead of the recipient's next Tue–Thu 09:00–11:00 slot.
         sample: ask a random share of the audience, stratified by segment; `seed` repeats a
             draw (a new one is chosen and reported when not given).
-        on_progress: hears of each contact resolved, with the invitations created so far.
+        on_progress: hears how many contacts are settled (skipped, or found in Slack or
+            for email) with the invitations created so far: once the invitations exist, and
+            again when `send` stops waiting for Slack (the worker finds the rest).
 
     Raises:
         SetError: the relationship question set in force asks another metric.
@@ -77,52 +83,130 @@ async def start_relationship_campaign(
         by=None,
         now=now,
     )
-    directory = reach.Directory(rt)
+    total = len(targets)
+    on_progress(Tick(Stage.CONTACTS, 0, total))
+    created = await _create_invitations(
+        rt, targets, survey, report.campaign_id, now=now, send_now=send_now
+    )
+    left = created[InvitationStatus.RESOLVING]
+    on_progress(
+        Tick(
+            Stage.CONTACTS,
+            total - left,
+            total,
+            made=created.total() - created[InvitationStatus.SKIPPED],
+        )
+    )
+    problems = await _resolve_a_while(rt, report.campaign_id, now) if left else []
+    await _fill_report(rt, report, problems)
+    if left:
+        on_progress(Tick(Stage.CONTACTS, total - report.resolving, total, made=report.created))
+    return report
+
+
+async def _create_invitations(
+    rt: Runtime,
+    targets: list[tuple[Contact, Account]],
+    survey: str,
+    campaign_id: int,
+    *,
+    now: datetime,
+    send_now: bool,
+) -> Counter[str]:
+    """Every target's invitation, in one transaction: skipped with a reason, scheduled for
+    someone Slack was asked about lately, and `resolving` for the rest (the worker finds
+    them: bot/services/reach.py). How many of each status."""
+    ids = [_id(contact) for contact, _ in targets]
     async with rt.db.session() as session:
-        in_channel_before = await shared_posts.asked_in_channel_last_time(session=session)
-    on_progress(Tick(Stage.CONTACTS, 0, len(targets)))
-    for resolved, (contact, contact_account) in enumerate(targets, start=1):
-        reason = await _skip_reason(rt, contact, contact_account, directory, now=now)
-        channel = None
-        if reason in UNREACHABLE_REASONS and email_survey.enabled(rt.settings):
-            reason, channel = None, DeliveryChannel.EMAIL  # Slack cannot reach them: email
-        due = now if send_now or reason else next_relationship_slot(now, contact.tz)
-        async with rt.db.transaction() as session:
-            session.add(contact)
-            await invitations.create_invitation(
-                session=session,
-                contact_id=_id(contact),
-                kind=survey,
-                trigger="relationship",
-                due_at=due,
-                now=now,
-                status=InvitationStatus.SKIPPED if reason else InvitationStatus.SCHEDULED,
-                skip_reason=reason,
-                channel=channel,
-                campaign_id=report.campaign_id,
-            )
+        last = await reach_store.last_relationship_surveys(session=session, contact_ids=ids)
+        waiting = await reach_store.relationship_scheduled(
+            session=session, contact_ids=ids, now=now
+        )
+    rows = []
+    for contact, _ in targets:
+        reason = eligibility.skip_reason(
+            opted_out=contact.opted_out,
+            last_surveyed=last.get(_id(contact)),
+            relationship=True,
+            now=now,
+            active=contact.active,
+        )
+        if reason == SkipReason.FATIGUE and _id(contact) in waiting:
+            reason = SkipReason.ALREADY_SCHEDULED  # e.g. the autopilot's turn is near
         if reason:
+            status = InvitationStatus.SKIPPED
+        elif reach.known_lately(contact, now):
+            status = InvitationStatus.SCHEDULED
+        else:
+            status = InvitationStatus.RESOLVING
+        rows.append(
+            {
+                "contact_id": _id(contact),
+                "kind": survey,
+                "trigger": "relationship",
+                "status": status,
+                "skip_reason": reason,
+                # `resolving` rows keep `due_at == created_at` for `--now` (reach.py reads it)
+                "due_at": now if send_now or reason else next_relationship_slot(now, contact.tz),
+                "campaign_id": campaign_id,
+                "created_at": now,
+                "closed_at": now if reason else None,
+            }
+        )
+    async with rt.db.transaction() as session:
+        await reach_store.create_many(session=session, rows=rows)
+    return Counter(str(row["status"]) for row in rows)
+
+
+async def _resolve_a_while(rt: Runtime, campaign_id: int, now: datetime) -> list[str]:
+    """Find the campaign's people in Slack for up to `REACH_SEND_WAIT`; the worker goes on
+    with whoever is left. The shared channels the bot cannot read, as sentences."""
+    wait = rt.settings.reach_send_wait.total_seconds()
+    if wait <= 0:
+        return []
+    task = asyncio.ensure_future(reach.resolve_pending(rt, now, campaign_id=campaign_id))
+    try:
+        resolved = await asyncio.wait_for(asyncio.shield(task), wait)
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return []
+    return [str(problem) for problem in resolved.problems]
+
+
+async def _fill_report(rt: Runtime, report: CampaignReport, problems: list[str]) -> None:
+    """What the campaign's invitations came to so far: reached how, or skipped why."""
+    assert report.campaign_id is not None
+    async with rt.db.session() as session:
+        rows = await reach_store.outcomes(session=session, campaign_id=report.campaign_id)
+        in_channel_before = await shared_posts.asked_in_channel_last_time(session=session)
+    own_team: str | None = None
+    for row in rows:
+        reason = row.skip_reason
+        if row.status == InvitationStatus.SKIPPED and reason:
             report.skipped[reason] += 1
             if reason in UNREACHABLE_REASONS or reason.startswith("Slack lookup failed"):
-                report.unreachable.append(Unreachable(contact.email, contact_account.name, reason))
+                report.unreachable.append(Unreachable(row.email, row.account, reason))
             else:
-                report.skipped_who.setdefault(reason, []).append(contact.email)
-        elif channel == DeliveryChannel.EMAIL:
-            report.created += 1
-            report.first_due = min(filter(None, (report.first_due, due)))
+                report.skipped_who.setdefault(reason, []).append(row.email)
+            continue
+        report.created += 1
+        report.first_due = min(filter(None, (report.first_due, row.due_at)))
+        if row.status == InvitationStatus.RESOLVING:
+            report.resolving += 1
+        elif row.channel == DeliveryChannel.EMAIL:
             report.by_email += 1
         else:
-            report.created += 1
-            report.first_due = min(filter(None, (report.first_due, due)))
-            external = reach.is_external(contact, await directory.own_team())
-            if external and contact.id in in_channel_before:
+            if own_team is None and row.slack_team_id:
+                own_team = await reach.Directory(rt).own_team()
+            external = bool(row.slack_team_id) and row.slack_team_id != own_team
+            if external and row.contact_id in in_channel_before:
                 report.in_channel += 1
             else:
                 report.by_dm += 1
                 report.external += external
-        on_progress(Tick(Stage.CONTACTS, resolved, len(targets), made=report.created))
-    report.channel_problems = [str(problem) for problem in directory.problems.values()]
-    return report
+    report.channel_problems = problems
 
 
 async def send(
@@ -168,30 +252,6 @@ async def _targets(
             names = await audience.account_names(session=session)
             raise NoContactsInAccount(account=account, names=names[:10])
     raise NoContacts(email=email, segment=segment_value if segment else None)
-
-
-async def _skip_reason(
-    rt: Runtime, contact: Contact, account: Account, directory: reach.Directory, *, now: datetime
-) -> str | None:
-    """Opted out, fatigue (a relationship survey in the last 90 days), or no way to reach them."""
-    async with rt.db.session() as session:
-        last = await invitations.last_surveyed_at(
-            session=session, contact_id=_id(contact), relationship=True
-        )
-    reason = eligibility.skip_reason(
-        opted_out=contact.opted_out,
-        last_surveyed=last,
-        relationship=True,
-        now=now,
-        active=contact.active,
-    )
-    if reason == SkipReason.FATIGUE:
-        async with rt.db.session() as session:
-            if await invitations.has_scheduled(
-                session=session, contact_id=_id(contact), relationship=True, now=now
-            ):
-                return SkipReason.ALREADY_SCHEDULED  # e.g. the autopilot's turn is near
-    return reason or await reach.resolve(rt, contact, account, directory, now)
 
 
 def _parse_email(text: str) -> str:

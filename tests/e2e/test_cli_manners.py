@@ -223,6 +223,8 @@ async def test_send_reports_each_contact_resolved_and_the_invitations_so_far(
     ticks: list[Tick] = []
     report = await surveys.send(rt, request, by="cli", now=rt.now(), on_progress=ticks.append)
     assert report.created == 2
-    assert [tick.stage for tick in ticks] == [Stage.CONTACTS] * 4
-    assert [(tick.done, tick.total) for tick in ticks] == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    # once before, once the invitations exist, once `send` stops waiting for Slack's answers
+    assert {tick.stage for tick in ticks} == {Stage.CONTACTS}
+    assert (ticks[0].done, ticks[0].total) == (0, 3) and (ticks[-1].done, ticks[-1].total) == (3, 3)
+    assert [t.done for t in ticks] == sorted(t.done for t in ticks)
     assert ticks[-1].made == 2 and [tick.made for tick in ticks] == sorted(t.made for t in ticks)
