@@ -1,7 +1,7 @@
 """Reach directory: Slack's users from bulk listings, cached with when they were listed
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-07 11:30:00
 
 `reach_users` holds the people `users.list` (members and guests of our workspace) and the
@@ -20,7 +20,7 @@ from alembic import op
 from storage.models import UTCDateTime
 
 revision = "0028"
-down_revision = "0026"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
