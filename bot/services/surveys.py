@@ -94,7 +94,7 @@ async def start_relationship_campaign(
             Stage.CONTACTS,
             total - left,
             total,
-            made=created.total() - created[InvitationStatus.SKIPPED],
+            made=created[InvitationStatus.SCHEDULED],  # the rest count once found
         )
     )
     problems = await _resolve_a_while(rt, report.campaign_id, now) if left else []
