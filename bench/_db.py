@@ -19,13 +19,33 @@ DEFAULT_POSTGRES_URL = "postgresql+asyncpg://voc:voc@127.0.0.1:5432/voc_bench"
 DATABASES = ("sqlite", "postgresql")
 
 
-def add_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--database", choices=DATABASES, default="sqlite")
+def add_options(parser: argparse.ArgumentParser, *, both: bool = False) -> None:
+    """`--database` and `--postgres-url`. With `both`, `--database both` runs SQLite, then
+    PostgreSQL, in one run, and is the default when VOC_BENCH_POSTGRES_URL is set."""
+    if both:
+        default = "both" if os.environ.get("VOC_BENCH_POSTGRES_URL") else "sqlite"
+        parser.add_argument("--database", choices=(*DATABASES, "both"), default=default)
+    else:
+        parser.add_argument("--database", choices=DATABASES, default="sqlite")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("VOC_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
         help="emptied before the run (default: $VOC_BENCH_POSTGRES_URL)",
     )
+
+
+def chosen(options: argparse.Namespace) -> list[str]:
+    """The databases to run on, in order: one, or both for `--database both`."""
+    return list(DATABASES) if options.database == "both" else [options.database]
+
+
+def side_by_side(rows: list[tuple[str, list[str]]], kinds: list[str]) -> None:
+    """A table of figures, one column per database: rows of (what, [figure per database])."""
+    names = [label("postgresql" if kind == "postgresql" else "sqlite") for kind in kinds]
+    width = max(len(what) for what, _ in rows) + 2
+    print(f"{'':<{width}}" + "".join(f"{name:>14}" for name in names))
+    for what, figures in rows:
+        print(f"{what:<{width}}" + "".join(f"{figure:>14}" for figure in figures))
 
 
 def fresh_url(options: argparse.Namespace, directory: Path, name: str) -> str:

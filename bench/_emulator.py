@@ -11,6 +11,7 @@ import asyncio
 import gc
 import json
 import signal
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -25,6 +26,8 @@ async def main(options: argparse.Namespace) -> None:
         emulator.rate_limit("chat.postMessage", per_second=options.cap, burst=options.burst)
     if options.fail_503:
         emulator.fail_randomly("chat.postMessage", status=503, probability=options.fail_503)
+    if options.lose_503:
+        emulator.lose_answers("chat.postMessage", probability=options.lose_503, seed=1)
     await emulator.start()
     # The emulator keeps every call; Python's full collections over that growing heap paused
     # it for ~150 ms, and the requests that queued up meanwhile met its rate limit at once,
@@ -37,11 +40,16 @@ async def main(options: argparse.Namespace) -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
     posts = emulator.calls_to("chat.postMessage")
-    per_user = Counter(c.args["channel"] for c in posts if c.ok)
+    # What Slack holds, whether or not the poster heard back (a lost answer is a stored DM).
+    stored = {f"U{i:06d}": emulator.messages(f"U{i:06d}") for i in range(options.users)}
+    per_user = {user: len(dms) for user, dms in stored.items() if dms}
     refused = Counter(str(c.status) for c in posts if not c.ok)
-    summary = {"dms": dict(per_user), "refused": sum(refused.values()), "by_status": refused}
+    summary = {"dms": per_user, "refused": sum(refused.values()), "by_status": refused}
     summary["calls"] = Counter(c.method for c in emulator.calls)
-    summary["posted_at"] = sorted(c.at for c in posts if c.ok)  # monotonic seconds
+    to_monotonic = time.monotonic() - time.time()  # a message's ts is Unix time
+    summary["posted_at"] = sorted(  # monotonic seconds, the clock every process shares
+        float(m["ts"]) + to_monotonic for dms in stored.values() for m in dms
+    )
     if options.trace:
         Path(options.trace).write_text(json.dumps([(c.at, c.status) for c in posts]))
     print(json.dumps(summary), flush=True)
@@ -54,5 +62,8 @@ if __name__ == "__main__":
     parser.add_argument("--cap", type=float, default=0, help="chat.postMessage per second")
     parser.add_argument("--burst", type=int, default=1)
     parser.add_argument("--fail-503", type=float, default=0, help="share of 503 answers")
+    parser.add_argument(
+        "--lose-503", type=float, default=0, help="share carried out, then answered 503"
+    )
     parser.add_argument("--trace", help="write each chat.postMessage's (time, status) here")
     asyncio.run(main(parser.parse_args()))

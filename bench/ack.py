@@ -9,7 +9,10 @@ their ratio (target <= 1.5), how long after the last ack every DM was updated (n
 then, last, how long after the last ack every tap was stored (targets: 3 s on SQLite, 2 s
 on PostgreSQL); medians over the rounds.
 
-    python bench/ack.py [--database sqlite|postgresql] [--taps 2000] [--rounds 5]
+With VOC_BENCH_POSTGRES_URL set (or `--database both`) it runs on SQLite, then on
+PostgreSQL, and prints the two side by side; the load average is printed before and after.
+
+    python bench/ack.py [--database sqlite|postgresql|both] [--taps 2000] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._db import add_options, fresh_url, label  # noqa: E402
+from bench._db import add_options, chosen, fresh_url, label, side_by_side  # noqa: E402
+from bench._rounds import print_load  # noqa: E402
 from bot.core.config import Settings  # noqa: E402
 from bot.core.runtime import build_runtime  # noqa: E402
 from bot.scheduler import drain  # noqa: E402
@@ -165,7 +169,10 @@ async def _wait_settled(url: str, limit: float = 120.0) -> float | None:
     return None
 
 
-async def main(taps: int, concurrency: int, rounds: int, database_url: str) -> int:
+async def measure(
+    taps: int, concurrency: int, rounds: int, database_url: str
+) -> tuple[int, list[str]]:
+    """One database's run, printed; its exit status and its column for the side-by-side table."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     total = taps * rounds
     emulator, api_url = _start([sys.executable, "bench/_emulator.py", "--users", str(total)], env)
@@ -238,7 +245,32 @@ async def main(taps: int, concurrency: int, rounds: int, database_url: str) -> i
         f"every tap stored after the last ack: {stored:.1f} s (median; rounds: {shown}; "
         f"{verdict} the {target:g} s target)"
     )
-    return 0 if recorded == total else 1
+    serve_p99 = statistics.median(p99s["serve"]) * 1000
+    floor_p99 = statistics.median(p99s["floor"]) * 1000
+    column = [f"{serve_p99:.1f}", f"{floor_p99:.1f}", f"{ratio:.2f}", f"{stored:.1f}"]
+    return (0 if recorded == total else 1), column
+
+
+def main(options: argparse.Namespace) -> int:
+    kinds = chosen(options)
+    print_load("before")
+    columns, status = [], 0
+    for kind in kinds:
+        with tempfile.TemporaryDirectory() as directory:
+            url = fresh_url(
+                argparse.Namespace(**{**vars(options), "database": kind}), Path(directory), "ack"
+            )
+            code, column = asyncio.run(
+                measure(options.taps, options.concurrency, options.rounds, url)
+            )
+        status = status or code
+        columns.append(column)
+    print_load("after")
+    if len(kinds) > 1:
+        print("medians over the rounds, side by side:")
+        names = ["serve p99 ms", "floor p99 ms", f"p99 ratio (<= {TARGET_RATIO})", "stored after s"]
+        side_by_side([(name, [c[n] for c in columns]) for n, name in enumerate(names)], kinds)
+    return status
 
 
 if __name__ == "__main__":
@@ -246,8 +278,5 @@ if __name__ == "__main__":
     parser.add_argument("--taps", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
-    add_options(parser)
-    options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        url = fresh_url(options, Path(directory), "ack")
-        sys.exit(asyncio.run(main(options.taps, options.concurrency, options.rounds, url)))
+    add_options(parser, both=True)
+    sys.exit(main(parser.parse_args()))

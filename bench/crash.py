@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._db import add_options, fresh_url  # noqa: E402
+from bench._rounds import print_load  # noqa: E402
 from bench.ack import TOKEN  # noqa: E402
 from bench.fanout import _prepare, _sent  # noqa: E402
 
@@ -112,10 +113,12 @@ def one_round(options: argparse.Namespace, directory: Path, kill_at: int | None)
 
 def main(options: argparse.Namespace) -> int:
     kill_at = options.contacts // 4
+    print_load("before")
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         reference = one_round(options, directory, None)
         rounds = [one_round(options, directory, kill_at) for _ in range(options.rounds)]
+    print_load("after")
     kind = "PostgreSQL" if options.database == "postgresql" else "SQLite"
     print(f"{options.contacts} contacts at {CAP:g} DMs/s ({kind}), `worker` with default lease")
     print(

@@ -46,6 +46,7 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._db import add_options, fresh_url  # noqa: E402
+from bench._rounds import print_load  # noqa: E402
 from bench.ack import TOKEN  # noqa: E402
 from bot.devkit.hubspot_emulator import TOKEN as HUBSPOT_TOKEN  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -216,6 +217,7 @@ def main(options: argparse.Namespace) -> int:
         f"rolling {window:g} s; {options.rounds} rounds ({kind})",
         flush=True,
     )
+    print_load("before")
     rounds: list[Round] = []
     landed = True
     with tempfile.TemporaryDirectory() as tmp:
@@ -275,6 +277,7 @@ def main(options: argparse.Namespace) -> int:
         f"wall time of the sync, first call to exit: {syncing:.1f} s, {_ratio(syncing, floor)} "
         f"the rate-limit floor (median of {len(rounds)} rounds; target <= {TARGET_WALL})"
     )
+    print_load("after")
     return 0 if landed else 1
 
 

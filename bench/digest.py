@@ -11,7 +11,10 @@ With `--database postgresql` the same rows are copied from that SQLite file into
 (migrated by the app, loaded with COPY, then VACUUM ANALYZE as autovacuum would soon do) unless it
 already holds them, and both are timed there.
 
-    python bench/digest.py [--database sqlite|postgresql] [--rounds 5] [--rebuild]
+With VOC_BENCH_POSTGRES_URL set (or `--database both`) it runs on SQLite, then on
+PostgreSQL, and prints the two side by side; the load average is printed before and after.
+
+    python bench/digest.py [--database sqlite|postgresql|both] [--rounds 5] [--rebuild]
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text  # noqa: E402
 
-from bench._db import add_options  # noqa: E402
+from bench._db import add_options, chosen, side_by_side  # noqa: E402
+from bench._rounds import print_load  # noqa: E402
 from bot.services.digest import compute_digest  # noqa: E402
 from storage.db import Database  # noqa: E402
 
@@ -316,8 +320,34 @@ def main(options: argparse.Namespace) -> int:
         started = time.perf_counter()
         build(CACHE)
         print(f"built {CACHE} in {time.perf_counter() - started:.0f} s")
+    kinds = chosen(options)
+    print_load("before")
+    results = [_one(options, kind) for kind in kinds]
+    print_load("after")
+    if len(kinds) > 1:
+        print("medians over the rounds, side by side:")
+        side_by_side(
+            [
+                ("digest s", [f"{f['digest_median']:.3f}" for f, _ in results]),
+                ("one GROUP BY s", [f"{f['baseline_median']:.3f}" for f, _ in results]),
+                (f"ratio (<= {TARGET_RATIO:g})", [f"{ratio:.2f}" for _, ratio in results]),
+                ("peak RSS MB", [f"{f['peak_mb']:.0f}" for f, _ in results]),
+            ],
+            kinds,
+        )
+    met = all(
+        figures["digest_median"] < TARGET_SECONDS
+        and figures["peak_mb"] < TARGET_MB
+        and ratio <= TARGET_RATIO
+        for figures, ratio in results
+    )
+    return 0 if met else 1
+
+
+def _one(options: argparse.Namespace, kind: str) -> tuple[dict[str, float], float]:
+    """Time the digest on one database in a fresh process; print its figures."""
     url, where = f"sqlite+aiosqlite:///{CACHE}", f"SQLite, {CACHE.stat().st_size / 1e6:.0f} MB"
-    if options.database == "postgresql":
+    if kind == "postgresql":
         url, where = options.postgres_url, "PostgreSQL"
         started = time.perf_counter()
         if asyncio.run(_load_postgres(url, CACHE, options.rebuild)):
@@ -349,14 +379,10 @@ def main(options: argparse.Namespace) -> int:
     print(f"(NPS over 90 days {figures['nps_90d']:+.1f} from {figures['answers_90d']:,} answers)")
     print(
         f"digest {figures['digest_median']:.3f} s (target < {TARGET_SECONDS:g} s); "
-        f"ratio digest / GROUP BY (medians): {ratio:.2f} (target <= {TARGET_RATIO:g})"
+        f"ratio digest / GROUP BY (medians): {ratio:.2f} (target <= {TARGET_RATIO:g})",
+        flush=True,
     )
-    met = (
-        figures["digest_median"] < TARGET_SECONDS
-        and figures["peak_mb"] < TARGET_MB
-        and ratio <= TARGET_RATIO
-    )
-    return 0 if met else 1
+    return figures, ratio
 
 
 if __name__ == "__main__":
@@ -364,5 +390,5 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
-    add_options(parser)
+    add_options(parser, both=True)
     sys.exit(main(parser.parse_args()))

@@ -7,13 +7,16 @@ then send at the cap together instead of each at the cap, and a 429 met by one p
 next moment past its `Retry-After` for all of them.
 
 A process reserves a few moments at once (`HOLD` seconds' worth), so the database's round
-trip is paid once per few sends rather than inside every one; a moment the process is
-already late for by more than an interval is dropped rather than sent late, where it would
-bunch up with another process's next one.
+trip is paid once per few sends rather than inside every one, and it reserves the next few
+while it waits for the last one it holds, so that round trip (longer on a busy SQLite file,
+where it queues behind the process's other writes) leaves no gap in the sending; a moment
+the process is already late for by more than an interval is dropped rather than sent late,
+where it would bunch up with another process's next one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -42,6 +45,7 @@ class SharedPace:
         self.name = name
         self.clock = clock
         self._held: deque[float] = deque()  # moments reserved and not yet used
+        self._ahead: asyncio.Task[list[float] | None] | None = None  # the next few, reserving
 
     async def delay(self, interval: float, *, pause: float = 0.0) -> float | None:
         """Seconds to wait before this call; None when the database cannot say.
@@ -49,6 +53,11 @@ class SharedPace:
         `interval` is 1 / the caller's rate; `pause` is how long it must not send at all
         (a `Retry-After`), which the reservation passes on to every process.
         """
+        ahead, self._ahead = self._ahead, None  # set only once the held ones ran out
+        if ahead is not None:
+            reserved = await ahead
+            if pause <= 0:  # else they may fall inside the pause: left unused
+                self._held.extend(reserved or [])
         if pause > 0:
             self._held.clear()
         self._drop_late(interval)
@@ -63,7 +72,10 @@ class SharedPace:
             if moments is None:
                 return None
             self._held.extend(moments)
-        return max(0.0, self._held.popleft() - self.clock())
+        moment = self._held.popleft()
+        if not self._held:  # the next few are reserved while this one is waited for
+            self._ahead = asyncio.create_task(self._reserve(interval, 0.0))
+        return max(0.0, moment - self.clock())
 
     def _drop_late(self, interval: float) -> None:
         late = self.clock() - interval

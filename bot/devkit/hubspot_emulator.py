@@ -172,8 +172,12 @@ class HubSpotEmulator(LocalServer):
         token: str = TOKEN,
         scopes: frozenset[str] | set[str] | None = None,
         clock: Callable[[], datetime] | None = None,
+        ticks: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`clock` dates the records; `ticks` (seconds) times the rate-limit windows, so a
+        test can drive both with injected clocks instead of waiting."""
         self.token = token
+        self._ticks = ticks
         self.scopes = frozenset(ALL_SCOPES if scopes is None else scopes)
         self.calls: list[Call] = []
         self.objects: dict[str, dict[str, Record]] = {t: {} for t in TYPES}
@@ -524,7 +528,7 @@ class HubSpotEmulator(LocalServer):
         return "unknown", None, (), ""
 
     def _limit(self, op: str, headers: dict[str, str]) -> None:
-        now = time.monotonic()
+        now = self._ticks()
         searching = op.endswith(".search")
         if searching and self._search is not None:
             wait = self._search.take(now)

@@ -516,17 +516,40 @@ async def test_create_fields_returns_what_hubspot_refused(
     assert "voc_nps" in hub.properties["companies"]
 
 
-async def test_search_keeps_to_its_own_lower_rate(hub: HubSpotEmulator, clock: Clock) -> None:
-    hub.search_rate_limit(max_calls=3, window_seconds=0.3)
-    for n in range(1_500):
-        hub.add_contact({"email": f"c{n}@x.test"})
-    crm = HubSpot(token=TOKEN, base_url=hub.url, search_rate=(3, 0.3))
-    try:
-        pages = await _contacts(crm, since=START)
-    finally:
-        await crm.close()
+class Ticks:
+    """Seconds on an injected clock that only a sleep moves: the connector's pacing is
+    decided, and checked against the emulator's window, without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+async def test_search_keeps_to_its_own_lower_rate(clock: Clock) -> None:
+    ticks = Ticks()
+    async with HubSpotEmulator(clock=clock, ticks=ticks) as hub:
+        hub.search_rate_limit(max_calls=3, window_seconds=0.3)
+        for n in range(1_500):
+            hub.add_contact({"email": f"c{n}@x.test"})
+        crm = HubSpot(
+            token=TOKEN, base_url=hub.url, search_rate=(3, 0.3), sleep=ticks.sleep, clock=ticks
+        )
+        try:
+            pages = await _contacts(crm, since=START)
+        finally:
+            await crm.close()
+        statuses = [c.status for c in hub.calls_to("contacts.search")]
     assert sum(len(p) for p in pages) == 1_500
-    assert [c.status for c in hub.calls_to("contacts.search")] == [200] * 8
+    assert statuses == [200] * 8  # none refused by the emulator's window
+    # three searches a window: the 4th and the 7th wait for it, with a tenth of it spare
+    assert ticks.waits == [pytest.approx(0.33)] * 2
 
 
 async def test_a_sleep_that_does_not_wait_never_spins(hub: HubSpotEmulator, waits: Waits) -> None:

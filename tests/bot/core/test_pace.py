@@ -4,13 +4,17 @@ cap one of them would keep alone (simulated clocks: minutes of pacing in millise
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Awaitable
 
 import pytest
+from sqlalchemy import select
 
-from bot.core.pace import SharedPace
+from bot.core.pace import HOLD, SharedPace
 from bot.core.slack import Pacer
 from storage.db import Database
+from storage.models import SendPace
 from tests.bot.core.test_slack import _SimulatedTime
+from tests.harness import eventually
 
 pytestmark = pytest.mark.postgres
 CAP = 20.0
@@ -71,3 +75,27 @@ async def test_a_429_met_by_one_process_pauses_the_other(db: Database) -> None:
     await first.wait()
     await second.wait()
     assert clocks[0].now >= 3.0 and clocks[1].now >= 3.0
+
+
+async def test_the_next_moments_are_reserved_while_the_last_held_one_is_waited_for(
+    db: Database,
+) -> None:
+    clock = _SimulatedTime()
+    shared = SharedPace(db, clock=clock.clock)
+    interval = 1 / CAP
+    held = int(HOLD / interval)  # moments one reservation holds
+    delays = [await shared.delay(interval) for _ in range(held)]  # the last one handed out
+    assert delays == [pytest.approx(n * interval) for n in range(held)]
+
+    async def next_free() -> float:
+        async with db.session() as session:
+            return (await session.execute(select(SendPace.next_at))).scalar_one()
+
+    # before the caller has slept to that last moment, the next few are already reserved:
+    # the database's round trip is no gap between them
+    await eventually(lambda: _equal(next_free(), 2 * held * interval))
+    assert await shared.delay(interval) == pytest.approx(held * interval)
+
+
+async def _equal(value: Awaitable[float], expected: float) -> bool:
+    return abs(await value - expected) < 1e-6
