@@ -10,6 +10,7 @@ from bot.domain.admin_results import (
     CampaignReport,
     CampaignRescheduled,
     CampaignView,
+    Unreachable,
     WordingRestored,
     WordingSaved,
     WordingTable,
@@ -104,14 +105,7 @@ def reach_lines(report: CampaignReport) -> list[str]:
         lines.append(f"Shared channels the bot cannot read: {len(report.channel_problems)}")
         lines += [f"  {problem}" for problem in report.channel_problems]
     if report.unreachable:
-        lines.append(f"could not reach {len(report.unreachable)}:")
-        named = report.unreachable[:NAMED_UNREACHABLE]
-        lines += [f"  {who.email} ({who.account}): {who.reason}" for who in named]
-        if len(report.unreachable) > len(named):
-            lines.append(
-                f"  … and {len(report.unreachable) - len(named)} more "
-                "(--unreachable FILE.csv writes them all)"
-            )
+        lines += _unreachable_lines(report.unreachable, "", "--unreachable FILE.csv")
         lines.append(
             "  To reach them: add their slack_user_id, or the account's Slack Connect "
             "channel as slack_channel, to the contacts CSV and import it again"
@@ -191,7 +185,25 @@ def campaign_list(views: list[CampaignView], prefix: str = CLI) -> str:
                 f"No campaigns yet. Start one: {CLI}send nps (or {CLI}autopilot nps --every 90d)."
             )
         return f"No campaigns yet. Start one: `{prefix}send nps` (or `{prefix}autopilot nps 90d`)."
-    return "\n".join(campaign_line(view) for view in views)
+    lines: list[str] = []
+    for view in views:
+        lines.append(campaign_line(view))
+        lines += _unreachable_lines(view.unreachable, "  ")
+    return "\n".join(lines)
+
+
+def _unreachable_lines(who: list[Unreachable], indent: str, all_of_them: str = "") -> list[str]:
+    """Who could not be reached, named (the first NAMED_UNREACHABLE), then counted;
+    `all_of_them`: the option that writes every one."""
+    if not who:
+        return []
+    named = who[:NAMED_UNREACHABLE]
+    lines = [f"{indent}could not reach {len(who)}:"]
+    lines += [f"{indent}  {one.email} ({one.account}): {one.reason}" for one in named]
+    if len(who) > len(named):
+        more = f"{indent}  … and {len(who) - len(named)} more"
+        lines.append(more + (f" ({all_of_them} writes them all)" if all_of_them else ""))
+    return lines
 
 
 def campaign_cancelled(done: CampaignCancelled, prefix: str = CLI) -> str:

@@ -11,6 +11,7 @@ from bot.domain.campaigns import CampaignId
 from bot.domain.errors import UserError
 from bot.domain.figures import Figures
 from bot.domain.sampling import Drawn
+from bot.domain.vocabulary import UNREACHABLE_REASONS
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class CampaignView:
     every_days: int | None = None  # an autopilot's period
     segment: str | None = None  # an autopilot's segment (None: everyone)
     quarter_week: int | None = None  # a quarterly autopilot's week
+    unreachable: list[Unreachable] = field(default_factory=list)  # a send's, once found
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,15 @@ class Unreachable:
     email: str
     account: str
     reason: str
+
+
+LOOKUP_FAILED = "Slack lookup failed"  # then the Slack error's code, in brackets
+
+
+def is_unreachable(reason: str) -> bool:
+    """Whether a skip reason means Slack (and email) could not reach the person, as opposed
+    to a choice (opted out, fatigue, not active)."""
+    return reason in UNREACHABLE_REASONS or reason.startswith(LOOKUP_FAILED)
 
 
 @dataclass

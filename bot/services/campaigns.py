@@ -22,12 +22,16 @@ from bot.domain.admin_results import (
     NoSuchCampaign,
     NothingToCancel,
     NothingToReschedule,
+    Unreachable,
+    is_unreachable,
 )
 from bot.domain.campaigns import CampaignId
 from bot.domain.errors import UserError
+from bot.domain.vocabulary import InvitationStatus
 from bot.services import audit
 from storage import autopilot as autopilots
 from storage import campaigns as store
+from storage import reach as reach_store
 from storage.models import Campaign
 
 
@@ -48,8 +52,23 @@ async def list_campaigns(rt: Runtime) -> list[CampaignView]:
         for row in await store.all_campaigns(session=session):
             assert row.id is not None
             found = await store.figures(session=session, where=store.of_campaign(row.id))
+            outcomes = await reach_store.outcomes(session=session, campaign_id=row.id)
+            unreachable = [
+                Unreachable(o.email, o.account, o.skip_reason)
+                for o in outcomes
+                if o.status == InvitationStatus.SKIPPED
+                and o.skip_reason
+                and is_unreachable(o.skip_reason)
+            ]
             views.append(
-                CampaignView(CampaignId(row.id), row.kind, row.audience, row.created_at, found)
+                CampaignView(
+                    CampaignId(row.id),
+                    row.kind,
+                    row.audience,
+                    row.created_at,
+                    found,
+                    unreachable=unreachable,
+                )
             )
         for pilot in await autopilots.all_autopilots(session=session):
             assert pilot.id is not None

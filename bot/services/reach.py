@@ -33,6 +33,7 @@ from typing import Any
 from bot.core.runtime import Runtime
 from bot.core.slack import CONFIG_ERRORS, error_code, tier_paces
 from bot.core.slack_errors import SlackError
+from bot.domain.admin_results import LOOKUP_FAILED
 from bot.domain.errors import SlackConfigError
 from bot.domain.send_windows import next_relationship_slot
 from bot.domain.user_errors import BotRefused
@@ -235,7 +236,7 @@ async def resolve(
         if code in CONFIG_ERRORS:
             raise _refused(code) from exc
         log.warning("slack lookup failed", extra={"contact_id": contact.id, "error": code})
-        return f"Slack lookup failed ({code})"
+        return f"{LOOKUP_FAILED} ({code})"
     return None
 
 
@@ -465,7 +466,7 @@ class _Outcomes:
             if code in CONFIG_ERRORS:
                 raise _refused(code) from exc
             log.warning("slack lookup failed", extra={"contact_id": contact.id, "error": code})
-            await self.unreachable(group, f"Slack lookup failed ({code})")
+            await self.unreachable(group, f"{LOOKUP_FAILED} ({code})")
             return True
         if user is None:
             return False
@@ -498,7 +499,7 @@ class _Outcomes:
             if code in CONFIG_ERRORS:
                 raise _refused(code) from exc
             log.warning("slack lookup failed", extra={"contact_id": contact.id, "error": code})
-            await self.unreachable(group, f"Slack lookup failed ({code})")
+            await self.unreachable(group, f"{LOOKUP_FAILED} ({code})")
             return
         if user is None:
             await self.unreachable(group, SkipReason.NO_SLACK_USER)

@@ -13,14 +13,13 @@ from bot.core.runtime import Runtime
 from bot.domain import eligibility, sampling
 from bot.domain.admin_commands import SendRequest, survey_kind
 from bot.domain.admin_commands import segment as segment_of
-from bot.domain.admin_results import CampaignReport, Unreachable
+from bot.domain.admin_results import CampaignReport, Unreachable, is_unreachable
 from bot.domain.campaigns import audience_record
 from bot.domain.names import InvalidEmail, name_key, parse_email
 from bot.domain.progress import OnProgress, Stage, Tick, unseen
 from bot.domain.send_windows import next_relationship_slot
 from bot.domain.user_errors import NoContacts, NoContactsInAccount, NotAnEmail
 from bot.domain.vocabulary import (
-    UNREACHABLE_REASONS,
     DeliveryChannel,
     InvitationStatus,
     SkipReason,
@@ -186,7 +185,7 @@ async def _fill_report(rt: Runtime, report: CampaignReport, problems: list[str])
         reason = row.skip_reason
         if row.status == InvitationStatus.SKIPPED and reason:
             report.skipped[reason] += 1
-            if reason in UNREACHABLE_REASONS or reason.startswith("Slack lookup failed"):
+            if is_unreachable(reason):
                 report.unreachable.append(Unreachable(row.email, row.account, reason))
             else:
                 report.skipped_who.setdefault(reason, []).append(row.email)

@@ -167,7 +167,10 @@ async def test_send_returns_at_once_and_the_worker_finds_everyone_exactly_once(
     }
     assert found["nobody@hooli.test"].skip_reason == "no Slack user"
     [view] = await campaigns.list_campaigns(rt)
-    assert "skipped 1 (no Slack user 1)" in campaign_list([view])
+    listed = campaign_list([view])
+    assert "skipped 1 (no Slack user 1)" in listed
+    # once the worker is done, `campaigns` names who it could not reach, as `send` does
+    assert "  could not reach 1:\n    nobody@hooli.test (Hooli): no Slack user" in listed
     assert (await drain(rt)).sent == 3
     dms = [c.args["channel"] for c in emulator.calls_to("chat.postMessage", ok=True)]
     assert sorted(dms) == ["U0ANA", "U0GUS", "U0MIA"]  # one each
