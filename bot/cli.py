@@ -155,6 +155,7 @@ def sandbox(
 
     from bot.devkit import sandbox as workspace
 
+    ensure_free(port, given_by="--port", host="127.0.0.1")  # before any work, one line
     logs.configure("ERROR")
     try:
         asyncio.run(workspace.run(sys.stdout, port=port))

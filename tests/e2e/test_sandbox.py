@@ -11,16 +11,15 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from typer.testing import CliRunner
 
 from blocks.ids import ActionId
-from bot.cli import cli
 from bot.devkit.sandbox import Sandbox
 from bot.devkit.sandbox_emulator import Origin, SandboxEmulator, SandboxError
 
@@ -155,8 +154,12 @@ def test_a_port_in_use_is_one_line_and_exit_2() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = CliRunner().invoke(cli, ["sandbox", "--port", str(port)])
-    assert result.exit_code == 2
-    assert result.output.strip().splitlines()[-1] == (
-        f"Port {port} is in use: pick another with --port (0 picks a free one)."
-    )
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "sandbox", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2 and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()  # said before anything starts
+    assert line.startswith(f"error: port {port} (--port) is already in use: stop the process")
