@@ -11,9 +11,6 @@ in a thread while the sandbox serves on the test's event loop. Screenshots land 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +21,6 @@ from selenium.common.exceptions import (
     NoSuchElementException,
     StaleElementReferenceException,
 )
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
@@ -33,39 +29,16 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from blocks.ids import ActionId, VocId
 from bot.devkit.sandbox import Sandbox
+from tests.browser import ARTIFACTS, chromium
 
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-ARTIFACTS = Path(os.environ.get("VOC_ARTIFACTS") or Path(__file__).parents[2] / "artifacts")
 pytestmark = pytest.mark.slow
 WAIT = 20  # seconds an element may take to show (the page polls every second)
 
 
 @pytest.fixture
 def chrome() -> Iterator[webdriver.Chrome]:
-    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
-        pytest.skip("chromium and chromium-driver are not installed (.ci/run installs them)")
-    profile = tempfile.mkdtemp(prefix="voc-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}",
-        "--window-size=1280,860",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    try:
+    with chromium(1280, 860) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _visible(driver: webdriver.Chrome, xpath: str) -> WebElement:

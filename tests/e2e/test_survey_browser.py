@@ -8,16 +8,11 @@ Screenshots land in `artifacts/` (or $VOC_ARTIFACTS) for CI to keep.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
@@ -28,47 +23,23 @@ from sqlalchemy import select
 from bot.core.runtime import Runtime
 from bot.devkit.emulator import SlackEmulator
 from storage.models import OutboxEvent, Response
+from tests.browser import ARTIFACTS, chromium
 from tests.e2e.test_email_surveys import ANA, _emailed
 from tests.e2e.test_email_surveys import mail_rt as mail_rt  # noqa: F401 (a fixture)
 from tests.e2e.test_email_surveys import smtp as smtp  # noqa: F401 (a fixture)
 from tests.mail import SmtpServer, score_links
 from tests.seed import Person
 
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-ARTIFACTS = Path(os.environ.get("VOC_ARTIFACTS") or Path(__file__).parents[2] / "artifacts")
 T = TypeVar("T")
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def chrome() -> Iterator[webdriver.Chrome]:
-    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
-        pytest.skip("chromium and chromium-driver are not installed (.ci/run installs them)")
-    profile = tempfile.mkdtemp(prefix="voc-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}",
-        "--window-size=375,812",  # a phone
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    phone = {"width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": True}
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", phone)  # below the min window
-    try:
+    with chromium(375, 812) as driver:
+        phone = {"width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": True}
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", phone)  # below the min
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 async def _in_thread(call: Callable[..., T], *args: Any) -> T:
