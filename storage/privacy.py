@@ -12,7 +12,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Table, TypeDecorator, cast, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    String,
+    Table,
+    TypeDecorator,
+    cast,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -27,6 +38,7 @@ from storage.models import (
     IngestedEvent,
     Insight,
     Invitation,
+    ReachUser,
     Response,
     ShipNotice,
 )
@@ -161,6 +173,10 @@ async def erase(*, session: AsyncSession, person: Person, now: datetime) -> dict
             .where(ShipNotice.id == notice_id)
             .values(user_id=f"erased-{notice_id}"),
         )
+    listed = [ReachUser.email == person.email.lower()]
+    if person.slack_user_id:
+        listed.append(ReachUser.user_id == person.slack_user_id)
+    await run("Slack listing cache (deleted)", delete(ReachUser).where(or_(*listed)))
     invitation_ids = await _ids(session, select(Invitation.id).where(Invitation.contact_id == pid))
     steps = [
         await erasure.close_surveys(session=session, contact_id=pid, now=now),
