@@ -188,47 +188,25 @@ async def zendesk_tick(rt: Runtime) -> None:
 
 
 def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
-    """An APScheduler that runs a pass every `SCHEDULER_TICK`, never two at once, and, with
-    CRM set, looks as often whether the CRM sync is due (its own job, never two at once)."""
+    """An APScheduler that runs a pass every `SCHEDULER_TICK`, never two at once, beside it
+    the reach job and, with CRM or Zendesk set, jobs that look as often whether their sync is
+    due (each its own job, never two at once)."""
     scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
-        tick,
-        "interval",
-        args=[rt],
-        seconds=rt.settings.scheduler_tick.total_seconds(),
-        id="voc-tick",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=rt.now(),
-    )
-    scheduler.add_job(
-        reach_tick,
-        "interval",
-        args=[rt],
-        seconds=rt.settings.scheduler_tick.total_seconds(),
-        id="voc-reach",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=rt.now(),
-    )
+    jobs: list[tuple[str, Callable[[Runtime], Awaitable[object]]]] = [
+        ("voc-tick", tick),
+        ("voc-reach", reach_tick),
+    ]
     if rt.settings.crm is not None:
-        scheduler.add_job(
-            crm_tick,
-            "interval",
-            args=[rt],
-            seconds=rt.settings.scheduler_tick.total_seconds(),
-            id="voc-crm-sync",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=rt.now(),
-        )
+        jobs.append(("voc-crm-sync", crm_tick))
     if rt.settings.zendesk_on:  # the export's poll; the job looks every tick if it is due
+        jobs.append(("voc-zendesk-sync", zendesk_tick))
+    for job_id, job in jobs:
         scheduler.add_job(
-            zendesk_tick,
+            job,
             "interval",
             args=[rt],
             seconds=rt.settings.scheduler_tick.total_seconds(),
-            id="voc-zendesk-sync",
+            id=job_id,
             max_instances=1,
             coalesce=True,
             next_run_time=rt.now(),
