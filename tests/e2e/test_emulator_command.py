@@ -5,25 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from pathlib import Path
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.harness import start_vocbot
+
 
 async def test_the_emulator_command_serves_slack_until_stopped(tmp_path: Path) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "emulator",
-        "--port",
-        "0",
-        cwd=tmp_path,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    bare = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    process = await start_vocbot(bare, tmp_path, "emulator", "--port", "0")
     try:
         assert process.stdout is not None
         first = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()

@@ -22,6 +22,7 @@ import pytest
 from blocks.ids import ActionId
 from bot.devkit.sandbox import Sandbox
 from bot.devkit.sandbox_emulator import Origin, SandboxEmulator, SandboxError
+from tests.harness import start_vocbot
 
 
 async def _post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -120,18 +121,8 @@ def _block_of(message: dict[str, Any], action_id: str) -> str:
 
 @pytest.mark.slow
 async def test_the_sandbox_command_prints_one_url_and_serves_the_page(tmp_path: Path) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "sandbox",
-        "--port",
-        "0",
-        cwd=tmp_path,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    bare = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    process = await start_vocbot(bare, tmp_path, "sandbox", "--port", "0")
     try:
         assert process.stdout is not None
         lines = [(await asyncio.wait_for(process.stdout.readline(), 120)).decode()]
