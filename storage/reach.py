@@ -182,8 +182,11 @@ class Outcome:
     account: str
 
 
-async def outcomes(*, session: AsyncSession, campaign_id: int) -> list[Outcome]:
-    """A campaign's invitations with who they are for, in the order made."""
+async def outcomes(
+    *, session: AsyncSession, campaign_id: int, status: str | None = None
+) -> list[Outcome]:
+    """A campaign's invitations (only those in `status`, when given) with who they are for,
+    in the order made."""
     query = (
         select(
             Invitation.status,
@@ -200,6 +203,8 @@ async def outcomes(*, session: AsyncSession, campaign_id: int) -> list[Outcome]:
         .where(Invitation.campaign_id == campaign_id)
         .order_by(Invitation.id)
     )
+    if status is not None:
+        query = query.where(Invitation.status == status)
     return [Outcome(*row) for row in (await session.execute(query)).all()]
 
 

@@ -52,13 +52,13 @@ async def list_campaigns(rt: Runtime) -> list[CampaignView]:
         for row in await store.all_campaigns(session=session):
             assert row.id is not None
             found = await store.figures(session=session, where=store.of_campaign(row.id))
-            outcomes = await reach_store.outcomes(session=session, campaign_id=row.id)
+            skipped = await reach_store.outcomes(
+                session=session, campaign_id=row.id, status=InvitationStatus.SKIPPED
+            )
             unreachable = [
                 Unreachable(o.email, o.account, o.skip_reason)
-                for o in outcomes
-                if o.status == InvitationStatus.SKIPPED
-                and o.skip_reason
-                and is_unreachable(o.skip_reason)
+                for o in skipped
+                if o.skip_reason and is_unreachable(o.skip_reason)
             ]
             views.append(
                 CampaignView(
