@@ -9,9 +9,13 @@ next moment past its `Retry-After` for all of them.
 A process reserves a few moments at once (`HOLD` seconds' worth), so the database's round
 trip is paid once per few sends rather than inside every one, and it reserves the next few
 while it waits for the last one it holds, so that round trip (longer on a busy SQLite file,
-where it queues behind the process's other writes) leaves no gap in the sending; a moment
-the process is already late for by more than an interval is dropped rather than sent late,
-where it would bunch up with another process's next one.
+where it queues behind the process's other writes) leaves no gap in the sending. A moment
+the process is late for by more than half an interval (`LATE`) is dropped rather than sent
+late, where it would bunch up with the next one: whether it was late before the wait or
+the wait itself overslept (the event loop busy elsewhere). Slack's bucket allows a short
+burst, but at the cap it is nearly empty, so two calls close together and a third on time
+draw a 429, which costs the pace a pause and a slower minute; a dropped moment costs one
+interval.
 """
 
 from __future__ import annotations
@@ -28,6 +32,13 @@ from storage.db import Database
 
 SURVEY_PACE = "chat.postMessage"  # the row for the survey DMs' cap
 HOLD = 0.25  # seconds of moments reserved at a time
+LATE = 0.5  # intervals a moment may be late for and still be used
+
+
+def too_late(moment: float, now: float, interval: float) -> bool:
+    """Whether `moment` has passed by more than `LATE` intervals at `now`."""
+    return moment < now - LATE * interval
+
 
 _UNREACHABLE = Throttled(
     logging.getLogger(__name__),
@@ -78,8 +89,8 @@ class SharedPace:
         return max(0.0, moment - self.clock())
 
     def _drop_late(self, interval: float) -> None:
-        late = self.clock() - interval
-        while self._held and self._held[0] < late:
+        now = self.clock()
+        while self._held and too_late(self._held[0], now, interval):
             self._held.popleft()
 
     async def _reserve(self, interval: float, pause: float, count: int = 0) -> list[float] | None:

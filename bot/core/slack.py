@@ -25,7 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core import metrics
-from bot.core.pace import SharedPace
+from bot.core.pace import SharedPace, too_late
 from bot.core.slack_errors import (
     SlackError,
     SlackNotInChannel,
@@ -473,17 +473,26 @@ class Pacer:
 
     async def _wait_shared(self) -> bool:
         assert self.shared is not None
+        overslept = False
         while True:
             now = self._clock()
             self._climb(now)
             pause = max(0.0, self._paused_until - now)
-            delay = await self.shared.delay(1 / self.rate, pause=pause)
+            interval = 1 / self.rate
+            delay = await self.shared.delay(interval, pause=pause)
             if delay is None:
                 return False
             if delay > 0:
                 await self._sleep(delay)
-            if self._clock() >= self._paused_until:  # no 429 came back while we waited
-                return True
+            woke = self._clock()
+            if woke < self._paused_until:  # a 429 came back while we waited
+                continue
+            # Woken too late (the event loop was busy): that moment is gone, and sending
+            # now would bunch with the next; once, so a slow loop still sends.
+            if not overslept and too_late(now + delay, woke, interval):
+                overslept = True
+                continue
+            return True
 
     async def _wait_alone(self) -> None:
         while True:
