@@ -46,9 +46,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
+async def run_due(
+    rt: Runtime, now: datetime | None = None, *, deliver: bool = True
+) -> DeliveryReport:
     """One pass of every job: plan the autopilot's turns, ask the milestone surveys now due
-    (bot/services/milestones.py), reconcile crashed sends, deliver,
+    (bot/services/milestones.py), reconcile crashed sends, deliver (unless `deliver` is
+    False: the scheduler delivers beside its passes, `deliver_tick`),
     remind, expire, webhooks, the weekly digest when it is due, the week-later question on
     shipped requests, and blanking verbatims past RETAIN_COMMENTS.
 
@@ -61,7 +64,7 @@ async def run_due(rt: Runtime, now: datetime | None = None) -> DeliveryReport:
     report = DeliveryReport(planned=planned)
     for job in (
         delivery.reconcile_stale,
-        delivery.deliver_due,
+        *([delivery.deliver_due] if deliver else []),
         delivery.deliver_shared,
         delivery.send_reminders,
         delivery.expire_unanswered,
@@ -128,11 +131,13 @@ async def _email(rt: Runtime, now: datetime) -> DeliveryReport:
     return report
 
 
-async def drain(rt: Runtime, now: datetime | None = None, *, passes: int = 1000) -> DeliveryReport:
+async def drain(
+    rt: Runtime, now: datetime | None = None, *, passes: int = 1000, deliver: bool = True
+) -> DeliveryReport:
     """Repeat passes until no due work is left (deliveries come in batches)."""
     total = DeliveryReport()
     for _ in range(passes):
-        report = await run_due(rt, now)
+        report = await run_due(rt, now, deliver=deliver)
         total = total + report
         moved = report.sent + report.failed + report.reconciled + report.requeued + report.shared
         if moved + report.webhooks == 0:
@@ -141,9 +146,10 @@ async def drain(rt: Runtime, now: datetime | None = None, *, passes: int = 1000)
 
 
 async def tick(rt: Runtime) -> None:
+    """The scheduler's pass: every job but the survey DMs, which `deliver_tick` sends."""
     started = time.monotonic()
     try:
-        report = await drain(rt)
+        report = await drain(rt, deliver=False)
     except Exception as exc:  # keep ticking; the rows are still due
         failure = outage(exc)
         if failure is None:
@@ -155,6 +161,26 @@ async def tick(rt: Runtime) -> None:
         metrics.scheduler_pass(time.monotonic() - started)
     if any(vars(report).values()):
         log.info("scheduled pass", extra=vars(report))
+
+
+async def deliver_tick(rt: Runtime) -> None:
+    """The survey DMs due, beside the passes, in one fan-out that claims until none is due.
+
+    A campaign of thousands then goes out at the cap without a pause every `PASS_LIMIT`
+    DMs (the last senders' retries held up each pass's end), and the passes' cards,
+    escalations and webhooks no longer wait behind it. Rows that fall due while it runs
+    are claimed by it too.
+    """
+    jobs = _Pass(rt, rt.now())
+    report = await jobs.run(_deliver_all, DeliveryReport())
+    if any(vars(report).values()):
+        log.info("surveys delivered", extra=vars(report))
+    if jobs.outage is not None:
+        log.error("delivery failed: database unavailable", extra={"error": outage(jobs.outage)})
+
+
+async def _deliver_all(rt: Runtime, now: datetime) -> DeliveryReport:
+    return await delivery.deliver_due(rt, now, limit=None)
 
 
 async def crm_tick(rt: Runtime) -> None:
@@ -189,11 +215,12 @@ async def zendesk_tick(rt: Runtime) -> None:
 
 def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
     """An APScheduler that runs a pass every `SCHEDULER_TICK`, never two at once, beside it
-    the reach job and, with CRM or Zendesk set, jobs that look as often whether their sync is
-    due (each its own job, never two at once)."""
+    the survey DMs' delivery, the reach job and, with CRM or Zendesk set, jobs that look as
+    often whether their sync is due (each its own job, never two at once)."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs: list[tuple[str, Callable[[Runtime], Awaitable[object]]]] = [
         ("voc-tick", tick),
+        ("voc-deliver", deliver_tick),
         ("voc-reach", reach_tick),
     ]
     if rt.settings.crm is not None:

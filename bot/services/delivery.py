@@ -48,7 +48,11 @@ S = InvitationStatus
 BATCH = 100
 SENDERS = 8  # DMs in flight at once: the pacer stays busy while some wait on Slack or retry
 CLAIM = 2 * SENDERS  # rows claimed at a time, just ahead of the senders
-PASS_LIMIT = 1000  # DMs per pass (~1 min at 20/s), so the pass's other jobs get their turn
+# DMs per `run-due` pass (~1 min at 20/s), so the pass's other jobs get their turn; the
+# scheduler's own delivery job (bot/scheduler.py `deliver_tick`) runs beside the passes
+# and has no limit: a pause every thousand DMs, while the last senders finished their
+# retries, cost a campaign about 5% of the cap.
+PASS_LIMIT = 1000
 MAX_ATTEMPTS = 5
 # A DM whose answer Slack lost (a 5xx) is looked up by its metadata and, when not there,
 # posted again this many times within the send, `LOST_ANSWER_RECHECK` apart; after
@@ -78,7 +82,9 @@ def survey_metadata(invitation_id: int) -> dict[str, object]:
     return {"event_type": SURVEY_METADATA_EVENT, "event_payload": {"invitation_id": invitation_id}}
 
 
-async def deliver_due(rt: Runtime, now: datetime, *, limit: int = PASS_LIMIT) -> DeliveryReport:
+async def deliver_due(
+    rt: Runtime, now: datetime, *, limit: int | None = PASS_LIMIT
+) -> DeliveryReport:
     """Claim due invitations a few at a time and DM them, `SENDERS` at once under the pacer.
 
     Each DM still goes claim → `sending` (leased) → postMessage with metadata → `sent`, so
@@ -108,7 +114,9 @@ async def deliver_due(rt: Runtime, now: datetime, *, limit: int = PASS_LIMIT) ->
 class _Fanout:
     """One delivery pass: a queue of claimed rows that `SENDERS` sender tasks drain."""
 
-    def __init__(self, rt: Runtime, now: datetime, limit: int, wordings: wording.Wordings) -> None:
+    def __init__(
+        self, rt: Runtime, now: datetime, limit: int | None, wordings: wording.Wordings
+    ) -> None:
         self.rt = rt
         self.wordings = wordings
         self.now = now
@@ -191,17 +199,18 @@ class _Fanout:
             return self.queue.popleft()
 
     async def _claim(self) -> None:
-        wanted = min(CLAIM, self.limit - self._claimed)
+        wanted = CLAIM if self.limit is None else min(CLAIM, self.limit - self._claimed)
         if self._exhausted or wanted <= 0:
             return
-        # The lease counts from this claim, however long the pass has been running.
+        # Due by this claim and leased from it, however long the pass has been running (the
+        # scheduler's delivery job runs as long as a campaign takes).
         elapsed = timedelta(seconds=time.monotonic() - self._started)
         try:
             async with self.rt.db.transaction() as session:
                 claimed = await invitations.claim_due(
                     session=session,
-                    now=self.now,
-                    lease=self.rt.settings.send_lease + elapsed,
+                    now=self.now + elapsed,
+                    lease=self.rt.settings.send_lease,
                     limit=wanted,
                 )
         except Exception as exc:

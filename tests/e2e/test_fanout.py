@@ -13,7 +13,7 @@ from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
 from bot.domain.errors import SlackConfigError
 from bot.domain.vocabulary import InvitationStatus
-from bot.scheduler import drain
+from bot.scheduler import build_scheduler, deliver_tick, drain, tick
 from bot.services import delivery
 from bot.services.delivery import deliver_due
 from bot.services.surveys import start_relationship_campaign
@@ -142,3 +142,15 @@ async def test_a_pass_stops_at_its_limit_and_leaves_the_rest_scheduled(
     assert report.sent == 20
     statuses = Counter(i.status for i in await _invitations(rt))
     assert statuses == {S.SENT: 20, S.SCHEDULED: 10}
+
+
+async def test_the_scheduler_delivers_beside_its_passes_in_one_fan_out(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    await _campaign(rt, emulator, 3 * delivery.CLAIM)
+    assert build_scheduler(rt).get_job("voc-deliver") is not None
+    await tick(rt)  # the pass: cards, reminders, webhooks … but no survey DM
+    assert not _dms(emulator)
+    await deliver_tick(rt)  # claims until none is due, however many
+    assert len(_dms(emulator)) == 3 * delivery.CLAIM and set(_dms(emulator).values()) == {1}
+    assert {i.status for i in await _invitations(rt)} == {S.SENT}

@@ -18,7 +18,7 @@ from bot.app import build_web_app
 from bot.core.runtime import Runtime
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
-from bot.scheduler import tick
+from bot.scheduler import deliver_tick, tick
 from bot.services.operations import SCRAPE_EVERY
 from bot.services.surveys import start_relationship_campaign
 from tests.harness import cli_env, eventually, serve, start_vocbot
@@ -52,7 +52,8 @@ async def test_metrics_show_surveys_slack_errors_backlogs_and_passes(
     errors = 'voc_slack_errors_total{kind="429",method="chat.postMessage"}'
     already = _value(before, errors) if errors in before else 0.0
     emulator.fail("chat.postMessage", status=429, retry_after=1)
-    await tick(rt)
+    await tick(rt)  # the scheduler's pass, then its delivery job beside it
+    await deliver_tick(rt)
     clock.advance(SCRAPE_EVERY)  # the database's counts are read once a scrape interval
     _, after = await _get(app_url + "/metrics")
     assert _value(after, 'voc_surveys{channel="slack",kind="nps",status="sent"}') == 2

@@ -14,7 +14,7 @@ from bot.core.runtime import Runtime
 from bot.core.slack import Pacer, make_client
 from bot.devkit.clock import FakeClock
 from bot.devkit.emulator import SlackEmulator
-from bot.scheduler import tick
+from bot.scheduler import deliver_tick
 from bot.services.surveys import start_relationship_campaign
 from tests.harness import BOT_TOKEN
 from tests.seed import Person, add_people
@@ -43,14 +43,14 @@ async def _post(rt: Runtime) -> bool:
     return True
 
 
-async def test_a_scheduler_pass_that_meets_a_503_says_so_at_warning(
+async def test_the_scheduler_meeting_a_503_says_so_at_warning(
     rt: Runtime, emulator: SlackEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     emulator.add_user("U1", email="ana@acme.test")
     await add_people(rt.db, Person("ana@acme.test"))
     await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
     emulator.fail("chat.postMessage", status=503, times=5)
-    await tick(rt)
+    await deliver_tick(rt)  # the scheduler's delivery job
     said = _said(caplog)
     assert [r.levelno for r in said] == [logging.WARNING]
     assert said[0].getMessage().startswith("Slack is failing: chat.postMessage got 503;")
