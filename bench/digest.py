@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import random
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -39,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text  # noqa: E402
 
 from bench._db import add_options, chosen, side_by_side  # noqa: E402
+from bench._memory import peak_mb  # noqa: E402
 from bench._rounds import print_load  # noqa: E402
 from bot.services.digest import compute_digest  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -223,7 +223,7 @@ async def _measure(url: str, rounds: int) -> dict[str, float]:
         "baseline_median": statistics.median(baseline_times),
         "nps_90d": digest.quarter.nps.nps or 0.0,
         "answers_90d": digest.quarter.nps.total,
-        "peak_mb": _peak_mb(),
+        "peak_mb": peak_mb(),
     }
 
 
@@ -298,18 +298,6 @@ def _converter(data_type: str) -> Any:
     if data_type == "boolean":
         return boolean
     return lambda value: value
-
-
-def _peak_mb() -> float:
-    """This process's peak RSS. `ru_maxrss` survives exec, so a child forked from the process
-    that just built the database would report the builder's peak; Linux's VmHWM does not."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main(options: argparse.Namespace) -> int:

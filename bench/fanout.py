@@ -36,6 +36,7 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._db import add_options, fresh_url  # noqa: E402
+from bench._memory import peak_mb  # noqa: E402
 from bench._rounds import median, print_load, rounds_text  # noqa: E402
 from bench.ack import TOKEN, _seed  # noqa: E402
 from bot.core.config import Settings  # noqa: E402
@@ -80,7 +81,8 @@ def _deliver(
 ) -> Delivery:
     """`workers` worker processes until every invitation is sent; with 0, one `run-due`.
 
-    Each process's peak RSS is the kernel's own figure for it (not the emulator's).
+    Each process's peak RSS is its own (`VmHWM`, read just before it is stopped), not the
+    bench's, which `ru_maxrss` would report for a child forked after the seeding.
     """
     total = options.invitations
     command = [sys.executable, "-m", "bot", "worker" if workers else "run-due"]
@@ -91,7 +93,11 @@ def _deliver(
     result = Delivery()
     if not workers:
         [run_due] = running
-        result.peaks_mb.append(_reaped(run_due))
+        peak = 0.0
+        while run_due.poll() is None:  # VmHWM is gone once it exits: read it meanwhile
+            peak = max(peak, peak_mb(run_due.pid))
+            time.sleep(0.5)
+        result.peaks_mb.append(peak)
         if run_due.returncode:
             raise RuntimeError(f"run-due failed ({run_due.returncode})")
         return result
@@ -99,30 +105,19 @@ def _deliver(
         while (sent := asyncio.run(_sent(database_url))) < total:
             if options.kill_one and result.killed_at is None and sent >= total / 2:
                 victim = running.pop()
+                result.killed_mb = peak_mb(victim.pid)
                 victim.send_signal(signal.SIGKILL)
                 result.killed_at = time.monotonic()
-                result.killed_mb = _reaped(victim)
-            if any(_ended(worker) for worker in running):
+                victim.wait()
+            if any(worker.poll() is not None for worker in running):
                 raise RuntimeError("a worker stopped before the campaign was sent")
             time.sleep(0.5)
     finally:
         for worker in running:
+            result.peaks_mb.append(peak_mb(worker.pid))
             worker.terminate()
-            result.peaks_mb.append(_reaped(worker))
+            worker.wait()
     return result
-
-
-def _ended(process: subprocess.Popen[bytes]) -> bool:
-    """Whether `process` has exited, leaving it to `_reaped` (which reads its peak RSS)."""
-    flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
-    return os.waitid(os.P_PID, process.pid, flags) is not None
-
-
-def _reaped(process: subprocess.Popen[bytes]) -> float:
-    """Wait for `process` to end (at once if it already has); its peak RSS in MB."""
-    _pid, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss / 1024
 
 
 @dataclass

@@ -33,6 +33,7 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._db import add_options, fresh_url, label  # noqa: E402
+from bench._memory import rss_mb  # noqa: E402
 from bench._rounds import print_load  # noqa: E402
 from bench.ack import SECRET, TOKEN, _prepare, _start  # noqa: E402
 from bot.devkit.payloads import (  # noqa: E402
@@ -50,14 +51,6 @@ SAMPLE_EVERY = 30.0  # seconds between RSS readings
 TARGET_GROWTH = 0.05  # over the last half of the run
 WARM_UP = 20  # seconds of traffic before the first reading
 CSM = "U000000"  # a seeded user: the modal and /voc come from them
-
-
-def rss_mb(pid: int) -> float:
-    """The process's resident set size now, in MB (VmRSS from /proc)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _form(account_id: int, n: int) -> dict[str, Any]:
