@@ -130,7 +130,9 @@ class SlackEmulator(LocalServer):
         bot_user_id: str = "UBOT",
         team_id: str = "T0001",
         clock: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`clock` stamps messages (`ts`); `monotonic` times the rate limits' buckets."""
         self.bot_user_id = bot_user_id
         self.team_id = team_id
         self.bot_id = "B0001"
@@ -160,6 +162,7 @@ class SlackEmulator(LocalServer):
         self._released = asyncio.Event()
         self._ids = itertools.count(1)
         self._clock = clock
+        self._monotonic = monotonic
         self.socket_mode = SocketModeEndpoint()
         self._last_micros = 0
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -313,7 +316,7 @@ class SlackEmulator(LocalServer):
         """Cap `method` with a token bucket; calls over the cap get 429."""
         if per_second <= 0 or burst < 1:
             raise ValueError("per_second must be > 0 and burst >= 1")
-        self._buckets[method] = _Bucket(per_second, burst, float(burst), time.monotonic())
+        self._buckets[method] = _Bucket(per_second, burst, float(burst), self._monotonic())
 
     def limit_tiers(self, *, scale: float = 1.0, burst: int = 1) -> emulator_tiers.TierLimits:
         """Answer 429 past Slack's tier limits, on a clock `scale` times real time
@@ -438,7 +441,7 @@ class SlackEmulator(LocalServer):
             return _fault_answer(_Fault(chaos.status, None))
         bucket = self._buckets.get(method)
         if bucket is not None:
-            wait = bucket.take(time.monotonic())
+            wait = bucket.take(self._monotonic())
             if wait > 0:
                 return _fault_answer(_Fault(429, None, max(1, math.ceil(wait))))
         if self.tiers is not None:

@@ -220,17 +220,21 @@ async def test_fail_503_and_slack_errors_then_clearing(
     assert (await client.users_info(user="U1"))["ok"]
 
 
-async def test_rate_limit_is_a_token_bucket(
-    emulator: SlackEmulator, client: AsyncWebClient
-) -> None:
-    emulator.rate_limit("users.info", 2, burst=2)
-    await client.users_info(user="U1")
-    await client.users_info(user="U1")
-    limited = await _error(client.users_info(user="U1"))
-    assert limited.response.status_code == 429
-    assert limited.response.headers["Retry-After"] == "1"
-    await asyncio.sleep(0.6)
-    assert (await client.users_info(user="U1"))["ok"]
+async def test_rate_limit_is_a_token_bucket() -> None:
+    now = [100.0]  # the buckets' clock, moved by hand
+    async with SlackEmulator(monotonic=lambda: now[0]) as emulator:
+        emulator.add_user("U1", email="u1@acme.test")
+        client = AsyncWebClient(token="xoxb-test", base_url=emulator.api_url)
+        emulator.rate_limit("users.info", 2, burst=2)
+        await client.users_info(user="U1")
+        await client.users_info(user="U1")
+        limited = await _error(client.users_info(user="U1"))
+        assert limited.response.status_code == 429
+        assert limited.response.headers["Retry-After"] == "1"
+        now[0] += 0.4  # 0.8 of a token: still refused
+        assert (await _error(client.users_info(user="U1"))).response.status_code == 429
+        now[0] += 0.2  # one token
+        assert (await client.users_info(user="U1"))["ok"]
 
 
 async def test_fail_randomly_is_seeded() -> None:
