@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text  # noqa: E402
 
 from bench._db import add_options  # noqa: E402
-from bench.digest import _category, _copy_table, _peak_mb, _score, _stamp  # noqa: E402
+from bench._memory import peak_mb  # noqa: E402
+from bench.digest import _category, _copy_table, _score, _stamp  # noqa: E402
 from bot.core.config import Settings  # noqa: E402
 from bot.core.runtime import build_runtime  # noqa: E402
 from bot.services import health  # noqa: E402
@@ -202,7 +203,7 @@ async def _measure(url: str, rounds: int) -> dict[str, Any]:
         "first": timings[0],
         "baseline_median": statistics.median(baseline),
         "scored": scored,
-        "peak_mb": _peak_mb(),
+        "peak_mb": peak_mb(),
     }
 
 
