@@ -139,7 +139,7 @@ async def _scheduler(web_app: web.Application) -> Any:
     scheduler = build_scheduler(web_app[WEB_RUNTIME])
     scheduler.start()
     yield
-    await stop_scheduler(scheduler)
+    await stop_scheduler(scheduler, web_app[WEB_RUNTIME])
 
 
 async def _close(web_app: web.Application) -> None:

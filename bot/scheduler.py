@@ -241,8 +241,13 @@ def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
     return scheduler
 
 
-async def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
-    """Stop ticking and let a running pass finish (APScheduler would cancel it mid-write)."""
+async def stop_scheduler(scheduler: AsyncIOScheduler, rt: Runtime) -> None:
+    """Stop ticking and let a running pass finish (APScheduler would cancel it mid-write).
+
+    The delivery job, which may be in the middle of a campaign of thousands, claims no more
+    rows (`rt.stopping`): its senders finish the few they hold, and the rest stay due.
+    """
+    rt.stopping.set()
     scheduler.pause()
     await settle_tasks()
     scheduler.shutdown(wait=False)
@@ -268,7 +273,7 @@ async def run_worker(rt: Runtime) -> None:
     try:
         await stop.wait()
     finally:
-        await stop_scheduler(scheduler)
+        await stop_scheduler(scheduler, rt)
         if metrics_server is not None:
             await metrics_server.cleanup()
         await rt.close()

@@ -45,7 +45,7 @@ async def run_socket_mode(
     finally:
         await handler.close_async()
         if jobs:
-            await stop_scheduler(jobs)
+            await stop_scheduler(jobs, rt)
         await rt.settle(SHUTDOWN_GRACE)
         if metrics_server is not None:
             await metrics_server.cleanup()

@@ -58,6 +58,8 @@ class Runtime:
     pending: set[asyncio.Task[Any]] = field(default_factory=set)
     # called each time the last piece of acked work ends (`serve`: a pass of the collector)
     on_idle: list[Callable[[], None]] = field(default_factory=list)
+    # set when the process is shutting down: long work (the delivery job) takes on no more
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def now(self) -> datetime:
         return self.clock()

@@ -135,7 +135,7 @@ class Sandbox:
 
     async def __aexit__(self, *_exc: object) -> None:
         if self.scheduler is not None:
-            await stop_scheduler(self.scheduler)
+            await stop_scheduler(self.scheduler, self.demo.runtime)
         await self.demo.__aexit__(None, None, None)
 
     async def _seed(self) -> None:

@@ -207,8 +207,8 @@ class _Fanout:
 
     async def _claim(self) -> None:
         wanted = CLAIM if self.limit is None else min(CLAIM, self.limit - self._claimed)
-        if self._exhausted or wanted <= 0:
-            return
+        if self._exhausted or wanted <= 0 or self.rt.stopping.is_set():
+            return  # the rest stay due: another pass, or this process once restarted
         try:
             async with self.rt.db.transaction() as session:
                 claimed = await invitations.claim_due(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from bot.services import delivery
 from bot.services.delivery import deliver_due
 from bot.services.surveys import start_relationship_campaign
 from storage.models import Invitation
+from tests.harness import eventually
 from tests.seed import Person, add_people
 
 S = InvitationStatus
@@ -154,3 +156,20 @@ async def test_the_scheduler_delivers_beside_its_passes_in_one_fan_out(
     await deliver_tick(rt)  # claims until none is due, however many
     assert len(_dms(emulator)) == 3 * delivery.CLAIM and set(_dms(emulator).values()) == {1}
     assert {i.status for i in await _invitations(rt)} == {S.SENT}
+
+
+async def test_a_process_shutting_down_stops_its_delivery_job_claiming(
+    rt: Runtime, emulator: SlackEmulator
+) -> None:
+    """A deploy in the middle of a campaign: the job finishes the rows it holds, no more."""
+    total = 4 * delivery.CLAIM
+    await _campaign(rt, emulator, total)
+    emulator.delay("chat.postMessage", 0.05)
+    job = asyncio.create_task(deliver_tick(rt))
+    await eventually(lambda: len(_dms(emulator)) > 0)
+    rt.stopping.set()  # what stop_scheduler does first
+    await asyncio.wait_for(job, timeout=30)
+    statuses = Counter(i.status for i in await _invitations(rt))
+    assert set(statuses) == {S.SENT, S.SCHEDULED}  # nothing left `sending`
+    assert 0 < statuses[S.SENT] == len(_dms(emulator)) <= 2 * delivery.CLAIM
+    assert set(_dms(emulator).values()) == {1}
