@@ -215,15 +215,21 @@ async def update_contacts(*, session: AsyncSession, contacts: list[dict[str, Any
 
 
 async def resolving(
-    *, session: AsyncSession, campaign_id: int | None = None
+    *,
+    session: AsyncSession,
+    campaign_id: int | None = None,
+    after_id: int = 0,
+    limit: int | None = None,
 ) -> list[tuple[Invitation, Contact, Account]]:
-    """The invitations waiting for their person to be found in Slack, oldest first."""
+    """The invitations waiting for their person to be found in Slack, oldest first: up to
+    `limit` of them, after the invitation `after_id`."""
     query = (
         select(Invitation, Contact, Account)
         .join(Contact, Contact.id == Invitation.contact_id)
         .join(Account, Account.id == Contact.account_id)
-        .where(Invitation.status == S.RESOLVING)
+        .where(Invitation.status == S.RESOLVING, Invitation.id > after_id)
         .order_by(Invitation.id)
+        .limit(limit)
     )
     if campaign_id is not None:
         query = query.where(Invitation.campaign_id == campaign_id)

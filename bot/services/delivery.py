@@ -159,8 +159,11 @@ class _Fanout:
                 self.held.pop(invitation.id or 0, None)
 
     def _now(self) -> datetime:
-        """The pass's `now` moved on by the time it has been running (it may run for as long
-        as a campaign takes): what a claim is due by, and a failed send's backoff counts from."""
+        """What a claim is due by, and a failed send's backoff counts from: a pass's `now`
+        (its limit keeps it short); for the scheduler's delivery job, which has no limit and
+        runs as long as a campaign takes, that moment moved on by the time it has run."""
+        if self.limit is not None:
+            return self.now
         return self.now + timedelta(seconds=time.monotonic() - self._started)
 
     def _fresh(self, invitation: Invitation) -> Callable[[], bool]:
@@ -209,13 +212,13 @@ class _Fanout:
         wanted = CLAIM if self.limit is None else min(CLAIM, self.limit - self._claimed)
         if self._exhausted or wanted <= 0 or self.rt.stopping.is_set():
             return  # the rest stay due: another pass, or this process once restarted
+        due_by = self._now()
+        # The lease counts from this claim, however long the pass has been running.
+        leased_until = self._lease_until(time.monotonic())
         try:
             async with self.rt.db.transaction() as session:
                 claimed = await invitations.claim_due(
-                    session=session,
-                    now=self._now(),  # due by this claim and leased from it
-                    lease=self.rt.settings.send_lease,
-                    limit=wanted,
+                    session=session, now=due_by, lease=leased_until - due_by, limit=wanted
                 )
         except Exception as exc:
             self._stop(exc)

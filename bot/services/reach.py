@@ -52,6 +52,10 @@ USERS_LIST = "users.list"  # the listing of our workspace's members and guests
 # A campaign asks Slack again about a contact checked longer ago than this: names, zones
 # and channels change, but two campaigns on one day need not ask about everyone twice.
 CAMPAIGN_FRESHNESS = timedelta(days=1)
+# Resolving invitations read at a time: 100,000 at once held some 400 MB in each worker.
+# The first chunk reads the listing into the database (`reach_users`), and the next ones
+# find their people there, without asking Slack again.
+RESOLVE_CHUNK = 2000
 
 
 class ChannelUnreadable(Exception):
@@ -278,7 +282,7 @@ _Waiting = list[tuple[Invitation, Contact, Account]]
 
 
 async def resolve_pending(
-    rt: Runtime, now: datetime, *, campaign_id: int | None = None
+    rt: Runtime, now: datetime, *, campaign_id: int | None = None, chunk: int = RESOLVE_CHUNK
 ) -> Resolved:
     """Find in Slack the people of every `resolving` invitation, and schedule or skip each.
 
@@ -288,10 +292,36 @@ async def resolve_pending(
     `users.lookupByEmail` only if `users.list` could not be completed, and the account's
     shared channel. Each settle is a conditional update: a row settled by another process
     is left alone. Raises SlackConfigError when Slack refuses the bot itself.
+
+    The rows are read `chunk` at a time, oldest first, so memory stays flat however many
+    there are.
     """
-    async with rt.db.session() as session:
-        rows = await store.resolving(session=session, campaign_id=campaign_id)
-        listed = await store.listing(session=session, source=USERS_LIST)
+    total = Resolved()
+    after = 0
+    while True:
+        async with rt.db.session() as session:
+            rows = await store.resolving(
+                session=session, campaign_id=campaign_id, after_id=after, limit=chunk
+            )
+            listed = await store.listing(session=session, source=USERS_LIST)
+        if not rows:
+            return total
+        part = await _resolve(rt, now, rows, listed)
+        total.found += part.found
+        total.unreachable += part.unreachable
+        total.problems += [p for p in part.problems if p not in total.problems]
+        if len(rows) < chunk:
+            return total
+        after = rows[-1][0].id or 0
+
+
+async def _resolve(
+    rt: Runtime,
+    now: datetime,
+    rows: list[tuple[Invitation, Contact, Account]],
+    listed: ReachListing | None,
+) -> Resolved:
+    """`resolve_pending` for one chunk of rows, with the listing as it stood before it."""
     waiting: dict[str, _Waiting] = {}
     for invitation, contact, account in rows:
         waiting.setdefault(contact.email, []).append((invitation, contact, account))

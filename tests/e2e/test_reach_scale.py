@@ -192,3 +192,28 @@ async def test_a_429_pauses_the_listing_for_retry_after_and_it_goes_on(
     assert tier_paces(rt.slack).get("users.list").limited  # paced at its tier from then on
     assert report.by_dm == 1 and [w.email for w in report.unreachable] == ["nobody@hooli.test"]
     assert _count(emulator, "users.lookupByEmail") == 0
+
+
+async def test_resolving_reads_its_rows_a_chunk_at_a_time_and_slack_once(
+    later: Runtime, emulator: SlackEmulator
+) -> None:
+    """100,000 resolving rows read at once held some 400 MB in each worker."""
+    _workspace(emulator)
+    await add_people(later.db, *PEOPLE)
+    await _with_channel(later)
+    report = await start_relationship_campaign(later, kind="nps", now=later.now())
+    assert report.resolving == 4
+
+    resolved = await reach.resolve_pending(later, later.now(), chunk=1)
+
+    assert (resolved.found, resolved.unreachable) == (3, 1)
+    statuses = {email: i.status for email, i in (await _invitations(later)).items()}
+    assert statuses == {
+        "ana@acme.test": S.SCHEDULED,
+        "gus@acme.test": S.SCHEDULED,
+        "mia@globex.test": S.SCHEDULED,
+        "nobody@hooli.test": S.SKIPPED,
+    }
+    # the first chunk read the listing; the next ones found their people in the database
+    assert _count(emulator, "users.list") == 1
+    assert _count(emulator, "users.lookupByEmail") == 0
