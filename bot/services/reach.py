@@ -297,6 +297,7 @@ async def resolve_pending(
     there are.
     """
     total = Resolved()
+    directory = Directory(rt, now)  # one for all chunks: channels listed, team known, once
     after = 0
     while True:
         async with rt.db.session() as session:
@@ -306,10 +307,10 @@ async def resolve_pending(
             listed = await store.listing(session=session, source=USERS_LIST)
         if not rows:
             return total
-        part = await _resolve(rt, now, rows, listed)
+        part = await _resolve(rt, now, rows, listed, directory)
         total.found += part.found
         total.unreachable += part.unreachable
-        total.problems += [p for p in part.problems if p not in total.problems]
+        total.problems = part.problems  # the directory's, every chunk's so far
         if len(rows) < chunk:
             return total
         after = rows[-1][0].id or 0
@@ -320,12 +321,12 @@ async def _resolve(
     now: datetime,
     rows: list[tuple[Invitation, Contact, Account]],
     listed: ReachListing | None,
+    directory: Directory,
 ) -> Resolved:
     """`resolve_pending` for one chunk of rows, with the listing as it stood before it."""
     waiting: dict[str, _Waiting] = {}
     for invitation, contact, account in rows:
         waiting.setdefault(contact.email, []).append((invitation, contact, account))
-    directory = Directory(rt, now)
     out = _Outcomes(rt, directory, now)
     if not waiting:
         return out.resolved
