@@ -482,6 +482,7 @@ class Pacer:
             delay = await self.shared.delay(interval, pause=pause)
             if delay is None:
                 return False
+            due = self._clock() + delay  # `delay` counts from the reservation's answer
             if delay > 0:
                 await self._sleep(delay)
             woke = self._clock()
@@ -489,7 +490,7 @@ class Pacer:
                 continue
             # Woken too late (the event loop was busy): that moment is gone, and sending
             # now would bunch with the next; once, so a slow loop still sends.
-            if not overslept and too_late(now + delay, woke, interval):
+            if not overslept and too_late(due, woke, interval):
                 overslept = True
                 continue
             return True
