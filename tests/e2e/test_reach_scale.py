@@ -64,6 +64,13 @@ async def _contact(rt: Runtime, email: str) -> Contact:
         return (await session.execute(select(Contact).where(Contact.email == email))).scalar_one()
 
 
+async def _seeded(rt: Runtime, emulator: SlackEmulator) -> None:
+    """The workspace, the four people and Globex's shared channel."""
+    _workspace(emulator)
+    await add_people(rt.db, *PEOPLE)
+    await _with_channel(rt)
+
+
 def _count(emulator: SlackEmulator, method: str) -> int:
     return len(emulator.calls_to(method))
 
@@ -79,9 +86,7 @@ async def later(settings: Settings, db: Database, clock: FakeClock) -> AsyncIter
 async def test_members_guests_and_shared_channel_customers_come_from_listings(
     rt: Runtime, emulator: SlackEmulator
 ) -> None:
-    _workspace(emulator)
-    await add_people(rt.db, *PEOPLE)
-    await _with_channel(rt)
+    await _seeded(rt, emulator)
 
     report = await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
 
@@ -141,9 +146,7 @@ async def test_send_returns_at_once_and_the_worker_finds_everyone_exactly_once(
     later: Runtime, emulator: SlackEmulator, clock: FakeClock
 ) -> None:
     rt = later
-    _workspace(emulator)
-    await add_people(rt.db, *PEOPLE)
-    await _with_channel(rt)
+    await _seeded(rt, emulator)
 
     report = await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
 
@@ -198,9 +201,7 @@ async def test_resolving_reads_its_rows_a_chunk_at_a_time_and_slack_once(
     later: Runtime, emulator: SlackEmulator
 ) -> None:
     """100,000 resolving rows read at once held some 400 MB in each worker."""
-    _workspace(emulator)
-    await add_people(later.db, *PEOPLE)
-    await _with_channel(later)
+    await _seeded(later, emulator)
     report = await start_relationship_campaign(later, kind="nps", now=later.now())
     assert report.resolving == 4
 
