@@ -813,3 +813,5 @@ class ReachListing(SQLModel, table=True):
     cursor: str | None = Field(default=None, max_length=255)  # the next page, while listing
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=64)  # why it stopped, if it did
+    holder: str | None = Field(default=None, max_length=32)  # the process reading it now
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)  # its claim's end

@@ -1,18 +1,20 @@
 """Queries for reaching people at scale: Slack's listings cached, and invitations resolving.
 
-`reach_users` holds who a listing showed; `reach_listings` how far each listing got. A
-campaign's invitations are made at once, in bulk; those whose person Slack has not been
-asked about yet wait as `resolving` until the worker finds them (bot/services/reach.py).
+`reach_users` holds who a listing showed; `reach_listings` how far each listing got, and
+which process is reading it now (a lease, renewed with each page: of several workers one
+reads a listing, and a worker that died leaves a lease that runs out). A campaign's
+invitations are made at once, in bulk; those whose person Slack has not been asked about
+yet wait as `resolving` until the worker finds them (bot/services/reach.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +28,41 @@ BATCH = 500  # rows per statement (SQLite's bound parameters stay well under its
 
 async def listing(*, session: AsyncSession, source: str) -> ReachListing | None:
     return await session.get(ReachListing, source)
+
+
+async def claim_listing(
+    *, session: AsyncSession, source: str, holder: str, now: datetime, lease: timedelta
+) -> ReachListing | None:
+    """Take the listing's lease unless another process holds one that has not run out: the
+    listing as it stands (made, not started, when there was none), or None."""
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table: Any = ReachListing.__table__  # type: ignore[attr-defined]
+    await session.execute(
+        make(table).values(source=source, started_at=now).on_conflict_do_nothing()
+    )
+    taken = await session.execute(
+        update(ReachListing)
+        .where(
+            ReachListing.source == source,
+            or_(ReachListing.lease_until.is_(None), ReachListing.lease_until < now),
+        )
+        .values(holder=holder, lease_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    if not taken.rowcount:  # type: ignore[attr-defined]
+        return None
+    return await session.get(ReachListing, source, populate_existing=True)
+
+
+async def release_listing(*, session: AsyncSession, source: str, holder: str) -> None:
+    """Give the lease up (the listing stopped, or its reader was interrupted)."""
+    await session.execute(
+        update(ReachListing)
+        .where(ReachListing.source == source, ReachListing.holder == holder)
+        .values(holder=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def start_listing(*, session: AsyncSession, source: str, now: datetime) -> None:
@@ -45,8 +82,27 @@ async def save_page(
     users: list[dict[str, Any]],
     cursor: str | None,
     now: datetime,
+    holder: str,
+    lease: timedelta,
+) -> bool:
+    """Store one page's people (insert or replace by user id) and where the listing goes on,
+    renewing the lease; False, with nothing written, when `holder` no longer holds it."""
+    held = await session.execute(
+        update(ReachListing)
+        .where(ReachListing.source == source, ReachListing.holder == holder)
+        .values(cursor=cursor, lease_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    if not held.rowcount:  # type: ignore[attr-defined]
+        return False
+    await save_users(session=session, source=source, users=users, now=now)
+    return True
+
+
+async def save_users(
+    *, session: AsyncSession, source: str, users: list[dict[str, Any]], now: datetime
 ) -> None:
-    """Store one page's people (insert or replace by user id) and where the listing goes on."""
+    """Store who a listing or a channel showed (insert or replace by user id)."""
     dialect = session.get_bind().dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table: Any = ReachUser.__table__  # type: ignore[attr-defined]
@@ -62,9 +118,6 @@ async def save_page(
                 },
             )
         )
-    await session.execute(
-        update(ReachListing).where(ReachListing.source == source).values(cursor=cursor)
-    )
 
 
 async def complete_listing(
@@ -82,11 +135,15 @@ async def complete_listing(
             )
         )
     row.completed_at, row.cursor, row.error = now, None, None
+    row.holder, row.lease_until = None, None
 
 
 async def stop_listing(*, session: AsyncSession, source: str, error: str) -> None:
+    """The listing stopped short (Slack refused a page): why, and the lease given up."""
     await session.execute(
-        update(ReachListing).where(ReachListing.source == source).values(error=error[:64])
+        update(ReachListing)
+        .where(ReachListing.source == source)
+        .values(error=error[:64], holder=None, lease_until=None)
     )
 
 
@@ -234,6 +291,36 @@ async def resolving(
     if campaign_id is not None:
         query = query.where(Invitation.campaign_id == campaign_id)
     return [(i, c, a) for i, c, a in (await session.execute(query)).all()]
+
+
+async def resolving_for(
+    *,
+    session: AsyncSession,
+    emails: Collection[str],
+    outside: tuple[int, int],
+    campaign_id: int | None = None,
+) -> list[tuple[Invitation, Contact, Account]]:
+    """The invitations still waiting for these people (by lower-case email), but for those
+    with ids within `outside` (first, last): a listing's page settles them wherever they are."""
+    first, last = outside
+    found: list[tuple[Invitation, Contact, Account]] = []
+    wanted = sorted(emails)
+    for start in range(0, len(wanted), BATCH):
+        query = (
+            select(Invitation, Contact, Account)
+            .join(Contact, Contact.id == Invitation.contact_id)
+            .join(Account, Account.id == Contact.account_id)
+            .where(
+                Contact.email.in_(wanted[start : start + BATCH]),
+                Invitation.status == S.RESOLVING,
+                or_(Invitation.id < first, Invitation.id > last),
+            )
+            .order_by(Invitation.id)
+        )
+        if campaign_id is not None:
+            query = query.where(Invitation.campaign_id == campaign_id)
+        found.extend((i, c, a) for i, c, a in (await session.execute(query)).all())
+    return found
 
 
 async def settle_many(*, session: AsyncSession, rows: list[dict[str, Any]], now: datetime) -> None:

@@ -24,7 +24,9 @@ goes on for the other accounts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -56,6 +58,9 @@ CAMPAIGN_FRESHNESS = timedelta(days=1)
 # The first chunk reads the listing into the database (`reach_users`), and the next ones
 # find their people there, without asking Slack again.
 RESOLVE_CHUNK = 2000
+# How long a process's claim to read users.list lasts; each page renews it. Paced at Tier 2
+# a page comes every three seconds; a longer 429 pause may let another process go on.
+LISTING_LEASE = timedelta(minutes=2)
 
 
 class ChannelUnreadable(Exception):
@@ -141,8 +146,8 @@ class Directory:
         rows = [_row(user) for user in fetched if _listable(user)]
         if rows:  # kept for the next campaign: one write per look in the channel
             async with self.rt.db.transaction() as session:
-                await store.save_page(
-                    session=session, source=channel, users=rows, cursor=None, now=self.rt.now()
+                await store.save_users(
+                    session=session, source=channel, users=rows, now=self.rt.now()
                 )
         return known.by_email.get(wanted)
 
@@ -276,6 +281,8 @@ class Resolved:
     found: int = 0
     unreachable: int = 0
     problems: list[ChannelProblem] = field(default_factory=list)
+    # Another process was reading users.list: who it has not shown yet still waits for it.
+    listing_elsewhere: bool = False
 
 
 _Waiting = list[tuple[Invitation, Contact, Account]]
@@ -307,10 +314,13 @@ async def resolve_pending(
             listed = await store.listing(session=session, source=USERS_LIST)
         if not rows:
             return total
-        part = await _resolve(rt, now, rows, listed, directory)
+        part = await _resolve(rt, now, rows, listed, directory, campaign_id)
         total.found += part.found
         total.unreachable += part.unreachable
         total.problems = part.problems  # the directory's, every chunk's so far
+        if part.listing_elsewhere:  # its pages settle the rest; the next pass looks again
+            total.listing_elsewhere = True
+            return total
         if len(rows) < chunk:
             return total
         after = rows[-1][0].id or 0
@@ -322,6 +332,7 @@ async def _resolve(
     rows: list[tuple[Invitation, Contact, Account]],
     listed: ReachListing | None,
     directory: Directory,
+    campaign_id: int | None = None,
 ) -> Resolved:
     """`resolve_pending` for one chunk of rows, with the listing as it stood before it."""
     waiting: dict[str, _Waiting] = {}
@@ -354,9 +365,14 @@ async def _resolve(
                     later.append(group)
 
     if waiting and not complete:
-        complete, _ = await asyncio.gather(
-            _list_workspace(rt, listed, now, waiting, out), channels()
-        )
+        chunk = _Chunk(rows[0][0].id or 0, rows[-1][0].id or 0, campaign_id)
+        listing, _ = await asyncio.gather(_list_workspace(rt, now, waiting, out, chunk), channels())
+        if listing is None:  # another process reads it: who is left waits for its pages
+            await out.flush()
+            out.resolved.problems = list(directory.problems.values())
+            out.resolved.listing_elsewhere = True
+            return out.resolved
+        complete = listing
     else:
         await channels()
     async with rt.db.session() as session:  # who the listing showed after the channel's turn
@@ -374,25 +390,64 @@ async def _resolve(
     return out.resolved
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    """The rows one `_resolve` holds (by first and last id), and the campaign it is for."""
+
+    first: int
+    last: int
+    campaign_id: int | None
+
+
 async def _list_workspace(
+    rt: Runtime, now: datetime, waiting: dict[str, _Waiting], out: _Outcomes, chunk: _Chunk
+) -> bool | None:
+    """Read `users.list` to its end, settling who each page shows, in this chunk and beyond
+    it; False if it stopped short, None if another process is reading it (or just read it).
+
+    One process at a time reads the listing, under a lease renewed with each page
+    (`LISTING_LEASE`); an interrupted listing goes on from its cursor, by whoever is next.
+    """
+    max_age = rt.settings.reach_listing_max_age
+    holder = uuid.uuid4().hex
+    async with rt.db.transaction() as session:
+        listed = await store.claim_listing(
+            session=session, source=USERS_LIST, holder=holder, now=rt.now(), lease=LISTING_LEASE
+        )
+    if listed is None:
+        return None
+    try:
+        if _complete(listed, now, max_age):  # completed since this pass read it
+            async with rt.db.transaction() as session:
+                await store.release_listing(session=session, source=USERS_LIST, holder=holder)
+            return None  # the next pass finds these people in the database
+        return await _read_listing(rt, listed, now, holder, waiting, out, chunk)
+    except BaseException:  # cancelled (`send` waits a while), or Slack refused the bot
+        with contextlib.suppress(Exception):
+            async with rt.db.transaction() as session:
+                await store.release_listing(session=session, source=USERS_LIST, holder=holder)
+        raise
+
+
+async def _read_listing(
     rt: Runtime,
-    listed: ReachListing | None,
+    listed: ReachListing,
     now: datetime,
+    holder: str,
     waiting: dict[str, _Waiting],
     out: _Outcomes,
-) -> bool:
-    """Read `users.list` to its end, settling who each page shows; False if it stopped short."""
+    chunk: _Chunk,
+) -> bool | None:
+    """`_list_workspace` once the lease is held."""
     max_age = rt.settings.reach_listing_max_age
     cursor: str | None = None
     resuming = (
-        listed is not None
-        and listed.completed_at is None
+        listed.completed_at is None
         and listed.cursor
         and listed.error is None
         and now - listed.started_at < max_age
     )
     if resuming:
-        assert listed is not None
         cursor = listed.cursor  # an interrupted listing goes on where it stopped
     else:
         async with rt.db.transaction() as session:
@@ -415,21 +470,57 @@ async def _list_workspace(
         with_email += sum(1 for row in rows if row["email"])
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
         async with rt.db.transaction() as session:
-            await store.save_page(
-                session=session, source=USERS_LIST, users=rows, cursor=cursor, now=rt.now()
+            held = await store.save_page(
+                session=session,
+                source=USERS_LIST,
+                users=rows,
+                cursor=cursor,
+                now=rt.now(),
+                holder=holder,
+                lease=LISTING_LEASE,
             )
-        for row in rows:
-            group = waiting.pop(row["email"], None) if row["email"] else None
-            if group:
-                await out.found(group, _slack_user_of(row))
-        await out.flush()
+        if not held:  # the lease ran out (a long 429 pause) and another process went on
+            log.info("users.list taken over by another process")
+            return None
+        await _settle_page(rt, rows, waiting, out, chunk)
         if not cursor:
             break
     if not with_email and not resuming:  # no emails shown (users:read.email missing?)
+        async with rt.db.transaction() as session:
+            await store.release_listing(session=session, source=USERS_LIST, holder=holder)
         return False
     async with rt.db.transaction() as session:
         await store.complete_listing(session=session, source=USERS_LIST, now=rt.now())
     return True
+
+
+async def _settle_page(
+    rt: Runtime,
+    rows: list[dict[str, Any]],
+    waiting: dict[str, _Waiting],
+    out: _Outcomes,
+    chunk: _Chunk,
+) -> None:
+    """Settle who one page of `users.list` shows: this chunk's people, and the rows other
+    chunks hold for them, so a campaign's DMs start with the first page whatever its size."""
+    shown = {row["email"]: row for row in rows if row["email"]}
+    for email, row in shown.items():
+        group = waiting.pop(email, None)
+        if group:
+            await out.found(group, _slack_user_of(row))
+    async with rt.db.session() as session:
+        beyond = await store.resolving_for(
+            session=session,
+            emails=list(shown),
+            outside=(chunk.first, chunk.last),
+            campaign_id=chunk.campaign_id,
+        )
+    others: dict[str, _Waiting] = {}
+    for invitation, contact, account in beyond:
+        others.setdefault(contact.email, []).append((invitation, contact, account))
+    for email, group in others.items():
+        await out.found(group, _slack_user_of(shown[email]))
+    await out.flush()
 
 
 class _Outcomes:

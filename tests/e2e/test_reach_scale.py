@@ -19,6 +19,7 @@ from bot.domain.vocabulary import InvitationStatus
 from bot.scheduler import drain, reach_tick
 from bot.services import campaigns, reach
 from bot.services.surveys import start_relationship_campaign
+from storage import reach as reach_store
 from storage.db import Database
 from storage.models import Account, Contact, Invitation
 from tests.seed import Person, add_people
@@ -159,7 +160,8 @@ async def test_send_returns_at_once_and_the_worker_finds_everyone_exactly_once(
 
     clock.advance(timedelta(seconds=30))
     await asyncio.gather(reach_tick(rt), reach.resolve_pending(rt, rt.now()))  # two workers
-    await reach_tick(rt)  # a later pass finds nothing left to do
+    assert _count(emulator, "users.list") == 1  # one of them read it, under its lease
+    await reach_tick(rt)  # a later pass finds what is left to do
 
     found = await _invitations(rt)
     assert {e: i.status for e, i in found.items()} == {
@@ -218,3 +220,93 @@ async def test_resolving_reads_its_rows_a_chunk_at_a_time_and_slack_once(
     # the first chunk read the listing; the next ones found their people in the database
     assert _count(emulator, "users.list") == 1
     assert _count(emulator, "users.lookupByEmail") == 0
+
+
+def _workspace_of(emulator: SlackEmulator, people: int) -> None:
+    """`people` members, a thousand to a page of users.list."""
+    for index in range(people):
+        emulator.add_user(f"U{index:07d}", email=f"p{index}@acme.test")
+
+
+async def _statuses(rt: Runtime) -> dict[str, str]:
+    return {email: i.status for email, i in (await _invitations(rt)).items()}
+
+
+async def test_one_worker_reads_the_listing_while_the_others_wait_for_its_pages(
+    later: Runtime, emulator: SlackEmulator, clock: FakeClock
+) -> None:
+    rt = later
+    _workspace_of(emulator, 2_100)
+    await add_people(rt.db, Person("p5@acme.test", account="Acme"), PEOPLE[3])
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    async with rt.db.transaction() as session:  # another worker is reading users.list
+        assert await reach_store.claim_listing(
+            session=session,
+            source=reach.USERS_LIST,
+            holder="another",
+            now=rt.now(),
+            lease=reach.LISTING_LEASE,
+        )
+
+    waited = await reach.resolve_pending(rt, rt.now())
+
+    assert waited.listing_elsewhere and (waited.found, waited.unreachable) == (0, 0)
+    assert set((await _statuses(rt)).values()) == {S.RESOLVING}  # not "no Slack user"
+    assert emulator.calls == []  # neither its pages again nor a look-up per person
+
+    clock.advance(reach.LISTING_LEASE + timedelta(seconds=1))  # that worker died
+    resolved = await reach.resolve_pending(rt, rt.now())
+
+    assert not resolved.listing_elsewhere
+    assert await _statuses(rt) == {"p5@acme.test": S.SCHEDULED, "nobody@hooli.test": S.SKIPPED}
+    assert _count(emulator, "users.list") == 3 and _count(emulator, "users.lookupByEmail") == 0
+    async with rt.db.session() as session:
+        listed = await reach_store.listing(session=session, source=reach.USERS_LIST)
+    assert listed is not None and listed.completed_at is not None
+    assert (listed.holder, listed.lease_until) == (None, None)  # given up once complete
+
+
+async def test_a_page_settles_its_people_in_every_chunk_before_the_listing_ends(
+    later: Runtime, emulator: SlackEmulator
+) -> None:
+    """With 100,000 invitations the first chunk's listing took minutes, and the DMs of
+    every later chunk waited for its end."""
+    rt = later
+    _workspace_of(emulator, 2_100)
+    await add_people(rt.db, Person("p2050@acme.test", account="Acme"))  # the first chunk's
+    await add_people(rt.db, Person("p5@acme.test", account="Acme"))  # the second's, on page 1
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    emulator.delay("users.list", 0.1)
+
+    task = asyncio.ensure_future(reach.resolve_pending(rt, rt.now(), chunk=1))
+    while (await _statuses(rt))["p5@acme.test"] == S.RESOLVING and not task.done():
+        await asyncio.sleep(0.01)
+    pages_read = _count(emulator, "users.list")
+    resolved = await task
+
+    assert pages_read < 3  # settled from the first page, not after the listing's end
+    assert await _statuses(rt) == {"p2050@acme.test": S.SCHEDULED, "p5@acme.test": S.SCHEDULED}
+    assert (resolved.found, _count(emulator, "users.list")) == (2, 3)
+
+
+async def test_a_listing_interrupted_gives_its_lease_up_and_the_next_pass_reads_it_at_once(
+    later: Runtime, emulator: SlackEmulator
+) -> None:
+    rt = later
+    _workspace_of(emulator, 2_100)
+    await add_people(rt.db, Person("p2050@acme.test", account="Acme"))
+    await start_relationship_campaign(rt, kind="nps", now=rt.now(), send_now=True)
+    emulator.hang_after_store("users.list")  # the first page's answer never comes
+    task = asyncio.ensure_future(reach.resolve_pending(rt, rt.now()))
+    while not _count(emulator, "users.list"):
+        await asyncio.sleep(0.01)
+    task.cancel()  # `send` stops waiting, or the worker is stopped
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with rt.db.session() as session:
+        listed = await reach_store.listing(session=session, source=reach.USERS_LIST)
+    assert listed is not None and listed.holder is None  # no lease left to run out
+
+    resolved = await reach.resolve_pending(rt, rt.now())
+
+    assert (resolved.found, resolved.listing_elsewhere) == (1, False)
