@@ -151,6 +151,11 @@ async def save_cursor(
 async def csat_by_resolution(*, session: AsyncSession, window: Window) -> dict[str, Average]:
     """CSAT answers in the window to Zendesk tickets, by resolution-time band (the digest's
     coaching section); tickets without Zendesk's metrics are left out."""
+    timed = select(ZendeskTicket.id).where(
+        ZendeskTicket.invitation_id.is_not(None), ZendeskTicket.resolution_minutes.is_not(None)
+    )
+    if await session.scalar(timed.limit(1)) is None:  # no Zendesk: no walk over the answers
+        return {}
     rows = await session.execute(
         select(ZendeskTicket.resolution_minutes, func.sum(Response.score), func.count())
         .join(Response, Response.invitation_id == ZendeskTicket.invitation_id)
