@@ -46,7 +46,11 @@ log = logging.getLogger(__name__)
 S = InvitationStatus
 
 BATCH = 100
-SENDERS = 8  # DMs in flight at once: the pacer stays busy while some wait on Slack or retry
+# DMs in flight at once: the pacer stays busy while some wait on Slack or for a lost
+# answer's recheck (LOST_ANSWER_RECHECK, 3 s). With 5% answered 503 a process sending 33 a
+# second has five senders waiting so; with eight, the three workers left after one of four
+# was killed sent 85-90 DMs/s at a cap of 100, where the four had sent 93.
+SENDERS = 16
 CLAIM = 2 * SENDERS  # rows claimed at a time, just ahead of the senders
 # DMs per `run-due` pass (~1 min at 20/s), so the pass's other jobs get their turn; the
 # scheduler's own delivery job (bot/scheduler.py `deliver_tick`) runs beside the passes
