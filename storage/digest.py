@@ -13,17 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    and_,
-    case,
-    func,
-    literal,
-    literal_column,
-    or_,
-    select,
-    union_all,
-)
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,33 +107,25 @@ async def response_rate(*, session: AsyncSession, window: Window) -> ResponseRat
     unreachable if none could reach them. Imported history (`import_key`) is left out: it
     holds only answers, so it would read as 100% answered."""
     inv = Invitation
-    one, zero = literal_column("1"), literal_column("0")
-    # Two halves, each read from its own index (ix_invitations_sent, ix_invitations_closed):
-    # one OR over both ranges read every invitation ever made, twice a digest.
-    reached = select(
-        inv.contact_id.label("contact_id"),
-        inv.kind.label("kind"),
-        one.label("reached"),
-        case((inv.answered_at.is_not(None), 1), else_=0).label("answered"),
-        zero.label("missed"),
-    ).where(inv.sent_at >= window.since, inv.sent_at < window.until, inv.import_key.is_(None))
-    missed = select(inv.contact_id, inv.kind, zero, zero, one).where(
+    sent = and_(inv.sent_at >= window.since, inv.sent_at < window.until)
+    could_not = and_(
         inv.closed_at >= window.since,
         inv.closed_at < window.until,
         or_(
             inv.status == InvitationStatus.FAILED,
             and_(inv.status == InvitationStatus.SKIPPED, inv.skip_reason.in_(UNREACHABLE_REASONS)),
         ),
-        inv.import_key.is_(None),
     )
-    sends = union_all(reached, missed).subquery()
     people = (
         select(
-            func.max(sends.c.reached).label("reached"),
-            func.max(sends.c.answered).label("answered"),
-            func.max(sends.c.missed).label("missed"),
+            func.max(case((sent, 1), else_=0)).label("reached"),
+            func.max(case((and_(sent, inv.answered_at.is_not(None)), 1), else_=0)).label(
+                "answered"
+            ),
+            func.max(case((could_not, 1), else_=0)).label("missed"),
         )
-        .group_by(sends.c.contact_id, sends.c.kind)
+        .where(inv.import_key.is_(None), or_(sent, could_not))
+        .group_by(inv.contact_id, inv.kind)
         .subquery()
     )
     row = (
