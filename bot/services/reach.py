@@ -418,15 +418,19 @@ async def _list_workspace(
         return None
     try:
         if _complete(listed, now, max_age):  # completed since this pass read it
-            async with rt.db.transaction() as session:
-                await store.release_listing(session=session, source=USERS_LIST, holder=holder)
+            await _give_up(rt, holder)
             return None  # the next pass finds these people in the database
         return await _read_listing(rt, listed, now, holder, waiting, out, chunk)
     except BaseException:  # cancelled (`send` waits a while), or Slack refused the bot
         with contextlib.suppress(Exception):
-            async with rt.db.transaction() as session:
-                await store.release_listing(session=session, source=USERS_LIST, holder=holder)
+            await _give_up(rt, holder)
         raise
+
+
+async def _give_up(rt: Runtime, holder: str) -> None:
+    """Release `holder`'s lease on users.list, so the next process need not wait it out."""
+    async with rt.db.transaction() as session:
+        await store.release_listing(session=session, source=USERS_LIST, holder=holder)
 
 
 async def _read_listing(
@@ -486,8 +490,7 @@ async def _read_listing(
         if not cursor:
             break
     if not with_email and not resuming:  # no emails shown (users:read.email missing?)
-        async with rt.db.transaction() as session:
-            await store.release_listing(session=session, source=USERS_LIST, holder=holder)
+        await _give_up(rt, holder)
         return False
     async with rt.db.transaction() as session:
         await store.complete_listing(session=session, source=USERS_LIST, now=rt.now())
