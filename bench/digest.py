@@ -205,10 +205,9 @@ async def _measure(url: str, rounds: int) -> dict[str, float]:
     digest_times, baseline_times = [], []
     try:
         for _ in range(rounds):
-            async with database.session() as session:
-                started = time.perf_counter()
-                digest = await compute_digest(session, as_of=AS_OF, today=AS_OF.date())
-                digest_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            digest = await compute_digest(database, as_of=AS_OF, today=AS_OF.date())
+            digest_times.append(time.perf_counter() - started)
             async with database.session() as session:
                 started = time.perf_counter()
                 (await session.execute(text(BASELINE))).all()

@@ -6,10 +6,10 @@ import asyncio
 import fcntl
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATION_LOCK_KEY = 0x566F4342  # "VoCB": the advisory lock migrations hold on PostgreSQL
+T = TypeVar("T")
+READERS = 3  # sessions `Database.read` runs at once: a report's sections, read side by side
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -112,6 +114,10 @@ class Database:
         # SQLite has one writer: queue this process's writers here instead of letting them
         # spin in SQLite's busy handler, which sleeps in steps of up to 100 ms.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        # An in-memory SQLite database is one connection that every session shares: its
+        # reads take turns.
+        shared = self.dialect == "sqlite" and _sqlite_lock_path(self.engine.url.database) is None
+        self._readers = asyncio.Semaphore(1 if shared else READERS)
 
     @property
     def dialect(self) -> str:
@@ -121,6 +127,17 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
             yield session
+
+    async def read(self, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run a read-only `query` on a session of its own, at most `READERS` at once.
+
+        Reports start their sections as tasks that each `read`, so the database works on
+        several at once (PostgreSQL and SQLite's WAL readers each use a core of their own).
+        Each section sees its own snapshot, as each statement of a PostgreSQL session
+        already does under READ COMMITTED.
+        """
+        async with self._readers, self.sessions() as session:
+            return await query(session)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -14,15 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from blocks.digest import digest_blocks, digest_summary
 from blocks.surveys import to_dicts
 from bot.core.config import parse_weekly_schedule
 from bot.core.runtime import Runtime
 from bot.core.slack import error_code, find_by_metadata
 from bot.core.slack_errors import SlackError
-from bot.domain.figures import Digest, WeekNps, Window
+from bot.domain.figures import Digest, ThemeCount, ThemeTrend, WeekNps, Window
 from bot.domain.records import ClaimedRun
 from bot.domain.triage import unowned
 from bot.domain.user_errors import NoDigestChannel
@@ -30,6 +28,7 @@ from bot.services import digest_insights, health
 from bot.services.digest_chart import nps_trend_png
 from storage import digest_runs, question_sets
 from storage.csat import csat_by_context
+from storage.db import Database
 from storage.digest import (
     QUARTER,
     WEEK,
@@ -78,8 +77,13 @@ def latest_slot(now: datetime, schedule: str, tz: str) -> DigestSlot:
     return DigestSlot(f"{iso.year}-W{iso.week:02d}", due.astimezone(UTC))
 
 
-async def compute_digest(session: AsyncSession, *, as_of: datetime, today: date) -> Digest:
-    """Every figure of the digest for the week and the 90 days before `as_of`."""
+async def compute_digest(db: Database, *, as_of: datetime, today: date) -> Digest:
+    """Every figure of the digest for the week and the 90 days before `as_of`.
+
+    The sections are independent reads: each is a task reading on a session of its own
+    (`Database.read`), the longest started first, so the database works on several at
+    once. A section that fails raises its own error, as one read after another would.
+    """
     week = Window(as_of - WEEK, as_of)
     quarter = Window(as_of - QUARTER, as_of)
     periods = [
@@ -88,56 +92,96 @@ async def compute_digest(session: AsyncSession, *, as_of: datetime, today: date)
         quarter,
         Window(as_of - 2 * QUARTER, as_of - QUARTER),
     ]
-    # one scan of the responses serves the four periods and the weekly trend
-    figures = await period_figures(
-        session=session, windows=periods + week_windows(as_of, TREND_WEEKS)
-    )
-    digest = Digest(
+    read = db.read
+    since, until = quarter.since, as_of
+
+    async def trends(themes: asyncio.Task[list[ThemeCount]]) -> list[ThemeTrend]:
+        current = await themes
+        return await read(
+            lambda s: digest_insights.theme_trends(
+                s, current=current, this=quarter, before=periods[3]
+            )
+        )
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            task = group.create_task
+            # one scan of the responses serves the four periods and the weekly trend
+            figures = task(
+                read(
+                    lambda s: period_figures(
+                        session=s, windows=periods + week_windows(as_of, TREND_WEEKS)
+                    )
+                )
+            )
+            quarter_rate = task(read(lambda s: response_rate(session=s, window=quarter)))
+            breakdowns = task(
+                read(lambda s: nps_breakdowns(session=s, window=quarter, today=today))
+            )
+            completion = task(
+                read(lambda s: follow_up_completion(session=s, since=since, until=until, now=as_of))
+            )
+            themes = task(
+                read(
+                    lambda s: theme_counts(session=s, since=since, until=until, limit=THEMES_SHOWN)
+                )
+            )
+            detractor_themes = task(
+                read(
+                    lambda s: theme_counts(
+                        session=s,
+                        since=since,
+                        until=until,
+                        category="detractor",
+                        limit=THEMES_SHOWN,
+                    )
+                )
+            )
+            theme_trends = task(trends(themes))
+            week_rate = task(read(lambda s: response_rate(session=s, window=week)))
+            csat_by = task(read(lambda s: csat_by_context(session=s, window=quarter)))
+            by_resolution = task(read(lambda s: csat_by_resolution(session=s, window=quarter)))
+            requests = task(read(lambda s: top_requests(session=s, limit=REQUESTS_SHOWN)))
+            heard = task(read(lambda s: digest_insights.heard_last_week(s, week=week)))
+            verbatims = task(
+                read(lambda s: recent_verbatims(session=s, window=week, limit=VERBATIMS_SHOWN))
+            )
+            followups = task(
+                read(lambda s: question_sets.followup_summary(session=s, since=since, until=until))
+            )
+    except BaseExceptionGroup as failed:
+        first = failed.exceptions[0]  # the section's own error, as a serial read raised it
+        raise first from first.__cause__
+    numbers = figures.result()
+    signals, moods = heard.result()
+    return Digest(
         as_of=as_of,
         today=today,
-        week=figures[0],
-        previous_week=figures[1],
-        quarter=figures[2],
-        previous_quarter=figures[3],
-        week_rate=await response_rate(session=session, window=week),
-        quarter_rate=await response_rate(session=session, window=quarter),
-        breakdowns=await nps_breakdowns(session=session, window=quarter, today=today),
-        themes=await theme_counts(
-            session=session, since=quarter.since, until=as_of, limit=THEMES_SHOWN
-        ),
-        detractor_themes=await theme_counts(
-            session=session,
-            since=quarter.since,
-            until=as_of,
-            category="detractor",
-            limit=THEMES_SHOWN,
-        ),
-        completion=await follow_up_completion(
-            session=session, since=quarter.since, until=as_of, now=as_of
-        ),
-        requests=await top_requests(session=session, limit=REQUESTS_SHOWN),
-        verbatims=await recent_verbatims(session=session, window=week, limit=VERBATIMS_SHOWN),
-        trend=[WeekNps(f.window.since, f.nps) for f in figures[len(periods) :]],
-        csat_by=await csat_by_context(session=session, window=quarter)
-        | {"resolution_time": await csat_by_resolution(session=session, window=quarter)},
-    )
-    signals, moods = await digest_insights.heard_last_week(session, week=week)
-    trends = await digest_insights.theme_trends(
-        session, current=digest.themes, this=quarter, before=periods[3]
-    )
-    followups = await question_sets.followup_summary(
-        session=session, since=quarter.since, until=as_of
-    )
-    return replace(
-        digest, theme_trends=trends, signals=signals, week_sentiment=moods, followups=followups
+        week=numbers[0],
+        previous_week=numbers[1],
+        quarter=numbers[2],
+        previous_quarter=numbers[3],
+        week_rate=week_rate.result(),
+        quarter_rate=quarter_rate.result(),
+        breakdowns=breakdowns.result(),
+        themes=themes.result(),
+        detractor_themes=detractor_themes.result(),
+        completion=completion.result(),
+        requests=requests.result(),
+        verbatims=verbatims.result(),
+        trend=[WeekNps(f.window.since, f.nps) for f in numbers[len(periods) :]],
+        csat_by=csat_by.result() | {"resolution_time": by_resolution.result()},
+        theme_trends=theme_trends.result(),
+        signals=signals,
+        week_sentiment=moods,
+        followups=followups.result(),
     )
 
 
 async def build_digest(rt: Runtime, as_of: datetime) -> Digest:
     today = as_of.astimezone(ZoneInfo(rt.settings.digest_tz)).date()
-    async with rt.db.session() as session:
-        digest = await compute_digest(session, as_of=as_of, today=today)
-        heard = await theme_counts(session=session, since=as_of - WEEK, until=as_of)
+    digest = await compute_digest(rt.db, as_of=as_of, today=today)
+    heard = await rt.db.read(lambda s: theme_counts(session=s, since=as_of - WEEK, until=as_of))
     # THEME_OWNERS (bot/services/owners.py), once a team uses it: last week's themes that
     # reach nobody
     owners = rt.settings.theme_owners

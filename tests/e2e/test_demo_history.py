@@ -19,8 +19,7 @@ async def test_the_demo_imports_history_and_the_chart_has_a_point_every_week(
         await history(demo)
         digest_at = _digest_monday(demo.clock())
         facts["chart"] = await weekly(demo)
-        async with demo.runtime.db.session() as session:
-            digest = await compute_digest(session, as_of=digest_at, today=digest_at.date())
+        digest = await compute_digest(demo.runtime.db, as_of=digest_at, today=digest_at.date())
         facts["trend"] = digest.trend
 
     out = io.StringIO()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -7,9 +8,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import TextClause, bindparam, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from storage.db import Database, alembic_config, head_revision
+from storage.db import READERS, Database, alembic_config, head_revision
 from storage.models import Account, FollowUpCase, UTCDateTime
 
 pytestmark = pytest.mark.postgres
@@ -48,6 +50,43 @@ async def test_naive_times_are_refused(db: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         async with db.transaction() as session:
             session.add(Account(name="Acme", name_key="acme", created_at=datetime(2026, 1, 1)))
+
+
+async def _most_reading_at_once(database: Database, reads: int) -> int:
+    """Start `reads` reads together; each holds its session until READERS are inside (or
+    0.3 s have passed), and the most that were inside at once is returned."""
+    inside = most = 0
+    full = asyncio.Event()
+
+    async def query(session: AsyncSession) -> None:
+        nonlocal inside, most
+        await session.execute(text("select 1"))  # the session holds a connection now
+        inside += 1
+        most = max(most, inside)
+        if inside == READERS:
+            full.set()
+        try:
+            await asyncio.wait_for(full.wait(), 0.3)
+        except TimeoutError:
+            pass
+        inside -= 1
+
+    await asyncio.gather(*(database.read(query) for _ in range(reads)))
+    return most
+
+
+async def test_reads_run_side_by_side_up_to_the_limit(db: Database) -> None:
+    assert await _most_reading_at_once(db, READERS + 2) == READERS
+
+
+async def test_an_in_memory_database_reads_one_at_a_time() -> None:
+    """Its one connection is shared by every session: side by side they would interleave
+    statements on it."""
+    database = Database("sqlite+aiosqlite://")
+    try:
+        assert await _most_reading_at_once(database, 3) == 1
+    finally:
+        await database.dispose()
 
 
 async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path) -> None:  # type: ignore[no-untyped-def]

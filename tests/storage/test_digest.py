@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bot.domain.figures import Digest, Window
 from bot.domain.scores import ScoreSplit
@@ -17,8 +19,7 @@ pytestmark = pytest.mark.postgres
 
 
 async def _digest(db: Database, as_of=AS_OF) -> Digest:
-    async with db.session() as session:
-        return await compute_digest(session, as_of=as_of, today=as_of.date())
+    return await compute_digest(db, as_of=as_of, today=as_of.date())
 
 
 def _groups(digest: Digest, dimension: str) -> dict[str, tuple[int, int, int, bool]]:
@@ -162,3 +163,14 @@ async def test_windows_do_not_overlap_at_their_edges(db: Database) -> None:
         )
     assert at_start.responses == 1 and at_start.csat.value == 5.0  # Globex's edge answer
     assert before_start.responses == 0
+
+
+async def test_a_section_that_fails_raises_its_own_error_not_a_group(db: Database) -> None:
+    """The sections are read side by side; one failing must fail the digest the way a
+    serial read did, with the database's error (which `outage` and the poster read)."""
+    await seed_digest(db)
+    async with db.transaction() as session:
+        await session.execute(text("ALTER TABLE feature_requests RENAME TO feature_requests_gone"))
+    with pytest.raises(DBAPIError) as raised:
+        await _digest(db)
+    assert "feature_requests" in str(raised.value)

@@ -48,8 +48,7 @@ async def _seed(db: Database) -> None:
 
 async def test_top_themes_against_the_period_before_and_their_segment(db: Database) -> None:
     await _seed(db)
-    async with db.session() as session:
-        digest = await compute_digest(session, as_of=AS_OF, today=AS_OF.date())
+    digest = await compute_digest(db, as_of=AS_OF, today=AS_OF.date())
     [pricing, *_] = digest.theme_trends
     assert pricing.theme == "pricing"
     assert (pricing.share, pricing.previous_share) == (0.75, 0.25)
