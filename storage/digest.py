@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.domain.figures import (
     GroupNps,
@@ -105,39 +106,63 @@ async def response_rate(*, session: AsyncSession, window: Window) -> ResponseRat
     once per survey wave (a kind of survey in the window), however many sends reached or
     missed them. Reached if any send reached them, answered if any of those was answered,
     unreachable if none could reach them. Imported history (`import_key`) is left out: it
-    holds only answers, so it would read as 100% answered."""
-    inv = Invitation
-    sent = and_(inv.sent_at >= window.since, inv.sent_at < window.until)
-    could_not = and_(
-        inv.closed_at >= window.since,
-        inv.closed_at < window.until,
-        or_(
-            inv.status == InvitationStatus.FAILED,
-            and_(inv.status == InvitationStatus.SKIPPED, inv.skip_reason.in_(UNREACHABLE_REASONS)),
-        ),
-    )
-    people = (
-        select(
-            func.max(case((sent, 1), else_=0)).label("reached"),
-            func.max(case((and_(sent, inv.answered_at.is_not(None)), 1), else_=0)).label(
-                "answered"
-            ),
-            func.max(case((could_not, 1), else_=0)).label("missed"),
-        )
-        .where(inv.import_key.is_(None), or_(sent, could_not))
+    holds only answers, so it would read as 100% answered.
+
+    One statement in two parts: the sends of the window grouped per person and kind, and
+    the few people and kinds whose attempts all failed (each checked for a send).
+    """
+    inv, other = Invitation, aliased(Invitation)
+    dialect = session.get_bind().dialect.name
+    asked = (
+        select(func.max(case((inv.answered_at.is_not(None), 1), else_=0)).label("answered"))
+        .where(_not_imported(inv, dialect), inv.sent_at >= window.since, inv.sent_at < window.until)
         .group_by(inv.contact_id, inv.kind)
         .subquery()
     )
+    sent_too = select(other.id).where(
+        other.contact_id == inv.contact_id,
+        other.kind == inv.kind,
+        _not_imported(other, dialect),
+        other.sent_at >= window.since,
+        other.sent_at < window.until,
+    )
+    missed = (
+        select(inv.contact_id, inv.kind)
+        .where(
+            _not_imported(inv, dialect),
+            inv.closed_at >= window.since,
+            inv.closed_at < window.until,
+            or_(
+                inv.status == InvitationStatus.FAILED,
+                and_(
+                    inv.status == InvitationStatus.SKIPPED,
+                    inv.skip_reason.in_(UNREACHABLE_REASONS),
+                ),
+            ),
+            ~sent_too.exists(),
+        )
+        .distinct()
+        .subquery()
+    )
+    unreachable = select(func.count()).select_from(missed).scalar_subquery()
     row = (
         await session.execute(
             select(
-                func.coalesce(func.sum(people.c.reached), 0),
-                func.coalesce(func.sum(people.c.answered), 0),
-                func.coalesce(func.sum(case((people.c.reached == 0, people.c.missed), else_=0)), 0),
-            )
+                func.count(), func.coalesce(func.sum(asked.c.answered), 0), unreachable
+            ).select_from(asked)
         )
     ).one()
     return ResponseRate(answered=int(row[1]), sent=int(row[0]), unreachable=int(row[2]))
+
+
+def _not_imported(invitation: type[Invitation], dialect: str) -> ColumnElement[bool]:
+    """Not imported history. On SQLite, an expression no index serves: for a bare
+    `import_key IS NULL` it walks the unique import_key index, every live row of the table
+    (0.34 s for a quarter of 1,000,000 responses, against 0.09 s by sent_at). PostgreSQL
+    keeps the bare test, whose selectivity its statistics know."""
+    if dialect == "sqlite":
+        return invitation.import_key.concat("").is_(None)
+    return invitation.import_key.is_(None)
 
 
 def months_before(day: date, months: int) -> date:
