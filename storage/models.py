@@ -137,9 +137,9 @@ class Response(SQLModel, table=True):
     __tablename__ = "responses"
     __table_args__ = (
         UniqueConstraint("invitation_id", name="uq_responses_invitation"),
-        Index("ix_responses_answered", "answered_at"),
         Index("ix_responses_account_answered", "account_id", "answered_at"),
-        # covers the digest's aggregates: a range of answered_at read from the index alone
+        # covers the digest's aggregates: a range of answered_at read from the index alone;
+        # it serves every other range of answered_at too (migration 0030)
         Index("ix_responses_digest", "answered_at", "kind", "category", "score", "account_id"),
         # the digest's CSAT by agent and issue type, read from the index alone (storage/csat.py)
         Index(
