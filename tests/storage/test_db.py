@@ -52,9 +52,9 @@ async def test_naive_times_are_refused(db: Database) -> None:
             session.add(Account(name="Acme", name_key="acme", created_at=datetime(2026, 1, 1)))
 
 
-async def _most_reading_at_once(database: Database, reads: int) -> int:
+async def _most_reading_at_once(database: Database, reads: int, *, patience: float) -> int:
     """Start `reads` reads together; each holds its session until READERS are inside (or
-    0.3 s have passed), and the most that were inside at once is returned."""
+    `patience` seconds have passed), and the most that were inside at once is returned."""
     inside = most = 0
     full = asyncio.Event()
 
@@ -66,7 +66,7 @@ async def _most_reading_at_once(database: Database, reads: int) -> int:
         if inside == READERS:
             full.set()
         try:
-            await asyncio.wait_for(full.wait(), 0.3)
+            await asyncio.wait_for(full.wait(), patience)
         except TimeoutError:
             pass
         inside -= 1
@@ -76,7 +76,7 @@ async def _most_reading_at_once(database: Database, reads: int) -> int:
 
 
 async def test_reads_run_side_by_side_up_to_the_limit(db: Database) -> None:
-    assert await _most_reading_at_once(db, READERS + 2) == READERS
+    assert await _most_reading_at_once(db, READERS + 2, patience=30) == READERS
 
 
 async def test_an_in_memory_database_reads_one_at_a_time() -> None:
@@ -84,7 +84,7 @@ async def test_an_in_memory_database_reads_one_at_a_time() -> None:
     statements on it."""
     database = Database("sqlite+aiosqlite://")
     try:
-        assert await _most_reading_at_once(database, 3) == 1
+        assert await _most_reading_at_once(database, 3, patience=0.3) == 1
     finally:
         await database.dispose()
 
