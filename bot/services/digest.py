@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from blocks.digest import digest_blocks, digest_summary
 from blocks.surveys import to_dicts
@@ -43,6 +47,7 @@ from storage.metrics import follow_up_completion
 from storage.zendesk import csat_by_resolution
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TREND_WEEKS = 12
 THEMES_SHOWN = 5
@@ -105,49 +110,37 @@ async def compute_digest(db: Database, *, as_of: datetime, today: date) -> Diges
 
     try:
         async with asyncio.TaskGroup() as group:
-            task = group.create_task
+
+            def section(query: Callable[[AsyncSession], Awaitable[T]]) -> asyncio.Task[T]:
+                return group.create_task(read(query))
+
             # one scan of the responses serves the four periods and the weekly trend
-            figures = task(
-                read(
-                    lambda s: period_figures(
-                        session=s, windows=periods + week_windows(as_of, TREND_WEEKS)
-                    )
+            windows = periods + week_windows(as_of, TREND_WEEKS)
+            figures = section(lambda s: period_figures(session=s, windows=windows))
+            quarter_rate = section(lambda s: response_rate(session=s, window=quarter))
+            breakdowns = section(lambda s: nps_breakdowns(session=s, window=quarter, today=today))
+            completion = section(
+                lambda s: follow_up_completion(session=s, since=since, until=until, now=as_of)
+            )
+            themes = section(
+                lambda s: theme_counts(session=s, since=since, until=until, limit=THEMES_SHOWN)
+            )
+            detractor_themes = section(
+                lambda s: theme_counts(
+                    session=s, since=since, until=until, category="detractor", limit=THEMES_SHOWN
                 )
             )
-            quarter_rate = task(read(lambda s: response_rate(session=s, window=quarter)))
-            breakdowns = task(
-                read(lambda s: nps_breakdowns(session=s, window=quarter, today=today))
+            theme_trends = group.create_task(trends(themes))
+            week_rate = section(lambda s: response_rate(session=s, window=week))
+            csat_by = section(lambda s: csat_by_context(session=s, window=quarter))
+            by_resolution = section(lambda s: csat_by_resolution(session=s, window=quarter))
+            requests = section(lambda s: top_requests(session=s, limit=REQUESTS_SHOWN))
+            heard = section(lambda s: digest_insights.heard_last_week(s, week=week))
+            verbatims = section(
+                lambda s: recent_verbatims(session=s, window=week, limit=VERBATIMS_SHOWN)
             )
-            completion = task(
-                read(lambda s: follow_up_completion(session=s, since=since, until=until, now=as_of))
-            )
-            themes = task(
-                read(
-                    lambda s: theme_counts(session=s, since=since, until=until, limit=THEMES_SHOWN)
-                )
-            )
-            detractor_themes = task(
-                read(
-                    lambda s: theme_counts(
-                        session=s,
-                        since=since,
-                        until=until,
-                        category="detractor",
-                        limit=THEMES_SHOWN,
-                    )
-                )
-            )
-            theme_trends = task(trends(themes))
-            week_rate = task(read(lambda s: response_rate(session=s, window=week)))
-            csat_by = task(read(lambda s: csat_by_context(session=s, window=quarter)))
-            by_resolution = task(read(lambda s: csat_by_resolution(session=s, window=quarter)))
-            requests = task(read(lambda s: top_requests(session=s, limit=REQUESTS_SHOWN)))
-            heard = task(read(lambda s: digest_insights.heard_last_week(s, week=week)))
-            verbatims = task(
-                read(lambda s: recent_verbatims(session=s, window=week, limit=VERBATIMS_SHOWN))
-            )
-            followups = task(
-                read(lambda s: question_sets.followup_summary(session=s, since=since, until=until))
+            followups = section(
+                lambda s: question_sets.followup_summary(session=s, since=since, until=until)
             )
     except BaseExceptionGroup as failed:
         first = failed.exceptions[0]  # the section's own error, as a serial read raised it
